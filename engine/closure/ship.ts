@@ -1,0 +1,197 @@
+import { parse } from 'acorn';
+import { analyze } from 'periscopic';
+import type { Node } from 'estree';
+import { isWorkerGlobal, TRANSPILER_HELPERS } from './globals.ts';
+import { NotShippableError, UserFunctionError } from '../util/errors.ts';
+import { userCallSite } from '../util/callSite.ts';
+
+/** Values a shipped function reads besides its arguments; sent once to each worker (Spark's broadcast). */
+export type Captures = Record<string, unknown>;
+
+/**
+ * A function that can run in another thread: its source, its declared captures and, compiled
+ * from those two, the callable the engine runs. Local mode runs the same compiled callable a
+ * worker would, with the same cloned captures, so a pipeline behaves the same in both.
+ */
+export interface ShippedFunction<F extends (...args: any[]) => any> {
+  readonly kind: 'shipped';
+  /** Source of a function expression, or `globalThis.<name>` for a built-in such as `Number`. */
+  readonly source: string;
+  /** Declared captures after cloning; functions among them are themselves shipped. */
+  readonly captures: Readonly<Record<string, unknown>>;
+  readonly operation: string;
+  readonly callSite: string;
+  /** The compiled function, wrapped so that a throw becomes a UserFunctionError naming the operation. */
+  readonly call: F;
+}
+
+export type UserFn<F extends (...args: any[]) => any> = F | ShippedFunction<F>;
+
+/**
+ * Declare a function together with the values it captures, for use anywhere a transformation
+ * takes a function (or as a capture of another function):
+ * `const isStop = closure(w => stop.has(w), { stop })`.
+ */
+export function closure<F extends (...args: any[]) => any>(fn: F, captures: Captures = {}): ShippedFunction<F> {
+  return ship(fn, captures, 'closure', userCallSite());
+}
+
+export function isShipped(x: unknown): x is ShippedFunction<any> {
+  return typeof x === 'object' && x !== null && (x as { kind?: unknown }).kind === 'shipped';
+}
+
+/**
+ * Check and compile a user function at definition time. Throws NotShippableError naming the
+ * free variable (or capture) at fault and showing the fix.
+ */
+export function ship<F extends (...args: any[]) => any>(
+  fn: UserFn<F>,
+  captures: Captures | undefined,
+  operation: string,
+  callSite: string = userCallSite(),
+): ShippedFunction<F> {
+  if (isShipped(fn)) {
+    if (captures && Object.keys(captures).length > 0) {
+      throw new NotShippableError(`${operation} at ${callSite}: the function already carries its captures (made with closure()); do not pass captures again.`);
+    }
+    return { ...fn, operation, callSite, call: guard(compiled(fn), operation, callSite) } as ShippedFunction<F>;
+  }
+  if (typeof fn !== 'function') {
+    throw new TypeError(`${operation} at ${callSite} expects a function, got ${fn === null ? 'null' : typeof fn}.`);
+  }
+  const source = functionSource(fn, operation, callSite);
+  const cloned = cloneCaptures(captures ?? {}, operation, callSite);
+  if (!source.startsWith('globalThis.')) checkFreeVariables(source, Object.keys(cloned), operation, callSite);
+  const shipped = { kind: 'shipped' as const, source, captures: cloned, operation, callSite, call: undefined as unknown as F };
+  return { ...shipped, call: guard(compiled(shipped), operation, callSite) };
+}
+
+/** Source text of `fn` as an expression that evaluates to an equivalent function. */
+function functionSource(fn: Function, operation: string, callSite: string): string {
+  const text = Function.prototype.toString.call(fn);
+  if (/\{\s*\[native code\]\s*\}\s*$/.test(text)) {
+    const name = fn.name;
+    if (name && !name.startsWith('bound ') && (globalThis as Record<string, unknown>)[name] === fn) return `globalThis.${name}`;
+    throw new NotShippableError(
+      `${operation} at ${callSite}: a bound or native function cannot be sent to a worker. ` +
+        `Pass an arrow function instead, e.g. x => obj.method(x), declaring obj as a capture.`,
+    );
+  }
+  if (/^class[\s{]/.test(text)) throw new NotShippableError(`${operation} at ${callSite}: expected a function, got a class.`);
+  for (const candidate of [text, methodAsFunction(text)]) {
+    if (candidate !== undefined && parsesAsExpression(candidate)) return candidate;
+  }
+  throw new NotShippableError(`${operation} at ${callSite}: cannot read the source of this function (${text.slice(0, 60)}…). Pass an arrow function.`);
+}
+
+/** `m(x) {…}` / `async m(x) {…}` / `*m() {…}` (object method shorthand) as a function expression. */
+function methodAsFunction(text: string): string | undefined {
+  const m = /^(async\s+)?(\*\s*)?([A-Za-z_$][\w$]*)\s*\(/.exec(text);
+  if (!m || m[3] === 'function') return undefined;
+  return `${m[1] ?? ''}function${m[2] ? '*' : ''} ${text.slice(m[0].length - 1)}`;
+}
+
+function parsesAsExpression(source: string): boolean {
+  try {
+    parse(`(${source})`, { ecmaVersion: 'latest', sourceType: 'script' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function checkFreeVariables(source: string, captured: string[], operation: string, callSite: string): void {
+  const ast = parse(`(${source})`, { ecmaVersion: 'latest', sourceType: 'script' }) as unknown as Node;
+  const { globals } = analyze(ast);
+  const declared = new Set(captured);
+  const missing = [...globals.keys()].filter((name) => !declared.has(name) && !isWorkerGlobal(name));
+  if (missing.length === 0) return;
+  const names = missing.map((n) => `\`${n}\``).join(', ');
+  const all = [...new Set([...captured, ...missing])].join(', ');
+  throw new NotShippableError(
+    `${operation} at ${callSite} uses ${names}, defined outside the function. ` +
+      `Functions given to ${operation} may run on a worker thread, where variables from the surrounding code do not exist.\n` +
+      `Declare ${missing.length === 1 ? 'it as a capture' : 'them as captures'} next to the function: ${operation}(fn, { ${all} })\n` +
+      `Function: ${source.length > 120 ? source.slice(0, 120) + '…' : source}`,
+  );
+}
+
+/**
+ * Captures are cloned once, as a worker would receive them, so local mode cannot observe later
+ * mutation either. Functions are shipped recursively; class instances are refused because a
+ * clone loses their methods.
+ */
+function cloneCaptures(captures: Captures, operation: string, callSite: string): Record<string, unknown> {
+  if (typeof captures !== 'object' || captures === null || Array.isArray(captures)) {
+    throw new TypeError(`${operation} at ${callSite}: captures must be an object such as { stop }, got ${Array.isArray(captures) ? 'an array' : typeof captures}.`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(captures)) {
+    if (typeof value === 'function' || isShipped(value)) {
+      out[name] = ship(value as (...a: unknown[]) => unknown, undefined, `${operation} (capture ${name})`, callSite);
+      continue;
+    }
+    const cls = classInstanceIn(value, name, 0);
+    if (cls) {
+      throw new NotShippableError(
+        `${operation} at ${callSite}: capture ${cls.path} is an instance of ${cls.name}; a worker receives a structured clone, ` +
+          `which drops its methods. Capture plain data (objects, arrays, Map, Set, Date, typed arrays) instead.`,
+      );
+    }
+    try {
+      out[name] = structuredClone(value);
+    } catch (e) {
+      throw new NotShippableError(`${operation} at ${callSite}: capture \`${name}\` cannot be sent to a worker: ${(e as Error).message}`);
+    }
+  }
+  return out;
+}
+
+const PLAIN_PROTOTYPES = new Set<unknown>([
+  Object.prototype, Array.prototype, Map.prototype, Set.prototype, Date.prototype, RegExp.prototype,
+  ArrayBuffer.prototype, DataView.prototype, Error.prototype, null,
+]);
+
+function classInstanceIn(value: unknown, path: string, depth: number): { path: string; name: string } | undefined {
+  if (typeof value !== 'object' || value === null || depth > 4) return undefined;
+  const proto = Object.getPrototypeOf(value);
+  if (!PLAIN_PROTOTYPES.has(proto) && !ArrayBuffer.isView(value) && !(value instanceof Error)) {
+    return { path: `\`${path}\``, name: proto?.constructor?.name ?? 'a class' };
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < Math.min(value.length, 16); i++) {
+      const found = classInstanceIn(value[i], `${path}[${i}]`, depth + 1);
+      if (found) return found;
+    }
+  } else if (proto === Object.prototype) {
+    for (const [k, v] of Object.entries(value)) {
+      const found = classInstanceIn(v, `${path}.${k}`, depth + 1);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** Evaluate a shipped function's source with its captures in scope. Used by local mode and workers alike. */
+export function compiled<F extends (...args: any[]) => any>(shipped: Pick<ShippedFunction<F>, 'source' | 'captures'>): F {
+  const names = Object.keys(shipped.captures);
+  const values = names.map((n) => {
+    const v = shipped.captures[n];
+    return isShipped(v) ? v.call : v;
+  });
+  const helpers = Object.keys(TRANSPILER_HELPERS).filter((h) => !names.includes(h));
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const factory = new Function(...helpers, ...names, `"use strict";\nreturn (${shipped.source});`);
+  return factory(...helpers.map((h) => TRANSPILER_HELPERS[h]), ...values) as F;
+}
+
+function guard<F extends (...args: any[]) => any>(fn: F, operation: string, callSite: string): F {
+  return function guarded(a: unknown, b: unknown, c: unknown, d: unknown) {
+    try {
+      return fn(a, b, c, d);
+    } catch (e) {
+      if (e instanceof UserFunctionError) throw e;
+      throw new UserFunctionError(operation, callSite, e);
+    }
+  } as unknown as F;
+}

@@ -1,0 +1,43 @@
+import { RDD, checkPair } from './RDD.ts';
+import { NarrowDependency, ShuffleDependency, type Dependency } from './Dependency.ts';
+import type { Partitioner } from './Partitioner.ts';
+import type { Emit, TaskContext } from './TaskContext.ts';
+import { KeyedMap } from './keys.ts';
+
+/**
+ * Groups several pair RDDs by key: `[k, [values of rdd 0, values of rdd 1, …]]`. A parent already
+ * partitioned by an equal partitioner is read in place; the others are shuffled. Joins are built
+ * on this, as in Spark.
+ */
+export class CoGroupedRDD<K> extends RDD<[K, unknown[][]]> {
+  readonly numPartitions: number;
+  readonly dependencies: readonly Dependency[];
+
+  constructor(readonly rdds: readonly RDD<[K, unknown]>[], partitioner: Partitioner, callSite?: string) {
+    super(rdds[0]!.context, 'cogroup', callSite);
+    this.partitioner = partitioner;
+    this.numPartitions = partitioner.numPartitions;
+    this.dependencies = rdds.map((r) =>
+      partitioner.equals(r.partitioner) ? NarrowDependency.oneToOne(r) : new ShuffleDependency(r, partitioner, undefined, false, 'cogroup'),
+    );
+  }
+
+  protected compute(split: number, ctx: TaskContext, emit: Emit<[K, unknown[][]]>): void {
+    const n = this.rdds.length;
+    const groups = new KeyedMap<K, unknown[][]>();
+    this.dependencies.forEach((dep, i) => {
+      const add = (kv: [K, unknown]) => {
+        if (!Array.isArray(kv) || kv.length !== 2) checkPair(kv, 'cogroup/join');
+        let e = groups.get(kv[0]);
+        if (!e) {
+          groups.set(kv[0], Array.from({ length: n }, () => []));
+          e = groups.get(kv[0])!;
+        }
+        e[1][i]!.push(kv[1]);
+      };
+      if (dep.kind === 'narrow') dep.rdd.iterator(split, ctx, add);
+      else for (const block of ctx.shuffleBlocks(dep, split)) for (const kv of block) add(kv as [K, unknown]);
+    });
+    for (const e of groups.values()) emit(e);
+  }
+}

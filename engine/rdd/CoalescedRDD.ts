@@ -1,0 +1,26 @@
+import { RDD } from './RDD.ts';
+import { NarrowDependency } from './Dependency.ts';
+import type { Emit, TaskContext } from './TaskContext.ts';
+
+/** Fewer partitions without a shuffle: each new partition reads a contiguous run of the parent's. */
+export class CoalescedRDD<T> extends RDD<T> {
+  readonly numPartitions: number;
+  readonly dependencies: readonly NarrowDependency[];
+  private readonly groups: number[][];
+
+  constructor(readonly prev: RDD<T>, maxPartitions: number, callSite?: string) {
+    super(prev.context, 'coalesce', callSite);
+    const n = Math.min(maxPartitions, prev.numPartitions);
+    this.groups = Array.from({ length: n }, (_, i) => {
+      const from = Math.floor((i * prev.numPartitions) / n);
+      const to = Math.floor(((i + 1) * prev.numPartitions) / n);
+      return Array.from({ length: to - from }, (_, j) => from + j);
+    });
+    this.numPartitions = n;
+    this.dependencies = [new NarrowDependency(prev, (p) => this.groups[p] ?? [])];
+  }
+
+  protected compute(split: number, ctx: TaskContext, emit: Emit<T>): void {
+    for (const p of this.groups[split]!) this.prev.iterator(p, ctx, emit);
+  }
+}

@@ -1,0 +1,39 @@
+import type { RDD } from './RDD.ts';
+import type { Partitioner } from './Partitioner.ts';
+
+/** How a shuffle combines values per key (Spark's Aggregator). */
+export interface Aggregator<V, C> {
+  createCombiner: (v: V) => C;
+  mergeValue: (c: C, v: V) => C;
+  mergeCombiners: (a: C, b: C) => C;
+}
+
+/** Each child partition reads the parent partitions `parents(childPartition)`; no shuffle. */
+export class NarrowDependency {
+  readonly kind = 'narrow' as const;
+  constructor(
+    readonly rdd: RDD<any>,
+    readonly parents: (partition: number) => number[],
+  ) {}
+  static oneToOne(rdd: RDD<any>): NarrowDependency {
+    return new NarrowDependency(rdd, (p) => [p]);
+  }
+}
+
+let nextShuffleId = 0;
+
+/** A stage boundary: every output partition may read from every input partition. */
+export class ShuffleDependency<K = unknown, V = unknown, C = V> {
+  readonly kind = 'shuffle' as const;
+  readonly shuffleId = nextShuffleId++;
+  constructor(
+    readonly rdd: RDD<[K, V]>,
+    readonly partitioner: Partitioner,
+    readonly aggregator?: Aggregator<V, C>,
+    readonly mapSideCombine = false,
+    /** The operation that asked for the shuffle, for error messages. */
+    readonly operation = 'shuffle',
+  ) {}
+}
+
+export type Dependency = NarrowDependency | ShuffleDependency<any, any, any>;

@@ -1,0 +1,39 @@
+import { RDD } from './RDD.ts';
+import { NarrowDependency } from './Dependency.ts';
+import type { Emit, TaskContext } from './TaskContext.ts';
+
+/** A stage of a narrow transformation: receives the parent's records, pushes its own to emit. */
+export interface PipeSink<T> {
+  next: (record: T) => void;
+  /** Called after the partition's last record (mapPartitions, glom, sorting within a partition). */
+  done?: () => void;
+}
+export type Pipe<T, U> = (emit: Emit<U>, partitionIndex: number) => PipeSink<T>;
+
+/**
+ * Spark's MapPartitionsRDD: map, flatMap, filter, mapPartitions… Each partition is computed by
+ * pushing the parent's records through `pipe`, so a chain of narrow transformations is one pass.
+ */
+export class MapPartitionsRDD<T, U> extends RDD<U> {
+  readonly numPartitions: number;
+  readonly dependencies: readonly NarrowDependency[];
+
+  constructor(
+    readonly prev: RDD<T>,
+    private readonly pipeFn: Pipe<T, U>,
+    preservesPartitioning: boolean,
+    operation: string,
+    callSite?: string,
+  ) {
+    super(prev.context, operation, callSite);
+    this.numPartitions = prev.numPartitions;
+    this.dependencies = [NarrowDependency.oneToOne(prev)];
+    if (preservesPartitioning) this.partitioner = prev.partitioner;
+  }
+
+  protected compute(split: number, ctx: TaskContext, emit: Emit<U>): void {
+    const sink = this.pipeFn(emit, split);
+    this.prev.iterator(split, ctx, sink.next);
+    sink.done?.();
+  }
+}

@@ -1,0 +1,39 @@
+import { RDD } from './RDD.ts';
+import type { RDDContext } from './RDDContext.ts';
+import type { Emit, TaskContext } from './TaskContext.ts';
+
+/**
+ * An RDD over data the driver already holds, sliced into partitions (Spark's parallelize). Input
+ * streams build their batch RDDs as these, one partition per received block.
+ */
+export class ParallelCollectionRDD<T> extends RDD<T> {
+  readonly dependencies = [] as const;
+  readonly numPartitions: number;
+
+  constructor(
+    context: RDDContext,
+    readonly slices: readonly (readonly T[])[],
+    operation = 'parallelize',
+    callSite?: string,
+  ) {
+    super(context, operation, callSite);
+    this.numPartitions = slices.length;
+  }
+
+  /** Cut `data` into `numSlices` contiguous slices of near-equal size, as Spark does. */
+  static slice<T>(data: readonly T[], numSlices: number): T[][] {
+    if (!Number.isInteger(numSlices) || numSlices < 1) {
+      throw new RangeError(`parallelize: numSlices must be a positive integer, got ${numSlices}.`);
+    }
+    const out: T[][] = [];
+    for (let i = 0; i < numSlices; i++) {
+      out.push(data.slice(Math.floor((i * data.length) / numSlices), Math.floor(((i + 1) * data.length) / numSlices)));
+    }
+    return out;
+  }
+
+  protected compute(split: number, _ctx: TaskContext, emit: Emit<T>): void {
+    const slice = this.slices[split]!;
+    for (let i = 0; i < slice.length; i++) emit(slice[i]!);
+  }
+}

@@ -1,0 +1,77 @@
+import { compareKeys, hashKey, nonNegativeMod } from './keys.ts';
+
+/** Decides which partition of a shuffle's output a key goes to (Spark's Partitioner). */
+export interface Partitioner {
+  readonly numPartitions: number;
+  getPartition(key: unknown): number;
+  /** Two RDDs partitioned by equal partitioners can be joined without a shuffle. */
+  equals(other: Partitioner | undefined): boolean;
+  /** Runs before the shuffle that uses this partitioner (RangePartitioner samples its input here). */
+  prepare?(): Promise<void>;
+}
+
+function checkCount(n: number, what: string): number {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`${what}: the number of partitions must be a positive integer, got ${n}.`);
+  return n;
+}
+
+/** Places a key by its hash (see keys.ts for how keys hash), as Spark's HashPartitioner does. */
+export class HashPartitioner implements Partitioner {
+  readonly numPartitions: number;
+  constructor(numPartitions: number) {
+    this.numPartitions = checkCount(numPartitions, 'HashPartitioner');
+  }
+  getPartition(key: unknown): number {
+    return nonNegativeMod(hashKey(key), this.numPartitions);
+  }
+  equals(other: Partitioner | undefined): boolean {
+    return other instanceof HashPartitioner && other.numPartitions === this.numPartitions;
+  }
+}
+
+/**
+ * Places keys in sorted ranges, for sortByKey / sortBy. Bounds are computed from a sample of the
+ * input, lazily, right before the shuffle runs (Spark samples eagerly at definition time; here
+ * defining a transformation never runs a job).
+ */
+export class RangePartitioner implements Partitioner {
+  readonly numPartitions: number;
+  private bounds: unknown[] | undefined;
+  private static nextId = 0;
+  private readonly id = RangePartitioner.nextId++;
+
+  constructor(
+    numPartitions: number,
+    private readonly sampleKeys: () => Promise<unknown[]>,
+    readonly ascending = true,
+  ) {
+    this.numPartitions = checkCount(numPartitions, 'RangePartitioner');
+  }
+
+  async prepare(): Promise<void> {
+    if (this.bounds) return;
+    const keys = (await this.sampleKeys()).sort(compareKeys);
+    const bounds: unknown[] = [];
+    for (let i = 1; i < this.numPartitions && keys.length > 0; i++) {
+      const b = keys[Math.min(keys.length - 1, Math.floor((i * keys.length) / this.numPartitions))];
+      if (bounds.length === 0 || compareKeys(b, bounds[bounds.length - 1]) > 0) bounds.push(b);
+    }
+    this.bounds = bounds;
+  }
+
+  getPartition(key: unknown): number {
+    if (!this.bounds) throw new Error('RangePartitioner used before its bounds were computed');
+    let lo = 0;
+    let hi = this.bounds.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareKeys(this.bounds[mid], key) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.ascending ? lo : this.numPartitions - 1 - lo;
+  }
+
+  equals(other: Partitioner | undefined): boolean {
+    return other instanceof RangePartitioner && other.id === this.id;
+  }
+}

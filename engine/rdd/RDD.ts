@@ -1,0 +1,659 @@
+import { ship, type Captures, type ShippedFunction, type UserFn } from '../closure/ship.ts';
+import { userCallSite } from '../util/callSite.ts';
+import type { Dependency, Aggregator } from './Dependency.ts';
+import type { Emit, TaskContext } from './TaskContext.ts';
+import { HashPartitioner, RangePartitioner, type Partitioner } from './Partitioner.ts';
+import { KeyedMap, compareKeys } from './keys.ts';
+import type { RDDContext } from './RDDContext.ts';
+import { UserFunctionError as UserError } from '../util/errors.ts';
+import type { MapPartitionsRDD, Pipe } from './MapPartitionsRDD.ts';
+import type { ShuffledRDD } from './ShuffledRDD.ts';
+import type { UnionRDD } from './UnionRDD.ts';
+import type { CoalescedRDD } from './CoalescedRDD.ts';
+import type { CoGroupedRDD } from './CoGroupedRDD.ts';
+
+/**
+ * Constructors of the RDD kinds. Their modules extend RDD, so this module cannot import them
+ * without an import cycle; rdd/index.ts fills this in once all of them are loaded.
+ */
+export const kinds = {} as {
+  MapPartitionsRDD: typeof MapPartitionsRDD;
+  ShuffledRDD: typeof ShuffledRDD;
+  UnionRDD: typeof UnionRDD;
+  CoalescedRDD: typeof CoalescedRDD;
+  CoGroupedRDD: typeof CoGroupedRDD;
+};
+
+/** Thrown by an emit to stop a partition early (take/first); never reaches the user. */
+export const STOP = Symbol('rivulet.stop');
+
+export type Pair<K, V> = [K, V];
+
+/**
+ * A Resilient Distributed Dataset: a fixed number of partitions plus the lineage to compute
+ * them. Transformations are lazy and narrow ones are pipelined (one pass per partition, no
+ * intermediate arrays); key-based ones shuffle through a Partitioner. Actions are async, because
+ * partitions may be computed on worker threads.
+ */
+export abstract class RDD<T> {
+  readonly id: number;
+  /** Spark's creation site: `map at wordcount.ts:12:8`. */
+  readonly creationSite: string;
+  name: string | undefined;
+  partitioner: Partitioner | undefined = undefined;
+  private storage: (T[] | undefined)[] | undefined;
+
+  abstract readonly numPartitions: number;
+  abstract readonly dependencies: readonly Dependency[];
+
+  constructor(
+    readonly context: RDDContext,
+    operation: string,
+    callSite: string = userCallSite(),
+  ) {
+    this.id = context.newRddId();
+    this.creationSite = `${operation} at ${callSite}`;
+  }
+
+  /** Push every record of partition `split`, in order, to `emit`. */
+  protected abstract compute(split: number, ctx: TaskContext, emit: Emit<T>): void;
+
+  /** The records of partition `split`: from the cache when persisted, else computed from lineage. */
+  iterator(split: number, ctx: TaskContext, emit: Emit<T>): void {
+    if (!this.storage) return this.compute(split, ctx, emit);
+    let block = this.storage[split];
+    if (!block) {
+      const computed: T[] = [];
+      this.compute(split, ctx, (x) => computed.push(x));
+      this.storage[split] = block = computed;
+    }
+    for (let i = 0; i < block.length; i++) emit(block[i]!);
+  }
+
+  /** True when every partition is held in memory, so its lineage need not be computed again. */
+  isMaterialized(): boolean {
+    return this.storage !== undefined && this.storage.every((b) => b !== undefined);
+  }
+
+  // ---- persistence -------------------------------------------------------------------------
+
+  /** Keep partitions in memory once computed (Spark's MEMORY_ONLY; the only level Rivulet has). */
+  persist(): this {
+    this.storage ??= new Array(this.numPartitions).fill(undefined);
+    return this;
+  }
+  cache(): this {
+    return this.persist();
+  }
+  unpersist(): this {
+    this.storage = undefined;
+    return this;
+  }
+  get isPersisted(): boolean {
+    return this.storage !== undefined;
+  }
+
+  setName(name: string): this {
+    this.name = name;
+    return this;
+  }
+  getNumPartitions(): number {
+    return this.numPartitions;
+  }
+
+  // ---- narrow transformations ---------------------------------------------------------------
+
+  protected pipe<U>(operation: string, pipe: Pipe<T, U>, preservesPartitioning = false, callSite?: string): RDD<U> {
+    return new kinds.MapPartitionsRDD<T, U>(this, pipe, preservesPartitioning, operation, callSite);
+  }
+
+  map<U>(f: UserFn<(x: T) => U>, captures?: Captures): RDD<U> {
+    const g = ship(f, captures, 'map').call;
+    return this.pipe('map', (emit) => ({ next: (x) => emit(g(x)) }));
+  }
+
+  flatMap<U>(f: UserFn<(x: T) => Iterable<U>>, captures?: Captures): RDD<U> {
+    const s = ship(f, captures, 'flatMap');
+    const g = s.call;
+    return this.pipe('flatMap', (emit) => ({
+      next: (x) => {
+        const ys = g(x);
+        if (Array.isArray(ys)) for (let i = 0; i < ys.length; i++) emit(ys[i]);
+        else drain(ys, emit, s.operation, s.callSite);
+      },
+    }));
+  }
+
+  filter(f: UserFn<(x: T) => unknown>, captures?: Captures): RDD<T> {
+    const g = ship(f, captures, 'filter').call;
+    return this.pipe('filter', (emit) => ({ next: (x) => { if (g(x)) emit(x); } }), true);
+  }
+
+  mapPartitions<U>(f: UserFn<(records: T[]) => Iterable<U>>, captures?: Captures, preservesPartitioning = false): RDD<U> {
+    const s = ship(f, captures, 'mapPartitions');
+    return this.pipe('mapPartitions', wholePartition((records) => s.call(records), s.operation, s.callSite), preservesPartitioning);
+  }
+
+  mapPartitionsWithIndex<U>(
+    f: UserFn<(index: number, records: T[]) => Iterable<U>>,
+    captures?: Captures,
+    preservesPartitioning = false,
+  ): RDD<U> {
+    const s = ship(f, captures, 'mapPartitionsWithIndex');
+    return this.pipe('mapPartitionsWithIndex', wholePartition((records, index) => s.call(index, records), s.operation, s.callSite), preservesPartitioning);
+  }
+
+  /** Each partition as one array. */
+  glom(): RDD<T[]> {
+    return this.pipe<T[]>('glom', (emit) => {
+      const all: T[] = [];
+      return { next: (x) => all.push(x), done: () => emit(all) };
+    });
+  }
+
+  keyBy<K>(f: UserFn<(x: T) => K>, captures?: Captures): RDD<[K, T]> {
+    const g = ship(f, captures, 'keyBy').call;
+    return this.pipe('keyBy', (emit) => ({ next: (x) => emit([g(x), x]) }));
+  }
+
+  union(...others: RDD<T>[]): RDD<T> {
+    return new kinds.UnionRDD<T>(this.context, [this, ...others]);
+  }
+
+  distinct(numPartitions?: number): RDD<T> {
+    return this.pipe<[T, null]>('distinct', (emit) => ({ next: (x) => emit([x, null]) }))
+      .reduceByKey((a) => a, numPartitions)
+      .pipe('distinct', (emit) => ({ next: (kv) => emit(kv[0]) }));
+  }
+
+  /** Spark's sample: Bernoulli sampling without replacement, Poisson with. Seeded per partition. */
+  sample(withReplacement: boolean, fraction: number, seed: number = 42): RDD<T> {
+    if (!(fraction >= 0) || (!withReplacement && fraction > 1)) {
+      throw new RangeError(`sample: fraction must be in [0, 1] without replacement and >= 0 with it, got ${fraction}.`);
+    }
+    return this.pipe(
+      'sample',
+      (emit, index) => {
+        const rand = mulberry32(seed * 7919 + index);
+        if (!withReplacement) return { next: (x) => { if (rand() < fraction) emit(x); } };
+        return { next: (x) => { for (let k = poisson(fraction, rand); k > 0; k--) emit(x); } };
+      },
+      true,
+    );
+  }
+
+  // ---- shuffles --------------------------------------------------------------------------------
+
+  /** Redistribute into n partitions round-robin, through a shuffle (Spark's repartition). */
+  repartition(numPartitions: number): RDD<T> {
+    return this.coalesce(numPartitions, true);
+  }
+
+  coalesce(numPartitions: number, shuffle = false): RDD<T> {
+    if (!Number.isInteger(numPartitions) || numPartitions < 1) {
+      throw new RangeError(`coalesce/repartition: numPartitions must be a positive integer, got ${numPartitions}.`);
+    }
+    if (!shuffle) return new kinds.CoalescedRDD<T>(this, numPartitions);
+    const spread = this.pipe<[number, T]>('repartition', (emit, index) => {
+      let position = index % numPartitions;
+      return { next: (x) => { position = (position + 1) % numPartitions; emit([position, x]); } };
+    });
+    return new kinds.ShuffledRDD<number, T, T>(spread, new HashPartitioner(numPartitions), undefined, false, 'repartition')
+      .pipe('repartition', (emit) => ({ next: (kv) => emit(kv[1]) }));
+  }
+
+  sortBy<K>(f: UserFn<(x: T) => K>, ascending = true, numPartitions?: number, captures?: Captures): RDD<T> {
+    const g = ship(f, captures, 'sortBy').call;
+    return this.pipe<[K, T]>('sortBy', (emit) => ({ next: (x) => emit([g(x), x]) }))
+      .sortByKey(ascending, numPartitions)
+      .pipe('sortBy', (emit) => ({ next: (kv) => emit(kv[1]) }));
+  }
+
+  // ---- pair transformations (records are [K, V] tuples) ------------------------------------
+
+  protected defaultPartitioner(numPartitions: number | undefined, ...others: RDD<any>[]): Partitioner {
+    if (numPartitions !== undefined) return new HashPartitioner(numPartitions);
+    const all = [this as RDD<any>, ...others];
+    const existing = all.map((r) => r.partitioner).filter((p): p is Partitioner => p !== undefined);
+    const widest = Math.max(...all.map((r) => r.numPartitions));
+    const best = existing.sort((a, b) => b.numPartitions - a.numPartitions)[0];
+    if (best && best.numPartitions >= widest) return best;
+    return new HashPartitioner(this.context.defaultParallelism ?? widest);
+  }
+
+  partitionBy<K, V>(this: RDD<[K, V]>, partitioner: Partitioner | number): RDD<[K, V]> {
+    const p = typeof partitioner === 'number' ? new HashPartitioner(partitioner) : partitioner;
+    if (p.equals(this.partitioner)) return this;
+    return new kinds.ShuffledRDD<K, V, V>(this, p, undefined, false, 'partitionBy');
+  }
+
+  combineByKey<K, V, C>(
+    this: RDD<[K, V]>,
+    createCombiner: UserFn<(v: V) => C>,
+    mergeValue: UserFn<(c: C, v: V) => C>,
+    mergeCombiners: UserFn<(a: C, b: C) => C>,
+    partitioner?: Partitioner | number,
+    mapSideCombine = true,
+    captures?: Captures,
+    operation = 'combineByKey',
+  ): RDD<[K, C]> {
+    const aggregator: Aggregator<V, C> = {
+      createCombiner: ship(createCombiner, captures, operation).call,
+      mergeValue: ship(mergeValue, captures, operation).call,
+      mergeCombiners: ship(mergeCombiners, captures, operation).call,
+    };
+    const p = typeof partitioner === 'number' || partitioner === undefined ? this.defaultPartitioner(partitioner) : partitioner;
+    const input = this;
+    if (p.equals(this.partitioner)) {
+      // Already partitioned by key: combine within each partition, no shuffle.
+      return input.pipe<[K, C]>(operation, (emit) => {
+        const m = new KeyedMap<K, C>();
+        return {
+          next: (kv) => { checkPair(kv, operation); m.combine(kv[0], kv[1], aggregator.createCombiner, aggregator.mergeValue); },
+          done: () => { for (const e of m.values()) emit(e); },
+        };
+      }, true);
+    }
+    return new kinds.ShuffledRDD<K, V, C>(input, p, aggregator, mapSideCombine, operation);
+  }
+
+  reduceByKey<K, V>(this: RDD<[K, V]>, f: UserFn<(a: V, b: V) => V>, numPartitions?: number | Partitioner, captures?: Captures): RDD<[K, V]> {
+    const g = ship(f, captures, 'reduceByKey');
+    return this.combineByKey<K, V, V>((v) => v, g, g, numPartitions, true, undefined, 'reduceByKey');
+  }
+
+  foldByKey<K, V>(this: RDD<[K, V]>, zeroValue: V, f: UserFn<(a: V, b: V) => V>, numPartitions?: number | Partitioner, captures?: Captures): RDD<[K, V]> {
+    const g = ship(f, captures, 'foldByKey');
+    const zero = structuredClone(zeroValue);
+    return this.combineByKey<K, V, V>(
+      closureOf((v: V) => g(structuredClone(zero), v), { g, zero }),
+      g,
+      g,
+      numPartitions,
+      true,
+      undefined,
+      'foldByKey',
+    );
+  }
+
+  aggregateByKey<K, V, U>(
+    this: RDD<[K, V]>,
+    zeroValue: U,
+    seqOp: UserFn<(acc: U, v: V) => U>,
+    combOp: UserFn<(a: U, b: U) => U>,
+    numPartitions?: number | Partitioner,
+    captures?: Captures,
+  ): RDD<[K, U]> {
+    const seq = ship(seqOp, captures, 'aggregateByKey');
+    const comb = ship(combOp, captures, 'aggregateByKey');
+    const zero = structuredClone(zeroValue);
+    return this.combineByKey<K, V, U>(
+      closureOf((v: V) => seq(structuredClone(zero), v), { seq, zero }),
+      seq,
+      comb,
+      numPartitions,
+      true,
+      undefined,
+      'aggregateByKey',
+    );
+  }
+
+  groupByKey<K, V>(this: RDD<[K, V]>, numPartitions?: number | Partitioner): RDD<[K, V[]]> {
+    // Map-side combine would not shrink the data for groupByKey, so Spark (and Rivulet) skip it.
+    return this.combineByKey<K, V, V[]>(
+      (v) => [v],
+      (c, v) => { c.push(v); return c; },
+      (a, b) => { for (const x of b) a.push(x); return a; },
+      numPartitions,
+      false,
+      undefined,
+      'groupByKey',
+    );
+  }
+
+  sortByKey<K, V>(this: RDD<[K, V]>, ascending = true, numPartitions?: number): RDD<[K, V]> {
+    const n = numPartitions ?? this.numPartitions;
+    const input = this;
+    const sampleSize = Math.max(20 * n, 100);
+    const partitioner = new RangePartitioner(n, () => input.sampleKeys(sampleSize), ascending);
+    return new kinds.ShuffledRDD<K, V, V>(input, partitioner, undefined, false, 'sortByKey').pipe<[K, V]>('sortByKey', (emit) => {
+      const all: [K, V][] = [];
+      return {
+        next: (kv) => all.push(kv),
+        done: () => {
+          all.sort(ascending ? (a, b) => compareKeys(a[0], b[0]) : (a, b) => compareKeys(b[0], a[0]));
+          for (const kv of all) emit(kv);
+        },
+      };
+    }, true);
+  }
+
+  private async sampleKeys(this: RDD<[unknown, unknown]>, perPartition: number): Promise<unknown[]> {
+    const parts = await this.context.runJob(this, (iterate) => {
+      const keys: unknown[] = [];
+      let seen = 0;
+      const rand = mulberry32(17);
+      iterate((kv) => {
+        seen++;
+        if (keys.length < perPartition) keys.push(kv[0]);
+        else {
+          const j = Math.floor(rand() * seen);
+          if (j < perPartition) keys[j] = kv[0];
+        }
+      });
+      return keys;
+    });
+    return parts.flat();
+  }
+
+  mapValues<K, V, U>(this: RDD<[K, V]>, f: UserFn<(v: V) => U>, captures?: Captures): RDD<[K, U]> {
+    const g = ship(f, captures, 'mapValues').call;
+    return this.pipe<[K, U]>('mapValues', (emit) => ({ next: (kv) => emit([kv[0], g(kv[1])]) }), true);
+  }
+
+  flatMapValues<K, V, U>(this: RDD<[K, V]>, f: UserFn<(v: V) => Iterable<U>>, captures?: Captures): RDD<[K, U]> {
+    const s = ship(f, captures, 'flatMapValues');
+    return this.pipe<[K, U]>('flatMapValues', (emit) => ({
+      next: (kv) => drain(s.call(kv[1]), (u) => emit([kv[0], u]), s.operation, s.callSite),
+    }), true);
+  }
+
+  keys<K, V>(this: RDD<[K, V]>): RDD<K> {
+    return this.pipe<K>('keys', (emit) => ({ next: (kv) => emit(kv[0]) }));
+  }
+
+  values<K, V>(this: RDD<[K, V]>): RDD<V> {
+    return this.pipe<V>('values', (emit) => ({ next: (kv) => emit(kv[1]) }));
+  }
+
+  /** Group this RDD and the others by key: `[k, [vs, ws, ...]]` (Spark's cogroup). */
+  cogroup<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number | Partitioner): RDD<[K, [V[], W[]]]>;
+  cogroup<K, V, W1, W2>(this: RDD<[K, V]>, other1: RDD<[K, W1]>, other2: RDD<[K, W2]>, numPartitions?: number | Partitioner): RDD<[K, [V[], W1[], W2[]]]>;
+  cogroup<K>(this: RDD<[K, unknown]>, ...args: (RDD<[K, unknown]> | number | Partitioner | undefined)[]): RDD<[K, unknown[][]]> {
+    const others = args.filter((a): a is RDD<[K, unknown]> => a instanceof RDD);
+    const last = args[args.length - 1];
+    const p = last instanceof RDD ? undefined : last;
+    const partitioner = typeof p === 'object' ? p : this.defaultPartitioner(p, ...others);
+    return new kinds.CoGroupedRDD<K>([this, ...others], partitioner);
+  }
+
+  join<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number | Partitioner): RDD<[K, [V, W]]> {
+    return this.cogroup(other, numPartitions).pipe<[K, [V, W]]>('join', (emit) => ({
+      next: ([k, [vs, ws]]) => { for (const v of vs) for (const w of ws) emit([k, [v, w]]); },
+    }), true);
+  }
+
+  leftOuterJoin<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number | Partitioner): RDD<[K, [V, W | undefined]]> {
+    return this.cogroup(other, numPartitions).pipe<[K, [V, W | undefined]]>('leftOuterJoin', (emit) => ({
+      next: ([k, [vs, ws]]) => {
+        if (ws.length === 0) for (const v of vs) emit([k, [v, undefined]]);
+        else for (const v of vs) for (const w of ws) emit([k, [v, w]]);
+      },
+    }), true);
+  }
+
+  rightOuterJoin<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number | Partitioner): RDD<[K, [V | undefined, W]]> {
+    return this.cogroup(other, numPartitions).pipe<[K, [V | undefined, W]]>('rightOuterJoin', (emit) => ({
+      next: ([k, [vs, ws]]) => {
+        if (vs.length === 0) for (const w of ws) emit([k, [undefined, w]]);
+        else for (const v of vs) for (const w of ws) emit([k, [v, w]]);
+      },
+    }), true);
+  }
+
+  fullOuterJoin<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number | Partitioner): RDD<[K, [V | undefined, W | undefined]]> {
+    return this.cogroup(other, numPartitions).pipe<[K, [V | undefined, W | undefined]]>('fullOuterJoin', (emit) => ({
+      next: ([k, [vs, ws]]) => {
+        if (vs.length === 0) for (const w of ws) emit([k, [undefined, w]]);
+        else if (ws.length === 0) for (const v of vs) emit([k, [v, undefined]]);
+        else for (const v of vs) for (const w of ws) emit([k, [v, w]]);
+      },
+    }), true);
+  }
+
+  /** Pairs of this RDD whose key does not appear in `other`. */
+  subtractByKey<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number | Partitioner): RDD<[K, V]> {
+    return this.cogroup(other, numPartitions).pipe<[K, V]>('subtractByKey', (emit) => ({
+      next: ([k, [vs, ws]]) => { if (ws.length === 0) for (const v of vs) emit([k, v]); },
+    }), true);
+  }
+
+  // ---- actions ---------------------------------------------------------------------------------
+
+  async collect(): Promise<T[]> {
+    const parts = await this.context.runJob(this, (iterate) => {
+      const out: T[] = [];
+      iterate((x) => out.push(x));
+      return out;
+    });
+    return parts.flat() as T[];
+  }
+
+  async count(): Promise<number> {
+    const counts = await this.context.runJob(this, (iterate) => {
+      let n = 0;
+      iterate(() => n++);
+      return n;
+    });
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
+  /** The first n records, computing as few partitions as it can (Spark scans partitions in order too). */
+  async take(n: number): Promise<T[]> {
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`take: n must be a non-negative integer, got ${n}.`);
+    const out: T[] = [];
+    for (let p = 0; p < this.numPartitions && out.length < n; p++) {
+      const [part] = await this.context.runJob(this, (iterate) => {
+        const got: T[] = [];
+        const want = n - out.length;
+        try {
+          iterate((x) => { got.push(x); if (got.length >= want) throw STOP; });
+        } catch (e) {
+          if (e !== STOP) throw e;
+        }
+        return got;
+      }, [p]);
+      out.push(...part!);
+    }
+    return out;
+  }
+
+  async first(): Promise<T> {
+    const [x] = await this.take(1);
+    if (x === undefined && (await this.isEmpty())) throw new Error(`first: ${this} is empty.`);
+    return x as T;
+  }
+
+  async isEmpty(): Promise<boolean> {
+    return (await this.take(1)).length === 0;
+  }
+
+  /** Reduce all records with f. Throws on an empty RDD, as Spark does. */
+  async reduce(f: UserFn<(a: T, b: T) => T>, captures?: Captures): Promise<T> {
+    const g = ship(f, captures, 'reduce').call;
+    const parts = await this.context.runJob(this, (iterate) => {
+      let acc: T | undefined;
+      let any = false;
+      iterate((x) => { acc = any ? g(acc, x) : x; any = true; });
+      return any ? [acc as T] : [];
+    });
+    const results = parts.flat() as T[];
+    if (results.length === 0) throw new Error(`reduce: ${this} is empty; use fold() to give a zero value.`);
+    return results.reduce((a, b) => g(a, b));
+  }
+
+  async fold(zeroValue: T, f: UserFn<(a: T, b: T) => T>, captures?: Captures): Promise<T> {
+    const g = ship(f, captures, 'fold').call;
+    const parts = await this.context.runJob(this, (iterate) => {
+      let acc = structuredClone(zeroValue);
+      iterate((x) => { acc = g(acc, x); });
+      return acc;
+    });
+    return parts.reduce((a, b) => g(a, b), structuredClone(zeroValue));
+  }
+
+  async aggregate<U>(zeroValue: U, seqOp: UserFn<(acc: U, x: T) => U>, combOp: UserFn<(a: U, b: U) => U>, captures?: Captures): Promise<U> {
+    const seq = ship(seqOp, captures, 'aggregate').call;
+    const comb = ship(combOp, captures, 'aggregate').call;
+    const parts = await this.context.runJob(this, (iterate) => {
+      let acc = structuredClone(zeroValue);
+      iterate((x) => { acc = seq(acc, x); });
+      return acc;
+    });
+    return parts.reduce((a, b) => comb(a, b), structuredClone(zeroValue));
+  }
+
+  /** Count of each distinct record, as a Map with value-semantics keys resolved to the first seen key. */
+  async countByValue(): Promise<Map<T, number>> {
+    const pairs = await this.pipe<[T, number]>('countByValue', (emit) => ({ next: (x) => emit([x, 1]) }))
+      .reduceByKey((a, b) => a + b)
+      .collect();
+    return new Map(pairs);
+  }
+
+  async countByKey<K, V>(this: RDD<[K, V]>): Promise<Map<K, number>> {
+    const pairs = await this.mapValues(() => 1).reduceByKey((a, b) => a + b).collect();
+    return new Map(pairs);
+  }
+
+  /** The pairs as a Map; for a duplicated key the last value wins (Spark's collectAsMap). */
+  async collectAsMap<K, V>(this: RDD<[K, V]>): Promise<Map<K, V>> {
+    const byKey = new KeyedMap<K, V>();
+    for (const [k, v] of await this.collect()) byKey.set(k, v);
+    return new Map([...byKey.values()]);
+  }
+
+  async foreach(f: UserFn<(x: T) => void>, captures?: Captures): Promise<void> {
+    const g = ship(f, captures, 'foreach').call;
+    await this.context.runJob(this, (iterate) => { iterate((x) => { g(x); }); });
+  }
+
+  async foreachPartition(f: UserFn<(records: T[]) => void>, captures?: Captures): Promise<void> {
+    const g = ship(f, captures, 'foreachPartition').call;
+    await this.context.runJob(this, (iterate) => {
+      const records: T[] = [];
+      iterate((x) => records.push(x));
+      g(records);
+    });
+  }
+
+  // ---- description ----------------------------------------------------------------------------
+
+  toString(): string {
+    return `${this.name ? this.name + ' ' : ''}${this.constructor.name}[${this.id}] at ${this.creationSite}`;
+  }
+
+  /** The lineage in Spark's indented format; `+-` marks a shuffle (stage) boundary. */
+  toDebugString(): string {
+    return debugLines(this).join('\n');
+  }
+}
+
+// ---- helpers ------------------------------------------------------------------------------------
+
+/** An engine-built wrapper around user functions (given as shipped captures), itself shippable. */
+function closureOf<F extends (...a: any[]) => any>(fn: F, captures: Captures): ShippedFunction<F> {
+  return ship(fn, captures, 'engine');
+}
+
+/** Iterate a user-returned iterable, attributing a throw inside a generator to the user's operation. */
+function drain<U>(ys: Iterable<U>, emit: Emit<U>, operation: string, callSite: string): void {
+  if (Array.isArray(ys)) {
+    for (let i = 0; i < ys.length; i++) emit(ys[i]);
+    return;
+  }
+  if (ys == null || typeof (ys as Iterable<U>)[Symbol.iterator] !== 'function') {
+    throw new UserError(operation, callSite, new TypeError(`${operation} must return an iterable (e.g. an array), got ${ys === null ? 'null' : typeof ys}`));
+  }
+  const it = (ys as Iterable<U>)[Symbol.iterator]();
+  for (;;) {
+    let r: IteratorResult<U>;
+    try {
+      r = it.next();
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      throw new UserError(operation, callSite, e);
+    }
+    if (r.done) return;
+    emit(r.value);
+  }
+}
+
+function wholePartition<T, U>(f: (records: T[], index: number) => Iterable<U>, operation: string, callSite: string): Pipe<T, U> {
+  return (emit, index) => {
+    const records: T[] = [];
+    return { next: (x) => records.push(x), done: () => drain(f(records, index), emit, operation, callSite) };
+  };
+}
+
+/** Records of a pair operation must be [key, value] arrays; say so where the mistake is. */
+export function checkPair(kv: unknown, operation: string): void {
+  if (!Array.isArray(kv) || kv.length !== 2) {
+    throw new TypeError(
+      `${operation} needs records that are [key, value] pairs, got ${preview(kv)}. ` +
+        `Make pairs first, e.g. .map(x => [key(x), x]) or .keyBy(key).`,
+    );
+  }
+}
+
+function preview(x: unknown): string {
+  try {
+    const s = JSON.stringify(x);
+    return s === undefined ? String(x) : s.length > 60 ? s.slice(0, 60) + '…' : s;
+  } catch {
+    return String(x);
+  }
+}
+
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function poisson(mean: number, rand: () => number): number {
+  const l = Math.exp(-mean);
+  let k = 0;
+  let p = 1;
+  do {
+    k++;
+    p *= rand();
+  } while (p > l);
+  return k - 1;
+}
+
+function debugSelf(rdd: RDD<unknown>): string[] {
+  return [`${rdd} [${rdd.isPersisted ? 'Memory Deserialized 1x Replicated' : ''}]`];
+}
+
+function debugLines(rdd: RDD<unknown>): string[] {
+  const partitionStr = `(${rdd.numPartitions})`;
+  const leftOffset = Math.floor((partitionStr.length - 1) / 2);
+  const nextPrefix = ' '.repeat(leftOffset) + '|' + ' '.repeat(partitionStr.length - leftOffset);
+  return [
+    ...debugSelf(rdd).map((d, i) => (i === 0 ? `${partitionStr} ${d}` : `${nextPrefix} ${d}`)),
+    ...debugChildren(rdd, nextPrefix),
+  ];
+}
+
+function debugChildren(rdd: RDD<unknown>, prefix: string): string[] {
+  const deps = rdd.dependencies;
+  return deps.flatMap((d, i) => debugString(d.rdd, prefix, d.kind === 'shuffle', i === deps.length - 1));
+}
+
+function debugString(rdd: RDD<unknown>, prefix: string, isShuffle: boolean, isLastChild: boolean): string[] {
+  if (!isShuffle) return [...debugSelf(rdd).map((d) => prefix + d), ...debugChildren(rdd, prefix)];
+  const partitionStr = `(${rdd.numPartitions})`;
+  const leftOffset = Math.floor((partitionStr.length - 1) / 2);
+  const thisPrefix = prefix.replace(/\|\s+$/, '');
+  const nextPrefix = thisPrefix + (isLastChild ? '  ' : '| ') + ' '.repeat(leftOffset) + '|' + ' '.repeat(partitionStr.length - leftOffset);
+  return [
+    ...debugSelf(rdd).map((d, i) => (i === 0 ? `${thisPrefix}+-${partitionStr} ${d}` : nextPrefix + d)),
+    ...debugChildren(rdd, nextPrefix),
+  ];
+}
+

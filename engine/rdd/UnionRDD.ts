@@ -1,0 +1,40 @@
+import { RDD } from './RDD.ts';
+import { NarrowDependency } from './Dependency.ts';
+import type { RDDContext } from './RDDContext.ts';
+import type { Emit, TaskContext } from './TaskContext.ts';
+
+/**
+ * The partitions of several RDDs side by side (Spark's UnionRDD). When all parents share one
+ * partitioner, partition i is the union of every parent's partition i and keeps the partitioner
+ * (Spark's PartitionerAwareUnionRDD), so a window of pre-partitioned batches needs no shuffle.
+ */
+export class UnionRDD<T> extends RDD<T> {
+  readonly numPartitions: number;
+  readonly dependencies: readonly NarrowDependency[];
+  private readonly slots: [rdd: RDD<T>, partition: number][][];
+
+  constructor(context: RDDContext, readonly rdds: readonly RDD<T>[], operation = 'union', callSite?: string) {
+    super(context, operation, callSite);
+    const p = rdds[0]?.partitioner;
+    const aware = rdds.length > 0 && p !== undefined && rdds.every((r) => p.equals(r.partitioner));
+    if (aware) {
+      this.partitioner = p;
+      this.numPartitions = p.numPartitions;
+      this.slots = Array.from({ length: p.numPartitions }, (_, i) => rdds.map((r) => [r, i] as [RDD<T>, number]));
+      this.dependencies = rdds.map((r) => NarrowDependency.oneToOne(r));
+    } else {
+      this.slots = rdds.flatMap((r) => Array.from({ length: r.numPartitions }, (_, i) => [[r, i] as [RDD<T>, number]]));
+      this.numPartitions = this.slots.length;
+      let offset = 0;
+      this.dependencies = rdds.map((r) => {
+        const start = offset;
+        offset += r.numPartitions;
+        return new NarrowDependency(r, (child) => (child >= start && child < start + r.numPartitions ? [child - start] : []));
+      });
+    }
+  }
+
+  protected compute(split: number, ctx: TaskContext, emit: Emit<T>): void {
+    for (const [rdd, partition] of this.slots[split]!) rdd.iterator(partition, ctx, emit);
+  }
+}

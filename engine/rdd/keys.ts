@@ -1,0 +1,124 @@
+/**
+ * Key semantics for shuffles. Spark compares keys with equals/hashCode; JavaScript's Map compares
+ * objects by identity. Rivulet gives keys value semantics: primitives are used as they are, and
+ * arrays / plain objects (e.g. a composite key `[user, day]`) are compared by content through a
+ * canonical string. The same rules hold in every thread, so a key lands in the same partition
+ * wherever it is hashed.
+ */
+
+/** The value used as a Map key for `key`: the key itself when primitive, else a canonical string. */
+export function canonicalKey(key: unknown): unknown {
+  return typeof key === 'object' && key !== null ? '\u0000' + stableStringify(key) : key;
+}
+
+export function stableStringify(v: unknown): string {
+  if (v === undefined) return 'undefined';
+  if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : Object.is(v, -0) ? '0' : String(v);
+  if (typeof v !== 'object' || v === null) return JSON.stringify(v);
+  if (v instanceof Date) return `D${v.getTime()}`;
+  if (Array.isArray(v)) return '[' + v.map(stableStringify).join(',') + ']';
+  if (v instanceof Map) return 'M' + stableStringify([...v.entries()].sort(compareEntries));
+  if (v instanceof Set) return 'S' + stableStringify([...v].map(stableStringify).sort());
+  const keys = Object.keys(v).sort();
+  return '{' + keys.map((k) => JSON.stringify(k) + ':' + stableStringify((v as Record<string, unknown>)[k])).join(',') + '}';
+}
+
+function compareEntries(a: [unknown, unknown], b: [unknown, unknown]): number {
+  const x = stableStringify(a[0]);
+  const y = stableStringify(b[0]);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Java's String.hashCode, so string keys are placed as Spark's HashPartitioner places them. */
+export function stringHash(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/** A 32-bit hash with value semantics (see canonicalKey). */
+export function hashKey(key: unknown): number {
+  switch (typeof key) {
+    case 'string':
+      return stringHash(key);
+    case 'number':
+      return Number.isInteger(key) && key >= -2147483648 && key <= 2147483647 ? key | 0 : stringHash(stableStringify(key));
+    case 'boolean':
+      return key ? 1231 : 1237;
+    case 'undefined':
+      return 0;
+    case 'object':
+      return key === null ? 0 : stringHash(stableStringify(key));
+    default:
+      return stringHash(String(key));
+  }
+}
+
+export function nonNegativeMod(x: number, mod: number): number {
+  const r = x % mod;
+  return r < 0 ? r + mod : r;
+}
+
+const TYPE_ORDER: Record<string, number> = { undefined: 0, boolean: 1, number: 2, bigint: 2, string: 3, object: 4 };
+
+/** Natural ordering used by sortBy/sortByKey: numbers numerically, strings by code unit, arrays element-wise. */
+export function compareKeys(a: unknown, b: unknown): number {
+  if (a === b) return 0;
+  const ta = a === null ? 'undefined' : typeof a;
+  const tb = b === null ? 'undefined' : typeof b;
+  if (ta !== tb && !(TYPE_ORDER[ta] === 2 && TYPE_ORDER[tb] === 2)) return (TYPE_ORDER[ta] ?? 5) - (TYPE_ORDER[tb] ?? 5);
+  if (Array.isArray(a) && Array.isArray(b)) {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) {
+      const c = compareKeys(a[i], b[i]);
+      if (c !== 0) return c;
+    }
+    return a.length - b.length;
+  }
+  if (a instanceof Date && b instanceof Date) return a.getTime() - b.getTime();
+  if (ta === 'object') {
+    const x = stableStringify(a);
+    const y = stableStringify(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+}
+
+/**
+ * Groups records by key with value semantics. Entries are `[key, value]` tuples updated in place,
+ * so combining a key costs one Map lookup.
+ */
+export class KeyedMap<K, C> {
+  private readonly entries = new Map<unknown, [K, C]>();
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(key: K): [K, C] | undefined {
+    return this.entries.get(typeof key === 'object' && key !== null ? canonicalKey(key) : key);
+  }
+
+  set(key: K, value: C): void {
+    const mk = typeof key === 'object' && key !== null ? canonicalKey(key) : key;
+    const e = this.entries.get(mk);
+    if (e === undefined) this.entries.set(mk, [key, value]);
+    else e[1] = value;
+  }
+
+  /** createCombiner for a new key, else mergeValue into the existing combiner. */
+  combine<V>(key: K, value: V, create: (v: V) => C, merge: (c: C, v: V) => C): void {
+    const mk = typeof key === 'object' && key !== null ? canonicalKey(key) : key;
+    const e = this.entries.get(mk);
+    if (e === undefined) this.entries.set(mk, [key, create(value)]);
+    else e[1] = merge(e[1], value);
+  }
+
+  delete(key: K): boolean {
+    return this.entries.delete(typeof key === 'object' && key !== null ? canonicalKey(key) : key);
+  }
+
+  values(): IterableIterator<[K, C]> {
+    return this.entries.values();
+  }
+}
