@@ -33,7 +33,7 @@ export type UserFn<F extends (...args: any[]) => any> = F | ShippedFunction<F>;
  * `const isStop = closure(w => stop.has(w), { stop })`.
  */
 export function closure<F extends (...args: any[]) => any>(fn: F, captures: Captures = {}): ShippedFunction<F> {
-  return ship(fn, captures, 'closure', userCallSite());
+  return ship<F>(fn, captures, 'closure', userCallSite());
 }
 
 export function isShipped(x: unknown): x is ShippedFunction<any> {
@@ -54,6 +54,8 @@ export function ship<F extends (...args: any[]) => any>(
     if (captures && Object.keys(captures).length > 0) {
       throw new NotShippableError(`${operation} at ${callSite}: the function already carries its captures (made with closure()); do not pass captures again.`);
     }
+    // Already checked where it was defined (a DStream operation, or closure()): keep that site.
+    if (fn.operation !== 'closure') return fn as ShippedFunction<F>;
     return { ...fn, operation, callSite, call: guard(compiled(fn), operation, callSite) } as ShippedFunction<F>;
   }
   if (typeof fn !== 'function') {
@@ -100,11 +102,23 @@ function parsesAsExpression(source: string): boolean {
   }
 }
 
+/** Free variables per function source. Functions defined inside transform() are re-created every batch. */
+const freeVariableCache = new Map<string, string[]>();
+
+function freeVariables(source: string): string[] {
+  let names = freeVariableCache.get(source);
+  if (!names) {
+    const ast = parse(`(${source})`, { ecmaVersion: 'latest', sourceType: 'script' }) as unknown as Node;
+    names = [...analyze(ast).globals.keys()];
+    if (freeVariableCache.size > 1000) freeVariableCache.clear();
+    freeVariableCache.set(source, names);
+  }
+  return names;
+}
+
 function checkFreeVariables(source: string, captured: string[], operation: string, callSite: string): void {
-  const ast = parse(`(${source})`, { ecmaVersion: 'latest', sourceType: 'script' }) as unknown as Node;
-  const { globals } = analyze(ast);
   const declared = new Set(captured);
-  const missing = [...globals.keys()].filter((name) => !declared.has(name) && !isWorkerGlobal(name));
+  const missing = freeVariables(source).filter((name) => !declared.has(name) && !isWorkerGlobal(name));
   if (missing.length === 0) return;
   const names = missing.map((n) => `\`${n}\``).join(', ');
   const all = [...new Set([...captured, ...missing])].join(', ');
@@ -128,7 +142,7 @@ function cloneCaptures(captures: Captures, operation: string, callSite: string):
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(captures)) {
     if (typeof value === 'function' || isShipped(value)) {
-      out[name] = ship(value as (...a: unknown[]) => unknown, undefined, `${operation} (capture ${name})`, callSite);
+      out[name] = ship<(...a: unknown[]) => unknown>(value as (...a: unknown[]) => unknown, undefined, `${operation} (capture ${name})`, callSite);
       continue;
     }
     const cls = classInstanceIn(value, name, 0);
@@ -180,10 +194,19 @@ export function compiled<F extends (...args: any[]) => any>(shipped: Pick<Shippe
     return isShipped(v) ? v.call : v;
   });
   const helpers = Object.keys(TRANSPILER_HELPERS).filter((h) => !names.includes(h));
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const factory = new Function(...helpers, ...names, `"use strict";\nreturn (${shipped.source});`);
+  const params = [...helpers, ...names];
+  const cacheKey = params.join(',') + '\u0000' + shipped.source;
+  let factory = factoryCache.get(cacheKey);
+  if (!factory) {
+    factory = new Function(...params, `"use strict";\nreturn (${shipped.source});`) as (...args: unknown[]) => unknown;
+    if (factoryCache.size > 1000) factoryCache.clear();
+    factoryCache.set(cacheKey, factory);
+  }
   return factory(...helpers.map((h) => TRANSPILER_HELPERS[h]), ...values) as F;
 }
+
+/** Compiled factories per (capture names, source): evaluating source text is the costly part. */
+const factoryCache = new Map<string, (...args: unknown[]) => unknown>();
 
 function guard<F extends (...args: any[]) => any>(fn: F, operation: string, callSite: string): F {
   return function guarded(a: unknown, b: unknown, c: unknown, d: unknown) {

@@ -29,7 +29,7 @@ export class DAGScheduler {
   }
 
   /** Run the map stage of every shuffle below `rdd` whose output is not available yet. */
-  private async submitMissingShuffles(rdd: RDD<unknown>, visited: Set<RDD<unknown>>): Promise<void> {
+  private async submitMissingShuffles(rdd: RDD<any>, visited: Set<RDD<any>>): Promise<void> {
     if (visited.has(rdd) || rdd.isMaterialized()) return;
     visited.add(rdd);
     for (const dep of rdd.dependencies) {

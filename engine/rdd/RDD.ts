@@ -1,5 +1,5 @@
 import { ship, type Captures, type ShippedFunction, type UserFn } from '../closure/ship.ts';
-import { userCallSite } from '../util/callSite.ts';
+import { callSiteFromStack } from '../util/callSite.ts';
 import type { Dependency, Aggregator } from './Dependency.ts';
 import type { Emit, TaskContext } from './TaskContext.ts';
 import { HashPartitioner, RangePartitioner, type Partitioner } from './Partitioner.ts';
@@ -37,8 +37,8 @@ export type Pair<K, V> = [K, V];
  */
 export abstract class RDD<T> {
   readonly id: number;
-  /** Spark's creation site: `map at wordcount.ts:12:8`. */
-  readonly creationSite: string;
+  readonly operation: string;
+  private site: string | Error;
   name: string | undefined;
   partitioner: Partitioner | undefined = undefined;
   private storage: (T[] | undefined)[] | undefined;
@@ -49,10 +49,19 @@ export abstract class RDD<T> {
   constructor(
     readonly context: RDDContext,
     operation: string,
-    callSite: string = userCallSite(),
+    callSite?: string,
   ) {
     this.id = context.newRddId();
-    this.creationSite = `${operation} at ${callSite}`;
+    this.operation = operation;
+    // Inside a DStream's compute the stream's own site applies (as in Spark); otherwise the stack
+    // is captured now and only formatted if someone asks.
+    this.site = callSite ?? context.callSite ?? new Error();
+  }
+
+  /** Spark's creation site: `map at wordcount.ts:12:8`. */
+  get creationSite(): string {
+    if (typeof this.site !== 'string') this.site = callSiteFromStack(this.site.stack);
+    return `${this.operation} at ${this.site}`;
   }
 
   /** Push every record of partition `split`, in order, to `emit`. */
@@ -266,7 +275,7 @@ export abstract class RDD<T> {
     const g = ship(f, captures, 'foldByKey');
     const zero = structuredClone(zeroValue);
     return this.combineByKey<K, V, V>(
-      closureOf((v: V) => g(structuredClone(zero), v), { g, zero }),
+      closureOf((v: V) => (g as any)(structuredClone(zero), v), { g, zero }),
       g,
       g,
       numPartitions,
@@ -288,7 +297,7 @@ export abstract class RDD<T> {
     const comb = ship(combOp, captures, 'aggregateByKey');
     const zero = structuredClone(zeroValue);
     return this.combineByKey<K, V, U>(
-      closureOf((v: V) => seq(structuredClone(zero), v), { seq, zero }),
+      closureOf((v: V) => (seq as any)(structuredClone(zero), v), { seq, zero }),
       seq,
       comb,
       numPartitions,
@@ -328,7 +337,7 @@ export abstract class RDD<T> {
     }, true);
   }
 
-  private async sampleKeys(this: RDD<[unknown, unknown]>, perPartition: number): Promise<unknown[]> {
+  private async sampleKeys(this: RDD<[any, any]>, perPartition: number): Promise<unknown[]> {
     const parts = await this.context.runJob(this, (iterate) => {
       const keys: unknown[] = [];
       let seen = 0;
@@ -369,12 +378,12 @@ export abstract class RDD<T> {
   /** Group this RDD and the others by key: `[k, [vs, ws, ...]]` (Spark's cogroup). */
   cogroup<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number | Partitioner): RDD<[K, [V[], W[]]]>;
   cogroup<K, V, W1, W2>(this: RDD<[K, V]>, other1: RDD<[K, W1]>, other2: RDD<[K, W2]>, numPartitions?: number | Partitioner): RDD<[K, [V[], W1[], W2[]]]>;
-  cogroup<K>(this: RDD<[K, unknown]>, ...args: (RDD<[K, unknown]> | number | Partitioner | undefined)[]): RDD<[K, unknown[][]]> {
-    const others = args.filter((a): a is RDD<[K, unknown]> => a instanceof RDD);
+  cogroup(this: RDD<[any, any]>, ...args: any[]): RDD<any> {
+    const others = args.filter((a): a is RDD<[any, any]> => a instanceof RDD);
     const last = args[args.length - 1];
     const p = last instanceof RDD ? undefined : last;
     const partitioner = typeof p === 'object' ? p : this.defaultPartitioner(p, ...others);
-    return new kinds.CoGroupedRDD<K>([this, ...others], partitioner);
+    return new kinds.CoGroupedRDD<any>([this, ...others], partitioner);
   }
 
   join<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number | Partitioner): RDD<[K, [V, W]]> {
@@ -474,7 +483,7 @@ export abstract class RDD<T> {
     const parts = await this.context.runJob(this, (iterate) => {
       let acc: T | undefined;
       let any = false;
-      iterate((x) => { acc = any ? g(acc, x) : x; any = true; });
+      iterate((x) => { acc = any ? g(acc as T, x) : x; any = true; });
       return any ? [acc as T] : [];
     });
     const results = parts.flat() as T[];
@@ -553,7 +562,7 @@ export abstract class RDD<T> {
 
 /** An engine-built wrapper around user functions (given as shipped captures), itself shippable. */
 function closureOf<F extends (...a: any[]) => any>(fn: F, captures: Captures): ShippedFunction<F> {
-  return ship(fn, captures, 'engine');
+  return ship<F>(fn, captures, 'engine');
 }
 
 /** Iterate a user-returned iterable, attributing a throw inside a generator to the user's operation. */
@@ -626,11 +635,11 @@ function poisson(mean: number, rand: () => number): number {
   return k - 1;
 }
 
-function debugSelf(rdd: RDD<unknown>): string[] {
+function debugSelf(rdd: RDD<any>): string[] {
   return [`${rdd} [${rdd.isPersisted ? 'Memory Deserialized 1x Replicated' : ''}]`];
 }
 
-function debugLines(rdd: RDD<unknown>): string[] {
+function debugLines(rdd: RDD<any>): string[] {
   const partitionStr = `(${rdd.numPartitions})`;
   const leftOffset = Math.floor((partitionStr.length - 1) / 2);
   const nextPrefix = ' '.repeat(leftOffset) + '|' + ' '.repeat(partitionStr.length - leftOffset);
@@ -640,12 +649,12 @@ function debugLines(rdd: RDD<unknown>): string[] {
   ];
 }
 
-function debugChildren(rdd: RDD<unknown>, prefix: string): string[] {
+function debugChildren(rdd: RDD<any>, prefix: string): string[] {
   const deps = rdd.dependencies;
   return deps.flatMap((d, i) => debugString(d.rdd, prefix, d.kind === 'shuffle', i === deps.length - 1));
 }
 
-function debugString(rdd: RDD<unknown>, prefix: string, isShuffle: boolean, isLastChild: boolean): string[] {
+function debugString(rdd: RDD<any>, prefix: string, isShuffle: boolean, isLastChild: boolean): string[] {
   if (!isShuffle) return [...debugSelf(rdd).map((d) => prefix + d), ...debugChildren(rdd, prefix)];
   const partitionStr = `(${rdd.numPartitions})`;
   const leftOffset = Math.floor((partitionStr.length - 1) / 2);

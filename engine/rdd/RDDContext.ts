@@ -2,7 +2,6 @@ import { DAGScheduler, type PartitionIterator } from './DAGScheduler.ts';
 import type { RDD } from './RDD.ts';
 import { ParallelCollectionRDD } from './ParallelCollectionRDD.ts';
 import { UnionRDD } from './UnionRDD.ts';
-import { userCallSite } from '../util/callSite.ts';
 
 export interface RDDContextOptions {
   /** Partitions for parallelize and for shuffles that are not given a count. Default 2. */
@@ -16,6 +15,8 @@ export interface RDDContextOptions {
 export class RDDContext {
   readonly defaultParallelism: number;
   readonly scheduler = new DAGScheduler();
+  /** When set, RDDs created now take this creation site (a DStream sets its own while computing). */
+  callSite: string | undefined;
   private nextRddId = 0;
 
   constructor(options: RDDContextOptions = {}) {
@@ -30,20 +31,31 @@ export class RDDContext {
 
   /** An RDD over `data`, cut into `numSlices` contiguous partitions. */
   parallelize<T>(data: Iterable<T>, numSlices: number = this.defaultParallelism): RDD<T> {
-    return new ParallelCollectionRDD(this, ParallelCollectionRDD.slice([...data], numSlices), 'parallelize', userCallSite());
+    return new ParallelCollectionRDD(this, ParallelCollectionRDD.slice([...data], numSlices), 'parallelize');
   }
 
   /** An RDD with the given partitions, as they are. */
   fromPartitions<T>(partitions: readonly (readonly T[])[], operation = 'fromPartitions'): RDD<T> {
-    return new ParallelCollectionRDD(this, partitions, operation, userCallSite());
+    return new ParallelCollectionRDD(this, partitions, operation);
   }
 
   emptyRDD<T>(): RDD<T> {
-    return new ParallelCollectionRDD<T>(this, [], 'emptyRDD', userCallSite());
+    return new ParallelCollectionRDD<T>(this, [], 'emptyRDD');
   }
 
   union<T>(rdds: readonly RDD<T>[]): RDD<T> {
-    return new UnionRDD(this, rdds, 'union', userCallSite());
+    return new UnionRDD(this, rdds, 'union');
+  }
+
+  /** Run `body` with RDDs created inside it attributed to `callSite`. */
+  withCallSite<R>(callSite: string, body: () => R): R {
+    const previous = this.callSite;
+    this.callSite = callSite;
+    try {
+      return body();
+    } finally {
+      this.callSite = previous;
+    }
   }
 
   runJob<T, U>(rdd: RDD<T>, func: (iterate: PartitionIterator<T>, partition: number) => U, partitions?: readonly number[]): Promise<U[]> {

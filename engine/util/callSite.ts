@@ -5,7 +5,11 @@
 const ENGINE_FRAME = /[\\/](engine|node_modules)[\\/]|node:internal|\(eval at |\(native\)/;
 
 export function userCallSite(): string {
-  const stack = new Error().stack ?? '';
+  return callSiteFromStack(new Error().stack);
+}
+
+/** The first frame of `stack` that is user code, as `file:line:column`. */
+export function callSiteFromStack(stack: string | undefined = ''): string {
   for (const line of stack.split('\n').slice(1)) {
     if (ENGINE_FRAME.test(line)) continue;
     const m = /\(?((?:file:\/\/)?[^()\s]+):(\d+):(\d+)\)?\s*$/.exec(line.trim());
