@@ -19,6 +19,11 @@ export const TRANSPILER_HELPERS: Record<string, unknown> = {
 /** ECMAScript names that are not always own properties of globalThis but are always defined. */
 const LANGUAGE_NAMES = new Set(['undefined', 'NaN', 'Infinity', 'arguments', 'globalThis']);
 
+/** A global of a page's main thread that no worker has (`window`, `document`, …). */
+export function isMainThreadOnly(name: string): boolean {
+  return MAIN_THREAD_ONLY.has(name);
+}
+
 export function isWorkerGlobal(name: string): boolean {
   if (MAIN_THREAD_ONLY.has(name)) return false;
   if (LANGUAGE_NAMES.has(name) || name in TRANSPILER_HELPERS) return true;

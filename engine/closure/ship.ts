@@ -1,7 +1,7 @@
 import { parse } from 'acorn';
 import { analyze } from 'periscopic';
 import type { Node } from 'estree';
-import { isWorkerGlobal, TRANSPILER_HELPERS } from './globals.ts';
+import { isMainThreadOnly, isWorkerGlobal, TRANSPILER_HELPERS } from './globals.ts';
 import { NotShippableError, UserFunctionError } from '../util/errors.ts';
 import { userCallSite } from '../util/callSite.ts';
 
@@ -22,7 +22,13 @@ export interface ShippedFunction<F extends (...args: any[]) => any> {
   readonly operation: string;
   readonly callSite: string;
   /** The compiled function, wrapped so that a throw becomes a UserFunctionError naming the operation. */
-  readonly call: F;
+  readonly call: NoInfer<F>;
+  /**
+   * Type only, never set: where TypeScript reads F from a ShippedFunction. (Read from `call`, a
+   * plain function argument would match it through Function.prototype.call, and every
+   * `rdd.map(x => …)` would be typed RDD<any>.)
+   */
+  readonly signature?: F;
 }
 
 export type UserFn<F extends (...args: any[]) => any> = F | ShippedFunction<F>;
@@ -120,12 +126,29 @@ function checkFreeVariables(source: string, captured: string[], operation: strin
   const declared = new Set(captured);
   const missing = freeVariables(source).filter((name) => !declared.has(name) && !isWorkerGlobal(name));
   if (missing.length === 0) return;
-  const names = missing.map((n) => `\`${n}\``).join(', ');
-  const all = [...new Set([...captured, ...missing])].join(', ');
+  const quote = (list: string[]) => list.map((n) => `\`${n}\``).join(', ');
+  const pageOnly = missing.filter(isMainThreadOnly);
+  const capturable = missing.filter((n) => !isMainThreadOnly(n));
+  const all = [...new Set([...captured, ...capturable])].join(', ');
+  // A function captured by another is checked as `<operation> (capture <name>)`: its own captures
+  // are declared with closure(), not next to the operation.
+  const capturedAs = /^(.*) \(capture ([\w$]+)\)$/.exec(operation);
+  const fixes: string[] = [];
+  if (capturable.length > 0) {
+    const what = capturable.length === 1 ? 'it as a capture' : 'them as captures';
+    fixes.push(
+      capturedAs
+        ? `Declare ${what} of ${capturedAs[2]} with closure(): { ${capturedAs[2]}: closure(${capturedAs[2]}, { ${all} }) }`
+        : `Declare ${what} next to the function: ${operation}(fn, { ${all} })`,
+    );
+  }
+  if (pageOnly.length > 0) {
+    fixes.push(`${quote(pageOnly)} ${pageOnly.length === 1 ? 'exists' : 'exist'} only on a page's main thread: read what you need before defining the operation and capture that value.`);
+  }
   throw new NotShippableError(
-    `${operation} at ${callSite} uses ${names}, defined outside the function. ` +
-      `Functions given to ${operation} may run on a worker thread, where variables from the surrounding code do not exist.\n` +
-      `Declare ${missing.length === 1 ? 'it as a capture' : 'them as captures'} next to the function: ${operation}(fn, { ${all} })\n` +
+    `${operation} at ${callSite} uses ${quote(missing)}, defined outside the function. ` +
+      `Functions given to ${capturedAs ? capturedAs[1] : operation} may run on a worker thread, where variables from the surrounding code do not exist.\n` +
+      fixes.join('\n') + '\n' +
       `Function: ${source.length > 120 ? source.slice(0, 120) + '…' : source}`,
   );
 }
@@ -209,9 +232,11 @@ export function compiled<F extends (...args: any[]) => any>(shipped: Pick<Shippe
 const factoryCache = new Map<string, (...args: unknown[]) => unknown>();
 
 function guard<F extends (...args: any[]) => any>(fn: F, operation: string, callSite: string): F {
-  return function guarded(a: unknown, b: unknown, c: unknown, d: unknown) {
+  // Forward exactly the arguments given, so rest parameters, `arguments` and built-ins such as
+  // Array (`rdd.map(Array)`) see the call the engine made. `this` is always undefined.
+  return function guarded() {
     try {
-      return fn(a, b, c, d);
+      return fn.apply(undefined, arguments as unknown as Parameters<F>);
     } catch (e) {
       if (e instanceof UserFunctionError) throw e;
       throw new UserFunctionError(operation, callSite, e);

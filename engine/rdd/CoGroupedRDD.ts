@@ -13,12 +13,12 @@ export class CoGroupedRDD<K> extends RDD<[K, unknown[][]]> {
   readonly numPartitions: number;
   readonly dependencies: readonly Dependency[];
 
-  constructor(readonly rdds: readonly RDD<[K, unknown]>[], partitioner: Partitioner, callSite?: string) {
-    super(rdds[0]!.context, 'cogroup', callSite);
+  constructor(readonly rdds: readonly RDD<[K, unknown]>[], partitioner: Partitioner, callSite?: string, operation = 'cogroup') {
+    super(rdds[0]!.context, operation, callSite);
     this.partitioner = partitioner;
     this.numPartitions = partitioner.numPartitions;
     this.dependencies = rdds.map((r) =>
-      partitioner.equals(r.partitioner) ? NarrowDependency.oneToOne(r) : new ShuffleDependency(r, partitioner, undefined, false, 'cogroup'),
+      partitioner.equals(r.partitioner) ? NarrowDependency.oneToOne(r) : new ShuffleDependency(r, partitioner, undefined, false, operation),
     );
   }
 
@@ -27,7 +27,7 @@ export class CoGroupedRDD<K> extends RDD<[K, unknown[][]]> {
     const groups = new KeyedMap<K, unknown[][]>();
     this.dependencies.forEach((dep, i) => {
       const add = (kv: [K, unknown]) => {
-        if (!Array.isArray(kv) || kv.length !== 2) checkPair(kv, 'cogroup/join');
+        if (!Array.isArray(kv) || kv.length !== 2) checkPair(kv, this.operation);
         let e = groups.get(kv[0]);
         if (!e) {
           groups.set(kv[0], Array.from({ length: n }, () => []));

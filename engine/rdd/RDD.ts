@@ -112,7 +112,11 @@ export abstract class RDD<T> {
 
   // ---- narrow transformations ---------------------------------------------------------------
 
-  protected pipe<U>(operation: string, pipe: Pipe<T, U>, preservesPartitioning = false, callSite?: string): RDD<U> {
+  /**
+   * @internal A narrow transformation built by the engine (not a user function, so not checked
+   * for shipping). Every narrow operation above is one of these.
+   */
+  pipe<U>(operation: string, pipe: Pipe<T, U>, preservesPartitioning = false, callSite?: string): RDD<U> {
     return new kinds.MapPartitionsRDD<T, U>(this, pipe, preservesPartitioning, operation, callSite);
   }
 
@@ -321,7 +325,8 @@ export abstract class RDD<T> {
   }
 
   sortByKey<K, V>(this: RDD<[K, V]>, ascending = true, numPartitions?: number): RDD<[K, V]> {
-    const n = numPartitions ?? this.numPartitions;
+    // An RDD may have no partitions (an empty batch); a range partitioner needs at least one.
+    const n = numPartitions ?? Math.max(1, this.numPartitions);
     const input = this;
     const sampleSize = Math.max(20 * n, 100);
     const partitioner = new RangePartitioner(n, () => input.sampleKeys(sampleSize), ascending);
@@ -357,22 +362,40 @@ export abstract class RDD<T> {
 
   mapValues<K, V, U>(this: RDD<[K, V]>, f: UserFn<(v: V) => U>, captures?: Captures): RDD<[K, U]> {
     const g = ship(f, captures, 'mapValues').call;
-    return this.pipe<[K, U]>('mapValues', (emit) => ({ next: (kv) => emit([kv[0], g(kv[1])]) }), true);
+    return this.pipe<[K, U]>('mapValues', (emit) => ({
+      next: (kv) => {
+        if (!Array.isArray(kv) || kv.length !== 2) checkPair(kv, 'mapValues');
+        emit([kv[0], g(kv[1])]);
+      },
+    }), true);
   }
 
   flatMapValues<K, V, U>(this: RDD<[K, V]>, f: UserFn<(v: V) => Iterable<U>>, captures?: Captures): RDD<[K, U]> {
     const s = ship(f, captures, 'flatMapValues');
     return this.pipe<[K, U]>('flatMapValues', (emit) => ({
-      next: (kv) => drain(s.call(kv[1]), (u) => emit([kv[0], u]), s.operation, s.callSite),
+      next: (kv) => {
+        if (!Array.isArray(kv) || kv.length !== 2) checkPair(kv, 'flatMapValues');
+        drain(s.call(kv[1]), (u) => emit([kv[0], u]), s.operation, s.callSite);
+      },
     }), true);
   }
 
   keys<K, V>(this: RDD<[K, V]>): RDD<K> {
-    return this.pipe<K>('keys', (emit) => ({ next: (kv) => emit(kv[0]) }));
+    return this.pipe<K>('keys', (emit) => ({
+      next: (kv) => {
+        if (!Array.isArray(kv) || kv.length !== 2) checkPair(kv, 'keys');
+        emit(kv[0]);
+      },
+    }));
   }
 
   values<K, V>(this: RDD<[K, V]>): RDD<V> {
-    return this.pipe<V>('values', (emit) => ({ next: (kv) => emit(kv[1]) }));
+    return this.pipe<V>('values', (emit) => ({
+      next: (kv) => {
+        if (!Array.isArray(kv) || kv.length !== 2) checkPair(kv, 'values');
+        emit(kv[1]);
+      },
+    }));
   }
 
   /** Group this RDD and the others by key: `[k, [vs, ws, ...]]` (Spark's cogroup). */
@@ -382,18 +405,23 @@ export abstract class RDD<T> {
     const others = args.filter((a): a is RDD<[any, any]> => a instanceof RDD);
     const last = args[args.length - 1];
     const p = last instanceof RDD ? undefined : last;
+    return this.cogroupAs('cogroup', others, p);
+  }
+
+  /** A cogroup named after the operation built on it (join, subtractByKey…), as Spark names it. */
+  private cogroupAs(this: RDD<[any, any]>, operation: string, others: RDD<[any, any]>[], p: number | Partitioner | undefined): RDD<[any, any[][]]> {
     const partitioner = typeof p === 'object' ? p : this.defaultPartitioner(p, ...others);
-    return new kinds.CoGroupedRDD<any>([this, ...others], partitioner);
+    return new kinds.CoGroupedRDD<any>([this, ...others], partitioner, undefined, operation);
   }
 
   join<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number | Partitioner): RDD<[K, [V, W]]> {
-    return this.cogroup(other, numPartitions).pipe<[K, [V, W]]>('join', (emit) => ({
+    return this.cogroupAs('join', [other], numPartitions).pipe<[K, [V, W]]>('join', (emit) => ({
       next: ([k, [vs, ws]]) => { for (const v of vs) for (const w of ws) emit([k, [v, w]]); },
     }), true);
   }
 
   leftOuterJoin<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number | Partitioner): RDD<[K, [V, W | undefined]]> {
-    return this.cogroup(other, numPartitions).pipe<[K, [V, W | undefined]]>('leftOuterJoin', (emit) => ({
+    return this.cogroupAs('leftOuterJoin', [other], numPartitions).pipe<[K, [V, W | undefined]]>('leftOuterJoin', (emit) => ({
       next: ([k, [vs, ws]]) => {
         if (ws.length === 0) for (const v of vs) emit([k, [v, undefined]]);
         else for (const v of vs) for (const w of ws) emit([k, [v, w]]);
@@ -402,7 +430,7 @@ export abstract class RDD<T> {
   }
 
   rightOuterJoin<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number | Partitioner): RDD<[K, [V | undefined, W]]> {
-    return this.cogroup(other, numPartitions).pipe<[K, [V | undefined, W]]>('rightOuterJoin', (emit) => ({
+    return this.cogroupAs('rightOuterJoin', [other], numPartitions).pipe<[K, [V | undefined, W]]>('rightOuterJoin', (emit) => ({
       next: ([k, [vs, ws]]) => {
         if (vs.length === 0) for (const w of ws) emit([k, [undefined, w]]);
         else for (const v of vs) for (const w of ws) emit([k, [v, w]]);
@@ -411,7 +439,7 @@ export abstract class RDD<T> {
   }
 
   fullOuterJoin<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number | Partitioner): RDD<[K, [V | undefined, W | undefined]]> {
-    return this.cogroup(other, numPartitions).pipe<[K, [V | undefined, W | undefined]]>('fullOuterJoin', (emit) => ({
+    return this.cogroupAs('fullOuterJoin', [other], numPartitions).pipe<[K, [V | undefined, W | undefined]]>('fullOuterJoin', (emit) => ({
       next: ([k, [vs, ws]]) => {
         if (vs.length === 0) for (const w of ws) emit([k, [undefined, w]]);
         else if (ws.length === 0) for (const v of vs) emit([k, [v, undefined]]);
@@ -422,7 +450,7 @@ export abstract class RDD<T> {
 
   /** Pairs of this RDD whose key does not appear in `other`. */
   subtractByKey<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number | Partitioner): RDD<[K, V]> {
-    return this.cogroup(other, numPartitions).pipe<[K, V]>('subtractByKey', (emit) => ({
+    return this.cogroupAs('subtractByKey', [other], numPartitions).pipe<[K, V]>('subtractByKey', (emit) => ({
       next: ([k, [vs, ws]]) => { if (ws.length === 0) for (const v of vs) emit([k, v]); },
     }), true);
   }

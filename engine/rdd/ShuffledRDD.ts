@@ -34,18 +34,29 @@ export class ShuffledRDD<K, V, C> extends RDD<[K, C]> {
       return;
     }
     const combined = new KeyedMap<K, C>();
+    // Spark lets mergeValue / mergeCombiners modify and return their first argument. A combiner
+    // taken as is from a map output (which the scheduler keeps for the next job that reads this
+    // shuffle) is borrowed: it is copied before the first merge into it, as a worker's would be.
+    const borrowed = new WeakSet<object>();
+    const borrow = (c: C): C => {
+      if (typeof c === 'object' && c !== null) borrowed.add(c);
+      return c;
+    };
+    const own = (c: C): C => (typeof c === 'object' && c !== null && borrowed.has(c) ? structuredClone(c) : c);
     if (this.mapSideCombine) {
-      const merge = agg.mergeCombiners;
-      for (const block of blocks) for (let i = 0; i < block.length; i++) combined.combine(block[i]![0], block[i]![1] as C, first, merge);
+      const mergeCombiners = agg.mergeCombiners;
+      const merge = (a: C, b: C) => mergeCombiners(own(a), borrow(b));
+      for (const block of blocks) for (let i = 0; i < block.length; i++) combined.combine(block[i]![0], block[i]![1] as C, borrow, merge);
     } else {
-      const create = agg.createCombiner;
-      const merge = agg.mergeValue;
+      const createCombiner = agg.createCombiner;
+      const mergeValue = agg.mergeValue;
+      const create = (v: V) => {
+        const c = createCombiner(v);
+        return c === (v as unknown) ? borrow(c) : c;
+      };
+      const merge = (c: C, v: V) => mergeValue(own(c), v);
       for (const block of blocks) for (let i = 0; i < block.length; i++) combined.combine(block[i]![0], block[i]![1] as V, create, merge);
     }
     for (const e of combined.values()) emit(e);
   }
-}
-
-function first<C>(c: C): C {
-  return c;
 }

@@ -1,0 +1,201 @@
+import { DStream } from './DStream.ts';
+import { HashPartitioner, NarrowDependency, RDD, type Emit, type Partitioner, type TaskContext } from '../rdd/index.ts';
+import { canonicalKey } from '../rdd/keys.ts';
+import { State } from './State.ts';
+import type { StateSpec, MappingFunction } from './StateSpec.ts';
+import type { Duration } from '../util/duration.ts';
+
+interface StateEntry<K, S> {
+  key: K;
+  state: S;
+  updatedAt: number;
+}
+
+/**
+ * One partition's state. Entries are kept in order of last update (a Map keeps insertion order;
+ * an update moves the key to the end), so the keys timing out are always at the front and
+ * finding them costs only as much as there are of them.
+ */
+export class StateMap<K, S> {
+  readonly entries = new Map<unknown, StateEntry<K, S>>();
+  /** Set when a newer batch took this map over; reading it then would see the newer state. */
+  supersededBy: number | undefined;
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  *snapshot(): Generator<[K, S]> {
+    if (this.supersededBy !== undefined) {
+      throw new Error(`mapWithState: this state was superseded by batch ${this.supersededBy} ms; only the latest state is kept.`);
+    }
+    for (const e of this.entries.values()) yield [e.key, e.state];
+  }
+}
+
+/** The single record of a MapWithStateRDD partition: the state and what the function returned this batch. */
+export interface MapWithStateRecord<K, S, M> {
+  stateMap: StateMap<K, S>;
+  mapped: M[];
+}
+
+/**
+ * Applies a batch's data to the previous batch's state maps, partition by partition. The map is
+ * taken over rather than copied, which keeps the cost per batch proportional to the keys
+ * touched; an undo log restores it if the mapping function throws, so a failed batch changes
+ * nothing.
+ */
+class MapWithStateRDD<K, V, S, M> extends RDD<MapWithStateRecord<K, S, M>> {
+  readonly numPartitions: number;
+  readonly dependencies: readonly NarrowDependency[];
+
+  constructor(
+    private readonly prevStateRDD: RDD<MapWithStateRecord<K, S, M>>,
+    private readonly partitionedData: RDD<[K, V]>,
+    private readonly mappingFunction: MappingFunction<K, V, S, M>,
+    private readonly batchTime: number,
+    private readonly timeout: Duration | undefined,
+    partitioner: Partitioner,
+  ) {
+    super(prevStateRDD.context, 'mapWithState');
+    this.partitioner = partitioner;
+    this.numPartitions = partitioner.numPartitions;
+    this.dependencies = [NarrowDependency.oneToOne(prevStateRDD), NarrowDependency.oneToOne(partitionedData)];
+  }
+
+  protected compute(split: number, ctx: TaskContext, emit: Emit<MapWithStateRecord<K, S, M>>): void {
+    let prev: MapWithStateRecord<K, S, M> | undefined;
+    this.prevStateRDD.iterator(split, ctx, (r) => { prev = r; });
+    const map = prev?.stateMap ?? new StateMap<K, S>();
+    if (map.supersededBy !== undefined) throw new Error(`internal: mapWithState state for partition ${split} already advanced to ${map.supersededBy} ms`);
+    const entries = map.entries;
+    const undo = new Map<unknown, StateEntry<K, S> | undefined>();
+    const mapped: M[] = [];
+    const state = new State<S>();
+    const f = this.mappingFunction;
+    const time = this.batchTime;
+    const reorder = this.timeout !== undefined;
+    try {
+      this.partitionedData.iterator(split, ctx, (kv) => {
+        const key = kv[0];
+        const mk = typeof key === 'object' && key !== null ? canonicalKey(key) : key;
+        const entry = entries.get(mk);
+        if (!undo.has(mk)) undo.set(mk, entry && { ...entry });
+        state.wrap(entry !== undefined, entry?.state);
+        const out = f(key, kv[1], state);
+        if (out !== undefined) mapped.push(out);
+        if (state.isRemoved) entries.delete(mk);
+        else if (state.isUpdated) {
+          if (entry && !reorder) {
+            entry.state = state.get();
+            entry.updatedAt = time;
+          } else {
+            if (entry) entries.delete(mk);
+            entries.set(mk, { key, state: state.get(), updatedAt: time });
+          }
+        }
+      });
+      if (this.timeout !== undefined) {
+        const threshold = time - this.timeout;
+        for (const [mk, entry] of entries) {
+          if (entry.updatedAt >= threshold) break;
+          if (!undo.has(mk)) undo.set(mk, { ...entry });
+          const out = f(entry.key, undefined, state.wrap(true, entry.state, true));
+          if (out !== undefined) mapped.push(out);
+          entries.delete(mk);
+        }
+      }
+    } catch (e) {
+      rollback(entries, undo);
+      throw e;
+    }
+    map.supersededBy = undefined;
+    const next: MapWithStateRecord<K, S, M> = { stateMap: map, mapped };
+    if (prev) {
+      // The previous record gives its map away; a later reader of it gets a clear error.
+      prev.stateMap = Object.assign(new StateMap<K, S>(), { supersededBy: time });
+    }
+    emit(next);
+  }
+}
+
+function rollback<K, S>(entries: Map<unknown, StateEntry<K, S>>, undo: Map<unknown, StateEntry<K, S> | undefined>): void {
+  // Restore the touched keys; re-inserting changes their order, so rebuild the order by update time.
+  for (const [mk, old] of undo) {
+    entries.delete(mk);
+    if (old) entries.set(mk, old);
+  }
+  const sorted = [...entries].sort((a, b) => a[1].updatedAt - b[1].updatedAt);
+  entries.clear();
+  for (const [mk, e] of sorted) entries.set(mk, e);
+}
+
+/** The per-partition state records of a mapWithState; materialized every batch. */
+export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStateRecord<K, S, M>> {
+  readonly dependencies: readonly DStream<[K, V]>[];
+  readonly slideDuration: Duration;
+  readonly partitioner: Partitioner;
+
+  constructor(
+    readonly parent: DStream<[K, V]>,
+    readonly spec: StateSpec<K, V, S, M>,
+  ) {
+    super(parent.ssc, 'mapWithState');
+    this.dependencies = [parent];
+    this.slideDuration = parent.slideDuration;
+    this.partitioner = spec.partitionerValue ?? new HashPartitioner(spec.partitionCount ?? parent.ssc.sparkContext.defaultParallelism);
+    this.mustMaterialize = true;
+  }
+
+  private initialRecords(batchTime: number): RDD<MapWithStateRecord<K, S, M>> {
+    const init = this.spec.initialStateValue;
+    const pairs = init instanceof RDD ? init : this.ssc.sparkContext.parallelize(init ? [...init] : [], 1);
+    return pairs.partitionBy(this.partitioner).pipe<MapWithStateRecord<K, S, M>>('mapWithState (initial state)', (emit) => {
+      const stateMap = new StateMap<K, S>();
+      return {
+        next: ([key, state]) => {
+          stateMap.entries.set(typeof key === 'object' && key !== null ? canonicalKey(key) : key, { key, state, updatedAt: batchTime });
+        },
+        done: () => emit({ stateMap, mapped: [] }),
+      };
+    }, true);
+  }
+
+  protected compute(validTime: number): RDD<MapWithStateRecord<K, S, M>> {
+    const prev = this.getOrCompute(validTime - this.slideDuration) ?? this.initialRecords(validTime);
+    const data = (this.parent.getOrCompute(validTime) ?? this.ssc.sparkContext.emptyRDD<[K, V]>()).partitionBy(this.partitioner);
+    return new MapWithStateRDD(prev, data, this.spec.mappingFunction.call, validTime, this.spec.timeoutDuration, this.partitioner);
+  }
+
+  override onBatchFailed(time: number): void {
+    const prev = this.generatedRDDs.get(time - this.slideDuration);
+    if (prev) this.replaceRDD(time, prev);
+    else this.generatedRDDs.delete(time);
+  }
+}
+
+/**
+ * The stream of what the mapping function returned in each batch (Spark's MapWithStateDStream);
+ * `stateSnapshots()` is the whole state after each batch.
+ */
+export class MapWithStateDStream<K, V, S, M> extends DStream<M> {
+  readonly dependencies: readonly DStream<any>[];
+  readonly slideDuration: Duration;
+  readonly internal: InternalMapWithStateDStream<K, V, S, M>;
+
+  constructor(parent: DStream<[K, V]>, spec: StateSpec<K, V, S, M>) {
+    super(parent.ssc, 'mapWithState');
+    this.internal = new InternalMapWithStateDStream(parent, spec);
+    this.dependencies = [this.internal];
+    this.slideDuration = parent.slideDuration;
+  }
+
+  protected compute(validTime: number): RDD<M> | undefined {
+    return this.internal.getOrCompute(validTime)?.flatMap((record) => record.mapped);
+  }
+
+  /** `[key, state]` for every key, after each batch. */
+  stateSnapshots(): DStream<[K, S]> {
+    return this.internal.transform((rdd) => rdd.flatMap((record) => record.stateMap.snapshot()));
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The state of one key inside a mapWithState function (Spark's State). A fresh view is handed to
+ * each call; what the function does to it decides what is kept.
+ */
+export class State<S> {
+  private defined = false;
+  private value: S | undefined = undefined;
+  private removed = false;
+  private updated = false;
+  private timingOut = false;
+
+  /** @internal Reset this view for the next key, so one object serves a whole partition. */
+  wrap(defined: boolean, value: S | undefined, timingOut = false): this {
+    this.defined = defined;
+    this.value = value;
+    this.removed = false;
+    this.updated = false;
+    this.timingOut = timingOut;
+    return this;
+  }
+
+  exists(): boolean {
+    return this.defined;
+  }
+
+  /** The state; throws when there is none (check exists() first, or use getOption()). */
+  get(): S {
+    if (!this.defined) throw new Error('State.get(): this key has no state (it was never set, or was removed). Check state.exists() first.');
+    return this.value as S;
+  }
+
+  getOption(): S | undefined {
+    return this.defined ? this.value : undefined;
+  }
+
+  update(newState: S): void {
+    if (this.removed) throw new Error('State.update(): cannot update the state after it has been removed in this call.');
+    if (this.timingOut) throw new Error('State.update(): cannot update the state of a key that is timing out.');
+    this.defined = true;
+    this.value = newState;
+    this.updated = true;
+  }
+
+  remove(): void {
+    if (this.timingOut) throw new Error('State.remove(): cannot remove the state of a key that is timing out; it is removed anyway.');
+    if (this.removed) throw new Error('State.remove(): the state has already been removed.');
+    this.defined = false;
+    this.value = undefined;
+    this.removed = true;
+  }
+
+  isTimingOut(): boolean {
+    return this.timingOut;
+  }
+
+  /** @internal */
+  get isRemoved(): boolean {
+    return this.removed;
+  }
+  /** @internal */
+  get isUpdated(): boolean {
+    return this.updated;
+  }
+}

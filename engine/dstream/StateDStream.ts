@@ -1,0 +1,61 @@
+import { DStream } from './DStream.ts';
+import { RDD, type Partitioner } from '../rdd/index.ts';
+import type { ShippedFunction } from '../closure/ship.ts';
+import type { Duration } from '../util/duration.ts';
+
+type UpdateFunc<V, S> = (values: V[], state: S | undefined) => S | undefined;
+
+/**
+ * updateStateByKey: the state at t is `update(values at t, state at t - slide)` for every key that
+ * has state or new values. Each batch's state is materialized (mustMaterialize), so the update
+ * runs once per key per batch and the previous state has no lineage behind it.
+ */
+export class StateDStream<K, V, S> extends DStream<[K, S]> {
+  readonly dependencies: readonly DStream<[K, V]>[];
+  readonly slideDuration: Duration;
+  private initialRDD: RDD<[K, S]> | undefined;
+
+  constructor(
+    readonly parent: DStream<[K, V]>,
+    private readonly updateFunc: ShippedFunction<UpdateFunc<V, S>>,
+    readonly partitioner: Partitioner,
+    private readonly initialState: Iterable<[K, S]> | RDD<[K, S]> | undefined,
+  ) {
+    super(parent.ssc, 'updateStateByKey');
+    this.dependencies = [parent];
+    this.slideDuration = parent.slideDuration;
+    this.mustMaterialize = true;
+  }
+
+  private previousState(validTime: number): RDD<[K, S]> {
+    const prev = this.getOrCompute(validTime - this.slideDuration);
+    if (prev) return prev;
+    if (!this.initialRDD) {
+      const init = this.initialState;
+      const rdd = init instanceof RDD ? init : this.ssc.sparkContext.parallelize(init ? [...init] : [], 1);
+      this.initialRDD = rdd.partitionBy(this.partitioner);
+    }
+    return this.initialRDD;
+  }
+
+  protected compute(validTime: number): RDD<[K, S]> | undefined {
+    const prevState = this.previousState(validTime);
+    const data = this.parent.getOrCompute(validTime) ?? this.ssc.sparkContext.emptyRDD<[K, V]>();
+    const update = this.updateFunc.call;
+    return data.cogroup(prevState, this.partitioner).mapPartitions((groups) => {
+      const out: [K, S][] = [];
+      for (const [key, [values, states]] of groups) {
+        const next = update(values, states.length > 0 ? states[0] : undefined);
+        if (next !== undefined) out.push([key, next]);
+      }
+      return out;
+    }, { update: this.updateFunc }, true);
+  }
+
+  /** A failed batch leaves the state as it was before it (its data is reported, not applied). */
+  override onBatchFailed(time: number): void {
+    const prev = this.generatedRDDs.get(time - this.slideDuration);
+    if (prev) this.replaceRDD(time, prev);
+    else this.generatedRDDs.delete(time);
+  }
+}

@@ -1,0 +1,47 @@
+import { ship, type Captures, type ShippedFunction, type UserFn } from '../closure/ship.ts';
+import type { State } from './State.ts';
+import type { Partitioner, RDD } from '../rdd/index.ts';
+import { checkDuration, type Duration } from '../util/duration.ts';
+
+export type MappingFunction<K, V, S, M> = (key: K, value: V | undefined, state: State<S>) => M;
+
+/**
+ * Everything mapWithState needs (Spark's StateSpec):
+ * `StateSpec.function((key, value, state) => mapped).timeout(Minutes(30)).numPartitions(4)`.
+ */
+export class StateSpec<K, V, S, M> {
+  timeoutDuration: Duration | undefined;
+  partitionCount: number | undefined;
+  partitionerValue: Partitioner | undefined;
+  initialStateValue: Iterable<[K, S]> | RDD<[K, S]> | undefined;
+
+  private constructor(readonly mappingFunction: ShippedFunction<MappingFunction<K, V, S, M>>) {}
+
+  /** The function called for each key with data in a batch, and once more for a key timing out (value undefined). */
+  static function<K, V, S, M>(f: UserFn<MappingFunction<K, V, S, M>>, captures?: Captures): StateSpec<K, V, S, M> {
+    return new StateSpec(ship(f, captures, 'mapWithState'));
+  }
+
+  /** Remove keys that received no update for `idle` ms; the function sees them once with isTimingOut(). */
+  timeout(idle: Duration): this {
+    this.timeoutDuration = checkDuration(idle, 'StateSpec.timeout');
+    return this;
+  }
+
+  numPartitions(n: number): this {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`StateSpec.numPartitions: must be a positive integer, got ${n}.`);
+    this.partitionCount = n;
+    return this;
+  }
+
+  partitioner(p: Partitioner): this {
+    this.partitionerValue = p;
+    return this;
+  }
+
+  /** State to start from: `[key, state]` pairs (or an RDD of them). */
+  initialState(pairs: Iterable<[K, S]> | RDD<[K, S]>): this {
+    this.initialStateValue = pairs;
+    return this;
+  }
+}

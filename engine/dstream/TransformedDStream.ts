@@ -1,0 +1,47 @@
+import { DStream } from './DStream.ts';
+import type { StreamingContext } from '../streaming/StreamingContext.ts';
+import type { RDD } from '../rdd/index.ts';
+import { checkDuration, type Duration } from '../util/duration.ts';
+
+/**
+ * A stream computed from its parents' RDDs at the same batch time by a driver-side function.
+ * map, filter, reduceByKey, join, transform… are all this kind, each with its own operation name
+ * (Spark has one class per kind; they differ only in the function).
+ */
+export class TransformedDStream<U> extends DStream<U> {
+  readonly slideDuration: Duration;
+
+  constructor(
+    ssc: StreamingContext,
+    readonly dependencies: readonly DStream<any>[],
+    private readonly transformFunc: (rdds: RDD<any>[], time: number) => RDD<U>,
+    operation: string,
+    callSite?: string,
+    slideDuration?: Duration,
+  ) {
+    super(ssc, operation, callSite);
+    if (dependencies.length === 0) throw new Error(`${operation}: needs at least one parent stream.`);
+    for (const d of dependencies) {
+      if (d.ssc !== ssc) throw new Error(`${operation}: all streams must belong to the same StreamingContext.`);
+    }
+    const slides = new Set(dependencies.map((d) => d.slideDuration));
+    if (slides.size > 1) {
+      throw new RangeError(`${operation}: the streams have different slide durations (${[...slides].join(' ms, ')} ms); window them to the same slide first.`);
+    }
+    this.slideDuration = slideDuration === undefined ? dependencies[0]!.slideDuration : checkDuration(slideDuration, `${operation}: slideDuration`);
+  }
+
+  protected compute(validTime: number): RDD<U> | undefined {
+    const rdds: RDD<any>[] = [];
+    for (const parent of this.dependencies) {
+      const rdd = parent.getOrCompute(validTime);
+      if (!rdd) return undefined;
+      rdds.push(rdd);
+    }
+    const out = this.transformFunc(rdds, validTime);
+    if (!out || typeof (out as RDD<U>).iterator !== 'function') {
+      throw new TypeError(`${this.creationSite}: the function must return an RDD, got ${out === null ? 'null' : typeof out}.`);
+    }
+    return out;
+  }
+}

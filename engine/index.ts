@@ -1,0 +1,14 @@
+/**
+ * Rivulet: Spark Streaming's model in TypeScript. The same import works in Node and in a browser
+ * bundle; Node-only parts (TCP sockets, files) are reached through the same API and chosen by
+ * package export conditions.
+ */
+export * from './rdd/index.ts';
+export * from './dstream/index.ts';
+export { StreamingContext, type StreamingContextOptions, type StreamingContextState, type StopOptions } from './streaming/StreamingContext.ts';
+export { ManualClock } from './streaming/ManualClock.ts';
+export type { BatchInfo, OutputOperationInfo, StreamingListener, StreamingListenerEvent } from './streaming/listener.ts';
+export { Receiver } from './sources/Receiver.ts';
+export { closure, type Captures, type ShippedFunction, type UserFn } from './closure/ship.ts';
+export { Milliseconds, Seconds, Minutes, type Duration } from './util/duration.ts';
+export { UserFunctionError, NotShippableError, BatchFailedError, IllegalStateError } from './util/errors.ts';

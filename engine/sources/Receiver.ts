@@ -1,0 +1,66 @@
+import type { ReceiverSupervisor } from './ReceiverSupervisor.ts';
+
+/**
+ * A custom source (Spark's Receiver). Implement onStart() to begin receiving — open a socket,
+ * subscribe to something — and call store() with each record; onStop() releases what onStart
+ * took. onStart must not block: start receiving asynchronously and return.
+ *
+ * ```ts
+ * class Ticker extends Receiver<number> {
+ *   private timer?: ReturnType<typeof setInterval>;
+ *   onStart() { let n = 0; this.timer = setInterval(() => this.store(n++), 10); }
+ *   onStop() { clearInterval(this.timer); }
+ * }
+ * const ticks = ssc.receiverStream(new Ticker());
+ * ```
+ */
+export abstract class Receiver<T> {
+  /** @internal Set when the receiver is attached to a stream. */
+  supervisor: ReceiverSupervisor<T> | undefined;
+
+  abstract onStart(): void | Promise<void>;
+  abstract onStop(): void | Promise<void>;
+
+  /** Store one record into the current block. */
+  store(record: T): void {
+    this.attached('store').push(record);
+  }
+
+  /** Store many records at once (Spark's store(ArrayBuffer)). */
+  storeAll(records: readonly T[]): void {
+    this.attached('storeAll').pushAll(records);
+  }
+
+  /** Report a non-fatal error to the listeners (onReceiverError); the receiver keeps running. */
+  reportError(message: string, error?: unknown): void {
+    this.attached('reportError').reportError(message, error);
+  }
+
+  /** Stop and start again after `delayMs` (default 2000, Spark's), e.g. after a lost connection. */
+  restart(message: string, error?: unknown, delayMs = 2000): void {
+    this.attached('restart').restart(message, error, delayMs);
+  }
+
+  /** Stop receiving for good (e.g. the source ended). */
+  stop(message: string, error?: unknown): void {
+    this.attached('stop').stopReceiver(message, error);
+  }
+
+  isStarted(): boolean {
+    return this.supervisor?.state === 'started';
+  }
+
+  isStopped(): boolean {
+    return this.supervisor === undefined || this.supervisor.state === 'stopped';
+  }
+
+  /** The id of the input stream this receiver feeds. */
+  get streamId(): number {
+    return this.attached('streamId').streamId;
+  }
+
+  private attached(what: string): ReceiverSupervisor<T> {
+    if (!this.supervisor) throw new Error(`Receiver.${what}(): this receiver is not attached to a stream; pass it to ssc.receiverStream() first.`);
+    return this.supervisor;
+  }
+}

@@ -1,0 +1,95 @@
+import type { Receiver } from './Receiver.ts';
+import { BlockGenerator } from './BlockGenerator.ts';
+import type { StreamingContext } from '../streaming/StreamingContext.ts';
+
+export type ReceiverState = 'initialized' | 'started' | 'stopped';
+
+/**
+ * Runs one receiver for its input stream: starts and stops it with the context, restarts it on
+ * request, stamps every stored record with the scheduler's time and hands it to the block
+ * generator, and reports errors to the listener bus.
+ */
+export class ReceiverSupervisor<T> {
+  state: ReceiverState = 'initialized';
+  private blocks: BlockGenerator<T> | undefined;
+  private restartTimer: { unsubscribe(): void } | undefined;
+
+  constructor(
+    readonly receiver: Receiver<T>,
+    readonly streamId: number,
+    private readonly ssc: StreamingContext,
+    readonly name: string,
+  ) {
+    if (receiver.supervisor) throw new Error(`${name}: this receiver already feeds another stream; create one receiver per stream.`);
+    receiver.supervisor = this;
+  }
+
+  async start(zeroTime: number): Promise<void> {
+    this.blocks = new BlockGenerator<T>(zeroTime, this.ssc.blockInterval, this.ssc.batchInterval);
+    await this.startReceiver();
+  }
+
+  private async startReceiver(): Promise<void> {
+    this.state = 'started';
+    try {
+      await this.receiver.onStart();
+      this.ssc.listenerBus.post({ type: 'receiverStarted', time: this.ssc.now(), streamId: this.streamId, name: this.name });
+    } catch (e) {
+      this.restart('onStart() threw', e, 2000);
+    }
+  }
+
+  push(record: T): void {
+    if (this.state !== 'started' || !this.blocks) return;
+    this.blocks.add(record, this.ssc.now());
+  }
+
+  pushAll(records: readonly T[]): void {
+    if (this.state !== 'started' || !this.blocks) return;
+    this.blocks.addAll(records, this.ssc.now());
+  }
+
+  allocate(batchTime: number): T[][] {
+    return this.blocks ? this.blocks.allocate(batchTime) : [];
+  }
+
+  get pending(): number {
+    return this.blocks?.pending ?? 0;
+  }
+
+  reportError(message: string, error?: unknown): void {
+    this.ssc.listenerBus.post({ type: 'receiverError', time: this.ssc.now(), streamId: this.streamId, name: this.name, message, error });
+  }
+
+  restart(message: string, error: unknown, delayMs: number): void {
+    if (this.state === 'stopped' && this.restartTimer === undefined && !this.ssc.isActive) return;
+    this.reportError(`Restarting receiver with delay ${delayMs} ms: ${message}`, error);
+    void this.stopQuietly();
+    this.restartTimer?.unsubscribe();
+    this.restartTimer = this.ssc.scheduler.schedule(() => {
+      this.restartTimer = undefined;
+      if (this.ssc.isActive) void this.startReceiver();
+    }, delayMs);
+  }
+
+  private async stopQuietly(): Promise<void> {
+    const wasStarted = this.state === 'started';
+    this.state = 'stopped';
+    if (!wasStarted) return;
+    try {
+      await this.receiver.onStop();
+    } catch (e) {
+      this.reportError('onStop() threw', e);
+    }
+  }
+
+  /** Stop for good: by the receiver itself, or by the context. */
+  async stopReceiver(message: string, error?: unknown): Promise<void> {
+    this.restartTimer?.unsubscribe();
+    this.restartTimer = undefined;
+    if (this.state === 'stopped') return;
+    if (error !== undefined) this.reportError(message, error);
+    await this.stopQuietly();
+    this.ssc.listenerBus.post({ type: 'receiverStopped', time: this.ssc.now(), streamId: this.streamId, name: this.name, message });
+  }
+}

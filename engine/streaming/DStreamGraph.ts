@@ -1,0 +1,73 @@
+import type { DStream } from '../dstream/DStream.ts';
+import type { InputDStream } from '../dstream/InputDStream.ts';
+import type { ForEachDStream, Job } from '../dstream/ForEachDStream.ts';
+import type { Duration } from '../util/duration.ts';
+
+/** The input streams and output operations of a context, and the work they make at each batch time. */
+export class DStreamGraph {
+  readonly inputStreams: InputDStream<unknown>[] = [];
+  readonly outputStreams: ForEachDStream<unknown>[] = [];
+  rememberDuration: Duration | undefined;
+  zeroTime: number | undefined;
+  private streamIds = 0;
+
+  nextStreamId(): number {
+    return this.streamIds++;
+  }
+
+  addInputStream(s: InputDStream<any>): number {
+    this.inputStreams.push(s);
+    return this.inputStreams.length - 1;
+  }
+
+  addOutputStream(s: ForEachDStream<any>): number {
+    this.outputStreams.push(s);
+    return this.outputStreams.length - 1;
+  }
+
+  start(zeroTime: number): void {
+    this.zeroTime = zeroTime;
+    for (const o of this.outputStreams) o.initialize(zeroTime);
+    for (const o of this.outputStreams) o.remember(Math.max(this.rememberDuration ?? 0, o.rememberDuration ?? 0));
+    // Inputs not read by any output still need a zero time, so their data can be allocated and dropped.
+    for (const i of this.inputStreams) i.initialize(zeroTime);
+  }
+
+  /** Every stream an output depends on, parents before children. */
+  reachableStreams(): DStream<unknown>[] {
+    const seen = new Set<DStream<any>>();
+    const order: DStream<unknown>[] = [];
+    const visit = (s: DStream<any>) => {
+      if (seen.has(s)) return;
+      seen.add(s);
+      for (const d of s.dependencies) visit(d);
+      order.push(s);
+    };
+    for (const o of this.outputStreams) visit(o);
+    return order;
+  }
+
+  /**
+   * Build the batch at `time`: the state streams to materialize (parents first, computed even
+   * when no output reads them at this time, so no batch of state is skipped) and one job per
+   * output operation that has an RDD at this time.
+   */
+  generateJobs(time: number): { materialize: DStream<unknown>[]; jobs: Job[] } {
+    const materialize = this.reachableStreams().filter((s) => s.mustMaterialize && s.getOrCompute(time) !== undefined);
+    const jobs: Job[] = [];
+    for (const o of this.outputStreams) {
+      const job = o.generateJob(time);
+      if (job) jobs.push(job);
+    }
+    return { materialize, jobs };
+  }
+
+  clearMetadata(time: number): void {
+    for (const o of this.outputStreams) o.clearMetadata(time);
+    for (const i of this.inputStreams) i.clearMetadata(time);
+  }
+
+  batchFailed(time: number): void {
+    for (const s of this.reachableStreams()) s.onBatchFailed(time);
+  }
+}

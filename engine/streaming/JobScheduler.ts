@@ -1,0 +1,117 @@
+import type { DStream } from '../dstream/DStream.ts';
+import type { Job } from '../dstream/ForEachDStream.ts';
+import { MaterializedRDD } from '../dstream/MaterializedRDD.ts';
+import { BatchFailedError } from '../util/errors.ts';
+import type { BatchInfo, OutputOperationInfo, StreamingListenerBus } from './listener.ts';
+
+/** Everything one batch time has to run. */
+export interface JobSet {
+  time: number;
+  materialize: DStream<unknown>[];
+  jobs: Job[];
+  batchInfo: BatchInfo;
+  /** Set when building the batch itself failed (e.g. a transform function threw). */
+  generationError?: unknown;
+}
+
+export interface JobSchedulerHost {
+  now(): number;
+  readonly listenerBus: StreamingListenerBus;
+  /** A batch finished (successfully or not); clear old metadata. */
+  onBatchCompleted(time: number): void;
+  /** A batch failed; decide whether the context goes on. */
+  onBatchFailed(time: number, error: BatchFailedError): void;
+}
+
+/**
+ * Runs batches one at a time, in order (Spark's default of one concurrent job). A batch submitted
+ * while another runs waits in the queue; the wait is its scheduling delay. No batch is dropped
+ * unless the context stops without grace.
+ */
+export class JobScheduler {
+  private readonly queue: JobSet[] = [];
+  private running: Promise<void> | undefined;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly host: JobSchedulerHost) {}
+
+  submit(jobSet: JobSet): void {
+    this.queue.push(jobSet);
+    this.host.listenerBus.post({ type: 'batchSubmitted', batchInfo: { ...jobSet.batchInfo } });
+    this.running ??= this.drain();
+  }
+
+  get queuedBatches(): number {
+    return this.queue.length;
+  }
+
+  /** Drop batches not started yet (a stop without grace); returns their times. */
+  dropQueued(): number[] {
+    return this.queue.splice(0, this.queue.length).map((j) => j.time);
+  }
+
+  whenIdle(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private async drain(): Promise<void> {
+    // Start on a fresh microtask so submit() never runs user code synchronously.
+    await Promise.resolve();
+    for (let jobSet = this.queue.shift(); jobSet; jobSet = this.queue.shift()) await this.run(jobSet);
+    this.running = undefined;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private async run(jobSet: JobSet): Promise<void> {
+    const { host } = this;
+    const info = jobSet.batchInfo;
+    info.processingStartTime = host.now();
+    info.schedulingDelay = info.processingStartTime - info.submissionTime;
+    host.listenerBus.post({ type: 'batchStarted', batchInfo: { ...info } });
+    let failure: BatchFailedError | undefined;
+    if (jobSet.generationError !== undefined) {
+      failure = new BatchFailedError(jobSet.time, 'job generation', jobSet.generationError);
+    } else {
+      for (const stream of jobSet.materialize) {
+        try {
+          const rdd = stream.generatedRDDs.get(jobSet.time)!;
+          stream.replaceRDD(jobSet.time, await MaterializedRDD.of(rdd));
+        } catch (e) {
+          failure = new BatchFailedError(jobSet.time, stream.creationSite, e);
+          break;
+        }
+      }
+      // Outputs must not see a half-applied state; a failed output does not stop the others (Spark runs each job).
+      const stateFailed = failure;
+      for (const job of jobSet.jobs) {
+        const op: OutputOperationInfo = { batchTime: jobSet.time, id: job.outputOpId, name: job.name, startTime: host.now() };
+        info.outputOperationInfos.push(op);
+        host.listenerBus.post({ type: 'outputOperationStarted', outputOperationInfo: { ...op } });
+        if (stateFailed) {
+          op.failureReason = `not run: ${stateFailed.message}`;
+        } else {
+          try {
+            await job.run();
+          } catch (e) {
+            const err = new BatchFailedError(jobSet.time, job.name, e);
+            failure ??= err;
+            op.failureReason = err.message;
+          }
+        }
+        op.endTime = host.now();
+        op.duration = op.endTime - op.startTime!;
+        host.listenerBus.post({ type: 'outputOperationCompleted', outputOperationInfo: { ...op } });
+      }
+    }
+    info.processingEndTime = host.now();
+    info.processingDelay = info.processingEndTime - info.processingStartTime;
+    info.totalDelay = info.schedulingDelay + info.processingDelay;
+    if (failure) info.failureReason = failure.message;
+    host.listenerBus.post({ type: 'batchCompleted', batchInfo: { ...info, outputOperationInfos: info.outputOperationInfos.map((o) => ({ ...o })) } });
+    if (failure) host.onBatchFailed(jobSet.time, failure);
+    host.onBatchCompleted(jobSet.time);
+  }
+}

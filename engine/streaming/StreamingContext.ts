@@ -1,0 +1,323 @@
+import { asyncScheduler, type Observable, type SchedulerLike } from 'rxjs';
+import { RDDContext, type RDD } from '../rdd/index.ts';
+import '../dstream/index.ts';
+import { DStream, kinds } from '../dstream/DStream.ts';
+import { QueueInputDStream, type QueueStreamOptions } from '../dstream/QueueInputDStream.ts';
+import { ReceiverInputDStream } from '../dstream/ReceiverInputDStream.ts';
+import { InputDStream } from '../dstream/InputDStream.ts';
+import type { Receiver } from '../sources/Receiver.ts';
+import { ObservableReceiver } from '../sources/ObservableReceiver.ts';
+import { socketTextStream, type SocketTextStreamOptions } from '../sources/socketTextStream.ts';
+import { textFileStream, type TextFileStreamOptions } from '../sources/textFileStream.ts';
+import { webSocketStream, type WebSocketStreamOptions } from '../sources/webSocketStream.ts';
+import { DStreamGraph } from './DStreamGraph.ts';
+import { JobScheduler } from './JobScheduler.ts';
+import { JobGenerator } from './JobGenerator.ts';
+import { InputInfoTracker } from './InputInfoTracker.ts';
+import { StreamingListenerBus, type StreamingListener, type StreamingListenerEvent } from './listener.ts';
+import { ManualClock } from './ManualClock.ts';
+import { checkDuration, type Duration } from '../util/duration.ts';
+import { IllegalStateError, type BatchFailedError } from '../util/errors.ts';
+import { userCallSite } from '../util/callSite.ts';
+
+export interface StreamingContextOptions {
+  /** Length of each batch, in ms (use Seconds(1) etc.). */
+  batchInterval: Duration;
+  /** Partitions for shuffles without an explicit count, and for queue batches. Default 2. */
+  defaultParallelism?: number;
+  /** The clock: any RxJS scheduler. Default asyncScheduler (wall time); a ManualClock for virtual time. */
+  scheduler?: SchedulerLike;
+  /** Receivers cut their data into blocks of this length; each block is a partition. Default 200 ms (Spark's). */
+  blockInterval?: Duration;
+  /**
+   * What a failed batch does. false (default, Spark's): the context stops and awaitTermination()
+   * rejects with the error. true: the failure is reported to listeners and the next batch runs;
+   * state streams keep their state from before the failed batch.
+   */
+  skipFailedBatches?: boolean;
+}
+
+export type StreamingContextState = 'initialized' | 'active' | 'stopped';
+
+export interface StopOptions {
+  /** Finish processing all data received so far before stopping (Spark's stopGracefully). */
+  stopGracefully?: boolean;
+}
+
+/**
+ * The entry point (Spark's StreamingContext): owns the batch clock, the graph of streams, the
+ * job scheduler and the listener bus.
+ *
+ * ```ts
+ * const ssc = new StreamingContext({ batchInterval: Seconds(1) });
+ * ssc.socketTextStream('localhost', 9999)
+ *   .flatMap(line => line.split(' '))
+ *   .map(word => [word, 1] as [string, number])
+ *   .reduceByKey((a, b) => a + b)
+ *   .print();
+ * ssc.start();
+ * await ssc.awaitTermination();
+ * ```
+ */
+export class StreamingContext {
+  readonly batchInterval: Duration;
+  readonly blockInterval: Duration;
+  readonly scheduler: SchedulerLike;
+  readonly sparkContext: RDDContext;
+  readonly graph = new DStreamGraph();
+  readonly listenerBus = new StreamingListenerBus();
+  readonly inputInfoTracker = new InputInfoTracker();
+  readonly skipFailedBatches: boolean;
+  private readonly jobScheduler: JobScheduler;
+  private readonly jobGenerator: JobGenerator;
+  private currentState: StreamingContextState = 'initialized';
+  private termination: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void };
+  private terminationAwaited = false;
+  private stopping: Promise<void> | undefined;
+
+  constructor(options: StreamingContextOptions) {
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError('new StreamingContext({ batchInterval }) needs an options object, e.g. { batchInterval: Seconds(1) }.');
+    }
+    this.batchInterval = checkDuration(options.batchInterval, 'StreamingContext: batchInterval');
+    this.blockInterval = checkDuration(options.blockInterval ?? 200, 'StreamingContext: blockInterval');
+    this.scheduler = options.scheduler ?? asyncScheduler;
+    if (typeof this.scheduler.schedule !== 'function' || typeof this.scheduler.now !== 'function') {
+      throw new TypeError('StreamingContext: scheduler must be an RxJS SchedulerLike (asyncScheduler, a ManualClock, a VirtualTimeScheduler…).');
+    }
+    this.skipFailedBatches = options.skipFailedBatches ?? false;
+    this.sparkContext = new RDDContext({ defaultParallelism: options.defaultParallelism });
+    this.jobScheduler = new JobScheduler({
+      now: () => this.now(),
+      listenerBus: this.listenerBus,
+      onBatchCompleted: (time) => {
+        this.graph.clearMetadata(time);
+        this.inputInfoTracker.cleanup(time);
+      },
+      onBatchFailed: (time, error) => this.onBatchFailed(time, error),
+    });
+    this.jobGenerator = new JobGenerator(this.scheduler, this.batchInterval, this.graph, this.jobScheduler, this.inputInfoTracker, () => this.now());
+    let resolve!: () => void;
+    let reject!: (e: unknown) => void;
+    const promise = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    promise.catch(() => {}); // an error nobody awaits must not crash the process; it is logged in onBatchFailed
+    this.termination = { promise, resolve, reject };
+    if (this.scheduler instanceof ManualClock) this.scheduler.attach(this);
+  }
+
+  /** The current time on this context's clock. Nothing in the engine reads Date.now() directly. */
+  now(): number {
+    return this.scheduler.now();
+  }
+
+  get state(): StreamingContextState {
+    return this.currentState;
+  }
+  /** Spark's getState(). */
+  getState(): StreamingContextState {
+    return this.currentState;
+  }
+  get isActive(): boolean {
+    return this.currentState === 'active';
+  }
+  get zeroTime(): number | undefined {
+    return this.graph.zeroTime;
+  }
+  /** Spark users know it as ssc.sparkContext; `sc` for short. */
+  get sc(): RDDContext {
+    return this.sparkContext;
+  }
+
+  /** @internal Streams and outputs can only be added before start(). */
+  assertCanDefine(operation: string): void {
+    if (this.currentState === 'active') {
+      throw new IllegalStateError(`${operation}: adding new inputs, transformations and output operations after starting a context is not supported. Define the whole pipeline, then call start().`);
+    }
+    if (this.currentState === 'stopped') {
+      throw new IllegalStateError(`${operation}: this StreamingContext has been stopped; create a new one.`);
+    }
+  }
+
+  /** Keep every stream's RDDs for at least `duration` (e.g. to query old batches with slice()). */
+  remember(duration: Duration): void {
+    this.assertCanDefine('remember');
+    this.graph.rememberDuration = checkDuration(duration, 'remember: duration');
+  }
+
+  // ---- inputs ---------------------------------------------------------------------------------
+
+  /** Batches from a queue you fill: each entry (an array or an RDD) is one batch, or all at once. */
+  queueStream<T>(queue: (readonly T[] | RDD<T>)[], options: QueueStreamOptions<T> = {}): InputDStream<T> {
+    return new QueueInputDStream<T>(this, queue, options);
+  }
+
+  /** A stream fed by a custom Receiver. */
+  receiverStream<T>(receiver: Receiver<T>): ReceiverInputDStream<T> {
+    return new ReceiverInputDStream<T>(this, receiver, 'receiverStream', userCallSite());
+  }
+
+  /**
+   * Anything RxJS: the values emitted during a batch interval form that batch. The observable is
+   * subscribed at start() and unsubscribed at stop(); its error is reported to listeners
+   * (onReceiverError) and ends the input, as does its completion.
+   */
+  fromObservable<T>(source: Observable<T>): ReceiverInputDStream<T> {
+    if (!source || typeof (source as Observable<T>).subscribe !== 'function') {
+      throw new TypeError(`fromObservable expects an RxJS Observable, got ${source === null ? 'null' : typeof source}.`);
+    }
+    return new ReceiverInputDStream<T>(this, new ObservableReceiver(source), 'fromObservable', userCallSite());
+  }
+
+  /** Lines of text from a TCP server (Node only; in a browser use webSocketStream). */
+  socketTextStream(host: string, port: number, options?: SocketTextStreamOptions): ReceiverInputDStream<string> {
+    return socketTextStream(this, host, port, options);
+  }
+
+  /** Lines of the files that appear in a directory (Node only). */
+  textFileStream(directory: string, options?: TextFileStreamOptions): InputDStream<string> {
+    return textFileStream(this, directory, options);
+  }
+
+  /** Messages from a WebSocket server, in Node and in the browser. */
+  webSocketStream<T = string>(url: string, options?: WebSocketStreamOptions<T>): ReceiverInputDStream<T> {
+    return webSocketStream<T>(this, url, options);
+  }
+
+  /** Union of streams with the same slide duration. */
+  union<T>(streams: DStream<T>[]): DStream<T> {
+    if (!Array.isArray(streams) || streams.length === 0) throw new TypeError('union expects a non-empty array of DStreams.');
+    return new kinds.TransformedDStream<T>(this, streams, (rdds) => this.sparkContext.union(rdds as RDD<T>[]), 'union');
+  }
+
+  // ---- listeners ------------------------------------------------------------------------------
+
+  addStreamingListener(listener: StreamingListener): void {
+    this.listenerBus.add(listener);
+  }
+  removeStreamingListener(listener: StreamingListener): void {
+    this.listenerBus.remove(listener);
+  }
+  /** Every listener event as an RxJS Observable (for UIs); completes when the context stops. */
+  get events$(): Observable<StreamingListenerEvent> {
+    return this.listenerBus.events$;
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------------
+
+  /** Start receiving and processing. Batches run at every multiple of batchInterval from now. */
+  start(): void {
+    if (this.currentState === 'active') {
+      console.warn('StreamingContext.start(): already started; ignoring.');
+      return;
+    }
+    if (this.currentState === 'stopped') throw new IllegalStateError('StreamingContext.start(): this context has been stopped; a stopped context cannot be started again. Create a new one.');
+    if (this.graph.outputStreams.length === 0) {
+      throw new IllegalStateError('StreamingContext.start(): no output operations registered, so nothing would run. Add one, e.g. stream.print() or stream.foreachRDD(...).');
+    }
+    const now = this.now();
+    const zeroTime = Math.floor(now / this.batchInterval) * this.batchInterval;
+    this.graph.start(zeroTime);
+    this.currentState = 'active';
+    this.listenerBus.post({ type: 'streamingStarted', time: now });
+    for (const input of this.graph.inputStreams) {
+      Promise.resolve(input.start()).catch((e) => console.error(`${input.creationSite}: failed to start:`, e));
+    }
+    this.jobGenerator.start(zeroTime, this.batchInterval);
+  }
+
+  /**
+   * Stop. With `stopGracefully`, receivers stop first and every record already received is
+   * processed; without it, the running batch finishes and queued ones are dropped. Resolves
+   * when stopped.
+   */
+  stop(options: StopOptions | boolean = {}): Promise<void> {
+    const graceful = typeof options === 'boolean' ? options : options.stopGracefully ?? false;
+    if (this.currentState === 'initialized') {
+      this.currentState = 'stopped';
+      this.finish();
+      return Promise.resolve();
+    }
+    this.stopping ??= this.doStop(graceful);
+    return this.stopping;
+  }
+
+  private async doStop(graceful: boolean, error?: unknown): Promise<void> {
+    const inputs = this.graph.inputStreams;
+    if (graceful) {
+      for (const input of inputs) if (input instanceof ReceiverInputDStream) await input.stop();
+      // Wait for one more batch boundary so everything received is allocated to a batch.
+      if (inputs.some((i) => i instanceof ReceiverInputDStream && i.pendingRecords > 0)) {
+        const last = this.jobGenerator.nextBatchTime;
+        const generated = this.jobGenerator.whenGenerated(last);
+        if (this.scheduler instanceof ManualClock) await this.scheduler.advanceTo(last);
+        await generated;
+      }
+      this.jobGenerator.stop();
+      await this.jobScheduler.whenIdle();
+    } else {
+      this.jobGenerator.stop();
+      this.jobScheduler.dropQueued();
+      await this.jobScheduler.whenIdle();
+    }
+    for (const input of inputs) {
+      try {
+        await input.stop();
+      } catch (e) {
+        console.error(`${input.creationSite}: failed to stop:`, e);
+      }
+    }
+    this.currentState = 'stopped';
+    this.finish(error);
+  }
+
+  private finish(error?: unknown): void {
+    if (this.scheduler instanceof ManualClock) this.scheduler.detach(this);
+    this.listenerBus.complete();
+    if (error === undefined) this.termination.resolve();
+    else this.termination.reject(error);
+  }
+
+  private onBatchFailed(time: number, error: BatchFailedError): void {
+    if (this.skipFailedBatches) {
+      this.graph.batchFailed(time);
+      return;
+    }
+    if (!this.terminationAwaited) console.error(error);
+    // Spark's default: the error stops the context; awaitTermination() rethrows it.
+    this.jobGenerator.stop();
+    this.jobScheduler.dropQueued();
+    this.stopping ??= this.doStop(false, error);
+  }
+
+  /** Resolves when the context stops; rejects with the error that stopped it. */
+  awaitTermination(): Promise<void> {
+    this.terminationAwaited = true;
+    return this.termination.promise;
+  }
+
+  /** Whether the context stopped within `ms` (on this context's clock); rejects with the error that stopped it. */
+  awaitTerminationOrTimeout(ms: number): Promise<boolean> {
+    this.terminationAwaited = true;
+    return new Promise<boolean>((resolve, reject) => {
+      const timer = this.scheduler.schedule(() => resolve(false), ms);
+      this.termination.promise.then(
+        () => {
+          timer.unsubscribe();
+          resolve(true);
+        },
+        (e) => {
+          timer.unsubscribe();
+          reject(e);
+        },
+      );
+    });
+  }
+
+  /** Resolves when no batch is running or queued (used by ManualClock between steps). */
+  whenIdle(): Promise<void> {
+    return this.jobScheduler.whenIdle();
+  }
+}
