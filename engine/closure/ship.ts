@@ -2,7 +2,8 @@ import { parse } from 'acorn';
 import { analyze } from 'periscopic';
 import type { Node } from 'estree';
 import { isMainThreadOnly, isWorkerGlobal, TRANSPILER_HELPERS } from './globals.ts';
-import { NotShippableError, UserFunctionError } from '../util/errors.ts';
+import { NotShippableError } from '../util/errors.ts';
+import { sourceURL } from './attribution.ts';
 import { userCallSite } from '../util/callSite.ts';
 
 /** Values a shipped function reads besides its arguments; sent once to each worker (Spark's broadcast). */
@@ -62,7 +63,7 @@ export function ship<F extends (...args: any[]) => any>(
     }
     // Already checked where it was defined (a DStream operation, or closure()): keep that site.
     if (fn.operation !== 'closure') return fn as ShippedFunction<F>;
-    return { ...fn, operation, callSite, call: guard(compiled(fn), operation, callSite) } as ShippedFunction<F>;
+    return { ...fn, operation, callSite, call: compiled({ ...fn, operation, callSite }) } as ShippedFunction<F>;
   }
   if (typeof fn !== 'function') {
     throw new TypeError(`${operation} at ${callSite} expects a function, got ${fn === null ? 'null' : typeof fn}.`);
@@ -71,7 +72,7 @@ export function ship<F extends (...args: any[]) => any>(
   const cloned = cloneCaptures(captures ?? {}, operation, callSite);
   if (!source.startsWith('globalThis.')) checkFreeVariables(source, Object.keys(cloned), operation, callSite);
   const shipped = { kind: 'shipped' as const, source, captures: cloned, operation, callSite, call: undefined as unknown as F };
-  return { ...shipped, call: guard(compiled(shipped), operation, callSite) };
+  return { ...shipped, call: compiled<F>(shipped) };
 }
 
 /** Source text of `fn` as an expression that evaluates to an equivalent function. */
@@ -210,7 +211,7 @@ function classInstanceIn(value: unknown, path: string, depth: number): { path: s
 }
 
 /** Evaluate a shipped function's source with its captures in scope. Used by local mode and workers alike. */
-export function compiled<F extends (...args: any[]) => any>(shipped: Pick<ShippedFunction<F>, 'source' | 'captures'>): F {
+export function compiled<F extends (...args: any[]) => any>(shipped: Pick<ShippedFunction<F>, 'source' | 'captures' | 'operation' | 'callSite'>): F {
   const names = Object.keys(shipped.captures);
   const values = names.map((n) => {
     const v = shipped.captures[n];
@@ -218,10 +219,11 @@ export function compiled<F extends (...args: any[]) => any>(shipped: Pick<Shippe
   });
   const helpers = Object.keys(TRANSPILER_HELPERS).filter((h) => !names.includes(h));
   const params = [...helpers, ...names];
-  const cacheKey = params.join(',') + '\u0000' + shipped.source;
+  const url = sourceURL(shipped.operation, shipped.callSite);
+  const cacheKey = params.join(',') + '\u0000' + url + '\u0000' + shipped.source;
   let factory = factoryCache.get(cacheKey);
   if (!factory) {
-    factory = new Function(...params, `"use strict";\nreturn (${shipped.source});`) as (...args: unknown[]) => unknown;
+    factory = new Function(...params, `"use strict";\nreturn (${shipped.source});\n//# sourceURL=${url}`) as (...args: unknown[]) => unknown;
     if (factoryCache.size > 1000) factoryCache.clear();
     factoryCache.set(cacheKey, factory);
   }
@@ -230,16 +232,3 @@ export function compiled<F extends (...args: any[]) => any>(shipped: Pick<Shippe
 
 /** Compiled factories per (capture names, source): evaluating source text is the costly part. */
 const factoryCache = new Map<string, (...args: unknown[]) => unknown>();
-
-function guard<F extends (...args: any[]) => any>(fn: F, operation: string, callSite: string): F {
-  // Forward exactly the arguments given, so rest parameters, `arguments` and built-ins such as
-  // Array (`rdd.map(Array)`) see the call the engine made. `this` is always undefined.
-  return function guarded() {
-    try {
-      return fn.apply(undefined, arguments as unknown as Parameters<F>);
-    } catch (e) {
-      if (e instanceof UserFunctionError) throw e;
-      throw new UserFunctionError(operation, callSite, e);
-    }
-  } as unknown as F;
-}

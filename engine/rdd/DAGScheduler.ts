@@ -2,6 +2,7 @@ import type { RDD } from './RDD.ts';
 import type { ShuffleDependency } from './Dependency.ts';
 import type { Emit, TaskContext } from './TaskContext.ts';
 import { writeShuffleMapOutput } from './shuffle.ts';
+import { attributeUserError } from '../closure/attribution.ts';
 
 /** A result task's view of its partition: call it with an emit to receive every record. */
 export type PartitionIterator<T> = (emit: Emit<T>) => void;
@@ -24,7 +25,11 @@ export class DAGScheduler {
         throw new RangeError(`runJob: partition ${p} does not exist in ${rdd} (it has ${rdd.numPartitions}).`);
       }
       const ctx = this.taskContext(stageId, p);
-      return func((emit) => rdd.iterator(p, ctx, emit), p);
+      try {
+        return func((emit) => rdd.iterator(p, ctx, emit), p);
+      } catch (e) {
+        throw attributeUserError(e, siteOf(rdd));
+      }
     });
   }
 
@@ -43,7 +48,13 @@ export class DAGScheduler {
     await dep.partitioner.prepare?.();
     const stageId = this.nextStageId++;
     const outputs: unknown[][][] = [];
-    for (let p = 0; p < dep.rdd.numPartitions; p++) outputs.push(writeShuffleMapOutput(dep, p, this.taskContext(stageId, p)));
+    for (let p = 0; p < dep.rdd.numPartitions; p++) {
+      try {
+        outputs.push(writeShuffleMapOutput(dep, p, this.taskContext(stageId, p)));
+      } catch (e) {
+        throw attributeUserError(e, siteOf(dep.rdd));
+      }
+    }
     this.mapOutputs.set(dep, outputs);
   }
 
@@ -60,4 +71,9 @@ export class DAGScheduler {
       },
     };
   }
+}
+
+/** For an error with no stack (a thrown string): name the RDD whose task was running. */
+function siteOf(rdd: RDD<any>): { operation: string; callSite: string } {
+  return { operation: rdd.operation, callSite: rdd.creationSite.slice(rdd.operation.length + ' at '.length) };
 }
