@@ -6,6 +6,7 @@ import { HashPartitioner, RangePartitioner, type Partitioner } from './Partition
 import { KeyedMap, compareKeys } from './keys.ts';
 import type { RDDContext } from './RDDContext.ts';
 import { UserFunctionError as UserError } from '../util/errors.ts';
+import { callingUser } from '../closure/attribution.ts';
 import type { MapPartitionsRDD, Pipe } from './MapPartitionsRDD.ts';
 import type { ShuffledRDD } from './ShuffledRDD.ts';
 import type { UnionRDD } from './UnionRDD.ts';
@@ -516,7 +517,7 @@ export abstract class RDD<T> {
     });
     const results = parts.flat() as T[];
     if (results.length === 0) throw new Error(`reduce: ${this} is empty; use fold() to give a zero value.`);
-    return results.reduce((a, b) => g(a, b));
+    return callingUser(() => results.reduce((a, b) => g(a, b)));
   }
 
   async fold(zeroValue: T, f: UserFn<(a: T, b: T) => T>, captures?: Captures): Promise<T> {
@@ -526,7 +527,7 @@ export abstract class RDD<T> {
       iterate((x) => { acc = g(acc, x); });
       return acc;
     });
-    return parts.reduce((a, b) => g(a, b), structuredClone(zeroValue));
+    return callingUser(() => parts.reduce((a, b) => g(a, b), structuredClone(zeroValue)));
   }
 
   async aggregate<U>(zeroValue: U, seqOp: UserFn<(acc: U, x: T) => U>, combOp: UserFn<(a: U, b: U) => U>, captures?: Captures): Promise<U> {
@@ -537,7 +538,7 @@ export abstract class RDD<T> {
       iterate((x) => { acc = seq(acc, x); });
       return acc;
     });
-    return parts.reduce((a, b) => comb(a, b), structuredClone(zeroValue));
+    return callingUser(() => parts.reduce((a, b) => comb(a, b), structuredClone(zeroValue)));
   }
 
   /** Count of each distinct record, as a Map with value-semantics keys resolved to the first seen key. */
@@ -556,7 +557,10 @@ export abstract class RDD<T> {
   /** The pairs as a Map; for a duplicated key the last value wins (Spark's collectAsMap). */
   async collectAsMap<K, V>(this: RDD<[K, V]>): Promise<Map<K, V>> {
     const byKey = new KeyedMap<K, V>();
-    for (const [k, v] of await this.collect()) byKey.set(k, v);
+    for (const kv of await this.collect()) {
+      if (!Array.isArray(kv) || kv.length !== 2) checkPair(kv, 'collectAsMap');
+      byKey.set(kv[0], kv[1]);
+    }
     return new Map([...byKey.values()]);
   }
 
