@@ -1,0 +1,60 @@
+/**
+ * `npm run bench`: every figure is measured side by side in one run on this machine; compare
+ * ratios and medians, not absolute numbers (shared machines are noisy).
+ */
+import os from 'node:os';
+import { execSync } from 'node:child_process';
+import { measureWordCount, makeBatches } from './wordcount.ts';
+import { mapWithStatePerBatch, updateStateByKeyPerBatch } from './mapWithState.ts';
+import { median, percentile, table } from './stats.ts';
+
+const quick = process.argv.includes('--quick');
+let commit = 'unknown';
+try {
+  commit = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+} catch {}
+console.log(`Rivulet benchmarks — commit ${commit}, node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${quick ? 'quick' : 'full'} run\n`);
+
+// ---- word count ----
+const data = makeBatches(quick ? 5 : 20, quick ? 10_000 : 50_000);
+const rounds = quick ? 3 : 7;
+const times = await measureWordCount(data, rounds);
+const loopMedian = median(times.get('hand-written loop')!);
+const rows = [...times].map(([name, ts]) => {
+  const m = median(ts);
+  return [name, (data.words / m) * 1000, m, loopMedian / m];
+});
+console.log(`Word count: ${data.batches.length} batches, ${data.words.toLocaleString('en-US')} words, median of ${rounds} interleaved rounds`);
+console.log(table(['variant', 'words/s', 'median ms', 'throughput vs loop'], rows));
+console.log();
+
+// ---- mapWithState vs total keys ----
+const batches = quick ? 10 : 30;
+const touched = 1000;
+const small = await mapWithStatePerBatch(10_000, touched, batches);
+const large = await mapWithStatePerBatch(1_000_000, touched, batches);
+console.log(`mapWithState: ${touched.toLocaleString('en-US')} keys touched per batch, ${batches} measured batches each`);
+console.log(
+  table(
+    ['total keys', 'p50 ms/batch', 'p99 ms/batch'],
+    [
+      ['10,000', median(small), percentile(small, 99)],
+      ['1,000,000', median(large), percentile(large, 99)],
+    ],
+  ),
+);
+console.log(`ratio of medians (1,000,000 / 10,000): ${(median(large) / median(small)).toFixed(2)}x  (target: within 2x)\n`);
+
+// ---- updateStateByKey for contrast ----
+const uSmall = await updateStateByKeyPerBatch(10_000, touched, quick ? 5 : 10);
+const uLarge = await updateStateByKeyPerBatch(100_000, touched, quick ? 5 : 10);
+console.log('updateStateByKey (calls the update for every key, every batch), for contrast');
+console.log(
+  table(
+    ['total keys', 'p50 ms/batch'],
+    [
+      ['10,000', median(uSmall)],
+      ['100,000', median(uLarge)],
+    ],
+  ),
+);
