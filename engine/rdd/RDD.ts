@@ -145,7 +145,8 @@ export abstract class RDD<T> {
 
   mapPartitions<U>(f: UserFn<(records: T[]) => Iterable<U>>, captures?: Captures, preservesPartitioning = false): RDD<U> {
     const s = ship(f, captures, 'mapPartitions');
-    return this.pipe('mapPartitions', wholePartition((records) => s.call(records), s.operation, s.callSite), preservesPartitioning);
+    const g = s.call; // called as a plain function: `this` is undefined in every user function
+    return this.pipe('mapPartitions', wholePartition((records) => g(records), s.operation, s.callSite), preservesPartitioning);
   }
 
   mapPartitionsWithIndex<U>(
@@ -154,7 +155,8 @@ export abstract class RDD<T> {
     preservesPartitioning = false,
   ): RDD<U> {
     const s = ship(f, captures, 'mapPartitionsWithIndex');
-    return this.pipe('mapPartitionsWithIndex', wholePartition((records, index) => s.call(index, records), s.operation, s.callSite), preservesPartitioning);
+    const g = s.call;
+    return this.pipe('mapPartitionsWithIndex', wholePartition((records, index) => g(index, records), s.operation, s.callSite), preservesPartitioning);
   }
 
   /** Each partition as one array. */
@@ -373,10 +375,11 @@ export abstract class RDD<T> {
 
   flatMapValues<K, V, U>(this: RDD<[K, V]>, f: UserFn<(v: V) => Iterable<U>>, captures?: Captures): RDD<[K, U]> {
     const s = ship(f, captures, 'flatMapValues');
+    const g = s.call;
     return this.pipe<[K, U]>('flatMapValues', (emit) => ({
       next: (kv) => {
         if (!Array.isArray(kv) || kv.length !== 2) checkPair(kv, 'flatMapValues');
-        drain(s.call(kv[1]), (u) => emit([kv[0], u]), s.operation, s.callSite);
+        drain(g(kv[1]), (u) => emit([kv[0], u]), s.operation, s.callSite);
       },
     }), true);
   }
