@@ -8,7 +8,12 @@ import { UserFunctionError } from '../util/errors.ts';
  * throughput.
  */
 export function sourceURL(operation: string, callSite: string): string {
-  return `rivulet:${encodeURIComponent(operation)}@${encodeURIComponent(callSite)}`;
+  return `rivulet:${encode(operation)}@${encode(callSite)}`;
+}
+
+/** Percent-encoding that also covers the characters a stack frame uses as delimiters. */
+function encode(s: string): string {
+  return encodeURIComponent(s).replace(/[()'!*~]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
 }
 
 const FRAME = /rivulet:([^@\s()]+)@([^:\s()]+)/;

@@ -494,7 +494,7 @@ export abstract class RDD<T> {
         }
         return got;
       }, [p]);
-      out.push(...part!);
+      for (const x of part!) out.push(x);
     }
     return out;
   }

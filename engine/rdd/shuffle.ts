@@ -1,6 +1,6 @@
 import type { ShuffleDependency } from './Dependency.ts';
 import type { TaskContext } from './TaskContext.ts';
-import { KeyedMap } from './keys.ts';
+import { canonicalKey } from './keys.ts';
 import { checkPair } from './RDD.ts';
 
 /**
@@ -14,12 +14,18 @@ export function writeShuffleMapOutput(dep: ShuffleDependency<any, any, any>, spl
   const operation = dep.operation;
   const agg = dep.aggregator;
   if (agg && dep.mapSideCombine) {
-    const combined = new KeyedMap<unknown, unknown>();
+    // Inlined rather than KeyedMap.combine: this loop runs once per record and V8 does not
+    // inline a method taking two callbacks here (measured: ~25% of word count's time).
+    const combined = new Map<unknown, [unknown, unknown]>();
     const create = agg.createCombiner;
     const merge = agg.mergeValue;
     dep.rdd.iterator(split, ctx, (kv: [unknown, unknown]) => {
       if (!Array.isArray(kv) || kv.length !== 2) checkPair(kv, operation);
-      combined.combine(kv[0], kv[1], create, merge);
+      const key = kv[0];
+      const mk = typeof key === 'object' && key !== null ? canonicalKey(key) : key;
+      const e = combined.get(mk);
+      if (e === undefined) combined.set(mk, [key, create(kv[1])]);
+      else e[1] = merge(e[1], kv[1]);
     });
     for (const e of combined.values()) buckets[partitioner.getPartition(e[0])]!.push(e);
   } else {
