@@ -13,6 +13,8 @@ export class ReceiverSupervisor<T> {
   state: ReceiverState = 'initialized';
   private blocks: BlockGenerator<T> | undefined;
   private restartTimer: { unsubscribe(): void } | undefined;
+  /** stop() was called (by the receiver or the context): nothing may start it again (Spark shuts the supervisor down). */
+  private stoppedForGood = false;
 
   constructor(
     readonly receiver: Receiver<T>,
@@ -62,6 +64,7 @@ export class ReceiverSupervisor<T> {
   }
 
   restart(message: string, error: unknown, delayMs: number): void {
+    if (this.stoppedForGood) return;
     if (this.state === 'stopped' && this.restartTimer === undefined && !this.ssc.isActive) return;
     this.reportError(`Restarting receiver with delay ${delayMs} ms: ${message}`, error);
     void this.stopQuietly();
@@ -85,6 +88,7 @@ export class ReceiverSupervisor<T> {
 
   /** Stop for good: by the receiver itself, or by the context. */
   async stopReceiver(message: string, error?: unknown): Promise<void> {
+    this.stoppedForGood = true;
     this.restartTimer?.unsubscribe();
     this.restartTimer = undefined;
     if (this.state === 'stopped') return;

@@ -1,7 +1,81 @@
-// SCAFFOLD — replaced by the sources work; do not ship.
+import { platform } from '#platform';
+import type { Connection } from '../platform/Platform.ts';
+import { Receiver } from './Receiver.ts';
+import { LineDecoder, checkEncoding } from './lines.ts';
+import { ReceiverInputDStream } from '../dstream/ReceiverInputDStream.ts';
 import type { StreamingContext } from '../streaming/StreamingContext.ts';
-import type { ReceiverInputDStream } from '../dstream/ReceiverInputDStream.ts';
-export interface SocketTextStreamOptions {}
-export function socketTextStream(_ssc: StreamingContext, _host: string, _port: number, _o?: SocketTextStreamOptions): ReceiverInputDStream<string> {
-  throw new Error('socketTextStream: not implemented yet');
+import { userCallSite } from '../util/callSite.ts';
+
+export interface SocketTextStreamOptions {
+  /**
+   * Wait this long before reconnecting after the connection failed or the server closed it.
+   * Default 2000 ms (Spark's spark.streaming.receiverRestartDelay).
+   */
+  restartDelayMs?: number;
+  /** How the bytes are decoded: a WHATWG encoding label. Default "utf-8". */
+  encoding?: string;
+}
+
+/**
+ * Lines of text from a TCP server (Spark's SocketReceiver): each line, without its `\n`, `\r`
+ * or `\r\n`, is one record. When the connection cannot be made, fails, or the server closes it,
+ * the receiver restarts and connects again after `restartDelayMs`, as Spark's does; a last line
+ * without a terminator is stored before that. Node only.
+ */
+export class SocketReceiver extends Receiver<string> {
+  private connection: Connection | undefined;
+
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    private readonly encoding: string,
+    private readonly restartDelayMs: number,
+  ) {
+    super();
+  }
+
+  onStart(): void {
+    const decoder = new LineDecoder(this.encoding);
+    const store = (lines: string[]) => {
+      if (lines.length > 0) this.storeAll(lines);
+    };
+    const connection = platform.connectTcp(this.host, this.port, {
+      onOpen: () => {},
+      onData: (chunk) => store(decoder.write(chunk)),
+      onEnd: ({ opened, error }) => {
+        if (this.connection !== connection) return;
+        this.connection = undefined;
+        store(decoder.end());
+        const where = `${this.host}:${this.port}`;
+        if (error && !opened) this.restart(`Error connecting to ${where}`, error, this.restartDelayMs);
+        else if (error) this.restart(`Error receiving data from ${where}`, error, this.restartDelayMs);
+        else this.restart('Socket data stream had no more data', undefined, this.restartDelayMs);
+      },
+    });
+    this.connection = connection;
+  }
+
+  onStop(): void {
+    const connection = this.connection;
+    this.connection = undefined;
+    connection?.close();
+  }
+}
+
+/** `ssc.socketTextStream(host, port, options)`: see SocketReceiver. */
+export function socketTextStream(ssc: StreamingContext, host: string, port: number, options: SocketTextStreamOptions = {}): ReceiverInputDStream<string> {
+  platform.requireSupport('socketTextStream');
+  if (typeof host !== 'string' || host.length === 0) throw new TypeError(`socketTextStream: host must be a non-empty string, got ${JSON.stringify(host)}.`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`socketTextStream: port must be an integer from 1 to 65535, got ${String(port)}.`);
+  const encoding = checkEncoding(options.encoding, 'socketTextStream');
+  const restartDelayMs = checkDelay(options.restartDelayMs ?? 2000, 'socketTextStream');
+  return new ReceiverInputDStream(ssc, new SocketReceiver(host, port, encoding, restartDelayMs), 'socketTextStream', userCallSite());
+}
+
+/** @internal */
+export function checkDelay(ms: number, operation: string): number {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
+    throw new RangeError(`${operation}: restartDelayMs must be a non-negative number of milliseconds, got ${String(ms)}.`);
+  }
+  return ms;
 }

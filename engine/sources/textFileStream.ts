@@ -1,7 +1,147 @@
-// SCAFFOLD — replaced by the sources work; do not ship.
+import { platform } from '#platform';
+import { InputDStream } from '../dstream/InputDStream.ts';
+import type { RDD } from '../rdd/index.ts';
 import type { StreamingContext } from '../streaming/StreamingContext.ts';
-import type { InputDStream } from '../dstream/InputDStream.ts';
-export interface TextFileStreamOptions {}
-export function textFileStream(_ssc: StreamingContext, _dir: string, _o?: TextFileStreamOptions): InputDStream<string> {
-  throw new Error('textFileStream: not implemented yet');
+import { userCallSite } from '../util/callSite.ts';
+import { checkDuration, type Duration } from '../util/duration.ts';
+import { checkEncoding, decodeLines } from './lines.ts';
+
+export interface TextFileStreamOptions {
+  /**
+   * Only files modified after the stream started (default, Spark's). false: the first batch also
+   * takes every file already in the directory, whatever its age (Spark would only take those of
+   * the last minute — its remember window — which is rarely what `newFilesOnly = false` means).
+   */
+  newFilesOnly?: boolean;
+  /** Also skip files whose name this rejects (Spark's `filter`). Hidden files are always skipped. */
+  filter?: (path: string) => boolean;
+  /** How the bytes are decoded: a WHATWG encoding label. Default "utf-8". */
+  encoding?: string;
+  /**
+   * How long selected files are remembered, so a file is never taken twice (Spark's
+   * spark.streaming.fileStream.minRememberDuration, default 60 s). A file whose modification
+   * time is older than this when it appears in the directory is never taken.
+   */
+  minRememberDuration?: Duration;
+}
+
+/**
+ * The lines of new files in a directory (Spark's FileInputDStream behind textFileStream). At
+ * each batch time t the directory is listed, and a file is taken when
+ * - its name does not start with `.` or `_` (temporary and hidden files, as in Hadoop) and
+ *   passes `filter`,
+ * - its modification time is in (threshold, t] — threshold is the stream's start time
+ *   (newFilesOnly) or the remember window's start, whichever is later; a file modified after t
+ *   waits for the next batch,
+ * - it was not taken by a batch in the remember window.
+ * Each file becomes one partition, its lines the records. Files must appear complete: write them
+ * elsewhere (or under a hidden name) and rename them in — a rename keeps the modification time,
+ * which is why the remember window exists. A file changed after it was taken is not read again.
+ *
+ * Times are the context clock's: files' modification times are wall-clock times, so the clock
+ * must be wall time (the default) or a ManualClock started near Date.now(). The directory is
+ * listed and the files read synchronously when the batch is generated (compute() is
+ * synchronous), so BatchInfo.numRecords is exact. Node only.
+ */
+export class FileInputDStream extends InputDStream<string> {
+  private readonly newFilesOnly: boolean;
+  private readonly fileFilter: ((path: string) => boolean) | undefined;
+  private readonly encoding: string;
+  private readonly durationToRemember: Duration;
+  private initialModTimeIgnoreThreshold = Number.NEGATIVE_INFINITY;
+  private firstBatchDone = false;
+  private readonly batchTimeToSelectedFiles = new Map<number, string[]>();
+  private readonly recentlySelectedFiles = new Set<string>();
+  private lastListingError: string | undefined;
+
+  constructor(
+    ssc: StreamingContext,
+    readonly directory: string,
+    options: TextFileStreamOptions = {},
+    callSite?: string,
+  ) {
+    super(ssc, 'textFileStream', callSite);
+    this.newFilesOnly = options.newFilesOnly ?? true;
+    this.fileFilter = options.filter;
+    this.encoding = checkEncoding(options.encoding, 'textFileStream');
+    const minRemember = checkDuration(options.minRememberDuration ?? 60_000, 'textFileStream: minRememberDuration');
+    // Spark: the smallest whole number of batches covering minRememberDuration.
+    this.durationToRemember = Math.ceil(minRemember / this.slideDuration) * this.slideDuration;
+  }
+
+  override start(): void {
+    if (this.newFilesOnly) this.initialModTimeIgnoreThreshold = this.ssc.now();
+  }
+
+  protected compute(validTime: number): RDD<string> {
+    const files = this.findNewFiles(validTime);
+    this.batchTimeToSelectedFiles.set(validTime, files.map((f) => f.path));
+    for (const f of files) this.recentlySelectedFiles.add(f.path);
+    const partitions: string[][] = [];
+    let numRecords = 0;
+    for (const file of files) {
+      let lines: string[];
+      try {
+        lines = decodeLines(platform.readFile(file.path), this.encoding);
+      } catch (e) {
+        // Deleted between listing and reading: the file is gone, nothing to process.
+        if ((e as { code?: string }).code === 'ENOENT') continue;
+        throw new Error(`textFileStream: could not read ${file.path} for the batch at ${validTime} ms: ${(e as Error).message}`, { cause: e });
+      }
+      partitions.push(lines);
+      numRecords += lines.length;
+    }
+    this.reportRecords(validTime, numRecords);
+    return this.ssc.sparkContext.fromPartitions(partitions, 'textFileStream');
+  }
+
+  private findNewFiles(currentTime: number): { path: string; modificationTime: number }[] {
+    const everything = !this.newFilesOnly && !this.firstBatchDone;
+    this.firstBatchDone = true;
+    const threshold = everything ? Number.NEGATIVE_INFINITY : Math.max(this.initialModTimeIgnoreThreshold, currentTime - this.durationToRemember);
+    let listing;
+    try {
+      listing = platform.listFiles(this.directory);
+    } catch (e) {
+      // Spark logs and produces an empty batch; the directory may appear later.
+      const reason = (e as Error).message;
+      const message = `textFileStream: cannot list ${this.directory} (${reason}); the batch at ${currentTime} ms has no files. Listing again at the next batch.`;
+      // Once per run of the same failure on the console; every time to listeners.
+      if (reason !== this.lastListingError) console.warn(message);
+      this.lastListingError = reason;
+      this.ssc.listenerBus.post({ type: 'receiverError', time: this.ssc.now(), streamId: this.inputId, name: this.creationSite, message, error: e });
+      return [];
+    }
+    this.lastListingError = undefined;
+    return listing
+      .filter((f) => !isHidden(f.name))
+      .filter((f) => f.modificationTime > threshold && f.modificationTime <= currentTime)
+      .filter((f) => !this.recentlySelectedFiles.has(f.path))
+      .filter((f) => this.fileFilter === undefined || this.fileFilter(f.path))
+      // Oldest first, then by name: the order of partitions does not depend on the listing's.
+      .sort((a, b) => a.modificationTime - b.modificationTime || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  override clearMetadata(time: number): void {
+    super.clearMetadata(time);
+    // A file forgotten here was modified at or before its batch time, which is now behind the
+    // ignore threshold, so it cannot be taken again.
+    for (const [t, files] of this.batchTimeToSelectedFiles) {
+      if (t >= time - this.durationToRemember) continue;
+      this.batchTimeToSelectedFiles.delete(t);
+      for (const f of files) this.recentlySelectedFiles.delete(f);
+    }
+  }
+}
+
+function isHidden(name: string): boolean {
+  return name.startsWith('.') || name.startsWith('_');
+}
+
+/** `ssc.textFileStream(directory, options)`: see FileInputDStream. */
+export function textFileStream(ssc: StreamingContext, directory: string, options: TextFileStreamOptions = {}): InputDStream<string> {
+  platform.requireSupport('textFileStream');
+  if (typeof directory !== 'string' || directory.length === 0) throw new TypeError(`textFileStream: directory must be a non-empty path, got ${JSON.stringify(directory)}.`);
+  if (options.filter !== undefined && typeof options.filter !== 'function') throw new TypeError(`textFileStream: filter must be a function (path) => boolean, got ${typeof options.filter}.`);
+  return new FileInputDStream(ssc, directory, options, userCallSite());
 }

@@ -1,0 +1,138 @@
+/**
+ * The Node implementation of Platform (chosen by the `node` condition of package.json's
+ * "imports" map for `#platform`). Only Node reaches this file, so it may import `node:` modules
+ * and `ws`.
+ */
+import { createConnection } from 'node:net';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { WebSocket as WsWebSocket } from 'ws';
+import type { Connection, ConnectionHandlers, FileStatus, OutputFile, Platform } from './Platform.ts';
+import { attachWebSocket, type WhatwgWebSocket } from './webSocket.ts';
+
+export const platform: Platform = {
+  name: 'node',
+
+  requireSupport() {},
+
+  connectTcp(host: string, port: number, handlers: ConnectionHandlers<Uint8Array>): Connection {
+    const socket = createConnection({ host, port });
+    let opened = false;
+    let done = false;
+    let error: Error | undefined;
+    socket.on('connect', () => {
+      if (done) return;
+      opened = true;
+      handlers.onOpen();
+    });
+    socket.on('data', (chunk: Buffer) => {
+      if (!done) handlers.onData(chunk);
+    });
+    // 'error' is always followed by 'close'; report once, from 'close', with the error.
+    socket.on('error', (e) => {
+      error ??= e;
+    });
+    socket.on('close', () => {
+      if (done) return;
+      done = true;
+      handlers.onEnd({ opened, error });
+    });
+    return {
+      close() {
+        if (done) return;
+        done = true;
+        socket.destroy();
+      },
+    };
+  },
+
+  openWebSocket(url, protocols, handlers) {
+    // Node 20 has no global WebSocket; `ws` is used on every Node version so behaviour does not
+    // depend on which one runs.
+    return attachWebSocket(new WsWebSocket(url, protocols) as unknown as WhatwgWebSocket, url, handlers);
+  },
+
+  listFiles(directory: string): FileStatus[] {
+    const out: FileStatus[] = [];
+    for (const entry of fs.readdirSync(directory, { withFileTypes: true })) {
+      const full = path.join(directory, entry.name);
+      // A symbolic link counts when it points at a regular file; a file deleted since the
+      // listing is simply not there.
+      if (!entry.isFile() && !entry.isSymbolicLink()) continue;
+      const stat = fs.statSync(full, { throwIfNoEntry: false });
+      if (!stat || !stat.isFile()) continue;
+      out.push({ path: full, name: entry.name, modificationTime: stat.mtimeMs, size: stat.size });
+    }
+    return out;
+  },
+
+  readFile(file: string): Uint8Array {
+    return fs.readFileSync(file);
+  },
+
+  async writeDirectoryAtomically(target: string, files: readonly OutputFile[]): Promise<void> {
+    const parent = path.dirname(target);
+    const base = path.basename(target);
+    await fs.promises.mkdir(parent, { recursive: true });
+    const nonce = `${process.pid}-${randomBytes(4).toString('hex')}`;
+    const temp = path.join(parent, `.${base}.tmp-${nonce}`);
+    await fs.promises.mkdir(temp);
+    try {
+      for (const file of files) await writeFileSynced(path.join(temp, file.name), file.data);
+      await fsyncDirectory(temp);
+      await renameReplacing(temp, target, path.join(parent, `.${base}.old-${nonce}`));
+      await fsyncDirectory(parent);
+    } catch (e) {
+      await fs.promises.rm(temp, { recursive: true, force: true }).catch(() => {});
+      throw e;
+    }
+  },
+};
+
+async function writeFileSynced(file: string, data: string): Promise<void> {
+  const handle = await fs.promises.open(file, 'wx');
+  try {
+    await handle.writeFile(data, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Make a rename or a new entry durable. Some platforms (Windows) cannot open a directory; skip there. */
+async function fsyncDirectory(dir: string): Promise<void> {
+  let handle: fs.promises.FileHandle | undefined;
+  try {
+    handle = await fs.promises.open(dir, 'r');
+    await handle.sync();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EACCES') throw e;
+  } finally {
+    await handle?.close();
+  }
+}
+
+/**
+ * Rename `from` to `to`. POSIX cannot rename a directory over a non-empty one, so an existing
+ * `to` is first moved aside and removed after: between those two renames `to` is briefly
+ * absent, but it is never partial.
+ */
+async function renameReplacing(from: string, to: string, aside: string): Promise<void> {
+  try {
+    await fs.promises.rename(from, to);
+    return;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'EPERM' && code !== 'EISDIR' && code !== 'ENOTDIR') throw e;
+  }
+  await fs.promises.rename(to, aside);
+  try {
+    await fs.promises.rename(from, to);
+  } catch (e) {
+    await fs.promises.rename(aside, to).catch(() => {});
+    throw e;
+  }
+  await fs.promises.rm(aside, { recursive: true, force: true });
+}
