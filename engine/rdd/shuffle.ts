@@ -14,8 +14,8 @@ export function writeShuffleMapOutput(dep: ShuffleDependency<any, any, any>, spl
   const operation = dep.operation;
   const agg = dep.aggregator;
   if (agg && dep.mapSideCombine) {
-    // Inlined rather than KeyedMap.combine: this loop runs once per record and V8 does not
-    // inline a method taking two callbacks here (measured: ~25% of word count's time).
+    // Inlined rather than KeyedMap.combine: this runs once per record, and in a CPU profile of
+    // word count the method call (two callbacks, not inlined by V8) was a frame of its own.
     const combined = new Map<unknown, [unknown, unknown]>();
     const create = agg.createCombiner;
     const merge = agg.mergeValue;
