@@ -12,3 +12,7 @@ export { Receiver } from './sources/Receiver.ts';
 export { closure, type Captures, type ShippedFunction, type UserFn } from './closure/ship.ts';
 export { Milliseconds, Seconds, Minutes, type Duration } from './util/duration.ts';
 export { UserFunctionError, NotShippableError, BatchFailedError, IllegalStateError } from './util/errors.ts';
+export { NodeOnlyError } from './platform/Platform.ts';
+export type { SocketTextStreamOptions } from './sources/socketTextStream.ts';
+export type { TextFileStreamOptions } from './sources/textFileStream.ts';
+export type { WebSocketStreamOptions } from './sources/webSocketStream.ts';
