@@ -56,20 +56,12 @@ function typeErrors(file: string, block?: DocBlock): string {
     .join('\n');
 }
 
-/** Sources still being written throw "not implemented yet"; their examples wait for them. */
-function notImplemented(e: unknown): string | undefined {
-  for (let x = e, depth = 0; x instanceof Error && depth < 5; x = x.cause, depth++) {
-    if (/not implemented yet/.test(x.message)) return x.message;
-  }
-  return undefined;
-}
-
 const actual = new Map<DocBlock, string>();
 
 describe.each([...new Set(blocks.map((b) => b.doc))])('%s', (doc) => {
   for (const block of blocks.filter((b) => b.doc === doc)) {
     const name = `${block.doc}:${block.line}${block.run ? '' : ' (no-run: type-checked only)'}`;
-    it(name, async (ctx) => {
+    it(name, async () => {
       expect(typeErrors(fileOf(block), block)).toBe('');
       if (!block.run) return;
       let output = '';
@@ -78,10 +70,6 @@ describe.each([...new Set(blocks.map((b) => b.doc))])('%s', (doc) => {
       });
       try {
         await import(pathToFileURL(fileOf(block)).href);
-      } catch (e) {
-        const missing = notImplemented(e);
-        if (missing) ctx.skip(`waits for an engine feature: ${missing}`);
-        throw e;
       } finally {
         log.mockRestore();
       }
