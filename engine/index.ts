@@ -9,7 +9,7 @@ export { StreamingContext, type StreamingContextOptions, type StreamingContextSt
 export { ManualClock } from './streaming/ManualClock.ts';
 export type { BatchInfo, OutputOperationInfo, StreamingListener, StreamingListenerEvent } from './streaming/listener.ts';
 export { Receiver } from './sources/Receiver.ts';
-export { closure, type Captures, type ShippedFunction, type UserFn } from './closure/ship.ts';
+export { closure, type Closure, type Captures, type ShippedFunction, type UserFn } from './closure/ship.ts';
 export { Milliseconds, Seconds, Minutes, type Duration } from './util/duration.ts';
 export { UserFunctionError, NotShippableError, BatchFailedError, IllegalStateError } from './util/errors.ts';
 export { NodeOnlyError } from './platform/Platform.ts';

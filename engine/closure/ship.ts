@@ -34,17 +34,29 @@ export interface ShippedFunction<F extends (...args: any[]) => any> {
 
 export type UserFn<F extends (...args: any[]) => any> = F | ShippedFunction<F>;
 
+const SHIPPED = Symbol.for('rivulet.shipped');
+
+/** A function made with closure(): callable as it is, and carrying its source and captures. */
+export type Closure<F extends (...args: any[]) => any> = F & { readonly [SHIPPED]: ShippedFunction<F> };
+
 /**
  * Declare a function together with the values it captures, for use anywhere a transformation
- * takes a function (or as a capture of another function):
- * `const isStop = closure(w => stop.has(w), { stop })`.
+ * takes a function, or as a capture of another function:
+ * `const isStop = closure((w: string) => stop.has(w), { stop }); words.filter((w) => !isStop(w), { isStop })`.
+ * The result can also be called directly on the driver.
  */
-export function closure<F extends (...args: any[]) => any>(fn: F, captures: Captures = {}): ShippedFunction<F> {
-  return ship<F>(fn, captures, 'closure', userCallSite());
+export function closure<F extends (...args: any[]) => any>(fn: F, captures: Captures = {}): Closure<F> {
+  const shipped = ship<F>(fn, captures, 'closure', userCallSite());
+  Object.defineProperty(shipped.call, SHIPPED, { value: shipped });
+  return shipped.call as Closure<F>;
 }
 
 export function isShipped(x: unknown): x is ShippedFunction<any> {
   return typeof x === 'object' && x !== null && (x as { kind?: unknown }).kind === 'shipped';
+}
+
+function unwrapClosure<T>(x: T): T | ShippedFunction<any> {
+  return typeof x === 'function' && SHIPPED in x ? (x as unknown as Closure<any>)[SHIPPED] : x;
 }
 
 /**
@@ -57,6 +69,7 @@ export function ship<F extends (...args: any[]) => any>(
   operation: string,
   callSite: string = userCallSite(),
 ): ShippedFunction<F> {
+  fn = unwrapClosure(fn) as UserFn<F>;
   if (isShipped(fn)) {
     if (captures && Object.keys(captures).length > 0) {
       throw new NotShippableError(`${operation} at ${callSite}: the function already carries its captures (made with closure()); do not pass captures again.`);

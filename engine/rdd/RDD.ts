@@ -6,7 +6,7 @@ import { HashPartitioner, RangePartitioner, type Partitioner } from './Partition
 import { KeyedMap, compareKeys } from './keys.ts';
 import type { RDDContext } from './RDDContext.ts';
 import { UserFunctionError as UserError } from '../util/errors.ts';
-import { callingUser } from '../closure/attribution.ts';
+import { attributeUserError, callingUser } from '../closure/attribution.ts';
 import type { MapPartitionsRDD, Pipe } from './MapPartitionsRDD.ts';
 import type { ShuffledRDD } from './ShuffledRDD.ts';
 import type { UnionRDD } from './UnionRDD.ts';
@@ -567,18 +567,29 @@ export abstract class RDD<T> {
     return new Map([...byKey.values()]);
   }
 
-  async foreach(f: UserFn<(x: T) => void>, captures?: Captures): Promise<void> {
+  /** Run f on every record. A promise f returns is awaited (all of them, before this resolves). */
+  async foreach(f: UserFn<(x: T) => unknown>, captures?: Captures): Promise<void> {
     const g = ship(f, captures, 'foreach').call;
-    await this.context.runJob(this, (iterate) => { iterate((x) => { g(x); }); });
+    const pending = await this.context.runJob(this, (iterate) => {
+      const promises: Promise<void>[] = [];
+      iterate((x) => {
+        const r = g(x);
+        if (r && typeof (r as Promise<void>).then === 'function') promises.push(r as Promise<void>);
+      });
+      return promises;
+    });
+    await settleUserPromises(pending.flat());
   }
 
-  async foreachPartition(f: UserFn<(records: T[]) => void>, captures?: Captures): Promise<void> {
+  /** Run f once per partition with its records. A promise f returns is awaited. */
+  async foreachPartition(f: UserFn<(records: T[]) => unknown>, captures?: Captures): Promise<void> {
     const g = ship(f, captures, 'foreachPartition').call;
-    await this.context.runJob(this, (iterate) => {
+    const pending = await this.context.runJob(this, (iterate) => {
       const records: T[] = [];
       iterate((x) => records.push(x));
-      g(records);
+      return g(records);
     });
+    await settleUserPromises(pending);
   }
 
   // ---- description ----------------------------------------------------------------------------
@@ -594,6 +605,13 @@ export abstract class RDD<T> {
 }
 
 // ---- helpers ------------------------------------------------------------------------------------
+
+/** Await every promise (so none is left unhandled), then throw the first failure, attributed. */
+async function settleUserPromises(values: unknown[]): Promise<void> {
+  const results = await Promise.allSettled(values);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw attributeUserError(failed.reason);
+}
 
 /** An engine-built wrapper around user functions (given as shipped captures), itself shippable. */
 function closureOf<F extends (...a: any[]) => any>(fn: F, captures: Captures): ShippedFunction<F> {

@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, test } from 'vitest';
-import { closure, ship, type ShippedFunction } from '../../engine/closure/ship.ts';
+import { closure, ship, type Closure, type ShippedFunction } from '../../engine/closure/ship.ts';
 import { RDDContext, type RDD } from '../../engine/rdd/index.ts';
 import { NotShippableError, UserFunctionError } from '../../engine/util/errors.ts';
 
@@ -251,7 +251,8 @@ describe('closure()', () => {
   test('declares a function with its captures, usable wherever a function is', async () => {
     const stop = new Set(['the', 'a']);
     const keep = closure((w: string) => !stop.has(w), { stop });
-    expect(keep.kind).toBe('shipped');
+    expect(typeof keep).toBe('function');
+    expect(keep('cat')).toBe(true); // callable on the driver too
     expect(await words().filter(keep).collect()).toEqual(['cat', 'hat']);
     expect(await words().map(keep).collect()).toEqual([false, true, false, true]);
   });
@@ -308,7 +309,7 @@ describe('types', () => {
     expectTypeOf(nums.map((x) => [String(x), x] as [string, number]).reduceByKey((a, b) => a + b)).toEqualTypeOf<RDD<[string, number]>>();
     expectTypeOf(nums.flatMap((x) => [x, x])).toEqualTypeOf<RDD<number>>();
     expectTypeOf(nums.map(closure((x: number) => x > 1))).toEqualTypeOf<RDD<boolean>>();
-    expectTypeOf(closure((x: number) => `${x}`)).toEqualTypeOf<ShippedFunction<(x: number) => string>>();
+    expectTypeOf(closure((x: number) => `${x}`)).toEqualTypeOf<Closure<(x: number) => string>>();
     expectTypeOf(ship((x: number) => x + 1, undefined, 'map')).toEqualTypeOf<ShippedFunction<(x: number) => number>>();
   });
 });
