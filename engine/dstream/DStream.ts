@@ -12,6 +12,7 @@ import type { MapWithStateDStream } from './MapWithStateDStream.ts';
 import type { StateSpec } from './StateSpec.ts';
 import { printRDD } from './print.ts';
 import { saveAsTextFiles } from '../sinks/saveAsTextFiles.ts';
+import { UserFunctionError } from '../util/errors.ts';
 
 /** Constructors of the DStream kinds, filled in by dstream/index.ts (they extend DStream). */
 export const kinds = {} as {
@@ -200,10 +201,12 @@ export abstract class DStream<T> {
 
   /** One element per batch: the number of records, 0 for an empty batch. */
   count(): DStream<number> {
+    // Shipped once here: shipping (parsing, checking) in every batch would cost more than counting.
+    const countPartition = ship((records: T[]) => [records.length], undefined, 'count');
+    const sum = ship((counts: number[]) => [counts.reduce((a, b) => a + b, 0)], undefined, 'count');
     return this.derive('count', (rdd) => {
-      const perPartition = rdd.mapPartitions((records) => [records.length]);
       const zero = this.ssc.sparkContext.fromPartitions([[0]], 'count');
-      return perPartition.union(zero).coalesce(1).mapPartitions((counts) => [counts.reduce((a, b) => a + b, 0)]);
+      return rdd.mapPartitions(countPartition).union(zero).coalesce(1).mapPartitions(sum);
     });
   }
 
@@ -222,12 +225,20 @@ export abstract class DStream<T> {
   /** Any RDD-to-RDD function, run on the driver at each batch (Spark's transform). */
   transform<U>(f: (rdd: RDD<T>, time: number) => RDD<U>): DStream<U> {
     if (typeof f !== 'function') throw new TypeError(`transform expects a function (rdd, time) => rdd, got ${typeof f}.`);
-    return this.derive('transform', f);
+    const callSite = userCallSite();
+    return this.derive('transform', (rdd, time) => callDriverSide(() => f(rdd, time), 'transform', callSite), undefined, callSite);
   }
 
   transformWith<U, R>(other: DStream<U>, f: (a: RDD<T>, b: RDD<U>, time: number) => RDD<R>): DStream<R> {
     if (typeof f !== 'function') throw new TypeError(`transformWith expects a function (rdd1, rdd2, time) => rdd, got ${typeof f}.`);
-    return new kinds.TransformedDStream<R>(this.ssc, [this, other], ([a, b], time) => f(a as RDD<T>, b as RDD<U>, time), 'transformWith');
+    const callSite = userCallSite();
+    return new kinds.TransformedDStream<R>(
+      this.ssc,
+      [this, other],
+      ([a, b], time) => callDriverSide(() => f(a as RDD<T>, b as RDD<U>, time), 'transformWith', callSite),
+      'transformWith',
+      callSite,
+    );
   }
 
   // ---- windows --------------------------------------------------------------------------------
@@ -425,6 +436,15 @@ export abstract class DStream<T> {
   /** One output per batch, `prefix-<timeMs>[.suffix]`, written atomically (Node). */
   saveAsTextFiles(prefix: string, suffix?: string): void {
     new kinds.ForEachDStream<T>(this, saveAsTextFiles<T>(prefix, suffix), 'saveAsTextFiles').register();
+  }
+}
+
+/** Run a user function that runs on the driver (transform's); a throw names the operation and where it was defined. */
+function callDriverSide<R>(body: () => R, operation: string, callSite: string): R {
+  try {
+    return body();
+  } catch (e) {
+    throw e instanceof UserFunctionError ? e : new UserFunctionError(operation, callSite, e);
   }
 }
 

@@ -43,11 +43,14 @@ export interface MapWithStateRecord<K, S, M> {
  * Applies a batch's data to the previous batch's state maps, partition by partition. The map is
  * taken over rather than copied, which keeps the cost per batch proportional to the keys
  * touched; an undo log restores it if the mapping function throws, so a failed batch changes
- * nothing.
+ * nothing. The log is kept until the batch completes, as a failure after this RDD was computed
+ * (another partition, an output) must also leave the state as it was.
  */
 class MapWithStateRDD<K, V, S, M> extends RDD<MapWithStateRecord<K, S, M>> {
   readonly numPartitions: number;
   readonly dependencies: readonly NarrowDependency[];
+  /** Per computed partition: the map taken over, its previous owner and how to undo the changes. */
+  private readonly applied = new Map<number, { map: StateMap<K, S>; prev: MapWithStateRecord<K, S, M> | undefined; undo: Map<unknown, StateEntry<K, S> | undefined> }>();
 
   constructor(
     private readonly prevStateRDD: RDD<MapWithStateRecord<K, S, M>>,
@@ -85,7 +88,8 @@ class MapWithStateRDD<K, V, S, M> extends RDD<MapWithStateRecord<K, S, M>> {
         const out = f(key, kv[1], state);
         if (out !== undefined) mapped.push(out);
         if (state.isRemoved) entries.delete(mk);
-        else if (state.isUpdated) {
+        else if (state.isUpdated || (reorder && entry)) {
+          // With a timeout, data for a key resets its idle time even without an update (Spark).
           if (entry && !reorder) {
             entry.state = state.get();
             entry.updatedAt = time;
@@ -115,7 +119,22 @@ class MapWithStateRDD<K, V, S, M> extends RDD<MapWithStateRecord<K, S, M>> {
       // The previous record gives its map away; a later reader of it gets a clear error.
       prev.stateMap = Object.assign(new StateMap<K, S>(), { supersededBy: time });
     }
+    this.applied.set(split, { map, prev, undo });
     emit(next);
+  }
+
+  /** The batch failed: give every computed partition's map back to the previous batch, as it was. */
+  undo(): void {
+    for (const { map, prev, undo } of this.applied.values()) {
+      rollback(map.entries, undo);
+      if (prev) prev.stateMap = map;
+    }
+    this.applied.clear();
+  }
+
+  /** The batch completed: its changes are final. */
+  commit(): void {
+    this.applied.clear();
   }
 }
 
@@ -135,6 +154,8 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
   readonly dependencies: readonly DStream<[K, V]>[];
   readonly slideDuration: Duration;
   readonly partitioner: Partitioner;
+  /** State RDDs of batches not completed yet, whose changes a failed batch undoes. */
+  private readonly uncommitted = new Map<number, MapWithStateRDD<K, V, S, M>>();
 
   constructor(
     readonly parent: DStream<[K, V]>,
@@ -164,13 +185,26 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
   protected compute(validTime: number): RDD<MapWithStateRecord<K, S, M>> {
     const prev = this.getOrCompute(validTime - this.slideDuration) ?? this.initialRecords(validTime);
     const data = (this.parent.getOrCompute(validTime) ?? this.ssc.sparkContext.emptyRDD<[K, V]>()).partitionBy(this.partitioner);
-    return new MapWithStateRDD(prev, data, this.spec.mappingFunction.call, validTime, this.spec.timeoutDuration, this.partitioner);
+    const rdd = new MapWithStateRDD(prev, data, this.spec.mappingFunction.call, validTime, this.spec.timeoutDuration, this.partitioner);
+    this.uncommitted.set(validTime, rdd);
+    return rdd;
   }
 
+  override clearMetadata(time: number): void {
+    super.clearMetadata(time);
+    for (const [t, rdd] of this.uncommitted) {
+      if (t > time) continue;
+      rdd.commit();
+      this.uncommitted.delete(t);
+    }
+  }
+
+  /** As StateDStream's: the failed batch's changes are undone and its state is the previous one. */
   override onBatchFailed(time: number): void {
-    const prev = this.generatedRDDs.get(time - this.slideDuration);
-    if (prev) this.replaceRDD(time, prev);
-    else this.generatedRDDs.delete(time);
+    this.uncommitted.get(time)?.undo();
+    this.uncommitted.delete(time);
+    if (!this.isTimeValid(time)) return;
+    this.replaceRDD(time, this.generatedRDDs.get(time - this.slideDuration) ?? this.initialRecords(time));
   }
 }
 
@@ -191,11 +225,40 @@ export class MapWithStateDStream<K, V, S, M> extends DStream<M> {
   }
 
   protected compute(validTime: number): RDD<M> | undefined {
-    return this.internal.getOrCompute(validTime)?.flatMap((record) => record.mapped);
+    return this.internal.getOrCompute(validTime)?.pipe<M>('mapWithState', (emit) => ({
+      next: (record) => { for (const m of record.mapped) emit(m); },
+    }));
   }
 
   /** `[key, state]` for every key, after each batch. */
   stateSnapshots(): DStream<[K, S]> {
-    return this.internal.transform((rdd) => rdd.flatMap((record) => record.stateMap.snapshot()));
+    return new StateSnapshotsDStream(this.internal);
+  }
+}
+
+/**
+ * The whole state after each batch. Listing it costs as much as there are keys, so it is done only
+ * for the batches something reads; and since the next batch takes the state over, a snapshot read
+ * later (a window, slice) is copied while it is current.
+ */
+class StateSnapshotsDStream<K, V, S, M> extends DStream<[K, S]> {
+  readonly dependencies: readonly DStream<any>[];
+  readonly slideDuration: Duration;
+
+  constructor(private readonly internal: InternalMapWithStateDStream<K, V, S, M>) {
+    super(internal.ssc, 'stateSnapshots');
+    this.dependencies = [internal];
+    this.slideDuration = internal.slideDuration;
+  }
+
+  override remember(duration: Duration): void {
+    super.remember(duration);
+    this.mustMaterialize = this.rememberDuration! > this.slideDuration;
+  }
+
+  protected compute(validTime: number): RDD<[K, S]> | undefined {
+    return this.internal.getOrCompute(validTime)?.pipe<[K, S]>('stateSnapshots', (emit) => ({
+      next: (record) => { for (const kv of record.stateMap.snapshot()) emit(kv); },
+    }), true);
   }
 }

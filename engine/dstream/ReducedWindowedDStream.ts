@@ -44,8 +44,11 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> {
     const previousEnd = validTime - this.slideDuration;
     const previousBegin = currentBegin - this.slideDuration;
 
-    const oldRDDs = this.reducedStream.slice(previousBegin, currentBegin - parentSlide);
-    const newRDDs = this.reducedStream.slice(previousEnd + parentSlide, validTime);
+    // Batches that left: in the previous window, not in this one. Batches that entered: the
+    // reverse. When the slide exceeds the window the two do not overlap and the batches between
+    // them belong to neither.
+    const oldRDDs = this.reducedStream.slice(previousBegin, Math.min(previousEnd, currentBegin - parentSlide));
+    const newRDDs = this.reducedStream.slice(Math.max(previousEnd + parentSlide, currentBegin), validTime);
     const previousWindow = this.getOrCompute(previousEnd) ?? this.ssc.sparkContext.emptyRDD<[K, V]>();
 
     const numOld = oldRDDs.length;

@@ -52,10 +52,13 @@ export class StateDStream<K, V, S> extends DStream<[K, S]> {
     }, { update: this.updateFunc }, true);
   }
 
-  /** A failed batch leaves the state as it was before it (its data is reported, not applied). */
+  /**
+   * A failed batch leaves the state as it was before it (its data is reported, not applied): its
+   * state becomes the previous one — the initial state after a failed first batch — also when it
+   * failed before its state was built. (Dropping it instead would have the next batch compute it
+   * again, the failed batch's data included.)
+   */
   override onBatchFailed(time: number): void {
-    const prev = this.generatedRDDs.get(time - this.slideDuration);
-    if (prev) this.replaceRDD(time, prev);
-    else this.generatedRDDs.delete(time);
+    if (this.isTimeValid(time)) this.replaceRDD(time, this.previousState(time));
   }
 }

@@ -53,6 +53,9 @@ export class DStreamGraph {
    * output operation that has an RDD at this time.
    */
   generateJobs(time: number): { materialize: DStream<unknown>[]; jobs: Job[] } {
+    // Every input makes its batch at every interval, read or not: a queue entry belongs to the
+    // batch whose time it was due at, even when only a hopping window reads later batches.
+    for (const input of this.inputStreams) input.getOrCompute(time);
     const materialize = this.reachableStreams().filter((s) => s.mustMaterialize && s.getOrCompute(time) !== undefined);
     const jobs: Job[] = [];
     for (const o of this.outputStreams) {

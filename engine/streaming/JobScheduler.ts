@@ -37,7 +37,7 @@ export class JobScheduler {
 
   submit(jobSet: JobSet): void {
     this.queue.push(jobSet);
-    this.host.listenerBus.post({ type: 'batchSubmitted', batchInfo: { ...jobSet.batchInfo } });
+    this.host.listenerBus.post({ type: 'batchSubmitted', batchInfo: snapshot(jobSet.batchInfo) });
     this.running ??= this.drain();
   }
 
@@ -58,7 +58,12 @@ export class JobScheduler {
   private async drain(): Promise<void> {
     // Start on a fresh microtask so submit() never runs user code synchronously.
     await Promise.resolve();
-    for (let jobSet = this.queue.shift(); jobSet; jobSet = this.queue.shift()) await this.run(jobSet);
+    for (let jobSet = this.queue.shift(); jobSet; jobSet = this.queue.shift()) {
+      await this.run(jobSet);
+      // Batches queued behind a slow one would otherwise run back to back in microtasks, starving
+      // timers, I/O (receivers) and, in a page, rendering until the backlog is gone.
+      if (this.queue.length > 0) await yieldToEventLoop();
+    }
     this.running = undefined;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
@@ -70,7 +75,7 @@ export class JobScheduler {
     const info = jobSet.batchInfo;
     info.processingStartTime = host.now();
     info.schedulingDelay = info.processingStartTime - info.submissionTime;
-    host.listenerBus.post({ type: 'batchStarted', batchInfo: { ...info } });
+    host.listenerBus.post({ type: 'batchStarted', batchInfo: snapshot(info) });
     let failure: BatchFailedError | undefined;
     if (jobSet.generationError !== undefined) {
       failure = new BatchFailedError(jobSet.time, 'job generation', jobSet.generationError);
@@ -110,8 +115,21 @@ export class JobScheduler {
     info.processingDelay = info.processingEndTime - info.processingStartTime;
     info.totalDelay = info.schedulingDelay + info.processingDelay;
     if (failure) info.failureReason = failure.message;
-    host.listenerBus.post({ type: 'batchCompleted', batchInfo: { ...info, outputOperationInfos: info.outputOperationInfos.map((o) => ({ ...o })) } });
+    host.listenerBus.post({ type: 'batchCompleted', batchInfo: snapshot(info) });
     if (failure) host.onBatchFailed(jobSet.time, failure);
     host.onBatchCompleted(jobSet.time);
   }
+}
+
+/** An event's copy of the batch's progress: later progress must not change an event already posted. */
+function snapshot(info: BatchInfo): BatchInfo {
+  return { ...info, streamIdToNumRecords: { ...info.streamIdToNumRecords }, outputOperationInfos: info.outputOperationInfos.map((o) => ({ ...o })) };
+}
+
+/** Let the event loop run one turn (macrotasks: timers, I/O, rendering) before going on. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => {
+    if (typeof setImmediate === 'function') setImmediate(resolve);
+    else setTimeout(resolve, 0);
+  });
 }

@@ -14,6 +14,9 @@ export interface Settleable {
  */
 export class ManualClock extends VirtualTimeScheduler {
   private readonly attached = new Set<Settleable>();
+  /** Pending sleep() calls, and settle() calls waiting for one to begin. */
+  private sleepers = 0;
+  private sleepWaiters: (() => void)[] = [];
 
   constructor(startTime = 0) {
     super();
@@ -48,8 +51,29 @@ export class ManualClock extends VirtualTimeScheduler {
     await this.settle();
   }
 
-  /** Wait until every attached context is idle. */
+  /**
+   * Resolves after `ms` of virtual time: a job that awaits it takes that long on this clock (a
+   * slow batch, a retry back-off). advance() does not wait for a job blocked here — it moves time
+   * on, generating the batches that fall due meanwhile — where it would otherwise wait forever.
+   */
+  sleep(ms: number): Promise<void> {
+    if (!(ms >= 0)) throw new RangeError(`ManualClock.sleep: ms must be >= 0, got ${ms}.`);
+    this.sleepers++;
+    for (const w of this.sleepWaiters.splice(0)) w();
+    return new Promise((resolve) => {
+      this.schedule(() => {
+        this.sleepers--;
+        resolve();
+      }, ms);
+    });
+  }
+
+  /** Wait until every attached context is idle, or blocked in sleep() on this clock. */
   async settle(): Promise<void> {
-    for (const s of [...this.attached]) await s.whenIdle();
+    for (const s of [...this.attached]) {
+      if (this.sleepers > 0) break;
+      await Promise.race([s.whenIdle(), new Promise<void>((resolve) => this.sleepWaiters.push(resolve))]);
+    }
+    this.sleepWaiters = [];
   }
 }

@@ -1,0 +1,395 @@
+import { describe, expect, test } from 'vitest';
+import { createTestContext, collectBatches, expectBatches, runStreams } from '../support/TestSuiteBase.ts';
+import { BatchFailedError, NotShippableError, StateSpec, UserFunctionError, type State, type BatchInfo, type RDD } from '../../engine/index.ts';
+
+// Failures: what the user sees, and what happens to the context and its state.
+
+type KV = [string, number];
+
+/** The chain of causes of an error, outermost first. */
+function causes(e: unknown): unknown[] {
+  const out: unknown[] = [];
+  for (let x = e; x !== undefined && x !== null; x = (x as Error).cause) out.push(x);
+  return out;
+}
+
+/** Silence console.error (the context logs a batch failure nobody awaits). */
+async function quietly<R>(body: () => Promise<R>): Promise<R> {
+  const error = console.error;
+  console.error = () => {};
+  try {
+    return await body();
+  } finally {
+    console.error = error;
+  }
+}
+
+const lineOf = (marker: string, source: string) => source.split('\n').findIndex((l) => l.includes(marker)) + 1;
+
+describe('a user function that throws fails the batch', () => {
+  test('BatchFailedError names the operation and the batch time; the cause chain holds the user\'s error', async () => {
+    const { ssc, clock } = createTestContext();
+    const input = ssc.queueStream([[1, 2], [3], [4]]);
+    const mapped = input.map((x) => { if (x === 3) throw new RangeError(`bad record ${x}`); return x; }); // MAP-SITE
+    const out = collectBatches(mapped);
+    ssc.start();
+    const terminated = ssc.awaitTermination();
+    await clock.advance(3000);
+    const error = await terminated.then(() => undefined, (e) => e);
+    expect(error).toBeInstanceOf(BatchFailedError);
+    const e = error as BatchFailedError;
+    expect(e.batchTime).toBe(2000);
+    // The output is collectBatches' foreachRDD (in TestSuiteBase.ts); the operation that threw is the map here.
+    expect(e.message).toMatch(/^Batch 2000 ms failed in foreachRDD at TestSuiteBase\.ts:\d+:\d+: map at errors\.test\.ts:\d+:\d+ threw RangeError: bad record 3$/);
+    expect(e.message).toContain(`map at errors.test.ts:${lineOf('// MAP-SITE', await source())}:`);
+    const chain = causes(e);
+    expect(chain.some((c) => c instanceof UserFunctionError && c.operation === 'map')).toBe(true);
+    const user = chain[chain.length - 1] as Error;
+    expect(user).toBeInstanceOf(RangeError);
+    expect(user.message).toBe('bad record 3');
+    expect(e.stack).toContain('Caused by:');
+    // The context stopped; the batch before ran, the one after did not.
+    expect(ssc.state).toBe('stopped');
+    expect(out.times).toEqual([1000]);
+  });
+
+  test('the user\'s own error object is the root cause', async () => {
+    const { ssc, clock } = createTestContext();
+    ssc.queueStream([[1]]).map((x) => { throw new TypeError(`no ${x}`); }).foreachRDD(async (rdd) => { await rdd.collect(); });
+    const terminated = ssc.awaitTermination().then(() => undefined, (e) => e);
+    ssc.start();
+    await clock.advance(1000);
+    const e = await terminated;
+    const root = causes(e).at(-1) as Error;
+    expect(root).toBeInstanceOf(TypeError);
+    expect(root.message).toBe('no 1');
+    expect(root.stack).toMatch(/errors\.test\.ts/);
+  });
+
+  test('awaitTerminationOrTimeout rejects with the error too', async () => {
+    const { ssc, clock } = createTestContext();
+    ssc.queueStream([[1]]).filter(() => { throw new Error('filter broke'); }).foreachRDD(async (rdd) => { await rdd.count(); });
+    ssc.start();
+    const waiting = ssc.awaitTerminationOrTimeout(10_000);
+    await clock.advance(1000);
+    await expect(waiting).rejects.toThrow(/Batch 1000 ms failed in foreachRDD at .*: filter at errors\.test\.ts:\d+:\d+ threw Error: filter broke/);
+  });
+
+  test('an error in an async foreachRDD fails the batch, naming the output', async () => {
+    const { ssc, clock } = createTestContext();
+    ssc.queueStream([[1]]).foreachRDD(async () => {
+      await Promise.resolve();
+      throw new Error('sink unavailable');
+    });
+    const terminated = ssc.awaitTermination().then(() => undefined, (e) => e);
+    ssc.start();
+    await clock.advance(1000);
+    const e = (await terminated) as BatchFailedError;
+    expect(e).toBeInstanceOf(BatchFailedError);
+    expect(e.outputOperation).toMatch(/^foreachRDD at errors\.test\.ts:\d+:\d+$/);
+    expect(e.message).toMatch(/sink unavailable/);
+    expect(ssc.state).toBe('stopped');
+  });
+
+  test('a failure nobody awaits is logged, and the context stops', async () => {
+    const { ssc, clock } = createTestContext();
+    ssc.queueStream([[1]]).map(() => { throw new Error('x'); }).foreachRDD(async (rdd) => { await rdd.collect(); });
+    const logged: unknown[] = [];
+    const error = console.error;
+    console.error = (...a: unknown[]) => void logged.push(a[0]);
+    try {
+      ssc.start();
+      await clock.advance(1000);
+      await ssc.stop();
+    } finally {
+      console.error = error;
+    }
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toBeInstanceOf(BatchFailedError);
+    expect(ssc.state).toBe('stopped');
+  });
+
+  test('a failed output does not stop the other outputs of the batch; listeners see failureReason', async () => {
+    const { ssc, clock } = createTestContext();
+    const input = ssc.queueStream([[1]]);
+    input.foreachRDD(() => { throw new Error('first output failed'); });
+    const ran: number[] = [];
+    input.foreachRDD((_rdd, time) => void ran.push(time));
+    const infos: BatchInfo[] = [];
+    const ops: string[] = [];
+    ssc.addStreamingListener({
+      onBatchCompleted: (e) => void infos.push(e.batchInfo),
+      onOutputOperationCompleted: (e) => void ops.push(e.outputOperationInfo.failureReason ?? 'ok'),
+    });
+    const terminated = ssc.awaitTermination().catch(() => {});
+    ssc.start();
+    await clock.advance(1000);
+    await terminated;
+    expect(ran).toEqual([1000]);
+    expect(ops).toHaveLength(2);
+    expect(ops[0]).toMatch(/first output failed/);
+    expect(ops[1]).toBe('ok');
+    expect(infos[0]!.failureReason).toMatch(/^Batch 1000 ms failed in foreachRDD at .*first output failed/);
+  });
+
+  test('a transform function that throws at batch generation fails the batch, naming the transform', async () => {
+    const { ssc, clock } = createTestContext();
+    ssc.queueStream([[1], [2]]).transform((rdd, time) => {
+      if (time === 2000) throw new Error('no RDD for you');
+      return rdd;
+    }).foreachRDD(() => {});
+    const terminated = ssc.awaitTermination().then(() => undefined, (e) => e);
+    ssc.start();
+    await clock.advance(2000);
+    const e = (await terminated) as BatchFailedError;
+    expect(e).toBeInstanceOf(BatchFailedError);
+    expect(e.batchTime).toBe(2000);
+    expect(e.message).toMatch(/^Batch 2000 ms failed in job generation: transform at errors\.test\.ts:\d+:\d+ threw Error: no RDD for you$/);
+    expect((causes(e).at(-1) as Error).message).toBe('no RDD for you');
+    expect(ssc.state).toBe('stopped');
+  });
+
+  test('an update function that throws fails the batch, naming updateStateByKey', async () => {
+    const { error } = await quietly(() =>
+      runStreams({
+        input: [[['a', 1]], [['a', -1]]] as KV[][],
+        operation: (s) => s.updateStateByKey<string, number, number>((values, state) => {
+          const sum = values.reduce((a, b) => a + b, state ?? 0);
+          if (sum <= 0) throw new Error('negative');
+          return sum;
+        }),
+      }),
+    );
+    expect(error).toBeInstanceOf(BatchFailedError);
+    expect((error as Error).message).toMatch(/^Batch 2000 ms failed in updateStateByKey at errors\.test\.ts:\d+:\d+: updateStateByKey at errors\.test\.ts:\d+:\d+ threw Error: negative$/);
+  });
+});
+
+const runningSumSpec = () =>
+  StateSpec.function((key: string, value: number | undefined, state: State<number>) => {
+    state.update((state.getOption() ?? 0) + value!);
+    return [key, state.get()] as KV;
+  });
+
+describe('skipFailedBatches', () => {
+  const failOn3 = (x: number) => { if (x === 3) throw new Error('bad 3'); return x; };
+
+  test('the next batches still run; the failure is reported to listeners', async () => {
+    const { ssc, clock } = createTestContext({ skipFailedBatches: true });
+    const out = collectBatches(ssc.queueStream([[1], [3], [4]]).map(failOn3));
+    const failures: (string | undefined)[] = [];
+    ssc.addStreamingListener({ onBatchCompleted: (e) => void failures.push(e.batchInfo.failureReason) });
+    ssc.start();
+    await clock.advance(3000);
+    expect(ssc.state).toBe('active');
+    await ssc.stop();
+    await expect(ssc.awaitTermination()).resolves.toBeUndefined();
+    expect(out.times).toEqual([1000, 3000]);
+    expect(out.output).toEqual([[1], [4]]);
+    expect(failures[0]).toBeUndefined();
+    expect(failures[1]).toMatch(/Batch 2000 ms failed .* bad 3/);
+    expect(failures[2]).toBeUndefined();
+  });
+
+  test('updateStateByKey keeps its state from before the failed batch', async () => {
+    const { output, error } = await runStreams({
+      input: [[['a', 1]], [['a', 3], ['b', 1]], [['a', 1]], []] as KV[][],
+      context: { skipFailedBatches: true },
+      operation: (s) =>
+        s.map(([k, v]) => [k, failOn3(v)] as KV, { failOn3 })
+          .updateStateByKey<string, number, number>((values, state) => values.reduce((a, b) => a + b, state ?? 0)),
+    });
+    expect(error).toBeUndefined();
+    // Batch 2000 failed: nothing of it (not even b) reached the state.
+    expectBatches(output, [[['a', 1]], [['a', 2]], [['a', 2]]]);
+  });
+
+  test('the first batch fails: the state starts again from the initial state', async () => {
+    const update = (values: number[], state: number | undefined) => values.reduce((a, b) => a + b, state ?? 0);
+    const viaUpdate = await runStreams({
+      input: [[['a', 3], ['b', 1]], [['a', 1]], [['a', 1]]] as KV[][],
+      context: { skipFailedBatches: true },
+      operation: (s) =>
+        s.map(([k, v]) => [k, failOn3(v)] as KV, { failOn3 }).updateStateByKey<string, number, number>(update, { initialState: [['z', 9]] }),
+    });
+    expect(viaUpdate.times).toEqual([2000, 3000]);
+    expectBatches(viaUpdate.output, [[['a', 1], ['z', 9]], [['a', 2], ['z', 9]]]);
+
+    const viaMapWithState = await runStreams({
+      input: [[['a', 3], ['b', 1]], [['a', 1]], [['a', 1]]] as KV[][],
+      context: { skipFailedBatches: true },
+      operation: (s) =>
+        s.map(([k, v]) => [k, failOn3(v)] as KV, { failOn3 })
+          .mapWithState(StateSpec.function((key: string, value: number | undefined, state: State<number>) => {
+            state.update((state.getOption() ?? 0) + value!);
+            return key;
+          }).initialState([['z', 9]]))
+          .stateSnapshots(),
+    });
+    expect(viaMapWithState.times).toEqual([2000, 3000]);
+    expectBatches(viaMapWithState.output, [[['a', 1], ['z', 9]], [['a', 2], ['z', 9]]]);
+  });
+
+  test('a batch that fails at generation (a transform upstream) leaves the state as it was', async () => {
+    const failAt2000 = <T>(rdd: RDD<T>, time: number): RDD<T> => {
+      if (time === 2000) throw new Error('no RDD at 2000');
+      return rdd;
+    };
+    const update = (values: number[], state: number | undefined) => values.reduce((a, b) => a + b, state ?? 0);
+    const viaUpdate = await runStreams({
+      input: [[['a', 1]], [['a', 10]], [['a', 100]]] as KV[][],
+      context: { skipFailedBatches: true },
+      operation: (s) => s.transform(failAt2000).updateStateByKey<string, number, number>(update),
+    });
+    expect(viaUpdate.times).toEqual([1000, 3000]);
+    expectBatches(viaUpdate.output, [[['a', 1]], [['a', 101]]]);
+
+    const viaMapWithState = await runStreams({
+      input: [[['a', 1]], [['a', 10]], [['a', 100]]] as KV[][],
+      context: { skipFailedBatches: true },
+      operation: (s) => s.transform(failAt2000).mapWithState(runningSumSpec()),
+    });
+    expect(viaMapWithState.times).toEqual([1000, 3000]);
+    expectBatches(viaMapWithState.output, [[['a', 1]], [['a', 101]]]);
+  });
+
+  test('updateStateByKey: an update function that throws leaves the state as it was', async () => {
+    const { output } = await runStreams({
+      input: [[['a', 1]], [['a', 3]], [['a', 1]]] as KV[][],
+      context: { skipFailedBatches: true },
+      operation: (s) =>
+        s.updateStateByKey<string, number, number>((values, state) => {
+          if (values.includes(3)) throw new Error('bad 3');
+          return values.reduce((a, b) => a + b, state ?? 0);
+        }),
+    });
+    expectBatches(output, [[['a', 1]], [['a', 2]]]);
+  });
+
+  test('mapWithState keeps its state from before a batch whose mapping function threw', async () => {
+    const spec = StateSpec.function((key: string, value: number | undefined, state: State<number>) => {
+      const sum = (state.getOption() ?? 0) + value!;
+      state.update(sum);
+      if (value === 3) throw new Error('bad 3'); // after another key may have been updated
+      return [key, sum] as KV;
+    });
+    const { ssc, clock } = createTestContext({ skipFailedBatches: true, defaultParallelism: 1 });
+    const mapped = ssc.queueStream<KV>([[['a', 1]], [['b', 5], ['a', 3]], [['a', 1]]]).mapWithState(spec);
+    const out = collectBatches(mapped);
+    const snap = collectBatches(mapped.stateSnapshots());
+    ssc.start();
+    await quietly(() => clock.advance(3000));
+    await ssc.stop();
+    expect(out.times).toEqual([1000, 3000]);
+    expectBatches(out.output, [[['a', 1]], [['a', 2]]]);
+    expectBatches(snap.output, [[['a', 1]], [['a', 2]]]);
+  });
+
+  test('mapWithState: a throw in one partition undoes the partitions already computed', async () => {
+    const spec = StateSpec.function((key: string, value: number | undefined, state: State<number>) => {
+      if (value === 3) throw new Error('bad 3');
+      state.update((state.getOption() ?? 0) + value!);
+      return [key, state.get()] as KV;
+    });
+    // 'a' and 'b' hash to partitions 1 and 0 of 2; the batch at 2000 updates 'b' (partition 0),
+    // then fails on 'a' (partition 1).
+    const { ssc, clock } = createTestContext({ skipFailedBatches: true });
+    const mapped = ssc.queueStream<KV>([[['a', 1], ['b', 1]], [['a', 3], ['b', 10]], [['a', 1], ['b', 1]]]).mapWithState(spec.numPartitions(2));
+    const out = collectBatches(mapped);
+    const snap = collectBatches(mapped.stateSnapshots());
+    ssc.start();
+    await clock.advance(3000);
+    await ssc.stop();
+    expect(out.times).toEqual([1000, 3000]);
+    expectBatches(out.output, [[['a', 1], ['b', 1]], [['a', 2], ['b', 2]]]);
+    expectBatches(snap.output, [[['a', 1], ['b', 1]], [['a', 2], ['b', 2]]]);
+  });
+
+  test('mapWithState goes on after a batch whose output failed', async () => {
+    const { ssc, clock } = createTestContext({ skipFailedBatches: true });
+    const mapped = ssc.queueStream<KV>([[['a', 1]], [['a', 1]], [['a', 1]]]).mapWithState(
+      StateSpec.function((key: string, value: number | undefined, state: State<number>) => {
+        state.update((state.getOption() ?? 0) + value!);
+        return [key, state.get()] as KV;
+      }),
+    );
+    const out = collectBatches(mapped);
+    mapped.foreachRDD((_rdd, time) => { if (time === 2000) throw new Error('sink down'); });
+    const snap = collectBatches(mapped.stateSnapshots());
+    const failures: (string | undefined)[] = [];
+    ssc.addStreamingListener({ onBatchCompleted: (e) => void failures.push(e.batchInfo.failureReason) });
+    ssc.start();
+    await clock.advance(3000);
+    await ssc.stop();
+    expect(failures[0]).toBeUndefined();
+    expect(failures[1]).toMatch(/sink down/);
+    expect(failures[2]).toBeUndefined();
+    expect(out.times).toEqual([1000, 2000, 3000]);
+    // As for updateStateByKey, the failed batch's changes were undone.
+    expectBatches(out.output, [[['a', 1]], [['a', 2]], [['a', 2]]]);
+    expectBatches(snap.output, [[['a', 1]], [['a', 2]], [['a', 2]]]);
+  });
+
+  test('updateStateByKey goes on after a batch whose output failed', async () => {
+    const { ssc, clock } = createTestContext({ skipFailedBatches: true });
+    const state = ssc.queueStream<KV>([[['a', 1]], [['a', 1]], [['a', 1]]])
+      .updateStateByKey<string, number, number>((values, s) => values.reduce((a, b) => a + b, s ?? 0));
+    const out = collectBatches(state);
+    state.foreachRDD((_rdd, time) => { if (time === 2000) throw new Error('sink down'); });
+    ssc.start();
+    await clock.advance(3000);
+    await ssc.stop();
+    expect(out.times).toEqual([1000, 2000, 3000]);
+    expect(out.output).toEqual([[['a', 1]], [['a', 2]], [['a', 2]]]);
+  });
+});
+
+describe('errors at definition', () => {
+  test('a free variable in a map function: NotShippableError naming the variable and the fix', () => {
+    const { ssc } = createTestContext();
+    const input = ssc.queueStream<number>([]);
+    const factor = 3;
+    let caught: unknown;
+    try {
+      input.map((x) => x * factor);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(NotShippableError);
+    const message = (caught as Error).message;
+    expect(message).toMatch(/^map at errors\.test\.ts:\d+:\d+ uses `factor`, defined outside the function/);
+    expect(message).toContain('map(fn, { factor })');
+  });
+
+  test('the same check for every operation that takes a function', () => {
+    const { ssc } = createTestContext();
+    const pairs = ssc.queueStream<KV>([]);
+    const limit = 2;
+    expect(() => pairs.filter(([, v]) => v > limit)).toThrow(/filter at .* uses `limit`/);
+    expect(() => pairs.reduceByKey((a, b) => a + b + limit)).toThrow(/reduceByKey at .* uses `limit`/);
+    expect(() => pairs.updateStateByKey((vs: number[]) => vs.length + limit)).toThrow(/updateStateByKey at .* uses `limit`/);
+    expect(() => StateSpec.function(() => limit)).toThrow(/mapWithState at .* uses `limit`/);
+    expect(() => pairs.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b - limit, 2000)).toThrow(NotShippableError);
+    expect(() => pairs.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 2000, 1000, undefined, ([, v]) => v > limit)).toThrow(NotShippableError);
+    // Declared, it is fine.
+    expect(() => pairs.filter(([, v]) => v > limit, { limit })).not.toThrow();
+  });
+
+  test('a pair operation on records that are not pairs: a clear TypeError in the failed batch', async () => {
+    const { error } = await runStreams({
+      input: [['just a string']],
+      operation: (s) => (s as any).reduceByKey((a: number, b: number) => a + b),
+    });
+    expect(error).toBeInstanceOf(BatchFailedError);
+    const typeError = causes(error).find((c) => c instanceof TypeError) as TypeError;
+    expect(typeError.message).toMatch(/^reduceByKey needs records that are \[key, value\] pairs, got "just a string"\. Make pairs first/);
+    expect((error as Error).message).toMatch(/^Batch 1000 ms failed in/);
+  });
+});
+
+let cachedSource: string | undefined;
+async function source(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  cachedSource ??= await readFile(new URL(import.meta.url), 'utf8');
+  return cachedSource;
+}
