@@ -67,15 +67,17 @@ export function ship<F extends (...args: any[]) => any>(
   fn: UserFn<F>,
   captures: Captures | undefined,
   operation: string,
-  callSite: string = userCallSite(),
+  site?: string,
 ): ShippedFunction<F> {
   fn = unwrapClosure(fn) as UserFn<F>;
+  // Already checked where it was defined (a DStream operation): keep that site. This is the path
+  // taken every batch, so it must not capture a stack trace.
+  if (isShipped(fn) && fn.operation !== 'closure' && !(captures && Object.keys(captures).length > 0)) return fn as ShippedFunction<F>;
+  const callSite = site ?? userCallSite();
   if (isShipped(fn)) {
     if (captures && Object.keys(captures).length > 0) {
       throw new NotShippableError(`${operation} at ${callSite}: the function already carries its captures (made with closure()); do not pass captures again.`);
     }
-    // Already checked where it was defined (a DStream operation, or closure()): keep that site.
-    if (fn.operation !== 'closure') return fn as ShippedFunction<F>;
     return { ...fn, operation, callSite, call: compiled({ ...fn, operation, callSite }) } as ShippedFunction<F>;
   }
   if (typeof fn !== 'function') {
@@ -87,6 +89,9 @@ export function ship<F extends (...args: any[]) => any>(
   const shipped = { kind: 'shipped' as const, source, captures: cloned, operation, callSite, call: undefined as unknown as F };
   return { ...shipped, call: compiled<F>(shipped) };
 }
+
+/** Function text → its source as an expression; parsing is the costly part of shipping. */
+const expressionCache = new Map<string, string>();
 
 /** Source text of `fn` as an expression that evaluates to an equivalent function. */
 function functionSource(fn: Function, operation: string, callSite: string): string {
@@ -100,8 +105,14 @@ function functionSource(fn: Function, operation: string, callSite: string): stri
     );
   }
   if (/^class[\s{]/.test(text)) throw new NotShippableError(`${operation} at ${callSite}: expected a function, got a class.`);
+  const cached = expressionCache.get(text);
+  if (cached) return cached;
   for (const candidate of [text, methodAsFunction(text)]) {
-    if (candidate !== undefined && parsesAsExpression(candidate)) return candidate;
+    if (candidate !== undefined && parsesAsExpression(candidate)) {
+      if (expressionCache.size > 1000) expressionCache.clear();
+      expressionCache.set(text, candidate);
+      return candidate;
+    }
   }
   throw new NotShippableError(`${operation} at ${callSite}: cannot read the source of this function (${text.slice(0, 60)}…). Pass an arrow function.`);
 }

@@ -275,7 +275,7 @@ export abstract class RDD<T> {
 
   reduceByKey<K, V>(this: RDD<[K, V]>, f: UserFn<(a: V, b: V) => V>, numPartitions?: number | Partitioner, captures?: Captures): RDD<[K, V]> {
     const g = ship(f, captures, 'reduceByKey');
-    return this.combineByKey<K, V, V>((v) => v, g, g, numPartitions, true, undefined, 'reduceByKey');
+    return this.combineByKey<K, V, V>(IDENTITY, g, g, numPartitions, true, undefined, 'reduceByKey');
   }
 
   foldByKey<K, V>(this: RDD<[K, V]>, zeroValue: V, f: UserFn<(a: V, b: V) => V>, numPartitions?: number | Partitioner, captures?: Captures): RDD<[K, V]> {
@@ -317,9 +317,9 @@ export abstract class RDD<T> {
   groupByKey<K, V>(this: RDD<[K, V]>, numPartitions?: number | Partitioner): RDD<[K, V[]]> {
     // Map-side combine would not shrink the data for groupByKey, so Spark (and Rivulet) skip it.
     return this.combineByKey<K, V, V[]>(
-      (v) => [v],
-      (c, v) => { c.push(v); return c; },
-      (a, b) => { for (const x of b) a.push(x); return a; },
+      GROUP.create,
+      GROUP.mergeValue,
+      GROUP.mergeCombiners,
       numPartitions,
       false,
       undefined,
@@ -605,6 +605,14 @@ export abstract class RDD<T> {
 }
 
 // ---- helpers ------------------------------------------------------------------------------------
+
+// Engine-built functions used by every batch's shuffles, shipped once rather than on every call.
+const IDENTITY = ship(<V>(v: V) => v, undefined, 'reduceByKey', 'engine');
+const GROUP = {
+  create: ship(<V>(v: V) => [v], undefined, 'groupByKey', 'engine'),
+  mergeValue: ship(<V>(c: V[], v: V) => { c.push(v); return c; }, undefined, 'groupByKey', 'engine'),
+  mergeCombiners: ship(<V>(a: V[], b: V[]) => { for (const x of b) a.push(x); return a; }, undefined, 'groupByKey', 'engine'),
+};
 
 /** Await every promise (so none is left unhandled), then throw the first failure, attributed. */
 async function settleUserPromises(values: unknown[]): Promise<void> {
