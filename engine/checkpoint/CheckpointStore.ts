@@ -1,0 +1,86 @@
+/**
+ * The contract between the engine and wherever checkpoints are kept. Two stores implement it —
+ * FileSystemCheckpointStore (Node: one file per checkpoint in a directory) and
+ * IndexedDBCheckpointStore (browsers) — and both keep the same bytes, made by codec.ts, so a
+ * checkpoint can be copied from one to the other.
+ *
+ * A checkpoint is identified by its batch time, as Spark names its files `checkpoint-<time>`.
+ */
+
+/**
+ * What is saved at one batch time (Spark's `Checkpoint`: the metadata that recovers the driver,
+ * plus the state that Spark keeps in separate RDD checkpoint files).
+ */
+export interface Checkpoint {
+  /** The batch time in ms (a non-negative safe integer); the checkpoint's id in its store. */
+  time: number;
+  /**
+   * Wall-clock ms when it was taken, if the caller knows it. Stores never fill it in: the engine
+   * does not read the clock itself (virtual time in tests).
+   */
+  createdAt?: number;
+  /** Configuration, graph, pending batches — whatever recovery needs besides state. */
+  metadata: Record<string, unknown>;
+  /**
+   * State per stateful operator, by the operator's stable id (DStream.name() or derived from the
+   * graph): usually an array of `[key, state]` pairs, possibly large.
+   */
+  data: Record<string, unknown>;
+}
+
+/**
+ * Where checkpoints live (Spark: the checkpoint directory given to `ssc.checkpoint(dir)`, written
+ * by CheckpointWriter and read by CheckpointReader). One writer per store at a time, as Spark
+ * allows one streaming application per checkpoint directory.
+ */
+export interface CheckpointStore {
+  /** Where the checkpoints are, for messages: a directory path, an IndexedDB database name. */
+  readonly location: string;
+
+  /**
+   * Save `checkpoint`, replacing one with the same time. Resolves only once it is durable (fsync'd
+   * file and directory; a committed IndexedDB transaction): a reader then sees the whole
+   * checkpoint, and never a part of it, even after a crash. The checkpoint is encoded before
+   * write() returns, so the caller may change its state as soon as the call is made.
+   */
+  write(checkpoint: Checkpoint): Promise<void>;
+
+  /** The times of the checkpoints present, newest first. Checkpoints being written are not listed. */
+  list(): Promise<number[]>;
+
+  /**
+   * The checkpoint at `time`, verified. Rejects with CorruptCheckpointError when its bytes are
+   * damaged (truncated, changed, unknown format) and CheckpointNotFoundError when it is absent.
+   */
+  read(time: number): Promise<Checkpoint>;
+
+  /** Remove the checkpoint at `time`; nothing happens when there is none. */
+  delete(time: number): Promise<void>;
+
+  /**
+   * Keep the newest `keepLast` checkpoints (at least 1) and delete the others (Spark's
+   * CheckpointWriter keeps the last 10). Resolves to the times deleted.
+   */
+  prune(keepLast: number): Promise<number[]>;
+
+  /** Wait for writes in progress, then release the store; later calls reject. */
+  close(): Promise<void>;
+}
+
+/** Checks that `time` can identify a checkpoint (a non-negative safe integer, in ms). */
+export function requireCheckpointTime(time: unknown, operation: string): asserts time is number {
+  if (typeof time !== 'number' || !Number.isSafeInteger(time) || time < 0) {
+    throw new TypeError(`${operation}: a checkpoint time must be a batch time in ms (a non-negative integer), got ${describeValue(time)}`);
+  }
+}
+
+/** Checks `keepLast` for prune(). */
+export function requireKeepLast(keepLast: unknown): asserts keepLast is number {
+  if (typeof keepLast !== 'number' || !Number.isSafeInteger(keepLast) || keepLast < 1) {
+    throw new TypeError(`prune(keepLast): keepLast must be a positive integer (the number of newest checkpoints to keep), got ${describeValue(keepLast)}; use delete(time) to remove the last ones`);
+  }
+}
+
+function describeValue(v: unknown): string {
+  return typeof v === 'string' ? JSON.stringify(v) : typeof v === 'bigint' ? `${v}n` : String(v);
+}

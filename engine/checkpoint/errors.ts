@@ -1,0 +1,72 @@
+/**
+ * Errors of the checkpoint layer. Each says which checkpoint (time and file or database), what
+ * was wrong, and what to do.
+ */
+
+/**
+ * A checkpoint's bytes cannot be trusted: empty, truncated, not a Rivulet checkpoint, of a newer
+ * format, or failing its checksum. `source` names it (a file path, or an IndexedDB database and
+ * time); `reason` says what failed. Spark has no counterpart: it deserializes and fails with
+ * whatever the Java deserializer throws.
+ */
+export class CorruptCheckpointError extends Error {
+  override name = 'CorruptCheckpointError';
+  constructor(
+    readonly source: string,
+    readonly reason: string,
+    readonly time?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`Checkpoint ${source} is corrupt: ${reason}`, options);
+  }
+}
+
+/** No checkpoint at that time (never written, deleted, or pruned). */
+export class CheckpointNotFoundError extends Error {
+  override name = 'CheckpointNotFoundError';
+  constructor(
+    readonly source: string,
+    readonly time: number,
+  ) {
+    super(`No checkpoint at time ${time} in ${source}`);
+  }
+}
+
+/**
+ * Checkpoints exist but none of them can be read (Spark: "Failed to read checkpoint from
+ * directory"). Recovery stops here rather than start from an empty or wrong state.
+ */
+export class NoGoodCheckpointError extends Error {
+  override name = 'NoGoodCheckpointError';
+  constructor(
+    readonly location: string,
+    readonly failures: readonly Error[],
+  ) {
+    const n = failures.length;
+    super(
+      `None of the ${n} checkpoint${n === 1 ? '' : 's'} in ${location} can be read (newest first):\n` +
+        failures.map((f) => `  - ${f.message}`).join('\n') +
+        `\nRivulet will not start from an empty or guessed state. Restore a good checkpoint there, or delete them all to start from scratch.`,
+      { cause: failures[0] },
+    );
+  }
+}
+
+/**
+ * A checkpoint holds a value that cannot be saved faithfully (a function, a symbol, a class
+ * instance, a cycle); `path` says where, e.g. `checkpoint.data.counts[3][1].onChange`
+ * (Spark's NotSerializableException, with the place).
+ */
+export class CheckpointEncodeError extends Error {
+  override name = 'CheckpointEncodeError';
+  constructor(
+    readonly time: unknown,
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(
+      `Cannot write the checkpoint at time ${String(time)}: ${path} ${reason}. ` +
+        'A checkpoint holds data only: primitives (with undefined, NaN, ±Infinity, -0, bigint), plain objects, arrays, Map, Set, Date, RegExp, ArrayBuffer and typed arrays.',
+    );
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * Checkpoints as files in a directory, for Node (Spark's CheckpointWriter/CheckpointReader on a
+ * checkpoint directory). Node-only: reached through the `#checkpoint-fs` import, whose browser
+ * variant (fs.browser.ts) throws instead, so a browser bundle never pulls in a `node:` module.
+ *
+ * Each checkpoint is one file, `checkpoint-<time>.rvck`, in codec.ts's format. It is written to a
+ * hidden temporary file in the same directory (`.checkpoint-<time>.rvck.tmp-<pid>-<random>`),
+ * fsync'd, renamed over the final name, and the directory is fsync'd, so the name always holds a
+ * complete checkpoint, the old one or the new one, even after a crash or power loss.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { requireCheckpointTime, requireKeepLast, type Checkpoint, type CheckpointStore } from './CheckpointStore.ts';
+import { decodeCheckpoint, encodeCheckpoint } from './codec.ts';
+import { CheckpointNotFoundError } from './errors.ts';
+
+const CHECKPOINT_FILE = /^checkpoint-(0|[1-9]\d*)\.rvck$/;
+const TEMP_FILE = /^\.checkpoint-\d+\.rvck\.tmp-/;
+
+/** A CheckpointStore keeping one file per checkpoint in `directory` (created on the first write). */
+export class FileSystemCheckpointStore implements CheckpointStore {
+  /** The absolute path of the directory. */
+  readonly directory: string;
+  readonly location: string;
+  private closed = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  /** Temporary files this store is writing now; prune() removes only the others (left by a crash). */
+  private readonly writingNow = new Set<string>();
+
+  constructor(directory: string) {
+    if (typeof directory !== 'string' || directory === '') {
+      throw new TypeError(`FileSystemCheckpointStore: expected a directory path, got ${typeof directory === 'string' ? 'an empty string' : String(directory)}`);
+    }
+    this.directory = path.resolve(directory);
+    this.location = this.directory;
+  }
+
+  /** The file that holds (or would hold) the checkpoint at `time`. */
+  fileOf(time: number): string {
+    return path.join(this.directory, `checkpoint-${time}.rvck`);
+  }
+
+  write(checkpoint: Checkpoint): Promise<void> {
+    return this.track(async () => {
+      this.requireOpen('write');
+      const bytes = encodeCheckpoint(checkpoint);
+      await this.writeFileAtomically(checkpoint.time, bytes);
+    });
+  }
+
+  async list(): Promise<number[]> {
+    this.requireOpen('list');
+    const names = await this.readDirectory();
+    const times: number[] = [];
+    for (const name of names) {
+      const match = CHECKPOINT_FILE.exec(name);
+      if (match && Number.isSafeInteger(Number(match[1]))) times.push(Number(match[1]));
+    }
+    return times.sort((a, b) => b - a);
+  }
+
+  async read(time: number): Promise<Checkpoint> {
+    requireCheckpointTime(time, 'read(time)');
+    this.requireOpen('read');
+    const file = this.fileOf(time);
+    let bytes: Uint8Array;
+    try {
+      bytes = await fs.promises.readFile(file);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new CheckpointNotFoundError(this.directory, time);
+      throw e;
+    }
+    return decodeCheckpoint(bytes, file, time);
+  }
+
+  async delete(time: number): Promise<void> {
+    requireCheckpointTime(time, 'delete(time)');
+    this.requireOpen('delete');
+    if (await removeFile(this.fileOf(time))) await fsyncDirectory(this.directory);
+  }
+
+  /** Also removes temporary files left by writes that never finished (a crash mid-write). */
+  async prune(keepLast: number): Promise<number[]> {
+    requireKeepLast(keepLast);
+    this.requireOpen('prune');
+    const doomed = (await this.list()).slice(keepLast);
+    let removed = false;
+    for (const time of doomed) removed = (await removeFile(this.fileOf(time))) || removed;
+    for (const name of await this.readDirectory()) {
+      if (TEMP_FILE.test(name) && !this.writingNow.has(name)) removed = (await removeFile(path.join(this.directory, name))) || removed;
+    }
+    if (removed) await fsyncDirectory(this.directory);
+    return doomed;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled(this.inFlight);
+  }
+
+  private async writeFileAtomically(time: number, bytes: Uint8Array): Promise<void> {
+    const target = this.fileOf(time);
+    const name = `.checkpoint-${time}.rvck.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const temp = path.join(this.directory, name);
+    this.writingNow.add(name);
+    try {
+      await makeDirectoryDurably(this.directory);
+      const handle = await fs.promises.open(temp, 'wx');
+      try {
+        await handle.writeFile(bytes);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await fs.promises.rename(temp, target);
+      await fsyncDirectory(this.directory);
+    } catch (e) {
+      await fs.promises.rm(temp, { force: true }).catch(() => {});
+      throw new Error(`Could not write the checkpoint at time ${time} to ${target}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    } finally {
+      this.writingNow.delete(name);
+    }
+  }
+
+  private async readDirectory(): Promise<string[]> {
+    try {
+      return await fs.promises.readdir(this.directory);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+  }
+
+  private track(operation: () => Promise<void>): Promise<void> {
+    const done = operation();
+    this.inFlight.add(done);
+    const forget = () => void this.inFlight.delete(done);
+    done.then(forget, forget);
+    return done;
+  }
+
+  private requireOpen(operation: string): void {
+    if (this.closed) throw new Error(`${operation}: the checkpoint store in ${this.directory} is closed`);
+  }
+}
+
+/** Create `directory` and its missing parents, and make their entries durable. */
+async function makeDirectoryDurably(directory: string): Promise<void> {
+  const first = await fs.promises.mkdir(directory, { recursive: true });
+  if (first === undefined) return;
+  // Every directory from `first` down to `directory` is new: sync each one's parent.
+  for (let dir = directory; ; dir = path.dirname(dir)) {
+    await fsyncDirectory(path.dirname(dir));
+    if (dir === first || path.dirname(dir) === dir) break;
+  }
+}
+
+/** Whether a file was removed (false when it was not there). */
+async function removeFile(file: string): Promise<boolean> {
+  try {
+    await fs.promises.unlink(file);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
+  }
+}
+
+/** Make a rename, a new or a removed entry durable. Some platforms (Windows) cannot open a directory; skip there. */
+async function fsyncDirectory(dir: string): Promise<void> {
+  let handle: fs.promises.FileHandle | undefined;
+  try {
+    handle = await fs.promises.open(dir, 'r');
+    await handle.sync();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EACCES') throw e;
+  } finally {
+    await handle?.close();
+  }
+}

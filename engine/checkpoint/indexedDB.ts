@@ -1,0 +1,188 @@
+/**
+ * Checkpoints in IndexedDB, for browsers (and workers): one database, one object store
+ * `checkpoints`, keyed by batch time, each value the checkpoint's bytes in codec.ts's format —
+ * byte for byte what FileSystemCheckpointStore puts in a file. No Spark counterpart.
+ *
+ * Every write is one readwrite transaction with `durability: "strict"` and resolves only when that
+ * transaction has committed (`Promise.all([put, tx.done])`): before that, a closed tab could lose
+ * it. Uses `idb`, which recognises IndexedDB objects with `instanceof IDBRequest` etc. against the
+ * global classes.
+ */
+import { wrap, type DBSchema, type IDBPDatabase } from 'idb';
+import { requireCheckpointTime, requireKeepLast, type Checkpoint, type CheckpointStore } from './CheckpointStore.ts';
+import { decodeCheckpoint, encodeCheckpoint } from './codec.ts';
+import { CheckpointNotFoundError, CorruptCheckpointError } from './errors.ts';
+
+/** The database schema version; an upgrade that changes the object stores increments it. */
+export const CHECKPOINT_DB_VERSION = 1;
+/** The object store that holds the checkpoints, keyed by batch time. */
+export const CHECKPOINT_OBJECT_STORE = 'checkpoints';
+
+interface CheckpointDB extends DBSchema {
+  checkpoints: { key: number; value: Uint8Array };
+}
+
+export interface IndexedDBCheckpointStoreOptions {
+  /**
+   * The IndexedDB factory to open the database with; by default `globalThis.indexedDB`. Its
+   * objects must be instances of the global IDB classes, since `idb` checks them with instanceof:
+   * in Node tests, `import 'fake-indexeddb/auto'` and pass `new IDBFactory()` from fake-indexeddb
+   * for a fresh, private set of databases.
+   */
+  indexedDB?: IDBFactory;
+}
+
+/** A CheckpointStore in the IndexedDB database `dbName` (created on first use). */
+export class IndexedDBCheckpointStore implements CheckpointStore {
+  readonly location: string;
+  private readonly factory: IDBFactory | undefined;
+  private connection: Promise<IDBPDatabase<CheckpointDB>> | undefined;
+  private closed = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(
+    readonly dbName: string,
+    options: IndexedDBCheckpointStoreOptions = {},
+  ) {
+    if (typeof dbName !== 'string' || dbName === '') throw new TypeError(`IndexedDBCheckpointStore: expected a database name, got ${JSON.stringify(dbName) ?? String(dbName)}`);
+    this.factory = options.indexedDB;
+    this.location = `IndexedDB database ${JSON.stringify(dbName)}`;
+  }
+
+  write(checkpoint: Checkpoint): Promise<void> {
+    return this.track(async () => {
+      this.requireOpen('write');
+      const bytes = encodeCheckpoint(checkpoint);
+      const db = await this.db();
+      try {
+        const tx = db.transaction(CHECKPOINT_OBJECT_STORE, 'readwrite', { durability: 'strict' });
+        await Promise.all([tx.store.put(bytes, checkpoint.time), tx.done]);
+      } catch (e) {
+        const quota = (e as { name?: unknown })?.name === 'QuotaExceededError' ? ' The origin is out of storage quota: prune older checkpoints or free space.' : '';
+        throw new Error(`Could not write the checkpoint at time ${checkpoint.time} to ${this.location}: ${describe(e)}.${quota}`, { cause: e });
+      }
+    });
+  }
+
+  async list(): Promise<number[]> {
+    this.requireOpen('list');
+    const keys = await (await this.db()).getAllKeys(CHECKPOINT_OBJECT_STORE);
+    return keys.filter((k) => typeof k === 'number' && Number.isSafeInteger(k) && k >= 0).sort((a, b) => b - a);
+  }
+
+  async read(time: number): Promise<Checkpoint> {
+    requireCheckpointTime(time, 'read(time)');
+    this.requireOpen('read');
+    const value: unknown = await (await this.db()).get(CHECKPOINT_OBJECT_STORE, time);
+    if (value === undefined) throw new CheckpointNotFoundError(this.location, time);
+    const source = `${time} in ${this.location}`;
+    let bytes: Uint8Array;
+    if (value instanceof Uint8Array) bytes = value;
+    else if (value instanceof ArrayBuffer) bytes = new Uint8Array(value);
+    else if (ArrayBuffer.isView(value)) bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    else throw new CorruptCheckpointError(source, `it holds ${kindOf(value)} instead of checkpoint bytes (a Uint8Array)`, time);
+    return decodeCheckpoint(bytes, source, time);
+  }
+
+  delete(time: number): Promise<void> {
+    return this.track(async () => {
+      requireCheckpointTime(time, 'delete(time)');
+      this.requireOpen('delete');
+      const tx = (await this.db()).transaction(CHECKPOINT_OBJECT_STORE, 'readwrite', { durability: 'strict' });
+      await Promise.all([tx.store.delete(time), tx.done]);
+    });
+  }
+
+  prune(keepLast: number): Promise<number[]> {
+    return this.track(async () => {
+      requireKeepLast(keepLast);
+      this.requireOpen('prune');
+      // One transaction: listing and deleting see the same checkpoints.
+      const tx = (await this.db()).transaction(CHECKPOINT_OBJECT_STORE, 'readwrite', { durability: 'strict' });
+      const keys = await tx.store.getAllKeys();
+      const doomed = keys.filter((k) => typeof k === 'number').sort((a, b) => b - a).slice(keepLast);
+      await Promise.all([...doomed.map((k) => tx.store.delete(k)), tx.done]);
+      return doomed;
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled(this.inFlight);
+    const connection = this.connection;
+    this.connection = undefined;
+    if (connection) (await connection.catch(() => undefined))?.close();
+  }
+
+  private db(): Promise<IDBPDatabase<CheckpointDB>> {
+    if (!this.connection) {
+      const opening: Promise<IDBPDatabase<CheckpointDB>> = this.open().then((db) => {
+        const forget = () => {
+          if (this.connection === opening) this.connection = undefined;
+        };
+        // Another tab upgrading or deleting the database: let it, and reopen on the next call.
+        db.addEventListener('versionchange', () => {
+          db.close();
+          forget();
+        });
+        db.addEventListener('close', forget);
+        return db;
+      });
+      this.connection = opening;
+      // A failed open is retried by the next call rather than cached.
+      opening.catch(() => {
+        if (this.connection === opening) this.connection = undefined;
+      });
+    }
+    return this.connection;
+  }
+
+  private async open(): Promise<IDBPDatabase<CheckpointDB>> {
+    const factory = this.factory ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+    if (!factory || typeof (globalThis as { IDBRequest?: unknown }).IDBRequest !== 'function') {
+      throw new Error(
+        `${this.location}: this environment has no IndexedDB (globalThis.${factory ? 'IDBRequest' : 'indexedDB'} is undefined). In Node keep checkpoints in a directory (openCheckpointStore("path")); in Node tests, import 'fake-indexeddb/auto' first.`,
+      );
+    }
+    const request = factory.open(this.dbName, CHECKPOINT_DB_VERSION);
+    if (!((request as unknown) instanceof IDBRequest)) {
+      request.onsuccess = () => request.result.close();
+      throw new Error(`${this.location}: the indexedDB factory given is not the implementation of the global IDB classes, which idb needs; pass a factory of the same implementation (after import 'fake-indexeddb/auto', new IDBFactory() from fake-indexeddb)`);
+    }
+    request.addEventListener('upgradeneeded', () => {
+      const db = request.result;
+      if (!db.objectStoreNames.contains(CHECKPOINT_OBJECT_STORE)) db.createObjectStore(CHECKPOINT_OBJECT_STORE);
+    });
+    let db: IDBPDatabase<CheckpointDB>;
+    try {
+      db = (await wrap(request)) as unknown as IDBPDatabase<CheckpointDB>;
+    } catch (e) {
+      const newer = (e as { name?: unknown })?.name === 'VersionError' ? ' It was created by a newer Rivulet.' : '';
+      throw new Error(`Could not open ${this.location}: ${describe(e)}.${newer}`, { cause: e });
+    }
+    return db;
+  }
+
+  private track<T>(operation: () => Promise<T>): Promise<T> {
+    const done = operation();
+    this.inFlight.add(done);
+    const forget = () => void this.inFlight.delete(done);
+    done.then(forget, forget);
+    return done;
+  }
+
+  private requireOpen(operation: string): void {
+    if (this.closed) throw new Error(`${operation}: the checkpoint store in ${this.location} is closed`);
+  }
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error || (typeof DOMException !== 'undefined' && e instanceof DOMException) ? `${(e as Error).name}: ${(e as Error).message}` : String(e);
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`;
+  const name = (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
+  return `${/^[aeiou]/i.test(name) ? 'an' : 'a'} ${name}`;
+}
