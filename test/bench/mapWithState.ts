@@ -6,7 +6,8 @@ import { ManualClock, StateSpec, StreamingContext, type State } from '../../engi
 import { performance } from 'node:perf_hooks';
 import { rng } from './stats.ts';
 
-export async function mapWithStatePerBatch(totalKeys: number, touchedPerBatch: number, batches: number): Promise<number[]> {
+/** A mapWithState pipeline on its own ManualClock that can be stepped one batch at a time. */
+async function mapWithStatePipeline(totalKeys: number, touchedPerBatch: number, batches: number) {
   const rand = rng(totalKeys);
   const queue: [number, number][][] = [];
   for (let b = 0; b < batches + 1; b++) {
@@ -25,16 +26,33 @@ export async function mapWithStatePerBatch(totalKeys: number, touchedPerBatch: n
     outputs += await rdd.count();
   });
   ssc.start();
-  await clock.advance(1000); // first batch loads the initial state: not measured
-  const perBatch: number[] = [];
+  await clock.advance(1000); // the first batch loads the initial state: not measured
+  return {
+    async step(): Promise<number> {
+      const start = performance.now();
+      await clock.advance(1000);
+      return performance.now() - start;
+    },
+    async stop(): Promise<void> {
+      await ssc.stop();
+      if (outputs !== (batches + 1) * touchedPerBatch) throw new Error(`mapWithState emitted ${outputs} records, expected ${(batches + 1) * touchedPerBatch}`);
+    },
+  };
+}
+
+/**
+ * Per-batch times of mapWithState for each total key count, measured side by side: the
+ * pipelines advance one batch each in turn, so machine noise hits all of them alike.
+ */
+export async function mapWithStatePerBatch(totalKeys: number[], touchedPerBatch: number, batches: number): Promise<number[][]> {
+  const pipelines = [];
+  for (const n of totalKeys) pipelines.push(await mapWithStatePipeline(n, touchedPerBatch, batches));
+  const times = totalKeys.map(() => [] as number[]);
   for (let b = 0; b < batches; b++) {
-    const start = performance.now();
-    await clock.advance(1000);
-    perBatch.push(performance.now() - start);
+    for (let i = 0; i < pipelines.length; i++) times[i]!.push(await pipelines[i]!.step());
   }
-  await ssc.stop();
-  if (outputs !== (batches + 1) * touchedPerBatch) throw new Error(`mapWithState emitted ${outputs} records, expected ${(batches + 1) * touchedPerBatch}`);
-  return perBatch;
+  for (const p of pipelines) await p.stop();
+  return times;
 }
 
 /** updateStateByKey for contrast: it calls the update for every key every batch. */
@@ -60,4 +78,32 @@ export async function updateStateByKeyPerBatch(totalKeys: number, touchedPerBatc
   }
   await ssc.stop();
   return perBatch;
+}
+
+/**
+ * The floor: the same updates done on plain Maps (one per partition) holding the same keys. A
+ * hash table that outgrows the CPU caches costs more per lookup, so this shows how much of
+ * mapWithState's growth with total keys is memory rather than work.
+ */
+export function plainMapPerBatch(totalKeys: number[], touchedPerBatch: number, batches: number): number[][] {
+  const setups = totalKeys.map((total) => {
+    const maps = [new Map<number, { state: number; updatedAt: number }>(), new Map<number, { state: number; updatedAt: number }>()];
+    for (let k = 0; k < total; k++) maps[k % 2]!.set(k, { state: 0, updatedAt: 0 });
+    const rand = rng(total);
+    return { maps, total, rand };
+  });
+  const times = totalKeys.map(() => [] as number[]);
+  for (let b = 0; b < batches; b++) {
+    setups.forEach(({ maps, total, rand }, i) => {
+      const keys = Array.from({ length: touchedPerBatch }, () => Math.floor(rand() * total));
+      const start = performance.now();
+      for (const k of keys) {
+        const e = maps[k % 2]!.get(k)!;
+        e.state += 1;
+        e.updatedAt = b;
+      }
+      times[i]!.push(performance.now() - start);
+    });
+  }
+  return times;
 }
