@@ -30,13 +30,5 @@ function format(n: number): string {
   return n.toFixed(3);
 }
 
-/** Deterministic pseudo-random numbers, so every variant sees the same data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers, so every variant sees the same data (the engine's own generator). */
+export { mulberry32 as rng } from '../../engine/rdd/RDD.ts';

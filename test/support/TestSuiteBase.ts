@@ -113,16 +113,8 @@ function canonical(v: unknown): string {
   return '{' + Object.keys(v).sort().map((k) => `${k}:${canonical((v as Record<string, unknown>)[k])}`).join(',') + '}';
 }
 
-/** A seeded pseudo-random generator (mulberry32), for randomized tables that stay reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded pseudo-random generator (the engine's mulberry32), for randomized tables that stay reproducible. */
+export { mulberry32 as seededRandom } from '../../engine/rdd/RDD.ts';
 
 /** Capture console.log output while `body` runs. */
 export async function captureConsoleLog(body: () => Promise<void>): Promise<string[]> {
