@@ -65,6 +65,20 @@ export interface CheckpointStore {
 
   /** Wait for writes in progress, then release the store; later calls reject. */
   close(): Promise<void>;
+
+  /**
+   * A second store of the same kind, beside this one, for the engine's write-ahead log: one
+   * record per batch, filed under the batch time, in the same format as a checkpoint (Spark's
+   * receiver and batch-allocation logs under the checkpoint directory). Its `list`, `read`,
+   * `delete` and `prune` see only log records, and this store sees none of them.
+   *
+   * Optional so that any object with the six methods above can serve as a plain store; the
+   * StreamingContext needs it (`ssc.checkpoint(store)` refuses a store without it), since
+   * recovering exactly needs to know what every batch after the last checkpoint took from its
+   * sources. FileSystemCheckpointStore keeps the log as `wal-<time>.rvck` files in the same
+   * directory; IndexedDBCheckpointStore in the database `<name>-wal`.
+   */
+  writeAheadLog?(): CheckpointStore;
 }
 
 /** Checks that `time` can identify a checkpoint (a non-negative safe integer, in ms). */

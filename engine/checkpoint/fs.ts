@@ -7,6 +7,9 @@
  * hidden temporary file in the same directory (`.checkpoint-<time>.rvck.tmp-<pid>-<random>`),
  * fsync'd, renamed over the final name, and the directory is fsync'd, so the name always holds a
  * complete checkpoint, the old one or the new one, even after a crash or power loss.
+ *
+ * The write-ahead log (writeAheadLog()) is a second store of the same kind on the same directory
+ * whose files are named `wal-<time>.rvck`: one record per batch, in the same format.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -15,30 +18,51 @@ import { requireCheckpointTime, requireKeepLast, type Checkpoint, type Checkpoin
 import { decodeCheckpoint, encodeCheckpoint } from './codec.ts';
 import { CheckpointNotFoundError } from './errors.ts';
 
-const CHECKPOINT_FILE = /^checkpoint-(0|[1-9]\d*)\.rvck$/;
-const TEMP_FILE = /^\.checkpoint-\d+\.rvck\.tmp-/;
+export interface FileSystemCheckpointStoreOptions {
+  /**
+   * The files' name before `-<time>.rvck`: "checkpoint" (default) or, for the write-ahead log,
+   * "wal". Letters, digits, `_` and `-` only. Stores with different prefixes share a directory
+   * without seeing each other's files.
+   */
+  filePrefix?: string;
+}
 
 /** A CheckpointStore keeping one file per checkpoint in `directory` (created on the first write). */
 export class FileSystemCheckpointStore implements CheckpointStore {
   /** The absolute path of the directory. */
   readonly directory: string;
   readonly location: string;
+  readonly filePrefix: string;
+  private readonly fileName: RegExp;
+  private readonly tempFile: RegExp;
   private closed = false;
   private readonly inFlight = new Set<Promise<void>>();
   /** Temporary files this store is writing now; prune() removes only the others (left by a crash). */
   private readonly writingNow = new Set<string>();
 
-  constructor(directory: string) {
+  constructor(directory: string, options: FileSystemCheckpointStoreOptions = {}) {
     if (typeof directory !== 'string' || directory === '') {
       throw new TypeError(`FileSystemCheckpointStore: expected a directory path, got ${typeof directory === 'string' ? 'an empty string' : String(directory)}`);
     }
+    const prefix = options.filePrefix ?? 'checkpoint';
+    if (typeof prefix !== 'string' || !/^[A-Za-z0-9_][A-Za-z0-9_-]*$/.test(prefix)) {
+      throw new TypeError(`FileSystemCheckpointStore: filePrefix must be letters, digits, "_" and "-" (not starting with "-"), got ${JSON.stringify(prefix)}`);
+    }
     this.directory = path.resolve(directory);
-    this.location = this.directory;
+    this.filePrefix = prefix;
+    this.location = prefix === 'checkpoint' ? this.directory : `${this.directory} (${prefix}-*.rvck)`;
+    this.fileName = new RegExp(`^${prefix}-(0|[1-9]\\d*)\\.rvck$`);
+    this.tempFile = new RegExp(`^\\.${prefix}-\\d+\\.rvck\\.tmp-`);
   }
 
   /** The file that holds (or would hold) the checkpoint at `time`. */
   fileOf(time: number): string {
-    return path.join(this.directory, `checkpoint-${time}.rvck`);
+    return path.join(this.directory, `${this.filePrefix}-${time}.rvck`);
+  }
+
+  /** The write-ahead log: `wal-<time>.rvck` files in the same directory. */
+  writeAheadLog(): FileSystemCheckpointStore {
+    return new FileSystemCheckpointStore(this.directory, { filePrefix: 'wal' });
   }
 
   write(checkpoint: Checkpoint): Promise<void> {
@@ -54,7 +78,7 @@ export class FileSystemCheckpointStore implements CheckpointStore {
     const names = await this.readDirectory();
     const times: number[] = [];
     for (const name of names) {
-      const match = CHECKPOINT_FILE.exec(name);
+      const match = this.fileName.exec(name);
       if (match && Number.isSafeInteger(Number(match[1]))) times.push(Number(match[1]));
     }
     return times.sort((a, b) => b - a);
@@ -88,7 +112,7 @@ export class FileSystemCheckpointStore implements CheckpointStore {
     let removed = false;
     for (const time of doomed) removed = (await removeFile(this.fileOf(time))) || removed;
     for (const name of await this.readDirectory()) {
-      if (TEMP_FILE.test(name) && !this.writingNow.has(name)) removed = (await removeFile(path.join(this.directory, name))) || removed;
+      if (this.tempFile.test(name) && !this.writingNow.has(name)) removed = (await removeFile(path.join(this.directory, name))) || removed;
     }
     if (removed) await fsyncDirectory(this.directory);
     return doomed;
@@ -101,7 +125,7 @@ export class FileSystemCheckpointStore implements CheckpointStore {
 
   private async writeFileAtomically(time: number, bytes: Uint8Array): Promise<void> {
     const target = this.fileOf(time);
-    const name = `.checkpoint-${time}.rvck.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const name = `.${this.filePrefix}-${time}.rvck.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
     const temp = path.join(this.directory, name);
     this.writingNow.add(name);
     try {

@@ -7,6 +7,7 @@ export type { Checkpoint, CheckpointStore } from './CheckpointStore.ts';
 export { encodeCheckpoint, decodeCheckpoint, CHECKPOINT_FORMAT_VERSION, CHECKPOINT_MAGIC } from './codec.ts';
 export { CorruptCheckpointError, CheckpointNotFoundError, NoGoodCheckpointError, CheckpointEncodeError } from './errors.ts';
 export { FileSystemCheckpointStore } from '#checkpoint-fs';
+export type { FileSystemCheckpointStoreOptions } from './fs.ts';
 export { IndexedDBCheckpointStore, type IndexedDBCheckpointStoreOptions } from './indexedDB.ts';
 export { openCheckpointStore } from './open.ts';
 export { latestGoodCheckpoint, type CheckpointWarningHandler } from './recover.ts';

@@ -106,6 +106,14 @@ export class IndexedDBCheckpointStore implements CheckpointStore {
     });
   }
 
+  /**
+   * The write-ahead log: the same kind of store in the database `<dbName>-wal` (opened with the
+   * same factory), so a log record and a checkpoint never share a transaction or a key space.
+   */
+  writeAheadLog(): IndexedDBCheckpointStore {
+    return new IndexedDBCheckpointStore(`${this.dbName}-wal`, this.factory ? { indexedDB: this.factory } : {});
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await Promise.allSettled(this.inFlight);
