@@ -1,12 +1,74 @@
 import { fileURLToPath } from 'node:url';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vitest/config';
+import type { Plugin } from 'vite';
+import { minifySync } from 'rolldown/utils';
+import { engineTypes } from './playground/build/engineTypes.ts';
 
+/**
+ * Minify each worker bundle on its own terms. The pipeline worker keeps its identifiers: the
+ * engine ships functions by their source text (a renamed capture would no longer match the name
+ * it is declared under) and names RDDs and streams by their class (lineage shows
+ * MapPartitionsRDD, not `e`). Monaco's editor and TypeScript workers are minified fully.
+ */
+function minifyWorkers(): Plugin {
+  return {
+    name: 'rivulet-minify-workers',
+    renderChunk(code, chunk) {
+      const keepNames = chunk.fileName.includes('pipelineWorker');
+      const out = minifySync(chunk.fileName, code, keepNames ? { mangle: false, compress: { keepNames: { function: true, class: true } } } : {});
+      return { code: out.code, map: null };
+    },
+  };
+}
+
+const repoRoot = fileURLToPath(new URL('.', import.meta.url));
+const engineEntry = fileURLToPath(new URL('./engine/index.ts', import.meta.url));
+
+/**
+ * One config for two things: the playground (a static site; vite's root is playground/, output
+ * in dist/playground) and the test runner (vitest's root is the repository, so test/** is found
+ * as before).
+ */
 export default defineConfig({
+  root: fileURLToPath(new URL('./playground', import.meta.url)),
+  // Relative asset URLs: the built site works from any static host and any sub-path.
+  base: './',
+  // The Svelte plugin and the engine's declarations are the playground's; tests do not need them.
+  plugins: process.env.VITEST ? [] : [svelte(), engineTypes(repoRoot)],
   resolve: {
-    // Docs examples and tests import the package by its published name.
-    alias: { rivulet: fileURLToPath(new URL('./engine/index.ts', import.meta.url)) },
+    // Docs examples, tests and the playground's worker import the package by its published name.
+    alias: {
+      rivulet: engineEntry,
+      // Monaco's own files (its package exports map every path to `.js`, which hides its CSS).
+      'monaco-esm': fileURLToPath(new URL('./node_modules/monaco-editor/esm/vs', import.meta.url)),
+    },
   },
+  build: {
+    outDir: fileURLToPath(new URL('./dist/playground', import.meta.url)),
+    emptyOutDir: true,
+    // Monaco is one large chunk by nature; it is loaded once and cached.
+    chunkSizeWarningLimit: 5000,
+  },
+  worker: {
+    format: 'es',
+    plugins: () => [minifyWorkers()],
+    rolldownOptions: {
+      output: {
+        // Workers are minified one by one in minifyWorkers(); Monaco's fully, the pipeline's without renaming.
+        minify: false,
+        keepNames: true,
+        // The pipeline worker bundles the engine. Its file lives under assets/engine/ so that the
+        // engine's call-site detection (which skips stack frames from an `engine/` path) skips
+        // the bundled engine's frames and names the line in the user's pipeline.
+        entryFileNames: (chunk) => (chunk.name.includes('pipelineWorker') ? 'assets/engine/[name]-[hash].js' : 'assets/[name]-[hash].js'),
+      },
+    },
+  },
+  server: { fs: { allow: [repoRoot] } },
+  preview: { host: '127.0.0.1' },
   test: {
+    root: repoRoot,
     include: ['test/**/*.test.ts'],
     environment: 'node',
     testTimeout: 20_000,

@@ -1,0 +1,20 @@
+// Word count: the "hello world" of stream processing.
+// Each queue entry is one batch of lines; every batch is split into words and counted.
+import { StreamingContext, Seconds } from 'rivulet';
+
+const ssc = new StreamingContext({ batchInterval: Seconds(1) });
+
+const lines = ssc.queueStream([
+  ['to be or not to be', 'that is the question'],
+  ['the rest is silence'],
+  ['brevity is the soul of wit', 'to thine own self be true'],
+  ['all the world is a stage'],
+]);
+
+const counts = lines
+  .flatMap((line) => line.split(' '))
+  .map((word) => [word, 1] as [string, number])
+  .reduceByKey((a, b) => a + b);
+
+counts.print();
+ssc.start();

@@ -1,0 +1,20 @@
+// A click-stream from the built-in generator: page views per page over a sliding window, and
+// the busiest users in each batch.
+import { StreamingContext, Seconds } from 'rivulet';
+import { clickStream } from 'rivulet/playground';
+
+const ssc = new StreamingContext({ batchInterval: Seconds(1), defaultParallelism: 3 });
+const clicks = clickStream(ssc, { perSecond: 40 });
+
+const pageViews = clicks
+  .map((c) => [c.page, 1] as [string, number])
+  .reduceByKeyAndWindow((a, b) => a + b, Seconds(5), Seconds(1));
+pageViews.print();
+
+const busiest = clicks
+  .map((c) => [c.user, 1] as [string, number])
+  .reduceByKey((a, b) => a + b)
+  .filter(([, n]) => n >= 6);
+busiest.print();
+
+ssc.start();

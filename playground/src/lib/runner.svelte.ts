@@ -1,0 +1,242 @@
+/**
+ * The page's side of a run: owns the pipeline worker, turns its messages into reactive state at
+ * most once per animation frame, and keeps memory bounded (the last MAX_BATCHES batch rows, the
+ * records of the last MAX_DETAILS batches, the last MAX_CONSOLE console lines).
+ */
+import PipelineWorker from '../worker/pipelineWorker.ts?worker';
+import type { BatchReport, ClockMode, FromWorker, RunOptions, RunState, Speed, StreamGraph, ToWorker, UserCodeError } from '../protocol.ts';
+
+export const MAX_BATCHES = 2000;
+export const MAX_DETAILS = 60;
+export const MAX_CONSOLE = 5000;
+
+export interface BatchRow {
+  batchTime: number;
+  numRecords: number;
+  schedulingDelay: number;
+  processingDelay: number;
+  totalDelay: number;
+  wallProcessingMs: number;
+  failed: boolean;
+}
+
+export interface ConsoleLine {
+  seq: number;
+  level: 'log' | 'info' | 'warn' | 'error' | 'debug';
+  text: string;
+}
+
+export type RunnerState = RunState | 'idle';
+
+export class Runner {
+  state = $state<RunnerState>('idle');
+  mode = $state<ClockMode>('virtual');
+  speed = $state<Speed>(10);
+  maxRecordsPerPartition = $state(1000);
+  graph = $state.raw<StreamGraph | undefined>(undefined);
+  batchInterval = $state(0);
+  batches = $state.raw<BatchRow[]>([]);
+  /** Bumped whenever `details` changes (the map itself is not reactive, to keep big reports out of Svelte's proxies). */
+  detailsVersion = $state(0);
+  readonly details = new Map<number, BatchReport>();
+  /** The batch shown below the timeline; undefined follows the latest. */
+  selectedBatch = $state<number | undefined>(undefined);
+  selectedStream = $state<number | undefined>(undefined);
+  consoleLines = $state.raw<ConsoleLine[]>([]);
+  errors = $state.raw<UserCodeError[]>([]);
+  /** Batch reports received and drawn over the last few seconds: the page says when it samples. */
+  sampling = $state({ received: 0, drawn: 0 });
+  private samplingWindow = { start: 0, received: 0, drawn: 0 };
+  now = $state(0);
+
+  private worker: Worker | undefined;
+  private inbox: FromWorker[] = [];
+  private flushScheduled = false;
+  private consoleSeq = 0;
+  private requestId = 0;
+  private partitionRequests = new Map<number, (m: Extract<FromWorker, { type: 'partition' }>) => void>();
+
+  get running(): boolean {
+    return this.state === 'running' || this.state === 'paused' || this.state === 'compiling';
+  }
+
+  /** The report shown: the selected batch, or the latest one with details. */
+  get shownReport(): BatchReport | undefined {
+    void this.detailsVersion;
+    if (this.selectedBatch !== undefined) return this.details.get(this.selectedBatch);
+    let latest: BatchReport | undefined;
+    for (const r of this.details.values()) if (!latest || r.info.batchTime > latest.info.batchTime) latest = r;
+    return latest;
+  }
+
+  run(code: string, options: { paused?: boolean; checkpointStore?: string } = {}): void {
+    this.stopWorker();
+    this.graph = undefined;
+    this.batches = [];
+    this.details.clear();
+    this.detailsVersion++;
+    this.selectedBatch = undefined;
+    this.selectedStream = undefined;
+    this.consoleLines = [];
+    this.errors = [];
+    this.sampling = { received: 0, drawn: 0 };
+    this.state = 'compiling';
+    const worker = new PipelineWorker();
+    worker.onmessage = (e: MessageEvent<FromWorker>) => this.receive(e.data);
+    worker.onerror = (e) => {
+      e.preventDefault();
+      this.errors = [...this.errors, { phase: 'runtime', name: 'Error', message: e.message || 'the pipeline worker failed' }];
+      this.state = 'failed';
+    };
+    this.worker = worker;
+    const runOptions: RunOptions = {
+      mode: this.mode,
+      speed: this.speed,
+      paused: options.paused ?? false,
+      maxRecordsPerPartition: this.maxRecordsPerPartition,
+      checkpointStore: options.checkpointStore,
+    };
+    this.send({ type: 'run', code, options: runOptions });
+  }
+
+  /** Terminate the worker: ends any pipeline at once, even one stuck in an infinite loop. */
+  stop(): void {
+    if (!this.worker) return;
+    this.stopWorker();
+    this.flush();
+    this.state = 'stopped';
+    this.appendConsole([{ level: 'info', text: '■ Stopped (the pipeline worker was terminated).' }]);
+  }
+
+  pause(): void {
+    this.send({ type: 'pause' });
+  }
+  resume(): void {
+    this.send({ type: 'resume' });
+  }
+  step(): void {
+    this.send({ type: 'step' });
+  }
+  setSpeed(speed: Speed): void {
+    this.speed = speed;
+    this.send({ type: 'speed', speed });
+  }
+
+  /** All records of one partition (up to `limit`), for a partition bigger than what each batch report carries. */
+  fetchPartition(batchTime: number, streamId: number, partition: number, limit = 100_000): Promise<Extract<FromWorker, { type: 'partition' }>> {
+    const requestId = ++this.requestId;
+    return new Promise((resolve) => {
+      if (!this.worker) return resolve({ type: 'partition', requestId, records: [], count: 0, missing: 'the pipeline is not running' });
+      this.partitionRequests.set(requestId, resolve);
+      this.send({ type: 'fetchPartition', requestId, batchTime, streamId, partition, limit });
+    });
+  }
+
+  private send(m: ToWorker): void {
+    this.worker?.postMessage(m);
+  }
+
+  private stopWorker(): void {
+    this.worker?.terminate();
+    this.worker = undefined;
+    this.inbox = [];
+    for (const resolve of this.partitionRequests.values()) resolve({ type: 'partition', requestId: 0, records: [], count: 0, missing: 'the pipeline stopped' });
+    this.partitionRequests.clear();
+  }
+
+  private receive(m: FromWorker): void {
+    if (m.type === 'partition') {
+      this.partitionRequests.get(m.requestId)?.(m);
+      this.partitionRequests.delete(m.requestId);
+      return;
+    }
+    this.inbox.push(m);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // One update per frame whatever the message rate; the timeout covers hidden tabs, where
+    // animation frames stop but the inbox must not grow without bound.
+    let done = false;
+    const go = () => {
+      if (done) return;
+      done = true;
+      this.flush();
+    };
+    requestAnimationFrame(go);
+    setTimeout(go, 250);
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const inbox = this.inbox;
+    this.inbox = [];
+    const reports: BatchReport[] = [];
+    for (const m of inbox) {
+      switch (m.type) {
+        case 'state':
+          this.state = m.state;
+          this.now = m.now;
+          break;
+        case 'graph':
+          this.graph = m.graph;
+          this.batchInterval = m.batchInterval;
+          break;
+        case 'batch':
+          reports.push(m.report);
+          break;
+        case 'console':
+          this.appendConsole(m.lines, m.dropped);
+          break;
+        case 'error':
+          this.errors = [...this.errors, m.error];
+          this.appendConsole([{ level: 'error', text: `${m.error.name}: ${m.error.message}${m.error.line ? ` (pipeline.ts:${m.error.line})` : ''}` }]);
+          break;
+        case 'checkpoint':
+          this.appendConsole([{ level: 'info', text: m.message }]);
+          break;
+      }
+    }
+    if (reports.length > 0) this.addReports(reports);
+  }
+
+  private addReports(reports: BatchReport[]): void {
+    const rows = reports.map((r) => ({
+      batchTime: r.info.batchTime,
+      numRecords: r.info.numRecords,
+      schedulingDelay: r.info.schedulingDelay ?? 0,
+      processingDelay: r.info.processingDelay ?? 0,
+      totalDelay: r.info.totalDelay ?? 0,
+      wallProcessingMs: r.wallProcessingMs,
+      failed: r.info.failureReason !== undefined,
+    }));
+    const batches = this.batches.concat(rows);
+    this.batches = batches.length > MAX_BATCHES ? batches.slice(-MAX_BATCHES) : batches;
+    // Details (records) are kept for the newest batches only; within one frame only the newest
+    // of several reports is drawn — the rest are kept, and the page says it is sampling.
+    for (const r of reports) this.details.set(r.info.batchTime, r);
+    for (const t of [...this.details.keys()].sort((a, b) => a - b)) {
+      if (this.details.size <= MAX_DETAILS) break;
+      if (t !== this.selectedBatch) this.details.delete(t);
+    }
+    this.detailsVersion++;
+    this.now = Math.max(this.now, reports[reports.length - 1]!.info.batchTime);
+    // Measured over windows of 3 s, so the note goes away once the rate drops.
+    const now = performance.now();
+    const w = this.samplingWindow;
+    if (now - w.start > 3000) {
+      this.sampling = { received: w.received, drawn: w.drawn };
+      this.samplingWindow = { start: now, received: reports.length, drawn: 1 };
+    } else {
+      w.received += reports.length;
+      w.drawn += 1;
+      if (w.received > w.drawn) this.sampling = { received: w.received, drawn: w.drawn };
+    }
+  }
+
+  private appendConsole(lines: { level: ConsoleLine['level']; text: string }[], dropped = 0): void {
+    const added: ConsoleLine[] = [];
+    if (dropped > 0) added.push({ seq: ++this.consoleSeq, level: 'warn', text: `… ${dropped} lines dropped (output faster than the page can show)` });
+    for (const l of lines) added.push({ seq: ++this.consoleSeq, level: l.level, text: l.text });
+    const all = this.consoleLines.concat(added);
+    this.consoleLines = all.length > MAX_CONSOLE ? all.slice(-MAX_CONSOLE) : all;
+  }
+}

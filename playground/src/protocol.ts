@@ -1,0 +1,101 @@
+/**
+ * The wire protocol between the page and the pipeline worker: one union per direction. Records
+ * travel as text (formatted in the worker), so nothing a pipeline produces is ever interpreted
+ * by the page, and every message is structured-cloneable whatever the records hold.
+ */
+import type { BatchInfo } from 'rivulet';
+
+/** `virtual`: a ManualClock the worker advances batch by batch; `realtime`: the wall clock. */
+export type ClockMode = 'virtual' | 'realtime';
+/** Virtual time only: how fast the worker advances the clock (1 = as fast as real time). */
+export type Speed = 1 | 10 | 100 | 'max';
+
+export interface RunOptions {
+  mode: ClockMode;
+  speed: Speed;
+  /** Start paused (the first batch waits for Step or Resume). */
+  paused: boolean;
+  /** Records sent per partition with every batch; more are counted, not sent. */
+  maxRecordsPerPartition: number;
+  /** IndexedDB database for checkpoints, when the checkpoint switch is on. */
+  checkpointStore?: string;
+}
+
+export type ToWorker =
+  | { type: 'run'; code: string; options: RunOptions }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'step' }
+  | { type: 'speed'; speed: Speed }
+  /** The records of one partition of one stream's RDD at a batch, up to `limit` (for scrolling a big partition). */
+  | { type: 'fetchPartition'; requestId: number; batchTime: number; streamId: number; partition: number; limit: number };
+
+export interface StreamNode {
+  id: number;
+  /** `map`, `reduceByKey`, `print`… */
+  operation: string;
+  /** `map at pipeline.ts:12:8` */
+  creationSite: string;
+  /** The line of the user's code that defined it, when known. */
+  line?: number;
+  kind: string;
+  slideDuration: number;
+  parents: number[];
+  role: 'input' | 'transformation' | 'output';
+  name?: string;
+}
+
+export interface StreamGraph {
+  nodes: StreamNode[];
+}
+
+export interface PartitionSnapshot {
+  /** Records as text, at most maxRecordsPerPartition of them. */
+  records: string[];
+  count: number;
+}
+
+export interface RddSnapshot {
+  streamId: number;
+  rddId: number;
+  numPartitions: number;
+  partitions: PartitionSnapshot[];
+  count: number;
+  /** True when some partition holds more records than were sent. */
+  sampled: boolean;
+  /** rdd.toDebugString() */
+  lineage: string;
+  partitioner?: string;
+}
+
+export interface BatchReport {
+  info: BatchInfo;
+  /** Wall-clock time the batch took in the worker, ms (virtual time measures 0 for fast code). */
+  wallProcessingMs: number;
+  /** One per stream that has an RDD at this batch time. */
+  rdds: RddSnapshot[];
+  /** Error text of snapshots that could not be taken (e.g. a stream whose RDD failed). */
+  snapshotErrors: string[];
+}
+
+export interface UserCodeError {
+  phase: 'compile' | 'define' | 'batch' | 'runtime';
+  name: string;
+  message: string;
+  /** 1-based line and column in the user's code. */
+  line?: number;
+  column?: number;
+  stack?: string;
+}
+
+export type RunState = 'compiling' | 'running' | 'paused' | 'stopped' | 'failed';
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'state'; state: RunState; now: number; mode: ClockMode }
+  | { type: 'graph'; graph: StreamGraph; batchInterval: number; zeroTime: number }
+  | { type: 'batch'; report: BatchReport }
+  | { type: 'console'; lines: { level: 'log' | 'info' | 'warn' | 'error' | 'debug'; text: string }[]; dropped: number }
+  | { type: 'error'; error: UserCodeError }
+  | { type: 'partition'; requestId: number; records: string[]; count: number; missing?: string }
+  | { type: 'checkpoint'; message: string };

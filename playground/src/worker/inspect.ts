@@ -1,0 +1,65 @@
+import { ForEachDStream, HashPartitioner, InputDStream, RangePartitioner, type DStream, type RDD, type StreamingContext } from 'rivulet';
+import type { RddSnapshot, StreamGraph, StreamNode } from '../protocol.ts';
+import { formatRecord } from './format.ts';
+import { PIPELINE_FILE } from './compile.ts';
+
+const SITE_LINE = new RegExp(`${PIPELINE_FILE.replace('.', '\\.')}:(\\d+):\\d+`);
+
+/**
+ * Every stream of a context: inputs, what the outputs read, and the outputs — read from the
+ * graph's public fields (the engine has no "list the streams" call; DStreamGraph.reachableStreams
+ * covers what outputs read, and inputs no output reads are added from inputStreams).
+ */
+export function streamsOf(ssc: StreamingContext, hidden: ReadonlySet<DStream<any>>): DStream<unknown>[] {
+  const all = new Set<DStream<unknown>>(ssc.graph.inputStreams);
+  for (const s of ssc.graph.reachableStreams()) all.add(s);
+  return [...all].filter((s) => !hidden.has(s)).sort((a, b) => a.id - b.id);
+}
+
+export function describeGraph(ssc: StreamingContext, hidden: ReadonlySet<DStream<any>>): StreamGraph {
+  const nodes: StreamNode[] = streamsOf(ssc, hidden).map((s) => {
+    const line = SITE_LINE.exec(s.creationSite);
+    return {
+      id: s.id,
+      operation: s.operation,
+      creationSite: s.creationSite,
+      line: line ? Number(line[1]) : undefined,
+      kind: s.constructor.name,
+      slideDuration: s.slideDuration,
+      parents: s.dependencies.filter((d) => !hidden.has(d)).map((d) => d.id),
+      role: s instanceof ForEachDStream ? 'output' : s instanceof InputDStream ? 'input' : 'transformation',
+      name: s.userName,
+    };
+  });
+  return { nodes };
+}
+
+/**
+ * Partitions of a batch's RDD, each cut to `maxPerPartition` records (the count stays exact).
+ * The RDDs are persisted by the playground, so this reads what the batch computed instead of
+ * running the user's functions a second time.
+ */
+export async function snapshotRdd(streamId: number, rdd: RDD<unknown>, maxPerPartition: number): Promise<RddSnapshot> {
+  const parts = await rdd.glom().collect();
+  let sampled = false;
+  const partitions = parts.map((records) => {
+    if (records.length > maxPerPartition) sampled = true;
+    return { count: records.length, records: records.slice(0, maxPerPartition).map((r) => formatRecord(r)) };
+  });
+  return {
+    streamId,
+    rddId: rdd.id,
+    numPartitions: rdd.numPartitions,
+    partitions,
+    count: partitions.reduce((n, p) => n + p.count, 0),
+    sampled,
+    lineage: rdd.toDebugString(),
+    partitioner: rdd.partitioner ? `${partitionerName(rdd.partitioner)}(${rdd.partitioner.numPartitions})` : undefined,
+  };
+}
+
+function partitionerName(p: object): string {
+  if (p instanceof HashPartitioner) return 'HashPartitioner';
+  if (p instanceof RangePartitioner) return 'RangePartitioner';
+  return p.constructor.name;
+}

@@ -1,0 +1,306 @@
+/// <reference lib="webworker" />
+/**
+ * The pipeline worker: compiles the user's TypeScript, runs it against the real engine (bundled
+ * into this worker), drives the clock, and reports every batch to the page. The page ends a run
+ * by terminating this worker, which is also what stops a pipeline stuck in an infinite loop.
+ */
+import * as rivulet from 'rivulet';
+import * as rxjs from 'rxjs';
+import * as rxjsOperators from 'rxjs/operators';
+import type { DStream, RDD } from 'rivulet';
+import * as library from './library.ts';
+import { compilePipeline } from './compile.ts';
+import { toUserError } from './errors.ts';
+import { interceptConsole } from './console.ts';
+import { describeGraph, snapshotRdd, streamsOf } from './inspect.ts';
+import { formatRecord } from './format.ts';
+import type { FromWorker, RunOptions, RunState, Speed, ToWorker, UserCodeError } from '../protocol.ts';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+const post = (m: FromWorker) => scope.postMessage(m);
+
+interceptConsole(post);
+
+/** Batches whose RDDs are kept for fetchPartition (the page asks for the whole of a big partition). */
+const RECENT_BATCHES = 20;
+
+class Session {
+  options!: RunOptions;
+  clock: rivulet.ManualClock | undefined;
+  readonly contexts: rivulet.StreamingContext[] = [];
+  /** Contexts built with a scheduler of the user's own: the user drives those. */
+  readonly ownClock = new Set<rivulet.StreamingContext>();
+  /** Streams the playground adds (the pause gate), left out of the graph shown. */
+  readonly hidden = new Set<DStream<any>>();
+  paused = false;
+  steps = 0;
+  private wake: (() => void) | undefined;
+  private gateWaiters: (() => void)[] = [];
+  readonly pending = new Set<Promise<void>>();
+  readonly recent = new Map<number, Map<number, RDD<unknown>>>();
+  private wallStart = new Map<number, number>();
+  failed = false;
+
+  scheduler(): rxjs.SchedulerLike {
+    if (this.options.mode === 'realtime') return rxjs.asyncScheduler;
+    return (this.clock ??= new rivulet.ManualClock(0));
+  }
+
+  state(state: RunState): void {
+    const now = this.contexts[0]?.now() ?? 0;
+    post({ type: 'state', state, now, mode: this.options.mode });
+  }
+
+  error(e: unknown, phase: UserCodeError['phase']): void {
+    post({ type: 'error', error: toUserError(e, phase) });
+  }
+
+  /** Before start(): keep every RDD a batch computes (so the page sees what the outputs saw), and put the pause gate first. */
+  beforeStart(ssc: rivulet.StreamingContext): void {
+    for (const s of streamsOf(ssc, this.hidden)) if (!(s instanceof rivulet.ForEachDStream)) s.persist();
+    const input = ssc.graph.inputStreams[0];
+    if (this.options.mode === 'realtime' && input) {
+      // Wall time cannot be paused; batches can. The gate is the first output operation of every
+      // batch: while paused it holds the batch, later ones queue (their scheduling delay grows,
+      // as it would behind a slow batch), and Step lets one through.
+      const before = new Set(ssc.graph.outputStreams);
+      input.foreachRDD(() => this.gate());
+      const gate = ssc.graph.outputStreams.find((o) => !before.has(o))!;
+      this.hidden.add(gate);
+      ssc.graph.outputStreams.splice(ssc.graph.outputStreams.indexOf(gate), 1);
+      ssc.graph.outputStreams.unshift(gate);
+    }
+    ssc.addStreamingListener({
+      onBatchStarted: (e) => void this.wallStart.set(e.batchInfo.batchTime, performance.now()),
+      onBatchCompleted: (e) => this.onBatchCompleted(ssc, e.batchInfo),
+    });
+  }
+
+  afterStart(ssc: rivulet.StreamingContext): void {
+    post({ type: 'graph', graph: describeGraph(ssc, this.hidden), batchInterval: ssc.batchInterval, zeroTime: ssc.zeroTime ?? 0 });
+    ssc.awaitTermination().then(
+      () => this.state(this.failed ? 'failed' : 'stopped'),
+      (e) => {
+        this.failed = true;
+        this.error(e, 'batch');
+        this.state('failed');
+      },
+    );
+    if (this.options.mode === 'virtual' && !this.ownClock.has(ssc)) void this.drive(ssc);
+    else this.state(this.paused ? 'paused' : 'running');
+  }
+
+  private onBatchCompleted(ssc: rivulet.StreamingContext, info: rivulet.BatchInfo): void {
+    const time = info.batchTime;
+    const started = this.wallStart.get(time);
+    this.wallStart.delete(time);
+    const wallProcessingMs = started === undefined ? 0 : performance.now() - started;
+    // Taken now: once this event returns, the engine forgets RDDs older than their remember duration.
+    const rdds = new Map<number, RDD<unknown>>();
+    for (const s of streamsOf(ssc, this.hidden)) {
+      const rdd = s.generatedRDDs.get(time);
+      if (rdd) rdds.set(s.id, rdd);
+    }
+    this.recent.set(time, rdds);
+    for (const t of this.recent.keys()) if (this.recent.size > RECENT_BATCHES) this.recent.delete(t);
+    const gateNames = new Set([...this.hidden].map((h) => h.creationSite));
+    const shown = { ...info, outputOperationInfos: info.outputOperationInfos.filter((o) => !gateNames.has(o.name)) };
+    const snapshot = (async () => {
+      const snapshots = [];
+      const snapshotErrors: string[] = [];
+      for (const [id, rdd] of rdds) {
+        try {
+          snapshots.push(await snapshotRdd(id, rdd, this.options.maxRecordsPerPartition));
+        } catch (e) {
+          snapshotErrors.push(`stream ${id}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+      post({ type: 'batch', report: { info: shown, wallProcessingMs, rdds: snapshots, snapshotErrors } });
+    })();
+    this.pending.add(snapshot);
+    void snapshot.finally(() => this.pending.delete(snapshot));
+  }
+
+  /** Virtual time: advance the clock one batch at a time, paced by `speed`, pausing and stepping on request. */
+  private async drive(ssc: rivulet.StreamingContext): Promise<void> {
+    const clock = this.clock!;
+    let base = { wall: performance.now(), virtual: clock.now() };
+    this.state(this.paused ? 'paused' : 'running');
+    while (ssc.state === 'active') {
+      if (this.paused && this.steps === 0) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        base = { wall: performance.now(), virtual: clock.now() };
+        if (!this.paused) this.state('running');
+        continue;
+      }
+      const stepping = this.paused;
+      if (stepping) this.steps--;
+      await clock.advance(ssc.batchInterval);
+      await Promise.all(this.pending);
+      if (stepping) {
+        this.state('paused');
+        continue;
+      }
+      const speed = this.options.speed;
+      const due = speed === 'max' ? 0 : base.wall + (clock.now() - base.virtual) / speed - performance.now();
+      // Always give the event loop a turn, so Pause and Step messages are read between batches.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, due)));
+      if (due < -1000) base = { wall: performance.now(), virtual: clock.now() };
+    }
+  }
+
+  private gate(): Promise<void> | void {
+    if (!this.paused) return;
+    return new Promise<void>((resolve) => {
+      if (this.steps > 0) {
+        this.steps--;
+        resolve();
+      } else {
+        this.gateWaiters.push(resolve);
+      }
+    });
+  }
+
+  pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.state('paused');
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.steps = 0;
+    for (const w of this.gateWaiters.splice(0)) w();
+    this.wake?.();
+    this.wake = undefined;
+    this.state('running');
+  }
+
+  step(): void {
+    if (!this.paused) this.pause();
+    const waiter = this.gateWaiters.shift();
+    if (waiter) return waiter();
+    this.steps++;
+    this.wake?.();
+    this.wake = undefined;
+  }
+
+  setSpeed(speed: Speed): void {
+    this.options.speed = speed;
+  }
+
+  async fetchPartition(m: Extract<ToWorker, { type: 'fetchPartition' }>): Promise<void> {
+    const rdd = this.recent.get(m.batchTime)?.get(m.streamId);
+    if (!rdd) {
+      post({ type: 'partition', requestId: m.requestId, records: [], count: 0, missing: `batch ${m.batchTime} ms is no longer kept (the last ${RECENT_BATCHES} batches are)` });
+      return;
+    }
+    const parts = await rdd.glom().collect();
+    const records = parts[m.partition] ?? [];
+    post({ type: 'partition', requestId: m.requestId, records: records.slice(0, m.limit).map((r) => formatRecord(r)), count: records.length });
+  }
+}
+
+const session = new Session();
+
+/** The `rivulet` the user's code imports: the engine, with a StreamingContext that runs on the playground's clock. */
+class StreamingContext extends rivulet.StreamingContext {
+  constructor(options: rivulet.StreamingContextOptions) {
+    super({ ...options, scheduler: options?.scheduler ?? session.scheduler() });
+    session.contexts.push(this);
+    if (options?.scheduler !== undefined) session.ownClock.add(this);
+  }
+  override start(): void {
+    const starting = this.state === 'initialized';
+    if (starting) session.beforeStart(this);
+    super.start();
+    if (starting && this.isActive) session.afterStart(this);
+  }
+}
+
+const modules: Record<string, unknown> = {
+  rivulet: { ...rivulet, StreamingContext },
+  'rivulet/playground': library,
+  rxjs,
+  'rxjs/operators': rxjsOperators,
+};
+
+function requireModule(name: string): unknown {
+  const m = modules[name];
+  if (!m) throw new Error(`Cannot import '${name}' in the playground: only ${Object.keys(modules).map((k) => `'${k}'`).join(', ')} are available.`);
+  return m;
+}
+
+async function run(code: string, options: RunOptions): Promise<void> {
+  session.options = options;
+  session.paused = options.paused;
+  session.state('compiling');
+  let pipeline: (req: typeof requireModule) => Promise<void>;
+  try {
+    pipeline = (0, eval)(compilePipeline(code));
+  } catch (e) {
+    session.error(e, 'compile');
+    session.state('failed');
+    return;
+  }
+  let settled = false;
+  const script = pipeline(requireModule).then(
+    () => void (settled = true),
+    (e) => {
+      settled = true;
+      session.failed = true;
+      session.error(e, session.contexts.some((c) => c.state !== 'initialized') ? 'runtime' : 'define');
+      session.state('failed');
+    },
+  );
+  // A script that defines a pipeline but does not call start(): start it once the script has run
+  // (or is awaiting something), as a notebook would.
+  await Promise.race([script, new Promise((resolve) => setTimeout(resolve, 0))]);
+  if (session.failed) return;
+  const fresh = session.contexts.filter((c) => c.state === 'initialized' && c.graph.outputStreams.length > 0);
+  for (const ssc of fresh) {
+    console.info('(the playground called ssc.start(), which your code did not)');
+    try {
+      ssc.start();
+    } catch (e) {
+      session.error(e, 'define');
+      session.state('failed');
+      return;
+    }
+  }
+  if (session.contexts.length === 0) {
+    await script;
+    if (!session.failed) {
+      console.info('(no StreamingContext was created; nothing to run)');
+      session.state('stopped');
+    }
+  } else if (settled && session.contexts.every((c) => c.state === 'stopped') && !session.failed) {
+    session.state('stopped');
+  }
+}
+
+scope.onmessage = (e: MessageEvent<ToWorker>) => {
+  const m = e.data;
+  switch (m.type) {
+    case 'run':
+      void run(m.code, m.options);
+      break;
+    case 'pause':
+      session.pause();
+      break;
+    case 'resume':
+      session.resume();
+      break;
+    case 'step':
+      session.step();
+      break;
+    case 'speed':
+      session.setSpeed(m.speed);
+      break;
+    case 'fetchPartition':
+      void session.fetchPartition(m);
+      break;
+  }
+};
+
+post({ type: 'ready' });
