@@ -3,6 +3,7 @@ import { NarrowDependency, ShuffleDependency, type Dependency } from './Dependen
 import type { Partitioner } from './Partitioner.ts';
 import type { Emit, TaskContext } from './TaskContext.ts';
 import { KeyedMap } from './keys.ts';
+import type { RDDDescriptor } from './descriptor.ts';
 
 /**
  * Groups several pair RDDs by key: `[k, [values of rdd 0, values of rdd 1, …]]`. A parent already
@@ -13,13 +14,29 @@ export class CoGroupedRDD<K> extends RDD<[K, unknown[][]]> {
   readonly numPartitions: number;
   readonly dependencies: readonly Dependency[];
 
-  constructor(readonly rdds: readonly RDD<[K, unknown]>[], partitioner: Partitioner, callSite?: string, operation = 'cogroup') {
+  /** `narrow` (set when a worker rebuilds this RDD) says which parents are read in place. */
+  constructor(readonly rdds: readonly RDD<[K, unknown]>[], partitioner: Partitioner, callSite?: string, operation = 'cogroup', narrow?: readonly boolean[]) {
     super(rdds[0]!.context, operation, callSite);
     this.partitioner = partitioner;
     this.numPartitions = partitioner.numPartitions;
-    this.dependencies = rdds.map((r) =>
-      partitioner.equals(r.partitioner) ? NarrowDependency.oneToOne(r) : new ShuffleDependency(r, partitioner, undefined, false, operation),
+    this.dependencies = rdds.map((r, i) =>
+      (narrow ? narrow[i] : partitioner.equals(r.partitioner)) ? NarrowDependency.oneToOne(r) : new ShuffleDependency(r, partitioner, undefined, false, operation),
     );
+  }
+
+  /** Parents read in place are described; a shuffled parent is a placeholder naming its shuffle. */
+  protected override describeLineage(): RDDDescriptor | undefined {
+    const parents: RDDDescriptor[] = [];
+    for (const dep of this.dependencies) {
+      if (dep.kind === 'shuffle') {
+        parents.push({ kind: 'shuffleRead', id: dep.rdd.id, numPartitions: dep.rdd.numPartitions, operation: dep.rdd.operation, callSite: '', partitioner: undefined, params: { shuffleId: dep.shuffleId }, parents: [] });
+        continue;
+      }
+      const d = dep.rdd.describe();
+      if (!d) return undefined;
+      parents.push(d);
+    }
+    return this.descriptor('cogroup', { narrow: this.dependencies.map((d) => d.kind === 'narrow') }, parents);
   }
 
   protected compute(split: number, ctx: TaskContext, emit: Emit<[K, unknown[][]]>): void {

@@ -1,6 +1,7 @@
 import { RDD } from './RDD.ts';
 import { NarrowDependency } from './Dependency.ts';
 import type { Emit, TaskContext } from './TaskContext.ts';
+import type { RDDDescriptor } from './descriptor.ts';
 
 /** Fewer partitions without a shuffle: each new partition reads a contiguous run of the parent's. */
 export class CoalescedRDD<T> extends RDD<T> {
@@ -18,6 +19,11 @@ export class CoalescedRDD<T> extends RDD<T> {
     });
     this.numPartitions = n;
     this.dependencies = [new NarrowDependency(prev, (p) => this.groups[p] ?? [])];
+  }
+
+  protected override describeLineage(): RDDDescriptor | undefined {
+    const parent = this.prev.describe();
+    return parent && this.descriptor('coalesce', { maxPartitions: this.numPartitions }, [parent]);
   }
 
   protected compute(split: number, ctx: TaskContext, emit: Emit<T>): void {

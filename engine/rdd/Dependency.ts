@@ -1,11 +1,14 @@
 import type { RDD } from './RDD.ts';
 import type { Partitioner } from './Partitioner.ts';
+import type { ShippedAggregator } from './descriptor.ts';
 
 /** How a shuffle combines values per key (Spark's Aggregator). */
 export interface Aggregator<V, C> {
   createCombiner: (v: V) => C;
   mergeValue: (c: C, v: V) => C;
   mergeCombiners: (a: C, b: C) => C;
+  /** The shipped functions behind the three above, so a shuffle can be described for a worker. */
+  shipped?: ShippedAggregator;
 }
 
 /** Each child partition reads the parent partitions `parents(childPartition)`; no shuffle. */

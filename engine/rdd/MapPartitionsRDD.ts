@@ -1,6 +1,7 @@
 import { RDD } from './RDD.ts';
 import { NarrowDependency } from './Dependency.ts';
 import type { Emit, TaskContext } from './TaskContext.ts';
+import { describeParams, type RDDDescriptor } from './descriptor.ts';
 
 /** A stage of a narrow transformation: receives the parent's records, pushes its own to emit. */
 export interface PipeSink<T> {
@@ -24,11 +25,21 @@ export class MapPartitionsRDD<T, U> extends RDD<U> {
     preservesPartitioning: boolean,
     operation: string,
     callSite?: string,
+    /** Set when built from the narrowOps registry: what a worker needs to rebuild the same pipe. */
+    readonly op?: { readonly name: string; readonly params: Readonly<Record<string, unknown>> },
   ) {
     super(prev.context, operation, callSite);
     this.numPartitions = prev.numPartitions;
     this.dependencies = [NarrowDependency.oneToOne(prev)];
     if (preservesPartitioning) this.partitioner = prev.partitioner;
+  }
+
+  protected override describeLineage(): RDDDescriptor | undefined {
+    if (!this.op) return undefined;
+    const parent = this.prev.describe();
+    const params = describeParams(this.op.params);
+    if (!parent || !params) return undefined;
+    return this.descriptor('mapPartitions', { op: this.op.name, args: params, preservesPartitioning: this.partitioner !== undefined }, [parent]);
   }
 
   protected compute(split: number, ctx: TaskContext, emit: Emit<U>): void {

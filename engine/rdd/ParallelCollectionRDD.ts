@@ -1,6 +1,7 @@
 import { RDD } from './RDD.ts';
 import type { RDDContext } from './RDDContext.ts';
 import type { Emit, TaskContext } from './TaskContext.ts';
+import type { RDDDescriptor } from './descriptor.ts';
 
 /**
  * An RDD over data the driver already holds, sliced into partitions (Spark's parallelize). Input
@@ -30,6 +31,11 @@ export class ParallelCollectionRDD<T> extends RDD<T> {
       out.push(data.slice(Math.floor((i * data.length) / numSlices), Math.floor(((i + 1) * data.length) / numSlices)));
     }
     return out;
+  }
+
+  /** Data the driver holds: sent with each task, partition by partition. */
+  protected override describeLineage(): RDDDescriptor {
+    return this.descriptor('input', {}, []);
   }
 
   protected compute(split: number, _ctx: TaskContext, emit: Emit<T>): void {

@@ -1,4 +1,5 @@
 import { compareKeys, hashKey, nonNegativeMod } from './keys.ts';
+import type { PartitionerDescriptor } from './descriptor.ts';
 
 /** Decides which partition of a shuffle's output a key goes to (Spark's Partitioner). */
 export interface Partitioner {
@@ -8,6 +9,8 @@ export interface Partitioner {
   equals(other: Partitioner | undefined): boolean;
   /** Runs before the shuffle that uses this partitioner (RangePartitioner samples its input here). */
   prepare?(): Promise<void>;
+  /** Plain data a worker rebuilds this partitioner from; a partitioner without it keeps its shuffles on the driver. */
+  describe?(): PartitionerDescriptor | undefined;
 }
 
 function checkCount(n: number, what: string): number {
@@ -27,6 +30,9 @@ export class HashPartitioner implements Partitioner {
   equals(other: Partitioner | undefined): boolean {
     return other instanceof HashPartitioner && other.numPartitions === this.numPartitions;
   }
+  describe(): PartitionerDescriptor {
+    return { kind: 'hash', numPartitions: this.numPartitions };
+  }
 }
 
 /**
@@ -39,6 +45,13 @@ export class RangePartitioner implements Partitioner {
   private bounds: unknown[] | undefined;
   private static nextId = 0;
   private readonly id = RangePartitioner.nextId++;
+
+  /** A partitioner a worker received: its bounds already computed on the driver. */
+  static withBounds(numPartitions: number, bounds: readonly unknown[], ascending: boolean): RangePartitioner {
+    const p = new RangePartitioner(numPartitions, async () => [], ascending);
+    p.bounds = [...bounds];
+    return p;
+  }
 
   constructor(
     numPartitions: number,
@@ -73,5 +86,10 @@ export class RangePartitioner implements Partitioner {
 
   equals(other: Partitioner | undefined): boolean {
     return other instanceof RangePartitioner && other.id === this.id;
+  }
+
+  /** Undefined until prepare() has computed the bounds. */
+  describe(): PartitionerDescriptor | undefined {
+    return this.bounds && { kind: 'range', id: this.id, numPartitions: this.numPartitions, ascending: this.ascending, bounds: this.bounds };
   }
 }

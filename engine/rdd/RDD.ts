@@ -3,11 +3,12 @@ import { callSiteFromStack } from '../util/callSite.ts';
 import type { Dependency, Aggregator } from './Dependency.ts';
 import type { Emit, TaskContext } from './TaskContext.ts';
 import { HashPartitioner, RangePartitioner, type Partitioner } from './Partitioner.ts';
-import { KeyedMap, compareKeys } from './keys.ts';
+import { KeyedMap } from './keys.ts';
 import type { RDDContext } from './RDDContext.ts';
-import { UserFunctionError as UserError } from '../util/errors.ts';
 import { attributeUserError, callingUser } from '../closure/attribution.ts';
 import type { MapPartitionsRDD, Pipe } from './MapPartitionsRDD.ts';
+import { narrowOps, type NarrowOpName } from './narrowOps.ts';
+import type { RDDDescriptor, ShippedAggregator } from './descriptor.ts';
 import type { ShuffledRDD } from './ShuffledRDD.ts';
 import type { UnionRDD } from './UnionRDD.ts';
 import type { CoalescedRDD } from './CoalescedRDD.ts';
@@ -121,32 +122,29 @@ export abstract class RDD<T> {
     return new kinds.MapPartitionsRDD<T, U>(this, pipe, preservesPartitioning, operation, callSite);
   }
 
+  /**
+   * @internal A narrow transformation from the registry in narrowOps.ts: the same name and params
+   * rebuild it on a worker, so RDDs made this way can be described (see describe()).
+   */
+  narrow<U>(operation: string, op: NarrowOpName, params: Record<string, unknown> = {}, preservesPartitioning = false): RDD<U> {
+    const pipe = (narrowOps[op] as (p: Record<string, unknown>) => Pipe<T, U>)(params);
+    return new kinds.MapPartitionsRDD<T, U>(this, pipe, preservesPartitioning, operation, undefined, { name: op, params });
+  }
+
   map<U>(f: UserFn<(x: T) => U>, captures?: Captures): RDD<U> {
-    const g = ship(f, captures, 'map').call;
-    return this.pipe('map', (emit) => ({ next: (x) => emit(g(x)) }));
+    return this.narrow('map', 'map', { f: ship(f, captures, 'map') });
   }
 
   flatMap<U>(f: UserFn<(x: T) => Iterable<U>>, captures?: Captures): RDD<U> {
-    const s = ship(f, captures, 'flatMap');
-    const g = s.call;
-    return this.pipe('flatMap', (emit) => ({
-      next: (x) => {
-        const ys = g(x);
-        if (Array.isArray(ys)) for (let i = 0; i < ys.length; i++) emit(ys[i]);
-        else drain(ys, emit, s.operation, s.callSite);
-      },
-    }));
+    return this.narrow('flatMap', 'flatMap', { f: ship(f, captures, 'flatMap') });
   }
 
   filter(f: UserFn<(x: T) => unknown>, captures?: Captures): RDD<T> {
-    const g = ship(f, captures, 'filter').call;
-    return this.pipe('filter', (emit) => ({ next: (x) => { if (g(x)) emit(x); } }), true);
+    return this.narrow('filter', 'filter', { f: ship(f, captures, 'filter') }, true);
   }
 
   mapPartitions<U>(f: UserFn<(records: T[]) => Iterable<U>>, captures?: Captures, preservesPartitioning = false): RDD<U> {
-    const s = ship(f, captures, 'mapPartitions');
-    const g = s.call; // called as a plain function: `this` is undefined in every user function
-    return this.pipe('mapPartitions', wholePartition((records) => g(records), s.operation, s.callSite), preservesPartitioning);
+    return this.narrow('mapPartitions', 'mapPartitions', { f: ship(f, captures, 'mapPartitions') }, preservesPartitioning);
   }
 
   mapPartitionsWithIndex<U>(
@@ -154,22 +152,16 @@ export abstract class RDD<T> {
     captures?: Captures,
     preservesPartitioning = false,
   ): RDD<U> {
-    const s = ship(f, captures, 'mapPartitionsWithIndex');
-    const g = s.call;
-    return this.pipe('mapPartitionsWithIndex', wholePartition((records, index) => g(index, records), s.operation, s.callSite), preservesPartitioning);
+    return this.narrow('mapPartitionsWithIndex', 'mapPartitionsWithIndex', { f: ship(f, captures, 'mapPartitionsWithIndex') }, preservesPartitioning);
   }
 
   /** Each partition as one array. */
   glom(): RDD<T[]> {
-    return this.pipe<T[]>('glom', (emit) => {
-      const all: T[] = [];
-      return { next: (x) => all.push(x), done: () => emit(all) };
-    });
+    return this.narrow<T[]>('glom', 'glom');
   }
 
   keyBy<K>(f: UserFn<(x: T) => K>, captures?: Captures): RDD<[K, T]> {
-    const g = ship(f, captures, 'keyBy').call;
-    return this.pipe('keyBy', (emit) => ({ next: (x) => emit([g(x), x]) }));
+    return this.narrow('keyBy', 'keyBy', { f: ship(f, captures, 'keyBy') });
   }
 
   union(...others: RDD<T>[]): RDD<T> {
@@ -177,9 +169,9 @@ export abstract class RDD<T> {
   }
 
   distinct(numPartitions?: number): RDD<T> {
-    return this.pipe<[T, null]>('distinct', (emit) => ({ next: (x) => emit([x, null]) }))
+    return this.narrow<[T, null]>('distinct', 'pairWith', { value: null })
       .reduceByKey((a) => a, numPartitions)
-      .pipe('distinct', (emit) => ({ next: (kv) => emit(kv[0]) }));
+      .narrow('distinct', 'pairKey');
   }
 
   /** Spark's sample: Bernoulli sampling without replacement, Poisson with. Seeded per partition. */
@@ -187,15 +179,7 @@ export abstract class RDD<T> {
     if (!(fraction >= 0) || (!withReplacement && fraction > 1)) {
       throw new RangeError(`sample: fraction must be in [0, 1] without replacement and >= 0 with it, got ${fraction}.`);
     }
-    return this.pipe(
-      'sample',
-      (emit, index) => {
-        const rand = mulberry32(seed * 7919 + index);
-        if (!withReplacement) return { next: (x) => { if (rand() < fraction) emit(x); } };
-        return { next: (x) => { for (let k = poisson(fraction, rand); k > 0; k--) emit(x); } };
-      },
-      true,
-    );
+    return this.narrow('sample', 'sample', { withReplacement, fraction, seed }, true);
   }
 
   // ---- shuffles --------------------------------------------------------------------------------
@@ -210,19 +194,15 @@ export abstract class RDD<T> {
       throw new RangeError(`coalesce/repartition: numPartitions must be a positive integer, got ${numPartitions}.`);
     }
     if (!shuffle) return new kinds.CoalescedRDD<T>(this, numPartitions);
-    const spread = this.pipe<[number, T]>('repartition', (emit, index) => {
-      let position = index % numPartitions;
-      return { next: (x) => { position = (position + 1) % numPartitions; emit([position, x]); } };
-    });
+    const spread = this.narrow<[number, T]>('repartition', 'spread', { numPartitions });
     return new kinds.ShuffledRDD<number, T, T>(spread, new HashPartitioner(numPartitions), undefined, false, 'repartition')
-      .pipe('repartition', (emit) => ({ next: (kv) => emit(kv[1]) }));
+      .narrow('repartition', 'pairValue');
   }
 
   sortBy<K>(f: UserFn<(x: T) => K>, ascending = true, numPartitions?: number, captures?: Captures): RDD<T> {
-    const g = ship(f, captures, 'sortBy').call;
-    return this.pipe<[K, T]>('sortBy', (emit) => ({ next: (x) => emit([g(x), x]) }))
+    return this.narrow<[K, T]>('sortBy', 'keyWith', { f: ship(f, captures, 'sortBy') })
       .sortByKey(ascending, numPartitions)
-      .pipe('sortBy', (emit) => ({ next: (kv) => emit(kv[1]) }));
+      .narrow('sortBy', 'pairValue');
   }
 
   // ---- pair transformations (records are [K, V] tuples) ------------------------------------
@@ -253,22 +233,22 @@ export abstract class RDD<T> {
     captures?: Captures,
     operation = 'combineByKey',
   ): RDD<[K, C]> {
+    const shipped: ShippedAggregator = {
+      createCombiner: ship(createCombiner, captures, operation),
+      mergeValue: ship(mergeValue, captures, operation),
+      mergeCombiners: ship(mergeCombiners, captures, operation),
+    };
     const aggregator: Aggregator<V, C> = {
-      createCombiner: ship(createCombiner, captures, operation).call,
-      mergeValue: ship(mergeValue, captures, operation).call,
-      mergeCombiners: ship(mergeCombiners, captures, operation).call,
+      createCombiner: shipped.createCombiner.call,
+      mergeValue: shipped.mergeValue.call,
+      mergeCombiners: shipped.mergeCombiners.call,
+      shipped,
     };
     const p = typeof partitioner === 'number' || partitioner === undefined ? this.defaultPartitioner(partitioner) : partitioner;
     const input = this;
     if (p.equals(this.partitioner)) {
       // Already partitioned by key: combine within each partition, no shuffle.
-      return input.pipe<[K, C]>(operation, (emit) => {
-        const m = new KeyedMap<K, C>();
-        return {
-          next: (kv) => { checkPair(kv, operation); m.combine(kv[0], kv[1], aggregator.createCombiner, aggregator.mergeValue); },
-          done: () => { for (const e of m.values()) emit(e); },
-        };
-      }, true);
+      return input.narrow<[K, C]>(operation, 'combineInPartition', { createCombiner: shipped.createCombiner, mergeValue: shipped.mergeValue, operation }, true);
     }
     return new kinds.ShuffledRDD<K, V, C>(input, p, aggregator, mapSideCombine, operation);
   }
@@ -333,16 +313,7 @@ export abstract class RDD<T> {
     const input = this;
     const sampleSize = Math.max(20 * n, 100);
     const partitioner = new RangePartitioner(n, () => input.sampleKeys(sampleSize), ascending);
-    return new kinds.ShuffledRDD<K, V, V>(input, partitioner, undefined, false, 'sortByKey').pipe<[K, V]>('sortByKey', (emit) => {
-      const all: [K, V][] = [];
-      return {
-        next: (kv) => all.push(kv),
-        done: () => {
-          all.sort(ascending ? (a, b) => compareKeys(a[0], b[0]) : (a, b) => compareKeys(b[0], a[0]));
-          for (const kv of all) emit(kv);
-        },
-      };
-    }, true);
+    return new kinds.ShuffledRDD<K, V, V>(input, partitioner, undefined, false, 'sortByKey').narrow<[K, V]>('sortByKey', 'sortPartition', { ascending }, true);
   }
 
   private async sampleKeys(this: RDD<[any, any]>, perPartition: number): Promise<unknown[]> {
@@ -364,42 +335,19 @@ export abstract class RDD<T> {
   }
 
   mapValues<K, V, U>(this: RDD<[K, V]>, f: UserFn<(v: V) => U>, captures?: Captures): RDD<[K, U]> {
-    const g = ship(f, captures, 'mapValues').call;
-    return this.pipe<[K, U]>('mapValues', (emit) => ({
-      next: (kv) => {
-        if (!Array.isArray(kv) || kv.length !== 2) checkPair(kv, 'mapValues');
-        emit([kv[0], g(kv[1])]);
-      },
-    }), true);
+    return this.narrow<[K, U]>('mapValues', 'mapValues', { f: ship(f, captures, 'mapValues') }, true);
   }
 
   flatMapValues<K, V, U>(this: RDD<[K, V]>, f: UserFn<(v: V) => Iterable<U>>, captures?: Captures): RDD<[K, U]> {
-    const s = ship(f, captures, 'flatMapValues');
-    const g = s.call;
-    return this.pipe<[K, U]>('flatMapValues', (emit) => ({
-      next: (kv) => {
-        if (!Array.isArray(kv) || kv.length !== 2) checkPair(kv, 'flatMapValues');
-        drain(g(kv[1]), (u) => emit([kv[0], u]), s.operation, s.callSite);
-      },
-    }), true);
+    return this.narrow<[K, U]>('flatMapValues', 'flatMapValues', { f: ship(f, captures, 'flatMapValues') }, true);
   }
 
   keys<K, V>(this: RDD<[K, V]>): RDD<K> {
-    return this.pipe<K>('keys', (emit) => ({
-      next: (kv) => {
-        if (!Array.isArray(kv) || kv.length !== 2) checkPair(kv, 'keys');
-        emit(kv[0]);
-      },
-    }));
+    return this.narrow<K>('keys', 'keys');
   }
 
   values<K, V>(this: RDD<[K, V]>): RDD<V> {
-    return this.pipe<V>('values', (emit) => ({
-      next: (kv) => {
-        if (!Array.isArray(kv) || kv.length !== 2) checkPair(kv, 'values');
-        emit(kv[1]);
-      },
-    }));
+    return this.narrow<V>('values', 'values');
   }
 
   /** Group this RDD and the others by key: `[k, [vs, ws, ...]]` (Spark's cogroup). */
@@ -419,44 +367,24 @@ export abstract class RDD<T> {
   }
 
   join<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number | Partitioner): RDD<[K, [V, W]]> {
-    return this.cogroupAs('join', [other], numPartitions).pipe<[K, [V, W]]>('join', (emit) => ({
-      next: ([k, [vs, ws]]) => { for (const v of vs) for (const w of ws) emit([k, [v, w]]); },
-    }), true);
+    return this.cogroupAs('join', [other], numPartitions).narrow<[K, [V, W]]>('join', 'join', {}, true);
   }
 
   leftOuterJoin<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number | Partitioner): RDD<[K, [V, W | undefined]]> {
-    return this.cogroupAs('leftOuterJoin', [other], numPartitions).pipe<[K, [V, W | undefined]]>('leftOuterJoin', (emit) => ({
-      next: ([k, [vs, ws]]) => {
-        if (ws.length === 0) for (const v of vs) emit([k, [v, undefined]]);
-        else for (const v of vs) for (const w of ws) emit([k, [v, w]]);
-      },
-    }), true);
+    return this.cogroupAs('leftOuterJoin', [other], numPartitions).narrow<[K, [V, W | undefined]]>('leftOuterJoin', 'leftOuterJoin', {}, true);
   }
 
   rightOuterJoin<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number | Partitioner): RDD<[K, [V | undefined, W]]> {
-    return this.cogroupAs('rightOuterJoin', [other], numPartitions).pipe<[K, [V | undefined, W]]>('rightOuterJoin', (emit) => ({
-      next: ([k, [vs, ws]]) => {
-        if (vs.length === 0) for (const w of ws) emit([k, [undefined, w]]);
-        else for (const v of vs) for (const w of ws) emit([k, [v, w]]);
-      },
-    }), true);
+    return this.cogroupAs('rightOuterJoin', [other], numPartitions).narrow<[K, [V | undefined, W]]>('rightOuterJoin', 'rightOuterJoin', {}, true);
   }
 
   fullOuterJoin<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number | Partitioner): RDD<[K, [V | undefined, W | undefined]]> {
-    return this.cogroupAs('fullOuterJoin', [other], numPartitions).pipe<[K, [V | undefined, W | undefined]]>('fullOuterJoin', (emit) => ({
-      next: ([k, [vs, ws]]) => {
-        if (vs.length === 0) for (const w of ws) emit([k, [undefined, w]]);
-        else if (ws.length === 0) for (const v of vs) emit([k, [v, undefined]]);
-        else for (const v of vs) for (const w of ws) emit([k, [v, w]]);
-      },
-    }), true);
+    return this.cogroupAs('fullOuterJoin', [other], numPartitions).narrow<[K, [V | undefined, W | undefined]]>('fullOuterJoin', 'fullOuterJoin', {}, true);
   }
 
   /** Pairs of this RDD whose key does not appear in `other`. */
   subtractByKey<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number | Partitioner): RDD<[K, V]> {
-    return this.cogroupAs('subtractByKey', [other], numPartitions).pipe<[K, V]>('subtractByKey', (emit) => ({
-      next: ([k, [vs, ws]]) => { if (ws.length === 0) for (const v of vs) emit([k, v]); },
-    }), true);
+    return this.cogroupAs('subtractByKey', [other], numPartitions).narrow<[K, V]>('subtractByKey', 'subtractByKey', {}, true);
   }
 
   // ---- actions ---------------------------------------------------------------------------------
@@ -546,7 +474,7 @@ export abstract class RDD<T> {
 
   /** Count of each distinct record, as a Map with value-semantics keys resolved to the first seen key. */
   async countByValue(): Promise<Map<T, number>> {
-    const pairs = await this.pipe<[T, number]>('countByValue', (emit) => ({ next: (x) => emit([x, 1]) }))
+    const pairs = await this.narrow<[T, number]>('countByValue', 'pairWith', { value: 1 })
       .reduceByKey((a, b) => a + b)
       .collect();
     return new Map(pairs);
@@ -594,6 +522,36 @@ export abstract class RDD<T> {
 
   // ---- description ----------------------------------------------------------------------------
 
+  /**
+   * The part of this RDD's lineage one task computes, as plain data a worker can rebuild (see
+   * descriptor.ts): down to shuffle boundaries and to inputs the driver holds. Undefined when some
+   * step cannot be described (an engine closure, a state RDD, a custom partitioner where a worker
+   * would need it); jobs over such an RDD run on the driver.
+   */
+  describe(): RDDDescriptor | undefined {
+    if (this.isMaterialized()) return this.descriptor('input', {}, []);
+    return this.describeLineage();
+  }
+
+  /** @internal Each RDD kind describes itself; the default is "cannot be described". */
+  protected describeLineage(): RDDDescriptor | undefined {
+    return undefined;
+  }
+
+  /** @internal A descriptor of this RDD with the given kind, params and (described) parents. */
+  protected descriptor(kind: string, params: Record<string, unknown>, parents: RDDDescriptor[]): RDDDescriptor {
+    return {
+      kind,
+      id: this.id,
+      numPartitions: this.numPartitions,
+      operation: this.operation,
+      callSite: this.creationSite.slice(this.operation.length + ' at '.length),
+      partitioner: this.partitioner?.describe?.(),
+      params,
+      parents,
+    };
+  }
+
   toString(): string {
     return `${this.name ? this.name + ' ' : ''}${this.constructor.name}[${this.id}] at ${this.creationSite}`;
   }
@@ -626,36 +584,6 @@ function closureOf<F extends (...a: any[]) => any>(fn: F, captures: Captures): S
   return ship<F>(fn, captures, 'engine');
 }
 
-/** Iterate a user-returned iterable, attributing a throw inside a generator to the user's operation. */
-function drain<U>(ys: Iterable<U>, emit: Emit<U>, operation: string, callSite: string): void {
-  if (Array.isArray(ys)) {
-    for (let i = 0; i < ys.length; i++) emit(ys[i]);
-    return;
-  }
-  if (ys == null || typeof (ys as Iterable<U>)[Symbol.iterator] !== 'function') {
-    throw new UserError(operation, callSite, new TypeError(`${operation} must return an iterable (e.g. an array), got ${ys === null ? 'null' : typeof ys}`));
-  }
-  const it = (ys as Iterable<U>)[Symbol.iterator]();
-  for (;;) {
-    let r: IteratorResult<U>;
-    try {
-      r = it.next();
-    } catch (e) {
-      if (e instanceof UserError) throw e;
-      throw new UserError(operation, callSite, e);
-    }
-    if (r.done) return;
-    emit(r.value);
-  }
-}
-
-function wholePartition<T, U>(f: (records: T[], index: number) => Iterable<U>, operation: string, callSite: string): Pipe<T, U> {
-  return (emit, index) => {
-    const records: T[] = [];
-    return { next: (x) => records.push(x), done: () => drain(f(records, index), emit, operation, callSite) };
-  };
-}
-
 /** Records of a pair operation must be [key, value] arrays; say so where the mistake is. */
 export function checkPair(kv: unknown, operation: string): void {
   if (!Array.isArray(kv) || kv.length !== 2) {
@@ -685,7 +613,7 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-function poisson(mean: number, rand: () => number): number {
+export function poisson(mean: number, rand: () => number): number {
   const l = Math.exp(-mean);
   let k = 0;
   let p = 1;

@@ -4,6 +4,7 @@ import type { Aggregator } from './Dependency.ts';
 import type { Partitioner } from './Partitioner.ts';
 import type { Emit, TaskContext } from './TaskContext.ts';
 import { KeyedMap } from './keys.ts';
+import { describeAggregator, type RDDDescriptor } from './descriptor.ts';
 
 /** The reduce side of a shuffle (Spark's ShuffledRDD): partition i holds every key the partitioner sends to i. */
 export class ShuffledRDD<K, V, C> extends RDD<[K, C]> {
@@ -24,6 +25,13 @@ export class ShuffledRDD<K, V, C> extends RDD<[K, C]> {
     this.dependencies = [this.dep];
     this.partitioner = partitioner;
     this.numPartitions = partitioner.numPartitions;
+  }
+
+  /** The reduce side only: the map side is the stage before, whose outputs come with the task. */
+  protected override describeLineage(): RDDDescriptor | undefined {
+    const aggregator = this.aggregator && describeAggregator(this.aggregator);
+    if (this.aggregator && !aggregator) return undefined;
+    return this.descriptor('shuffled', { shuffleId: this.dep.shuffleId, aggregator, mapSideCombine: this.mapSideCombine }, []);
   }
 
   protected compute(split: number, ctx: TaskContext, emit: Emit<[K, C]>): void {

@@ -2,6 +2,7 @@ import { RDD } from './RDD.ts';
 import { NarrowDependency } from './Dependency.ts';
 import type { RDDContext } from './RDDContext.ts';
 import type { Emit, TaskContext } from './TaskContext.ts';
+import type { RDDDescriptor } from './descriptor.ts';
 
 /**
  * The partitions of several RDDs side by side (Spark's UnionRDD). When all parents share one
@@ -13,14 +14,18 @@ export class UnionRDD<T> extends RDD<T> {
   readonly dependencies: readonly NarrowDependency[];
   private readonly slots: [rdd: RDD<T>, partition: number][][];
 
-  constructor(context: RDDContext, readonly rdds: readonly RDD<T>[], operation = 'union', callSite?: string) {
+  readonly partitionerAware: boolean;
+
+  /** `aware` (set when a worker rebuilds this RDD) overrides the check that parents share a partitioner. */
+  constructor(context: RDDContext, readonly rdds: readonly RDD<T>[], operation = 'union', callSite?: string, aware?: boolean) {
     super(context, operation, callSite);
     const p = rdds[0]?.partitioner;
-    const aware = rdds.length > 0 && p !== undefined && rdds.every((r) => p.equals(r.partitioner));
+    aware ??= rdds.length > 0 && p !== undefined && rdds.every((r) => p.equals(r.partitioner));
+    this.partitionerAware = aware;
     if (aware) {
       this.partitioner = p;
-      this.numPartitions = p.numPartitions;
-      this.slots = Array.from({ length: p.numPartitions }, (_, i) => rdds.map((r) => [r, i] as [RDD<T>, number]));
+      this.numPartitions = p!.numPartitions;
+      this.slots = Array.from({ length: p!.numPartitions }, (_, i) => rdds.map((r) => [r, i] as [RDD<T>, number]));
       this.dependencies = rdds.map((r) => NarrowDependency.oneToOne(r));
     } else {
       this.slots = rdds.flatMap((r) => Array.from({ length: r.numPartitions }, (_, i) => [[r, i] as [RDD<T>, number]]));
@@ -32,6 +37,13 @@ export class UnionRDD<T> extends RDD<T> {
         return new NarrowDependency(r, (child) => (child >= start && child < start + r.numPartitions ? [child - start] : []));
       });
     }
+  }
+
+  protected override describeLineage(): RDDDescriptor | undefined {
+    if (this.partitionerAware && !this.partitioner?.describe?.()) return undefined;
+    const parents = this.rdds.map((r) => r.describe());
+    if (parents.some((d) => d === undefined)) return undefined;
+    return this.descriptor('union', { aware: this.partitionerAware }, parents as RDDDescriptor[]);
   }
 
   protected compute(split: number, ctx: TaskContext, emit: Emit<T>): void {

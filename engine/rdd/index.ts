@@ -15,4 +15,5 @@ export { NarrowDependency, ShuffleDependency, type Dependency, type Aggregator }
 export type { TaskContext, Emit } from './TaskContext.ts';
 export type { PartitionIterator } from './DAGScheduler.ts';
 export type { Pipe, PipeSink } from './MapPartitionsRDD.ts';
+export type { RDDDescriptor, PartitionerDescriptor, FunctionDescriptor } from './descriptor.ts';
 export { KeyedMap, canonicalKey, hashKey, compareKeys } from './keys.ts';
