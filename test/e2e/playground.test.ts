@@ -1,0 +1,209 @@
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './support/chromium.ts';
+import { ensurePlaygroundBuilt, serveStatic, type StaticServer } from './support/playground.ts';
+
+/**
+ * The built playground (dist/playground) in Chromium, served as any static host would serve it:
+ * edit, run, inspect a batch's partitions, step, stop an infinite loop, and errors on their line.
+ */
+let browser: Browser;
+let server: StaticServer;
+/** One page for the tests that each begin with Run (which resets it): loading Monaco's TypeScript service once keeps the file fast. */
+let page: Page;
+
+beforeAll(async () => {
+  await ensurePlaygroundBuilt();
+  [server, browser] = await Promise.all([serveStatic(), launchChromium()]);
+  page = await open();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function open(hash = ''): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on('pageerror', (e) => console.error('[page error]', e.message));
+  await page.goto(server.url + hash);
+  await page.waitForSelector('.monaco-editor .view-lines');
+  return page;
+}
+
+/**
+ * Replace the editor's text as a person pasting it would: select all, then a paste event (typed
+ * text would be re-indented and get auto-closed brackets; a paste is taken as it is).
+ */
+async function typeCode(page: Page, code: string): Promise<void> {
+  await page.click('.monaco-editor .view-lines');
+  await page.keyboard.press('Control+A');
+  await page.evaluate((text) => {
+    const data = new DataTransfer();
+    data.setData('text/plain', text);
+    document.activeElement!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  }, code);
+  await page.waitForFunction((c) => (window as any).rivuletPlayground.getCode() === c, code);
+}
+
+const status = (page: Page) => page.locator('[data-testid=status]').textContent();
+const waitForStatus = (page: Page, text: string, timeout = 10_000) =>
+  page.waitForFunction((t) => document.querySelector('[data-testid=status]')?.textContent === t, text, { timeout });
+const runMarkers = (page: Page) =>
+  page.evaluate(() => (window as any).rivuletPlayground.markers().filter((m: { owner: string }) => m.owner === 'rivulet') as { line: number; message: string }[]);
+
+const WORDS = `import { StreamingContext, Seconds } from 'rivulet';
+
+const ssc = new StreamingContext({ batchInterval: Seconds(1), defaultParallelism: 2 });
+const words = ssc.queueStream([
+  ['apple', 'pear', 'apple', 'fig', 'kiwi', 'fig', 'apple'],
+  ['plum'],
+]);
+const counts = words.map((w) => [w, 1] as [string, number]).reduceByKey((a, b) => a + b);
+counts.print();
+ssc.start();
+`;
+
+test('loads with an example in the editor and the engine types in Monaco', async () => {
+  expect(await status(page)).toBe('Ready');
+  const code = await page.evaluate(() => (window as any).rivuletPlayground.getCode() as string);
+  expect(code).toContain("from 'rivulet'");
+  const examples = await page.locator('[data-testid=examples] option').allTextContents();
+  expect(examples).toEqual(['Word count', 'Windowed top-K', 'Sessions with mapWithState', 'A join of two streams', 'A click-stream from the built-in generator', 'A WebSocket source']);
+  // A type error in the pipeline is underlined by Monaco's TypeScript service, which knows the engine's API.
+  await typeCode(page, `import { StreamingContext, Seconds } from 'rivulet';\nconst ssc = new StreamingContext({ batchInterval: Seconds(1) });\nconst n: number = ssc.queueStream([['a']]);\n`);
+  await page.waitForFunction(() => (window as any).rivuletPlayground.markers().some((m: { owner: string; line: number }) => m.owner === 'typescript' && m.line === 3), undefined, { timeout: 15_000 });
+});
+
+test('edit, run, and see a batch RDD partition by partition', async () => {
+  // Paste all but the last two lines, then type those on the keyboard.
+  await typeCode(page, WORDS.replace('counts.print();\nssc.start();\n', ''));
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('counts.print();');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('ssc.start();');
+  expect(await page.evaluate(() => (window as any).rivuletPlayground.getCode())).toBe(WORDS.trimEnd());
+  await page.selectOption('[data-testid=speed]', '1');
+  await page.click('[data-testid=run]');
+  await page.waitForSelector('[data-testid=batch-list] [data-batch-time="1000"]');
+  await page.click('[data-testid=batch-list] [data-batch-time="1000"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=shown-batch]')?.textContent === '1000');
+  // The DAG has the four streams plus the output; reduceByKey is shown by default (what print reads).
+  const ops = await page.locator('[data-testid=dag] .node .op').allTextContents();
+  expect(ops).toEqual(['queueStream', 'map', 'reduceByKey', 'print']);
+  await expect.poll(() => page.locator('[data-testid=rdd-facts]').textContent()).toContain('2 partitions · 4 records · HashPartitioner(2)');
+  const partitions = page.locator('[data-testid=rdd-view] [data-testid=partition]');
+  expect(await partitions.count()).toBe(2);
+  const records: string[] = [];
+  for (let p = 0; p < 2; p++) {
+    const part = partitions.nth(p);
+    const texts = await part.locator('.record').evaluateAll((els) => els.map((e) => e.textContent!.replace(/^\d+/, '')));
+    expect(Number(await part.locator('.count').textContent())).toBe(texts.length);
+    records.push(...texts);
+  }
+  expect(records.sort()).toEqual(['["apple", 3]', '["fig", 2]', '["kiwi", 1]', '["pear", 1]']);
+  // The input stream's RDD at the same batch: the queue entry, 2 partitions.
+  await page.click('[data-testid=dag] [data-stream-id="0"]');
+  await expect.poll(() => page.locator('[data-testid=rdd-facts]').textContent()).toContain('7 records');
+  await page.click('[data-testid=rdd-view] details summary');
+  expect(await page.locator('[data-testid=lineage]').textContent()).toMatch(/ParallelCollectionRDD|queueStream/);
+  // print() output reached the console panel.
+  await expect.poll(() => page.locator('[data-testid=console]').textContent()).toContain('(apple,3)');
+});
+
+test('Pause, then Step runs exactly one batch', async () => {
+  await typeCode(page, WORDS);
+  await page.click('[data-testid=run]');
+  await page.waitForSelector('[data-testid=batch-list] [data-batch-time="1000"]');
+  await page.click('[data-testid=pause]');
+  await waitForStatus(page, 'Paused');
+  const rows = () => page.locator('[data-testid=batch-list] [data-batch-time]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-batch-time'))));
+  const before = Math.max(...(await rows()));
+  await page.waitForTimeout(1500); // paused: at 1× a batch would be due every second
+  expect(Math.max(...(await rows()))).toBe(before);
+  await page.click('[data-testid=step]');
+  await expect.poll(async () => Math.max(...(await rows()))).toBe(before + 1000);
+  await page.waitForTimeout(300);
+  expect(Math.max(...(await rows()))).toBe(before + 1000);
+  expect(await status(page)).toBe('Paused');
+});
+
+test('Stop ends a pipeline stuck in an infinite loop within a second', async () => {
+  await typeCode(page, `import { StreamingContext, Seconds } from 'rivulet';
+const ssc = new StreamingContext({ batchInterval: Seconds(1) });
+ssc.queueStream([[1, 2, 3]]).map((x) => {
+  while (true) {}
+  return x;
+}).print();
+ssc.start();
+`);
+  await page.click('[data-testid=run]');
+  await waitForStatus(page, 'Running (virtual time)');
+  await page.waitForTimeout(300); // the worker is now spinning inside map
+  const started = Date.now();
+  await page.click('[data-testid=stop]');
+  await waitForStatus(page, 'Stopped', 1000);
+  expect(Date.now() - started).toBeLessThan(1000);
+  // The page stayed responsive throughout, and the next run works.
+  await typeCode(page, WORDS);
+  await page.click('[data-testid=run]');
+  await page.waitForSelector('[data-testid=batch-list] [data-batch-time="1000"]');
+});
+
+test('errors point at their line: compile, definition and a throw inside a transformation', async () => {
+  await typeCode(page, `import { StreamingContext, Seconds } from 'rivulet';\nconst ok = 1;\nconst broken = ;\n`);
+  await page.click('[data-testid=run]');
+  await waitForStatus(page, 'Failed');
+  expect((await runMarkers(page)).map((m) => m.line)).toEqual([3]);
+
+  await typeCode(page, `import { StreamingContext, Seconds } from 'rivulet';
+const ssc = new StreamingContext({ batchInterval: Seconds(1) });
+const stop = new Set(['the']);
+ssc.queueStream([['the', 'cat']])
+  .filter((w) => !stop.has(w))
+  .print();
+ssc.start();
+`);
+  await page.click('[data-testid=run]');
+  await waitForStatus(page, 'Failed');
+  const define = await runMarkers(page);
+  expect(define.map((m) => m.line)).toEqual([5]);
+  expect(define[0]!.message).toContain('uses `stop`');
+
+  await typeCode(page, `import { StreamingContext, Seconds } from 'rivulet';
+const ssc = new StreamingContext({ batchInterval: Seconds(1) });
+ssc.queueStream([[1, 2, 3]])
+  .map((x) => {
+    const y = x * 10;
+    if (y === 20) throw new Error('no twenties');
+    return y;
+  })
+  .print();
+ssc.start();
+`);
+  await page.click('[data-testid=run]');
+  await waitForStatus(page, 'Failed');
+  const thrown = await runMarkers(page);
+  expect(thrown.map((m) => m.line)).toEqual([6]);
+  expect(thrown[0]!.message).toContain('no twenties');
+  // The squiggle is drawn on that line.
+  await page.waitForSelector('.monaco-editor .squiggly-error');
+});
+
+test('a shared link shows the code and runs it only on Run', async () => {
+  await typeCode(page, WORDS.replace("'plum'", "'shared-plum'"));
+  await page.click('[data-testid=share]');
+  const url = page.url();
+  expect(url).toMatch(/#code=/);
+
+  const opened = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await opened.goto(url);
+  await opened.waitForSelector('.monaco-editor .view-lines');
+  expect(await opened.evaluate(() => (window as any).rivuletPlayground.getCode())).toContain('shared-plum');
+  await opened.waitForTimeout(500);
+  expect(await status(opened)).toBe('Ready');
+  expect(await opened.locator('[data-testid=batch-list] [data-batch-time]').count()).toBe(0);
+  await opened.click('[data-testid=run]');
+  await opened.waitForSelector('[data-testid=batch-list] [data-batch-time="2000"]');
+  await opened.close();
+});
