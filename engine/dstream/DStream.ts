@@ -37,6 +37,13 @@ export abstract class DStream<T> {
   readonly creationSite: string;
   /** Stable identity for checkpoints; derived from the graph unless set with .name(). */
   userName: string | undefined;
+  /** Set with .checkpoint(interval): how often a checkpoint is due for this stream. */
+  checkpointDuration: Duration | undefined;
+  /**
+   * @internal The stateful stream that this one stands for: .name() and .checkpoint() on the
+   * stream mapWithState, countByWindow or reduceByWindow returns apply to the state behind it.
+   */
+  nameTarget: DStream<any> | undefined;
   abstract readonly slideDuration: Duration;
   abstract readonly dependencies: readonly DStream<any>[];
 
@@ -140,10 +147,34 @@ export abstract class DStream<T> {
 
   // ---- identity and persistence -----------------------------------------------------------
 
-  /** Name this stream (Flink's uid): its stable identity in checkpoints, kept across code changes. */
+  /**
+   * Name this stream (Flink's uid): its stable identity in checkpoints, kept across code changes.
+   * It matters on input streams and stateful operators (updateStateByKey, mapWithState,
+   * reduceByKeyAndWindow with an inverse and what is built on it); see streaming/stableIds.ts.
+   */
   name(name: string): this {
     if (typeof name !== 'string' || name.length === 0) throw new TypeError('name() needs a non-empty string.');
     this.userName = name;
+    if (this.nameTarget) this.nameTarget.userName = name;
+    return this;
+  }
+
+  /**
+   * Checkpoint this stream every `interval` ms (Spark's DStream.checkpoint): a multiple of its
+   * slide duration. Stateful streams default to the smallest multiple of the slide that is at
+   * least 10 s. A checkpoint is written at every batch time at which any stream is due, and holds
+   * every stateful stream's state at that time. Needs ssc.checkpoint(store) to have any effect.
+   */
+  checkpoint(interval: Duration): this {
+    this.ssc.assertCanDefine('checkpoint');
+    checkDuration(interval, 'checkpoint: interval');
+    if (!isMultipleOf(interval, this.slideDuration)) {
+      throw new RangeError(
+        `checkpoint: the interval (${interval} ms) must be a multiple of the slide duration of ${this.creationSite} (${this.slideDuration} ms), e.g. ${Math.max(1, Math.round(interval / this.slideDuration)) * this.slideDuration} ms.`,
+      );
+    }
+    this.checkpointDuration = interval;
+    if (this.nameTarget) this.nameTarget.checkpointDuration = interval;
     return this;
   }
 
@@ -261,9 +292,10 @@ export abstract class DStream<T> {
       return this.reduce(f).window(windowDuration, slideDuration).reduce(f);
     }
     const [invF, windowDuration, slideDuration = this.slideDuration] = rest as [UserFn<(a: T, b: T) => T>, number, number | undefined];
-    return this.map((x) => [1, x] as [number, T])
-      .reduceByKeyAndWindow(f, invF, windowDuration, slideDuration, 1)
-      .map((kv) => kv[1]);
+    const windowed = this.map((x) => [1, x] as [number, T]).reduceByKeyAndWindow(f, invF, windowDuration, slideDuration, 1);
+    const values = windowed.map((kv) => kv[1]);
+    values.nameTarget = windowed;
+    return values;
   }
 
   /** `[value, count]` per window; values whose count fell to 0 are dropped. */

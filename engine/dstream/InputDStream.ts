@@ -1,6 +1,7 @@
 import { DStream } from './DStream.ts';
 import type { StreamingContext } from '../streaming/StreamingContext.ts';
 import type { Duration } from '../util/duration.ts';
+import type { InputRecovery } from './checkpointing.ts';
 
 /**
  * A stream fed from outside: one RDD per batch interval. Subclasses create the RDD in compute()
@@ -21,6 +22,59 @@ export abstract class InputDStream<T> extends DStream<T> {
   start(): void | Promise<void> {}
   /** Called by stop(); release sources. */
   stop(): void | Promise<void> {}
+
+  // ---- checkpoints (see checkpointing.ts) ----------------------------------------------------
+
+  /** Set by restore(): what to replay, and up to which time batches are done. */
+  protected recovery: InputRecovery | undefined;
+
+  /**
+   * @internal What this input took for the batch at `time`, as data, for the write-ahead log:
+   * enough to make the same batch again after a crash. Undefined: nothing to log.
+   */
+  logBatch(_time: number): unknown {
+    return undefined;
+  }
+
+  /** @internal Where this input is after the batch at `time`, for a checkpoint. */
+  checkpointPosition(_time: number): unknown {
+    return undefined;
+  }
+
+  /**
+   * @internal Resume from a checkpoint, before start(): batches logged after it are made again
+   * as they were; batches at or before it that were not logged are empty (they are done).
+   */
+  restore(recovery: InputRecovery): void {
+    this.recovery = recovery;
+  }
+
+  /**
+   * Once every logged batch is made and no window reads back to one, let go of what replaying
+   * needed (receivers' logged blocks, queue entries).
+   */
+  override clearMetadata(time: number): void {
+    super.clearMetadata(time);
+    const r = this.recovery;
+    if (!r || r.logged.size === 0) return;
+    for (const t of r.logged.keys()) if (t > time - this.rememberDuration!) return;
+    this.recovery = { ...r, logged: new Map() };
+    this.onReplayDone();
+  }
+
+  protected onReplayDone(): void {}
+
+  /** Whether the batch at `time` was done before the checkpoint recovered from and is not in the log. */
+  protected isDoneAndUnlogged(time: number): boolean {
+    const r = this.recovery;
+    if (!r || time > r.checkpointTime || r.logged.has(time)) return false;
+    if (!this.warnedUnlogged) {
+      this.warnedUnlogged = true;
+      r.warn(`${this.creationSite}: the batch at ${time} ms (before the checkpoint at ${r.checkpointTime} ms) is not in the write-ahead log, so a window reaching back to it sees it empty.`);
+    }
+    return true;
+  }
+  private warnedUnlogged = false;
 
   /** An input stream produces a batch at every interval, including the first after zeroTime. */
   protected reportRecords(time: number, numRecords: number): void {

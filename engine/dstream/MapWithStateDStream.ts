@@ -4,6 +4,8 @@ import { canonicalKey } from '../rdd/keys.ts';
 import { State } from './State.ts';
 import type { StateSpec, MappingFunction } from './StateSpec.ts';
 import type { Duration } from '../util/duration.ts';
+import { MaterializedRDD } from './MaterializedRDD.ts';
+import { beforeCheckpointError, distribute, tuplesOf, type StatefulDStream } from './checkpointing.ts';
 
 interface StateEntry<K, S> {
   key: K;
@@ -150,12 +152,13 @@ function rollback<K, S>(entries: Map<unknown, StateEntry<K, S>>, undo: Map<unkno
 }
 
 /** The per-partition state records of a mapWithState; materialized every batch. */
-export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStateRecord<K, S, M>> {
+export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStateRecord<K, S, M>> implements StatefulDStream {
   readonly dependencies: readonly DStream<[K, V]>[];
   readonly slideDuration: Duration;
   readonly partitioner: Partitioner;
   /** State RDDs of batches not completed yet, whose changes a failed batch undoes. */
   private readonly uncommitted = new Map<number, MapWithStateRDD<K, V, S, M>>();
+  private restoredAt: number | undefined;
 
   constructor(
     readonly parent: DStream<[K, V]>,
@@ -183,6 +186,7 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
   }
 
   protected compute(validTime: number): RDD<MapWithStateRecord<K, S, M>> {
+    if (this.restoredAt !== undefined && validTime <= this.restoredAt) throw beforeCheckpointError(this, validTime, this.restoredAt);
     const prev = this.getOrCompute(validTime - this.slideDuration) ?? this.initialRecords(validTime);
     const data = (this.parent.getOrCompute(validTime) ?? this.ssc.sparkContext.emptyRDD<[K, V]>()).partitionBy(this.partitioner);
     const rdd = new MapWithStateRDD(prev, data, this.spec.mappingFunction.call, validTime, this.spec.timeoutDuration, this.partitioner);
@@ -206,6 +210,49 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
     if (!this.isTimeValid(time)) return;
     this.replaceRDD(time, this.generatedRDDs.get(time - this.slideDuration) ?? this.initialRecords(time));
   }
+
+  stateParameters(): Record<string, number> {
+    return { slideDuration: this.slideDuration };
+  }
+
+  /**
+   * `[key, state, updatedAt]` for every key, partition after partition, each partition's keys in
+   * the order of their last update (the order timeouts are found in). Read while the state at
+   * `time` is current: before the next batch takes its maps over.
+   */
+  async saveState(time: number): Promise<[K, S, number][]> {
+    const rdd = this.generatedRDDs.get(time);
+    if (!rdd) throw new Error(`internal: ${this.creationSite} has no state at ${time} ms to checkpoint`);
+    const out: [K, S, number][] = [];
+    for (const partition of await MaterializedRDD.partitionsOf(rdd)) {
+      for (const record of partition) {
+        if (record.stateMap.supersededBy !== undefined) throw new Error(`internal: ${this.creationSite}: the state at ${time} ms was taken over by batch ${record.stateMap.supersededBy} ms before it was checkpointed`);
+        for (const e of record.stateMap.entries.values()) out.push([e.key, e.state, e.updatedAt]);
+      }
+    }
+    return out;
+  }
+
+  restoreState(time: number, value: unknown, source: string): void {
+    this.restoredAt = time;
+    if (value === undefined) {
+      this.generatedRDDs.set(time, this.initialRecords(time));
+      return;
+    }
+    const triples = tuplesOf(value, 3, this, source, 'an array of [key, state, updatedAt] triples') as unknown as [K, S, number][];
+    if (!triples.every((t) => typeof t[2] === 'number')) throw new Error(`The checkpoint ${source} holds a mapWithState state for ${this.creationSite} whose update times are not numbers.`);
+    const partitions = distribute(triples, this.partitioner, (t) => t[0]).map((entries) => {
+      // Timeouts scan each map from its least recently updated key: keep that order (a stable
+      // sort: with the same partitioner the order is already the saved one).
+      entries.sort((a, b) => a[2] - b[2]);
+      const stateMap = new StateMap<K, S>();
+      for (const [key, state, updatedAt] of entries) {
+        stateMap.entries.set(typeof key === 'object' && key !== null ? canonicalKey(key) : key, { key, state, updatedAt });
+      }
+      return [{ stateMap, mapped: [] as M[] }];
+    });
+    this.generatedRDDs.set(time, new MaterializedRDD(this.ssc.sparkContext, 'restored mapWithState', this.creationSite.replace(/^\S+ at /, ''), partitions, this.partitioner));
+  }
 }
 
 /**
@@ -220,6 +267,7 @@ export class MapWithStateDStream<K, V, S, M> extends DStream<M> {
   constructor(parent: DStream<[K, V]>, spec: StateSpec<K, V, S, M>) {
     super(parent.ssc, 'mapWithState');
     this.internal = new InternalMapWithStateDStream(parent, spec);
+    this.nameTarget = this.internal;
     this.dependencies = [this.internal];
     this.slideDuration = parent.slideDuration;
   }

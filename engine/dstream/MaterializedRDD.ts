@@ -1,4 +1,4 @@
-import { RDD, type Partitioner } from '../rdd/index.ts';
+import { RDD, type Partitioner, type RDDContext } from '../rdd/index.ts';
 import type { Emit, TaskContext } from '../rdd/index.ts';
 
 /**
@@ -11,11 +11,13 @@ export class MaterializedRDD<T> extends RDD<T> {
   readonly numPartitions: number;
 
   constructor(
-    source: RDD<T>,
+    context: RDDContext,
+    operation: string,
+    callSite: string,
     readonly partitions: readonly (readonly T[])[],
     partitioner: Partitioner | undefined,
   ) {
-    super(source.context, `materialized ${source.operation}`, source.creationSite.replace(/^\S+ at /, ''));
+    super(context, operation, callSite);
     this.numPartitions = partitions.length;
     this.partitioner = partitioner;
   }
@@ -28,7 +30,17 @@ export class MaterializedRDD<T> extends RDD<T> {
       iterate((x) => records.push(x));
       return records;
     });
-    return new MaterializedRDD(rdd, partitions, rdd.partitioner);
+    return new MaterializedRDD(rdd.context, `materialized ${rdd.operation}`, rdd.creationSite.replace(/^\S+ at /, ''), partitions, rdd.partitioner);
+  }
+
+  /** The partitions of `rdd` as arrays: as they are when it is materialized, else computed (a job). */
+  static async partitionsOf<T>(rdd: RDD<T>): Promise<readonly (readonly T[])[]> {
+    if (rdd instanceof MaterializedRDD) return rdd.partitions;
+    return rdd.context.runJob(rdd, (iterate) => {
+      const records: T[] = [];
+      iterate((x) => records.push(x));
+      return records;
+    });
   }
 
   protected compute(split: number, _ctx: TaskContext, emit: Emit<T>): void {

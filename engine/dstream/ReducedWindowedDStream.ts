@@ -2,6 +2,16 @@ import { DStream, checkWindow } from './DStream.ts';
 import type { ShippedFunction } from '../closure/ship.ts';
 import type { Partitioner, RDD } from '../rdd/index.ts';
 import type { Duration } from '../util/duration.ts';
+import { MaterializedRDD } from './MaterializedRDD.ts';
+import { beforeCheckpointError, distribute, malformedState, tuplesOf, type StatefulDStream } from './checkpointing.ts';
+
+/** What a checkpoint keeps of a window with an inverse function (see saveState). */
+export interface ReducedWindowState<K, V> {
+  /** The window's `[key, value]` pairs at the checkpoint time. */
+  window: [K, V][];
+  /** `[batchTime, pairs]`: each parent batch still inside that window, reduced by key. */
+  batches: [number, [K, V][]][];
+}
 
 /**
  * reduceByKeyAndWindow with an inverse function. The window at t is computed from the window at
@@ -14,9 +24,10 @@ import type { Duration } from '../util/duration.ts';
  *   |_ old batches _|   |_____________________________|
  *                                       |_ new batches _|
  */
-export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> {
+export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> implements StatefulDStream {
   readonly dependencies: readonly DStream<[K, V]>[];
   private readonly reducedStream: DStream<[K, V]>;
+  private restoredAt: number | undefined;
 
   constructor(
     readonly parent: DStream<[K, V]>,
@@ -39,6 +50,7 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> {
   }
 
   protected compute(validTime: number): RDD<[K, V]> {
+    if (this.restoredAt !== undefined && validTime <= this.restoredAt) throw beforeCheckpointError(this, validTime, this.restoredAt);
     const parentSlide = this.parent.slideDuration;
     const currentBegin = validTime - this.windowDuration + parentSlide;
     const previousEnd = validTime - this.slideDuration;
@@ -85,5 +97,51 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> {
       }
       return out;
     }, { f: this.reduceFunc, invF: this.invReduceFunc, keep: this.filterFunc, numOld }, true);
+  }
+
+  stateParameters(): Record<string, number> {
+    return { windowDuration: this.windowDuration, slideDuration: this.slideDuration, parentSlideDuration: this.parent.slideDuration };
+  }
+
+  /**
+   * The window at `time` and the parent's batches still inside it, reduced by key: what the next
+   * windows subtract as those batches leave (Spark keeps them through the checkpointed RDD's
+   * lineage; here they are saved, so no input needs to replay them).
+   */
+  async saveState(time: number): Promise<ReducedWindowState<K, V>> {
+    const rdd = this.generatedRDDs.get(time);
+    if (!rdd) throw new Error(`internal: ${this.creationSite} has no window at ${time} ms to checkpoint`);
+    const window = (await MaterializedRDD.partitionsOf(rdd)).flat();
+    const batches: [number, [K, V][]][] = [];
+    const step = this.parent.slideDuration;
+    for (let t = time - this.windowDuration + step; t <= time; t += step) {
+      const batch = this.reducedStream.generatedRDDs.get(t);
+      if (batch) batches.push([t, (await MaterializedRDD.partitionsOf(batch)).flat()]);
+    }
+    return { window, batches };
+  }
+
+  restoreState(time: number, value: unknown, source: string): void {
+    if (value === undefined) {
+      // New to the checkpoint: an empty window, and the batches before it count as empty (they
+      // were never added, so they must not be subtracted either).
+      const step = this.parent.slideDuration;
+      const batches: [number, [K, V][]][] = [];
+      for (let t = time - this.windowDuration + step; t <= time; t += step) batches.push([t, []]);
+      value = { window: [], batches } satisfies ReducedWindowState<K, V>;
+    }
+    const state = value as Partial<ReducedWindowState<K, V>> | null;
+    if (typeof state !== 'object' || state === null || !Array.isArray(state.batches)) throw malformedState(this, source, 'a { window, batches } object');
+    const window = tuplesOf(state.window, 2, this, source, 'a window of [key, value] pairs') as unknown as [K, V][];
+    const callSite = this.creationSite.replace(/^\S+ at /, '');
+    const materialize = (pairs: [K, V][], what: string) =>
+      new MaterializedRDD(this.ssc.sparkContext, what, callSite, distribute(pairs, this.partitioner, (kv) => kv[0]), this.partitioner);
+    for (const entry of state.batches) {
+      if (!Array.isArray(entry) || typeof entry[0] !== 'number') throw malformedState(this, source, 'a list of [batchTime, pairs] batches');
+      const pairs = tuplesOf(entry[1], 2, this, source, 'batches of [key, value] pairs') as unknown as [K, V][];
+      this.reducedStream.generatedRDDs.set(entry[0], materialize(pairs, 'restored reduceByKey'));
+    }
+    this.generatedRDDs.set(time, materialize(window, 'restored reduceByKeyAndWindow'));
+    this.restoredAt = time;
   }
 }

@@ -2,6 +2,8 @@ import { DStream } from './DStream.ts';
 import { RDD, type Partitioner } from '../rdd/index.ts';
 import type { ShippedFunction } from '../closure/ship.ts';
 import type { Duration } from '../util/duration.ts';
+import { MaterializedRDD } from './MaterializedRDD.ts';
+import { beforeCheckpointError, distribute, tuplesOf, type StatefulDStream } from './checkpointing.ts';
 
 type UpdateFunc<V, S> = (values: V[], state: S | undefined) => S | undefined;
 
@@ -10,10 +12,11 @@ type UpdateFunc<V, S> = (values: V[], state: S | undefined) => S | undefined;
  * has state or new values. Each batch's state is materialized (mustMaterialize), so the update
  * runs once per key per batch and the previous state has no lineage behind it.
  */
-export class StateDStream<K, V, S> extends DStream<[K, S]> {
+export class StateDStream<K, V, S> extends DStream<[K, S]> implements StatefulDStream {
   readonly dependencies: readonly DStream<[K, V]>[];
   readonly slideDuration: Duration;
   private initialRDD: RDD<[K, S]> | undefined;
+  private restoredAt: number | undefined;
 
   constructor(
     readonly parent: DStream<[K, V]>,
@@ -28,8 +31,10 @@ export class StateDStream<K, V, S> extends DStream<[K, S]> {
   }
 
   private previousState(validTime: number): RDD<[K, S]> {
-    const prev = this.getOrCompute(validTime - this.slideDuration);
-    if (prev) return prev;
+    return this.getOrCompute(validTime - this.slideDuration) ?? this.initial();
+  }
+
+  private initial(): RDD<[K, S]> {
     if (!this.initialRDD) {
       const init = this.initialState;
       const rdd = init instanceof RDD ? init : this.ssc.sparkContext.parallelize(init ? [...init] : [], 1);
@@ -39,6 +44,7 @@ export class StateDStream<K, V, S> extends DStream<[K, S]> {
   }
 
   protected compute(validTime: number): RDD<[K, S]> | undefined {
+    if (this.restoredAt !== undefined && validTime <= this.restoredAt) throw beforeCheckpointError(this, validTime, this.restoredAt);
     const prevState = this.previousState(validTime);
     const data = this.parent.getOrCompute(validTime) ?? this.ssc.sparkContext.emptyRDD<[K, V]>();
     const update = this.updateFunc.call;
@@ -60,5 +66,27 @@ export class StateDStream<K, V, S> extends DStream<[K, S]> {
    */
   override onBatchFailed(time: number): void {
     if (this.isTimeValid(time)) this.replaceRDD(time, this.previousState(time));
+  }
+
+  stateParameters(): Record<string, number> {
+    return { slideDuration: this.slideDuration };
+  }
+
+  /** `[key, state]` for every key, partition after partition. */
+  async saveState(time: number): Promise<[K, S][]> {
+    const rdd = this.generatedRDDs.get(time);
+    if (!rdd) throw new Error(`internal: ${this.creationSite} has no state at ${time} ms to checkpoint`);
+    return (await MaterializedRDD.partitionsOf(rdd)).flat();
+  }
+
+  restoreState(time: number, value: unknown, source: string): void {
+    this.restoredAt = time;
+    if (value === undefined) {
+      this.generatedRDDs.set(time, this.initial());
+      return;
+    }
+    const pairs = tuplesOf(value, 2, this, source, 'an array of [key, state] pairs') as unknown as [K, S][];
+    const partitions = distribute(pairs, this.partitioner, (kv) => kv[0]);
+    this.generatedRDDs.set(time, new MaterializedRDD(this.ssc.sparkContext, 'restored updateStateByKey', this.creationSite.replace(/^\S+ at /, ''), partitions, this.partitioner));
   }
 }

@@ -5,6 +5,7 @@ import type { StreamingContext } from '../streaming/StreamingContext.ts';
 import { userCallSite } from '../util/callSite.ts';
 import { checkDuration, type Duration } from '../util/duration.ts';
 import { checkEncoding, decodeLines } from './lines.ts';
+import type { InputRecovery } from '../dstream/checkpointing.ts';
 
 export interface TextFileStreamOptions {
   /**
@@ -42,6 +43,11 @@ export interface TextFileStreamOptions {
  * must be wall time (the default) or a ManualClock started near Date.now(). The directory is
  * listed and the files read synchronously when the batch is generated (compute() is
  * synchronous), so BatchInfo.numRecords is exact. Node only.
+ *
+ * Checkpoints: its position is the files taken by the batches in the remember window (and the
+ * start threshold); each batch logs the files it took. On recovery the logged batches read the
+ * same files again (as Spark's FileInputDStream does), files taken before are never taken again,
+ * and the batches of the down time take the files that appeared meanwhile.
  */
 export class FileInputDStream extends InputDStream<string> {
   private readonly newFilesOnly: boolean;
@@ -70,11 +76,23 @@ export class FileInputDStream extends InputDStream<string> {
   }
 
   override start(): void {
-    if (this.newFilesOnly) this.initialModTimeIgnoreThreshold = this.ssc.now();
+    // A recovered stream keeps the threshold of the run that started it.
+    if (this.newFilesOnly && this.recovery?.position === undefined) this.initialModTimeIgnoreThreshold = this.ssc.now();
   }
 
   protected compute(validTime: number): RDD<string> {
-    const files = this.findNewFiles(validTime);
+    const logged = this.recovery?.logged.get(validTime) as { files?: unknown } | undefined;
+    let files: { path: string }[];
+    if (logged !== undefined) {
+      if (!Array.isArray(logged.files) || !logged.files.every((f) => typeof f === 'string')) {
+        throw new Error(`${this.creationSite}: the write-ahead log record of the batch at ${validTime} ms does not list the files it took (${JSON.stringify(logged).slice(0, 80)}).`);
+      }
+      files = logged.files.map((path) => ({ path }));
+    } else if (this.isDoneAndUnlogged(validTime)) {
+      files = [];
+    } else {
+      files = this.findNewFiles(validTime);
+    }
     this.batchTimeToSelectedFiles.set(validTime, files.map((f) => f.path));
     for (const f of files) this.recentlySelectedFiles.add(f.path);
     const partitions: string[][] = [];
@@ -122,6 +140,36 @@ export class FileInputDStream extends InputDStream<string> {
       .sort((a, b) => a.modificationTime - b.modificationTime || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
+  /** `{ files }`: the files this batch took, in partition order. */
+  override logBatch(time: number): { files: string[] } | undefined {
+    const files = this.batchTimeToSelectedFiles.get(time);
+    return files && { files };
+  }
+
+  /** The threshold, and the files taken by the batches up to `time` that are still remembered. */
+  override checkpointPosition(time: number): FileStreamPosition {
+    return {
+      threshold: this.initialModTimeIgnoreThreshold,
+      firstBatchDone: time > this.zeroTime!,
+      selected: [...this.batchTimeToSelectedFiles].filter(([t]) => t <= time),
+    };
+  }
+
+  override restore(recovery: InputRecovery): void {
+    super.restore(recovery);
+    const p = recovery.position as Partial<FileStreamPosition> | undefined;
+    if (p === undefined) return;
+    if (typeof p.threshold !== 'number' || !Array.isArray(p.selected)) {
+      throw new Error(`${this.creationSite}: the checkpointed position of this stream is not a file stream's (${JSON.stringify(p).slice(0, 80)}).`);
+    }
+    this.initialModTimeIgnoreThreshold = p.threshold;
+    this.firstBatchDone = p.firstBatchDone === true;
+    for (const [t, files] of p.selected) {
+      this.batchTimeToSelectedFiles.set(t, files);
+      for (const f of files) this.recentlySelectedFiles.add(f);
+    }
+  }
+
   override clearMetadata(time: number): void {
     super.clearMetadata(time);
     // A file forgotten here was modified at or before its batch time, which is now behind the
@@ -132,6 +180,15 @@ export class FileInputDStream extends InputDStream<string> {
       for (const f of files) this.recentlySelectedFiles.delete(f);
     }
   }
+}
+
+/** A file stream's position in a checkpoint. */
+interface FileStreamPosition {
+  /** Files modified at or before it are never taken (the start time with newFilesOnly). */
+  threshold: number;
+  firstBatchDone: boolean;
+  /** `[batchTime, paths]` of the batches whose files are remembered (never taken again). */
+  selected: [number, string[]][];
 }
 
 function isHidden(name: string): boolean {

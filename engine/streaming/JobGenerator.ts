@@ -26,8 +26,15 @@ export class JobGenerator {
     this.timer = new RecurringTimer(scheduler, batchInterval, (time) => this.generateJobs(time));
   }
 
-  start(zeroTime: number, batchInterval: number): void {
-    this.timer.start(zeroTime + batchInterval);
+  /**
+   * Called once a batch is generated, before it is submitted: the batch runs only after the
+   * returned promise resolves, and fails if it rejects (the write-ahead log).
+   */
+  beforeSubmit: ((time: number) => Promise<void> | undefined) | undefined;
+
+  /** Generate batches at `firstBatchTime` and every interval after it (at once for those already due). */
+  start(firstBatchTime: number): void {
+    this.timer.start(firstBatchTime);
   }
 
   stop(): void {
@@ -55,12 +62,21 @@ export class JobGenerator {
     } catch (e) {
       generationError = e;
     }
+    let beforeRun: Promise<void> | undefined;
+    try {
+      beforeRun = this.beforeSubmit?.(time);
+    } catch (e) {
+      beforeRun = Promise.reject(e);
+    }
+    // A batch dropped by stop() never awaits it; its failure must not be an unhandled rejection.
+    beforeRun?.catch(() => {});
     const streamIdToNumRecords = this.inputInfo.getInfo(time);
     const numRecords = Object.values(streamIdToNumRecords).reduce((a, b) => a + b, 0);
     this.jobScheduler.submit({
       time,
       ...generated,
       generationError,
+      beforeRun,
       batchInfo: { batchTime: time, streamIdToNumRecords, numRecords, submissionTime: this.now(), outputOperationInfos: [] },
     });
     const ready = this.generatedWaiters.filter((w) => w.time <= time);

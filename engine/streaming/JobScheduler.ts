@@ -12,6 +12,8 @@ export interface JobSet {
   batchInfo: BatchInfo;
   /** Set when building the batch itself failed (e.g. a transform function threw). */
   generationError?: unknown;
+  /** What must be done before the batch runs (its write-ahead log record); a rejection fails the batch. */
+  beforeRun?: Promise<void>;
 }
 
 export interface JobSchedulerHost {
@@ -21,6 +23,11 @@ export interface JobSchedulerHost {
   onBatchCompleted(time: number): void;
   /** A batch failed; decide whether the context goes on. */
   onBatchFailed(time: number, error: BatchFailedError): void;
+  /**
+   * After a successful batch's outputs, before it completes (its checkpoint); a rejection fails
+   * the batch.
+   */
+  afterBatch?(time: number): Promise<void>;
 }
 
 /**
@@ -80,7 +87,15 @@ export class JobScheduler {
     if (jobSet.generationError !== undefined) {
       failure = new BatchFailedError(jobSet.time, 'job generation', jobSet.generationError);
     } else {
+      if (jobSet.beforeRun) {
+        try {
+          await jobSet.beforeRun;
+        } catch (e) {
+          failure = new BatchFailedError(jobSet.time, 'the write-ahead log', e);
+        }
+      }
       for (const stream of jobSet.materialize) {
+        if (failure) break;
         try {
           const rdd = stream.generatedRDDs.get(jobSet.time)!;
           stream.replaceRDD(jobSet.time, await MaterializedRDD.of(rdd));
@@ -109,6 +124,13 @@ export class JobScheduler {
         op.endTime = host.now();
         op.duration = op.endTime - op.startTime!;
         host.listenerBus.post({ type: 'outputOperationCompleted', outputOperationInfo: { ...op } });
+      }
+    }
+    if (!failure && host.afterBatch) {
+      try {
+        await host.afterBatch(jobSet.time);
+      } catch (e) {
+        failure = new BatchFailedError(jobSet.time, 'the checkpoint', e);
       }
     }
     info.processingEndTime = host.now();

@@ -19,6 +19,11 @@ import { ManualClock } from './ManualClock.ts';
 import { checkDuration, type Duration } from '../util/duration.ts';
 import { IllegalStateError, type BatchFailedError } from '../util/errors.ts';
 import { userCallSite } from '../util/callSite.ts';
+import type { CheckpointStore } from '../checkpoint/CheckpointStore.ts';
+import { openCheckpointStore } from '../checkpoint/open.ts';
+import { Checkpointer } from './Checkpointer.ts';
+import { findRecoveryPoint, prepareRecovery, type RecoveryPlan } from './recovery.ts';
+import { stableIds } from './stableIds.ts';
 
 export interface StreamingContextOptions {
   /** Length of each batch, in ms (use Seconds(1) etc.). */
@@ -38,6 +43,14 @@ export interface StreamingContextOptions {
 }
 
 export type StreamingContextState = 'initialized' | 'active' | 'stopped';
+
+export interface GetOrCreateOptions {
+  /**
+   * Told what recovery skipped or could not restore: a corrupt checkpoint it fell back from, an
+   * operator or input that is new. Default: console.warn.
+   */
+  onWarning?: (message: string) => void;
+}
 
 export interface StopOptions {
   /** Finish processing all data received so far before stopping (Spark's stopGracefully). */
@@ -74,6 +87,14 @@ export class StreamingContext {
   private termination: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void };
   private terminationAwaited = false;
   private stopping: Promise<void> | undefined;
+  /** Set by checkpoint(): where checkpoints go, and whether this context opened the store (a path). */
+  private checkpointSetting: { store: CheckpointStore; log: CheckpointStore; owned: boolean } | undefined;
+  private checkpointer: Checkpointer | undefined;
+  /** Set by getOrCreate() when a checkpoint was found: what start() resumes from. */
+  private recovery: RecoveryPlan | undefined;
+  /** The last batch that completed without failing. */
+  private lastCompletedTime: number | undefined;
+  private lastBatchFailed = false;
 
   constructor(options: StreamingContextOptions) {
     if (typeof options !== 'object' || options === null) {
@@ -95,8 +116,14 @@ export class StreamingContext {
         this.inputInfoTracker.cleanup(time);
       },
       onBatchFailed: (time, error) => this.onBatchFailed(time, error),
+      afterBatch: async (time) => {
+        await this.checkpointer?.afterBatch(time);
+        this.lastCompletedTime = time;
+        this.lastBatchFailed = false;
+      },
     });
     this.jobGenerator = new JobGenerator(this.scheduler, this.batchInterval, this.graph, this.jobScheduler, this.inputInfoTracker, () => this.now());
+    this.jobGenerator.beforeSubmit = (time) => this.checkpointer?.logBatch(time);
     let resolve!: () => void;
     let reject!: (e: unknown) => void;
     const promise = new Promise<void>((res, rej) => {
@@ -139,6 +166,75 @@ export class StreamingContext {
     if (this.currentState === 'stopped') {
       throw new IllegalStateError(`${operation}: this StreamingContext has been stopped; create a new one.`);
     }
+  }
+
+  // ---- checkpoints ----------------------------------------------------------------------------
+
+  /**
+   * Keep checkpoints and the write-ahead log in `storeOrDirectory` (Spark's checkpoint(dir)): a
+   * directory path (Node) or a CheckpointStore such as new IndexedDBCheckpointStore(name). Before
+   * start(). To resume from them after a crash, create the context with
+   * StreamingContext.getOrCreate(storeOrDirectory, createContext). A store passed as an object
+   * stays open after stop(); one opened from a path is closed.
+   */
+  checkpoint(storeOrDirectory: string | CheckpointStore): void {
+    this.assertCanDefine('checkpoint');
+    this.checkpointSetting = StreamingContext.openStore(storeOrDirectory);
+  }
+
+  /** Whether checkpoints are kept (checkpoint() was called). */
+  get isCheckpointing(): boolean {
+    return this.checkpointSetting !== undefined;
+  }
+
+  /** Where checkpoints are kept, if anywhere. */
+  get checkpointStore(): CheckpointStore | undefined {
+    return this.checkpointSetting?.store;
+  }
+
+  private static openStore(storeOrDirectory: string | CheckpointStore): { store: CheckpointStore; log: CheckpointStore; owned: boolean } {
+    const store = openCheckpointStore(storeOrDirectory);
+    if (typeof store.writeAheadLog !== 'function') {
+      throw new TypeError(
+        `checkpoint: the store for ${store.location} has no writeAheadLog() method, which a StreamingContext needs to make the batches after a checkpoint again exactly. ` +
+          'Implement it by returning a second store of the same kind for the log (FileSystemCheckpointStore and IndexedDBCheckpointStore have it).',
+      );
+    }
+    return { store, log: store.writeAheadLog(), owned: typeof storeOrDirectory === 'string' };
+  }
+
+  /**
+   * Resume from the checkpoints in `storeOrDirectory`, or start afresh (Spark's getOrCreate).
+   * `createContext` builds the context and its whole pipeline; it is called in both cases. With
+   * no checkpoint there, its context is returned with checkpoints going to `storeOrDirectory`.
+   * With one, the pipeline it built is checked against the newest good checkpoint (a corrupt one
+   * is skipped, with a warning), which must hold the same stateful operators and inputs (by stable
+   * id: see .name()); their state and positions are restored. Then call start(): the batches
+   * after the checkpoint run again at their original times, the batches of the down time follow,
+   * and the clock goes on.
+   *
+   * Rejects when no checkpoint can be read, or when the pipeline does not match
+   * (CheckpointMismatchError, naming each operator) — never resuming from a wrong state.
+   */
+  static async getOrCreate(
+    storeOrDirectory: string | CheckpointStore,
+    createContext: () => StreamingContext,
+    options: GetOrCreateOptions = {},
+  ): Promise<StreamingContext> {
+    if (typeof createContext !== 'function') throw new TypeError(`getOrCreate: createContext must be a function that returns a new StreamingContext, got ${typeof createContext}.`);
+    const warn = options.onWarning ?? ((message: string) => console.warn(message));
+    const setting = StreamingContext.openStore(storeOrDirectory);
+    const point = await findRecoveryPoint(setting.store, setting.log, warn);
+    const ssc = createContext();
+    if (!(ssc instanceof StreamingContext)) throw new TypeError(`getOrCreate: createContext must return a StreamingContext, got ${ssc === null ? 'null' : typeof ssc}.`);
+    if (ssc.state !== 'initialized') throw new IllegalStateError(`getOrCreate: createContext returned a context that is ${ssc.state}; it must return a new one, not started.`);
+    const own = ssc.checkpointSetting;
+    if (own && own.store !== setting.store && own.store.location !== setting.store.location) {
+      throw new IllegalStateError(`getOrCreate: createContext set checkpoints to ${own.store.location}, but getOrCreate reads them from ${setting.store.location}; use the same location.`);
+    }
+    ssc.checkpointSetting = setting;
+    if (point) ssc.recovery = await prepareRecovery(stableIds(ssc.graph), ssc.batchInterval, point, setting.store, setting.log, warn);
+    return ssc;
   }
 
   /** Keep every stream's RDDs for at least `duration` (e.g. to query old batches with slice()). */
@@ -218,14 +314,33 @@ export class StreamingContext {
       throw new IllegalStateError('StreamingContext.start(): no output operations registered, so nothing would run. Add one, e.g. stream.print() or stream.foreachRDD(...).');
     }
     const now = this.now();
-    const zeroTime = Math.floor(now / this.batchInterval) * this.batchInterval;
+    const recovery = this.recovery;
+    // A recovered context stays on its checkpoint's batch grid.
+    const zeroTime = recovery ? recovery.zeroTime : Math.floor(now / this.batchInterval) * this.batchInterval;
+    const ids = this.checkpointSetting ? stableIds(this.graph) : undefined;
     this.graph.start(zeroTime);
+    if (this.checkpointSetting) {
+      this.checkpointer = new Checkpointer({
+        store: this.checkpointSetting.store,
+        log: this.checkpointSetting.log,
+        graph: this.graph,
+        ids: ids!,
+        zeroTime,
+        batchInterval: this.batchInterval,
+        scheduler: this.scheduler,
+        lastGeneratedTime: () => this.jobGenerator.lastGeneratedTime,
+        loggedUpTo: recovery?.loggedUpTo,
+        recoveredFrom: recovery?.checkpointTime,
+      });
+    }
     this.currentState = 'active';
     this.listenerBus.post({ type: 'streamingStarted', time: now });
     for (const input of this.graph.inputStreams) {
       Promise.resolve(input.start()).catch((e) => console.error(`${input.creationSite}: failed to start:`, e));
     }
-    this.jobGenerator.start(zeroTime, this.batchInterval);
+    // After the inputs started: a file stream's position includes its start time.
+    if (this.checkpointer && !recovery) this.checkpointer.writeInitial();
+    this.jobGenerator.start((recovery ? recovery.checkpointTime : zeroTime) + this.batchInterval);
   }
 
   /**
@@ -269,6 +384,15 @@ export class StreamingContext {
         console.error(`${input.creationSite}: failed to stop:`, e);
       }
     }
+    if (this.checkpointer) {
+      try {
+        // The state after the last completed batch, so a restart need not run batches again.
+        if (error === undefined && !this.lastBatchFailed) await this.checkpointer.checkpointOnStop(this.lastCompletedTime);
+      } catch (e) {
+        console.error(`StreamingContext.stop(): could not write the last checkpoint (a restart runs the batches since the previous one again):`, e);
+      }
+      await this.checkpointer.close(this.checkpointSetting!.owned).catch((e) => console.error('StreamingContext.stop(): could not close the checkpoint store:', e));
+    }
     this.currentState = 'stopped';
     this.finish(error);
   }
@@ -281,6 +405,7 @@ export class StreamingContext {
   }
 
   private onBatchFailed(time: number, error: BatchFailedError): void {
+    this.lastBatchFailed = true;
     if (this.skipFailedBatches) {
       this.graph.batchFailed(time);
       return;
