@@ -3,6 +3,10 @@ import type { ShuffleDependency } from './Dependency.ts';
 import type { Emit, TaskContext } from './TaskContext.ts';
 import { writeShuffleMapOutput } from './shuffle.ts';
 import { attributeUserError } from '../closure/attribution.ts';
+import { describeAggregator, type RDDDescriptor } from './descriptor.ts';
+import type { Executor, TaskSpec } from '../executor/Executor.ts';
+import type { InputBlock, ResultKind, ShuffleInput } from '../executor/protocol.ts';
+import { uncloneableRecord } from '../executor/cloneable.ts';
 
 /** A result task's view of its partition: call it with an emit to receive every record. */
 export type PartitionIterator<T> = (emit: Emit<T>) => void;
@@ -11,19 +15,42 @@ export type PartitionIterator<T> = (emit: Emit<T>) => void;
  * Cuts a job into stages at shuffle boundaries and runs them parents-first (Spark's
  * DAGScheduler). Map outputs are kept per ShuffleDependency in a WeakMap, so they live exactly as
  * long as some RDD can still read them, and a second action on the same RDD reuses them.
+ *
+ * With an executor (a worker pool), each stage whose lineage can be described (RDD.describe())
+ * runs as one task per partition on the executor: the task carries the partitions of the driver's
+ * data it reads and the shuffle blocks for its partition, and map outputs come back here to be
+ * handed to the next stage. A stage that cannot be described, or a job whose result is a driver
+ * closure (no ResultKind), runs here as in local mode.
  */
 export class DAGScheduler {
   private readonly mapOutputs = new WeakMap<ShuffleDependency<any, any, any>, unknown[][][]>();
   private nextStageId = 0;
+  /** Tasks run on the executor vs in this thread (with an executor, a stage runs here when it cannot be described). */
+  readonly metrics = { remoteTasks: 0, localTasks: 0 };
 
-  async runJob<T, U>(rdd: RDD<T>, func: (iterate: PartitionIterator<T>, partition: number) => U, partitions?: readonly number[]): Promise<U[]> {
+  constructor(readonly executor?: Executor) {}
+
+  async runJob<T, U>(
+    rdd: RDD<T>,
+    func: (iterate: PartitionIterator<T>, partition: number) => U,
+    partitions?: readonly number[],
+    result?: () => ResultKind,
+  ): Promise<U[]> {
     await this.submitMissingShuffles(rdd, new Set());
     const stageId = this.nextStageId++;
     const parts = partitions ?? Array.from({ length: rdd.numPartitions }, (_, i) => i);
-    return parts.map((p) => {
+    for (const p of parts) {
       if (!Number.isInteger(p) || p < 0 || p >= rdd.numPartitions) {
         throw new RangeError(`runJob: partition ${p} does not exist in ${rdd} (it has ${rdd.numPartitions}).`);
       }
+    }
+    const descriptor = this.executor && result ? rdd.describe() : undefined;
+    if (descriptor) {
+      const kind = result!();
+      return (await Promise.all(parts.map((p) => this.runRemote(rdd, descriptor, stageId, p, kind)))) as U[];
+    }
+    this.metrics.localTasks += parts.length;
+    return parts.map((p) => {
       const ctx = this.taskContext(stageId, p);
       try {
         return func((emit) => rdd.iterator(p, ctx, emit), p);
@@ -47,7 +74,16 @@ export class DAGScheduler {
   private async runShuffleMapStage(dep: ShuffleDependency<any, any, any>): Promise<void> {
     await dep.partitioner.prepare?.();
     const stageId = this.nextStageId++;
+    const remote = this.executor && this.describeMapSide(dep);
+    if (remote) {
+      const outputs = await Promise.all(
+        Array.from({ length: dep.rdd.numPartitions }, (_, p) => this.runRemote(dep.rdd, remote.rdd, stageId, p, remote.result) as Promise<unknown[][]>),
+      );
+      this.mapOutputs.set(dep, outputs);
+      return;
+    }
     const outputs: unknown[][][] = [];
+    this.metrics.localTasks += dep.rdd.numPartitions;
     for (let p = 0; p < dep.rdd.numPartitions; p++) {
       try {
         outputs.push(writeShuffleMapOutput(dep, p, this.taskContext(stageId, p)));
@@ -56,6 +92,62 @@ export class DAGScheduler {
       }
     }
     this.mapOutputs.set(dep, outputs);
+  }
+
+  /** The map side of a shuffle as a task, when its lineage, partitioner and aggregator can all travel. */
+  private describeMapSide(dep: ShuffleDependency<any, any, any>): { rdd: RDDDescriptor; result: ResultKind } | undefined {
+    const partitioner = dep.partitioner.describe?.();
+    const aggregator = dep.aggregator && describeAggregator(dep.aggregator);
+    if (!partitioner || (dep.aggregator && !aggregator)) return undefined;
+    const rdd = dep.rdd.describe();
+    if (!rdd) return undefined;
+    return { rdd, result: { kind: 'shuffleMap', shuffleId: dep.shuffleId, partitioner, aggregator, mapSideCombine: dep.mapSideCombine, operation: dep.operation } };
+  }
+
+  private async runRemote(rdd: RDD<any>, descriptor: RDDDescriptor, stageId: number, partition: number, result: ResultKind): Promise<unknown> {
+    const inputs: InputBlock[] = [];
+    const shuffleInputs: ShuffleInput[] = [];
+    this.gatherInputs(rdd, descriptor, partition, this.taskContext(stageId, partition), inputs, shuffleInputs);
+    const task: TaskSpec = {
+      description: `${descriptor.operation} at ${descriptor.callSite}`,
+      stageId,
+      partition,
+      rdd: descriptor,
+      inputs,
+      shuffleInputs,
+      result,
+    };
+    this.metrics.remoteTasks++;
+    return this.executor!.runTask(task);
+  }
+
+  /** The driver-held partitions and shuffle blocks that partition `p` of a described stage reads. */
+  private gatherInputs(rdd: RDD<any>, d: RDDDescriptor, p: number, ctx: TaskContext, inputs: InputBlock[], shuffles: ShuffleInput[]): void {
+    if (d.kind === 'input') {
+      if (inputs.some((b) => b.rddId === rdd.id && b.partition === p)) return;
+      const records: unknown[] = [];
+      try {
+        rdd.iterator(p, ctx, (x) => records.push(x));
+      } catch (e) {
+        throw attributeUserError(e, siteOf(rdd));
+      }
+      const bad = uncloneableRecord(records);
+      if (bad) {
+        throw new TypeError(
+          `The records of ${rdd.creationSite} cannot be sent to a worker: ${bad}. ` +
+            `Records that cross threads must be plain data (objects, arrays, Map, Set, Date, typed arrays).`,
+        );
+      }
+      inputs.push({ rddId: rdd.id, partition: p, records });
+      return;
+    }
+    rdd.dependencies.forEach((dep, i) => {
+      if (dep.kind === 'shuffle') {
+        if (!shuffles.some((s) => s.shuffleId === dep.shuffleId)) shuffles.push({ shuffleId: dep.shuffleId, blocks: ctx.shuffleBlocks(dep, p) });
+        return;
+      }
+      for (const q of dep.parents(p)) this.gatherInputs(dep.rdd, d.parents[i]!, q, ctx, inputs, shuffles);
+    });
   }
 
   private taskContext(stageId: number, partitionId: number): TaskContext {

@@ -8,7 +8,7 @@ import type { RDDContext } from './RDDContext.ts';
 import { attributeUserError, callingUser } from '../closure/attribution.ts';
 import type { MapPartitionsRDD, Pipe } from './MapPartitionsRDD.ts';
 import { narrowOps, type NarrowOpName } from './narrowOps.ts';
-import type { RDDDescriptor, ShippedAggregator } from './descriptor.ts';
+import { describeFunction, type RDDDescriptor, type ShippedAggregator } from './descriptor.ts';
 import type { ShuffledRDD } from './ShuffledRDD.ts';
 import type { UnionRDD } from './UnionRDD.ts';
 import type { CoalescedRDD } from './CoalescedRDD.ts';
@@ -330,7 +330,7 @@ export abstract class RDD<T> {
         }
       });
       return keys;
-    });
+    }, undefined, () => ({ kind: 'sampleKeys', perPartition }));
     return parts.flat();
   }
 
@@ -394,7 +394,7 @@ export abstract class RDD<T> {
       const out: T[] = [];
       iterate((x) => out.push(x));
       return out;
-    });
+    }, undefined, () => ({ kind: 'collect' }));
     return parts.flat() as T[];
   }
 
@@ -403,7 +403,7 @@ export abstract class RDD<T> {
       let n = 0;
       iterate(() => n++);
       return n;
-    });
+    }, undefined, () => ({ kind: 'count' }));
     return counts.reduce((a, b) => a + b, 0);
   }
 
@@ -421,7 +421,7 @@ export abstract class RDD<T> {
           if (e !== STOP) throw e;
         }
         return got;
-      }, [p]);
+      }, [p], () => ({ kind: 'take', limit: n - out.length }));
       for (const x of part!) out.push(x);
     }
     return out;
@@ -439,36 +439,39 @@ export abstract class RDD<T> {
 
   /** Reduce all records with f. Throws on an empty RDD, as Spark does. */
   async reduce(f: UserFn<(a: T, b: T) => T>, captures?: Captures): Promise<T> {
-    const g = ship(f, captures, 'reduce').call;
+    const shipped = ship(f, captures, 'reduce');
+    const g = shipped.call;
     const parts = await this.context.runJob(this, (iterate) => {
       let acc: T | undefined;
       let any = false;
       iterate((x) => { acc = any ? g(acc as T, x) : x; any = true; });
       return any ? [acc as T] : [];
-    });
+    }, undefined, () => ({ kind: 'reduce', f: describeFunction(shipped) }));
     const results = parts.flat() as T[];
     if (results.length === 0) throw new Error(`reduce: ${this} is empty; use fold() to give a zero value.`);
     return callingUser(() => results.reduce((a, b) => g(a, b)));
   }
 
   async fold(zeroValue: T, f: UserFn<(a: T, b: T) => T>, captures?: Captures): Promise<T> {
-    const g = ship(f, captures, 'fold').call;
+    const shipped = ship(f, captures, 'fold');
+    const g = shipped.call;
     const parts = await this.context.runJob(this, (iterate) => {
       let acc = structuredClone(zeroValue);
       iterate((x) => { acc = g(acc, x); });
       return acc;
-    });
+    }, undefined, () => ({ kind: 'fold', zero: structuredClone(zeroValue), f: describeFunction(shipped) }));
     return callingUser(() => parts.reduce((a, b) => g(a, b), structuredClone(zeroValue)));
   }
 
   async aggregate<U>(zeroValue: U, seqOp: UserFn<(acc: U, x: T) => U>, combOp: UserFn<(a: U, b: U) => U>, captures?: Captures): Promise<U> {
-    const seq = ship(seqOp, captures, 'aggregate').call;
+    const seqShipped = ship(seqOp, captures, 'aggregate');
+    const seq = seqShipped.call;
     const comb = ship(combOp, captures, 'aggregate').call;
     const parts = await this.context.runJob(this, (iterate) => {
       let acc = structuredClone(zeroValue);
       iterate((x) => { acc = seq(acc, x); });
       return acc;
-    });
+    }, undefined, () => ({ kind: 'fold', zero: structuredClone(zeroValue), f: describeFunction(seqShipped) }));
     return callingUser(() => parts.reduce((a, b) => comb(a, b), structuredClone(zeroValue)));
   }
 
@@ -497,7 +500,8 @@ export abstract class RDD<T> {
 
   /** Run f on every record. A promise f returns is awaited (all of them, before this resolves). */
   async foreach(f: UserFn<(x: T) => unknown>, captures?: Captures): Promise<void> {
-    const g = ship(f, captures, 'foreach').call;
+    const shipped = ship(f, captures, 'foreach');
+    const g = shipped.call;
     const pending = await this.context.runJob(this, (iterate) => {
       const promises: Promise<void>[] = [];
       iterate((x) => {
@@ -505,18 +509,19 @@ export abstract class RDD<T> {
         if (r && typeof (r as Promise<void>).then === 'function') promises.push(r as Promise<void>);
       });
       return promises;
-    });
+    }, undefined, () => ({ kind: 'foreach', f: describeFunction(shipped) }));
     await settleUserPromises(pending.flat());
   }
 
   /** Run f once per partition with its records. A promise f returns is awaited. */
   async foreachPartition(f: UserFn<(records: T[]) => unknown>, captures?: Captures): Promise<void> {
-    const g = ship(f, captures, 'foreachPartition').call;
+    const shipped = ship(f, captures, 'foreachPartition');
+    const g = shipped.call;
     const pending = await this.context.runJob(this, (iterate) => {
       const records: T[] = [];
       iterate((x) => records.push(x));
       return g(records);
-    });
+    }, undefined, () => ({ kind: 'foreachPartition', f: describeFunction(shipped) }));
     await settleUserPromises(pending);
   }
 

@@ -2,10 +2,26 @@ import { DAGScheduler, type PartitionIterator } from './DAGScheduler.ts';
 import type { RDD } from './RDD.ts';
 import { ParallelCollectionRDD } from './ParallelCollectionRDD.ts';
 import { UnionRDD } from './UnionRDD.ts';
+import type { Executor } from '../executor/Executor.ts';
+import type { ResultKind } from '../executor/protocol.ts';
+import { WorkerPool } from '../executor/WorkerPool.ts';
+import { defaultWorkerCount } from '#worker';
 
 export interface RDDContextOptions {
   /** Partitions for parallelize and for shuffles that are not given a count. Default 2. */
   defaultParallelism?: number;
+  /**
+   * Run tasks on this many worker threads (worker_threads in Node, Web Workers in a browser);
+   * 'auto' = available cores minus one. 0 or absent: every task runs in the calling thread
+   * (local mode). Workers start on the first job and do not keep a Node process alive when idle.
+   */
+  workers?: number | 'auto';
+  /** With workers: a task running longer than this (ms) is taken as hung and retried on a new worker. Default 60 s. */
+  taskTimeout?: number;
+  /** With workers: attempts per task when workers die or hang, before the job fails. Default 4. */
+  maxTaskAttempts?: number;
+  /** Run tasks through this executor instead (tests; a custom pool). Overrides `workers`. */
+  executor?: Executor;
 }
 
 /**
@@ -14,7 +30,9 @@ export interface RDDContextOptions {
  */
 export class RDDContext {
   readonly defaultParallelism: number;
-  readonly scheduler = new DAGScheduler();
+  readonly scheduler: DAGScheduler;
+  /** Where tasks run: undefined in local mode. */
+  readonly executor: Executor | undefined;
   /** When set, RDDs created now take this creation site (a DStream sets its own while computing). */
   callSite: string | undefined;
   private nextRddId = 0;
@@ -23,6 +41,15 @@ export class RDDContext {
     const n = options.defaultParallelism ?? 2;
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`defaultParallelism must be a positive integer, got ${n}.`);
     this.defaultParallelism = n;
+    const workers = options.workers === 'auto' ? defaultWorkerCount() : options.workers ?? 0;
+    if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`workers must be a non-negative integer or 'auto', got ${options.workers}.`);
+    this.executor = options.executor ?? (workers > 0 ? new WorkerPool({ workers, taskTimeout: options.taskTimeout, maxTaskAttempts: options.maxTaskAttempts }) : undefined);
+    this.scheduler = new DAGScheduler(this.executor);
+  }
+
+  /** Stop the workers, if any (a context with workers should be closed when done; idle workers never hold a process open). */
+  async close(): Promise<void> {
+    await this.executor?.close();
   }
 
   newRddId(): number {
@@ -58,7 +85,11 @@ export class RDDContext {
     }
   }
 
-  runJob<T, U>(rdd: RDD<T>, func: (iterate: PartitionIterator<T>, partition: number) => U, partitions?: readonly number[]): Promise<U[]> {
-    return this.scheduler.runJob(rdd, func, partitions);
+  /**
+   * Run `func` over partitions of `rdd`. `result`, when given, says the same as `func` as plain
+   * data (asked for only when there are workers), so the job's tasks can run on workers; without it they run in this thread.
+   */
+  runJob<T, U>(rdd: RDD<T>, func: (iterate: PartitionIterator<T>, partition: number) => U, partitions?: readonly number[], result?: () => ResultKind): Promise<U[]> {
+    return this.scheduler.runJob(rdd, func, partitions, result);
   }
 }

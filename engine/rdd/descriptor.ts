@@ -93,7 +93,7 @@ export function reviveParams(params: Readonly<Record<string, unknown>>, revive: 
 }
 
 /** An aggregator's wire form, when it was built from shipped functions (combineByKey and the ops on it). */
-export function describeAggregator(agg: { shipped?: ShippedAggregator }): Record<string, FunctionDescriptor> | undefined {
+export function describeAggregator(agg: { shipped?: ShippedAggregator }): Record<'createCombiner' | 'mergeValue' | 'mergeCombiners', FunctionDescriptor> | undefined {
   const s = agg.shipped;
   return s && { createCombiner: describeFunction(s.createCombiner), mergeValue: describeFunction(s.mergeValue), mergeCombiners: describeFunction(s.mergeCombiners) };
 }

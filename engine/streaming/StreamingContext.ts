@@ -1,5 +1,5 @@
 import { asyncScheduler, type Observable, type SchedulerLike } from 'rxjs';
-import { RDDContext, type RDD } from '../rdd/index.ts';
+import { RDDContext, type RDD, type RDDContextOptions } from '../rdd/index.ts';
 import '../dstream/index.ts';
 import { DStream, kinds } from '../dstream/DStream.ts';
 import { QueueInputDStream, type QueueStreamOptions } from '../dstream/QueueInputDStream.ts';
@@ -40,6 +40,13 @@ export interface StreamingContextOptions {
    * state streams keep their state from before the failed batch.
    */
   skipFailedBatches?: boolean;
+  /**
+   * Run each batch's tasks on this many worker threads (worker_threads in Node, Web Workers in a
+   * browser); 'auto' = available cores minus one. Default: in this thread (local mode).
+   */
+  workers?: RDDContextOptions['workers'];
+  /** With workers: a task running longer than this (ms) is retried on a new worker. Default 60 s. */
+  taskTimeout?: number;
 }
 
 export type StreamingContextState = 'initialized' | 'active' | 'stopped';
@@ -107,7 +114,7 @@ export class StreamingContext {
       throw new TypeError('StreamingContext: scheduler must be an RxJS SchedulerLike (asyncScheduler, a ManualClock, a VirtualTimeScheduler…).');
     }
     this.skipFailedBatches = options.skipFailedBatches ?? false;
-    this.sparkContext = new RDDContext({ defaultParallelism: options.defaultParallelism });
+    this.sparkContext = new RDDContext({ defaultParallelism: options.defaultParallelism, workers: options.workers, taskTimeout: options.taskTimeout });
     this.jobScheduler = new JobScheduler({
       now: () => this.now(),
       listenerBus: this.listenerBus,

@@ -1,0 +1,24 @@
+import type { FunctionDescriptor } from '../rdd/descriptor.ts';
+import type { Executor, TaskSpec } from './Executor.ts';
+import { TaskRunner, fromWireError } from './runTask.ts';
+
+/**
+ * Runs tasks in the calling thread, through the same protocol a worker speaks: each message is
+ * structured-cloned as postMessage would, and a TaskRunner computes it. For tests of the protocol
+ * without threads, and where no worker can be started.
+ */
+export class LocalExecutor implements Executor {
+  private readonly runner = new TaskRunner();
+  private nextTaskId = 0;
+
+  async runTask(task: TaskSpec): Promise<unknown> {
+    const { description: _description, ...spec } = task;
+    const message = structuredClone({ kind: 'runTask' as const, taskId: this.nextTaskId++, attempt: 0, functions: [] as FunctionDescriptor[], ...spec });
+    const reply = await this.runner.handle(message);
+    if (reply.kind === 'taskFailed') throw fromWireError(reply.error);
+    if (reply.kind !== 'taskResult') throw new Error(`internal: unexpected reply ${reply.kind}`);
+    return reply.value;
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,205 @@
+import * as Comlink from 'comlink';
+import { spawnWorker as platformSpawn } from '#worker';
+import type { PlatformWorker } from '../platform/worker.ts';
+import { isFunctionDescriptor, type FunctionDescriptor } from '../rdd/descriptor.ts';
+import type { FromWorker, RunTask, WorkerApi } from './protocol.ts';
+import { TaskFailedError, type Executor, type TaskSpec } from './Executor.ts';
+import { fromWireError } from './runTask.ts';
+
+export interface WorkerPoolOptions {
+  /** Number of worker threads, started on first use. */
+  workers: number;
+  /** A task running longer than this (ms) is taken as hung: its worker is replaced and the task retried. Default 60 s. */
+  taskTimeout?: number;
+  /** Attempts per task before the job fails (Spark's spark.task.maxFailures). Default 4. */
+  maxTaskAttempts?: number;
+  /** How to start a worker; the platform's (worker_threads / Web Worker) by default. */
+  spawn?: () => PlatformWorker;
+}
+
+/** Lost: the worker died or was replaced while running the task. */
+class WorkerLost {
+  constructor(readonly reason: string) {}
+}
+
+class Slot {
+  readonly api: Comlink.Remote<WorkerApi>;
+  /** Hashes of the functions this worker holds (sent in an earlier task that it answered). */
+  readonly sent = new Set<string>();
+  running = 0;
+  alive = true;
+  readonly lost: Promise<WorkerLost>;
+  private markLost!: (l: WorkerLost) => void;
+
+  constructor(
+    readonly index: number,
+    readonly worker: PlatformWorker,
+  ) {
+    this.api = Comlink.wrap<WorkerApi>(worker.endpoint);
+    this.lost = new Promise((resolve) => (this.markLost = resolve));
+    worker.onExit((reason) => this.die(`worker ${index} (thread ${worker.threadId}) ${reason}`));
+    worker.unref();
+  }
+
+  die(reason: string): void {
+    if (!this.alive) return;
+    this.alive = false;
+    this.markLost(new WorkerLost(reason));
+  }
+}
+
+/**
+ * Runs tasks on a pool of worker threads through Comlink: each task goes to the least busy worker.
+ * A worker that dies (a crash, process.exit() in a user function, terminate()) or runs a task past
+ * the timeout is replaced and the task retried on another, up to maxTaskAttempts; an error thrown
+ * by a user function is not retried (it would throw again) and fails the job at once, as in local
+ * mode. Idle workers do not keep a Node process alive.
+ */
+export class WorkerPool implements Executor {
+  readonly size: number;
+  readonly taskTimeout: number;
+  readonly maxTaskAttempts: number;
+  private readonly spawn: () => PlatformWorker;
+  private readonly slots: (Slot | undefined)[];
+  private nextTaskId = 0;
+  private closed = false;
+  /** Workers replaced after dying or hanging, for tests and metrics. */
+  replacedWorkers = 0;
+
+  constructor(options: WorkerPoolOptions) {
+    if (!Number.isInteger(options.workers) || options.workers < 1) throw new RangeError(`workers must be a positive integer or 'auto', got ${options.workers}.`);
+    this.size = options.workers;
+    this.taskTimeout = options.taskTimeout ?? 60_000;
+    this.maxTaskAttempts = options.maxTaskAttempts ?? 4;
+    this.spawn = options.spawn ?? platformSpawn;
+    this.slots = new Array(this.size).fill(undefined);
+  }
+
+  /** The live workers' threads (started ones only). A test may terminate one to simulate a crash. */
+  get workers(): PlatformWorker[] {
+    return this.slots.filter((s): s is Slot => s !== undefined && s.alive).map((s) => s.worker);
+  }
+
+  /** Start every worker now rather than on the first task. */
+  start(): void {
+    for (let i = 0; i < this.size; i++) this.slot(i);
+  }
+
+  async runTask(task: TaskSpec): Promise<unknown> {
+    const taskId = this.nextTaskId++;
+    const failures: string[] = [];
+    for (let attempt = 0; ; attempt++) {
+      if (this.closed) throw new TaskFailedError(`${task.description}: the worker pool was closed.`);
+      const slot = this.leastBusy();
+      const functions: FunctionDescriptor[] = [];
+      const { description: _description, ...spec } = task;
+      const message: RunTask = {
+        kind: 'runTask',
+        taskId,
+        attempt,
+        functions,
+        ...spec,
+        rdd: byReference(spec.rdd, slot.sent, functions),
+        result: byReference(spec.result, slot.sent, functions),
+      };
+      // Marked as held at once: the worker handles messages in order, so a task sent after this
+      // one finds the functions already compiled.
+      for (const f of functions) slot.sent.add(f.hash);
+      let outcome: FromWorker | WorkerLost;
+      try {
+        outcome = await this.send(slot, message);
+      } catch (e) {
+        for (const f of functions) slot.sent.delete(f.hash);
+        throw e;
+      }
+      if (outcome instanceof WorkerLost) {
+        failures.push(outcome.reason);
+        this.replace(slot);
+        if (attempt + 1 >= this.maxTaskAttempts) {
+          throw new TaskFailedError(
+            `${task.description} (stage ${task.stageId}, partition ${task.partition}) failed ${attempt + 1} times; the last time its ${outcome.reason}.\n` +
+              `Attempts: ${failures.map((f, i) => `${i + 1}. ${f}`).join('; ')}`,
+          );
+        }
+        continue;
+      }
+      if (outcome.kind === 'taskFailed') throw fromWireError(outcome.error);
+      if (outcome.kind !== 'taskResult') throw new Error(`internal: unexpected reply ${outcome.kind} to a task`);
+      return outcome.value;
+    }
+  }
+
+  private async send(slot: Slot, message: RunTask): Promise<FromWorker | WorkerLost> {
+    slot.running++;
+    if (slot.running === 1) slot.worker.ref();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<WorkerLost>((resolve) => {
+      timer = setTimeout(() => resolve(new WorkerLost(`worker ${slot.index} ran the task past the task timeout of ${this.taskTimeout} ms and was replaced`)), this.taskTimeout);
+    });
+    try {
+      return await Promise.race([slot.api.handle(message), slot.lost, timedOut]);
+    } catch (e) {
+      if ((e as Error)?.name === 'DataCloneError') {
+        throw new TypeError(`The task for ${(message.rdd.operation)} at ${message.rdd.callSite} cannot be sent to a worker: ${(e as Error).message}`);
+      }
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      slot.running--;
+      if (slot.running === 0 && slot.alive) slot.worker.unref();
+    }
+  }
+
+  private slot(i: number): Slot {
+    let s = this.slots[i];
+    if (!s || !s.alive) this.slots[i] = s = new Slot(i, this.spawn());
+    return s;
+  }
+
+  private leastBusy(): Slot {
+    let best: Slot | undefined;
+    for (let i = 0; i < this.size; i++) {
+      const s = this.slot(i);
+      if (!best || s.running < best.running) best = s;
+    }
+    return best!;
+  }
+
+  /** Kill a dead or hung worker for good; the next task on its slot starts a new one. */
+  private replace(slot: Slot): void {
+    slot.die('was replaced');
+    if (this.slots[slot.index] !== slot) return; // already replaced (several of its tasks were lost)
+    this.slots[slot.index] = undefined;
+    this.replacedWorkers++;
+    void slot.worker.terminate().catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const live = this.slots.filter((s): s is Slot => s !== undefined);
+    this.slots.fill(undefined);
+    await Promise.all(live.map(async (s) => {
+      s.die('was stopped with the pool');
+      await s.worker.terminate().catch(() => {});
+    }));
+  }
+}
+
+/** `value` with every function descriptor the worker already holds replaced by a reference; new ones go to `fresh`. */
+function byReference<T>(value: T, sent: ReadonlySet<string>, fresh: FunctionDescriptor[]): T {
+  const walk = (v: unknown): unknown => {
+    if (isFunctionDescriptor(v)) {
+      if (sent.has(v.hash)) return { kind: 'fnref', hash: v.hash };
+      if (!fresh.some((f) => f.hash === v.hash)) fresh.push(v);
+      return { kind: 'fnref', hash: v.hash };
+    }
+    if (Array.isArray(v)) return v.map(walk);
+    if (typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype) {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) out[k] = walk(x);
+      return out;
+    }
+    return v;
+  };
+  return walk(value) as T;
+}

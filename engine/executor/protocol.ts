@@ -1,0 +1,104 @@
+/**
+ * The wire protocol between the driver and a worker: every message either way is one of the kinds
+ * below, and every value in them survives structuredClone (no closures, no class instances). The
+ * transport is Comlink (a worker exposes `WorkerApi`); this file says only what travels.
+ *
+ * A task is one partition of one stage: the stage's lineage as a descriptor (rdd/descriptor.ts),
+ * the input partitions and shuffle blocks it reads, and what to do with its records (`result`).
+ * User functions travel once per worker: a task carries the descriptors of functions this worker
+ * has not seen, and refers to every function by its content hash (Spark's broadcast variables).
+ */
+import type { FunctionDescriptor, PartitionerDescriptor, RDDDescriptor } from '../rdd/descriptor.ts';
+
+/** A function the worker already holds (sent in an earlier task's `functions`). */
+export interface FunctionRef {
+  readonly kind: 'fnref';
+  readonly hash: string;
+}
+
+/** A function in a task: inline the first time a worker needs it, by reference afterwards. */
+export type WireFunction = FunctionDescriptor | FunctionRef;
+
+/** What a task does with its partition's records, and so what its result value is. */
+export type ResultKind =
+  /** → the records, as an array. */
+  | { readonly kind: 'collect' }
+  /** → the number of records. */
+  | { readonly kind: 'count' }
+  /** → at most `limit` records, from the start of the partition; stops computing there. */
+  | { readonly kind: 'take'; readonly limit: number }
+  /** → `[f(...f(first, second)...)]`, or `[]` for an empty partition. */
+  | { readonly kind: 'reduce'; readonly f: WireFunction }
+  /** → f folded over the records from a fresh clone of `zero` (fold, and aggregate's seqOp). */
+  | { readonly kind: 'fold'; readonly zero: unknown; readonly f: WireFunction }
+  /** → nothing; every promise f returns is awaited before the task completes. */
+  | { readonly kind: 'foreach'; readonly f: WireFunction }
+  /** → nothing; f gets the partition as an array and its promise is awaited. */
+  | { readonly kind: 'foreachPartition'; readonly f: WireFunction }
+  /** → a reservoir sample of up to `perPartition` keys (RangePartitioner's bounds). */
+  | { readonly kind: 'sampleKeys'; readonly perPartition: number }
+  /** → the map side of a shuffle: one bucket of records per reduce partition. */
+  | {
+      readonly kind: 'shuffleMap';
+      readonly shuffleId: number;
+      readonly partitioner: PartitionerDescriptor;
+      readonly aggregator: Readonly<Record<'createCombiner' | 'mergeValue' | 'mergeCombiners', WireFunction>> | undefined;
+      readonly mapSideCombine: boolean;
+      readonly operation: string;
+    };
+
+/** One partition of a stage's input RDD (data the driver holds). */
+export interface InputBlock {
+  readonly rddId: number;
+  readonly partition: number;
+  readonly records: readonly unknown[];
+}
+
+/** The map outputs of one shuffle destined for this task's partition, one block per map partition. */
+export interface ShuffleInput {
+  readonly shuffleId: number;
+  readonly blocks: readonly (readonly unknown[])[];
+}
+
+// ---- driver → worker ----------------------------------------------------------------------------
+
+export interface RunTask {
+  readonly kind: 'runTask';
+  readonly taskId: number;
+  readonly stageId: number;
+  readonly partition: number;
+  readonly attempt: number;
+  /** Functions this worker has not been sent yet; the rest are FunctionRefs in `rdd` and `result`. */
+  readonly functions: readonly FunctionDescriptor[];
+  readonly rdd: RDDDescriptor;
+  readonly inputs: readonly InputBlock[];
+  readonly shuffleInputs: readonly ShuffleInput[];
+  readonly result: ResultKind;
+}
+
+export type ToWorker = RunTask | { readonly kind: 'ping' };
+
+// ---- worker → driver ----------------------------------------------------------------------------
+
+/** An error as data. `operation`/`callSite` are set when a user function threw (UserFunctionError). */
+export interface WireError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack: string | undefined;
+  readonly operation?: string;
+  readonly callSite?: string;
+  /** The user's own error, for a UserFunctionError. */
+  readonly cause?: WireError;
+  /** The thrown value was not an Error (a string, a number…): its String(). */
+  readonly thrownValue?: string;
+}
+
+export type FromWorker =
+  | { readonly kind: 'taskResult'; readonly taskId: number; readonly value: unknown }
+  | { readonly kind: 'taskFailed'; readonly taskId: number; readonly error: WireError }
+  | { readonly kind: 'pong'; readonly threadId: number };
+
+/** What a worker exposes through Comlink: one entry point, one message kind in, one out. */
+export interface WorkerApi {
+  handle(message: ToWorker): Promise<FromWorker>;
+}

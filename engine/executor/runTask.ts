@@ -1,0 +1,257 @@
+import {
+  CoalescedRDD,
+  CoGroupedRDD,
+  HashPartitioner,
+  MapPartitionsRDD,
+  ParallelCollectionRDD,
+  RangePartitioner,
+  RDDContext,
+  ShuffleDependency,
+  ShuffledRDD,
+  UnionRDD,
+  type Partitioner,
+  type RDD,
+  type TaskContext,
+} from '../rdd/index.ts';
+import { STOP, mulberry32 } from '../rdd/RDD.ts';
+import { narrowOps, isNarrowOp } from '../rdd/narrowOps.ts';
+import { isFunctionDescriptor, reviveFunction, type FunctionDescriptor, type PartitionerDescriptor, type RDDDescriptor } from '../rdd/descriptor.ts';
+import { writeShuffleMapOutput } from '../rdd/shuffle.ts';
+import type { ShippedFunction } from '../closure/ship.ts';
+import { attributeUserError } from '../closure/attribution.ts';
+import { UserFunctionError } from '../util/errors.ts';
+import type { FromWorker, RunTask, ToWorker, WireError, WireFunction } from './protocol.ts';
+import { uncloneableRecord } from './cloneable.ts';
+
+/**
+ * The worker's side of the protocol: rebuild a stage's RDDs from their descriptor with the same
+ * classes and narrowOps the driver uses, compute one partition, and answer with its result. The
+ * functions it was sent are compiled once and kept by content hash for the worker's lifetime.
+ */
+export class TaskRunner {
+  private readonly functions = new Map<string, ShippedFunction<any>>();
+  private readonly context = new RDDContext();
+
+  async handle(message: ToWorker): Promise<FromWorker> {
+    if (message.kind === 'ping') return { kind: 'pong', threadId: threadId() };
+    try {
+      return { kind: 'taskResult', taskId: message.taskId, value: await this.run(message) };
+    } catch (e) {
+      return { kind: 'taskFailed', taskId: message.taskId, error: toWireError(attributeUserError(e, { operation: message.rdd.operation, callSite: message.rdd.callSite })) };
+    }
+  }
+
+  private fn(w: WireFunction): ShippedFunction<any> {
+    if (isFunctionDescriptor(w)) return this.learn(w);
+    const f = this.functions.get(w.hash);
+    if (!f) throw new Error(`internal: this worker was never sent function ${w.hash}`);
+    return f;
+  }
+
+  private learn(d: FunctionDescriptor): ShippedFunction<any> {
+    let f = this.functions.get(d.hash);
+    if (!f) this.functions.set(d.hash, (f = reviveFunction(d)));
+    return f;
+  }
+
+  private async run(task: RunTask): Promise<unknown> {
+    for (const d of task.functions) this.learn(d);
+    const shuffles = new Map(task.shuffleInputs.map((s) => [s.shuffleId, s.blocks]));
+    const depIds = new WeakMap<ShuffleDependency<any, any, any>, number>();
+    const rdd = this.rebuild(task.rdd, task, depIds, new Map());
+    const ctx: TaskContext = {
+      stageId: task.stageId,
+      partitionId: task.partition,
+      attemptNumber: task.attempt,
+      shuffleBlocks(dep, reducePartition) {
+        const blocks = shuffles.get(depIds.get(dep) ?? -1);
+        if (!blocks || reducePartition !== task.partition) throw new Error(`internal: task for partition ${task.partition} was not sent shuffle ${depIds.get(dep)} for partition ${reducePartition}`);
+        return blocks;
+      },
+    };
+    const p = task.partition;
+    const iterate = (emit: (x: any) => void) => rdd.iterator(p, ctx, emit);
+    const r = task.result;
+    const where = `${task.rdd.operation} at ${task.rdd.callSite}`;
+    switch (r.kind) {
+      case 'collect': {
+        const out: unknown[] = [];
+        iterate((x) => out.push(x));
+        return checked(out, where);
+      }
+      case 'count': {
+        let n = 0;
+        iterate(() => n++);
+        return n;
+      }
+      case 'take': {
+        const got: unknown[] = [];
+        try {
+          if (r.limit > 0) iterate((x) => { got.push(x); if (got.length >= r.limit) throw STOP; });
+        } catch (e) {
+          if (e !== STOP) throw e;
+        }
+        return checked(got, where);
+      }
+      case 'reduce': {
+        const g = this.fn(r.f).call;
+        let acc: unknown;
+        let any = false;
+        iterate((x) => { acc = any ? g(acc, x) : x; any = true; });
+        return checked(any ? [acc] : [], where);
+      }
+      case 'fold': {
+        const g = this.fn(r.f).call;
+        let acc = structuredClone(r.zero);
+        iterate((x) => { acc = g(acc, x); });
+        return checked([acc], where)[0];
+      }
+      case 'foreach': {
+        const g = this.fn(r.f).call;
+        const promises: unknown[] = [];
+        iterate((x) => {
+          const v = g(x);
+          if (v && typeof (v as Promise<unknown>).then === 'function') promises.push(v);
+        });
+        await settle(promises);
+        return undefined;
+      }
+      case 'foreachPartition': {
+        const records: unknown[] = [];
+        iterate((x) => records.push(x));
+        await settle([this.fn(r.f).call(records)]);
+        return undefined;
+      }
+      case 'sampleKeys': {
+        const keys: unknown[] = [];
+        let seen = 0;
+        const rand = mulberry32(17);
+        iterate((kv: [unknown, unknown]) => {
+          seen++;
+          if (keys.length < r.perPartition) keys.push(kv[0]);
+          else {
+            const j = Math.floor(rand() * seen);
+            if (j < r.perPartition) keys[j] = kv[0];
+          }
+        });
+        return keys;
+      }
+      case 'shuffleMap': {
+        const a = r.aggregator;
+        const aggregator = a && { createCombiner: this.fn(a.createCombiner).call, mergeValue: this.fn(a.mergeValue).call, mergeCombiners: this.fn(a.mergeCombiners).call };
+        const dep = new ShuffleDependency(rdd as RDD<[unknown, unknown]>, revivePartitioner(r.partitioner, new Map())!, aggregator, r.mapSideCombine, r.operation);
+        const buckets = writeShuffleMapOutput(dep, p, ctx);
+        for (const b of buckets) checked(b, `${r.operation} (the map side of its shuffle, reading ${where})`);
+        return buckets;
+      }
+    }
+  }
+
+  /** The RDD a descriptor describes, built with the driver's own classes. */
+  private rebuild(d: RDDDescriptor, task: RunTask, depIds: WeakMap<ShuffleDependency<any, any, any>, number>, ranges: Map<number, RangePartitioner>): RDD<any> {
+    const sc = this.context;
+    const partitioner = revivePartitioner(d.partitioner, ranges);
+    const parents = () => d.parents.map((p) => this.rebuild(p, task, depIds, ranges));
+    let rdd: RDD<any>;
+    switch (d.kind) {
+      case 'input':
+      case 'shuffleRead': {
+        const slices: unknown[][] = new Array(d.numPartitions);
+        for (const b of task.inputs) if (b.rddId === d.id) slices[b.partition] = b.records as unknown[];
+        rdd = new ParallelCollectionRDD(sc, slices, d.operation, d.callSite);
+        break;
+      }
+      case 'mapPartitions': {
+        const op = d.params.op as string;
+        if (!isNarrowOp(op)) throw new Error(`internal: no narrow operation named ${op} on this worker`);
+        const args: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(d.params.args as Record<string, unknown>)) args[k] = isWire(v) ? this.fn(v) : v;
+        const pipe = (narrowOps[op] as (p: Record<string, unknown>) => any)(args);
+        rdd = new MapPartitionsRDD(parents()[0]!, pipe, d.params.preservesPartitioning as boolean, d.operation, d.callSite, { name: op, params: args });
+        break;
+      }
+      case 'shuffled': {
+        const a = d.params.aggregator as Record<'createCombiner' | 'mergeValue' | 'mergeCombiners', WireFunction> | undefined;
+        const aggregator = a && { createCombiner: this.fn(a.createCombiner).call, mergeValue: this.fn(a.mergeValue).call, mergeCombiners: this.fn(a.mergeCombiners).call };
+        const placeholder = new ParallelCollectionRDD<[unknown, unknown]>(sc, [], 'shuffle map side');
+        const shuffled = new ShuffledRDD(placeholder, partitioner ?? new HashPartitioner(Math.max(1, d.numPartitions)), aggregator, d.params.mapSideCombine as boolean, d.operation, d.callSite);
+        depIds.set(shuffled.dep, d.params.shuffleId as number);
+        rdd = shuffled;
+        break;
+      }
+      case 'cogroup': {
+        const cogrouped = new CoGroupedRDD(parents(), partitioner ?? new HashPartitioner(Math.max(1, d.numPartitions)), d.callSite, d.operation, d.params.narrow as boolean[]);
+        cogrouped.dependencies.forEach((dep, i) => {
+          if (dep.kind === 'shuffle') depIds.set(dep, d.parents[i]!.params.shuffleId as number);
+        });
+        rdd = cogrouped;
+        break;
+      }
+      case 'union':
+        rdd = new UnionRDD(sc, parents(), d.operation, d.callSite, d.params.aware as boolean);
+        break;
+      case 'coalesce':
+        rdd = new CoalescedRDD(parents()[0]!, d.params.maxPartitions as number, d.callSite);
+        break;
+      default:
+        throw new Error(`internal: a worker cannot rebuild an RDD of kind ${d.kind}`);
+    }
+    if (partitioner) rdd.partitioner = partitioner;
+    return rdd;
+  }
+}
+
+function isWire(v: unknown): v is WireFunction {
+  return isFunctionDescriptor(v) || (typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === 'fnref');
+}
+
+function revivePartitioner(d: PartitionerDescriptor | undefined, ranges: Map<number, RangePartitioner>): Partitioner | undefined {
+  if (!d) return undefined;
+  if (d.kind === 'hash') return new HashPartitioner(d.numPartitions);
+  let p = ranges.get(d.id);
+  if (!p) ranges.set(d.id, (p = RangePartitioner.withBounds(d.numPartitions, d.bounds, d.ascending)));
+  return p;
+}
+
+/** Records about to cross back to the driver: refuse what a structured clone would break. */
+function checked<T extends readonly unknown[]>(records: T, where: string): T {
+  const bad = uncloneableRecord(records);
+  if (bad) {
+    throw new TypeError(
+      `The records of ${where} cannot be sent from a worker to the driver: ${bad}. ` +
+        `Records that cross threads must be plain data (objects, arrays, Map, Set, Date, typed arrays); convert them before this step, or run with workers: 0.`,
+    );
+  }
+  return records;
+}
+
+async function settle(values: unknown[]): Promise<void> {
+  const results = await Promise.allSettled(values);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw attributeUserError(failed.reason);
+}
+
+/** An error as plain data; a UserFunctionError keeps its operation, call site and the user's error. */
+export function toWireError(e: unknown): WireError {
+  if (e instanceof UserFunctionError) {
+    return { name: e.name, message: e.message, stack: e.stack, operation: e.operation, callSite: e.callSite, cause: toWireError(e.cause) };
+  }
+  if (e instanceof Error) return { name: e.name, message: e.message, stack: e.stack };
+  return { name: 'Error', message: String(e), stack: undefined, thrownValue: String(e) };
+}
+
+/** The driver's copy of an error a worker reported, with the worker's stack. */
+export function fromWireError(w: WireError): Error {
+  if (w.operation !== undefined && w.cause) {
+    const cause = w.cause.thrownValue !== undefined ? w.cause.thrownValue : fromWireError(w.cause);
+    return new UserFunctionError(w.operation, w.callSite ?? '', cause);
+  }
+  const e = new Error(w.message);
+  e.name = w.name;
+  if (w.stack) e.stack = w.stack;
+  return e;
+}
+
+function threadId(): number {
+  return (globalThis as { rivuletThreadId?: number }).rivuletThreadId ?? 0;
+}

@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { RDDContext, type RDD } from '../../engine/rdd/index.ts';
+import { NotShippableError, UserFunctionError } from '../../engine/util/errors.ts';
+import { LocalExecutor, WorkerPool } from '../../engine/executor/index.ts';
+import { failure, sorted } from '../rdd/helpers.ts';
+
+// The same pipelines in local mode and on two worker threads: equal results, partition by
+// partition where the partitioning is fixed (glom), as sorted records where a shuffle decides order.
+
+type Case = [name: string, run: (sc: RDDContext) => Promise<unknown>];
+
+const lines = ['the quick brown fox', 'jumps over the lazy dog', 'the dog', '', 'quick quick'];
+const words = (sc: RDDContext) => sc.parallelize(lines, 3).flatMap((l) => l.split(' ')).filter((w) => w.length > 0);
+const pairs = (sc: RDDContext) => words(sc).map((w) => [w, 1] as [string, number]);
+const stop = new Set(['the', 'over']);
+
+const cases: Case[] = [
+  ['narrow chain, per partition', (sc) => words(sc).filter((w) => !stop.has(w), { stop }).map((w) => w.toUpperCase()).glom().collect()],
+  ['word count', async (sc) => sorted(await pairs(sc).reduceByKey((a, b) => a + b).collect())],
+  ['word count, 4 reduce partitions, per partition', (sc) => pairs(sc).reduceByKey((a, b) => a + b, 4).mapValues((n) => n * 10).glom().collect()],
+  ['groupByKey', async (sc) => sorted((await pairs(sc).groupByKey().collect()).map(([k, vs]) => [k, vs.length]))],
+  ['foldByKey / aggregateByKey', async (sc) => [
+    sorted(await pairs(sc).foldByKey(100, (a, b) => a + b).collect()),
+    sorted(await pairs(sc).aggregateByKey([] as number[], (acc, v) => [...acc, v], (a, b) => [...a, ...b]).collect()),
+  ]],
+  ['combineByKey on pre-partitioned data (no shuffle)', async (sc) => sorted(await pairs(sc).partitionBy(2).reduceByKey((a, b) => a + b, 2).collect())],
+  ['sortBy, descending, per partition', (sc) => words(sc).sortBy((w) => w, false, 3).glom().collect()],
+  ['sortByKey', (sc) => pairs(sc).sortByKey().collect()],
+  ['distinct', async (sc) => sorted(await words(sc).distinct().collect())],
+  ['repartition, per partition', (sc) => words(sc).repartition(4).glom().collect()],
+  ['union and coalesce, per partition', (sc) => words(sc).map((w): string | number => w).union(words(sc).map((w): string | number => w.length)).coalesce(2).glom().collect()],
+  ['join / outer joins / subtractByKey', async (sc) => {
+    const left = pairs(sc);
+    const right = sc.parallelize([['the', 'T'], ['dog', 'D'], ['cat', 'C']] as [string, string][], 2);
+    return [
+      sorted(await left.join(right).collect()),
+      sorted(await left.leftOuterJoin(right).collect()),
+      sorted(await left.rightOuterJoin(right).collect()),
+      sorted(await left.fullOuterJoin(right).collect()),
+      sorted(await left.subtractByKey(right).collect()),
+      sorted(await left.cogroup(right).mapValues(([a, b]) => [a.length, b.length]).collect()),
+    ];
+  }],
+  ['join of co-partitioned RDDs', async (sc) => {
+    const a = pairs(sc).reduceByKey((x, y) => x + y, 3);
+    const b = pairs(sc).mapValues((n) => n * 2).reduceByKey((x, y) => x + y, 3);
+    return sorted(await a.join(b).collect());
+  }],
+  ['actions: count, take, first, reduce, fold, aggregate, countByValue, isEmpty', async (sc) => [
+    await words(sc).count(),
+    await words(sc).take(6),
+    await words(sc).first(),
+    await words(sc).map((w) => w.length).reduce((a, b) => a + b),
+    await words(sc).fold('', (a, b) => (a > b ? a : b)),
+    await words(sc).aggregate({ n: 0, chars: 0 }, (acc, w) => ({ n: acc.n + 1, chars: acc.chars + w.length }), (a, b) => ({ n: a.n + b.n, chars: a.chars + b.chars })),
+    sorted([...(await words(sc).countByValue())]),
+    sorted([...(await pairs(sc).countByKey())]),
+    await sc.emptyRDD().isEmpty(),
+  ]],
+  ['sample, mapPartitionsWithIndex, keyBy, flatMapValues, keys/values', (sc) => Promise.all([
+    words(sc).sample(false, 0.5, 7).glom().collect(),
+    words(sc).mapPartitionsWithIndex((i, ws) => ws.map((w) => `${i}:${w}`)).collect(),
+    words(sc).keyBy((w) => w[0]).flatMapValues((w) => w.split('')).keys().collect(),
+    pairs(sc).values().collect(),
+  ])],
+  ['a persisted RDD read by two jobs', async (sc) => {
+    const cached = pairs(sc).reduceByKey((a, b) => a + b).persist();
+    return [sorted(await cached.collect()), await cached.map(([, n]) => n).reduce((a, b) => a + b)];
+  }],
+  ['foreach / foreachPartition complete', async (sc) => {
+    await words(sc).foreach((w) => { if (typeof w !== 'string') throw new Error('not a word'); });
+    await words(sc).foreachPartition(async (ws) => { await Promise.resolve(ws.length); });
+    return 'done';
+  }],
+];
+
+describe('workers: 2 give local mode results', () => {
+  const local = new RDDContext();
+  const workers = new RDDContext({ workers: 2 });
+  const loopback = new RDDContext({ executor: new LocalExecutor() });
+  afterAll(() => workers.close());
+
+  test.each(cases)('%s', async (_name, run) => {
+    const expected = await run(local);
+    expect(await run(loopback)).toEqual(expected);
+    expect(await run(workers)).toEqual(expected);
+  });
+
+  test('tasks really run on worker threads', async () => {
+    const threads = await workers.parallelize([1, 2, 3, 4, 5, 6], 6).mapPartitions(() => [(globalThis as { rivuletThreadId?: number }).rivuletThreadId ?? 0]).collect();
+    expect(threads.every((t) => t > 0)).toBe(true);
+    expect(new Set(threads).size).toBe(2);
+  });
+
+  test('a function with an undeclared free variable fails at definition, as in local mode', () => {
+    const k = 3;
+    expect(() => workers.parallelize([1]).map((x) => x + k)).toThrow(NotShippableError);
+  });
+
+  test("a user function's error names the operation and the user's line", async () => {
+    const e = await failure(() => workers.parallelize([1, 2], 2).map((x) => { if (x === 2) throw new RangeError('bad record'); return x; }).collect());
+    expect(e).toBeInstanceOf(UserFunctionError);
+    expect((e as UserFunctionError).operation).toBe('map');
+    expect((e as UserFunctionError).callSite).toMatch(/workers\.test\.ts:\d+/);
+    expect(e.message).toContain('RangeError: bad record');
+  });
+
+  test('records that cannot cross threads fail with the operation named', async () => {
+    const fns = await failure(() => workers.parallelize([1], 1).map((x) => () => x).collect());
+    expect(fns.message).toMatch(/records of map at .*workers\.test\.ts.* cannot be sent from a worker.*function/s);
+    const instances = await failure(() => workers.parallelize([1], 1).map((x) => { class Point { constructor(readonly x: number) {} norm() { return this.x; } } return new Point(x); }).collect());
+    expect(instances.message).toMatch(/records of map at .* instance of Point/s);
+    class Input { constructor(readonly v: number) {} }
+    const inputs = await failure(() => workers.parallelize([new Input(1)], 1).map((x) => x).collect());
+    expect(inputs.message).toMatch(/records of parallelize at .* cannot be sent to a worker.*instance of Input/s);
+  });
+
+  test('captures are sent to each worker once (broadcast)', async () => {
+    const pool = new WorkerPool({ workers: 1 });
+    const sc = new RDDContext({ executor: pool });
+    const big = { table: Array.from({ length: 1000 }, (_, i) => i) };
+    const sent: number[] = [];
+    const handle = pool['send'].bind(pool);
+    (pool as any)['send'] = (slot: unknown, message: { functions: unknown[] }) => {
+      sent.push(message.functions.length);
+      return handle(slot as never, message as never);
+    };
+    const rdd = sc.parallelize([1, 2, 3], 3).map((x) => big.table[x], { big });
+    expect(await rdd.collect()).toEqual([1, 2, 3]);
+    expect(await rdd.collect()).toEqual([1, 2, 3]);
+    expect(sent.reduce((a, b) => a + b, 0)).toBe(1);
+    await sc.close();
+  });
+});
+
+describe('faults', () => {
+  // A task that keeps its worker busy for `ms`, so a test can kill the worker mid-task.
+  const busy = (sc: RDDContext, ms: number): RDD<number> =>
+    sc.parallelize([1, 2, 3, 4], 4).map((x) => { const end = Date.now() + ms; while (Date.now() < end); return x * x; }, { ms });
+
+  test('a worker terminated mid-job is replaced and the job completes with the local result', async () => {
+    const pool = new WorkerPool({ workers: 2 });
+    const sc = new RDDContext({ executor: pool });
+    expect(await sc.parallelize([0], 1).collect()).toEqual([0]); // workers started
+    pool.start();
+    await sc.parallelize([0, 1], 2).collect();
+    const job = busy(sc, 300).collect();
+    await new Promise((r) => setTimeout(r, 100));
+    await pool.workers[0]!.terminate();
+    expect(await job).toEqual([1, 4, 9, 16]);
+    expect(pool.replacedWorkers).toBeGreaterThanOrEqual(1);
+    await sc.close();
+  });
+
+  test('a user function that exits its worker fails the job after maxTaskAttempts, naming the task', async () => {
+    const sc = new RDDContext({ workers: 1, maxTaskAttempts: 2 });
+    const e = await failure(() => sc.parallelize([1], 1).map((x) => { process.exit(3); return x; }).collect());
+    expect(e.name).toBe('TaskFailedError');
+    expect(e.message).toMatch(/map at .*workers\.test\.ts:\d+.* \(stage \d+, partition 0\) failed 2 times.*exited with code 3/s);
+    await sc.close();
+  });
+
+  test('a task that hangs past the task timeout is retried, then fails the job', async () => {
+    const sc = new RDDContext({ workers: 1, taskTimeout: 300, maxTaskAttempts: 2 });
+    const e = await failure(() => sc.parallelize([1], 1).map((x) => { for (;;); return x; }).collect());
+    expect(e.name).toBe('TaskFailedError');
+    expect(e.message).toMatch(/failed 2 times.*task timeout of 300 ms/s);
+    await sc.close();
+  });
+});
+
+beforeAll(() => {});
