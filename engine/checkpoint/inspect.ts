@@ -9,9 +9,9 @@ import type { Checkpoint } from './CheckpointStore.ts';
 export interface OperatorSummary {
   /** The operator's stable id (DStream.name() or derived from the graph). */
   id: string;
-  /** Number of keys: entries of an array of [key, state] pairs, of a Map, or of a Set; undefined for any other value. */
+  /** Number of keys: entries of an array of [key, state] pairs, of a window's pairs, of a Map, or of a Set; undefined for any other value. */
   keys: number | undefined;
-  /** What the state is: "pairs", "Map", "Set", or the kind of another value. */
+  /** What the state is: "pairs", "window" (a window with an inverse function: its pairs), "Map", "Set", or the kind of another value. */
   kind: string;
 }
 
@@ -38,9 +38,17 @@ export function summarizeCheckpoint(checkpoint: Checkpoint): CheckpointSummary {
 
 function summarizeState(id: string, state: unknown): OperatorSummary {
   if (Array.isArray(state)) return { id, keys: state.length, kind: 'pairs' };
+  // A window with an inverse function: { window: pairs, batches: [[time, pairs], …] }.
+  if (isWindowState(state)) return { id, keys: state.window.length, kind: 'window' };
   if (state instanceof Map) return { id, keys: state.size, kind: 'Map' };
   if (state instanceof Set) return { id, keys: state.size, kind: 'Set' };
   return { id, keys: undefined, kind: state === null ? 'null' : typeof state === 'object' ? 'object' : typeof state };
+}
+
+function isWindowState(state: unknown): state is { window: unknown[]; batches: unknown[] } {
+  if (typeof state !== 'object' || state === null) return false;
+  const s = state as { window?: unknown; batches?: unknown };
+  return Array.isArray(s.window) && Array.isArray(s.batches);
 }
 
 /**

@@ -82,6 +82,8 @@ export class Checkpointer {
   /** Retention of log records before the oldest kept checkpoint: the longest any input remembers. */
   private readonly logRetention: Duration;
   private logChain: Promise<void> = Promise.resolve();
+  /** The initial checkpoint: every log record waits for it, and fails when it failed. */
+  private initialWrite: Promise<void> = Promise.resolve();
   private lastCheckpointTime: number | undefined;
 
   constructor(private readonly o: CheckpointerOptions) {
@@ -101,12 +103,33 @@ export class Checkpointer {
     return this.intervals;
   }
 
-  /** The checkpoint at the zero time, written before the first log record. */
+  /**
+   * The checkpoint at the zero time, written before the first log record. Refused (failing every
+   * batch) when the store already holds checkpoints or log records at or after this run's zero
+   * time: they belong to another run on an overlapping batch grid, and recovering this run would
+   * pick them up.
+   */
   writeInitial(): void {
-    const time = this.o.zeroTime;
-    const checkpoint = this.checkpointAt(time, true, {});
-    this.logChain = this.o.store.write(checkpoint);
-    this.lastCheckpointTime = time;
+    const { zeroTime, store, log } = this.o;
+    const checkpoint = this.checkpointAt(zeroTime, true, {});
+    this.initialWrite = (async () => {
+      const newer = (await store.list()).filter((t) => t >= zeroTime);
+      const newerLog = (await log.list()).filter((t) => t > zeroTime);
+      if (newer.length > 0 || newerLog.length > 0) {
+        const what = [
+          newer.length ? `checkpoints at ${newer.sort((a, b) => a - b).join(', ')} ms` : '',
+          newerLog.length ? `write-ahead log records of ${newerLog.length} batches up to ${Math.max(...newerLog)} ms` : '',
+        ].filter(Boolean).join(' and ');
+        throw new Error(
+          `${store.location} holds ${what}, at or after this run's zero time (${zeroTime} ms): they are another run's, and a recovery of this run would resume from them. ` +
+            'To resume that run, create the context with StreamingContext.getOrCreate; to start afresh, use an empty location or delete them.',
+        );
+      }
+      await store.write(checkpoint);
+    })();
+    this.initialWrite.catch(() => {});
+    this.logChain = this.initialWrite;
+    this.lastCheckpointTime = zeroTime;
   }
 
   /**
@@ -122,7 +145,11 @@ export class Checkpointer {
     }
     const record: Checkpoint = { time, metadata: { zeroTime: this.o.zeroTime, batchInterval: this.o.batchInterval }, data };
     const { log } = this.o;
-    const write = this.logChain.catch(() => {}).then(() => log.write(record));
+    const initial = this.initialWrite;
+    const write = this.logChain.catch(() => {}).then(async () => {
+      await initial;
+      await log.write(record);
+    });
     this.logChain = write;
     return write;
   }

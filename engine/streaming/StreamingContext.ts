@@ -325,6 +325,15 @@ export class StreamingContext {
     // A recovered context stays on its checkpoint's batch grid.
     const zeroTime = recovery ? recovery.zeroTime : Math.floor(now / this.batchInterval) * this.batchInterval;
     const ids = this.checkpointSetting ? stableIds(this.graph) : undefined;
+    if (recovery && ids) {
+      const added = [...ids.operators].filter(([, id]) => !recovery.operatorIds.has(id));
+      if (added.length > 0) {
+        throw new IllegalStateError(
+          `StreamingContext.start(): ${added.map(([op, id]) => `${op.creationSite} (${JSON.stringify(id)})`).join(', ')} was defined after getOrCreate() restored the checkpoint ${recovery.description}, so it has no restored state. ` +
+            'Define the whole pipeline in createContext.',
+        );
+      }
+    }
     this.graph.start(zeroTime);
     if (this.checkpointSetting) {
       this.checkpointer = new Checkpointer({
@@ -360,7 +369,10 @@ export class StreamingContext {
     if (this.currentState === 'initialized') {
       this.currentState = 'stopped';
       this.finish();
-      return Promise.resolve();
+      // getOrCreate may have opened the stores to read them.
+      const setting = this.checkpointSetting;
+      if (!setting) return Promise.resolve();
+      return Promise.all([setting.log.close(), setting.owned ? setting.store.close() : undefined]).then(() => undefined);
     }
     this.stopping ??= this.doStop(graceful);
     return this.stopping;

@@ -19,6 +19,8 @@ import type { StableIds } from './stableIds.ts';
 
 /** What start() needs to resume. */
 export interface RecoveryPlan {
+  /** The stateful operators checked against the checkpoint (and restored), by id. */
+  operatorIds: ReadonlySet<string>;
   zeroTime: number;
   /** The time of the checkpoint recovered from (the zero time for the initial one). */
   checkpointTime: number;
@@ -144,7 +146,13 @@ export async function prepareRecovery(
     for (const r of records) if (Object.hasOwn(r.data, id)) logged.set(r.time, r.data[id]);
     input.restore({ checkpointTime: checkpoint.time, position: meta.inputs[id]?.position, logged, warn });
   }
-  return { zeroTime: meta.zeroTime, checkpointTime: checkpoint.time, loggedUpTo: replayed.length ? replayed[replayed.length - 1]! : checkpoint.time, description };
+  return {
+    operatorIds: new Set(ids.operators.values()),
+    zeroTime: meta.zeroTime,
+    checkpointTime: checkpoint.time,
+    loggedUpTo: replayed.length ? replayed[replayed.length - 1]! : checkpoint.time,
+    description,
+  };
 }
 
 function readMetadata(checkpoint: Checkpoint, description: string): CheckpointMetadata {

@@ -43,3 +43,13 @@ test('describeCheckpoint: a few aligned lines for people', () => {
 test('describeCheckpoint of an empty checkpoint', () => {
   expect(describeCheckpoint({ time: 0, metadata: {}, data: {} })).toBe('Checkpoint at batch time 0 ms\nmetadata: (none)\nstate: 0 operators, 0 keys');
 });
+
+test('a window with an inverse function counts the keys of its window', () => {
+  const window: Checkpoint = {
+    time: 6000,
+    metadata: {},
+    data: { recent: { window: [['a', 2], ['b', 1]], batches: [[5000, [['a', 1]]], [6000, [['a', 1], ['b', 1]]]] } },
+  };
+  expect(summarizeCheckpoint(window).operators).toEqual([{ id: 'recent', keys: 2, kind: 'window' }]);
+  expect(describeCheckpoint(window)).toBe('Checkpoint at batch time 6000 ms\nmetadata: (none)\nstate: 1 operator, 2 keys\n  recent  2 keys (window)');
+});

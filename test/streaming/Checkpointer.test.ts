@@ -304,6 +304,48 @@ describe('getOrCreate', () => {
     ).rejects.toThrow(/^getOrCreate: createContext set checkpoints to .*, but getOrCreate reads them from .*; use the same location\.$/);
   });
 
+  test('a fresh start on a store holding another run\'s checkpoints at or after its zero time fails its batches, saying why', async () => {
+    const dir = tempDirectory();
+    const run = async (start: number, until: number) => {
+      const clock = new ManualClock(start);
+      const ssc = new StreamingContext({ batchInterval: 1000, scheduler: clock });
+      ssc.checkpoint(dir);
+      const outputs: number[] = [];
+      ssc.queueStream([[1], [2], [3]]).foreachRDD((_rdd, t) => void outputs.push(t));
+      const failed = ssc.awaitTermination().then(() => undefined, (e: unknown) => e as Error);
+      ssc.start();
+      await clock.advanceTo(until);
+      await ssc.stop();
+      return { outputs, error: await failed };
+    };
+    expect(await run(0, 3000)).toEqual({ outputs: [1000, 2000, 3000], error: undefined });
+    const again = await run(0, 1000);
+    expect(again.outputs).toEqual([]);
+    expect(again.error?.message).toMatch(
+      /^Batch 1000 ms failed in the write-ahead log: .* holds checkpoints at 0, 3000 ms and write-ahead log records of 3 batches up to 3000 ms, at or after this run's zero time \(0 ms\): they are another run's.*StreamingContext\.getOrCreate/,
+    );
+    // A later run (a later zero time on the wall clock) is fine.
+    expect(await run(5000, 6000)).toEqual({ outputs: [6000], error: undefined });
+  });
+
+  test('a stateful operator defined after getOrCreate restored a checkpoint: start() refuses', async () => {
+    const dir = tempDirectory();
+    const build = (clock: ManualClock) => () => {
+      const ssc = new StreamingContext({ batchInterval: 1000, scheduler: clock });
+      ssc.queueStream([['a']]).map((w) => [w, 1] as [string, number]).updateStateByKey(sum).foreachRDD(() => {});
+      return ssc;
+    };
+    const clock = new ManualClock(0);
+    const first = await StreamingContext.getOrCreate(dir, build(clock));
+    first.start();
+    await clock.advanceTo(2000);
+    await first.stop();
+    const second = await StreamingContext.getOrCreate(dir, build(new ManualClock(3000)));
+    second.queueStream<[string, number]>([]).updateStateByKey(sum).foreachRDD(() => {});
+    expect(() => second.start()).toThrow(/^StreamingContext\.start\(\): updateStateByKey at .* \("queueStream#1\/updateStateByKey#0"\) was defined after getOrCreate\(\) restored the checkpoint at 2000 ms in .*Define the whole pipeline in createContext\.$/);
+    await second.stop();
+  });
+
   test('a non-graceful stop at a chosen batch: queued batches dropped at stop are run on recovery from the log', async () => {
     const dir = tempDirectory();
     const out = new Map<number, number>();
@@ -333,6 +375,6 @@ describe('getOrCreate', () => {
   });
 });
 
-function sortPairs<T extends [string, unknown]>(pairs: T[]): T[] {
-  return [...pairs].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+function sortPairs<T extends unknown[]>(pairs: T[]): T[] {
+  return [...pairs].sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1));
 }
