@@ -66,6 +66,8 @@ export interface RddSnapshot {
   /** rdd.toDebugString() */
   lineage: string;
   partitioner?: string;
+  /** Set when the RDD could not be computed (the batch failed in this stream or above it). */
+  error?: string;
 }
 
 export interface BatchReport {
@@ -74,8 +76,6 @@ export interface BatchReport {
   wallProcessingMs: number;
   /** One per stream that has an RDD at this batch time. */
   rdds: RddSnapshot[];
-  /** Error text of snapshots that could not be taken (e.g. a stream whose RDD failed). */
-  snapshotErrors: string[];
 }
 
 export interface UserCodeError {

@@ -207,3 +207,27 @@ test('a shared link shows the code and runs it only on Run', async () => {
   await opened.waitForSelector('[data-testid=batch-list] [data-batch-time="2000"]');
   await opened.close();
 });
+
+test('a partition of 100 000 records: the report is sampled and says so, load all fetches it, and it scrolls', async () => {
+  await typeCode(page, `import { StreamingContext, Seconds } from 'rivulet';
+const ssc = new StreamingContext({ batchInterval: Seconds(1), defaultParallelism: 1 });
+const numbers = Array.from({ length: 100_000 }, (_, i) => i);
+ssc.queueStream([numbers]).map((n) => n * 2).count().print();
+ssc.start();
+`);
+  await page.click('[data-testid=run]');
+  await page.waitForSelector('[data-testid=batch-list] [data-batch-time="1000"]');
+  await page.click('[data-testid=pause]');
+  await page.click('[data-testid=batch-list] [data-batch-time="1000"]');
+  await page.locator('[data-testid=dag] .node', { hasText: 'map' }).first().click();
+  await page.waitForSelector('[data-testid=sampled]');
+  const part = page.locator('[data-testid=rdd-view] [data-testid=partition]').first();
+  expect(await part.locator('.count').textContent()).toBe('100000');
+  await part.locator('button', { hasText: 'load all' }).click();
+  await part.locator('button', { hasText: 'load all' }).waitFor({ state: 'detached' });
+  // Scroll the virtual list to its end: the last record is rendered, and only a window of rows is in the DOM.
+  const scroller = part.locator('.records');
+  await scroller.evaluate((el) => (el.scrollTop = el.scrollHeight));
+  await expect.poll(() => part.locator('.record').last().textContent()).toBe('99999199998');
+  expect(await part.locator('.record').count()).toBeLessThan(200);
+});

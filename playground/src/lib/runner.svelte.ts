@@ -35,6 +35,8 @@ export class Runner {
   maxRecordsPerPartition = $state(1000);
   graph = $state.raw<StreamGraph | undefined>(undefined);
   batchInterval = $state(0);
+  /** The context's zero time: batch times are shown relative to it. */
+  zeroTime = $state(0);
   batches = $state.raw<BatchRow[]>([]);
   /** Bumped whenever `details` changes (the map itself is not reactive, to keep big reports out of Svelte's proxies). */
   detailsVersion = $state(0);
@@ -72,6 +74,7 @@ export class Runner {
   run(code: string, options: { paused?: boolean; checkpointStore?: string } = {}): void {
     this.stopWorker();
     this.graph = undefined;
+    this.zeroTime = 0;
     this.batches = [];
     this.details.clear();
     this.detailsVersion++;
@@ -179,6 +182,7 @@ export class Runner {
         case 'graph':
           this.graph = m.graph;
           this.batchInterval = m.batchInterval;
+          this.zeroTime = m.zeroTime;
           break;
         case 'batch':
           reports.push(m.report);

@@ -40,7 +40,13 @@ export function describeGraph(ssc: StreamingContext, hidden: ReadonlySet<DStream
  * running the user's functions a second time.
  */
 export async function snapshotRdd(streamId: number, rdd: RDD<unknown>, maxPerPartition: number): Promise<RddSnapshot> {
-  const parts = await rdd.glom().collect();
+  let parts: unknown[][];
+  try {
+    parts = await rdd.glom().collect();
+  } catch (e) {
+    const error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    return { streamId, rddId: rdd.id, numPartitions: rdd.numPartitions, partitions: [], count: 0, sampled: false, lineage: rdd.toDebugString(), error };
+  }
   let sampled = false;
   const partitions = parts.map((records) => {
     if (records.length > maxPerPartition) sampled = true;

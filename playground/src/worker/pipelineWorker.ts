@@ -107,15 +107,8 @@ class Session {
     const shown = { ...info, outputOperationInfos: info.outputOperationInfos.filter((o) => !gateNames.has(o.name)) };
     const snapshot = (async () => {
       const snapshots = [];
-      const snapshotErrors: string[] = [];
-      for (const [id, rdd] of rdds) {
-        try {
-          snapshots.push(await snapshotRdd(id, rdd, this.options.maxRecordsPerPartition));
-        } catch (e) {
-          snapshotErrors.push(`stream ${id}: ${e instanceof Error ? e.message : String(e)}`);
-        }
-      }
-      post({ type: 'batch', report: { info: shown, wallProcessingMs, rdds: snapshots, snapshotErrors } });
+      for (const [id, rdd] of rdds) snapshots.push(await snapshotRdd(id, rdd, this.options.maxRecordsPerPartition));
+      post({ type: 'batch', report: { info: shown, wallProcessingMs, rdds: snapshots } });
     })();
     this.pending.add(snapshot);
     void snapshot.finally(() => this.pending.delete(snapshot));
