@@ -19,6 +19,10 @@ export interface RunOptions {
   maxRecordsPerPartition: number;
   /** IndexedDB database for checkpoints, when the checkpoint switch is on. */
   checkpointStore?: string;
+  /** Resume from the checkpoints in checkpointStore (StreamingContext.getOrCreate) instead of starting afresh. */
+  resume?: boolean;
+  /** Virtual time: where the clock starts (a resumed run goes on from where the last one stopped). */
+  startTime?: number;
 }
 
 export type ToWorker =

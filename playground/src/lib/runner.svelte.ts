@@ -71,7 +71,7 @@ export class Runner {
     return latest;
   }
 
-  run(code: string, options: { paused?: boolean; checkpointStore?: string } = {}): void {
+  run(code: string, options: { paused?: boolean; checkpointStore?: string; resume?: boolean; startTime?: number } = {}): void {
     this.stopWorker();
     this.graph = undefined;
     this.zeroTime = 0;
@@ -98,6 +98,8 @@ export class Runner {
       paused: options.paused ?? false,
       maxRecordsPerPartition: this.maxRecordsPerPartition,
       checkpointStore: options.checkpointStore,
+      resume: options.resume,
+      startTime: options.startTime,
     };
     this.send({ type: 'run', code, options: runOptions });
   }

@@ -30,6 +30,8 @@ class Session {
   readonly contexts: rivulet.StreamingContext[] = [];
   /** Contexts built with a scheduler of the user's own: the user drives those. */
   readonly ownClock = new Set<rivulet.StreamingContext>();
+  /** Contexts whose start() was called (it may still be opening checkpoints). */
+  readonly startRequested = new Set<rivulet.StreamingContext>();
   /** Streams the playground adds (the pause gate), left out of the graph shown. */
   readonly hidden = new Set<DStream<any>>();
   paused = false;
@@ -43,7 +45,7 @@ class Session {
 
   scheduler(): rxjs.SchedulerLike {
     if (this.options.mode === 'realtime') return rxjs.asyncScheduler;
-    return (this.clock ??= new rivulet.ManualClock(0));
+    return (this.clock ??= new rivulet.ManualClock(this.options.startTime ?? 0));
   }
 
   state(state: RunState): void {
@@ -204,11 +206,42 @@ class StreamingContext extends rivulet.StreamingContext {
     if (options?.scheduler !== undefined) session.ownClock.add(this);
   }
   override start(): void {
+    session.startRequested.add(this);
+    const store = session.options.checkpointStore;
+    if (this.state !== 'initialized' || store === undefined || this.isCheckpointing) return this.startNow();
+    // The checkpoint switch: the whole pipeline is defined by now, so this context is what
+    // getOrCreate's createContext returns. Opening the store is asynchronous; the run starts
+    // once it is open (ssc.state reads 'initialized' until then).
+    void withCheckpoints(this, store, session.options.resume ?? false).then(
+      () => this.startNow(),
+      (e) => {
+        session.failed = true;
+        session.error(e, 'define');
+        session.state('failed');
+      },
+    );
+  }
+  private startNow(): void {
     const starting = this.state === 'initialized';
     if (starting) session.beforeStart(this);
     super.start();
     if (starting && this.isActive) session.afterStart(this);
   }
+}
+
+/** Checkpoints to IndexedDB: resume from them (getOrCreate), or clear them and start afresh. */
+async function withCheckpoints(ssc: StreamingContext, name: string, resume: boolean): Promise<void> {
+  const store = new rivulet.IndexedDBCheckpointStore(name);
+  if (resume) {
+    const times = await store.list();
+    await rivulet.StreamingContext.getOrCreate(store, () => ssc, { onWarning: (message) => console.warn(message) });
+    post({ type: 'checkpoint', message: times.length > 0 ? `↻ Resumed from the checkpoint of batch ${times[0]} ms (IndexedDB "${name}").` : `No checkpoint in IndexedDB "${name}"; started afresh.` });
+    return;
+  }
+  // A fresh run: a store holding another run's checkpoints would be refused.
+  for (const s of [store, store.writeAheadLog()]) for (const t of await s.list()) await s.delete(t);
+  ssc.checkpoint(store);
+  post({ type: 'checkpoint', message: `Checkpoints go to IndexedDB "${name}".` });
 }
 
 const modules: Record<string, unknown> = {
@@ -250,7 +283,7 @@ async function run(code: string, options: RunOptions): Promise<void> {
   // (or is awaiting something), as a notebook would.
   await Promise.race([script, new Promise((resolve) => setTimeout(resolve, 0))]);
   if (session.failed) return;
-  const fresh = session.contexts.filter((c) => c.state === 'initialized' && c.graph.outputStreams.length > 0);
+  const fresh = session.contexts.filter((c) => !session.startRequested.has(c) && c.graph.outputStreams.length > 0);
   for (const ssc of fresh) {
     console.info('(the playground called ssc.start(), which your code did not)');
     try {
