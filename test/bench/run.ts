@@ -7,6 +7,7 @@ import { execSync } from 'node:child_process';
 import { measureWordCount, makeBatches } from './wordcount.ts';
 import { mapWithStatePerBatch, plainMapPerBatch, updateStateByKeyPerBatch } from './mapWithState.ts';
 import { median, percentile, table } from './stats.ts';
+import { measureOverhead, measureOverheadInChromium, nodeRunner, type OverheadRow } from './checkpointOverhead.ts';
 
 const quick = process.argv.includes('--quick');
 let commit = 'unknown';
@@ -58,3 +59,24 @@ console.log(
     ],
   ),
 );
+
+// ---- checkpoint overhead ----
+const checkpointSizes = quick ? [{ keys: 10_000, batches: 30 }] : [{ keys: 10_000, batches: 100 }, { keys: 100_000, batches: 50 }];
+const checkpointRounds = quick ? 1 : 3;
+const checkpointTouched = 1000;
+const overheadTable = (rows: OverheadRow[]) =>
+  table(
+    ['state keys', 'checkpoint', 'ms/batch', 'added ms/batch', 'vs never', 'checkpoint writes', 'log writes', 'checkpoint bytes'],
+    rows.map((r) => [r.keys.toLocaleString('en-US'), r.label, r.msPerBatch, r.msPerBatch - r.msPerBatch / r.ratio, `${r.ratio.toFixed(2)}x`, String(r.checkpointWrites), String(r.walWrites), r.checkpointBytes === 0 ? '—' : r.checkpointBytes.toLocaleString('en-US')]),
+  );
+console.log(
+  `\nCheckpoint overhead: mapWithState, ${checkpointTouched.toLocaleString('en-US')} keys touched per batch, ManualClock; ms/batch = the whole run (final checkpoint included) / batches; median of ${checkpointRounds} interleaved round${checkpointRounds === 1 ? '' : 's'}`,
+);
+console.log('Node, FileSystemCheckpointStore (temp file, fsync, rename, fsync directory):');
+console.log(overheadTable(await measureOverhead(nodeRunner, checkpointSizes, checkpointTouched, checkpointRounds)));
+const inChromium = await measureOverheadInChromium(checkpointSizes, checkpointTouched, checkpointRounds);
+if ('skipped' in inChromium) console.log(`Chromium, IndexedDBCheckpointStore: skipped — ${inChromium.skipped}`);
+else {
+  console.log(`${inChromium.browser} (headless), IndexedDBCheckpointStore (one transaction per write, durability "strict"):`);
+  console.log(overheadTable(inChromium.rows));
+}
