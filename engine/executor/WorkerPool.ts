@@ -1,5 +1,5 @@
 import * as Comlink from 'comlink';
-import { spawnWorker as platformSpawn } from '#worker';
+import { prepareWorkers, spawnWorker as platformSpawn } from '#worker';
 import type { PlatformWorker } from '../platform/worker.ts';
 import { isFunctionDescriptor, type FunctionDescriptor } from '../rdd/descriptor.ts';
 import type { FromWorker, RunTask, WorkerApi } from './protocol.ts';
@@ -28,6 +28,8 @@ class Slot {
   readonly sent = new Set<string>();
   running = 0;
   alive = true;
+  /** Answered a ping: started and has loaded the engine (starting takes a few hundred ms). */
+  ready = false;
   readonly lost: Promise<WorkerLost>;
   private markLost!: (l: WorkerLost) => void;
 
@@ -39,6 +41,7 @@ class Slot {
     this.lost = new Promise((resolve) => (this.markLost = resolve));
     worker.onExit((reason) => this.die(`worker ${index} (thread ${worker.threadId}) ${reason}`));
     worker.unref();
+    void this.api.handle({ kind: 'ping' }).then(() => { this.ready = true; }, () => {});
   }
 
   die(reason: string): void {
@@ -49,7 +52,7 @@ class Slot {
 }
 
 /**
- * Runs tasks on a pool of worker threads through Comlink: each task goes to the least busy worker.
+ * Runs tasks on a pool of worker threads through Comlink, one task per worker at a time.
  * A worker that dies (a crash, process.exit() in a user function, terminate()) or runs a task past
  * the timeout is replaced and the task retried on another, up to maxTaskAttempts; an error thrown
  * by a user function is not retried (it would throw again) and fails the job at once, as in local
@@ -81,7 +84,8 @@ export class WorkerPool implements Executor {
   }
 
   /** Start every worker now rather than on the first task. */
-  start(): void {
+  async start(): Promise<void> {
+    if (this.spawn === platformSpawn) await (this.prepared ??= prepareWorkers());
     for (let i = 0; i < this.size; i++) this.slot(i);
   }
 
@@ -90,7 +94,7 @@ export class WorkerPool implements Executor {
     const failures: string[] = [];
     for (let attempt = 0; ; attempt++) {
       if (this.closed) throw new TaskFailedError(`${task.description}: the worker pool was closed.`);
-      const slot = this.leastBusy();
+      const slot = await this.acquire();
       const functions: FunctionDescriptor[] = [];
       const { description: _description, ...spec } = task;
       const message: RunTask = {
@@ -129,9 +133,8 @@ export class WorkerPool implements Executor {
     }
   }
 
+  /** A slot acquired with acquire(): runs the message, then frees the slot. */
   private async send(slot: Slot, message: RunTask): Promise<FromWorker | WorkerLost> {
-    slot.running++;
-    if (slot.running === 1) slot.worker.ref();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<WorkerLost>((resolve) => {
       timer = setTimeout(() => resolve(new WorkerLost(`worker ${slot.index} ran the task past the task timeout of ${this.taskTimeout} ms and was replaced`)), this.taskTimeout);
@@ -147,35 +150,63 @@ export class WorkerPool implements Executor {
       clearTimeout(timer);
       slot.running--;
       if (slot.running === 0 && slot.alive) slot.worker.unref();
+      this.wakeWaiters();
     }
   }
 
+  /** Slot i's worker, started (again, when it died) if need be. */
   private slot(i: number): Slot {
-    let s = this.slots[i];
-    if (!s || !s.alive) this.slots[i] = s = new Slot(i, this.spawn());
-    return s;
+    const s = this.slots[i];
+    if (s?.alive) return s;
+    if (s) {
+      this.replacedWorkers++;
+      void s.worker.terminate().catch(() => {});
+    }
+    return (this.slots[i] = new Slot(i, this.spawn()));
   }
 
-  private leastBusy(): Slot {
-    let best: Slot | undefined;
-    for (let i = 0; i < this.size; i++) {
-      const s = this.slot(i);
-      if (!best || s.running < best.running) best = s;
+  /**
+   * Wait for a worker with no task, preferring started ones (a retry should not wait for a
+   * replacement to start), and reserve it. One task per worker at a time: tasks queue here, not
+   * in a worker, so a worker that dies loses only the task it was running.
+   */
+  private async acquire(): Promise<Slot> {
+    if (this.spawn === platformSpawn) await (this.prepared ??= prepareWorkers());
+    for (;;) {
+      if (this.closed) throw new TaskFailedError('The worker pool was closed while a task waited for a worker.');
+      let best: Slot | undefined;
+      for (let i = 0; i < this.size; i++) {
+        const s = this.slot(i);
+        if (s.running === 0 && (!best || (s.ready && !best.ready))) best = s;
+      }
+      if (best) {
+        best.running++;
+        best.worker.ref();
+        return best;
+      }
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
-    return best!;
+  }
+
+  private readonly waiters: (() => void)[] = [];
+  private prepared: Promise<void> | undefined;
+
+  private wakeWaiters(): void {
+    for (const wake of this.waiters.splice(0)) wake();
   }
 
   /** Kill a dead or hung worker for good; the next task on its slot starts a new one. */
   private replace(slot: Slot): void {
     slot.die('was replaced');
-    if (this.slots[slot.index] !== slot) return; // already replaced (several of its tasks were lost)
-    this.slots[slot.index] = undefined;
-    this.replacedWorkers++;
-    void slot.worker.terminate().catch(() => {});
+    // The replacement starts now, not when the next task needs it (unless already replaced).
+    if (!this.closed && this.slots[slot.index] === slot) this.slot(slot.index);
+    else void slot.worker.terminate().catch(() => {});
+    this.wakeWaiters();
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    this.wakeWaiters();
     const live = this.slots.filter((s): s is Slot => s !== undefined);
     this.slots.fill(undefined);
     await Promise.all(live.map(async (s) => {

@@ -32,3 +32,6 @@ export function spawnWorker(): PlatformWorker {
 export function defaultWorkerCount(): number {
   return Math.max(1, (globalThis.navigator?.hardwareConcurrency ?? 2) - 1);
 }
+
+/** Nothing to prepare: the bundler built the worker with the page. */
+export async function prepareWorkers(): Promise<void> {}

@@ -1,5 +1,9 @@
 import { Worker, parentPort, threadId } from 'node:worker_threads';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { Endpoint } from 'comlink';
 import type { PlatformWorker } from './worker.ts';
@@ -11,9 +15,51 @@ export function workerEndpoint(): Endpoint {
   return nodeEndpoint(parentPort);
 }
 
-/** Start a worker_threads worker running engine/executor/worker.ts (through worker.node.mjs). */
+/** The worker's code as one ES module file, once built (see prepareWorkers). */
+let bundle: string | undefined;
+
+/**
+ * How a worker thread gets the engine, which is TypeScript source: the driver bundles
+ * engine/executor/worker.ts with esbuild into one .mjs in the OS temp directory (named by its
+ * content hash, written once), so a worker starts in tens of milliseconds. Without esbuild, a
+ * worker starts from worker.node.mjs, which registers tsx's loader and imports the sources
+ * (about a second per worker, compiling every module in each thread). Either way, vitest, tsx
+ * and `node --import tsx` need no set-up.
+ */
+export async function prepareWorkers(): Promise<void> {
+  if (bundle) return;
+  try {
+    const esbuild = await import('esbuild');
+    const entry = fileURLToPath(new URL('../executor/worker.ts', import.meta.url));
+    const result = await esbuild.build({
+      entryPoints: [entry],
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      conditions: ['node'],
+      logLevel: 'silent',
+      // Not minified: shipped functions are compiled from source in the worker, and names in
+      // stacks should read as the engine's.
+      minify: false,
+    });
+    const code = result.outputFiles[0]!.text;
+    const file = join(tmpdir(), `rivulet-worker-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`);
+    if (!existsSync(file)) {
+      const temp = `${file}.${process.pid}.${threadId}.tmp`;
+      writeFileSync(temp, code);
+      renameSync(temp, file);
+    }
+    bundle = file;
+  } catch {
+    bundle = undefined; // no esbuild: workers start through tsx (worker.node.mjs)
+  }
+}
+
+/** Start a worker_threads worker running engine/executor/worker.ts. */
 export function spawnWorker(): PlatformWorker {
-  const worker = new Worker(new URL('../executor/worker.node.mjs', import.meta.url));
+  const worker = new Worker(bundle ?? new URL('../executor/worker.node.mjs', import.meta.url));
   return {
     endpoint: nodeEndpoint(worker),
     threadId: worker.threadId,

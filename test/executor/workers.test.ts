@@ -142,7 +142,7 @@ describe('faults', () => {
     const pool = new WorkerPool({ workers: 2 });
     const sc = new RDDContext({ executor: pool });
     expect(await sc.parallelize([0], 1).collect()).toEqual([0]); // workers started
-    pool.start();
+    await pool.start();
     await sc.parallelize([0, 1], 2).collect();
     const job = busy(sc, 300).collect();
     await new Promise((r) => setTimeout(r, 100));
