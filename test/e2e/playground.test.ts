@@ -227,7 +227,44 @@ ssc.start();
   await part.locator('button', { hasText: 'load all' }).waitFor({ state: 'detached' });
   // Scroll the virtual list to its end: the last record is rendered, and only a window of rows is in the DOM.
   const scroller = part.locator('.records');
-  await scroller.evaluate((el) => (el.scrollTop = el.scrollHeight));
-  await expect.poll(() => part.locator('.record').last().textContent()).toBe('99999199998');
+  // (The list measures rows as they render, so its height settles over a few scrolls.)
+  await expect
+    .poll(async () => {
+      await scroller.evaluate((el) => (el.scrollTop = el.scrollHeight));
+      return part.locator('.record').last().textContent();
+    })
+    .toBe('99999199998');
   expect(await part.locator('.record').count()).toBeLessThan(200);
+});
+
+test('the WebSocket example loads without a server and, pointed at one, counts its messages in real time', async () => {
+  const { WebSocketServer } = await import('ws');
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((resolve) => wss.once('listening', resolve));
+  const { port } = wss.address() as { port: number };
+  const timers: ReturnType<typeof setInterval>[] = [];
+  wss.on('connection', (socket) => {
+    let sent = 0;
+    const timer = setInterval(() => {
+      if (sent++ >= 100) return clearInterval(timer); // bounded: at most 100 messages per connection
+      socket.send('hello stream hello');
+    }, 50);
+    timers.push(timer);
+  });
+  try {
+    await page.selectOption('[data-testid=examples]', 'websocket');
+    expect(await page.locator('[data-testid=mode]').inputValue()).toBe('realtime');
+    const code = await page.evaluate(() => (window as any).rivuletPlayground.getCode() as string);
+    expect(code).toContain("const url = 'ws://localhost:8080';");
+    await typeCode(page, code.replace('ws://localhost:8080', `ws://127.0.0.1:${port}`));
+    await page.click('[data-testid=run]');
+    await expect.poll(() => page.locator('[data-testid=console]').textContent(), { timeout: 10_000 }).toMatch(/\(hello,\d+\)/);
+    await page.click('[data-testid=stop]');
+    await waitForStatus(page, 'Stopped');
+  } finally {
+    for (const t of timers) clearInterval(t);
+    for (const c of wss.clients) c.terminate();
+    await new Promise((resolve) => wss.close(resolve));
+    await page.selectOption('[data-testid=mode]', 'virtual');
+  }
 });
