@@ -5,7 +5,8 @@
  * What is written, and when:
  * - At start(), before the first batch: a checkpoint at the zero time with no state (every
  *   stateful operator starts from its initial state), so the batch grid and the inputs' start
- *   positions are durable before anything runs.
+ *   positions are durable before anything runs. (Not when resuming: the grid is the checkpoint's.
+ *   A fresh run refuses a store that holds checkpoints or log records at or after its zero time.)
  * - Every batch, once generated and before it runs (the batch waits for it): a log record at the
  *   batch time, `{ time, metadata: { zeroTime, batchInterval }, data: { [inputId]: what the input
  *   took } }` — a queue's entry range, a file stream's files, a receiver's blocks of records.
