@@ -1,5 +1,5 @@
 /**
- * `npm start`: a streaming word count over generated sentences, on the real clock.
+ * `npm run example`: a streaming word count over generated sentences, on the real clock.
  *
  * Every 100 ms an RxJS interval makes up a sentence; the StreamingContext cuts them into 1-second
  * batches. Each batch prints its word counts (Spark's print format), and a sliding window prints
