@@ -1,5 +1,5 @@
 import type { FunctionDescriptor } from '../rdd/descriptor.ts';
-import type { Executor, TaskSpec } from './Executor.ts';
+import type { Executor, TaskOutput, TaskSpec } from './Executor.ts';
 import { TaskRunner, fromWireError } from './runTask.ts';
 
 /**
@@ -11,13 +11,13 @@ export class LocalExecutor implements Executor {
   private readonly runner = new TaskRunner();
   private nextTaskId = 0;
 
-  async runTask(task: TaskSpec): Promise<unknown> {
+  async runTask(task: TaskSpec): Promise<TaskOutput> {
     const { description: _description, ...spec } = task;
     const message = structuredClone({ kind: 'runTask' as const, taskId: this.nextTaskId++, attempt: 0, functions: [] as FunctionDescriptor[], ...spec });
     const reply = await this.runner.handle(message);
     if (reply.kind === 'taskFailed') throw fromWireError(reply.error);
     if (reply.kind !== 'taskResult') throw new Error(`internal: unexpected reply ${reply.kind}`);
-    return reply.value;
+    return structuredClone({ value: reply.value, cached: reply.cached });
   }
 
   async close(): Promise<void> {}

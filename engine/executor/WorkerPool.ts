@@ -3,7 +3,7 @@ import { prepareWorkers, spawnWorker as platformSpawn } from '#worker';
 import type { PlatformWorker } from '../platform/worker.ts';
 import { isFunctionDescriptor, type FunctionDescriptor } from '../rdd/descriptor.ts';
 import type { FromWorker, RunTask, WorkerApi } from './protocol.ts';
-import { TaskFailedError, type Executor, type TaskSpec } from './Executor.ts';
+import { TaskFailedError, type Executor, type TaskOutput, type TaskSpec } from './Executor.ts';
 import { fromWireError } from './runTask.ts';
 
 export interface WorkerPoolOptions {
@@ -89,7 +89,7 @@ export class WorkerPool implements Executor {
     for (let i = 0; i < this.size; i++) this.slot(i);
   }
 
-  async runTask(task: TaskSpec): Promise<unknown> {
+  async runTask(task: TaskSpec): Promise<TaskOutput> {
     const taskId = this.nextTaskId++;
     const failures: string[] = [];
     for (let attempt = 0; ; attempt++) {
@@ -129,7 +129,7 @@ export class WorkerPool implements Executor {
       }
       if (outcome.kind === 'taskFailed') throw fromWireError(outcome.error);
       if (outcome.kind !== 'taskResult') throw new Error(`internal: unexpected reply ${outcome.kind} to a task`);
-      return outcome.value;
+      return { value: outcome.value, cached: outcome.cached };
     }
   }
 

@@ -20,7 +20,7 @@ import { writeShuffleMapOutput } from '../rdd/shuffle.ts';
 import type { ShippedFunction } from '../closure/ship.ts';
 import { attributeUserError } from '../closure/attribution.ts';
 import { UserFunctionError } from '../util/errors.ts';
-import type { FromWorker, RunTask, ToWorker, WireError, WireFunction } from './protocol.ts';
+import type { FromWorker, InputBlock, RunTask, ToWorker, WireError, WireFunction } from './protocol.ts';
 import { uncloneableRecord } from './cloneable.ts';
 
 /**
@@ -35,7 +35,14 @@ export class TaskRunner {
   async handle(message: ToWorker): Promise<FromWorker> {
     if (message.kind === 'ping') return { kind: 'pong', threadId: threadId() };
     try {
-      return { kind: 'taskResult', taskId: message.taskId, value: await this.run(message) };
+      const persisted: [number, RDD<unknown>][] = [];
+      const value = await this.run(message, persisted);
+      const cached: InputBlock[] = [];
+      for (const [rddId, rdd] of persisted) {
+        // A block that could not cross intact is simply not cached on the driver.
+        for (const [partition, records] of rdd.cachedPartitions()) if (!uncloneableRecord(records)) cached.push({ rddId, partition, records });
+      }
+      return { kind: 'taskResult', taskId: message.taskId, value, cached };
     } catch (e) {
       return { kind: 'taskFailed', taskId: message.taskId, error: toWireError(attributeUserError(e, { operation: message.rdd.operation, callSite: message.rdd.callSite })) };
     }
@@ -54,11 +61,11 @@ export class TaskRunner {
     return f;
   }
 
-  private async run(task: RunTask): Promise<unknown> {
+  private async run(task: RunTask, persisted: [number, RDD<unknown>][]): Promise<unknown> {
     for (const d of task.functions) this.learn(d);
     const shuffles = new Map(task.shuffleInputs.map((s) => [s.shuffleId, s.blocks]));
     const depIds = new WeakMap<ShuffleDependency<any, any, any>, number>();
-    const rdd = this.rebuild(task.rdd, task, depIds, new Map());
+    const rdd = this.rebuild(task.rdd, task, depIds, new Map(), persisted);
     const ctx: TaskContext = {
       stageId: task.stageId,
       partitionId: task.partition,
@@ -148,10 +155,16 @@ export class TaskRunner {
   }
 
   /** The RDD a descriptor describes, built with the driver's own classes. */
-  private rebuild(d: RDDDescriptor, task: RunTask, depIds: WeakMap<ShuffleDependency<any, any, any>, number>, ranges: Map<number, RangePartitioner>): RDD<any> {
+  private rebuild(
+    d: RDDDescriptor,
+    task: RunTask,
+    depIds: WeakMap<ShuffleDependency<any, any, any>, number>,
+    ranges: Map<number, RangePartitioner>,
+    persisted: [number, RDD<unknown>][],
+  ): RDD<any> {
     const sc = this.context;
     const partitioner = revivePartitioner(d.partitioner, ranges);
-    const parents = () => d.parents.map((p) => this.rebuild(p, task, depIds, ranges));
+    const parents = () => d.parents.map((p) => this.rebuild(p, task, depIds, ranges, persisted));
     let rdd: RDD<any>;
     switch (d.kind) {
       case 'input':
@@ -197,6 +210,7 @@ export class TaskRunner {
         throw new Error(`internal: a worker cannot rebuild an RDD of kind ${d.kind}`);
     }
     if (partitioner) rdd.partitioner = partitioner;
+    if (d.persist && d.kind !== 'input') persisted.push([d.id, rdd.persist()]);
     return rdd;
   }
 }

@@ -118,7 +118,12 @@ export class DAGScheduler {
       result,
     };
     this.metrics.remoteTasks++;
-    return this.executor!.runTask(task);
+    const { value, cached } = await this.executor!.runTask(task);
+    if (cached.length > 0) {
+      const byId = stageRDDs(rdd);
+      for (const b of cached) byId.get(b.rddId)?.putCachedPartition(b.partition, b.records as unknown[]);
+    }
+    return value;
   }
 
   /** The driver-held partitions and shuffle blocks that partition `p` of a described stage reads. */
@@ -163,6 +168,14 @@ export class DAGScheduler {
       },
     };
   }
+}
+
+/** The RDDs one stage computes (down to shuffle boundaries and materialized RDDs), by id. */
+function stageRDDs(rdd: RDD<any>, out = new Map<number, RDD<any>>()): Map<number, RDD<any>> {
+  if (out.has(rdd.id)) return out;
+  out.set(rdd.id, rdd);
+  if (!rdd.isMaterialized()) for (const dep of rdd.dependencies) if (dep.kind === 'narrow') stageRDDs(dep.rdd, out);
+  return out;
 }
 
 /** For an error with no stack (a thrown string): name the RDD whose task was running. */

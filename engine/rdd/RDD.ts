@@ -104,6 +104,18 @@ export abstract class RDD<T> {
     return this.storage !== undefined;
   }
 
+  /** @internal The partitions held in memory, as [partition, records]. */
+  cachedPartitions(): [number, T[]][] {
+    const out: [number, T[]][] = [];
+    this.storage?.forEach((block, i) => { if (block) out.push([i, block]); });
+    return out;
+  }
+
+  /** @internal Keep a partition computed elsewhere (a worker), unless one is already kept. */
+  putCachedPartition(split: number, records: T[]): void {
+    if (this.storage && !this.storage[split]) this.storage[split] = records;
+  }
+
   setName(name: string): this {
     this.name = name;
     return this;
@@ -552,6 +564,7 @@ export abstract class RDD<T> {
       operation: this.operation,
       callSite: this.creationSite.slice(this.operation.length + ' at '.length),
       partitioner: this.partitioner?.describe?.(),
+      persist: this.isPersisted,
       params,
       parents,
     };

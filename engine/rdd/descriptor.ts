@@ -20,6 +20,8 @@ export interface RDDDescriptor {
   readonly operation: string;
   readonly callSite: string;
   readonly partitioner: PartitionerDescriptor | undefined;
+  /** Persisted on the driver: the worker sends back the partitions it computes, for the driver's cache. */
+  readonly persist?: boolean;
   readonly params: Readonly<Record<string, unknown>>;
   /** Narrow parents, in dependency order. A shuffle parent appears in `params` as its shuffleId. */
   readonly parents: readonly RDDDescriptor[];

@@ -92,6 +92,21 @@ describe('workers: 2 give local mode results', () => {
     expect(new Set(threads).size).toBe(2);
   });
 
+  test('partitions of a persisted RDD computed on workers are kept on the driver', async () => {
+    const random = workers.parallelize([1, 2, 3], 3).map((x) => x + Math.random()).persist();
+    const first = await random.collect();
+    expect(random.isMaterialized()).toBe(true);
+    expect(await random.collect()).toEqual(first);
+    expect(random.map((x) => x).describe()!.parents[0]!.kind).toBe('input');
+  });
+
+  test("workers: 'auto' is the available cores minus one (at least one)", async () => {
+    const { availableParallelism } = await import('node:os');
+    const auto = new RDDContext({ workers: 'auto' });
+    expect((auto.executor as WorkerPool).size).toBe(Math.max(1, availableParallelism() - 1));
+    await auto.close();
+  });
+
   test('a function with an undeclared free variable fails at definition, as in local mode', () => {
     const k = 3;
     expect(() => workers.parallelize([1]).map((x) => x + k)).toThrow(NotShippableError);
