@@ -1,0 +1,51 @@
+/**
+ * Issue 3 in a real browser: the page (test/e2e/fixtures/workers, built with vite's browser
+ * conditions) runs the same RDD pipelines in local mode and with `workers: 2` — Web Workers
+ * started through `#worker` (platform/worker.browser.ts) and driven through Comlink — and the test
+ * checks both give the same results, and that the tasks ran off the page's thread.
+ */
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import * as fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './support/chromium.ts';
+import { buildPage, serveDirectory, type StaticServer } from './support/page.ts';
+
+let browser: Browser;
+let server: StaticServer;
+let built: string;
+
+beforeAll(async () => {
+  const [b, dir] = await Promise.all([launchChromium(), buildPage(fileURLToPath(new URL('./fixtures/workers', import.meta.url)))]);
+  browser = b;
+  built = dir;
+  server = await serveDirectory(built);
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  if (built) fs.rmSync(built, { recursive: true, force: true });
+});
+
+test('Web Workers (workers: 2) give local mode results in Chromium: RDD actions and a windowed, stateful stream', async () => {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(server.url);
+  await page.waitForFunction(() => (window as unknown as { rivuletResults?: unknown }).rivuletResults !== undefined, undefined, { timeout: 30_000 });
+  const results = (await page.evaluate(() => (window as unknown as { rivuletResults: unknown }).rivuletResults)) as {
+    local: Record<string, unknown>;
+    remote: Record<string, unknown>;
+    error?: string;
+  };
+  expect(errors).toEqual([]);
+  expect(results.error).toBeUndefined();
+  const { threads: localThreads, ...local } = results.local;
+  const { threads: remoteThreads, ...remote } = results.remote;
+  expect(remote).toEqual(local);
+  expect(local.counts).toContainEqual(['quick', 3]);
+  expect((local.stream as unknown[][]).length).toBe(6);
+  expect(localThreads).toEqual(['page', 'page', 'page', 'page']);
+  expect(remoteThreads).toEqual(['worker', 'worker', 'worker', 'worker']);
+}, 60_000);
