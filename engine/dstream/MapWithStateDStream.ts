@@ -22,12 +22,15 @@ export class StateMap<K, S> {
   readonly entries = new Map<unknown, StateEntry<K, S>>();
   /** Set when a newer batch took this map over; reading it then would see the newer state. */
   supersededBy: number | undefined;
+  /** Set when the state itself is gone (restored from a checkpoint that kept only what was mapped): why. */
+  unavailable: string | undefined;
 
   get size(): number {
     return this.entries.size;
   }
 
   *snapshot(): Generator<[K, S]> {
+    if (this.unavailable !== undefined) throw new Error(this.unavailable);
     if (this.supersededBy !== undefined) {
       throw new Error(`mapWithState: this state was superseded by batch ${this.supersededBy} ms; only the latest state is kept.`);
     }
@@ -253,6 +256,40 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
     });
     this.generatedRDDs.set(time, new MaterializedRDD(this.ssc.sparkContext, 'restored mapWithState', this.creationSite.replace(/^\S+ at /, ''), partitions, this.partitioner));
   }
+
+  /**
+   * A batch up to the state's time, for a window over what the function returned: its mapped
+   * values, partition by partition. (Before the state's time the state itself was taken over by
+   * the next batch; a window over stateSnapshots() reaching before the checkpoint cannot be
+   * rebuilt.)
+   */
+  async saveEarlier(time: number): Promise<M[][]> {
+    return (await MaterializedRDD.partitionsOf(this.generatedRDDs.get(time)!)).map((records) => records.flatMap((r) => r.mapped));
+  }
+
+  restoreEarlier(time: number, value: unknown, source: string): void {
+    if (!Array.isArray(value) || !value.every(Array.isArray)) {
+      throw new Error(`The checkpoint ${source} holds earlier mapped values for ${this.creationSite} that are not partitions of values.`);
+    }
+    // Mapped values have no key: with another number of partitions they all go to the first one.
+    const n = this.partitioner.numPartitions;
+    const byPartition = value.length === n ? (value as M[][]) : Array.from({ length: n }, (_, i) => (i === 0 ? (value as M[][]).flat() : []));
+    const restored = this.generatedRDDs.get(time);
+    if (time === this.restoredAt && restored instanceof MaterializedRDD) {
+      // The restored state's own batch: give its records back what they mapped.
+      restored.partitions.forEach((records, i) => {
+        for (const record of records) record.mapped = byPartition[i]!;
+      });
+      return;
+    }
+    // The state of that batch was taken over by the next one; only its mapped values are kept.
+    const superseded = time + this.slideDuration;
+    const unavailable =
+      `${this.creationSite}: the state at ${time} ms is not in the checkpoint this stream was restored from (only what the function returned then is), ` +
+      'so a window over stateSnapshots() cannot reach back to it after recovery; window the stream mapWithState returns, or the input, instead.';
+    const partitions: MapWithStateRecord<K, S, M>[][] = byPartition.map((mapped) => [{ stateMap: Object.assign(new StateMap<K, S>(), { supersededBy: superseded, unavailable }), mapped }]);
+    this.generatedRDDs.set(time, new MaterializedRDD(this.ssc.sparkContext, 'restored mapWithState', this.creationSite.replace(/^\S+ at /, ''), partitions, this.partitioner));
+  }
 }
 
 /**
@@ -305,7 +342,14 @@ class StateSnapshotsDStream<K, V, S, M> extends DStream<[K, S]> {
   }
 
   protected compute(validTime: number): RDD<[K, S]> | undefined {
-    return this.internal.getOrCompute(validTime)?.pipe<[K, S]>('stateSnapshots', (emit) => ({
+    const records = this.internal.getOrCompute(validTime);
+    // A state restored from a checkpoint is read now, before the next batch takes it over (a
+    // state computed in a batch is read, or materialized, within that batch).
+    if (records instanceof MaterializedRDD) {
+      const partitions = records.partitions.map((p) => p.flatMap((record) => [...record.stateMap.snapshot()]));
+      return new MaterializedRDD(this.ssc.sparkContext, 'stateSnapshots', this.creationSite.replace(/^\S+ at /, ''), partitions, records.partitioner);
+    }
+    return records?.pipe<[K, S]>('stateSnapshots', (emit) => ({
       next: (record) => { for (const kv of record.stateMap.snapshot()) emit(kv); },
     }), true);
   }

@@ -136,12 +136,23 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> implements Sta
     const callSite = this.creationSite.replace(/^\S+ at /, '');
     const materialize = (pairs: [K, V][], what: string) =>
       new MaterializedRDD(this.ssc.sparkContext, what, callSite, distribute(pairs, this.partitioner, (kv) => kv[0]), this.partitioner);
-    for (const entry of state.batches) {
+    for (const entry of state.batches as unknown[]) {
       if (!Array.isArray(entry) || typeof entry[0] !== 'number') throw malformedState(this, source, 'a list of [batchTime, pairs] batches');
       const pairs = tuplesOf(entry[1], 2, this, source, 'batches of [key, value] pairs') as unknown as [K, V][];
       this.reducedStream.generatedRDDs.set(entry[0], materialize(pairs, 'restored reduceByKey'));
     }
     this.generatedRDDs.set(time, materialize(window, 'restored reduceByKeyAndWindow'));
     this.restoredAt = time;
+  }
+
+  /** An earlier window, for a window over this stream: its `[key, value]` pairs. */
+  async saveEarlier(time: number, stateTime: number): Promise<[K, V][] | undefined> {
+    return time === stateTime ? undefined : (await MaterializedRDD.partitionsOf(this.generatedRDDs.get(time)!)).flat();
+  }
+
+  restoreEarlier(time: number, value: unknown, source: string): void {
+    const pairs = tuplesOf(value, 2, this, source, 'a window of [key, value] pairs') as unknown as [K, V][];
+    const partitions = distribute(pairs, this.partitioner, (kv) => kv[0]);
+    this.generatedRDDs.set(time, new MaterializedRDD(this.ssc.sparkContext, 'restored reduceByKeyAndWindow', this.creationSite.replace(/^\S+ at /, ''), partitions, this.partitioner));
   }
 }

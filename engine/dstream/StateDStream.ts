@@ -81,10 +81,16 @@ export class StateDStream<K, V, S> extends DStream<[K, S]> implements StatefulDS
 
   restoreState(time: number, value: unknown, source: string): void {
     this.restoredAt = time;
-    if (value === undefined) {
-      this.generatedRDDs.set(time, this.initial());
-      return;
-    }
+    if (value === undefined) this.generatedRDDs.set(time, this.initial());
+    else this.restoreEarlier(time, value, source);
+  }
+
+  /** An earlier state, for a window over this stream: the same `[key, state]` pairs. */
+  async saveEarlier(time: number, stateTime: number): Promise<[K, S][] | undefined> {
+    return time === stateTime ? undefined : this.saveState(time);
+  }
+
+  restoreEarlier(time: number, value: unknown, source: string): void {
     const pairs = tuplesOf(value, 2, this, source, 'an array of [key, state] pairs') as unknown as [K, S][];
     const partitions = distribute(pairs, this.partitioner, (kv) => kv[0]);
     this.generatedRDDs.set(time, new MaterializedRDD(this.ssc.sparkContext, 'restored updateStateByKey', this.creationSite.replace(/^\S+ at /, ''), partitions, this.partitioner));

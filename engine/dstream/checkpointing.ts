@@ -27,6 +27,15 @@ export interface StatefulDStream {
    * the checkpoint.
    */
   restoreState(time: number, value: unknown, source: string): void;
+  /**
+   * What streams downstream read of this one at a time still remembered, up to the state's time
+   * (a window over it), beyond what saveState keeps: saved beside the state so that those times
+   * need not be recomputed after recovery, which would need the state before the checkpoint.
+   * Undefined: nothing beyond the state (e.g. at the state's own time).
+   */
+  saveEarlier?(time: number, stateTime: number): Promise<unknown>;
+  /** Put back saveEarlier's value at `time`; called after restoreState. */
+  restoreEarlier?(time: number, value: unknown, source: string): void;
 }
 
 export function isStateful(stream: DStream<any>): stream is DStream<any> & StatefulDStream {

@@ -57,9 +57,11 @@ export interface CheckpointMetadata {
   /**
    * Each stateful operator by stable id: its kind, what must not change (stateParameters), and
    * the time of the state saved under its id in `data` (the latest time on its slide; null
-   * when it has none yet).
+   * when it has none yet). `earlier`: times up to it that a window over the operator still
+   * reads, with what it reads beyond the state saved in `data` under `<id>@<time>` (see
+   * StatefulDStream.saveEarlier).
    */
-  operators: Record<string, { operation: string; creationSite: string; time: number | null; parameters: Record<string, number> }>;
+  operators: Record<string, { operation: string; creationSite: string; time: number | null; parameters: Record<string, number>; earlier?: number[] }>;
 }
 
 export interface CheckpointerOptions {
@@ -176,6 +178,7 @@ export class Checkpointer {
   async checkpoint(time: number): Promise<void> {
     const data: Record<string, unknown> = {};
     const stateTimes = new Map<string, number | null>();
+    const earlierTimes = new Map<string, number[]>();
     for (const [op, id] of this.o.ids.operators) {
       // A stream that slides by more than a batch has its latest state at the last time on its slide.
       const since = time - this.o.zeroTime;
@@ -186,21 +189,33 @@ export class Checkpointer {
       }
       stateTimes.set(id, stateTime);
       data[id] = await op.saveState(stateTime);
+      // What a window over this stream still reads, beyond the state, under `<id>@<time>`.
+      const earlier: number[] = [];
+      if (op.saveEarlier && op.rememberDuration! > op.slideDuration) {
+        for (const t of [...op.generatedRDDs.keys()].sort((a, b) => a - b)) {
+          if (t > stateTime || t <= stateTime - op.rememberDuration! || t <= this.o.zeroTime) continue;
+          const value = await op.saveEarlier(t, stateTime);
+          if (value === undefined) continue;
+          data[`${id}@${t}`] = value;
+          earlier.push(t);
+        }
+      }
+      earlierTimes.set(id, earlier);
     }
     // The store encodes the checkpoint before write() returns: the next batch may change the state.
-    await this.o.store.write(this.checkpointAt(time, false, data, stateTimes));
+    await this.o.store.write(this.checkpointAt(time, false, data, stateTimes, earlierTimes));
     this.lastCheckpointTime = time;
     await this.prune();
   }
 
-  private checkpointAt(time: number, initial: boolean, data: Record<string, unknown>, stateTimes = new Map<string, number | null>()): Checkpoint {
-    const checkpoint: Checkpoint = { time, metadata: this.metadata(time, initial, stateTimes) as unknown as Record<string, unknown>, data };
+  private checkpointAt(time: number, initial: boolean, data: Record<string, unknown>, stateTimes = new Map<string, number | null>(), earlierTimes = new Map<string, number[]>()): Checkpoint {
+    const checkpoint: Checkpoint = { time, metadata: this.metadata(time, initial, stateTimes, earlierTimes) as unknown as Record<string, unknown>, data };
     // Wall-clock time only: under virtual time the clock's time means nothing outside the test.
     if (!(this.o.scheduler instanceof VirtualTimeScheduler)) checkpoint.createdAt = this.o.scheduler.now();
     return checkpoint;
   }
 
-  private metadata(time: number, initial: boolean, stateTimes: Map<string, number | null>): CheckpointMetadata {
+  private metadata(time: number, initial: boolean, stateTimes: Map<string, number | null>, earlierTimes: Map<string, number[]>): CheckpointMetadata {
     const { zeroTime, batchInterval, ids } = this.o;
     const pendingBatches: number[] = [];
     const last = this.o.lastGeneratedTime();
@@ -212,6 +227,8 @@ export class Checkpointer {
     const operators: CheckpointMetadata['operators'] = {};
     for (const [op, id] of ids.operators) {
       operators[id] = { operation: op.operation, creationSite: op.creationSite, time: stateTimes.get(id) ?? null, parameters: op.stateParameters() };
+      const earlier = earlierTimes.get(id);
+      if (earlier?.length) operators[id].earlier = earlier;
     }
     return { layout: CHECKPOINT_LAYOUT, zeroTime, batchInterval, initial, lastCompletedBatchTime: initial ? null : time, pendingBatches, inputs, operators };
   }

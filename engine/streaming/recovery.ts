@@ -137,8 +137,14 @@ export async function prepareRecovery(
       const time = checkpoint.time - ((checkpoint.time - meta.zeroTime) % op.slideDuration);
       if (time > meta.zeroTime) op.restoreState(time, undefined, description);
     } else if (saved.time !== null) {
-      if (!Object.hasOwn(checkpoint.data, id)) throw new Error(`The checkpoint ${description} lists the state of ${JSON.stringify(id)} at ${saved.time} ms but does not hold it.`);
+      const missing = (key: string, time: number) => new Error(`The checkpoint ${description} lists the state of ${JSON.stringify(id)} at ${time} ms but does not hold it (no ${JSON.stringify(key)}).`);
+      if (!Object.hasOwn(checkpoint.data, id)) throw missing(id, saved.time);
       op.restoreState(saved.time, checkpoint.data[id], description);
+      for (const t of saved.earlier ?? []) {
+        const key = `${id}@${t}`;
+        if (!Object.hasOwn(checkpoint.data, key)) throw missing(key, t);
+        op.restoreEarlier?.(t, checkpoint.data[key], description);
+      }
     }
   }
   for (const [input, id] of ids.inputs) {

@@ -148,6 +148,62 @@ describe('a plain window (no inverse) over a replayable input', () => {
   });
 });
 
+describe('windows over stateful streams', () => {
+  const input = wordBatches(18, 13);
+  const spec = () =>
+    StateSpec.function((word: string, one: number | undefined, state) => {
+      const n = ((state.getOption() as number | undefined) ?? 0) + (one ?? 0);
+      state.update(n);
+      return `${word}=${n}`;
+    });
+
+  test('a window over updateStateByKey, over what mapWithState returns and over an inverse window: the earlier times they read are saved too', async () => {
+    const build: Build = (ssc, sink) => {
+      const pairs = pairsOf(ssc.queueStream(input.map((b) => [...b])));
+      record(sink, 'totals-window', pairs.updateStateByKey(sum).checkpoint(3000).window(3000, 1000));
+      record(sink, 'mapped-window', pairs.mapWithState(spec()).checkpoint(3000).window(2000));
+      record(sink, 'window-window', pairs.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 2000).checkpoint(3000).window(3000, 1000));
+    };
+    const reference = await runUninterrupted(build, 18_000);
+    for (const [crashAt, resumeAt] of [[3000, 3000], [4000, 6000], [10_000, 14_000]] as const) {
+      const { sink } = await runWithCrash({ store: tempDirectory(), first: build, crashAt, resumeAt, until: 18_000 });
+      expectSameOutputs(sink, reference);
+    }
+    const dir = tempDirectory();
+    await runUntilCrash({ store: dir, first: build, crashAt: 6000 });
+    const checkpoint = await new FileSystemCheckpointStore(dir).read(6000);
+    expect(Object.keys(checkpoint.data).filter((k) => k.includes('updateStateByKey'))).toEqual([
+      'queueStream#0/updateStateByKey#0',
+      // What the stream remembers: the window's 3 s and its own slide.
+      'queueStream#0/updateStateByKey#0@3000',
+      'queueStream#0/updateStateByKey#0@4000',
+      'queueStream#0/updateStateByKey#0@5000',
+    ]);
+  });
+
+  test('a window over stateSnapshots() at the checkpoint works; reaching before it, the first batch after recovery fails, saying so', async () => {
+    const reaching = (size: number): Build => (ssc, sink) => {
+      record(sink, 'snapshots', pairsOf(ssc.queueStream(input.map((b) => [...b]))).mapWithState(spec()).checkpoint(3000).stateSnapshots().window(size));
+    };
+    const { sink } = await runWithCrash({ store: tempDirectory(), first: reaching(2000), crashAt: 4000, resumeAt: 5000, until: 8000 });
+    expectSameOutputs(sink, await runUninterrupted(reaching(2000), 8000));
+
+    const dir = tempDirectory();
+    const build = reaching(3000);
+    await runUntilCrash({ store: dir, first: build, crashAt: 4000 });
+    const clock = new ManualClock(5000);
+    const ssc = await StreamingContext.getOrCreate(dir, () => {
+      const ssc = new StreamingContext({ batchInterval: 1000, scheduler: clock, defaultParallelism: 2 });
+      build(ssc, new Sink());
+      return ssc;
+    });
+    const failed = ssc.awaitTermination().then(() => undefined, (e: unknown) => e as Error);
+    ssc.start();
+    await clock.advanceTo(5000);
+    expect((await failed)?.message).toMatch(/^Batch 4000 ms failed in job generation: mapWithState at .*: the state at 2000 ms is not in the checkpoint this stream was restored from \(only what the function returned then is\), so a window over stateSnapshots\(\) cannot reach back to it after recovery/);
+  });
+});
+
 describe('queueStream positions', () => {
   const input = wordBatches(10, 2);
   const build: Build = (ssc, sink) => {
