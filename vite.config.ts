@@ -6,7 +6,7 @@ import { minifySync } from 'rolldown/utils';
 import { engineTypes } from './playground/build/engineTypes.ts';
 
 /**
- * Minify each worker bundle on its own terms. The pipeline worker keeps its identifiers: the
+ * Minify each worker bundle on its own terms. Bundles with engine code keep their identifiers: the
  * engine ships functions by their source text (a renamed capture would no longer match the name
  * it is declared under) and names RDDs and streams by their class (lineage shows
  * MapPartitionsRDD, not `e`). Monaco's editor and TypeScript workers are minified fully.
@@ -15,7 +15,8 @@ function minifyWorkers(): Plugin {
   return {
     name: 'rivulet-minify-workers',
     renderChunk(code, chunk) {
-      const keepNames = chunk.fileName.includes('pipelineWorker');
+      // Any chunk with engine code in it (the pipeline worker; the engine's own task workers).
+      const keepNames = chunk.moduleIds.some((id) => id.includes('/engine/'));
       const out = minifySync(chunk.fileName, code, keepNames ? { mangle: false, compress: { keepNames: { function: true, class: true } } } : {});
       return { code: out.code, map: null };
     },
@@ -58,10 +59,10 @@ export default defineConfig({
         // Workers are minified one by one in minifyWorkers(); Monaco's fully, the pipeline's without renaming.
         minify: false,
         keepNames: true,
-        // The pipeline worker bundles the engine. Its file lives under assets/engine/ so that the
+        // The pipeline worker bundles the engine (as do the engine's own task workers). Their files live under assets/engine/ so that the
         // engine's call-site detection (which skips stack frames from an `engine/` path) skips
         // the bundled engine's frames and names the line in the user's pipeline.
-        entryFileNames: (chunk) => (chunk.name.includes('pipelineWorker') ? 'assets/engine/[name]-[hash].js' : 'assets/[name]-[hash].js'),
+        entryFileNames: (chunk) => (chunk.moduleIds.some((id) => id.includes('/engine/')) ? 'assets/engine/[name]-[hash].js' : 'assets/[name]-[hash].js'),
       },
     },
   },
