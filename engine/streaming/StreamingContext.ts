@@ -231,17 +231,23 @@ export class StreamingContext {
     if (typeof createContext !== 'function') throw new TypeError(`getOrCreate: createContext must be a function that returns a new StreamingContext, got ${typeof createContext}.`);
     const warn = options.onWarning ?? ((message: string) => console.warn(message));
     const setting = StreamingContext.openStore(storeOrDirectory);
-    const point = await findRecoveryPoint(setting.store, setting.log, warn);
-    const ssc = createContext();
-    if (!(ssc instanceof StreamingContext)) throw new TypeError(`getOrCreate: createContext must return a StreamingContext, got ${ssc === null ? 'null' : typeof ssc}.`);
-    if (ssc.state !== 'initialized') throw new IllegalStateError(`getOrCreate: createContext returned a context that is ${ssc.state}; it must return a new one, not started.`);
-    const own = ssc.checkpointSetting;
-    if (own && own.store !== setting.store && own.store.location !== setting.store.location) {
-      throw new IllegalStateError(`getOrCreate: createContext set checkpoints to ${own.store.location}, but getOrCreate reads them from ${setting.store.location}; use the same location.`);
+    try {
+      const point = await findRecoveryPoint(setting.store, setting.log, warn);
+      const ssc = createContext();
+      if (!(ssc instanceof StreamingContext)) throw new TypeError(`getOrCreate: createContext must return a StreamingContext, got ${ssc === null ? 'null' : typeof ssc}.`);
+      if (ssc.state !== 'initialized') throw new IllegalStateError(`getOrCreate: createContext returned a context that is ${ssc.state}; it must return a new one, not started.`);
+      const own = ssc.checkpointSetting;
+      if (own && own.store !== setting.store && own.store.location !== setting.store.location) {
+        throw new IllegalStateError(`getOrCreate: createContext set checkpoints to ${own.store.location}, but getOrCreate reads them from ${setting.store.location}; use the same location.`);
+      }
+      ssc.checkpointSetting = setting;
+      if (point) ssc.recovery = await prepareRecovery(stableIds(ssc.graph), ssc.batchInterval, point, setting.store, setting.log, warn);
+      return ssc;
+    } catch (e) {
+      // Release what was opened to read (an IndexedDB connection); the caller's own store stays open.
+      await Promise.allSettled([setting.log.close(), setting.owned ? setting.store.close() : undefined]);
+      throw e;
     }
-    ssc.checkpointSetting = setting;
-    if (point) ssc.recovery = await prepareRecovery(stableIds(ssc.graph), ssc.batchInterval, point, setting.store, setting.log, warn);
-    return ssc;
   }
 
   /** Keep every stream's RDDs for at least `duration` (e.g. to query old batches with slice()). */
