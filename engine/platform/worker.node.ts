@@ -40,6 +40,8 @@ export async function prepareWorkers(): Promise<void> {
       target: 'node20',
       conditions: ['node'],
       logLevel: 'silent',
+      // The driver's tools, never used in a worker.
+      external: ['esbuild', 'tsx', 'tsx/*'],
       // Not minified: shipped functions are compiled from source in the worker, and names in
       // stacks should read as the engine's.
       minify: false,
