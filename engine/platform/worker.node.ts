@@ -59,9 +59,12 @@ export async function prepareWorkers(): Promise<void> {
   }
 }
 
-/** Start a worker_threads worker running engine/executor/worker.ts. */
-export function spawnWorker(): PlatformWorker {
-  const worker = new Worker(bundle ?? new URL('../executor/worker.node.mjs', import.meta.url));
+/** The entry that starts a worker from the TypeScript sources through tsx (no bundle). */
+export const sourceEntry = new URL('../executor/worker.node.mjs', import.meta.url);
+
+/** Start a worker_threads worker running engine/executor/worker.ts: from the bundle when built, else from `entry`. */
+export function spawnWorker(entry: string | URL = bundle ?? sourceEntry): PlatformWorker {
+  const worker = new Worker(entry);
   return {
     endpoint: nodeEndpoint(worker),
     threadId: worker.threadId,

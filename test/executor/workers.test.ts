@@ -100,6 +100,13 @@ describe('workers: 2 give local mode results', () => {
     expect(random.map((x) => x).describe()!.parents[0]!.kind).toBe('input');
   });
 
+  test('without the bundle, a worker starts from the sources through tsx (the fallback when esbuild is missing)', async () => {
+    const { spawnWorker, sourceEntry } = await import('../../engine/platform/worker.node.ts');
+    const sc = new RDDContext({ executor: new WorkerPool({ workers: 1, spawn: () => spawnWorker(sourceEntry) }) });
+    expect(await sc.parallelize(['a b', 'b'], 2).flatMap((l) => l.split(' ')).countByValue()).toEqual(new Map([['a', 1], ['b', 2]]));
+    await sc.close();
+  });
+
   test("workers: 'auto' is the available cores minus one (at least one)", async () => {
     const { availableParallelism } = await import('node:os');
     const auto = new RDDContext({ workers: 'auto' });
