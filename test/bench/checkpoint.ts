@@ -1,11 +1,16 @@
 /**
  * Checkpoint write cost: ms per write of a checkpoint holding `pairs` [key, state] pairs (a
  * mapWithState-like state: string keys, small object states), encode + store + durable commit.
- * Not yet part of `npm run bench`; run.ts can print it side by side for each store.
+ * Part of `npm run bench` (checkpointOverhead.ts), for each store. Browser-safe (no `node:`
+ * import): the Chromium half runs it in a page with an IndexedDBCheckpointStore.
  */
-import { performance } from 'node:perf_hooks';
 import type { Checkpoint, CheckpointStore } from '../../engine/checkpoint/CheckpointStore.ts';
-import { median, rng } from './stats.ts';
+import { mulberry32 as rng } from '../../engine/rdd/RDD.ts';
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.ceil(sorted.length / 2) - 1] ?? NaN;
+}
 
 /** A checkpoint of `pairs` pairs at `time`, the same data for the same arguments. */
 export function makeCheckpoint(time: number, pairs: number): Checkpoint {

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { FileSystemCheckpointStore } from '../../engine/checkpoint/index.ts';
 import { encodeCheckpoint } from '../../engine/checkpoint/codec.ts';
 import { runCheckpointedPipeline, type CheckpointRunOptions, type CheckpointRunResult } from './checkpointPipeline.ts';
+import { measureCheckpointWrite } from './checkpoint.ts';
 import { median } from './stats.ts';
 
 export const VARIANTS: { label: string; every: number | undefined }[] = [
@@ -51,6 +52,20 @@ export const nodeRunner: Runner = async (options) => {
   }
 };
 
+/** Node: median ms per durable write of a checkpoint of each number of pairs (a fresh temporary directory). */
+export async function measureWritesInNode(pairs: number[], rounds: number): Promise<number[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rivulet-bench-writes-'));
+  try {
+    const store = new FileSystemCheckpointStore(dir);
+    const out: number[] = [];
+    for (const n of pairs) out.push(await measureCheckpointWrite(store, n, rounds));
+    await store.close();
+    return out;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Every variant for each state size, interleaved over `rounds` rounds. */
 export async function measureOverhead(run: Runner, sizes: { keys: number; batches: number }[], touched: number, rounds: number): Promise<OverheadRow[]> {
   const rows: OverheadRow[] = [];
@@ -70,10 +85,15 @@ export async function measureOverhead(run: Runner, sizes: { keys: number; batche
 }
 
 /**
- * The same measurement in Chromium (IndexedDB), or a message saying why it was skipped (no
- * Chromium on this machine).
+ * The same measurements in Chromium (IndexedDB) — the durable write of one checkpoint, then the
+ * pipeline variants — or a message saying why they were skipped (no Chromium on this machine).
  */
-export async function measureOverheadInChromium(sizes: { keys: number; batches: number }[], touched: number, rounds: number): Promise<{ rows: OverheadRow[]; browser: string } | { skipped: string }> {
+export async function measureOverheadInChromium(
+  sizes: { keys: number; batches: number }[],
+  touched: number,
+  rounds: number,
+  writePairs: number[],
+): Promise<{ rows: OverheadRow[]; writes: number[]; browser: string } | { skipped: string }> {
   const { chromiumAvailable, launchChromium, CHROMIUM_PATH } = await import('../e2e/support/chromium.ts');
   if (!chromiumAvailable()) return { skipped: `no Chromium at ${CHROMIUM_PATH} (apt-get install -y chromium, or set CHROMIUM_PATH)` };
   const { buildPage, serveDirectory } = await import('../e2e/support/page.ts');
@@ -87,9 +107,10 @@ export async function measureOverheadInChromium(sizes: { keys: number; batches: 
     await page.goto(server.url);
     await page.waitForFunction(() => window.benchReady === true, undefined, { timeout: 30_000 });
     const run: Runner = (options) => page.evaluate((o) => window.runCheckpointBench(o), options);
+    const writes = await page.evaluate(([pairs, n]) => window.measureCheckpointWrites(pairs, n), [writePairs, Math.max(5, rounds * 3)] as const);
     const rows = await measureOverhead(run, sizes, touched, rounds);
     if (errors.length > 0) throw new Error(`the bench page failed: ${errors.join('; ')}`);
-    return { rows, browser: `Chromium ${browser.version()}` };
+    return { rows, writes, browser: `Chromium ${browser.version()}` };
   } finally {
     await browser.close();
     await server.close();

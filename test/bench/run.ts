@@ -7,7 +7,7 @@ import { execSync } from 'node:child_process';
 import { measureWordCount, makeBatches } from './wordcount.ts';
 import { mapWithStatePerBatch, plainMapPerBatch, updateStateByKeyPerBatch } from './mapWithState.ts';
 import { median, percentile, table } from './stats.ts';
-import { measureOverhead, measureOverheadInChromium, nodeRunner, type OverheadRow } from './checkpointOverhead.ts';
+import { measureOverhead, measureOverheadInChromium, measureWritesInNode, nodeRunner, type OverheadRow } from './checkpointOverhead.ts';
 
 const quick = process.argv.includes('--quick');
 let commit = 'unknown';
@@ -62,21 +62,30 @@ console.log(
 
 // ---- checkpoint overhead ----
 const checkpointSizes = quick ? [{ keys: 10_000, batches: 30 }] : [{ keys: 10_000, batches: 100 }, { keys: 100_000, batches: 50 }];
-const checkpointRounds = quick ? 1 : 3;
+const checkpointRounds = quick ? 1 : 5;
 const checkpointTouched = 1000;
+const writePairs = quick ? [0, 10_000] : [0, 10_000, 100_000];
 const overheadTable = (rows: OverheadRow[]) =>
   table(
     ['state keys', 'checkpoint', 'ms/batch', 'added ms/batch', 'vs never', 'checkpoint writes', 'log writes', 'checkpoint bytes'],
     rows.map((r) => [r.keys.toLocaleString('en-US'), r.label, r.msPerBatch, r.msPerBatch - r.msPerBatch / r.ratio, `${r.ratio.toFixed(2)}x`, String(r.checkpointWrites), String(r.walWrites), r.checkpointBytes === 0 ? '—' : r.checkpointBytes.toLocaleString('en-US')]),
   );
 console.log(
-  `\nCheckpoint overhead: mapWithState, ${checkpointTouched.toLocaleString('en-US')} keys touched per batch, ManualClock; ms/batch = the whole run (final checkpoint included) / batches; median of ${checkpointRounds} interleaved round${checkpointRounds === 1 ? '' : 's'}`,
+  `\nCheckpoint overhead: mapWithState, ${checkpointTouched.toLocaleString('en-US')} keys touched per batch, ManualClock (batches back to back); ms/batch = the whole run (final checkpoint included) / batches; median of ${checkpointRounds} interleaved round${checkpointRounds === 1 ? '' : 's'}`,
 );
+const nodeWrites = await measureWritesInNode(writePairs, Math.max(5, checkpointRounds * 3));
 console.log('Node, FileSystemCheckpointStore (temp file, fsync, rename, fsync directory):');
 console.log(overheadTable(await measureOverhead(nodeRunner, checkpointSizes, checkpointTouched, checkpointRounds)));
-const inChromium = await measureOverheadInChromium(checkpointSizes, checkpointTouched, checkpointRounds);
+const inChromium = await measureOverheadInChromium(checkpointSizes, checkpointTouched, checkpointRounds, writePairs);
 if ('skipped' in inChromium) console.log(`Chromium, IndexedDBCheckpointStore: skipped — ${inChromium.skipped}`);
 else {
   console.log(`${inChromium.browser} (headless), IndexedDBCheckpointStore (one transaction per write, durability "strict"):`);
   console.log(overheadTable(inChromium.rows));
 }
+console.log('One durable checkpoint write (encode + write + commit), median ms; 0 pairs is the size of a log record:');
+console.log(
+  table(
+    ['[key, state] pairs', 'Node, file', 'Chromium, IndexedDB'],
+    writePairs.map((n, i) => [n.toLocaleString('en-US'), nodeWrites[i]!, 'skipped' in inChromium ? '—' : inChromium.writes[i]!]),
+  ),
+);

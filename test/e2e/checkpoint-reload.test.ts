@@ -101,7 +101,13 @@ test('a page checkpointing to IndexedDB is reloaded mid-stream four times and re
       await waitForLine(lines, batchDoneAtLeast(15));
       return reloadWhen(page, (l) => l.startsWith('ckpt-write '));
     })(),
-    await reloadWhen(page, (l) => l.startsWith('ready ')),
+    await (async () => {
+      // The third load's start may be logged before the second reload's promise resolves: count.
+      const readies = () => lines.filter((x) => x.startsWith('ready '));
+      await waitForLine(lines, () => readies().length >= 3);
+      await page.reload();
+      return readies()[2]!;
+    })(),
     await reloadWhen(page, batchDoneAtLeast(30)),
   ];
 
