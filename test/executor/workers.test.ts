@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RDDContext, type RDD } from '../../engine/rdd/index.ts';
 import { NotShippableError, UserFunctionError } from '../../engine/util/errors.ts';
+import { closure } from '../../engine/closure/ship.ts';
 import { LocalExecutor, WorkerPool } from '../../engine/executor/index.ts';
 import { failure, sorted } from '../rdd/helpers.ts';
 
@@ -16,6 +17,10 @@ const stop = new Set(['the', 'over']);
 
 const cases: Case[] = [
   ['narrow chain, per partition', (sc) => words(sc).filter((w) => !stop.has(w), { stop }).map((w) => w.toUpperCase()).glom().collect()],
+  ['a closure() capture (a shipped function inside a capture)', (sc) => {
+    const isStop = closure((w: string) => stop.has(w), { stop });
+    return words(sc).filter((w) => !isStop(w), { isStop }).collect();
+  }],
   ['word count', async (sc) => sorted(await pairs(sc).reduceByKey((a, b) => a + b).collect())],
   ['word count, 4 reduce partitions, per partition', (sc) => pairs(sc).reduceByKey((a, b) => a + b, 4).mapValues((n) => n * 10).glom().collect()],
   ['groupByKey', async (sc) => sorted((await pairs(sc).groupByKey().collect()).map(([k, vs]) => [k, vs.length]))],
