@@ -21,8 +21,9 @@ export class CompileError extends Error {
  * TypeScript → a script defining `async function (__require)` whose body is the user's code.
  *
  * Sucrase strips the types and keeps every line where it was (no source map needed for markers
- * and call sites); it is about 200 KB where the TypeScript compiler is 9 MB. The ES module syntax
- * is then rewritten by hand, line-preserving too: `import { a } from 'rivulet'` becomes
+ * and call sites); minified it is 256 KB (49 KB gzipped), where the TypeScript compiler is 9 MB
+ * and esbuild-wasm a 10 MB wasm. The ES module syntax is then rewritten by hand, line-preserving
+ * too: `import { a } from 'rivulet'` becomes
  * `const { a } = __require('rivulet')`, so user code keeps its own names for imports — closures
  * that mention them read as they were written, not as `_rivulet.a`.
  */
