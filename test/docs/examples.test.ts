@@ -80,7 +80,7 @@ describe.each([...new Set(blocks.map((b) => b.doc))])('%s', (doc) => {
   }
 });
 
-describe('docs/examples/wordcount.ts (npm start)', () => {
+describe('docs/examples/wordcount.ts (npm run example)', () => {
   it('type-checks', () => {
     expect(typeErrors(wordcount)).toBe('');
   });
