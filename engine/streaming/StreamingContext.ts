@@ -367,8 +367,8 @@ export class StreamingContext {
 
   /**
    * Stop. With `stopGracefully`, receivers stop first and every record already received is
-   * processed; without it, the running batch finishes and queued ones are dropped. Resolves
-   * when stopped.
+   * processed; without it, the running batch finishes and queued ones are dropped. The worker
+   * pool, if any, is closed. Resolves when stopped.
    */
   stop(options: StopOptions | boolean = {}): Promise<void> {
     const graceful = typeof options === 'boolean' ? options : options.stopGracefully ?? false;
@@ -377,8 +377,9 @@ export class StreamingContext {
       this.finish();
       // getOrCreate may have opened the stores to read them.
       const setting = this.checkpointSetting;
-      if (!setting) return Promise.resolve();
-      return Promise.all([setting.log.close(), setting.owned ? setting.store.close() : undefined]).then(() => undefined);
+      const workers = this.sparkContext.close(); // jobs may have run on ssc.sparkContext
+      if (!setting) return workers;
+      return Promise.all([workers, setting.log.close(), setting.owned ? setting.store.close() : undefined]).then(() => undefined);
     }
     this.stopping ??= this.doStop(graceful);
     return this.stopping;
@@ -418,6 +419,8 @@ export class StreamingContext {
       }
       await this.checkpointer.close(this.checkpointSetting!.owned).catch((e) => console.error('StreamingContext.stop(): could not close the checkpoint store:', e));
     }
+    // The context owns its worker pool: stopping (also after an error) stops the workers.
+    await this.sparkContext.close().catch((e) => console.error('StreamingContext.stop(): could not stop the workers:', e));
     this.currentState = 'stopped';
     this.finish(error);
   }
