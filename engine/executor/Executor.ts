@@ -15,6 +15,27 @@ export interface Executor {
   runTask(task: TaskSpec): Promise<TaskOutput>;
   /** Stop every worker. Tasks still running fail. */
   close(): Promise<void>;
+  /** Be told when a worker is lost under a task and when a task is sent again (a pool of workers has this). */
+  addFailureListener?(listener: (failure: TaskFailure) => void): void;
+}
+
+/**
+ * A worker lost while it ran a task (`workerLost`: it crashed, exited, was terminated or ran past
+ * the task timeout), or the task sent again to another worker (`taskRetried`, Spark's task
+ * resubmission). The streaming layer posts these to StreamingListeners with the batch time.
+ */
+export interface TaskFailure {
+  readonly type: 'workerLost' | 'taskRetried';
+  readonly stage: number;
+  readonly partition: number;
+  /** The task's last step and its call site: `map at wordcount.ts:12:8`. */
+  readonly operation: string;
+  /** workerLost: the attempt that was lost (0 = the first); taskRetried: the attempt now starting. */
+  readonly attempt: number;
+  /** The worker's slot in the pool (0 … workers − 1); a replacement takes the same slot. */
+  readonly worker: number;
+  /** Why the worker was lost (`worker 1 (thread 3) exited with code 1`). */
+  readonly reason: string;
 }
 
 export interface TaskOutput {

@@ -3,7 +3,7 @@ import { prepareWorkers, spawnWorker as platformSpawn } from '#worker';
 import type { PlatformWorker } from '../platform/worker.ts';
 import { isFunctionDescriptor, type FunctionDescriptor } from '../rdd/descriptor.ts';
 import type { FromWorker, RunTask, WorkerApi } from './protocol.ts';
-import { TaskFailedError, type Executor, type TaskOutput, type TaskSpec } from './Executor.ts';
+import { TaskFailedError, type Executor, type TaskFailure, type TaskOutput, type TaskSpec } from './Executor.ts';
 import { fromWireError } from './runTask.ts';
 
 export interface WorkerPoolOptions {
@@ -68,6 +68,7 @@ export class WorkerPool implements Executor {
   private closed = false;
   /** Workers replaced after dying or hanging, for tests and metrics. */
   replacedWorkers = 0;
+  private readonly failureListeners: ((failure: TaskFailure) => void)[] = [];
 
   constructor(options: WorkerPoolOptions) {
     if (!Number.isInteger(options.workers) || options.workers < 1) throw new RangeError(`workers must be a positive integer or 'auto', got ${options.workers}.`);
@@ -119,7 +120,10 @@ export class WorkerPool implements Executor {
       if (outcome instanceof WorkerLost) {
         failures.push(outcome.reason);
         this.replace(slot);
-        if (attempt + 1 >= this.maxTaskAttempts) {
+        const failure = { stage: task.stageId, partition: task.partition, operation: task.description, worker: slot.index, reason: outcome.reason };
+        this.report({ type: 'workerLost', attempt, ...failure });
+        if (attempt + 1 < this.maxTaskAttempts) this.report({ type: 'taskRetried', attempt: attempt + 1, ...failure });
+        else {
           throw new TaskFailedError(
             `${task.description} (stage ${task.stageId}, partition ${task.partition}) failed ${attempt + 1} times; the last time its ${outcome.reason}.\n` +
               `Attempts: ${failures.map((f, i) => `${i + 1}. ${f}`).join('; ')}`,
@@ -130,6 +134,21 @@ export class WorkerPool implements Executor {
       if (outcome.kind === 'taskFailed') throw fromWireError(outcome.error);
       if (outcome.kind !== 'taskResult') throw new Error(`internal: unexpected reply ${outcome.kind} to a task`);
       return { value: outcome.value, cached: outcome.cached };
+    }
+  }
+
+  addFailureListener(listener: (failure: TaskFailure) => void): void {
+    this.failureListeners.push(listener);
+  }
+
+  private report(failure: TaskFailure): void {
+    if (this.closed) return; // workers stopped with the pool are not failures
+    for (const listener of this.failureListeners) {
+      try {
+        listener(failure);
+      } catch (e) {
+        console.error('WorkerPool: a failure listener threw (the task goes on):', e);
+      }
     }
   }
 

@@ -1,4 +1,4 @@
-export type { Executor, TaskSpec } from './Executor.ts';
+export type { Executor, TaskFailure, TaskSpec } from './Executor.ts';
 export { TaskFailedError } from './Executor.ts';
 export { LocalExecutor } from './LocalExecutor.ts';
 export { WorkerPool, type WorkerPoolOptions } from './WorkerPool.ts';

@@ -2,6 +2,7 @@ import type { DStream } from '../dstream/DStream.ts';
 import type { Job } from '../dstream/ForEachDStream.ts';
 import { MaterializedRDD } from '../dstream/MaterializedRDD.ts';
 import { BatchFailedError } from '../util/errors.ts';
+import type { TaskFailure } from '../executor/Executor.ts';
 import type { BatchInfo, OutputOperationInfo, StreamingListenerBus } from './listener.ts';
 
 /** Everything one batch time has to run. */
@@ -28,6 +29,8 @@ export interface JobSchedulerHost {
    * the batch.
    */
   afterBatch?(time: number): Promise<void>;
+  /** Tasks run so far on workers and in this thread (the DAGScheduler's counters), for BatchInfo.executedOn. */
+  taskCounts?(): { readonly remoteTasks: number; readonly localTasks: number };
 }
 
 /**
@@ -39,8 +42,15 @@ export class JobScheduler {
   private readonly queue: JobSet[] = [];
   private running: Promise<void> | undefined;
   private idleWaiters: (() => void)[] = [];
+  /** The batch running now (batches run one at a time), for failures reported by the executor. */
+  private runningBatchTime: number | undefined;
 
   constructor(private readonly host: JobSchedulerHost) {}
+
+  /** Post an executor's task failure to listeners, with the batch it belongs to. */
+  taskFailed(failure: TaskFailure): void {
+    this.host.listenerBus.post({ ...failure, time: this.host.now(), batchTime: this.runningBatchTime });
+  }
 
   submit(jobSet: JobSet): void {
     this.queue.push(jobSet);
@@ -80,6 +90,8 @@ export class JobScheduler {
   private async run(jobSet: JobSet): Promise<void> {
     const { host } = this;
     const info = jobSet.batchInfo;
+    this.runningBatchTime = jobSet.time;
+    const tasksBefore = host.taskCounts && { ...host.taskCounts() };
     info.processingStartTime = host.now();
     info.schedulingDelay = info.processingStartTime - info.submissionTime;
     host.listenerBus.post({ type: 'batchStarted', batchInfo: snapshot(info) });
@@ -137,6 +149,13 @@ export class JobScheduler {
     info.processingDelay = info.processingEndTime - info.processingStartTime;
     info.totalDelay = info.schedulingDelay + info.processingDelay;
     if (failure) info.failureReason = failure.message;
+    if (tasksBefore) {
+      const after = host.taskCounts!();
+      info.numRemoteTasks = after.remoteTasks - tasksBefore.remoteTasks;
+      info.numLocalTasks = after.localTasks - tasksBefore.localTasks;
+      info.executedOn = info.numRemoteTasks === 0 ? 'local' : info.numLocalTasks === 0 ? 'workers' : 'mixed';
+    }
+    this.runningBatchTime = undefined;
     host.listenerBus.post({ type: 'batchCompleted', batchInfo: snapshot(info) });
     if (failure) host.onBatchFailed(jobSet.time, failure);
     host.onBatchCompleted(jobSet.time);

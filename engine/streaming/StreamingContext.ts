@@ -128,7 +128,9 @@ export class StreamingContext {
         this.lastCompletedTime = time;
         this.lastBatchFailed = false;
       },
+      taskCounts: () => this.sparkContext.scheduler.metrics,
     });
+    this.sparkContext.executor?.addFailureListener?.((failure) => this.jobScheduler.taskFailed(failure));
     this.jobGenerator = new JobGenerator(this.scheduler, this.batchInterval, this.graph, this.jobScheduler, this.inputInfoTracker, () => this.now());
     this.jobGenerator.beforeSubmit = (time) => this.checkpointer?.logBatch(time);
     let resolve!: () => void;

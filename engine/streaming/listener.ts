@@ -29,6 +29,34 @@ export interface BatchInfo {
   totalDelay?: number;
   outputOperationInfos: OutputOperationInfo[];
   failureReason?: string;
+  /**
+   * Where the batch's tasks ran, set when it completes: 'workers' (all on the worker pool),
+   * 'local' (all in the driver's thread: local mode, or nothing that could be shipped), 'mixed'.
+   * A batch that ran no task is 'local'.
+   */
+  executedOn?: 'workers' | 'local' | 'mixed';
+  /** Tasks of this batch run on workers (retries not counted again). */
+  numRemoteTasks?: number;
+  /** Tasks of this batch run in the driver's thread. */
+  numLocalTasks?: number;
+}
+
+/**
+ * A worker lost under one of a batch's tasks, or that task sent again to another worker (see
+ * docs/workers.md). `time` is when the driver learned of it; `batchTime` the batch that was running.
+ */
+export interface TaskFailureInfo {
+  time: number;
+  batchTime?: number;
+  stage: number;
+  partition: number;
+  /** The task's last step and call site: `map at wordcount.ts:12:8`. */
+  operation: string;
+  /** workerLost: the attempt that was lost (0 = the first); taskRetried: the attempt now starting. */
+  attempt: number;
+  /** The worker's slot in the pool; its replacement takes the same slot. */
+  worker: number;
+  reason: string;
 }
 
 export type StreamingListenerEvent =
@@ -40,7 +68,9 @@ export type StreamingListenerEvent =
   | { type: 'outputOperationCompleted'; outputOperationInfo: OutputOperationInfo }
   | { type: 'receiverStarted'; time: number; streamId: number; name: string }
   | { type: 'receiverStopped'; time: number; streamId: number; name: string; message: string }
-  | { type: 'receiverError'; time: number; streamId: number; name: string; message: string; error: unknown };
+  | { type: 'receiverError'; time: number; streamId: number; name: string; message: string; error: unknown }
+  | ({ type: 'workerLost' } & TaskFailureInfo)
+  | ({ type: 'taskRetried' } & TaskFailureInfo);
 
 type EventOf<K extends StreamingListenerEvent['type']> = Extract<StreamingListenerEvent, { type: K }>;
 
@@ -55,6 +85,10 @@ export interface StreamingListener {
   onReceiverStarted?(event: EventOf<'receiverStarted'>): void;
   onReceiverStopped?(event: EventOf<'receiverStopped'>): void;
   onReceiverError?(event: EventOf<'receiverError'>): void;
+  /** A worker died, was terminated or hung past the task timeout while running a task; it is replaced. */
+  onWorkerLost?(event: EventOf<'workerLost'>): void;
+  /** A task whose worker was lost is sent to another worker (up to maxTaskAttempts). */
+  onTaskRetried?(event: EventOf<'taskRetried'>): void;
 }
 
 const CALLBACK: { [K in StreamingListenerEvent['type']]: keyof StreamingListener } = {
@@ -67,6 +101,8 @@ const CALLBACK: { [K in StreamingListenerEvent['type']]: keyof StreamingListener
   receiverStarted: 'onReceiverStarted',
   receiverStopped: 'onReceiverStopped',
   receiverError: 'onReceiverError',
+  workerLost: 'onWorkerLost',
+  taskRetried: 'onTaskRetried',
 };
 
 /**

@@ -1,0 +1,73 @@
+import { describe, expect, test } from 'vitest';
+import { StateSpec, type BatchInfo, type DStream, type StreamingContext, type TaskFailureInfo } from '../../engine/index.ts';
+import type { WorkerPool } from '../../engine/executor/index.ts';
+import { runStreams } from '../support/TestSuiteBase.ts';
+
+// What listeners are told about workers: where each batch's tasks ran, and workers lost under a task.
+
+const input = [['a b a', 'c'], ['b b', 'd a'], ['a']];
+const pairs = (lines: DStream<string>) => lines.flatMap((l) => l.split(' ')).map((w) => [w, 1] as [string, number]);
+
+describe('BatchInfo.executedOn', () => {
+  test.each([
+    ['local mode', undefined, (lines: DStream<string>) => pairs(lines).reduceByKey((a, b) => a + b), 'local'],
+    ['word count on 2 workers', 2, (lines: DStream<string>) => pairs(lines).reduceByKey((a, b) => a + b), 'workers'],
+    ['mapWithState on 2 workers (its state step runs on the driver)', 2, (lines: DStream<string>) => pairs(lines).mapWithState(StateSpec.function((key: string, one: number | undefined, state: { getOption(): number | undefined; update(n: number): void }) => {
+      state.update((state.getOption() ?? 0) + (one ?? 0));
+      return key;
+    })), 'mixed'],
+  ] as const)('%s: %s', async (_name, workers, operation, expected) => {
+    const run = await runStreams({ input, operation: operation as (lines: DStream<string>) => DStream<unknown>, context: { workers } });
+    expect(run.error).toBeUndefined();
+    expect(run.batches.map((b) => b.executedOn)).toEqual(input.map(() => expected));
+    for (const b of run.batches) {
+      expect(b.numRemoteTasks! + b.numLocalTasks!).toBeGreaterThan(0);
+      if (expected === 'local') expect(b.numRemoteTasks).toBe(0);
+    }
+  }, 30_000);
+});
+
+describe('listener events for worker failures', () => {
+  test('a worker terminated under a task: onWorkerLost, then onTaskRetried, and the batch completes with the local result', async () => {
+    // Each record keeps its worker busy, so the kill lands mid-task.
+    const busy = (lines: DStream<string>) => pairs(lines.map((l) => { const end = Date.now() + 200; while (Date.now() < end); return l; })).reduceByKey((a, b) => a + b);
+    const local = await runStreams({ input, operation: busy });
+    const lost: TaskFailureInfo[] = [];
+    const retried: TaskFailureInfo[] = [];
+    const order: string[] = [];
+    const run = await runStreams({
+      input,
+      context: { workers: 2 },
+      operation: (lines: DStream<string>, ssc: StreamingContext) => {
+        const pool = ssc.sparkContext.executor as WorkerPool;
+        ssc.addStreamingListener({
+          onWorkerLost: (e) => void (lost.push(e), order.push(`lost ${e.attempt}`)),
+          onTaskRetried: (e) => void (retried.push(e), order.push(`retried ${e.attempt}`)),
+          onBatchCompleted: (e: { batchInfo: BatchInfo }) => void order.push(`completed ${e.batchInfo.batchTime}`),
+        });
+        // Terminate the worker that received the first task of batch 2000, 50 ms after sending it.
+        let inBatch2 = false;
+        ssc.addStreamingListener({ onBatchStarted: (e) => void (inBatch2 = e.batchInfo.batchTime === 2000) });
+        const send = pool['send'].bind(pool);
+        let killed = false;
+        (pool as any)['send'] = (slot: { worker: { terminate(): Promise<void> } }, message: never) => {
+          if (inBatch2 && !killed) {
+            killed = true;
+            setTimeout(() => void slot.worker.terminate(), 50);
+          }
+          return send(slot as never, message);
+        };
+        return busy(lines);
+      },
+    });
+    expect(run.error).toBeUndefined();
+    const canonical = (batches: unknown[][]) => batches.map((b) => b.map((r) => JSON.stringify(r)).sort());
+    expect(canonical(run.output)).toEqual(canonical(local.output));
+    expect(lost).toHaveLength(1);
+    expect(lost[0]).toMatchObject({ type: 'workerLost', batchTime: 2000, attempt: 0, reason: expect.stringMatching(/worker \d \(thread \d+\) exited/) });
+    expect(lost[0]!.operation).toMatch(/map at .*events\.test\.ts:\d+/);
+    expect(retried).toEqual([{ ...lost[0], type: 'taskRetried', attempt: 1 }]);
+    expect(order).toEqual(['completed 1000', 'lost 0', 'retried 1', 'completed 2000', 'completed 3000']);
+    expect(run.batches.map((b) => b.executedOn)).toEqual(['workers', 'workers', 'workers']);
+  }, 60_000);
+});
