@@ -17,7 +17,9 @@
  * - Every checkpoint corrupt: the run fails with NoGoodCheckpointError and writes nothing.
  *
  * RIVULET_KILL_KEEP=1 keeps the directories, with every run's stdout and checkpoint directory
- * under runs/; RIVULET_KILL_TSX=1 runs pipeline.ts through tsx instead of a bundle.
+ * under runs/; RIVULET_KILL_TSX=1 runs pipeline.ts through tsx instead of a bundle;
+ * RIVULET_KILL_SEED=n and RIVULET_KILL_CHECKPOINT_EVERY=n (batches between checkpoints; default
+ * every batch) vary the data, the kill schedule and the checkpoint interval.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import * as fs from 'node:fs';
@@ -27,7 +29,9 @@ import { bundlePipeline, Child, checkpointFiles, readOutputs, seededRandom, slee
 import { expectedTotals, generateBatches } from './data.ts';
 
 const INTERVAL = 50;
-const SEED = 4;
+/** RIVULET_KILL_SEED and RIVULET_KILL_CHECKPOINT_EVERY (batches between checkpoints) vary the runs, to hunt bugs. */
+const SEED = Number(process.env.RIVULET_KILL_SEED ?? 4);
+const EVERY = process.env.RIVULET_KILL_CHECKPOINT_EVERY;
 const keep = process.env.RIVULET_KILL_KEEP === '1';
 
 let tmp: string;
@@ -46,7 +50,8 @@ const checkpointsOf = (name: string) => path.join(tmp, name, 'checkpoints');
 const outOf = (name: string) => path.join(tmp, name, 'out');
 
 function argsFor(name: string, batches: number, extra: string[] = []): string[] {
-  return ['--checkpoint', checkpointsOf(name), '--out', outOf(name), '--batches', String(batches), '--interval', String(INTERVAL), '--seed', String(SEED), ...extra];
+  const every = EVERY === undefined ? [] : ['--checkpoint-every', EVERY];
+  return ['--checkpoint', checkpointsOf(name), '--out', outOf(name), '--batches', String(batches), '--interval', String(INTERVAL), '--seed', String(SEED), ...every, ...extra];
 }
 
 function start(args: string[]): Child {
