@@ -8,7 +8,7 @@
  *
  * - queueStream (a replayable source): 24 kills; the uninterrupted run goes at the same time.
  * - fromObservable (a source that cannot replay; the write-ahead log keeps what was received):
- *   8 kills. What the source emitted while no process ran is lost by nature, so the uninterrupted
+ *   8 kills, a checkpoint every 3 batches. What the source emitted while no process ran is lost by nature, so the uninterrupted
  *   run is fed what the killed runs' batches actually received (on a ManualClock); on top, every
  *   batch whose log record was durable has exactly the records it had, and no record is in two
  *   batches.
@@ -49,8 +49,8 @@ const dirOf = (name: string) => path.join(tmp, name);
 const checkpointsOf = (name: string) => path.join(tmp, name, 'checkpoints');
 const outOf = (name: string) => path.join(tmp, name, 'out');
 
-function argsFor(name: string, batches: number, extra: string[] = []): string[] {
-  const every = EVERY === undefined ? [] : ['--checkpoint-every', EVERY];
+function argsFor(name: string, batches: number, extra: string[] = [], checkpointEvery = 1): string[] {
+  const every = ['--checkpoint-every', EVERY ?? String(checkpointEvery)];
   return ['--checkpoint', checkpointsOf(name), '--out', outOf(name), '--batches', String(batches), '--interval', String(INTERVAL), '--seed', String(SEED), ...every, ...extra];
 }
 
@@ -225,10 +225,12 @@ describe('SIGKILL and restart: pipeline.ts as a child process, 50 ms batches on 
     );
   }, 120_000);
 
-  test('fromObservable: 8 kills; logged batches keep exactly their records, none is in two batches, state exact', async () => {
+  test('fromObservable, a checkpoint every 3 batches: 8 kills; logged batches keep exactly their records, none is in two batches, state exact', async () => {
     const N = 100;
     const started = Date.now();
-    const { runs, landed, phases } = await killRepeatedly('observable', argsFor('observable', N, ['--source', 'observable']), 8, SEED + 1);
+    // A checkpoint every 3 batches: recovery runs up to 3 logged batches again, and the window
+    // rebuilds the batches before the checkpoint it still covers from the log.
+    const { runs, landed, phases } = await killRepeatedly('observable', argsFor('observable', N, ['--source', 'observable'], 3), 8, SEED + 1);
     expect(zeroTimes(runs).size, 'every run resumed on the first run’s batch grid').toBe(1);
     const actual = readOutputs(outOf('observable'), INTERVAL);
     const input = actual.streams.get('input')!;
@@ -263,7 +265,7 @@ describe('SIGKILL and restart: pipeline.ts as a child process, 50 ms batches on 
     const received = Array.from({ length: N }, (_, i) => input.get(i + 1)!.records as string[]);
     const replayFile = path.join(dirOf('observable'), 'received.json');
     fs.writeFileSync(replayFile, JSON.stringify(received));
-    await runToEnd(argsFor('observable-reference', N, ['--replay', replayFile, '--clock', 'manual']));
+    await runToEnd(argsFor('observable-reference', N, ['--replay', replayFile, '--clock', 'manual'], 3));
     const { rewrites } = compareOutputs(actual, readOutputs(outOf('observable-reference'), INTERVAL), N);
     expectFinalTotals(actual, N, received);
 
