@@ -46,6 +46,7 @@ export interface BatchInfo {
  * docs/workers.md). `time` is when the driver learned of it; `batchTime` the batch that was running.
  */
 export interface TaskFailureInfo {
+  type: 'workerLost' | 'taskRetried';
   time: number;
   batchTime?: number;
   stage: number;
