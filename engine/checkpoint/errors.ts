@@ -46,7 +46,7 @@ export class NoGoodCheckpointError extends Error {
     super(
       `None of the ${n} checkpoint${n === 1 ? '' : 's'} in ${location} can be read (newest first):\n` +
         failures.map((f) => `  - ${f.message}`).join('\n') +
-        `\nRivulet will not start from an empty or guessed state. Restore a good checkpoint there, or delete them all to start from scratch.`,
+        `\nRivulet will not start from an empty or guessed state. Restore a good checkpoint there, or, to start from scratch, delete the checkpoints and the write-ahead log with them (in a directory: checkpoint-*.rvck and wal-*.rvck; in IndexedDB: the database and its \"<name>-wal\" companion).`,
       { cause: failures[0] },
     );
   }

@@ -92,20 +92,22 @@ export class JobScheduler {
     const info = jobSet.batchInfo;
     this.runningBatchTime = jobSet.time;
     const tasksBefore = host.taskCounts && { ...host.taskCounts() };
+    let failure: BatchFailedError | undefined;
+    // The batch starts once its write-ahead log record is durable: waiting for it is scheduling
+    // delay, and a batch whose log failed is never reported as started and then run.
+    if (jobSet.generationError === undefined && jobSet.beforeRun) {
+      try {
+        await jobSet.beforeRun;
+      } catch (e) {
+        failure = new BatchFailedError(jobSet.time, 'the write-ahead log', e);
+      }
+    }
     info.processingStartTime = host.now();
     info.schedulingDelay = info.processingStartTime - info.submissionTime;
     host.listenerBus.post({ type: 'batchStarted', batchInfo: snapshot(info) });
-    let failure: BatchFailedError | undefined;
     if (jobSet.generationError !== undefined) {
       failure = new BatchFailedError(jobSet.time, 'job generation', jobSet.generationError);
     } else {
-      if (jobSet.beforeRun) {
-        try {
-          await jobSet.beforeRun;
-        } catch (e) {
-          failure = new BatchFailedError(jobSet.time, 'the write-ahead log', e);
-        }
-      }
       for (const stream of jobSet.materialize) {
         if (failure) break;
         try {
