@@ -7,6 +7,7 @@ import { execSync } from 'node:child_process';
 import { measureWordCount, makeBatches } from './wordcount.ts';
 import { mapWithStatePerBatch, plainMapPerBatch, updateStateByKeyPerBatch } from './mapWithState.ts';
 import { median, percentile, table } from './stats.ts';
+import { runWorkersComparison } from './workersComparison.ts';
 import { measureOverhead, measureOverheadInChromium, measureWritesInNode, nodeRunner, type OverheadRow } from './checkpointOverhead.ts';
 
 const quick = process.argv.includes('--quick');
@@ -89,3 +90,6 @@ console.log(
     writePairs.map((n, i) => [n.toLocaleString('en-US'), nodeWrites[i]!, 'skipped' in inChromium ? '—' : inChromium.writes[i]!]),
   ),
 );
+
+// ---- workers (issue 3) ----
+await runWorkersComparison(quick);
