@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { requireCheckpointTime, requireKeepLast, type Checkpoint, type CheckpointStore } from './CheckpointStore.ts';
 import { decodeCheckpoint, encodeCheckpoint } from './codec.ts';
 import { CheckpointNotFoundError } from './errors.ts';
+import { fsyncDirectory } from '../platform/fsyncDirectory.ts';
 
 export interface FileSystemCheckpointStoreOptions {
   /**
@@ -191,16 +192,3 @@ async function removeFile(file: string): Promise<boolean> {
   }
 }
 
-/** Make a rename, a new or a removed entry durable. Some platforms (Windows) cannot open a directory; skip there. */
-async function fsyncDirectory(dir: string): Promise<void> {
-  let handle: fs.promises.FileHandle | undefined;
-  try {
-    handle = await fs.promises.open(dir, 'r');
-    await handle.sync();
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EACCES') throw e;
-  } finally {
-    await handle?.close();
-  }
-}

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { WebSocket as WsWebSocket } from 'ws';
 import type { Connection, ConnectionHandlers, FileStatus, OutputFile, Platform } from './Platform.ts';
 import { attachWebSocket, type WhatwgWebSocket } from './webSocket.ts';
+import { fsyncDirectory } from './fsyncDirectory.ts';
 
 export const platform: Platform = {
   name: 'node',
@@ -100,19 +101,6 @@ async function writeFileSynced(file: string, data: string): Promise<void> {
   }
 }
 
-/** Make a rename or a new entry durable. Some platforms (Windows) cannot open a directory; skip there. */
-async function fsyncDirectory(dir: string): Promise<void> {
-  let handle: fs.promises.FileHandle | undefined;
-  try {
-    handle = await fs.promises.open(dir, 'r');
-    await handle.sync();
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EACCES') throw e;
-  } finally {
-    await handle?.close();
-  }
-}
 
 /**
  * Rename `from` to `to`. POSIX cannot rename a directory over a non-empty one, so an existing

@@ -173,16 +173,8 @@ export function readOutputs(outDir: string, interval: number): Outputs {
   return { streams, text, log };
 }
 
-/** Deterministic pseudo-random numbers (the kill schedule). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers (the kill schedule): the engine's mulberry32. */
+export { mulberry32 as seededRandom } from '../../../engine/rdd/RDD.ts';
 
 /** The checkpoint files in `dir`, newest first. */
 export function checkpointFiles(dir: string): string[] {
