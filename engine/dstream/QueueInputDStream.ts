@@ -6,7 +6,7 @@ import type { InputRecovery } from './checkpointing.ts';
 export interface QueueStreamOptions<T> {
   /** Take one queue entry per batch (default) or everything queued. */
   oneAtATime?: boolean;
-  /** The batch's RDD when the queue is empty; default: an empty RDD (Spark produces no RDD). */
+  /** The batch's RDD when the queue is empty; default: an empty RDD (as Spark 2.x and later do). */
   defaultRDD?: RDD<T>;
 }
 
