@@ -6,8 +6,8 @@ import { ManualClock, StateSpec, StreamingContext, type State } from '../../engi
 import { performance } from 'node:perf_hooks';
 import { rng } from './stats.ts';
 
-/** A mapWithState pipeline on its own ManualClock that can be stepped one batch at a time. */
-async function mapWithStatePipeline(totalKeys: number, touchedPerBatch: number, batches: number) {
+/** Batches of `touchedPerBatch` random keys (one more batch than measured), a context on its own clock, and every key's initial state. */
+function setUp(totalKeys: number, touchedPerBatch: number, batches: number) {
   const rand = rng(totalKeys);
   const queue: [number, number][][] = [];
   for (let b = 0; b < batches + 1; b++) {
@@ -16,6 +16,12 @@ async function mapWithStatePipeline(totalKeys: number, touchedPerBatch: number, 
   const clock = new ManualClock();
   const ssc = new StreamingContext({ batchInterval: 1000, scheduler: clock, defaultParallelism: 2 });
   const initial = Array.from({ length: totalKeys }, (_, k) => [k, 0] as [number, number]);
+  return { queue, clock, ssc, initial };
+}
+
+/** A mapWithState pipeline on its own ManualClock that can be stepped one batch at a time. */
+async function mapWithStatePipeline(totalKeys: number, touchedPerBatch: number, batches: number) {
+  const { queue, clock, ssc, initial } = setUp(totalKeys, touchedPerBatch, batches);
   const spec = StateSpec.function((key: number, value: number | undefined, state: State<number>) => {
     const sum = (state.getOption() ?? 0) + (value ?? 0);
     state.update(sum);
@@ -57,14 +63,7 @@ export async function mapWithStatePerBatch(totalKeys: number[], touchedPerBatch:
 
 /** updateStateByKey for contrast: it calls the update for every key every batch. */
 export async function updateStateByKeyPerBatch(totalKeys: number, touchedPerBatch: number, batches: number): Promise<number[]> {
-  const rand = rng(totalKeys);
-  const queue: [number, number][][] = [];
-  for (let b = 0; b < batches + 1; b++) {
-    queue.push(Array.from({ length: touchedPerBatch }, () => [Math.floor(rand() * totalKeys), 1] as [number, number]));
-  }
-  const clock = new ManualClock();
-  const ssc = new StreamingContext({ batchInterval: 1000, scheduler: clock, defaultParallelism: 2 });
-  const initial = Array.from({ length: totalKeys }, (_, k) => [k, 0] as [number, number]);
+  const { queue, clock, ssc, initial } = setUp(totalKeys, touchedPerBatch, batches);
   ssc.queueStream(queue)
     .updateStateByKey<number, number, number>((values, state) => values.reduce((a, b) => a + b, state ?? 0), { initialState: initial })
     .foreachRDD(() => {});
