@@ -19,6 +19,10 @@ import { decodeCheckpoint, encodeCheckpoint } from './codec.ts';
 import { CheckpointNotFoundError } from './errors.ts';
 import { fsyncDirectory } from '../platform/fsyncDirectory.ts';
 
+/**
+ * Options of `new FileSystemCheckpointStore(directory, options)`, the Node store Spark's
+ * checkpoint directory on HDFS or a local file system corresponds to.
+ */
 export interface FileSystemCheckpointStoreOptions {
   /**
    * The files' name before `-<time>.rvck`: "checkpoint" (default) or, for the write-ahead log,

@@ -22,6 +22,10 @@ interface CheckpointDB extends DBSchema {
   checkpoints: { key: number; value: Uint8Array };
 }
 
+/**
+ * Options of `new IndexedDBCheckpointStore(name, options)`, the browser's checkpoint store (Spark
+ * has none: its checkpoint directory is on a file system).
+ */
 export interface IndexedDBCheckpointStoreOptions {
   /**
    * The IndexedDB factory to open the database with; by default `globalThis.indexedDB`. Its

@@ -32,6 +32,12 @@ export interface ShippedFunction<F extends (...args: any[]) => any> {
   readonly signature?: F;
 }
 
+/**
+ * What an operator accepts as a user function: a plain function, or one made with {@link closure}
+ * that declares what it captures so it can be shipped to workers. Spark's counterpart is a
+ * serializable Scala closure; here only functions whose source is self-contained, or that name
+ * their captures, run on workers.
+ */
 export type UserFn<F extends (...args: any[]) => any> = F | ShippedFunction<F>;
 
 const SHIPPED = Symbol.for('rivulet.shipped');

@@ -3,6 +3,10 @@ import { RDD } from '../rdd/index.ts';
 import type { StreamingContext } from '../streaming/StreamingContext.ts';
 import type { InputRecovery } from './checkpointing.ts';
 
+/**
+ * Options of `ssc.queueStream(queue, options)` (Spark's queueStream(queue, oneAtATime,
+ * defaultRDD)), the input used for tests and examples.
+ */
 export interface QueueStreamOptions<T> {
   /** Take one queue entry per batch (default) or everything queued. */
   oneAtATime?: boolean;

@@ -3,6 +3,20 @@ import type { State } from './State.ts';
 import type { Partitioner, RDD } from '../rdd/index.ts';
 import { checkDuration, type Duration } from '../util/duration.ts';
 
+/**
+ * The function given to {@link StateSpec.function} for mapWithState (Spark's mapping function
+ * `(key, Option[value], State[S]) => mapped`): called for each key with a new value in the batch,
+ * and with `value` undefined when the key's state times out.
+ *
+ * @example
+ * ```typescript
+ * const count: MappingFunction<string, number, number, [string, number]> = (word, one, state) => {
+ *   const sum = (state.getOption() ?? 0) + (one ?? 0);
+ *   if (!state.isTimingOut()) state.update(sum);
+ *   return [word, sum];
+ * };
+ * ```
+ */
 export type MappingFunction<K, V, S, M> = (key: K, value: V | undefined, state: State<S>) => M;
 
 /**

@@ -39,4 +39,9 @@ export class ShuffleDependency<K = unknown, V = unknown, C = V> {
   ) {}
 }
 
+/**
+ * How an RDD depends on a parent (Spark's Dependency): narrow (each partition reads a few parent
+ * partitions, pipelined in one stage) or shuffle (a stage boundary). The scheduler cuts stages at
+ * shuffle dependencies, as Spark's DAGScheduler does.
+ */
 export type Dependency = NarrowDependency | ShuffleDependency<any, any, any>;

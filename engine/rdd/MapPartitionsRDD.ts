@@ -9,6 +9,12 @@ export interface PipeSink<T> {
   /** Called after the partition's last record (mapPartitions, glom, sorting within a partition). */
   done?: () => void;
 }
+/**
+ * A per-partition transformation in push form: given where to emit and the partition index, it
+ * returns the sink that receives the parent's records. It is what a {@link MapPartitionsRDD}
+ * runs, the counterpart of the `(context, partitionIndex, iterator) => iterator` function of
+ * Spark's MapPartitionsRDD; consecutive pipes fuse into one pass over the partition.
+ */
 export type Pipe<T, U> = (emit: Emit<U>, partitionIndex: number) => PipeSink<T>;
 
 /**

@@ -7,6 +7,10 @@ import type { ResultKind } from '../executor/protocol.ts';
 import { WorkerPool } from '../executor/WorkerPool.ts';
 import { defaultWorkerCount } from '#worker';
 
+/**
+ * How an {@link RDDContext} (Spark's SparkContext) runs jobs: default parallelism and the worker
+ * pool, the counterparts of `spark.default.parallelism` and the executors of a `local[N]` master.
+ */
 export interface RDDContextOptions {
   /** Partitions for parallelize and for shuffles that are not given a count. Default 2. */
   defaultParallelism?: number;

@@ -27,6 +27,10 @@ export interface RDDDescriptor {
   readonly parents: readonly RDDDescriptor[];
 }
 
+/**
+ * A partitioner as it travels to workers: hash (Spark's HashPartitioner) or range (Spark's
+ * RangePartitioner, with its sampled bounds). Part of the wire format of a task.
+ */
 export type PartitionerDescriptor =
   | { readonly kind: 'hash'; readonly numPartitions: number }
   | { readonly kind: 'range'; readonly id: number; readonly numPartitions: number; readonly ascending: boolean; readonly bounds: readonly unknown[] };

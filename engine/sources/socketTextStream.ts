@@ -6,6 +6,10 @@ import { ReceiverInputDStream } from '../dstream/ReceiverInputDStream.ts';
 import type { StreamingContext } from '../streaming/StreamingContext.ts';
 import { userCallSite } from '../util/callSite.ts';
 
+/**
+ * Options of `ssc.socketTextStream(host, port, options)` (Spark's socketTextStream, whose storage
+ * level has no counterpart here). Node only: in a browser the call throws {@link NodeOnlyError}.
+ */
 export interface SocketTextStreamOptions {
   /**
    * Wait this long before reconnecting after the connection failed or the server closed it.

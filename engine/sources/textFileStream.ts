@@ -7,6 +7,10 @@ import { checkDuration, type Duration } from '../util/duration.ts';
 import { checkEncoding, decodeLines } from './lines.ts';
 import type { InputRecovery } from '../dstream/checkpointing.ts';
 
+/**
+ * Options of `ssc.textFileStream(directory, options)` (Spark's textFileStream / fileStream with
+ * its `filter` and `newFilesOnly` arguments). Node only.
+ */
 export interface TextFileStreamOptions {
   /**
    * Only files modified after the stream started (default, Spark's). false: the first batch also

@@ -6,6 +6,10 @@ import { ReceiverInputDStream } from '../dstream/ReceiverInputDStream.ts';
 import type { StreamingContext } from '../streaming/StreamingContext.ts';
 import { userCallSite } from '../util/callSite.ts';
 
+/**
+ * Options of `ssc.webSocketStream(url, options)`: a receiver of WebSocket messages, one record per
+ * message. Spark has no built-in counterpart; it plays the part of a custom Receiver.
+ */
 export interface WebSocketStreamOptions<T> {
   /**
    * Turn a message's text into a record, e.g. `JSON.parse`. Default: the text itself. Binary

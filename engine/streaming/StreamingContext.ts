@@ -25,6 +25,15 @@ import { Checkpointer } from './Checkpointer.ts';
 import { findRecoveryPoint, prepareRecovery, type RecoveryPlan } from './recovery.ts';
 import { stableIds } from './stableIds.ts';
 
+/**
+ * How a {@link StreamingContext} runs: the batch interval, the clock, parallelism, workers. Spark
+ * passes these as a SparkConf plus the batchDuration constructor argument.
+ *
+ * @example
+ * ```typescript
+ * const ssc = new StreamingContext({ batchInterval: Seconds(1), workers: 2, scheduler: new ManualClock() });
+ * ```
+ */
 export interface StreamingContextOptions {
   /** Length of each batch, in ms (use Seconds(1) etc.). */
   batchInterval: Duration;
@@ -49,8 +58,17 @@ export interface StreamingContextOptions {
   taskTimeout?: number;
 }
 
+/**
+ * Where a context is in its life (Spark's StreamingContextState: INITIALIZED, ACTIVE, STOPPED):
+ * streams and outputs are defined while 'initialized', batches run while 'active', and a
+ * 'stopped' context cannot be started again.
+ */
 export type StreamingContextState = 'initialized' | 'active' | 'stopped';
 
+/**
+ * Options of {@link StreamingContext.getOrCreate} (Spark's `StreamingContext.getOrCreate(checkpointPath,
+ * creatingFunc)`): how recovery from a checkpoint reports what it could not restore.
+ */
 export interface GetOrCreateOptions {
   /**
    * Told what recovery skipped or could not restore: a corrupt checkpoint it fell back from, an
@@ -59,6 +77,14 @@ export interface GetOrCreateOptions {
   onWarning?: (message: string) => void;
 }
 
+/**
+ * Options of `ssc.stop()` (Spark's `stop(stopSparkContext, stopGracefully)`).
+ *
+ * @example
+ * ```typescript
+ * process.once('SIGTERM', () => void ssc.stop({ stopGracefully: true }));
+ * ```
+ */
 export interface StopOptions {
   /** Finish processing all data received so far before stopping (Spark's stopGracefully). */
   stopGracefully?: boolean;

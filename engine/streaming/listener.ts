@@ -60,6 +60,18 @@ export interface TaskFailureInfo {
   reason: string;
 }
 
+/**
+ * One event of a running context, as delivered to a {@link StreamingListener} and on `ssc.events$`:
+ * the union of Spark's StreamingListener callbacks (onBatchSubmitted, onBatchCompleted,
+ * onOutputOperationCompleted, onReceiverError…), told apart by `type`.
+ *
+ * @example
+ * ```typescript
+ * ssc.events$.subscribe((e) => {
+ *   if (e.type === 'batchCompleted') console.log(e.batchInfo.batchTime, e.batchInfo.processingDelay);
+ * });
+ * ```
+ */
 export type StreamingListenerEvent =
   | { type: 'streamingStarted'; time: number }
   | { type: 'batchSubmitted'; batchInfo: BatchInfo }

@@ -27,6 +27,11 @@ import type { InputDStream } from '../dstream/InputDStream.ts';
 import { isStateful, type StatefulDStream } from '../dstream/checkpointing.ts';
 import type { DStreamGraph } from './DStreamGraph.ts';
 
+/**
+ * The ids a checkpoint knows a graph's inputs and stateful operators by, derived from the order in
+ * which they were defined, so a restarted program that defines the same pipeline finds its state.
+ * Spark relies on Java serialization of the whole DStream graph instead; see {@link stableIds}.
+ */
 export interface StableIds {
   /** Every input stream of the graph, by id order of definition. */
   readonly inputs: ReadonlyMap<InputDStream<unknown>, string>;

@@ -1,8 +1,32 @@
 /** Durations are plain milliseconds; these helpers read like Spark's Milliseconds/Seconds/Minutes. */
 export type Duration = number;
 
+/**
+ * A {@link Duration} of `ms` milliseconds (Spark's `Milliseconds(ms)`).
+ *
+ * @example
+ * ```typescript
+ * new StreamingContext({ batchInterval: Milliseconds(500) });
+ * ```
+ */
 export const Milliseconds = (ms: number): Duration => ms;
+/**
+ * A {@link Duration} of `s` seconds, in milliseconds (Spark's `Seconds(s)`).
+ *
+ * @example
+ * ```typescript
+ * lines.window(Seconds(30), Seconds(10));
+ * ```
+ */
 export const Seconds = (s: number): Duration => s * 1000;
+/**
+ * A {@link Duration} of `m` minutes, in milliseconds (Spark's `Minutes(m)`).
+ *
+ * @example
+ * ```typescript
+ * StateSpec.function(mappingFn).timeout(Minutes(30));
+ * ```
+ */
 export const Minutes = (m: number): Duration => m * 60_000;
 
 /** A positive whole number of milliseconds, or a RangeError naming `what`. */
