@@ -9,6 +9,7 @@ import { mapWithStatePerBatch, plainMapPerBatch, updateStateByKeyPerBatch } from
 import { median, percentile, table } from './stats.ts';
 import { runWorkersComparison } from './workersComparison.ts';
 import { measureOverhead, measureOverheadInChromium, measureWritesInNode, nodeRunner, type OverheadRow } from './checkpointOverhead.ts';
+import { runBudgets } from './budgets.ts';
 
 const quick = process.argv.includes('--quick');
 let commit = 'unknown';
@@ -93,3 +94,6 @@ console.log(
 
 // ---- workers (issue 3) ----
 await runWorkersComparison(quick);
+
+// ---- package budgets (issue 6) ----
+await runBudgets(quick);

@@ -1,0 +1,170 @@
+/**
+ * Package budgets (issue 6), printed, not asserted: the gzipped size of the engine in a minimal
+ * browser bundle, and how long importing the engine takes in Node.
+ *
+ * Bundle: `vite build` (browser conditions, minified, Vite's defaults otherwise) of a tiny app
+ * entry that imports StreamingContext from engine/index.ts and runs a word count on a queue
+ * stream; tree-shaking keeps only what that reaches, RxJS included. The engine's task worker
+ * (`workers: n`) is a separate file the page loads only when a pool starts, so it is reported on
+ * its own. By package: each package's modules as rendered into the bundle, minified together with
+ * esbuild and gzipped on their own (an estimate: the parts do not add up exactly to the whole);
+ * and, exactly, the bundle with the function-shipping check (acorn + periscopic) stubbed out.
+ *
+ * Import time: fresh `node --import tsx` processes importing engine/index.ts, minus the same
+ * processes importing nothing (median of interleaved runs, tsx's transform cache warm); and a
+ * Node build of the engine (esbuild, dependencies external, as a published package would ship)
+ * imported by plain `node`, minus plain `node`.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build as esbuild, transform } from 'esbuild';
+import { build as viteBuild, type Plugin } from 'vite';
+import { median, table } from './stats.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const engineIndex = path.join(root, 'engine/index.ts');
+const gz = (code: string | Uint8Array) => gzipSync(code, { level: 9 }).length;
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+
+const entrySource = `import { Seconds, StreamingContext } from ${JSON.stringify(engineIndex)};
+const ssc = new StreamingContext({ batchInterval: Seconds(1) });
+ssc.queueStream([['to be or not to be']])
+  .flatMap((line) => line.split(' '))
+  .map((word) => [word, 1] as [string, number])
+  .reduceByKey((a, b) => a + b)
+  .foreachRDD(async (rdd) => console.log(await rdd.collect()));
+ssc.start();
+`;
+
+/** Replaces a package by a module exporting `exports` as functions that throw. */
+function stub(packages: Record<string, string[]>): Plugin {
+  return {
+    name: 'rivulet-budget-stub',
+    enforce: 'pre',
+    resolveId: (id) => (id in packages ? `\0stub:${id}` : null),
+    load: (id) => {
+      if (!id.startsWith('\0stub:')) return null;
+      const names = packages[id.slice('\0stub:'.length)]!;
+      return names.map((n) => `export function ${n}() { throw new Error('stubbed for the budget'); }`).join('\n');
+    },
+  };
+}
+
+function packageOf(id: string): string {
+  const i = id.lastIndexOf('node_modules/');
+  if (i >= 0) {
+    const parts = id.slice(i + 'node_modules/'.length).split('/');
+    return parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
+  }
+  if (id.includes('/engine/')) return 'rivulet engine';
+  return id.startsWith('\0') ? 'stubs and helpers' : 'the entry';
+}
+
+interface BundleFigures {
+  page: number;
+  pageGzip: number;
+  worker: number;
+  workerGzip: number;
+  /** package → rendered (unminified) code of its modules in the page chunk */
+  byPackage: Map<string, string>;
+}
+
+async function bundle(dir: string, stubs: Record<string, string[]> = {}): Promise<BundleFigures> {
+  const result = await viteBuild({
+    root: dir,
+    configFile: false,
+    logLevel: 'silent',
+    plugins: [stub(stubs)],
+    worker: { format: 'es', plugins: () => [stub(stubs)] },
+    build: { write: false, minify: true, modulePreload: false, rolldownOptions: { input: path.join(dir, 'entry.ts') } },
+  });
+  const outputs = (Array.isArray(result) ? result : [result]).flatMap((r) => ('output' in r ? r.output : []));
+  const figures: BundleFigures = { page: 0, pageGzip: 0, worker: 0, workerGzip: 0, byPackage: new Map() };
+  for (const o of outputs) {
+    if (o.type === 'chunk') {
+      figures.page += o.code.length;
+      figures.pageGzip += gz(o.code);
+      for (const [id, m] of Object.entries(o.modules)) {
+        const p = packageOf(id);
+        figures.byPackage.set(p, (figures.byPackage.get(p) ?? '') + (m.code ?? '') + '\n');
+      }
+    } else if (/worker/.test(o.fileName) && o.fileName.endsWith('.js')) {
+      figures.worker += o.source.length;
+      figures.workerGzip += gz(o.source);
+    }
+  }
+  return figures;
+}
+
+function timeNode(args: string[]): number {
+  const start = process.hrtime.bigint();
+  const run = spawnSync(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (run.status !== 0) throw new Error(`node ${args.join(' ')} failed: ${run.stderr}`);
+  return ms;
+}
+
+export async function runBudgets(quick = false): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rivulet-budgets-'));
+  try {
+    writeFileSync(path.join(dir, 'entry.ts'), entrySource);
+    const full = await bundle(dir);
+    const noShippingCheck = await bundle(dir, { acorn: ['parse'], periscopic: ['analyze'] });
+
+    console.log('\nPackage: a minimal browser bundle (vite build, minified) of StreamingContext + a queueStream word count; target under 40 KB gzipped');
+    console.log(
+      table(
+        ['bundle', 'page: minified', 'page: gzipped', 'task worker (workers: n): minified', 'gzipped'],
+        [
+          ['as shipped', kb(full.page), kb(full.pageGzip), kb(full.worker), kb(full.workerGzip)],
+          ['acorn + periscopic stubbed (no shipping check)', kb(noShippingCheck.page), kb(noShippingCheck.pageGzip), kb(noShippingCheck.worker), kb(noShippingCheck.workerGzip)],
+        ],
+      ),
+    );
+    const rows: (string | number)[][] = [];
+    for (const [pkg, code] of [...full.byPackage].sort((a, b) => b[1].length - a[1].length)) {
+      const min = (await transform(code, { minify: true, loader: 'js' })).code;
+      rows.push([pkg, kb(min.length), kb(gz(min))]);
+    }
+    console.log('The page bundle by package (each minified and gzipped on its own: estimates):');
+    console.log(table(['package', 'minified', 'gzipped'], rows));
+
+    // ---- import time ----
+    // Inside the repository, so that the build's bare imports (rxjs, acorn…) resolve from its node_modules.
+    const nodeBuildDir = mkdtempSync(path.join(root, 'node_modules/.cache-rivulet-budgets-'));
+    const nodeBuild = path.join(nodeBuildDir, 'rivulet.node.mjs');
+    await esbuild({ entryPoints: [engineIndex], bundle: true, format: 'esm', platform: 'node', packages: 'external', outfile: nodeBuild, logLevel: 'silent', conditions: ['node'] });
+    const viaTsx = ['--import', 'tsx', '--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(engineIndex).href)})`];
+    const tsxBaseline = ['--import', 'tsx', '--input-type=module', '-e', '0'];
+    const built = ['--input-type=module', '-e', `import(${JSON.stringify(pathToFileURL(nodeBuild).href)})`];
+    const plainBaseline = ['--input-type=module', '-e', '0'];
+    timeNode(viaTsx); // warm tsx's transform cache
+    const runs = quick ? 5 : 11;
+    const t = { viaTsx: [] as number[], tsxBaseline: [] as number[], built: [] as number[], plainBaseline: [] as number[] };
+    for (let i = 0; i < runs; i++) {
+      t.tsxBaseline.push(timeNode(tsxBaseline));
+      t.viaTsx.push(timeNode(viaTsx));
+      t.plainBaseline.push(timeNode(plainBaseline));
+      t.built.push(timeNode(built));
+    }
+    console.log(`Import time in Node: fresh processes, median of ${runs} interleaved runs, minus the same process importing nothing`);
+    console.log(
+      table(
+        ['import', 'process ms', 'empty process ms', 'import ms'],
+        [
+          ['engine/index.ts, node --import tsx (the package as it ships today)', median(t.viaTsx), median(t.tsxBaseline), median(t.viaTsx) - median(t.tsxBaseline)],
+          ['esbuild Node build of engine/index.ts, dependencies external, plain node', median(t.built), median(t.plainBaseline), median(t.built) - median(t.plainBaseline)],
+        ],
+      ),
+    );
+    rmSync(nodeBuildDir, { recursive: true, force: true });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await runBudgets(process.argv.includes('--quick'));
