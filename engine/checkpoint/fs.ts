@@ -18,6 +18,7 @@ import { requireCheckpointTime, requireKeepLast, type Checkpoint, type Checkpoin
 import { decodeCheckpoint, encodeCheckpoint } from './codec.ts';
 import { CheckpointNotFoundError } from './errors.ts';
 import { fsyncDirectory } from '../platform/fsyncDirectory.ts';
+import { StoreLifecycle } from './StoreLifecycle.ts';
 
 /**
  * Options of `new FileSystemCheckpointStore(directory, options)`, the Node store Spark's
@@ -40,8 +41,7 @@ export class FileSystemCheckpointStore implements CheckpointStore {
   readonly filePrefix: string;
   private readonly fileName: RegExp;
   private readonly tempFile: RegExp;
-  private closed = false;
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly lifecycle = new StoreLifecycle(() => this.directory);
   /** Temporary files this store is writing now; prune() removes only the others (left by a crash). */
   private readonly writingNow = new Set<string>();
 
@@ -71,15 +71,15 @@ export class FileSystemCheckpointStore implements CheckpointStore {
   }
 
   write(checkpoint: Checkpoint): Promise<void> {
-    return this.track(async () => {
-      this.requireOpen('write');
+    return this.lifecycle.track(async () => {
+      this.lifecycle.requireOpen('write');
       const bytes = encodeCheckpoint(checkpoint);
       await this.writeFileAtomically(checkpoint.time, bytes);
     });
   }
 
   async list(): Promise<number[]> {
-    this.requireOpen('list');
+    this.lifecycle.requireOpen('list');
     const names = await this.readDirectory();
     const times: number[] = [];
     for (const name of names) {
@@ -91,7 +91,7 @@ export class FileSystemCheckpointStore implements CheckpointStore {
 
   async read(time: number): Promise<Checkpoint> {
     requireCheckpointTime(time, 'read(time)');
-    this.requireOpen('read');
+    this.lifecycle.requireOpen('read');
     const file = this.fileOf(time);
     let bytes: Uint8Array;
     try {
@@ -105,14 +105,14 @@ export class FileSystemCheckpointStore implements CheckpointStore {
 
   async delete(time: number): Promise<void> {
     requireCheckpointTime(time, 'delete(time)');
-    this.requireOpen('delete');
+    this.lifecycle.requireOpen('delete');
     if (await removeFile(this.fileOf(time))) await fsyncDirectory(this.directory);
   }
 
   /** Also removes temporary files left by writes that never finished (a crash mid-write). */
   async prune(keepLast: number): Promise<number[]> {
     requireKeepLast(keepLast);
-    this.requireOpen('prune');
+    this.lifecycle.requireOpen('prune');
     const doomed = (await this.list()).slice(keepLast);
     let removed = false;
     for (const time of doomed) removed = (await removeFile(this.fileOf(time))) || removed;
@@ -124,8 +124,7 @@ export class FileSystemCheckpointStore implements CheckpointStore {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    await Promise.allSettled(this.inFlight);
+    await this.lifecycle.close();
   }
 
   private async writeFileAtomically(time: number, bytes: Uint8Array): Promise<void> {
@@ -161,17 +160,7 @@ export class FileSystemCheckpointStore implements CheckpointStore {
     }
   }
 
-  private track(operation: () => Promise<void>): Promise<void> {
-    const done = operation();
-    this.inFlight.add(done);
-    const forget = () => void this.inFlight.delete(done);
-    done.then(forget, forget);
-    return done;
-  }
 
-  private requireOpen(operation: string): void {
-    if (this.closed) throw new Error(`${operation}: the checkpoint store in ${this.directory} is closed`);
-  }
 }
 
 /** Create `directory` and its missing parents, and make their entries durable. */

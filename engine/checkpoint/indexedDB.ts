@@ -12,6 +12,7 @@ import { wrap, type DBSchema, type IDBPDatabase } from 'idb';
 import { requireCheckpointTime, requireKeepLast, type Checkpoint, type CheckpointStore } from './CheckpointStore.ts';
 import { decodeCheckpoint, encodeCheckpoint } from './codec.ts';
 import { CheckpointNotFoundError, CorruptCheckpointError } from './errors.ts';
+import { StoreLifecycle } from './StoreLifecycle.ts';
 
 /** The database schema version; an upgrade that changes the object stores increments it. */
 export const CHECKPOINT_DB_VERSION = 1;
@@ -41,8 +42,7 @@ export class IndexedDBCheckpointStore implements CheckpointStore {
   readonly location: string;
   private readonly factory: IDBFactory | undefined;
   private connection: Promise<IDBPDatabase<CheckpointDB>> | undefined;
-  private closed = false;
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly lifecycle = new StoreLifecycle(() => this.location);
 
   constructor(
     readonly dbName: string,
@@ -54,8 +54,8 @@ export class IndexedDBCheckpointStore implements CheckpointStore {
   }
 
   write(checkpoint: Checkpoint): Promise<void> {
-    return this.track(async () => {
-      this.requireOpen('write');
+    return this.lifecycle.track(async () => {
+      this.lifecycle.requireOpen('write');
       const bytes = encodeCheckpoint(checkpoint);
       const db = await this.db();
       try {
@@ -69,14 +69,14 @@ export class IndexedDBCheckpointStore implements CheckpointStore {
   }
 
   async list(): Promise<number[]> {
-    this.requireOpen('list');
+    this.lifecycle.requireOpen('list');
     const keys = await (await this.db()).getAllKeys(CHECKPOINT_OBJECT_STORE);
     return keys.filter((k) => typeof k === 'number' && Number.isSafeInteger(k) && k >= 0).sort((a, b) => b - a);
   }
 
   async read(time: number): Promise<Checkpoint> {
     requireCheckpointTime(time, 'read(time)');
-    this.requireOpen('read');
+    this.lifecycle.requireOpen('read');
     const value: unknown = await (await this.db()).get(CHECKPOINT_OBJECT_STORE, time);
     if (value === undefined) throw new CheckpointNotFoundError(this.location, time);
     const source = `${time} in ${this.location}`;
@@ -89,18 +89,18 @@ export class IndexedDBCheckpointStore implements CheckpointStore {
   }
 
   delete(time: number): Promise<void> {
-    return this.track(async () => {
+    return this.lifecycle.track(async () => {
       requireCheckpointTime(time, 'delete(time)');
-      this.requireOpen('delete');
+      this.lifecycle.requireOpen('delete');
       const tx = (await this.db()).transaction(CHECKPOINT_OBJECT_STORE, 'readwrite', { durability: 'strict' });
       await Promise.all([tx.store.delete(time), tx.done]);
     });
   }
 
   prune(keepLast: number): Promise<number[]> {
-    return this.track(async () => {
+    return this.lifecycle.track(async () => {
       requireKeepLast(keepLast);
-      this.requireOpen('prune');
+      this.lifecycle.requireOpen('prune');
       // One transaction: listing and deleting see the same checkpoints.
       const tx = (await this.db()).transaction(CHECKPOINT_OBJECT_STORE, 'readwrite', { durability: 'strict' });
       const keys = await tx.store.getAllKeys();
@@ -119,8 +119,7 @@ export class IndexedDBCheckpointStore implements CheckpointStore {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    await Promise.allSettled(this.inFlight);
+    await this.lifecycle.close();
     const connection = this.connection;
     this.connection = undefined;
     if (connection) (await connection.catch(() => undefined))?.close();
@@ -175,17 +174,7 @@ export class IndexedDBCheckpointStore implements CheckpointStore {
     return db;
   }
 
-  private track<T>(operation: () => Promise<T>): Promise<T> {
-    const done = operation();
-    this.inFlight.add(done);
-    const forget = () => void this.inFlight.delete(done);
-    done.then(forget, forget);
-    return done;
-  }
 
-  private requireOpen(operation: string): void {
-    if (this.closed) throw new Error(`${operation}: the checkpoint store in ${this.location} is closed`);
-  }
 }
 
 function describe(e: unknown): string {
