@@ -1,43 +1,25 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'vite';
+import { pathToFileURL } from 'node:url';
+import { bundleForBrowser, type BrowserBundle } from '../support/browserBundle.ts';
 
 /**
  * engine/index.ts bundled the way a web app's bundler would (vite, browser conditions): the
  * `#platform` import must resolve to engine/platform/browser.ts, so no `node:` module, `ws` or
  * Node-only file reaches the bundle.
  */
-const root = fileURLToPath(new URL('../..', import.meta.url));
+let bundle: BrowserBundle;
 let outDir: string;
 let code: string;
-const warnings: string[] = [];
+let warnings: string[];
 
 beforeAll(async () => {
-  outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rivulet-browser-bundle-'));
-  await build({
-    root,
-    configFile: false, // the project's vite config is the test runner's, for Node
-    logLevel: 'silent',
-    build: {
-      lib: { entry: path.join(root, 'engine/index.ts'), formats: ['es'], fileName: 'rivulet' },
-      outDir,
-      emptyOutDir: true,
-      minify: false,
-      sourcemap: false,
-      write: true,
-      rolldownOptions: { onwarn: (warning) => void warnings.push(String(warning.message ?? warning)) },
-    },
-  });
-  const files = fs.readdirSync(outDir).filter((f) => f.endsWith('.js') || f.endsWith('.mjs'));
-  code = files.map((f) => fs.readFileSync(path.join(outDir, f), 'utf8')).join('\n');
+  bundle = await bundleForBrowser('engine/index.ts', 'rivulet');
+  ({ outDir, code, warnings } = bundle);
 }, 30_000);
 
-afterAll(() => {
-  if (outDir) fs.rmSync(outDir, { recursive: true, force: true });
-});
+afterAll(() => bundle?.dispose());
 
 describe('browser bundle of engine/index.ts', () => {
   test('has no node: import, no Node built-in and no ws', () => {
@@ -60,8 +42,8 @@ describe('browser bundle of engine/index.ts', () => {
   });
 
   test('run as it is: Node-only sources and sinks fail when defined, saying what to use in a browser', async () => {
-    const bundle = fs.readdirSync(outDir).find((f) => f.startsWith('rivulet'))!;
-    const rivulet = await import(/* @vite-ignore */ pathToFileURL(path.join(outDir, bundle)).href);
+    const file = fs.readdirSync(outDir).find((f) => f.startsWith('rivulet'))!;
+    const rivulet = await import(/* @vite-ignore */ pathToFileURL(path.join(outDir, file)).href);
     const ssc = new rivulet.StreamingContext({ batchInterval: 1000 });
     expect(() => ssc.socketTextStream('localhost', 9999)).toThrow('socketTextStream needs Node (a browser cannot open TCP sockets); in a browser use webSocketStream(url)');
     expect(() => ssc.textFileStream('/data')).toThrow(/^textFileStream needs Node/);
