@@ -7,32 +7,25 @@
  * seeded input: no batch lost, every state exact. Headless Chromium (Debian's) via playwright-core.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import * as fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './support/chromium.ts';
-import { buildPage, serveDirectory, type StaticServer } from './support/page.ts';
+import { openFixture, type FixturePage, type StaticServer } from './support/page.ts';
 import { generateBatches, wordsOf } from '../checkpoint/kill/data.ts';
 
 const N = 40;
 const INTERVAL = 100;
 const SEED = 7;
 
+let fixture: FixturePage;
 let browser: Browser;
 let server: StaticServer;
-let built: string;
 
 beforeAll(async () => {
-  const [b, dir] = await Promise.all([launchChromium(), buildPage(fileURLToPath(new URL('./fixtures/checkpoint-reload', import.meta.url)))]);
-  browser = b;
-  built = dir;
-  server = await serveDirectory(built);
+  fixture = await openFixture('checkpoint-reload');
+  ({ browser, server } = fixture);
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (built) fs.rmSync(built, { recursive: true, force: true });
+  await fixture?.close();
 });
 
 type Pair = [string, number];

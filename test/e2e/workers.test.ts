@@ -5,27 +5,20 @@
  * checks both give the same results, and that the tasks ran off the page's thread.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import * as fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
-import { launchChromium } from './support/chromium.ts';
-import { buildPage, serveDirectory, type StaticServer } from './support/page.ts';
+import { openFixture, type FixturePage, type StaticServer } from './support/page.ts';
 
+let fixture: FixturePage;
 let browser: Browser;
 let server: StaticServer;
-let built: string;
 
 beforeAll(async () => {
-  const [b, dir] = await Promise.all([launchChromium(), buildPage(fileURLToPath(new URL('./fixtures/workers', import.meta.url)))]);
-  browser = b;
-  built = dir;
-  server = await serveDirectory(built);
+  fixture = await openFixture('workers');
+  ({ browser, server } = fixture);
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (built) fs.rmSync(built, { recursive: true, force: true });
+  await fixture?.close();
 });
 
 test('Web Workers (workers: 2) give local mode results in Chromium: RDD actions and a windowed, stateful stream', async () => {

@@ -8,7 +8,10 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { Browser } from 'playwright-core';
 import { build } from 'vite';
+import { launchChromium } from './chromium.ts';
 
 /** Bundle the page whose index.html is in `fixtureDir` into a fresh temporary directory; returns it. */
 export async function buildPage(fixtureDir: string): Promise<string> {
@@ -68,5 +71,28 @@ export async function serveDirectory(dir: string): Promise<StaticServer> {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** A fixture page built, served and opened in Chromium; close() undoes all three. */
+export interface FixturePage {
+  browser: Browser;
+  server: StaticServer;
+  close(): Promise<void>;
+}
+
+/** Build test/e2e/fixtures/<name> for the browser, serve it on 127.0.0.1 and launch Chromium. */
+export async function openFixture(name: string): Promise<FixturePage> {
+  const fixtureDir = fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+  const [browser, dir] = await Promise.all([launchChromium(), buildPage(fixtureDir)]);
+  const server = await serveDirectory(dir);
+  return {
+    browser,
+    server,
+    async close() {
+      await browser.close();
+      await server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
