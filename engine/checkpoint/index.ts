@@ -8,7 +8,7 @@ export { encodeCheckpoint, decodeCheckpoint, CHECKPOINT_FORMAT_VERSION, CHECKPOI
 export { CorruptCheckpointError, CheckpointNotFoundError, NoGoodCheckpointError, CheckpointEncodeError } from './errors.ts';
 export { FileSystemCheckpointStore } from '#checkpoint-fs';
 export type { FileSystemCheckpointStoreOptions } from './fs.ts';
-export { IndexedDBCheckpointStore, type IndexedDBCheckpointStoreOptions } from './indexedDB.ts';
+export { IndexedDBCheckpointStore, type IndexedDBCheckpointStoreOptions, type IndexedDBFactory } from './indexedDB.ts';
 export { openCheckpointStore } from './open.ts';
 export { latestGoodCheckpoint, type CheckpointWarningHandler } from './recover.ts';
 export { describeCheckpoint, summarizeCheckpoint, type CheckpointSummary, type OperatorSummary } from './inspect.ts';

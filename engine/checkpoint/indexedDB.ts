@@ -34,7 +34,16 @@ export interface IndexedDBCheckpointStoreOptions {
    * in Node tests, `import 'fake-indexeddb/auto'` and pass `new IDBFactory()` from fake-indexeddb
    * for a fresh, private set of databases.
    */
-  indexedDB?: IDBFactory;
+  indexedDB?: IndexedDBFactory;
+}
+
+/**
+ * An IndexedDB factory (the DOM's `IDBFactory`, e.g. `globalThis.indexedDB`), described by the
+ * one method the store's type needs, so that the package's declarations type-check in a Node
+ * project without the DOM library.
+ */
+export interface IndexedDBFactory {
+  open(name: string, version?: number): unknown;
 }
 
 /** A CheckpointStore in the IndexedDB database `dbName` (created on first use). */
@@ -49,7 +58,7 @@ export class IndexedDBCheckpointStore implements CheckpointStore {
     options: IndexedDBCheckpointStoreOptions = {},
   ) {
     if (typeof dbName !== 'string' || dbName === '') throw new TypeError(`IndexedDBCheckpointStore: expected a database name, got ${JSON.stringify(dbName) ?? String(dbName)}`);
-    this.factory = options.indexedDB;
+    this.factory = options.indexedDB as IDBFactory | undefined;
     this.location = `IndexedDB database ${JSON.stringify(dbName)}`;
   }
 

@@ -19,7 +19,8 @@ export function workerEndpoint(): Endpoint {
 let bundle: string | undefined;
 
 /**
- * How a worker thread gets the engine, which is TypeScript source: the driver bundles
+ * How a worker thread gets the engine. From the built package: the worker file built next to the
+ * engine (dist/node/rivulet-worker.js). From the TypeScript sources: the driver bundles
  * engine/executor/worker.ts with esbuild into one .mjs in the OS temp directory (named by its
  * content hash, written once), so a worker starts in tens of milliseconds. Without esbuild, a
  * worker starts from worker.node.mjs, which registers tsx's loader and imports the sources
@@ -28,6 +29,13 @@ let bundle: string | undefined;
  */
 export async function prepareWorkers(): Promise<void> {
   if (bundle) return;
+  // The published package (engine/build/library.ts) ships its worker next to this module's
+  // bundle: plain node, tsx and any bundler-free script start workers from it, with no esbuild.
+  const built = new URL('./rivulet-worker.js', import.meta.url);
+  if (built.protocol === 'file:' && existsSync(built)) {
+    bundle = fileURLToPath(built);
+    return;
+  }
   try {
     const esbuild = await import('esbuild');
     const entry = fileURLToPath(new URL('../executor/worker.ts', import.meta.url));
