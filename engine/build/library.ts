@@ -7,7 +7,8 @@
  *   dist/browser/rivulet-worker.js  index.js starts as `new Worker(new URL('./rivulet-worker.js', import.meta.url))`
  *   dist/types/**.d.ts        declarations, one per source module
  *
- * Each JavaScript file is one ES module bundled by esbuild with its source map; dependencies
+ * Each entry is an ES module bundled by esbuild with its source map, code shared by the two
+ * entries or imported dynamically by the engine is in chunk files next to them; dependencies
  * (rxjs, comlink, idb, acorn, periscopic, ws) stay imports, resolved by the consumer. Not
  * minified: shipped functions are compiled from their source in workers, and class names show in
  * lineage (`MapPartitionsRDD`); the consumer's bundler minifies the app as a whole.
@@ -54,6 +55,11 @@ async function bundle(platform: 'node' | 'browser'): Promise<void> {
     outdir,
     bundle: true,
     format: 'esm',
+    // Shared code in chunks next to the entries, and what the engine imports dynamically (loaded
+    // on first use) in chunks of its own, as in a bundler: an app that never uses it never loads it.
+    splitting: true,
+    // Next to the entries: the worker's URL is relative to the module that starts it.
+    chunkNames: '[name]-[hash]',
     platform: platform === 'node' ? 'node' : 'browser',
     target: platform === 'node' ? 'node20' : 'es2022',
     // Selects each `#…` import's implementation from package.json "imports".
