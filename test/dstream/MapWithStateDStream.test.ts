@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { runStreams, expectBatches, createTestContext, collectBatches } from '../support/TestSuiteBase.ts';
 import { StateSpec, HashPartitioner, type State } from '../../engine/index.ts';
-import { StateMap } from '../../engine/dstream/MapWithStateDStream.ts';
+import { StateMap } from '../../engine/dstream/StateMap.ts';
 
 // mapWithState (Spark's MapWithStateSuite). Every mapping function below returns one record per
 // call, so the mapped output shows exactly which calls the engine made.
