@@ -56,13 +56,14 @@ class MapWithStateRDD<K, V, S, M> extends RDD<MapWithStateRecord<K, S, M>> {
       this.partitionedData.iterator(split, ctx, (kv) => {
         const key = kv[0];
         const mk = mapKey(key);
-        const old = states.get(mk);
-        const existed = old !== undefined || states.has(mk);
+        const slot = states.find(mk);
+        const existed = slot >= 0;
+        const old = existed ? states.valueAt(slot) : undefined;
         const out = f(key, kv[1], state.wrap(existed, old));
         if (out !== undefined) mapped.push(out);
         if (state.isRemoved) {
-          if (existed) map.remove(key, mk, old as S);
-        } else if (state.isUpdated) map.put(key, mk, state.get(), existed, old, time);
+          if (existed) map.removeAt(slot, key, mk, old as S);
+        } else if (state.isUpdated) map.put(slot, key, mk, state.get(), old, time);
         else if (timed && existed) map.touchExisting(key, mk, old as S, time);
       });
       if (timed) {
@@ -73,7 +74,7 @@ class MapWithStateRDD<K, V, S, M> extends RDD<MapWithStateRecord<K, S, M>> {
           const old = states.get(mk) as S;
           const out = f(key, undefined, state.wrap(true, old, true));
           if (out !== undefined) mapped.push(out);
-          map.remove(key, mk, old);
+          map.removeAt(states.find(mk), key, mk, old);
         }
       }
     } catch (e) {

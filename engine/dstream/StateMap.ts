@@ -1,4 +1,5 @@
 import { canonicalKey } from '../rdd/keys.ts';
+import { OpenHashMap } from '../util/OpenHashMap.ts';
 
 /** The undo log's mark for "the key had no state". */
 const ABSENT: unique symbol = Symbol('no state');
@@ -14,9 +15,10 @@ function isObject(key: unknown): key is object {
 
 /**
  * One partition's state for mapWithState (Spark's StateMap), built so that a batch costs as much
- * as the keys it touches. A touched key is one lookup in `states`, which holds the state value
- * itself (no entry object per key: on a state bigger than the CPU caches every indirection is a
- * cache miss). Keys that are objects are stored under their canonical string; `objectKeys` gives
+ * as the keys it touches. A touched key is one probe of `states`, an open-addressing table (as
+ * Spark's OpenHashMapBasedStateMap) holding the key and the state value itself side by side: no
+ * entry object per key, no bucket array to go through first. On a state bigger than the CPU
+ * caches every indirection is a cache miss, so a touched key costs about one. Keys that are objects are stored under their canonical string; `objectKeys` gives
  * back the key. Update times are kept only when the spec has a timeout: then `updatedAt` holds
  * every key in order of last update (a Map keeps insertion order; an update moves the key to the
  * end), so the keys timing out are at the front and finding them costs only as much as there are
@@ -26,7 +28,7 @@ function isObject(key: unknown): key is object {
  * completes, so that a failed batch can put the map back as it was: {@link rollback}.
  */
 export class StateMap<K, S> {
-  readonly states = new Map<unknown, S>();
+  readonly states = new OpenHashMap<unknown, S>();
   readonly objectKeys = new Map<unknown, K>();
   /** With a timeout: the batch time of each key's last update, least recently updated first. */
   readonly updatedAt: Map<unknown, number> | undefined;
@@ -53,16 +55,18 @@ export class StateMap<K, S> {
     return (typeof mk === 'string' && this.objectKeys.size > 0 ? (this.objectKeys.get(mk) ?? mk) : mk) as K;
   }
 
-  /** Whether `mk` has a state, given what `states.get(mk)` returned (a state may be undefined). */
-  has(mk: unknown, got: S | undefined): boolean {
-    return got !== undefined || this.states.has(mk);
-  }
-
-  /** Set `key`'s state (`mk` is mapKey(key)); `existed` says whether it had one. Logged. */
-  put(key: K, mk: unknown, state: S, existed: boolean, old: S | undefined, time: number): void {
+  /**
+   * Set `key`'s state; `slot` is what `states.find(mk)` gave (mk = mapKey(key)) and `old` the
+   * state there, if any. Logged.
+   */
+  put(slot: number, key: K, mk: unknown, state: S, old: S | undefined, time: number): void {
+    const existed = slot >= 0;
     this.log(key, existed ? (old as S) : ABSENT, mk);
-    this.states.set(mk, state);
-    if (!existed && isObject(key)) this.objectKeys.set(mk, key);
+    if (existed) this.states.setValueAt(slot, state);
+    else {
+      this.states.insertAt(slot, mk, state);
+      if (isObject(key)) this.objectKeys.set(mk, key);
+    }
     if (this.updatedAt !== undefined) this.touch(mk, time);
   }
 
@@ -72,10 +76,10 @@ export class StateMap<K, S> {
     this.touch(mk, time);
   }
 
-  /** Remove `key`'s state, which exists. Logged. */
-  remove(key: K, mk: unknown, old: S): void {
+  /** Remove `key`'s state, at `slot` (see {@link put}). Logged. */
+  removeAt(slot: number, key: K, mk: unknown, old: S): void {
     this.log(key, old, mk);
-    this.states.delete(mk);
+    this.states.deleteAt(slot);
     if (isObject(key)) this.objectKeys.delete(mk);
     this.updatedAt?.delete(mk);
   }
@@ -138,7 +142,7 @@ export class StateMap<K, S> {
     if (this.supersededBy !== undefined) {
       throw new Error(`mapWithState: this state was superseded by batch ${this.supersededBy} ms; only the latest state is kept.`);
     }
-    for (const [mk, state] of this.states) yield [this.keyOf(mk), state];
+    for (const [mk, state] of this.states.entries()) yield [this.keyOf(mk), state];
   }
 
   /**
@@ -147,7 +151,7 @@ export class StateMap<K, S> {
    */
   *withUpdateTimes(time: number): Generator<[K, S, number]> {
     if (this.updatedAt === undefined) {
-      for (const [mk, state] of this.states) yield [this.keyOf(mk), state, time];
+      for (const [mk, state] of this.states.entries()) yield [this.keyOf(mk), state, time];
     } else {
       for (const [mk, t] of this.updatedAt) yield [this.keyOf(mk), this.states.get(mk) as S, t];
     }
