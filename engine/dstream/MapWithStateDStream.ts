@@ -53,10 +53,27 @@ class MapWithStateRDD<K, V, S, M> extends RDD<MapWithStateRecord<K, S, M>> {
     const time = this.batchTime;
     const timed = map.updatedAt !== undefined;
     try {
+      // The batch's keys are probed first, as the records arrive, with nothing else in between: on
+      // a table bigger than the CPU caches their cache misses then overlap, where between calls of
+      // the function they would come one after another. The calls then use the slots found, unless
+      // the table changed since (a key inserted or removed: probe again).
+      const records: [K, V][] = [];
+      const mks: unknown[] = [];
+      const slots: number[] = [];
       this.partitionedData.iterator(split, ctx, (kv) => {
+        const mk = mapKey(kv[0]);
+        records.push(kv);
+        mks.push(mk);
+        slots.push(states.find(mk));
+      });
+      const n = records.length;
+      const probedAt = states.modCount;
+      for (let i = 0; i < n; i++) {
+        const kv = records[i]!;
         const key = kv[0];
-        const mk = mapKey(key);
-        const slot = states.find(mk);
+        const mk = mks[i];
+        let slot = slots[i]!;
+        if (slot >= 0 ? states.keyAt(slot) !== mk : states.modCount !== probedAt) slot = states.find(mk);
         const existed = slot >= 0;
         const old = existed ? states.valueAt(slot) : undefined;
         const out = f(key, kv[1], state.wrap(existed, old));
@@ -65,7 +82,7 @@ class MapWithStateRDD<K, V, S, M> extends RDD<MapWithStateRecord<K, S, M>> {
           if (existed) map.removeAt(slot, key, mk, old as S);
         } else if (state.isUpdated) map.put(slot, key, mk, state.get(), old, time);
         else if (timed && existed) map.touchExisting(key, mk, old as S, time);
-      });
+      }
       if (timed) {
         const threshold = time - this.timeout!;
         for (const [mk, updatedAt] of map.updatedAt!) {

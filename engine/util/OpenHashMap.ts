@@ -17,7 +17,8 @@ const MAX_LOAD = 0.7;
  * Lookups return a slot, so that reading a key and then writing it probes once:
  * `const i = m.find(k)`; `i >= 0`: the key is at slot i (`valueAt(i)`, `setValueAt(i, v)`,
  * `deleteAt(i)`); `i < 0`: absent, and `insertAt(i, k, v)` puts it where it belongs. A slot is
- * valid until the next insertion or deletion.
+ * valid until the next insertion or deletion (`modCount` changes); a key found at slot i is still
+ * there as long as `keyAt(i) === key`.
  */
 export class OpenHashMap<K, V> {
   /** `[key, value]` pairs: slot i is `slots[2i]`, `slots[2i + 1]`. */
@@ -25,6 +26,8 @@ export class OpenHashMap<K, V> {
   private mask: number;
   private shift: number;
   private count = 0;
+  /** Counts insertions and deletions: a slot `find` gave is still valid while this is unchanged. */
+  modCount = 0;
 
   constructor(initialCapacity = 16) {
     let bits = 4;
@@ -76,6 +79,7 @@ export class OpenHashMap<K, V> {
     const i = -1 - found;
     this.slots[2 * i] = key;
     this.slots[2 * i + 1] = value;
+    this.modCount++;
     if (++this.count > MAX_LOAD * (this.mask + 1)) this.grow();
   }
 
@@ -96,6 +100,7 @@ export class OpenHashMap<K, V> {
     slots[2 * hole] = FREE;
     slots[2 * hole + 1] = undefined;
     this.count--;
+    this.modCount++;
   }
 
   get(key: K): V | undefined {
@@ -123,6 +128,7 @@ export class OpenHashMap<K, V> {
   clear(): void {
     this.slots.fill(FREE);
     this.count = 0;
+    this.modCount++;
   }
 
   *entries(): Generator<[K, V]> {
