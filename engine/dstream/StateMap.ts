@@ -18,11 +18,11 @@ function isObject(key: unknown): key is object {
  * as the keys it touches. A touched key is one probe of `states`, an open-addressing table (as
  * Spark's OpenHashMapBasedStateMap) holding the key and the state value itself side by side: no
  * entry object per key, no bucket array to go through first. On a state bigger than the CPU
- * caches every indirection is a cache miss, so a touched key costs about one. Keys that are objects are stored under their canonical string; `objectKeys` gives
- * back the key. Update times are kept only when the spec has a timeout: then `updatedAt` holds
- * every key in order of last update (a Map keeps insertion order; an update moves the key to the
- * end), so the keys timing out are at the front and finding them costs only as much as there are
- * of them.
+ * caches every indirection is a cache miss, so a touched key costs about one. Keys that are
+ * objects are stored under their canonical string; `objectKeys` gives back the key. Update times
+ * are kept only when the spec has a timeout: then `updatedAt` holds every key in order of last
+ * update (a Map keeps insertion order; an update moves the key to the end), so the keys timing
+ * out are at the front and finding them costs only as much as there are of them.
  *
  * Changes made while a batch runs are logged (what a touched key was before) until the batch
  * completes, so that a failed batch can put the map back as it was: {@link rollback}.
