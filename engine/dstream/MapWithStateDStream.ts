@@ -1,42 +1,11 @@
 import { DStream } from './DStream.ts';
 import { HashPartitioner, NarrowDependency, RDD, type Emit, type Partitioner, type TaskContext } from '../rdd/index.ts';
-import { canonicalKey } from '../rdd/keys.ts';
 import { State } from './State.ts';
+import { StateMap, mapKey } from './StateMap.ts';
 import type { StateSpec, MappingFunction } from './StateSpec.ts';
 import type { Duration } from '../util/duration.ts';
 import { MaterializedRDD } from './MaterializedRDD.ts';
 import { beforeCheckpointError, distribute, tuplesOf, type StatefulDStream } from './checkpointing.ts';
-
-interface StateEntry<K, S> {
-  key: K;
-  state: S;
-  updatedAt: number;
-}
-
-/**
- * One partition's state. Entries are kept in order of last update (a Map keeps insertion order;
- * an update moves the key to the end), so the keys timing out are always at the front and
- * finding them costs only as much as there are of them.
- */
-export class StateMap<K, S> {
-  readonly entries = new Map<unknown, StateEntry<K, S>>();
-  /** Set when a newer batch took this map over; reading it then would see the newer state. */
-  supersededBy: number | undefined;
-  /** Set when the state itself is gone (restored from a checkpoint that kept only what was mapped): why. */
-  unavailable: string | undefined;
-
-  get size(): number {
-    return this.entries.size;
-  }
-
-  *snapshot(): Generator<[K, S]> {
-    if (this.unavailable !== undefined) throw new Error(this.unavailable);
-    if (this.supersededBy !== undefined) {
-      throw new Error(`mapWithState: this state was superseded by batch ${this.supersededBy} ms; only the latest state is kept.`);
-    }
-    for (const e of this.entries.values()) yield [e.key, e.state];
-  }
-}
 
 /** The single record of a MapWithStateRDD partition: the state and what the function returned this batch. */
 export interface MapWithStateRecord<K, S, M> {
@@ -47,15 +16,15 @@ export interface MapWithStateRecord<K, S, M> {
 /**
  * Applies a batch's data to the previous batch's state maps, partition by partition. The map is
  * taken over rather than copied, which keeps the cost per batch proportional to the keys
- * touched; an undo log restores it if the mapping function throws, so a failed batch changes
- * nothing. The log is kept until the batch completes, as a failure after this RDD was computed
- * (another partition, an output) must also leave the state as it was.
+ * touched; the map logs what each change replaced, so a failed batch changes nothing. The log is
+ * kept until the batch completes, as a failure after this RDD was computed (another partition,
+ * an output) must also leave the state as it was.
  */
 class MapWithStateRDD<K, V, S, M> extends RDD<MapWithStateRecord<K, S, M>> {
   readonly numPartitions: number;
   readonly dependencies: readonly NarrowDependency[];
-  /** Per computed partition: the map taken over, its previous owner and how to undo the changes. */
-  private readonly applied = new Map<number, { map: StateMap<K, S>; prev: MapWithStateRecord<K, S, M> | undefined; undo: Map<unknown, StateEntry<K, S> | undefined> }>();
+  /** Per computed partition: the map taken over, its previous owner and where its undo log stood before this batch. */
+  private readonly applied = new Map<number, { map: StateMap<K, S>; prev: MapWithStateRecord<K, S, M> | undefined; mark: number }>();
 
   constructor(
     private readonly prevStateRDD: RDD<MapWithStateRecord<K, S, M>>,
@@ -74,64 +43,75 @@ class MapWithStateRDD<K, V, S, M> extends RDD<MapWithStateRecord<K, S, M>> {
   protected compute(split: number, ctx: TaskContext, emit: Emit<MapWithStateRecord<K, S, M>>): void {
     let prev: MapWithStateRecord<K, S, M> | undefined;
     this.prevStateRDD.iterator(split, ctx, (r) => { prev = r; });
-    const map = prev?.stateMap ?? new StateMap<K, S>();
+    const map = prev?.stateMap ?? new StateMap<K, S>(this.timeout !== undefined);
     if (map.supersededBy !== undefined) throw new Error(`internal: mapWithState state for partition ${split} already advanced to ${map.supersededBy} ms`);
-    const entries = map.entries;
-    const undo = new Map<unknown, StateEntry<K, S> | undefined>();
+    const mark = map.logLength;
+    const states = map.states;
     const mapped: M[] = [];
     const state = new State<S>();
     const f = this.mappingFunction;
     const time = this.batchTime;
-    const reorder = this.timeout !== undefined;
+    const timed = map.updatedAt !== undefined;
     try {
+      // The batch's keys are probed first, as the records arrive, with nothing else in between: on
+      // a table bigger than the CPU caches their cache misses then overlap, where between calls of
+      // the function they would come one after another. The calls then use the slots found, unless
+      // the table changed since (a key inserted or removed: probe again).
+      const records: [K, V][] = [];
+      const mks: unknown[] = [];
+      const slots: number[] = [];
       this.partitionedData.iterator(split, ctx, (kv) => {
-        const key = kv[0];
-        const mk = typeof key === 'object' && key !== null ? canonicalKey(key) : key;
-        const entry = entries.get(mk);
-        if (!undo.has(mk)) undo.set(mk, entry && { ...entry });
-        state.wrap(entry !== undefined, entry?.state);
-        const out = f(key, kv[1], state);
-        if (out !== undefined) mapped.push(out);
-        if (state.isRemoved) entries.delete(mk);
-        else if (state.isUpdated || (reorder && entry)) {
-          // With a timeout, data for a key resets its idle time even without an update (Spark).
-          if (entry && !reorder) {
-            entry.state = state.get();
-            entry.updatedAt = time;
-          } else {
-            if (entry) entries.delete(mk);
-            entries.set(mk, { key, state: state.get(), updatedAt: time });
-          }
-        }
+        const mk = mapKey(kv[0]);
+        records.push(kv);
+        mks.push(mk);
+        slots.push(states.find(mk));
       });
-      if (this.timeout !== undefined) {
-        const threshold = time - this.timeout;
-        for (const [mk, entry] of entries) {
-          if (entry.updatedAt >= threshold) break;
-          if (!undo.has(mk)) undo.set(mk, { ...entry });
-          const out = f(entry.key, undefined, state.wrap(true, entry.state, true));
+      const n = records.length;
+      const probedAt = states.modCount;
+      for (let i = 0; i < n; i++) {
+        const kv = records[i]!;
+        const key = kv[0];
+        const mk = mks[i];
+        let slot = slots[i]!;
+        if (slot >= 0 ? states.keyAt(slot) !== mk : states.modCount !== probedAt) slot = states.find(mk);
+        const existed = slot >= 0;
+        const old = existed ? states.valueAt(slot) : undefined;
+        const out = f(key, kv[1], state.wrap(existed, old));
+        if (out !== undefined) mapped.push(out);
+        if (state.isRemoved) {
+          if (existed) map.removeAt(slot, key, mk, old as S);
+        } else if (state.isUpdated) map.put(slot, key, mk, state.get(), old, time);
+        else if (timed && existed) map.touchExisting(key, mk, old as S, time);
+      }
+      if (timed) {
+        const threshold = time - this.timeout!;
+        for (const [mk, updatedAt] of map.updatedAt!) {
+          if (updatedAt >= threshold) break;
+          const key = map.keyOf(mk);
+          const old = states.get(mk) as S;
+          const out = f(key, undefined, state.wrap(true, old, true));
           if (out !== undefined) mapped.push(out);
-          entries.delete(mk);
+          map.removeAt(states.find(mk), key, mk, old);
         }
       }
     } catch (e) {
-      rollback(entries, undo);
+      map.rollback(mark);
       throw e;
     }
     map.supersededBy = undefined;
     const next: MapWithStateRecord<K, S, M> = { stateMap: map, mapped };
     if (prev) {
       // The previous record gives its map away; a later reader of it gets a clear error.
-      prev.stateMap = Object.assign(new StateMap<K, S>(), { supersededBy: time });
+      prev.stateMap = Object.assign(new StateMap<K, S>(false), { supersededBy: time });
     }
-    this.applied.set(split, { map, prev, undo });
+    this.applied.set(split, { map, prev, mark });
     emit(next);
   }
 
   /** The batch failed: give every computed partition's map back to the previous batch, as it was. */
   undo(): void {
-    for (const { map, prev, undo } of this.applied.values()) {
-      rollback(map.entries, undo);
+    for (const { map, prev, mark } of this.applied.values()) {
+      map.rollback(mark);
       if (prev) prev.stateMap = map;
     }
     this.applied.clear();
@@ -139,19 +119,9 @@ class MapWithStateRDD<K, V, S, M> extends RDD<MapWithStateRecord<K, S, M>> {
 
   /** The batch completed: its changes are final. */
   commit(): void {
+    for (const { map } of this.applied.values()) map.commit();
     this.applied.clear();
   }
-}
-
-function rollback<K, S>(entries: Map<unknown, StateEntry<K, S>>, undo: Map<unknown, StateEntry<K, S> | undefined>): void {
-  // Restore the touched keys; re-inserting changes their order, so rebuild the order by update time.
-  for (const [mk, old] of undo) {
-    entries.delete(mk);
-    if (old) entries.set(mk, old);
-  }
-  const sorted = [...entries].sort((a, b) => a[1].updatedAt - b[1].updatedAt);
-  entries.clear();
-  for (const [mk, e] of sorted) entries.set(mk, e);
 }
 
 /** The per-partition state records of a mapWithState; materialized every batch. */
@@ -178,11 +148,9 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
     const init = this.spec.initialStateValue;
     const pairs = init instanceof RDD ? init : this.ssc.sparkContext.parallelize(init ? [...init] : [], 1);
     return pairs.partitionBy(this.partitioner).pipe<MapWithStateRecord<K, S, M>>('mapWithState (initial state)', (emit) => {
-      const stateMap = new StateMap<K, S>();
+      const stateMap = new StateMap<K, S>(this.spec.timeoutDuration !== undefined);
       return {
-        next: ([key, state]) => {
-          stateMap.entries.set(typeof key === 'object' && key !== null ? canonicalKey(key) : key, { key, state, updatedAt: batchTime });
-        },
+        next: ([key, state]) => stateMap.load(key, state, batchTime),
         done: () => emit({ stateMap, mapped: [] }),
       };
     }, true);
@@ -230,7 +198,7 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
     for (const partition of await MaterializedRDD.partitionsOf(rdd)) {
       for (const record of partition) {
         if (record.stateMap.supersededBy !== undefined) throw new Error(`internal: ${this.creationSite}: the state at ${time} ms was taken over by batch ${record.stateMap.supersededBy} ms before it was checkpointed`);
-        for (const e of record.stateMap.entries.values()) out.push([e.key, e.state, e.updatedAt]);
+        for (const triple of record.stateMap.withUpdateTimes(time)) out.push(triple);
       }
     }
     return out;
@@ -248,10 +216,8 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
       // Timeouts scan each map from its least recently updated key: keep that order (a stable
       // sort: with the same partitioner the order is already the saved one).
       entries.sort((a, b) => a[2] - b[2]);
-      const stateMap = new StateMap<K, S>();
-      for (const [key, state, updatedAt] of entries) {
-        stateMap.entries.set(typeof key === 'object' && key !== null ? canonicalKey(key) : key, { key, state, updatedAt });
-      }
+      const stateMap = new StateMap<K, S>(this.spec.timeoutDuration !== undefined);
+      for (const [key, state, updatedAt] of entries) stateMap.load(key, state, updatedAt);
       return [{ stateMap, mapped: [] as M[] }];
     });
     this.generatedRDDs.set(time, new MaterializedRDD(this.ssc.sparkContext, 'restored mapWithState', this.creationSite.replace(/^\S+ at /, ''), partitions, this.partitioner));
@@ -287,7 +253,7 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
     const unavailable =
       `${this.creationSite}: the state at ${time} ms is not in the checkpoint this stream was restored from (only what the function returned then is), ` +
       'so a window over stateSnapshots() cannot reach back to it after recovery; window the stream mapWithState returns, or the input, instead.';
-    const partitions: MapWithStateRecord<K, S, M>[][] = byPartition.map((mapped) => [{ stateMap: Object.assign(new StateMap<K, S>(), { supersededBy: superseded, unavailable }), mapped }]);
+    const partitions: MapWithStateRecord<K, S, M>[][] = byPartition.map((mapped) => [{ stateMap: Object.assign(new StateMap<K, S>(false), { supersededBy: superseded, unavailable }), mapped }]);
     this.generatedRDDs.set(time, new MaterializedRDD(this.ssc.sparkContext, 'restored mapWithState', this.creationSite.replace(/^\S+ at /, ''), partitions, this.partitioner));
   }
 }

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { runStreams, expectBatches, createTestContext, collectBatches } from '../support/TestSuiteBase.ts';
 import { StateSpec, HashPartitioner, type State } from '../../engine/index.ts';
-import { StateMap } from '../../engine/dstream/MapWithStateDStream.ts';
+import { StateMap } from '../../engine/dstream/StateMap.ts';
+import { mulberry32 } from '../../engine/rdd/RDD.ts';
 
 // mapWithState (Spark's MapWithStateSuite). Every mapping function below returns one record per
 // call, so the mapped output shows exactly which calls the engine made.
@@ -168,6 +169,36 @@ describe('mapWithState', () => {
         })).stateSnapshots(),
     });
     expectBatches(output, [[[['u', 1], 3]], [[['u', 1], 6]]]);
+  });
+
+  test('random batches of new, updated, removed and repeated keys agree with a model of the state', async () => {
+    // Keys come and go in numbers (the state table grows, and removals move other keys within it),
+    // a key can appear several times in a batch: each call must still see its key's own state.
+    const rand = mulberry32(11);
+    const batches: [number, number][][] = Array.from({ length: 30 }, (_, b) =>
+      Array.from({ length: 150 }, () => [Math.floor(rand() * (50 + 40 * b)), rand() < 0.3 ? -1 : 1 + Math.floor(rand() * 9)] as [number, number]),
+    );
+    const model = new Map<number, number>();
+    const expected = batches.map((batch) =>
+      batch.map(([key, value]) => {
+        const before = model.get(key);
+        if (value < 0) model.delete(key);
+        else model.set(key, (before ?? 0) + value);
+        return [key, before ?? null, model.get(key) ?? null];
+      }),
+    );
+    const { output } = await runStreams({
+      input: batches,
+      operation: (s) =>
+        s.mapWithState(StateSpec.function((key: number, value: number | undefined, state: State<number>) => {
+          const before = state.exists() ? state.get() : null;
+          if (value! < 0) {
+            if (state.exists()) state.remove();
+          } else state.update((before ?? 0) + value!);
+          return [key, before, state.getOption() ?? null];
+        }).numPartitions(1)),
+    });
+    expectBatches(output, expected, { ordered: true });
   });
 
   test('a long run keeps state (200 batches)', async () => {

@@ -12,6 +12,7 @@ import {
   type Checkpoint,
   type CheckpointMetadata,
   type CheckpointStore,
+  type State,
 } from '../../engine/index.ts';
 import { removeTempDirectories, tempDirectory } from './recoveryHarness.ts';
 
@@ -104,8 +105,23 @@ describe('when checkpoints are written', () => {
     await clock.advanceTo(3000);
     const checkpoint = await store.read(3000);
     expect(Object.keys(checkpoint.data).sort()).toEqual(['latest', 'recent']);
-    expect(sortPairs(checkpoint.data.latest as [string, number, number][])).toEqual([['a', 1, 1000], ['b', 2, 2000]]);
+    // Without a timeout no update times are kept: each key is saved with the checkpoint's time.
+    expect(sortPairs(checkpoint.data.latest as [string, number, number][])).toEqual([['a', 1, 3000], ['b', 2, 3000]]);
     expect(times(dir, 'checkpoint')).toEqual([0, 3000]);
+    await ssc.stop();
+  });
+
+  test('mapWithState with a timeout saves each key\'s last update time', async () => {
+    const { ssc, clock, store } = checkpointed();
+    const pairs = ssc.queueStream<[string, number]>([[['a', 1]], [['b', 2]], [['a', 3]]]);
+    const spec = StateSpec.function((_k: string, v: number | undefined, s: State<number>) => {
+      if (!s.isTimingOut()) s.update(v!);
+    }).timeout(10_000);
+    pairs.mapWithState(spec).name('sessions').checkpoint(3000).foreachRDD(() => {});
+    ssc.start();
+    await clock.advanceTo(3000);
+    const checkpoint = await store.read(3000);
+    expect(sortPairs(checkpoint.data.sessions as [string, number, number][])).toEqual([['a', 3, 3000], ['b', 2, 2000]]);
     await ssc.stop();
   });
 });

@@ -1,0 +1,68 @@
+import { describe, expect, test } from 'vitest';
+import { StateMap, mapKey } from '../../engine/dstream/StateMap.ts';
+
+type Key = string | [string, number];
+
+/** Apply a change as a batch does: one probe for the key, then put or remove at that slot. */
+function put(map: StateMap<Key, number>, key: Key, state: number, time: number): void {
+  const mk = mapKey(key);
+  const slot = map.states.find(mk);
+  map.put(slot, key, mk, state, slot >= 0 ? map.states.valueAt(slot) : undefined, time);
+}
+function remove(map: StateMap<Key, number>, key: Key): void {
+  const mk = mapKey(key);
+  const slot = map.states.find(mk);
+  map.removeAt(slot, key, mk, map.states.valueAt(slot));
+}
+
+describe('StateMap', () => {
+  test('rollback undoes puts and removes, composite keys included; a key changed twice gets its first state back', () => {
+    const map = new StateMap<Key, number>(false);
+    map.load('a', 1, 0);
+    map.load(['u', 1], 10, 0);
+    put(map, 'a', 2, 1000);
+    put(map, 'a', 3, 1000);
+    put(map, 'b', 1, 1000);
+    put(map, ['u', 2], 20, 1000);
+    remove(map, ['u', 1]);
+    expect(new Map(map.snapshot())).toEqual(new Map<Key, number>([['a', 3], ['b', 1], [['u', 2], 20]]));
+    map.rollback();
+    expect(new Map(map.snapshot())).toEqual(new Map<Key, number>([['a', 1], [['u', 1], 10]]));
+    expect(map.objectKeys.size).toBe(1);
+    expect(map.logLength).toBe(0);
+  });
+
+  test('rollback(mark) undoes only what was logged after the mark; commit forgets the log', () => {
+    const map = new StateMap<Key, number>(false);
+    put(map, 'a', 1, 1000);
+    const mark = map.logLength;
+    put(map, 'a', 2, 2000);
+    put(map, 'b', 1, 2000);
+    map.rollback(mark);
+    expect([...map.snapshot()]).toEqual([['a', 1]]);
+    map.commit();
+    map.rollback();
+    expect([...map.snapshot()]).toEqual([['a', 1]]);
+  });
+
+  test('without a timeout no update times are kept: saved with the time asked for', () => {
+    const map = new StateMap<Key, number>(false);
+    put(map, 'a', 1, 1000);
+    expect(map.updatedAt).toBeUndefined();
+    expect([...map.withUpdateTimes(5000)]).toEqual([['a', 1, 5000]]);
+  });
+
+  test('with a timeout: keys in order of last update, and a rollback puts the order back', () => {
+    const map = new StateMap<Key, number>(true);
+    map.load('a', 1, 1000);
+    map.load('b', 1, 2000);
+    map.load('c', 1, 3000);
+    map.commit();
+    put(map, 'a', 2, 4000);
+    map.touchExisting('b', 'b', 1, 4000);
+    remove(map, 'c');
+    expect([...map.withUpdateTimes(0)]).toEqual([['a', 2, 4000], ['b', 1, 4000]]);
+    map.rollback();
+    expect([...map.withUpdateTimes(0)]).toEqual([['a', 1, 1000], ['b', 1, 2000], ['c', 1, 3000]]);
+  });
+});
