@@ -1,0 +1,373 @@
+import jsTokens from 'js-tokens';
+
+/**
+ * The free variables of a function's source: the names it reads or writes that none of its own
+ * scopes declares. This is what the shipping check needs, and all it needs, so instead of a full
+ * parser (acorn was half of a page bundle) it is a small recursive descent over js-tokens' tokens
+ * (which tells a regular expression from a division and splits template literals) that tracks
+ * scopes and skips everything that is not a name: precedence and most syntax do not matter here.
+ *
+ * The source must be valid JavaScript (it comes from Function.prototype.toString). A construct
+ * this reader does not understand throws an Error naming the token, never a wrong answer.
+ * test/closure/freeVariables.test.ts compares it with acorn + periscopic over a large corpus.
+ */
+export function freeVariables(source: string): string[] {
+  // Tokens without white space and comments; `nl` marks a line break before a token (ASI).
+  const tokens: Tok[] = [];
+  let nl = false;
+  for (const t of jsTokens(source)) {
+    if (t.type === 'LineTerminatorSequence' || (t.type === 'MultiLineComment' && /[\n\r\u2028\u2029]/.test(t.value))) nl = true;
+    else if (t.type !== 'WhiteSpace' && !t.type.endsWith('Comment')) {
+      tokens.push({ type: t.type === 'IdentifierName' ? NAME : t.type === 'Punctuator' ? PUNCT : t.type, value: t.value, nl });
+      nl = false;
+    }
+  }
+  const end: Tok = { type: 'end', value: 'the end of the function', nl: true };
+  // Where each `(` closes: an arrow's parameters are told from a parenthesized expression by the `=>` after them.
+  const closing: number[] = [];
+  const open: number[] = [];
+  tokens.forEach((t, i) => {
+    if (t.type === PUNCT && t.value === '(') open.push(i);
+    else if (t.type === PUNCT && t.value === ')') closing[open.pop()!] = i;
+  });
+
+  let i = 0;
+  let scope: Scope = { names: new Set(), fn: true };
+  const references: [Scope, string][] = [];
+
+  const peek = (k = 0): Tok => tokens[i + k] ?? end;
+  const next = (): Tok => tokens[i++] ?? end;
+  const is = (value: string, t = peek()): boolean => t.value === value && (t.type === PUNCT || t.type === NAME);
+  const eat = (value: string): boolean => is(value) && !!next();
+  const expect = (value: string): void => {
+    if (!eat(value)) throw new Error(`expected \`${value}\` but found \`${peek().value}\` (token ${i})`);
+  };
+  const enter = (fn: boolean): void => void (scope = { names: new Set(), fn, parent: scope });
+  const leave = (): void => void (scope = scope.parent!);
+  const functionScope = (): Scope => {
+    let s = scope;
+    while (!s.fn) s = s.parent!;
+    return s;
+  };
+  const until = (close: string, item: () => void): void => {
+    while (!eat(close)) {
+      if (peek() === end) expect(close);
+      item();
+      eat(',');
+    }
+  };
+
+  // ---- bindings ----
+  function pattern(into: Scope): void {
+    const t = next();
+    if (t.type === NAME) into.names.add(t.value);
+    else if (is('[', t)) until(']', () => !is(',') && element(into));
+    else if (is('{', t)) {
+      until('}', () => {
+        if (eat('...')) return pattern(into);
+        const key = propertyKey();
+        if (eat(':')) element(into);
+        else {
+          into.names.add(key!);
+          if (eat('=')) assignment();
+        }
+      });
+    } else throw new Error(`unexpected \`${t.value}\` in a binding`);
+  }
+  function element(into: Scope): void {
+    eat('...');
+    pattern(into);
+    if (eat('=')) assignment();
+  }
+  function declarations(into: Scope): void {
+    do {
+      pattern(into);
+      if (eat('=')) assignment();
+    } while (eat(','));
+  }
+
+  // ---- functions and classes ----
+  /** Parameters and body; the caller has entered the function's scope. */
+  function functionRest(): void {
+    expect('(');
+    until(')', () => element(scope));
+    body();
+  }
+  function body(): void {
+    expect('{');
+    enter(false);
+    while (!eat('}')) statement();
+    leave();
+  }
+  function fn(declaration: boolean): void {
+    eat('*');
+    const name = peek().type === NAME ? next().value : undefined;
+    if (name && declaration) scope.names.add(name);
+    enter(true);
+    if (name && !declaration) scope.names.add(name);
+    functionRest();
+    leave();
+  }
+  function method(): void {
+    enter(true);
+    functionRest();
+    leave();
+  }
+  function arrow(single?: string): void {
+    enter(true);
+    if (single) scope.names.add(single);
+    else until(')', () => element(scope));
+    expect('=>');
+    if (is('{')) body();
+    else assignment();
+    leave();
+  }
+  /** A modifier (`get`, `static`, …) rather than a member named so. */
+  function modifier(names: string[]): boolean {
+    const after = peek(1);
+    if (peek().type !== NAME || !names.includes(peek().value) || after === end || (after.type === PUNCT && /^[(=;,:}]$/.test(after.value))) return false;
+    next();
+    return true;
+  }
+  function propertyKey(): string | undefined {
+    const t = next();
+    if (!is('[', t)) return t.value;
+    expression();
+    expect(']');
+  }
+  function klass(declaration: boolean): void {
+    const name = peek().type === NAME && !is('extends') ? next().value : undefined;
+    if (name && declaration) scope.names.add(name);
+    enter(false);
+    if (name) scope.names.add(name);
+    if (eat('extends')) unary();
+    expect('{');
+    while (!eat('}')) {
+      if (eat(';')) continue;
+      if (is('static') && is('{', peek(1))) {
+        next();
+        enter(true);
+        body();
+        leave();
+        continue;
+      }
+      while (modifier(['static', 'async', 'get', 'set', 'accessor']));
+      eat('*');
+      propertyKey();
+      if (is('(')) method();
+      else if (eat('=')) assignment();
+    }
+    leave();
+  }
+
+  // ---- expressions ----
+  function expression(): void {
+    do assignment();
+    while (eat(','));
+  }
+  /** An operand and the operators after it; precedence does not matter for scopes. */
+  function assignment(): void {
+    unary();
+    for (;;) {
+      const t = peek();
+      if (eat('?')) {
+        assignment();
+        expect(':');
+      } else if ((t.type === PUNCT && !NOT_BINARY.test(t.value)) || is('in') || is('instanceof')) {
+        next();
+      } else return;
+      unary();
+    }
+  }
+  function unary(): void {
+    for (;;) {
+      const t = peek();
+      if (t.type === PUNCT ? /^(?:[!~+-]|\+\+|--)$/.test(t.value) : /^(?:typeof|void|delete|await)$/.test(t.value) && t.type === NAME) next();
+      else if (is('new') && !is('.', peek(1))) next();
+      else if (is('yield')) {
+        next();
+        eat('*');
+        if (peek().nl || (peek().type === PUNCT && /^[)\]},;:]$/.test(peek().value)) || peek() === end) return;
+      } else break;
+    }
+    primary();
+    for (;;) {
+      const t = peek();
+      if (eat('.') || eat('?.')) {
+        if (peek().type === NAME || peek().type === 'PrivateIdentifier') next();
+      } else if (eat('(')) until(')', () => (eat('...'), assignment()));
+      else if (eat('[')) {
+        expression();
+        expect(']');
+      } else if (t.type === 'NoSubstitutionTemplate') next();
+      else if (t.type === 'TemplateHead') template();
+      else if ((is('++') || is('--')) && !t.nl) next();
+      else return;
+    }
+  }
+  function template(): void {
+    next();
+    do expression();
+    while (next().type === 'TemplateMiddle');
+  }
+  function primary(): void {
+    const t = peek();
+    if (t.type === 'TemplateHead') return template();
+    next();
+    if (t.type === NAME) {
+      const v = t.value;
+      const after = peek();
+      if (v === 'function') fn(false);
+      else if (v === 'class') klass(false);
+      else if (is('=>')) arrow(v);
+      else if (v === 'async' && !after.nl && is('function')) next(), fn(false);
+      else if (v === 'async' && !after.nl && after.type === NAME && is('=>', peek(1))) next(), arrow(after.value);
+      else if (v === 'async' && !after.nl && is('(') && is('=>', tokens[closing[i]! + 1] ?? end)) next(), arrow();
+      else if (v === 'new' || v === 'import') eat('.') && next();
+      else if (!/^(?:this|super|null|true|false)$/.test(v)) references.push([scope, v]);
+    } else if (is('(', t)) {
+      if (is('=>', tokens[closing[i - 1]! + 1] ?? end)) arrow();
+      else {
+        expression();
+        expect(')');
+      }
+    } else if (is('[', t)) until(']', () => !is(',') && (eat('...'), assignment()));
+    else if (is('{', t)) {
+      until('}', () => {
+        if (eat('...')) return assignment();
+        modifier(['async', 'get', 'set']);
+        eat('*');
+        const key = peek();
+        propertyKey();
+        if (is('(')) method();
+        else if (eat(':')) assignment();
+        else {
+          references.push([scope, key.value]);
+          if (eat('=')) assignment();
+        }
+      });
+    } else if (t.type === PUNCT || t === end) throw new Error(`unexpected \`${t.value}\``);
+  }
+
+  // ---- statements ----
+  function statement(): void {
+    const t = peek();
+    const v = t.type === NAME ? t.value : '';
+    const start = i;
+    if (eat('{')) {
+      enter(false);
+      while (!eat('}')) statement();
+      leave();
+    } else if (eat(';')) {
+      // empty statement
+    } else if (v === 'var' || v === 'const' || (v === 'let' && (peek(1).type === NAME || is('[', peek(1)) || is('{', peek(1))))) {
+      next();
+      declarations(v === 'var' ? functionScope() : scope);
+    } else if (v === 'function' || (v === 'async' && is('function', peek(1)) && !peek(1).nl)) {
+      if (next().value === 'async') next();
+      fn(true);
+    } else if (v === 'class') {
+      next();
+      klass(true);
+    } else if (v === 'if' || v === 'while' || v === 'with') {
+      next();
+      parenthesized();
+      statement();
+      if (v === 'if' && eat('else')) statement();
+    } else if (v === 'do') {
+      next();
+      statement();
+      expect('while');
+      parenthesized();
+    } else if (v === 'for') {
+      next();
+      eat('await');
+      expect('(');
+      enter(false);
+      const d = peek().value;
+      if (d === 'var' || d === 'let' || d === 'const') {
+        next();
+        declarations(d === 'var' ? functionScope() : scope);
+      }
+      while (!eat(')')) if (!eat(';') && !eat('of') && !eat('in')) expression();
+      statement();
+      leave();
+    } else if (v === 'return' || v === 'throw') {
+      next();
+      if (!peek().nl && !is(';') && !is('}') && peek() !== end) expression();
+    } else if (v === 'break' || v === 'continue') {
+      next();
+      if (peek().type === NAME && !peek().nl) next();
+    } else if (v === 'try') {
+      next();
+      body();
+      if (eat('catch')) {
+        enter(false);
+        if (eat('(')) {
+          pattern(scope);
+          expect(')');
+        }
+        body();
+        leave();
+      }
+      if (eat('finally')) body();
+    } else if (v === 'switch') {
+      next();
+      parenthesized();
+      expect('{');
+      enter(false);
+      while (!eat('}')) {
+        if (eat('case')) {
+          expression();
+          expect(':');
+        } else if (eat('default')) expect(':');
+        else statement();
+      }
+      leave();
+    } else if (v === 'debugger') {
+      next();
+    } else if (v && is(':', peek(1))) {
+      next();
+      next();
+      statement();
+    } else expression();
+    eat(';');
+    if (i === start) throw new Error(`unexpected \`${peek().value}\``);
+  }
+  function parenthesized(): void {
+    expect('(');
+    expression();
+    expect(')');
+  }
+
+  expression();
+  if (peek() !== end) throw new Error(`unexpected \`${peek().value}\` after the function`);
+  // Most recent reference first: the order acorn + periscopic reported them in, kept for the error messages.
+  const free = new Set<string>();
+  for (let r = references.length - 1; r >= 0; r--) {
+    const [from, name] = references[r]!;
+    let s: Scope | undefined = from;
+    while (s && !s.names.has(name)) s = s.parent;
+    if (!s) free.add(name);
+  }
+  return [...free];
+}
+
+interface Tok {
+  type: string;
+  value: string;
+  nl: boolean;
+}
+
+interface Scope {
+  names: Set<string>;
+  /** A function's scope (where `var` declares), rather than a block's. */
+  fn: boolean;
+  parent?: Scope;
+}
+
+const NAME = 'IdentifierName';
+const PUNCT = 'Punctuator';
+
+/** Punctuators that do not continue an expression as a binary or assignment operator. */
+const NOT_BINARY = /^(?:[()[\]{},;:~!?.]|\.\.\.|\?\.|=>|\+\+|--)$/;
