@@ -22,7 +22,7 @@ import { userCallSite } from '../util/callSite.ts';
 import type { CheckpointStore } from '../checkpoint/CheckpointStore.ts';
 import { openCheckpointStore } from '../checkpoint/open.ts';
 import { Checkpointer } from './Checkpointer.ts';
-import { findRecoveryPoint, prepareRecovery, type RecoveryPlan } from './recovery.ts';
+import type { RecoveryPlan } from './recovery.ts';
 import { stableIds } from './stableIds.ts';
 
 /**
@@ -260,6 +260,8 @@ export class StreamingContext {
     const warn = options.onWarning ?? ((message: string) => console.warn(message));
     const setting = StreamingContext.openStore(storeOrDirectory);
     try {
+      // Loaded here: a page that never resumes from a checkpoint does not load recovery.
+      const { findRecoveryPoint, prepareRecovery } = await import('./recovery.ts');
       const point = await findRecoveryPoint(setting.store, setting.log, warn);
       const ssc = createContext();
       if (!(ssc instanceof StreamingContext)) throw new TypeError(`getOrCreate: createContext must return a StreamingContext, got ${ssc === null ? 'null' : typeof ssc}.`);
