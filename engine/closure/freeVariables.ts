@@ -1,42 +1,33 @@
-import jsTokens from 'js-tokens';
+import { tokenize, type Token } from './tokens.ts';
 
 /**
  * The free variables of a function's source: the names it reads or writes that none of its own
  * scopes declares. This is what the shipping check needs, and all it needs, so instead of a full
- * parser (acorn was half of a page bundle) it is a small recursive descent over js-tokens' tokens
- * (which tells a regular expression from a division and splits template literals) that tracks
- * scopes and skips everything that is not a name: precedence and most syntax do not matter here.
+ * parser (acorn was half of a page bundle) it is a small recursive descent over tokens.ts that
+ * tracks scopes and skips everything that is not a name: precedence and most syntax do not
+ * matter here. Where it expects an operand it has the tokens scanned again if a `/` was taken for
+ * a division, and where it expects an operator, if one was taken for a regular expression.
  *
  * The source must be valid JavaScript (it comes from Function.prototype.toString). A construct
  * this reader does not understand throws an Error naming the token, never a wrong answer.
  * test/closure/freeVariables.test.ts compares it with acorn + periscopic over a large corpus.
  */
 export function freeVariables(source: string): string[] {
-  // Tokens without white space and comments; `nl` marks a line break before a token (ASI).
-  const tokens: Tok[] = [];
-  let nl = false;
-  for (const t of jsTokens(source)) {
-    if (t.type === 'LineTerminatorSequence' || (t.type === 'MultiLineComment' && /[\n\r\u2028\u2029]/.test(t.value))) nl = true;
-    else if (t.type !== 'WhiteSpace' && !t.type.endsWith('Comment')) {
-      tokens.push({ type: t.type === 'IdentifierName' ? NAME : t.type === 'Punctuator' ? PUNCT : t.type, value: t.value, nl });
-      nl = false;
-    }
-  }
-  const end: Tok = { type: 'end', value: 'the end of the function', nl: true };
-  // Where each `(` closes: an arrow's parameters are told from a parenthesized expression by the `=>` after them.
-  const closing: number[] = [];
-  const open: number[] = [];
-  tokens.forEach((t, i) => {
-    if (t.type === PUNCT && t.value === '(') open.push(i);
-    else if (t.type === PUNCT && t.value === ')') closing[open.pop()!] = i;
-  });
+  const tokens = tokenize(source);
+  const end = { type: 'end', value: 'the end of the function', nl: true } as unknown as Token;
+  /** Scan again from token k, which starts a regular expression or not. */
+  const rescan = (k: number, regex: boolean): void => {
+    const t = tokens[k]!;
+    tokens.length = k;
+    for (const r of tokenize(source, t.start, t.templates, t.nl, regex)) tokens.push(r);
+  };
 
   let i = 0;
   let scope: Scope = { names: new Set(), fn: true };
   const references: [Scope, string][] = [];
 
-  const peek = (k = 0): Tok => tokens[i + k] ?? end;
-  const next = (): Tok => tokens[i++] ?? end;
+  const peek = (k = 0): Token => tokens[i + k] ?? end;
+  const next = (): Token => tokens[i++] ?? end;
   const is = (value: string, t = peek()): boolean => t.value === value && (t.type === PUNCT || t.type === NAME);
   const eat = (value: string): boolean => is(value) && !!next();
   const expect = (value: string): void => {
@@ -169,6 +160,7 @@ export function freeVariables(source: string): string[] {
   function assignment(): void {
     unary();
     for (;;) {
+      if (peek().type === 'regex') rescan(i, false);
       const t = peek();
       if (eat('?')) {
         assignment();
@@ -194,25 +186,49 @@ export function freeVariables(source: string): string[] {
     for (;;) {
       const t = peek();
       if (eat('.') || eat('?.')) {
-        if (peek().type === NAME || peek().type === 'PrivateIdentifier') next();
+        if (peek().type === NAME || peek().type === 'private') next();
       } else if (eat('(')) until(')', () => (eat('...'), assignment()));
       else if (eat('[')) {
         expression();
         expect(']');
-      } else if (t.type === 'NoSubstitutionTemplate') next();
-      else if (t.type === 'TemplateHead') template();
+      } else if (t.type === 'template') next();
+      else if (t.type === 'head') template();
       else if ((is('++') || is('--')) && !t.nl) next();
       else return;
     }
   }
+  /**
+   * After `(` (or `async(`): a parenthesized expression (or a call's arguments) unless `=>` follows
+   * the `)`. Read as that first, and read again as an arrow's parameters if `=>` follows or it was
+   * no expression (`() =>`, `(...rest) =>`), forgetting the references found (back to `refs`).
+   */
+  function parenthesizedOrArrow(items: () => void, refs: number): void {
+    const start = i;
+    const outer = scope;
+    try {
+      items();
+      if (!is('=>')) return;
+    } catch {
+      // not an expression: parameters
+    }
+    i = start;
+    scope = outer;
+    references.length = refs;
+    arrow();
+  }
   function template(): void {
     next();
-    do expression();
-    while (next().type === 'TemplateMiddle');
+    for (;;) {
+      expression();
+      const t = next();
+      if (t.type === 'tail') return;
+      if (t.type !== 'middle') throw new Error(`unexpected \`${t.value}\` in a template literal`);
+    }
   }
   function primary(): void {
+    if (is('/') || is('/=')) rescan(i, true);
     const t = peek();
-    if (t.type === 'TemplateHead') return template();
+    if (t.type === 'head') return template();
     next();
     if (t.type === NAME) {
       const v = t.value;
@@ -222,16 +238,15 @@ export function freeVariables(source: string): string[] {
       else if (is('=>')) arrow(v);
       else if (v === 'async' && !after.nl && is('function')) next(), fn(false);
       else if (v === 'async' && !after.nl && after.type === NAME && is('=>', peek(1))) next(), arrow(after.value);
-      else if (v === 'async' && !after.nl && is('(') && is('=>', tokens[closing[i]! + 1] ?? end)) next(), arrow();
+      else if (v === 'async' && !after.nl && is('(')) {
+        const refs = references.length;
+        references.push([scope, v]);
+        next();
+        parenthesizedOrArrow(() => until(')', () => (eat('...'), assignment())), refs);
+      }
       else if (v === 'new' || v === 'import') eat('.') && next();
       else if (!/^(?:this|super|null|true|false)$/.test(v)) references.push([scope, v]);
-    } else if (is('(', t)) {
-      if (is('=>', tokens[closing[i - 1]! + 1] ?? end)) arrow();
-      else {
-        expression();
-        expect(')');
-      }
-    } else if (is('[', t)) until(']', () => !is(',') && (eat('...'), assignment()));
+    } else if (is('(', t)) parenthesizedOrArrow(() => (expression(), expect(')')), references.length); else if (is('[', t)) until(']', () => !is(',') && (eat('...'), assignment()));
     else if (is('{', t)) {
       until('}', () => {
         if (eat('...')) return assignment();
@@ -288,8 +303,16 @@ export function freeVariables(source: string): string[] {
       if (d === 'var' || d === 'let' || d === 'const') {
         next();
         declarations(d === 'var' ? functionScope() : scope);
+      } else if (!is(';')) expression();
+      // After an expression, `in` was read as an operator (the same names), and `)` follows.
+      if (eat('of') || eat('in')) expression();
+      else if (!is(')')) {
+        expect(';');
+        if (!is(';')) expression();
+        expect(';');
+        if (!is(')')) expression();
       }
-      while (!eat(')')) if (!eat(';') && !eat('of') && !eat('in')) expression();
+      expect(')');
       statement();
       leave();
     } else if (v === 'return' || v === 'throw') {
@@ -353,12 +376,6 @@ export function freeVariables(source: string): string[] {
   return [...free];
 }
 
-interface Tok {
-  type: string;
-  value: string;
-  nl: boolean;
-}
-
 interface Scope {
   names: Set<string>;
   /** A function's scope (where `var` declares), rather than a block's. */
@@ -366,8 +383,8 @@ interface Scope {
   parent?: Scope;
 }
 
-const NAME = 'IdentifierName';
-const PUNCT = 'Punctuator';
+const NAME = 'name';
+const PUNCT = 'punct';
 
 /** Punctuators that do not continue an expression as a binary or assignment operator. */
 const NOT_BINARY = /^(?:[()[\]{},;:~!?.]|\.\.\.|\?\.|=>|\+\+|--)$/;

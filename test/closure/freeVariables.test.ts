@@ -118,13 +118,32 @@ describe('hand-written functions: the free variables, as periscopic finds them',
     expect(reference(source, false)).toEqual(periscopic);
   });
 
+  test.each([
+    // Where a guess from the token before a `/` is wrong and the reader has it scanned again.
+    ['x => function () {} / y / 2', ['y']],
+    ['x => (class {} / y / 2)', ['y']],
+    ['x => { for (const m of /a/g.exec(x)) m }', []],
+    ['x => { if (x) /re/.test(y) }', ['y']],
+    ['x => { while (x) /re/g.exec(y) }', ['y']],
+    ['x => { x++ / y / 2 }', ['y']],
+    ['x => { {} /re/.test(y) }', ['y']],
+    ['x => ({}) / y / z', ['z', 'y']],
+    ['x => `${{}}` / y / 2', ['y']],
+    ['x => `${/[}`]/.test(y)}` + `${x / y / z}`', ['z', 'y']],
+    [String.raw`x => a\u0062c + \u{61} + \u{00062}d`, ['abc', 'a', 'bd']],
+    ['x => x.#p ?? #p in y', ['y']],
+    [String.raw`x => "/* y */" + '// z' + "\\" + '\'' + w`, ['w']],
+    [String.raw`x => /\/\*[^]*?\*\//.test(y) + /[/]/.source + /\//g`, ['y']],
+    ['x => `a${`b${{ c }.c}`}d /* ${e} */` + f', ['f', 'e', 'c']],
+    ['x => "line \\\ncontinued" + g', ['g']],
+  ] as [string, string[]][])('regular expressions, divisions and names: %s → %j', (source, expected) => {
+    expect(freeVariables(source).sort()).toEqual(expected.sort());
+    expect(reference(source)).toEqual(source.includes('#p') ? undefined : expected.sort());
+  });
+
   test('a construct it does not read is an error naming the token, not a guess', () => {
-    // A function or class expression divided by something: js-tokens, which cannot tell the end of
-    // its body from the end of a block, reads `/ y /` as a regular expression.
-    expect(() => freeVariables('x => function () {} / y / 2')).toThrow('unexpected `/ y /` after the function');
-    expect(() => freeVariables('x => (class {} / y / 2)')).toThrow('expected `)` but found `/ y /`');
-    // A regular expression right after `of`, which js-tokens takes for a variable divided by something.
-    expect(() => freeVariables('x => { for (const m of /a/g.exec(x)) m }')).toThrow(/^unexpected `\/`/);
+    expect(() => freeVariables('x => { @dec class K {} }')).toThrow('unexpected `@`');
+    expect(() => freeVariables('x => `${x')).toThrow('unexpected `the end of the function` in a template literal');
   });
 });
 
@@ -173,7 +192,7 @@ function corpus(): Map<string, string[]> {
     add(path.relative(root, file), ts(readFileSync(file, 'utf8')));
   }
   for (const b of docBlocks(root)) add(`${b.doc} block ${b.index}`, ts(b.code));
-  for (const lib of ['acorn/dist/acorn.mjs', 'js-tokens/index.js', 'periscopic/src/index.js', 'comlink/dist/esm/comlink.mjs', 'idb/build/index.js']) {
+  for (const lib of ['acorn/dist/acorn.mjs', 'periscopic/src/index.js', 'comlink/dist/esm/comlink.mjs', 'idb/build/index.js']) {
     add(lib, readFileSync(path.join(root, 'node_modules', lib), 'utf8'));
   }
   for (const dir of ['rxjs/dist/esm/internal', 'rxjs/dist/esm5/internal']) {
@@ -182,12 +201,22 @@ function corpus(): Map<string, string[]> {
   return sources;
 }
 
+/** Whether the JavaScript engine parses `source` as an expression (acorn accepts a few sources it does not). */
+function parsesInV8(source: string): boolean {
+  try {
+    new Function(`return (${source})`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function compare(sources: Iterable<string>) {
   const mismatches: { source: string; mine: string[] | string; periscopic: string[] }[] = [];
   let compared = 0;
   for (const source of sources) {
     const expected = reference(source);
-    if (!expected) continue;
+    if (!expected || !parsesInV8(source)) continue;
     compared++;
     let mine: string[] | string;
     try {
@@ -201,7 +230,7 @@ function compare(sources: Iterable<string>) {
 }
 
 describe('the same free variables as acorn + periscopic', () => {
-  test('for every function in the engine, the tests, the docs and the sources of acorn, rxjs, comlink, idb, js-tokens', () => {
+  test('for every function in the engine, the tests, the docs and the sources of acorn, rxjs, comlink, idb', () => {
     const sources = corpus();
     const all = [...sources.values()].flat();
     const { compared, mismatches } = compare(all);
@@ -215,7 +244,7 @@ describe('the same free variables as acorn + periscopic', () => {
     const { compared, mismatches } = compare(sources);
     console.log(`free variables: ${compared} of ${sources.length} generated functions valid and compared with periscopic`);
     expect(mismatches.slice(0, 10)).toEqual([]);
-    // The generator may repeat a let in one scope, which acorn rejects; most are valid.
+    // The generator may repeat a let in one scope, which is a syntax error; most are valid.
     expect(compared).toBeGreaterThan(sources.length / 2);
   });
 });

@@ -69,8 +69,7 @@ export function generatedFunctions(count: number, seed: number): string[] {
       () => `[${e()}, , ...${e()}]`,
       () => `typeof ${name()}`,
       () => `(${fn(depth)})`,
-      // In parentheses: js-tokens reads a `/` right after a class body as a regular expression.
-      () => `(class ${random() < 0.5 ? '' : 'extends ' + name()} { ${anyName()} = ${e()}; static ${anyName()}(${params(depth - 1)}) { return ${e()} } })`,
+      () => `class ${random() < 0.5 ? '' : 'extends ' + name()} { ${anyName()} = ${e()}; static ${anyName()}(${params(depth - 1)}) { return ${e()} } }`,
     ])();
   }
 
@@ -82,8 +81,7 @@ export function generatedFunctions(count: number, seed: number): string[] {
       () => `${pick(['let', 'const', 'var'])} ${binding(depth)} = ${e()}`,
       () => `${e()};`,
       () => `if (${e()}) ${s()} else { ${s()} }`,
-      // `of (…)`: js-tokens reads a regular expression right after `of` as a division.
-      () => `for (${pick(['let', 'const', 'var'])} ${binding(depth)} of (${e()})) { ${s()} }`,
+      () => `for (${pick(['let', 'const', 'var'])} ${binding(depth)} of ${e()}) { ${s()} }`,
       () => `for (var ${name()} = 0; ${name()} < ${e()}; ${name()}++) ${s()}`,
       () => `{\n${s()}\n${s()}\n}`,
       () => `try { ${s()} } catch (${binding(depth)}) { ${s()} } finally { ${s()} }`,
