@@ -42,31 +42,30 @@ export function tokenize(source: string, at = 0, templates: number[] = [], nl = 
     return re.exec(source)?.[0];
   };
   while (at < source.length) {
-    const space = match(SPACE);
+    const c = source[at]!;
+    // Only white space, a comment or a non-ASCII character can start white space.
+    const space = c <= ' ' || c === '/' || c > '~' ? match(SPACE) : undefined;
     if (space) {
       nl ||= /[\n\r\u2028\u2029]/.test(space);
       at += space.length;
       continue;
     }
     const before = tokens[tokens.length - 1];
-    const token = { start: at, nl, templates: [...stack] };
-    const c = source[at]!;
+    const open = stack.length > 0 ? [...stack] : NONE;
     let type: TokenType = 'punct';
     let value: string | undefined;
     if ((c === '`' || (c === '}' && stack[stack.length - 1] === 0)) && (value = match(TEMPLATE))) {
-      const open = value.endsWith('${');
-      type = c === '`' ? (open ? 'head' : 'template') : open ? 'middle' : 'tail';
+      const substitution = value.endsWith('${');
+      type = c === '`' ? (substitution ? 'head' : 'template') : substitution ? 'middle' : 'tail';
       if (type === 'head') stack.push(0);
       else if (type === 'tail') stack.pop();
     } else if (c === '/' && (before ? regexAfter(before) : regexFirst) && (value = match(REGEX))) {
       type = 'regex';
-    } else if ((value = match(NAME))) {
-      type = 'name';
-    } else if ((value = match(PRIVATE))) {
-      type = 'private';
-    } else if ((value = match(NUMBER))) {
+    } else if ((c === '#' || c === '\\' || c > '~' || /[A-Za-z_$]/.test(c)) && (value = match(c === '#' ? PRIVATE : NAME))) {
+      type = c === '#' ? 'private' : 'name';
+    } else if (/[\d.]/.test(c) && (value = match(NUMBER))) {
       type = 'number';
-    } else if ((value = match(STRING))) {
+    } else if ((c === '"' || c === "'") && (value = match(STRING))) {
       type = 'string';
     } else if ((value = match(PUNCT))) {
       if (stack.length > 0 && value === '{') stack[stack.length - 1]!++;
@@ -76,14 +75,17 @@ export function tokenize(source: string, at = 0, templates: number[] = [], nl = 
       // the reader stops at if it is reached.
       value = c;
     }
-    // A name's escapes (`\u0061`) decoded: the name is what a scope declares or a reference reads.
-    const name = type === 'name' ? value.replace(/\\u(?:\{([\da-fA-F]+)\}|([\da-fA-F]{4}))/g, (_, braced?: string, four?: string) => String.fromCodePoint(parseInt(braced ?? four!, 16))) : value;
-    tokens.push({ ...token, type, value: name });
-    at += value.length;
+    const length = value.length;
+    // Escapes (`\u0061`) decoded: the name is what a scope declares or a reference reads.
+    if (type === 'name' && value.includes('\\')) value = value.replace(/\\u(?:\{([\da-fA-F]+)\}|([\da-fA-F]{4}))/g, (_, braced?: string, four?: string) => String.fromCodePoint(parseInt(braced ?? four!, 16)));
+    tokens.push({ type, value, start: at, nl, templates: open });
+    at += length;
     nl = false;
   }
   return tokens;
 }
+
+const NONE: number[] = [];
 
 /** A guess: whether a `/` after `before` starts a regular expression. */
 function regexAfter(before: Token): boolean {
