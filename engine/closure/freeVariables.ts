@@ -23,7 +23,7 @@ export function freeVariables(source: string): string[] {
   };
 
   let i = 0;
-  let scope: Scope = { names: new Set(), fn: true };
+  let scope: Scope = { names: new Set(), fn: true, async: false, generator: false };
   const references: [Scope, string][] = [];
 
   const peek = (k = 0): Token => tokens[i + k] ?? end;
@@ -33,7 +33,7 @@ export function freeVariables(source: string): string[] {
   const expect = (value: string): void => {
     if (!eat(value)) throw new Error(`expected \`${value}\` but found \`${peek().value}\` (token ${i})`);
   };
-  const enter = (fn: boolean): void => void (scope = { names: new Set(), fn, parent: scope });
+  const enter = (fn: boolean, async = false, generator = false): void => void (scope = { names: new Set(), fn, async, generator, parent: scope });
   const leave = (): void => void (scope = scope.parent!);
   const functionScope = (): Scope => {
     let s = scope;
@@ -90,22 +90,22 @@ export function freeVariables(source: string): string[] {
     while (!eat('}')) statement();
     leave();
   }
-  function fn(declaration: boolean): void {
-    eat('*');
+  function fn(declaration: boolean, async: boolean): void {
+    const generator = eat('*');
     const name = peek().type === NAME ? next().value : undefined;
     if (name && declaration) scope.names.add(name);
-    enter(true);
+    enter(true, async, generator);
     if (name && !declaration) scope.names.add(name);
     functionRest();
     leave();
   }
-  function method(): void {
-    enter(true);
+  function method(async: boolean, generator: boolean): void {
+    enter(true, async, generator);
     functionRest();
     leave();
   }
-  function arrow(single?: string): void {
-    enter(true);
+  function arrow(async: boolean, single?: string): void {
+    enter(true, async);
     if (single) scope.names.add(single);
     else until(')', () => element(scope));
     expect('=>');
@@ -113,12 +113,13 @@ export function freeVariables(source: string): string[] {
     else assignment();
     leave();
   }
-  /** A modifier (`get`, `static`, …) rather than a member named so. */
-  function modifier(names: string[]): boolean {
-    const after = peek(1);
-    if (peek().type !== NAME || !names.includes(peek().value) || after === end || (after.type === PUNCT && /^[(=;,:}]$/.test(after.value))) return false;
-    next();
-    return true;
+  /** Modifiers (`get`, `static`, …), not a member named so, and whether `async` is one of them. */
+  function modifiers(names: string[]): boolean {
+    let async = false;
+    for (let after = peek(1); peek().type === NAME && names.includes(peek().value) && after !== end && !(after.type === PUNCT && /^[(=;,:}]$/.test(after.value)); after = peek(1)) {
+      async ||= next().value === 'async';
+    }
+    return async;
   }
   function propertyKey(): string | undefined {
     const t = next();
@@ -142,10 +143,10 @@ export function freeVariables(source: string): string[] {
         leave();
         continue;
       }
-      while (modifier(['static', 'async', 'get', 'set', 'accessor']));
-      eat('*');
+      const async = modifiers(['static', 'async', 'get', 'set', 'accessor']);
+      const generator = eat('*');
       propertyKey();
-      if (is('(')) method();
+      if (is('(')) method(async, generator);
       else if (eat('=')) assignment();
     }
     leave();
@@ -174,9 +175,10 @@ export function freeVariables(source: string): string[] {
   function unary(): void {
     for (;;) {
       const t = peek();
-      if (t.type === PUNCT ? /^(?:[!~+-]|\+\+|--)$/.test(t.value) : /^(?:typeof|void|delete|await)$/.test(t.value) && t.type === NAME) next();
-      else if (is('new') && !is('.', peek(1))) next();
-      else if (is('yield')) {
+      // `await` and `yield` are operators in async functions and generators, names elsewhere.
+      if (t.type === PUNCT ? /^(?:[!~+-]|\+\+|--)$/.test(t.value) : /^(?:typeof|void|delete)$/.test(t.value) && t.type === NAME) next();
+      else if ((is('new') && !is('.', peek(1))) || (is('await') && functionScope().async)) next();
+      else if (is('yield') && functionScope().generator) {
         next();
         eat('*');
         if (peek().nl || (peek().type === PUNCT && /^[)\]},;:]$/.test(peek().value)) || peek() === end) return;
@@ -202,7 +204,7 @@ export function freeVariables(source: string): string[] {
    * the `)`. Read as that first, and read again as an arrow's parameters if `=>` follows or it was
    * no expression (`() =>`, `(...rest) =>`), forgetting the references found (back to `refs`).
    */
-  function parenthesizedOrArrow(items: () => void, refs: number): void {
+  function parenthesizedOrArrow(items: () => void, refs: number, async: boolean): void {
     const start = i;
     const outer = scope;
     try {
@@ -214,7 +216,7 @@ export function freeVariables(source: string): string[] {
     i = start;
     scope = outer;
     references.length = refs;
-    arrow();
+    arrow(async);
   }
   function template(): void {
     next();
@@ -233,28 +235,29 @@ export function freeVariables(source: string): string[] {
     if (t.type === NAME) {
       const v = t.value;
       const after = peek();
-      if (v === 'function') fn(false);
+      if (v === 'function') fn(false, false);
       else if (v === 'class') klass(false);
-      else if (is('=>')) arrow(v);
-      else if (v === 'async' && !after.nl && is('function')) next(), fn(false);
-      else if (v === 'async' && !after.nl && after.type === NAME && is('=>', peek(1))) next(), arrow(after.value);
+      else if (is('=>')) arrow(false, v);
+      else if (v === 'async' && !after.nl && is('function')) next(), fn(false, true);
+      else if (v === 'async' && !after.nl && after.type === NAME && is('=>', peek(1))) next(), arrow(true, after.value);
       else if (v === 'async' && !after.nl && is('(')) {
+        // A call of a function named async, unless `=>` follows.
         const refs = references.length;
         references.push([scope, v]);
         next();
-        parenthesizedOrArrow(() => until(')', () => (eat('...'), assignment())), refs);
-      }
-      else if (v === 'new' || v === 'import') eat('.') && next();
+        parenthesizedOrArrow(() => until(')', () => (eat('...'), assignment())), refs, true);
+      } else if (v === 'new' || v === 'import') eat('.') && next();
       else if (!/^(?:this|super|null|true|false)$/.test(v)) references.push([scope, v]);
-    } else if (is('(', t)) parenthesizedOrArrow(() => (expression(), expect(')')), references.length); else if (is('[', t)) until(']', () => !is(',') && (eat('...'), assignment()));
+    } else if (is('(', t)) parenthesizedOrArrow(() => (expression(), expect(')')), references.length, false);
+    else if (is('[', t)) until(']', () => !is(',') && (eat('...'), assignment()));
     else if (is('{', t)) {
       until('}', () => {
         if (eat('...')) return assignment();
-        modifier(['async', 'get', 'set']);
-        eat('*');
+        const async = modifiers(['async', 'get', 'set']);
+        const generator = eat('*');
         const key = peek();
         propertyKey();
-        if (is('(')) method();
+        if (is('(')) method(async, generator);
         else if (eat(':')) assignment();
         else {
           references.push([scope, key.value]);
@@ -280,7 +283,7 @@ export function freeVariables(source: string): string[] {
       declarations(v === 'var' ? functionScope() : scope);
     } else if (v === 'function' || (v === 'async' && is('function', peek(1)) && !peek(1).nl)) {
       if (next().value === 'async') next();
-      fn(true);
+      fn(true, v === 'async');
     } else if (v === 'class') {
       next();
       klass(true);
@@ -380,6 +383,9 @@ interface Scope {
   names: Set<string>;
   /** A function's scope (where `var` declares), rather than a block's. */
   fn: boolean;
+  /** For a function's scope: where `await` and `yield` are operators. */
+  async: boolean;
+  generator: boolean;
   parent?: Scope;
 }
 
