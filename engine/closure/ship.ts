@@ -149,7 +149,8 @@ function cachedFreeVariables(source: string, operation: string, callSite: string
       names = freeVariables(source);
     } catch (e) {
       throw new NotShippableError(
-        `${operation} at ${callSite}: cannot find the variables this function uses (${(e as Error).message}); please report it with the function's source. ` +
+        `${operation} at ${callSite}: cannot read which variables this function uses: ${(e as Error).message}. ` +
+          `Write that part of the function another way (and please report it, with the function's source).\n` +
           `Function: ${source.length > 120 ? source.slice(0, 120) + '…' : source}`,
       );
     }
