@@ -134,8 +134,11 @@ function parsesAsExpression(source: string): boolean {
   try {
     new Function(`return (${source})`);
     return true;
-  } catch {
-    return false;
+  } catch (e) {
+    // Anything but a syntax error (an EvalError where a Content-Security-Policy forbids
+    // compiling code, which compiled() needs as well) is the real problem: let it through.
+    if (e instanceof SyntaxError) return false;
+    throw e;
   }
 }
 
