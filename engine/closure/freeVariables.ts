@@ -135,6 +135,7 @@ export function freeVariables(source: string): string[] {
     if (eat('extends')) unary();
     expect('{');
     while (!eat('}')) {
+      if (peek() === end) expect('}');
       if (eat(';')) continue;
       if (is('static') && is('{', peek(1))) {
         next();

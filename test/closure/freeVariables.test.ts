@@ -146,6 +146,7 @@ describe('hand-written functions: the free variables, as periscopic finds them',
   test('a construct it does not read is an error naming the token, not a guess', () => {
     expect(() => freeVariables('x => { @dec class K {} }')).toThrow('unexpected `@`');
     expect(() => freeVariables('x => `${x')).toThrow('unexpected `the end of the function` in a template literal');
+    expect(() => freeVariables('x => class { m() {}')).toThrow('expected `}` but found `the end of the function`');
   });
 });
 
