@@ -7,7 +7,7 @@ export * from './rdd/index.ts';
 export * from './dstream/index.ts';
 export { StreamingContext, type StreamingContextOptions, type StreamingContextState, type StopOptions, type GetOrCreateOptions } from './streaming/StreamingContext.ts';
 export * from './checkpoint/index.ts';
-export { CheckpointMismatchError } from './streaming/recovery.ts';
+export { CheckpointMismatchError } from './streaming/CheckpointMismatchError.ts';
 export { CHECKPOINTS_KEPT, defaultCheckpointInterval, type CheckpointMetadata } from './streaming/Checkpointer.ts';
 export { stableIds, type StableIds } from './streaming/stableIds.ts';
 export { ManualClock } from './streaming/ManualClock.ts';

@@ -8,7 +8,7 @@
  * it. Uses `idb`, which recognises IndexedDB objects with `instanceof IDBRequest` etc. against the
  * global classes.
  */
-import { wrap, type DBSchema, type IDBPDatabase } from 'idb';
+import type { DBSchema, IDBPDatabase } from 'idb';
 import { requireCheckpointTime, requireKeepLast, type Checkpoint, type CheckpointStore } from './CheckpointStore.ts';
 import { decodeCheckpoint, encodeCheckpoint } from './codec.ts';
 import { CheckpointNotFoundError, CorruptCheckpointError } from './errors.ts';
@@ -164,6 +164,10 @@ export class IndexedDBCheckpointStore implements CheckpointStore {
         `${this.location}: this environment has no IndexedDB (globalThis.${factory ? 'IDBRequest' : 'indexedDB'} is undefined). In Node keep checkpoints in a directory (openCheckpointStore("path")); in Node tests, import 'fake-indexeddb/auto' first.`,
       );
     }
+    // Loaded here, not at the top: idb's module has side effects, so a static import would keep it
+    // in every page bundle that imports the engine, IndexedDB checkpoints or not. Before open(),
+    // so that wrap() listens to the request before it can succeed.
+    const { wrap } = await import('idb');
     const request = factory.open(this.dbName, CHECKPOINT_DB_VERSION);
     if (!((request as unknown) instanceof IDBRequest)) {
       request.onsuccess = () => request.result.close();

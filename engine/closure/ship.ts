@@ -1,10 +1,10 @@
-import { parse } from 'acorn';
-import { analyze } from 'periscopic';
-import type { Node } from 'estree';
-import { isMainThreadOnly, isWorkerGlobal, TRANSPILER_HELPERS } from './globals.ts';
+import { isMainThreadOnly, isWorkerGlobal } from './globals.ts';
 import { NotShippableError } from '../util/errors.ts';
-import { sourceURL } from './attribution.ts';
 import { userCallSite } from '../util/callSite.ts';
+import { freeVariables } from './freeVariables.ts';
+import { compiled, isShipped } from './compile.ts';
+
+export { compiled, isShipped };
 
 /** Values a shipped function reads besides its arguments; sent once to each worker (Spark's broadcast). */
 export type Captures = Record<string, unknown>;
@@ -55,10 +55,6 @@ export function closure<F extends (...args: any[]) => any>(fn: F, captures: Capt
   const shipped = ship<F>(fn, captures, 'closure', userCallSite());
   Object.defineProperty(shipped.call, SHIPPED, { value: shipped });
   return shipped.call as Closure<F>;
-}
-
-export function isShipped(x: unknown): x is ShippedFunction<any> {
-  return typeof x === 'object' && x !== null && (x as { kind?: unknown }).kind === 'shipped';
 }
 
 function unwrapClosure<T>(x: T): T | ShippedFunction<any> {
@@ -130,23 +126,37 @@ function methodAsFunction(text: string): string | undefined {
   return `${m[1] ?? ''}function${m[2] ? '*' : ''} ${text.slice(m[0].length - 1)}`;
 }
 
+/**
+ * Whether `source` is an expression: the JavaScript engine's own parser decides (compiling, never
+ * running, the function), as compiled() will compile it.
+ */
 function parsesAsExpression(source: string): boolean {
   try {
-    parse(`(${source})`, { ecmaVersion: 'latest', sourceType: 'script' });
+    new Function(`return (${source})`);
     return true;
-  } catch {
-    return false;
+  } catch (e) {
+    // Anything but a syntax error (an EvalError where a Content-Security-Policy forbids
+    // compiling code, which compiled() needs as well) is the real problem: let it through.
+    if (e instanceof SyntaxError) return false;
+    throw e;
   }
 }
 
 /** Free variables per function source. Functions defined inside transform() are re-created every batch. */
 const freeVariableCache = new Map<string, string[]>();
 
-function freeVariables(source: string): string[] {
+function cachedFreeVariables(source: string, operation: string, callSite: string): string[] {
   let names = freeVariableCache.get(source);
   if (!names) {
-    const ast = parse(`(${source})`, { ecmaVersion: 'latest', sourceType: 'script' }) as unknown as Node;
-    names = [...analyze(ast).globals.keys()];
+    try {
+      names = freeVariables(source);
+    } catch (e) {
+      throw new NotShippableError(
+        `${operation} at ${callSite}: cannot read which variables this function uses: ${(e as Error).message}. ` +
+          `Write that part of the function another way (and please report it, with the function's source).\n` +
+          `Function: ${source.length > 120 ? source.slice(0, 120) + '…' : source}`,
+      );
+    }
     if (freeVariableCache.size > 1000) freeVariableCache.clear();
     freeVariableCache.set(source, names);
   }
@@ -155,7 +165,7 @@ function freeVariables(source: string): string[] {
 
 function checkFreeVariables(source: string, captured: string[], operation: string, callSite: string): void {
   const declared = new Set(captured);
-  const missing = freeVariables(source).filter((name) => !declared.has(name) && !isWorkerGlobal(name));
+  const missing = cachedFreeVariables(source, operation, callSite).filter((name) => !declared.has(name) && !isWorkerGlobal(name));
   if (missing.length === 0) return;
   const quote = (list: string[]) => list.map((n) => `\`${n}\``).join(', ');
   const pageOnly = missing.filter(isMainThreadOnly);
@@ -239,26 +249,3 @@ function classInstanceIn(value: unknown, path: string, depth: number): { path: s
   }
   return undefined;
 }
-
-/** Evaluate a shipped function's source with its captures in scope. Used by local mode and workers alike. */
-export function compiled<F extends (...args: any[]) => any>(shipped: Pick<ShippedFunction<F>, 'source' | 'captures' | 'operation' | 'callSite'>): F {
-  const names = Object.keys(shipped.captures);
-  const values = names.map((n) => {
-    const v = shipped.captures[n];
-    return isShipped(v) ? v.call : v;
-  });
-  const helpers = Object.keys(TRANSPILER_HELPERS).filter((h) => !names.includes(h));
-  const params = [...helpers, ...names];
-  const url = sourceURL(shipped.operation, shipped.callSite);
-  const cacheKey = params.join(',') + '\u0000' + url + '\u0000' + shipped.source;
-  let factory = factoryCache.get(cacheKey);
-  if (!factory) {
-    factory = new Function(...params, `"use strict";\nreturn (${shipped.source});\n//# sourceURL=${url}`) as (...args: unknown[]) => unknown;
-    if (factoryCache.size > 1000) factoryCache.clear();
-    factoryCache.set(cacheKey, factory);
-  }
-  return factory(...helpers.map((h) => TRANSPILER_HELPERS[h]), ...values) as F;
-}
-
-/** Compiled factories per (capture names, source): evaluating source text is the costly part. */
-const factoryCache = new Map<string, (...args: unknown[]) => unknown>();

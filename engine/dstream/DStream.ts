@@ -11,7 +11,7 @@ import type { StateDStream } from './StateDStream.ts';
 import type { MapWithStateDStream } from './MapWithStateDStream.ts';
 import type { StateSpec } from './StateSpec.ts';
 import { printRDD } from './print.ts';
-import { saveAsTextFiles } from '../sinks/saveAsTextFiles.ts';
+import { saveAsTextFiles } from '#node-sinks';
 import { UserFunctionError } from '../util/errors.ts';
 
 /** Constructors of the DStream kinds, filled in by dstream/index.ts (they extend DStream). */

@@ -1,4 +1,4 @@
-import * as Comlink from 'comlink';
+import type { Remote } from 'comlink';
 import { prepareWorkers, spawnWorker as platformSpawn } from '#worker';
 import type { PlatformWorker } from '../platform/worker.ts';
 import { isFunctionDescriptor, type FunctionDescriptor } from '../rdd/descriptor.ts';
@@ -17,13 +17,20 @@ export interface WorkerPoolOptions {
   spawn?: () => PlatformWorker;
 }
 
+/**
+ * Comlink, loaded before the first worker starts: a page that never starts a pool does not load
+ * it (it is a chunk of its own in a browser bundle; its module has side effects, so a static
+ * import would keep it in every page that imports the engine).
+ */
+let comlink: typeof import('comlink') | undefined;
+
 /** Lost: the worker died or was replaced while running the task. */
 class WorkerLost {
   constructor(readonly reason: string) {}
 }
 
 class Slot {
-  readonly api: Comlink.Remote<WorkerApi>;
+  readonly api: Remote<WorkerApi>;
   /** Hashes of the functions this worker holds (sent in an earlier task that it answered). */
   readonly sent = new Set<string>();
   running = 0;
@@ -37,7 +44,7 @@ class Slot {
     readonly index: number,
     readonly worker: PlatformWorker,
   ) {
-    this.api = Comlink.wrap<WorkerApi>(worker.endpoint);
+    this.api = comlink!.wrap<WorkerApi>(worker.endpoint);
     this.lost = new Promise((resolve) => (this.markLost = resolve));
     worker.onExit((reason) => this.die(`worker ${index} (thread ${worker.threadId}) ${reason}`));
     worker.unref();
@@ -86,7 +93,7 @@ export class WorkerPool implements Executor {
 
   /** Start every worker now rather than on the first task. */
   async start(): Promise<void> {
-    if (this.spawn === platformSpawn) await (this.prepared ??= prepareWorkers());
+    await this.prepare();
     for (let i = 0; i < this.size; i++) this.slot(i);
   }
 
@@ -190,7 +197,7 @@ export class WorkerPool implements Executor {
    * in a worker, so a worker that dies loses only the task it was running.
    */
   private async acquire(): Promise<Slot> {
-    if (this.spawn === platformSpawn) await (this.prepared ??= prepareWorkers());
+    await this.prepare();
     for (;;) {
       if (this.closed) throw new TaskFailedError('The worker pool was closed while a task waited for a worker.');
       let best: Slot | undefined;
@@ -209,6 +216,14 @@ export class WorkerPool implements Executor {
 
   private readonly waiters: (() => void)[] = [];
   private prepared: Promise<void> | undefined;
+
+  /** Before the first worker starts: load Comlink and let the platform prepare (Node bundles the worker). */
+  private prepare(): Promise<void> {
+    return (this.prepared ??= Promise.all([
+      import('comlink').then((m) => void (comlink = m)),
+      this.spawn === platformSpawn ? prepareWorkers() : undefined,
+    ]).then(() => {}));
+  }
 
   private wakeWaiters(): void {
     for (const wake of this.waiters.splice(0)) wake();

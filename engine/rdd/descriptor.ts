@@ -1,4 +1,5 @@
-import { compiled, isShipped, type ShippedFunction } from '../closure/ship.ts';
+import { compiled, isShipped } from '../closure/compile.ts';
+import type { ShippedFunction } from '../closure/ship.ts';
 import { stableStringify, stringHash } from './keys.ts';
 
 /**

@@ -7,8 +7,9 @@ import { ReceiverInputDStream } from '../dstream/ReceiverInputDStream.ts';
 import { InputDStream } from '../dstream/InputDStream.ts';
 import type { Receiver } from '../sources/Receiver.ts';
 import { ObservableReceiver } from '../sources/ObservableReceiver.ts';
-import { socketTextStream, type SocketTextStreamOptions } from '../sources/socketTextStream.ts';
-import { textFileStream, type TextFileStreamOptions } from '../sources/textFileStream.ts';
+import type { SocketTextStreamOptions } from '../sources/socketTextStream.ts';
+import type { TextFileStreamOptions } from '../sources/textFileStream.ts';
+import { socketTextStream, textFileStream } from '#node-sources';
 import { webSocketStream, type WebSocketStreamOptions } from '../sources/webSocketStream.ts';
 import { DStreamGraph } from './DStreamGraph.ts';
 import { JobScheduler } from './JobScheduler.ts';
@@ -22,7 +23,7 @@ import { userCallSite } from '../util/callSite.ts';
 import type { CheckpointStore } from '../checkpoint/CheckpointStore.ts';
 import { openCheckpointStore } from '../checkpoint/open.ts';
 import { Checkpointer } from './Checkpointer.ts';
-import { findRecoveryPoint, prepareRecovery, type RecoveryPlan } from './recovery.ts';
+import type { RecoveryPlan } from './recovery.ts';
 import { stableIds } from './stableIds.ts';
 
 /**
@@ -260,6 +261,8 @@ export class StreamingContext {
     const warn = options.onWarning ?? ((message: string) => console.warn(message));
     const setting = StreamingContext.openStore(storeOrDirectory);
     try {
+      // Loaded here: a page that never resumes from a checkpoint does not load recovery.
+      const { findRecoveryPoint, prepareRecovery } = await import('./recovery.ts');
       const point = await findRecoveryPoint(setting.store, setting.log, warn);
       const ssc = createContext();
       if (!(ssc instanceof StreamingContext)) throw new TypeError(`getOrCreate: createContext must return a StreamingContext, got ${ssc === null ? 'null' : typeof ssc}.`);

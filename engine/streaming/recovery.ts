@@ -16,6 +16,7 @@ import type { StatefulDStream } from '../dstream/checkpointing.ts';
 import type { CheckpointMetadata } from './Checkpointer.ts';
 import { CHECKPOINT_LAYOUT } from './Checkpointer.ts';
 import type { StableIds } from './stableIds.ts';
+import { CheckpointMismatchError } from './CheckpointMismatchError.ts';
 
 /** What start() needs to resume. */
 export interface RecoveryPlan {
@@ -28,30 +29,6 @@ export interface RecoveryPlan {
   loggedUpTo: number;
   /** The checkpoint, for messages: `at 5000 ms in /path`. */
   description: string;
-}
-
-/**
- * The pipeline rebuilt by createContext does not match the checkpoint: a stateful operator or an
- * input the checkpoint holds is missing or changed. `problems` lists each one.
- */
-export class CheckpointMismatchError extends Error {
-  override name = 'CheckpointMismatchError';
-  constructor(
-    readonly checkpoint: string,
-    readonly problems: readonly string[],
-    checkpointed: readonly string[],
-    current: readonly string[],
-  ) {
-    super(
-      `The checkpoint ${checkpoint} does not match this pipeline, so its state cannot be restored:\n` +
-        problems.map((p) => `  - ${p}\n`).join('') +
-        `Stateful operators in the checkpoint: ${checkpointed.length ? checkpointed.join(', ') : '(none)'}\n` +
-        `Stateful operators in this pipeline: ${current.length ? current.join(', ') : '(none)'}\n` +
-        'An unnamed operator is identified by the inputs and stateful operators upstream of it, its operation and its position ' +
-        "among unnamed siblings; .name('...') fixes its id whatever changes around it. To restore a checkpointed state into an " +
-        "operator, give the operator that id with .name('<id>'). To start over instead, use an empty checkpoint location.",
-    );
-  }
 }
 
 /** What recovery starts from: the newest good checkpoint, and the times in the log. */

@@ -68,6 +68,15 @@ describe('free variables', () => {
     expect(result).toEqual(['6:fact']);
   });
 
+  test('a function whose source the check cannot read is refused at definition, saying what it could not read', () => {
+    // An HTML-like comment: valid in a script, but not something the check's reader knows.
+    const f = new Function('return (w) => { <!-- a comment from another age\n return w }')() as (w: string) => string;
+    const e = definitionError(() => words().map(f));
+    expect(e).toBeInstanceOf(NotShippableError);
+    expect(e.message).toMatch(/^map at ship\.test\.ts:\d+:\d+: cannot read which variables this function uses: unexpected `<`\. Write that part of the function another way/);
+    expect(e.message).toContain('Function: (w) => { <!--');
+  });
+
   test('the free-variable check also runs for actions (which are async: the promise rejects)', async () => {
     const bias = 1;
     await expect(words().foreach(() => bias)).rejects.toThrow(NotShippableError);
