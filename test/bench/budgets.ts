@@ -3,7 +3,9 @@
  * browser bundle, and how long importing the engine takes in Node.
  *
  * Bundle: `vite build` (browser conditions, minified, Vite's defaults otherwise) of a tiny app
- * entry that imports StreamingContext from engine/index.ts and runs a word count on a queue
+ * entry that imports StreamingContext from the built package (dist/browser/index.js, built first
+ * by engine/build/library.ts, as `npm pack` ships it; and, for comparison, from engine/index.ts)
+ * and runs a word count on a queue
  * stream; tree-shaking keeps only what that reaches, RxJS included. The engine's task worker
  * (`workers: n`) is a separate file the page loads only when a pool starts, so it is reported on
  * its own, and so are the chunks the engine imports dynamically when a feature is first used
@@ -14,26 +16,30 @@
  * check's free-variable reader (closure/freeVariables.ts and js-tokens) stubbed out.
  *
  * Import time: fresh `node --import tsx` processes importing engine/index.ts, minus the same
- * processes importing nothing (median of interleaved runs, tsx's transform cache warm); and a
- * Node build of the engine (esbuild, dependencies external, as a published package would ship)
- * imported by plain `node`, minus plain `node`.
+ * processes importing nothing (median of interleaved runs, tsx's transform cache warm); and the
+ * built package's dist/node/index.js imported by plain `node`, minus plain `node`.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build as esbuild, transform } from 'esbuild';
+import { transform } from 'esbuild';
 import { build as viteBuild, type Plugin } from 'vite';
 import { median, table } from './stats.ts';
+import { buildLibrary } from '../../engine/build/library.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const engineIndex = path.join(root, 'engine/index.ts');
+// The library as `npm pack` ships it (engine/build/library.ts), built at the start of the run.
+const builtBrowser = path.join(root, 'dist/browser/index.js');
+const builtNode = path.join(root, 'dist/node/index.js');
 const gz = (code: string | Uint8Array) => gzipSync(code, { level: 9 }).length;
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
-const entrySource = `import { Seconds, StreamingContext } from ${JSON.stringify(engineIndex)};
+/** The app: `from` is the engine's sources or the built package's browser entry. */
+const entrySource = (from: string) => `import { Seconds, StreamingContext } from ${JSON.stringify(from)};
 const ssc = new StreamingContext({ batchInterval: Seconds(1) });
 ssc.queueStream([['to be or not to be']])
   .flatMap((line) => line.split(' '))
@@ -63,7 +69,7 @@ function packageOf(id: string): string {
     const parts = id.slice(i + 'node_modules/'.length).split('/');
     return parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
   }
-  if (id.includes('/engine/')) return 'rivulet engine';
+  if (id.includes('/engine/') || id.includes('/dist/browser/')) return 'rivulet engine';
   return id.startsWith('\0') ? 'stubs and helpers' : 'the entry';
 }
 
@@ -127,9 +133,16 @@ function timeNode(args: string[]): number {
 export async function runBudgets(quick = false): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'rivulet-budgets-'));
   try {
-    writeFileSync(path.join(dir, 'entry.ts'), entrySource);
-    const full = await bundle(dir);
-    const noShippingCheck = await bundle(dir, { './freeVariables.ts': ['freeVariables'] });
+    await buildLibrary();
+    const packageDir = path.join(dir, 'package');
+    const sourcesDir = path.join(dir, 'sources');
+    mkdirSync(packageDir);
+    mkdirSync(sourcesDir);
+    writeFileSync(path.join(packageDir, 'entry.ts'), entrySource(builtBrowser));
+    writeFileSync(path.join(sourcesDir, 'entry.ts'), entrySource(engineIndex));
+    const full = await bundle(packageDir);
+    const fromSources = await bundle(sourcesDir);
+    const noShippingCheck = await bundle(sourcesDir, { './freeVariables.ts': ['freeVariables'] });
 
     console.log('\nPackage: a minimal browser bundle (vite build, minified) of StreamingContext + a queueStream word count; target under 40 KB gzipped');
     const lazy = (f: BundleFigures, i: 0 | 1) => kb([...f.lazy.values()].reduce((sum, sizes) => sum + sizes[i], 0));
@@ -137,29 +150,26 @@ export async function runBudgets(quick = false): Promise<void> {
       table(
         ['bundle', 'page at start: minified', 'gzipped', 'loaded on first use: minified', 'gzipped', 'task worker (workers: n): minified', 'gzipped'],
         [
-          ['as shipped', kb(full.page), kb(full.pageGzip), lazy(full, 0), lazy(full, 1), kb(full.worker), kb(full.workerGzip)],
-          ['free-variable reader stubbed (no shipping check)', kb(noShippingCheck.page), kb(noShippingCheck.pageGzip), lazy(noShippingCheck, 0), lazy(noShippingCheck, 1), kb(noShippingCheck.worker), kb(noShippingCheck.workerGzip)],
+          ['the built package (dist/browser, as npm installs it)', kb(full.page), kb(full.pageGzip), lazy(full, 0), lazy(full, 1), kb(full.worker), kb(full.workerGzip)],
+          ['the sources (engine/index.ts)', kb(fromSources.page), kb(fromSources.pageGzip), lazy(fromSources, 0), lazy(fromSources, 1), kb(fromSources.worker), kb(fromSources.workerGzip)],
+          ['the sources, free-variable reader stubbed (no shipping check)', kb(noShippingCheck.page), kb(noShippingCheck.pageGzip), lazy(noShippingCheck, 0), lazy(noShippingCheck, 1), kb(noShippingCheck.worker), kb(noShippingCheck.workerGzip)],
         ],
       ),
     );
-    console.log('Chunks loaded on first use (as shipped):');
+    console.log('Chunks loaded on first use (the built package):');
     console.log(table(['chunk', 'minified', 'gzipped'], [...full.lazy].map(([name, [min, gzip]]) => [name, kb(min), kb(gzip)])));
     const rows: (string | number)[][] = [];
     for (const [pkg, code] of [...full.byPackage].sort((a, b) => b[1].length - a[1].length)) {
       const min = (await transform(code, { minify: true, loader: 'js' })).code;
       rows.push([pkg, kb(min.length), kb(gz(min))]);
     }
-    console.log('The page at start by package (each minified and gzipped on its own: estimates):');
+    console.log('The page at start by package, the built package (each minified and gzipped on its own: estimates):');
     console.log(table(['package', 'minified', 'gzipped'], rows));
 
     // ---- import time ----
-    // Inside the repository, so that the build's bare imports (rxjs, acorn…) resolve from its node_modules.
-    const nodeBuildDir = mkdtempSync(path.join(root, 'node_modules/.cache-rivulet-budgets-'));
-    const nodeBuild = path.join(nodeBuildDir, 'rivulet.node.mjs');
-    await esbuild({ entryPoints: [engineIndex], bundle: true, format: 'esm', platform: 'node', packages: 'external', outfile: nodeBuild, logLevel: 'silent', conditions: ['node'] });
     const viaTsx = ['--import', 'tsx', '--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(engineIndex).href)})`];
     const tsxBaseline = ['--import', 'tsx', '--input-type=module', '-e', '0'];
-    const built = ['--input-type=module', '-e', `import(${JSON.stringify(pathToFileURL(nodeBuild).href)})`];
+    const built = ['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(builtNode).href)})`];
     const plainBaseline = ['--input-type=module', '-e', '0'];
     timeNode(viaTsx); // warm tsx's transform cache
     const runs = quick ? 5 : 11;
@@ -175,12 +185,11 @@ export async function runBudgets(quick = false): Promise<void> {
       table(
         ['import', 'process ms', 'empty process ms', 'import ms'],
         [
-          ['engine/index.ts, node --import tsx (the package as it ships today)', median(t.viaTsx), median(t.tsxBaseline), median(t.viaTsx) - median(t.tsxBaseline)],
-          ['esbuild Node build of engine/index.ts, dependencies external, plain node', median(t.built), median(t.plainBaseline), median(t.built) - median(t.plainBaseline)],
+          ['the built package (dist/node/index.js), plain node', median(t.built), median(t.plainBaseline), median(t.built) - median(t.plainBaseline)],
+          ['the sources (engine/index.ts), node --import tsx', median(t.viaTsx), median(t.tsxBaseline), median(t.viaTsx) - median(t.tsxBaseline)],
         ],
       ),
     );
-    rmSync(nodeBuildDir, { recursive: true, force: true });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
