@@ -7,6 +7,14 @@ import { describeAggregator, type RDDDescriptor } from './descriptor.ts';
 import type { Executor, TaskSpec } from '../executor/Executor.ts';
 import type { InputBlock, ResultKind, ShuffleInput } from '../executor/protocol.ts';
 import { uncloneableRecord } from '../executor/cloneable.ts';
+import { StagePlacement, stageKey, type StageDecision, type StageEstimate } from './StagePlacement.ts';
+
+/** Tasks of a stage sent to the executor add their compute times here. */
+interface ComputeTotal {
+  ms: number;
+  /** Every task reported its compute time. */
+  complete: boolean;
+}
 
 /** A result task's view of its partition: call it with an emit to receive every record. */
 export type PartitionIterator<T> = (emit: Emit<T>) => void;
@@ -20,15 +28,58 @@ export type PartitionIterator<T> = (emit: Emit<T>) => void;
  * runs as one task per partition on the executor: the task carries the partitions of the driver's
  * data it reads and the shuffle blocks for its partition, and map outputs come back here to be
  * handed to the next stage. A stage that cannot be described, or a job whose result is a driver
- * closure (no ResultKind), runs here as in local mode.
+ * closure (no ResultKind), runs here as in local mode. A stage that could run on the executor may
+ * still run here when shipping it costs more than it saves (StagePlacement decides, per stage, from
+ * the times of its previous runs); every such decision goes to the stage listeners.
  */
 export class DAGScheduler {
   private readonly mapOutputs = new WeakMap<ShuffleDependency<any, any, any>, unknown[][][]>();
   private nextStageId = 0;
-  /** Tasks run on the executor vs in this thread (with an executor, a stage runs here when it cannot be described). */
-  readonly metrics = { remoteTasks: 0, localTasks: 0 };
+  /**
+   * Tasks run on the executor vs in this thread (with an executor, a stage runs here when it cannot
+   * be described, or, counted in `localTasksByCost` too, when running it here was estimated cheaper);
+   * `stages`: each stage's latest placement decision and its estimates.
+   */
+  readonly metrics: {
+    remoteTasks: number;
+    localTasks: number;
+    localTasksByCost: number;
+    readonly stages: StageEstimate[];
+  };
+  private readonly stageListeners: ((decision: StageDecision) => void)[] = [];
 
-  constructor(readonly executor?: Executor) {}
+  constructor(
+    readonly executor?: Executor,
+    readonly placement: StagePlacement = new StagePlacement(),
+  ) {
+    this.metrics = { remoteTasks: 0, localTasks: 0, localTasksByCost: 0, get stages() { return placement.estimates(); } };
+  }
+
+  /** Be told where each stage that could run on the executor ran, and why. */
+  addStageListener(listener: (decision: StageDecision) => void): void {
+    this.stageListeners.push(listener);
+  }
+
+  /**
+   * Run a stage that can go to the executor where StagePlacement says, timing it for the next
+   * decision. `remote` sends its tasks; `local` computes them here.
+   */
+  private async placed<T>(key: string, description: string, tasks: number, remote: (compute: ComputeTotal) => Promise<T>, local: () => T): Promise<T> {
+    const decision = this.placement.choose(key, description);
+    for (const listener of this.stageListeners) listener(decision);
+    const now = this.placement.now;
+    const start = now();
+    if (decision.executedOn === 'workers') {
+      const compute: ComputeTotal = { ms: 0, complete: true };
+      const out = await remote(compute);
+      this.placement.record({ key, executedOn: 'workers', wallMs: now() - start, computeMs: compute.complete ? compute.ms : undefined });
+      return out;
+    }
+    this.metrics.localTasksByCost += tasks;
+    const out = local();
+    this.placement.record({ key, executedOn: 'local', wallMs: now() - start });
+    return out;
+  }
 
   async runJob<T, U>(
     rdd: RDD<T>,
@@ -44,20 +95,27 @@ export class DAGScheduler {
         throw new RangeError(`runJob: partition ${p} does not exist in ${rdd} (it has ${rdd.numPartitions}).`);
       }
     }
+    const local = () => {
+      this.metrics.localTasks += parts.length;
+      return parts.map((p) => {
+        const ctx = this.taskContext(stageId, p);
+        try {
+          return func((emit) => rdd.iterator(p, ctx, emit), p);
+        } catch (e) {
+          throw attributeUserError(e, siteOf(rdd));
+        }
+      });
+    };
     const descriptor = this.executor && result ? rdd.describe() : undefined;
-    if (descriptor) {
-      const kind = result!();
-      return (await Promise.all(parts.map((p) => this.runRemote(rdd, descriptor, stageId, p, kind)))) as U[];
-    }
-    this.metrics.localTasks += parts.length;
-    return parts.map((p) => {
-      const ctx = this.taskContext(stageId, p);
-      try {
-        return func((emit) => rdd.iterator(p, ctx, emit), p);
-      } catch (e) {
-        throw attributeUserError(e, siteOf(rdd));
-      }
-    });
+    if (!descriptor) return local();
+    const kind = result!();
+    return this.placed(
+      stageKey(descriptor, kind),
+      `${descriptor.operation} at ${descriptor.callSite} (${kind.kind})`,
+      parts.length,
+      async (compute) => (await Promise.all(parts.map((p) => this.runRemote(rdd, descriptor, stageId, p, kind, compute)))) as U[],
+      local,
+    );
   }
 
   /** Run the map stage of every shuffle below `rdd` whose output is not available yet. */
@@ -74,23 +132,30 @@ export class DAGScheduler {
   private async runShuffleMapStage(dep: ShuffleDependency<any, any, any>): Promise<void> {
     await dep.partitioner.prepare?.();
     const stageId = this.nextStageId++;
+    const local = () => {
+      const outputs: unknown[][][] = [];
+      this.metrics.localTasks += dep.rdd.numPartitions;
+      for (let p = 0; p < dep.rdd.numPartitions; p++) {
+        try {
+          outputs.push(writeShuffleMapOutput(dep, p, this.taskContext(stageId, p)));
+        } catch (e) {
+          throw attributeUserError(e, siteOf(dep.rdd));
+        }
+      }
+      return outputs;
+    };
     const remote = this.executor && this.describeMapSide(dep);
-    if (remote) {
-      const outputs = await Promise.all(
-        Array.from({ length: dep.rdd.numPartitions }, (_, p) => this.runRemote(dep.rdd, remote.rdd, stageId, p, remote.result) as Promise<unknown[][]>),
-      );
-      this.mapOutputs.set(dep, outputs);
+    if (!remote) {
+      this.mapOutputs.set(dep, local());
       return;
     }
-    const outputs: unknown[][][] = [];
-    this.metrics.localTasks += dep.rdd.numPartitions;
-    for (let p = 0; p < dep.rdd.numPartitions; p++) {
-      try {
-        outputs.push(writeShuffleMapOutput(dep, p, this.taskContext(stageId, p)));
-      } catch (e) {
-        throw attributeUserError(e, siteOf(dep.rdd));
-      }
-    }
+    const outputs = await this.placed(
+      stageKey(remote.rdd, remote.result),
+      `${remote.rdd.operation} at ${remote.rdd.callSite} (the map side of ${dep.operation})`,
+      dep.rdd.numPartitions,
+      (compute) => Promise.all(Array.from({ length: dep.rdd.numPartitions }, (_, p) => this.runRemote(dep.rdd, remote.rdd, stageId, p, remote.result, compute) as Promise<unknown[][]>)),
+      local,
+    );
     this.mapOutputs.set(dep, outputs);
   }
 
@@ -104,7 +169,7 @@ export class DAGScheduler {
     return { rdd, result: { kind: 'shuffleMap', shuffleId: dep.shuffleId, partitioner, aggregator, mapSideCombine: dep.mapSideCombine, operation: dep.operation } };
   }
 
-  private async runRemote(rdd: RDD<any>, descriptor: RDDDescriptor, stageId: number, partition: number, result: ResultKind): Promise<unknown> {
+  private async runRemote(rdd: RDD<any>, descriptor: RDDDescriptor, stageId: number, partition: number, result: ResultKind, compute: ComputeTotal): Promise<unknown> {
     const inputs: InputBlock[] = [];
     const shuffleInputs: ShuffleInput[] = [];
     this.gatherInputs(rdd, descriptor, partition, this.taskContext(stageId, partition), inputs, shuffleInputs);
@@ -118,7 +183,9 @@ export class DAGScheduler {
       result,
     };
     this.metrics.remoteTasks++;
-    const { value, cached } = await this.executor!.runTask(task);
+    const { value, cached, computeMs } = await this.executor!.runTask(task);
+    if (computeMs === undefined) compute.complete = false;
+    else compute.ms += computeMs;
     if (cached.length > 0) {
       const byId = stageRDDs(rdd);
       for (const b of cached) byId.get(b.rddId)?.putCachedPartition(b.partition, b.records as unknown[]);
