@@ -1,22 +1,7 @@
 import type { RDDDescriptor } from './descriptor.ts';
 import type { ResultKind } from '../executor/protocol.ts';
 
-/**
- * Where a stage that could run on workers runs, chosen by cost (in the spirit of Spark's adaptive
- * query execution: decisions from statistics measured at run time). For each stage of a stream —
- * known by its lineage's operations and call sites, which are the same batch after batch — the
- * driver keeps two moving averages of one run of the stage:
- *
- * - on workers: the wall time the driver waited for the stage (packing, transfer both ways,
- *   queueing, the tasks themselves, in parallel);
- * - here: the stage's wall time when it ran on the driver, or, before it ever did, the sum of its
- *   tasks' compute times as the workers measured them (the same work done one task after another).
- *
- * The first `warmUpRuns` runs of a stage go to the workers (they also start them, compile the
- * functions and surface records that cannot cross threads at the first batch). After that the
- * stage runs where its estimate is lower. A stage running here is sent to the workers again every
- * `probeEvery` runs, so the workers' estimate follows the load and the data.
- */
+/** 'auto': by cost (StagePlacement); 'workers': every stage that can be shipped is shipped. */
 export type PlacementMode = 'auto' | 'workers';
 
 /** Where one run of a stage went, and why. */
@@ -42,6 +27,7 @@ export interface StageRun {
   readonly computeMs?: number;
 }
 
+/** How a {@link StagePlacement} decides: the mode, the warm-up, how often it measures the workers again. */
 export interface StagePlacementOptions {
   /** 'auto' (default): by cost; 'workers': every stage that can be described runs on workers. */
   mode?: PlacementMode;
@@ -72,6 +58,22 @@ export interface StageEstimate extends StageDecision {
   readonly localRuns: number;
 }
 
+/**
+ * Where a stage that could run on workers runs, chosen by cost (in the spirit of Spark's adaptive
+ * query execution: decisions from statistics measured at run time). For each stage of a stream —
+ * known by its lineage's operations and call sites, which are the same batch after batch — the
+ * driver keeps two moving averages of one run of the stage:
+ *
+ * - on workers: the wall time the driver waited for the stage (packing, transfer both ways,
+ *   queueing, the tasks themselves, in parallel);
+ * - here: the stage's wall time when it ran on the driver, or, before it ever did, the sum of its
+ *   tasks' compute times as the workers measured them (the same work done one task after another).
+ *
+ * The first `warmUpRuns` runs of a stage go to the workers (they also start them, compile the
+ * functions and surface records that cannot cross threads at the first batch). After that the
+ * stage runs where its estimate is lower. A stage running here is sent to the workers again every
+ * `probeEvery` runs, so the workers' estimate follows the load and the data.
+ */
 export class StagePlacement {
   readonly mode: PlacementMode;
   readonly warmUpRuns: number;
