@@ -135,7 +135,12 @@ export class StagePlacement {
 
   private statsOf(key: string, description: string): StageStats {
     let s = this.stats.get(key);
-    if (!s) this.stats.set(key, (s = { description, workersRuns: 0, localRuns: 0, localStreak: 0 }));
+    if (!s) {
+      // Stages are known by call site, so their number is bounded by the code; the cap guards
+      // against lineages built with ever-new call sites (code generated at run time).
+      if (this.stats.size >= MAX_STAGES) this.stats.delete(this.stats.keys().next().value!);
+      this.stats.set(key, (s = { description, workersRuns: 0, localRuns: 0, localStreak: 0 }));
+    }
     return s;
   }
 }
@@ -145,6 +150,8 @@ export function stageKey(d: RDDDescriptor, result: ResultKind): string {
   const walk = (x: RDDDescriptor): string => `${x.kind}:${x.operation}@${x.callSite}(${x.parents.map(walk).join(',')})`;
   return `${result.kind}${result.kind === 'shuffleMap' ? `:${result.operation}` : ''}|${walk(d)}`;
 }
+
+const MAX_STAGES = 1000;
 
 function ms(x: number): string {
   return x >= 10 ? `${x.toFixed(0)} ms` : x >= 1 ? `${x.toFixed(1)} ms` : `${x.toFixed(2)} ms`;
