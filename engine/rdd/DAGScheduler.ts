@@ -9,13 +9,6 @@ import type { InputBlock, ResultKind, ShuffleInput } from '../executor/protocol.
 import { uncloneableRecord } from '../executor/cloneable.ts';
 import { StagePlacement, stageKey, type StageDecision, type StageEstimate } from './StagePlacement.ts';
 
-/** Tasks of a stage sent to the executor add their compute times here. */
-interface ComputeTotal {
-  ms: number;
-  /** Every task reported its compute time. */
-  complete: boolean;
-}
-
 /** A result task's view of its partition: call it with an emit to receive every record. */
 export type PartitionIterator<T> = (emit: Emit<T>) => void;
 
@@ -40,12 +33,7 @@ export class DAGScheduler {
    * be described, or, counted in `localTasksByCost` too, when running it here was estimated cheaper);
    * `stages`: each stage's latest placement decision and its estimates.
    */
-  readonly metrics: {
-    remoteTasks: number;
-    localTasks: number;
-    localTasksByCost: number;
-    readonly stages: StageEstimate[];
-  };
+  readonly metrics: { remoteTasks: number; localTasks: number; localTasksByCost: number; readonly stages: StageEstimate[] };
   private readonly stageListeners: ((decision: StageDecision) => void)[] = [];
 
   constructor(
@@ -61,24 +49,26 @@ export class DAGScheduler {
   }
 
   /**
-   * Run a stage that can go to the executor where StagePlacement says, timing it for the next
-   * decision. `remote` sends its tasks; `local` computes them here.
+   * Where a stage that can run on the executor runs this time (StagePlacement decides), timed from
+   * now until `done()`; its remote tasks add their compute times to it.
    */
-  private async placed<T>(key: string, description: string, tasks: number, remote: (compute: ComputeTotal) => Promise<T>, local: () => T): Promise<T> {
-    const decision = this.placement.choose(key, description);
+  private place(d: RDDDescriptor, result: ResultKind, tasks: number, what: string): PlacedStage {
+    const key = stageKey(d, result);
+    const decision = this.placement.choose(key, `${d.operation} at ${d.callSite} (${what})`);
     for (const listener of this.stageListeners) listener(decision);
-    const now = this.placement.now;
-    const start = now();
-    if (decision.executedOn === 'workers') {
-      const compute: ComputeTotal = { ms: 0, complete: true };
-      const out = await remote(compute);
-      this.placement.record({ key, executedOn: 'workers', wallMs: now() - start, computeMs: compute.complete ? compute.ms : undefined });
-      return out;
-    }
-    this.metrics.localTasksByCost += tasks;
-    const out = local();
-    this.placement.record({ key, executedOn: 'local', wallMs: now() - start });
-    return out;
+    const remote = decision.executedOn === 'workers';
+    if (!remote) this.metrics.localTasksByCost += tasks;
+    const { placement } = this;
+    const start = placement.now();
+    return {
+      remote,
+      computeMs: 0,
+      computeComplete: true,
+      done() {
+        const wallMs = placement.now() - start;
+        placement.record(remote ? { key, executedOn: 'workers', wallMs, computeMs: this.computeComplete ? this.computeMs : undefined } : { key, executedOn: 'local', wallMs });
+      },
+    };
   }
 
   async runJob<T, U>(
@@ -95,27 +85,25 @@ export class DAGScheduler {
         throw new RangeError(`runJob: partition ${p} does not exist in ${rdd} (it has ${rdd.numPartitions}).`);
       }
     }
-    const local = () => {
-      this.metrics.localTasks += parts.length;
-      return parts.map((p) => {
-        const ctx = this.taskContext(stageId, p);
-        try {
-          return func((emit) => rdd.iterator(p, ctx, emit), p);
-        } catch (e) {
-          throw attributeUserError(e, siteOf(rdd));
-        }
-      });
-    };
     const descriptor = this.executor && result ? rdd.describe() : undefined;
-    if (!descriptor) return local();
-    const kind = result!();
-    return this.placed(
-      stageKey(descriptor, kind),
-      `${descriptor.operation} at ${descriptor.callSite} (${kind.kind})`,
-      parts.length,
-      async (compute) => (await Promise.all(parts.map((p) => this.runRemote(rdd, descriptor, stageId, p, kind, compute)))) as U[],
-      local,
-    );
+    const kind = descriptor && result!();
+    const placed = descriptor && this.place(descriptor, kind!, parts.length, kind!.kind);
+    if (descriptor && placed!.remote) {
+      const out = (await Promise.all(parts.map((p) => this.runRemote(rdd, descriptor, stageId, p, kind!, placed!)))) as U[];
+      placed!.done();
+      return out;
+    }
+    this.metrics.localTasks += parts.length;
+    const out = parts.map((p) => {
+      const ctx = this.taskContext(stageId, p);
+      try {
+        return func((emit) => rdd.iterator(p, ctx, emit), p);
+      } catch (e) {
+        throw attributeUserError(e, siteOf(rdd));
+      }
+    });
+    placed?.done();
+    return out;
   }
 
   /** Run the map stage of every shuffle below `rdd` whose output is not available yet. */
@@ -132,30 +120,26 @@ export class DAGScheduler {
   private async runShuffleMapStage(dep: ShuffleDependency<any, any, any>): Promise<void> {
     await dep.partitioner.prepare?.();
     const stageId = this.nextStageId++;
-    const local = () => {
-      const outputs: unknown[][][] = [];
-      this.metrics.localTasks += dep.rdd.numPartitions;
-      for (let p = 0; p < dep.rdd.numPartitions; p++) {
-        try {
-          outputs.push(writeShuffleMapOutput(dep, p, this.taskContext(stageId, p)));
-        } catch (e) {
-          throw attributeUserError(e, siteOf(dep.rdd));
-        }
-      }
-      return outputs;
-    };
     const remote = this.executor && this.describeMapSide(dep);
-    if (!remote) {
-      this.mapOutputs.set(dep, local());
+    const placed = remote && this.place(remote.rdd, remote.result, dep.rdd.numPartitions, `the map side of ${dep.operation}`);
+    if (remote && placed!.remote) {
+      const outputs = await Promise.all(
+        Array.from({ length: dep.rdd.numPartitions }, (_, p) => this.runRemote(dep.rdd, remote.rdd, stageId, p, remote.result, placed!) as Promise<unknown[][]>),
+      );
+      placed!.done();
+      this.mapOutputs.set(dep, outputs);
       return;
     }
-    const outputs = await this.placed(
-      stageKey(remote.rdd, remote.result),
-      `${remote.rdd.operation} at ${remote.rdd.callSite} (the map side of ${dep.operation})`,
-      dep.rdd.numPartitions,
-      (compute) => Promise.all(Array.from({ length: dep.rdd.numPartitions }, (_, p) => this.runRemote(dep.rdd, remote.rdd, stageId, p, remote.result, compute) as Promise<unknown[][]>)),
-      local,
-    );
+    const outputs: unknown[][][] = [];
+    this.metrics.localTasks += dep.rdd.numPartitions;
+    for (let p = 0; p < dep.rdd.numPartitions; p++) {
+      try {
+        outputs.push(writeShuffleMapOutput(dep, p, this.taskContext(stageId, p)));
+      } catch (e) {
+        throw attributeUserError(e, siteOf(dep.rdd));
+      }
+    }
+    placed?.done();
     this.mapOutputs.set(dep, outputs);
   }
 
@@ -169,7 +153,7 @@ export class DAGScheduler {
     return { rdd, result: { kind: 'shuffleMap', shuffleId: dep.shuffleId, partitioner, aggregator, mapSideCombine: dep.mapSideCombine, operation: dep.operation } };
   }
 
-  private async runRemote(rdd: RDD<any>, descriptor: RDDDescriptor, stageId: number, partition: number, result: ResultKind, compute: ComputeTotal): Promise<unknown> {
+  private async runRemote(rdd: RDD<any>, descriptor: RDDDescriptor, stageId: number, partition: number, result: ResultKind, placed: PlacedStage): Promise<unknown> {
     const inputs: InputBlock[] = [];
     const shuffleInputs: ShuffleInput[] = [];
     this.gatherInputs(rdd, descriptor, partition, this.taskContext(stageId, partition), inputs, shuffleInputs);
@@ -184,8 +168,8 @@ export class DAGScheduler {
     };
     this.metrics.remoteTasks++;
     const { value, cached, computeMs } = await this.executor!.runTask(task);
-    if (computeMs === undefined) compute.complete = false;
-    else compute.ms += computeMs;
+    if (computeMs === undefined) placed.computeComplete = false;
+    else placed.computeMs += computeMs;
     if (cached.length > 0) {
       const byId = stageRDDs(rdd);
       for (const b of cached) byId.get(b.rddId)?.putCachedPartition(b.partition, b.records as unknown[]);
@@ -235,6 +219,16 @@ export class DAGScheduler {
       },
     };
   }
+}
+
+/** One run of a stage placed by cost: where it runs, the compute times its remote tasks report. */
+interface PlacedStage {
+  readonly remote: boolean;
+  computeMs: number;
+  /** Every remote task reported its compute time. */
+  computeComplete: boolean;
+  /** The stage's run is over: record its time for the next decision. */
+  done(): void;
 }
 
 /** The RDDs one stage computes (down to shuffle boundaries and materialized RDDs), by id. */
