@@ -42,8 +42,6 @@ export interface TaskOutput {
   readonly value: unknown;
   /** Partitions of persisted RDDs the task computed on the way. */
   readonly cached: readonly InputBlock[];
-  /** The task's compute time where it ran (ms), when the executor measures it. */
-  readonly computeMs?: number;
 }
 
 /** A task could not complete: its worker died or hung too often. Names the task and its operation. */

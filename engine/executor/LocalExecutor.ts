@@ -20,7 +20,7 @@ export class LocalExecutor implements Executor {
     const reply = unpackReply(structuredClone(wireReply, { transfer: replyTransfer }), message.result);
     if (reply.kind === 'taskFailed') throw fromWireError(reply.error);
     if (reply.kind !== 'taskResult') throw new Error(`internal: unexpected reply ${reply.kind}`);
-    return { value: reply.value, cached: reply.cached, computeMs: reply.computeMs };
+    return { value: reply.value, cached: reply.cached };
   }
 
   async close(): Promise<void> {}

@@ -134,7 +134,7 @@ export class WorkerPool implements Executor {
       }
       if (outcome.kind === 'taskFailed') throw fromWireError(outcome.error);
       if (outcome.kind !== 'taskResult') throw new Error(`internal: unexpected reply ${outcome.kind} to a task`);
-      return { value: outcome.value, cached: outcome.cached, computeMs: outcome.computeMs };
+      return { value: outcome.value, cached: outcome.cached };
     }
   }
 

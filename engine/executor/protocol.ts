@@ -94,11 +94,8 @@ export interface WireError {
 }
 
 export type FromWorker =
-  /**
-   * `cached`: the partitions of persisted RDDs this task computed, for the driver's cache.
-   * `computeMs`: the task's compute time in the worker, for choosing where stages run by cost.
-   */
-  | { readonly kind: 'taskResult'; readonly taskId: number; readonly value: unknown; readonly cached: readonly InputBlock[]; readonly computeMs?: number }
+  /** `cached`: the partitions of persisted RDDs this task computed, for the driver's cache. */
+  | { readonly kind: 'taskResult'; readonly taskId: number; readonly value: unknown; readonly cached: readonly InputBlock[] }
   | { readonly kind: 'taskFailed'; readonly taskId: number; readonly error: WireError }
   | { readonly kind: 'pong'; readonly threadId: number };
 

@@ -36,15 +36,13 @@ export class TaskRunner {
     if (message.kind === 'ping') return { kind: 'pong', threadId: threadId() };
     try {
       const persisted: [number, RDD<unknown>][] = [];
-      const start = performance.now();
       const value = await this.run(message, persisted);
-      const computeMs = performance.now() - start;
       const cached: InputBlock[] = [];
       for (const [rddId, rdd] of persisted) {
         // A block that could not cross intact is simply not cached on the driver.
         for (const [partition, records] of rdd.cachedPartitions()) if (!uncloneableRecord(records)) cached.push({ rddId, partition, records });
       }
-      return { kind: 'taskResult', taskId: message.taskId, value, cached, computeMs };
+      return { kind: 'taskResult', taskId: message.taskId, value, cached };
     } catch (e) {
       return { kind: 'taskFailed', taskId: message.taskId, error: toWireError(attributeUserError(e, { operation: message.rdd.operation, callSite: message.rdd.callSite })) };
     }

@@ -50,7 +50,7 @@ export class DAGScheduler {
 
   /**
    * Where a stage that can run on the executor runs this time (StagePlacement decides), timed from
-   * now until `done()`; its remote tasks add their compute times to it.
+   * now until `done()`.
    */
   private place(d: RDDDescriptor, result: ResultKind, tasks: number, what: string): PlacedStage {
     const key = stageKey(d, result);
@@ -60,15 +60,7 @@ export class DAGScheduler {
     if (!remote) this.metrics.localTasksByCost += tasks;
     const { placement } = this;
     const start = placement.now();
-    return {
-      remote,
-      computeMs: 0,
-      computeComplete: true,
-      done() {
-        const wallMs = placement.now() - start;
-        placement.record(remote ? { key, executedOn: 'workers', wallMs, computeMs: this.computeComplete ? this.computeMs : undefined } : { key, executedOn: 'local', wallMs });
-      },
-    };
+    return { remote, done: () => placement.record({ key, executedOn: decision.executedOn, wallMs: placement.now() - start }) };
   }
 
   async runJob<T, U>(
@@ -89,7 +81,7 @@ export class DAGScheduler {
     const kind = descriptor && result!();
     const placed = descriptor && this.place(descriptor, kind!, parts.length, kind!.kind);
     if (descriptor && placed!.remote) {
-      const out = (await Promise.all(parts.map((p) => this.runRemote(rdd, descriptor, stageId, p, kind!, placed!)))) as U[];
+      const out = (await Promise.all(parts.map((p) => this.runRemote(rdd, descriptor, stageId, p, kind!)))) as U[];
       placed!.done();
       return out;
     }
@@ -124,7 +116,7 @@ export class DAGScheduler {
     const placed = remote && this.place(remote.rdd, remote.result, dep.rdd.numPartitions, `the map side of ${dep.operation}`);
     if (remote && placed!.remote) {
       const outputs = await Promise.all(
-        Array.from({ length: dep.rdd.numPartitions }, (_, p) => this.runRemote(dep.rdd, remote.rdd, stageId, p, remote.result, placed!) as Promise<unknown[][]>),
+        Array.from({ length: dep.rdd.numPartitions }, (_, p) => this.runRemote(dep.rdd, remote.rdd, stageId, p, remote.result) as Promise<unknown[][]>),
       );
       placed!.done();
       this.mapOutputs.set(dep, outputs);
@@ -153,7 +145,7 @@ export class DAGScheduler {
     return { rdd, result: { kind: 'shuffleMap', shuffleId: dep.shuffleId, partitioner, aggregator, mapSideCombine: dep.mapSideCombine, operation: dep.operation } };
   }
 
-  private async runRemote(rdd: RDD<any>, descriptor: RDDDescriptor, stageId: number, partition: number, result: ResultKind, placed: PlacedStage): Promise<unknown> {
+  private async runRemote(rdd: RDD<any>, descriptor: RDDDescriptor, stageId: number, partition: number, result: ResultKind): Promise<unknown> {
     const inputs: InputBlock[] = [];
     const shuffleInputs: ShuffleInput[] = [];
     this.gatherInputs(rdd, descriptor, partition, this.taskContext(stageId, partition), inputs, shuffleInputs);
@@ -167,9 +159,7 @@ export class DAGScheduler {
       result,
     };
     this.metrics.remoteTasks++;
-    const { value, cached, computeMs } = await this.executor!.runTask(task);
-    if (computeMs === undefined) placed.computeComplete = false;
-    else placed.computeMs += computeMs;
+    const { value, cached } = await this.executor!.runTask(task);
     if (cached.length > 0) {
       const byId = stageRDDs(rdd);
       for (const b of cached) byId.get(b.rddId)?.putCachedPartition(b.partition, b.records as unknown[]);
@@ -221,13 +211,9 @@ export class DAGScheduler {
   }
 }
 
-/** One run of a stage placed by cost: where it runs, the compute times its remote tasks report. */
+/** One run of a stage placed by cost: where it runs; `done()` records its time for the next decision. */
 interface PlacedStage {
   readonly remote: boolean;
-  computeMs: number;
-  /** Every remote task reported its compute time. */
-  computeComplete: boolean;
-  /** The stage's run is over: record its time for the next decision. */
   done(): void;
 }
 

@@ -21,19 +21,17 @@ export interface StageDecision {
 export interface StageRun {
   readonly key: string;
   readonly executedOn: 'workers' | 'local';
-  /** Wall time of the run on the driver (ms). */
+  /** Wall time of the run, as the driver waited for it (ms). */
   readonly wallMs: number;
-  /** On workers: the sum of the tasks' compute times measured in the workers (ms). */
-  readonly computeMs?: number;
 }
 
 /** How a {@link StagePlacement} decides: the mode, the warm-up, how often it measures the workers again. */
 export interface StagePlacementOptions {
   /** 'auto' (default): by cost; 'workers': every stage that can be described runs on workers. */
   mode?: PlacementMode;
-  /** Runs on workers before choosing by cost. Default 2. */
+  /** Runs on the workers, then as many here, before choosing by cost. Default 2. */
   warmUpRuns?: number;
-  /** A stage running locally goes back to the workers once every this many runs, to measure them again. Default 25. */
+  /** A stage runs once on the side it does not run on every this many runs, to measure it again. Default 25. */
   probeEvery?: number;
   /** Weight of the newest measurement in the moving averages, 0 < w ≤ 1. Default 0.5. */
   weight?: number;
@@ -45,8 +43,9 @@ interface StageStats {
   description: string;
   workersRuns: number;
   localRuns: number;
-  /** Consecutive local runs since the last run on workers. */
-  localStreak: number;
+  /** Consecutive runs on the side chosen last. */
+  streak: number;
+  lastSide?: 'workers' | 'local';
   workersMs?: number;
   localMs?: number;
   last?: StageDecision;
@@ -62,17 +61,16 @@ export interface StageEstimate extends StageDecision {
  * Where a stage that could run on workers runs, chosen by cost (in the spirit of Spark's adaptive
  * query execution: decisions from statistics measured at run time). For each stage of a stream —
  * known by its lineage's operations and call sites, which are the same batch after batch — the
- * driver keeps two moving averages of one run of the stage:
+ * driver keeps a moving average of the wall time of one run on the workers (packing, transfer
+ * both ways, queueing, the tasks in parallel) and of one run here.
  *
- * - on workers: the wall time the driver waited for the stage (packing, transfer both ways,
- *   queueing, the tasks themselves, in parallel);
- * - here: the stage's wall time when it ran on the driver, or, before it ever did, the sum of its
- *   tasks' compute times as the workers measured them (the same work done one task after another).
- *
- * The first `warmUpRuns` runs of a stage go to the workers (they also start them, compile the
- * functions and surface records that cannot cross threads at the first batch). After that the
- * stage runs where its estimate is lower. A stage running here is sent to the workers again every
- * `probeEvery` runs, so the workers' estimate follows the load and the data.
+ * The first `warmUpRuns` runs of a stage go to the workers (they also start them and surface
+ * records that cannot cross threads at the first batch), the next `warmUpRuns` run here; the
+ * first run on each side pays for compiling (JIT) and is replaced by the second. After that each
+ * run goes where the estimate is lower, and the other side is measured again once every
+ * `probeEvery` runs, so both estimates follow the load and the data. (The workers' own compute
+ * times are no guide to the driver's: a worker's fresh isolate runs the same code several times
+ * slower for many batches.)
  */
 export class StagePlacement {
   readonly mode: PlacementMode;
@@ -99,33 +97,30 @@ export class StagePlacement {
     const decide = (executedOn: 'workers' | 'local', reason: string): StageDecision => (s.last = { stage: description, executedOn, reason, ...estimates });
     if (this.mode === 'workers') return decide('workers', "placement: 'workers' (forced)");
     if (s.workersRuns < this.warmUpRuns) return decide('workers', `measuring the workers (run ${s.workersRuns + 1} of ${this.warmUpRuns})`);
-    if (s.localMs === undefined || s.workersMs === undefined) return decide('workers', 'no estimate of the work here (the executor reports no compute times)');
-    const here = ms(s.localMs);
-    const there = ms(s.workersMs);
-    if (s.localMs >= s.workersMs) return decide('workers', `estimated ${there} on workers vs ${here} here`);
-    if (s.localStreak + 1 >= this.probeEvery) return decide('workers', `measuring the workers again (every ${this.probeEvery} runs); estimated ${here} here vs ${there} on workers`);
-    return decide('local', `shipping costs more than it saves: estimated ${here} here vs ${there} on workers`);
+    if (s.localRuns < this.warmUpRuns) return decide('local', `measuring here (run ${s.localRuns + 1} of ${this.warmUpRuns})`);
+    const here = ms(s.localMs!);
+    const there = ms(s.workersMs!);
+    const cheaper = s.localMs! < s.workersMs! ? 'local' : 'workers';
+    if (s.lastSide === cheaper && s.streak + 1 >= this.probeEvery) {
+      return cheaper === 'local'
+        ? decide('workers', `measuring the workers again (every ${this.probeEvery} runs); estimated ${here} here vs ${there} on workers`)
+        : decide('local', `measuring here again (every ${this.probeEvery} runs); estimated ${there} on workers vs ${here} here`);
+    }
+    return cheaper === 'local'
+      ? decide('local', `shipping costs more than it saves: estimated ${here} here vs ${there} on workers`)
+      : decide('workers', `estimated ${there} on workers vs ${here} here`);
   }
 
   /** Learn from one run of a stage. */
   record(run: StageRun): void {
     const s = this.stats.get(run.key);
     if (!s) return;
-    const w = this.weight;
-    const avg = (old: number | undefined, x: number) => (old === undefined ? x : old + w * (x - old));
-    if (run.executedOn === 'workers') {
-      // The first run on workers pays for starting them and compiling the functions: the second
-      // replaces it instead of being averaged with it.
-      const fresh = s.workersRuns <= 1;
-      s.workersMs = fresh ? run.wallMs : avg(s.workersMs, run.wallMs);
-      if (run.computeMs !== undefined) s.localMs = fresh && s.localRuns === 0 ? run.computeMs : avg(s.localMs, run.computeMs);
-      s.workersRuns++;
-      s.localStreak = 0;
-    } else {
-      s.localMs = s.localRuns === 0 ? run.wallMs : avg(s.localMs, run.wallMs);
-      s.localRuns++;
-      s.localStreak++;
-    }
+    // The first run on a side pays for compiling the stage there: the second replaces it.
+    const next = (old: number | undefined, runs: number) => (runs <= 1 ? run.wallMs : old! + this.weight * (run.wallMs - old!));
+    if (run.executedOn === 'workers') s.workersMs = next(s.workersMs, s.workersRuns++);
+    else s.localMs = next(s.localMs, s.localRuns++);
+    s.streak = s.lastSide === run.executedOn ? s.streak + 1 : 1;
+    s.lastSide = run.executedOn;
   }
 
   /** Every stage's latest decision with its current estimates, for `sc.scheduler.metrics.stages`. */
@@ -139,7 +134,7 @@ export class StagePlacement {
       // Stages are known by call site, so their number is bounded by the code; the cap guards
       // against lineages built with ever-new call sites (code generated at run time).
       if (this.stats.size >= MAX_STAGES) this.stats.delete(this.stats.keys().next().value!);
-      this.stats.set(key, (s = { description, workersRuns: 0, localRuns: 0, localStreak: 0 }));
+      this.stats.set(key, (s = { description, workersRuns: 0, localRuns: 0, streak: 0 }));
     }
     return s;
   }

@@ -171,7 +171,8 @@ export const VARIANTS = ['hand-written loop', 'RxJS chain', 'Rivulet local', 'Ri
 export async function compareWorkers(size: BenchSize, progress?: (row: (string | number)[]) => void): Promise<(string | number)[][]> {
   const rows: (string | number)[][] = [];
   for (const c of cases(size)) {
-    const warm = c.batches.slice(0, 2);
+    // Rivulet measures each stage on the workers for 2 runs, then here for 2: outside the measured batches.
+    const warm = c.batches.slice(0, 4);
     const runs: (() => Promise<Pass>)[] = [
       async () => (await perBatch(warm, c.loop()), perBatch(c.batches, c.loop())),
       async () => (await perBatch(warm, c.rxjs()), perBatch(c.batches, c.rxjs())),

@@ -11,7 +11,7 @@ export async function runWorkersComparison(quick: boolean): Promise<void> {
   const load = os.loadavg().map((l) => l.toFixed(2)).join(', ');
   console.log(`\nWorkers (issue 3): ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'cpu'}), load average ${load} (1, 5, 15 min), node ${process.version}`);
   console.log(
-    "Each variant runs every batch once after a warm-up pass on the first 2 batches (Rivulet: in the same context, as a running stream, so the stages' first cost measurements are made); " +
+    "Each variant runs every batch once after a warm-up pass on the first 4 batches (Rivulet: in the same context, as a running stream, where they measure each stage on the workers and on the driver); " +
       "Rivulet: defaultParallelism 4, ManualClock, output = collect(), placement 'auto' (a stage runs on the driver when shipping it costs more than it saves).",
   );
   console.log(table(COLUMNS, await compareWorkers(quick ? 'quick' : 'full')));

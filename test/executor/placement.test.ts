@@ -8,13 +8,12 @@ import { runStreams } from '../support/TestSuiteBase.ts';
 
 /** Every run of every stage "measured" as `costs` says. */
 class ScriptedPlacement extends StagePlacement {
-  constructor(private readonly costs: { workersMs: number; computeMs: number; localMs: number }) {
+  constructor(private readonly costs: { workers: number; local: number }) {
     super({ probeEvery: 4 });
   }
 
   override record(run: StageRun): void {
-    const { workersMs, computeMs, localMs } = this.costs;
-    super.record(run.executedOn === 'workers' ? { ...run, wallMs: workersMs, computeMs } : { ...run, wallMs: localMs });
+    super.record({ ...run, wallMs: this.costs[run.executedOn] });
   }
 }
 
@@ -23,10 +22,10 @@ const wordCount = (lines: DStream<string>) => lines.flatMap((l) => l.split(' '))
 const canonical = (batches: unknown[][]) => batches.map((b) => b.map((r) => JSON.stringify(r)).sort());
 
 describe('placement by cost on 2 workers: batches in, where they ran out', () => {
-  // Batches 1–2 measure the workers; a probe every 4th run of a stage running here.
+  // Batches 1–2 measure the workers, 3–4 the driver; then the cheaper side, the other measured again every 4th run.
   test.each([
-    ['shipping costs more than it saves: the stages move to the driver', { workersMs: 30, computeMs: 2, localMs: 3 }, ['workers', 'workers', 'local', 'local', 'local', 'workers', 'local']],
-    ['CPU-heavy stages stay on the workers', { workersMs: 30, computeMs: 50, localMs: 55 }, ['workers', 'workers', 'workers', 'workers', 'workers', 'workers', 'workers']],
+    ['shipping costs more than it saves: the stages run on the driver', { workers: 30, local: 3 }, ['workers', 'workers', 'local', 'local', 'local', 'workers', 'local']],
+    ['CPU-heavy stages run on the workers', { workers: 30, local: 55 }, ['workers', 'workers', 'local', 'local', 'workers', 'workers', 'workers']],
   ])('%s', async (_name, costs, expected) => {
     const local = await runStreams({ input, operation: wordCount });
     const run = await runStreams({ input, operation: wordCount, context: { workers: 2, placement: new ScriptedPlacement(costs) } });
@@ -38,7 +37,8 @@ describe('placement by cost on 2 workers: batches in, where they ran out', () =>
       expect(b.stageDecisions!.map((d) => d.executedOn)).toEqual([expected[i], expected[i]]);
       if (expected[i] === 'local') {
         expect(b.numRemoteTasks).toBe(0);
-        expect(b.localReason).toMatch(/the map side of reduceByKey\): shipping costs more than it saves: estimated \d\.\d ms here vs 30 ms on workers; .*\(collect\): shipping costs more/);
+        const why = i < 4 ? 'measuring here \\(run \\d of 2\\)' : 'shipping costs more than it saves: estimated 3\\.0 ms here vs 30 ms on workers';
+        expect(b.localReason).toMatch(new RegExp(`the map side of reduceByKey\\): ${why}; .*\\(collect\\): ${why}$`));
       } else {
         expect(b.numLocalTasks).toBe(0);
         expect(b.localReason).toBeUndefined();
