@@ -167,7 +167,14 @@ function where(executedOn: Pass['executedOn']): string {
 export const COLUMNS = ['job', 'variant', 'records/s', 'p50 ms/batch', 'p99 ms/batch', 'batches ran on'];
 export const VARIANTS = ['hand-written loop', 'RxJS chain', 'Rivulet local', 'Rivulet, 2 workers'];
 
-/** The table: one row per job and variant, in COLUMNS order. `progress` hears each row as it is measured. */
+/** Interleaved rounds per job: each round runs every variant once, in turn, so load spikes spread over all four. */
+export const ROUNDS: Record<BenchSize, number> = { full: 3, quick: 1, tiny: 1 };
+
+/**
+ * The table: one row per job and variant, in COLUMNS order, over `ROUNDS[size]` interleaved rounds
+ * (records/s = all records / all batch time; p50 and p99 over every measured batch of every round).
+ * `progress` hears each row as it is complete.
+ */
 export async function compareWorkers(size: BenchSize, progress?: (row: (string | number)[]) => void): Promise<(string | number)[][]> {
   const rows: (string | number)[][] = [];
   for (const c of cases(size)) {
@@ -179,10 +186,15 @@ export async function compareWorkers(size: BenchSize, progress?: (row: (string |
       () => rivulet(c, warm, undefined),
       () => rivulet(c, warm, 2),
     ];
-    for (const [i, run] of runs.entries()) {
-      const { times, executedOn } = await run();
+    const passes: Pass[][] = runs.map(() => []);
+    for (let round = 0; round < ROUNDS[size]; round++) {
+      for (const [i, run] of runs.entries()) passes[i]!.push(await run());
+    }
+    for (const [i, ps] of passes.entries()) {
+      const times = ps.flatMap((p) => p.times);
+      const executedOn = ps[0]!.executedOn && ps.flatMap((p) => p.executedOn!);
       const total = times.reduce((a, b) => a + b, 0);
-      const row = [c.name, VARIANTS[i]!, (c.records * c.batches.length) / total * 1000, median(times), percentile(times, 99), where(executedOn)];
+      const row = [c.name, VARIANTS[i]!, (c.records * times.length) / total * 1000, median(times), percentile(times, 99), where(executedOn)];
       rows.push(row);
       progress?.(row);
     }

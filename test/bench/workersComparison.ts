@@ -4,15 +4,17 @@
  * of a 10 ms batch interval. `npm run bench:browser` runs the same jobs in Chromium.
  */
 import os from 'node:os';
-import { COLUMNS, compareWorkers, schedulingDelays } from './workersCases.ts';
+import { COLUMNS, ROUNDS, compareWorkers, schedulingDelays } from './workersCases.ts';
 import { median, percentile, table } from './stats.ts';
 
 export async function runWorkersComparison(quick: boolean): Promise<void> {
   const load = os.loadavg().map((l) => l.toFixed(2)).join(', ');
   console.log(`\nWorkers (issue 3): ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'cpu'}), load average ${load} (1, 5, 15 min), node ${process.version}`);
+  const rounds = ROUNDS[quick ? 'quick' : 'full'];
   console.log(
-    "Each variant runs every batch once after a warm-up pass on the first 4 batches (Rivulet: in the same context, as a running stream, where they measure each stage on the workers and on the driver); " +
-      "Rivulet: defaultParallelism 4, ManualClock, output = collect(), placement 'auto' (a stage runs on the driver when shipping it costs more than it saves).",
+    `${rounds} interleaved round(s) per job; in each, every variant runs every batch once after a warm-up pass on the first 4 batches ` +
+      '(Rivulet: in the same context, as a running stream, where they measure each stage on the workers and on the driver); ' +
+      "Rivulet: defaultParallelism 4, ManualClock, output = collect(), placement 'auto' (a stage runs on the driver when shipping it costs more than it saves); 'batches ran on' counts every round's batches.",
   );
   console.log(table(COLUMNS, await compareWorkers(quick ? 'quick' : 'full')));
   const n = quick ? 100 : 300;
