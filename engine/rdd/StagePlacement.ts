@@ -11,9 +11,9 @@ export interface StageDecision {
   readonly executedOn: 'workers' | 'local';
   /** Why, in words: `estimated 1.2 ms here vs 3.4 ms on workers`. */
   readonly reason: string;
-  /** Moving average of one run here (ms), when known. */
+  /** Estimated time of one run here (ms), when known. */
   readonly localMs?: number;
-  /** Moving average of one run on the workers (ms), when known. */
+  /** Estimated time of one run on the workers (ms), when known. */
   readonly workersMs?: number;
 }
 
@@ -31,10 +31,10 @@ export interface StagePlacementOptions {
   mode?: PlacementMode;
   /** Runs on the workers, then as many here, before choosing by cost. Default 2. */
   warmUpRuns?: number;
-  /** A stage runs once on the side it does not run on every this many runs, to measure it again. Default 25. */
+  /** After this many runs on one side, a stage runs once on the other to measure it again (doubling while the choice stands). Default 25. */
   probeEvery?: number;
-  /** Weight of the newest measurement in the moving averages, 0 < w ≤ 1. Default 0.5. */
-  weight?: number;
+  /** The estimate of each side is the median of its last this many runs. Default 5. */
+  window?: number;
   /** The clock for wall times (ms). Default performance.now. */
   now?: () => number;
 }
@@ -46,6 +46,10 @@ interface StageStats {
   /** Consecutive runs on the side chosen last. */
   streak: number;
   lastSide?: 'workers' | 'local';
+  /** Runs on the cheaper side before the next measurement of the other. */
+  probeAfter: number;
+  workersSamples: number[];
+  localSamples: number[];
   workersMs?: number;
   localMs?: number;
   last?: StageDecision;
@@ -61,14 +65,16 @@ export interface StageEstimate extends StageDecision {
  * Where a stage that could run on workers runs, chosen by cost (in the spirit of Spark's adaptive
  * query execution: decisions from statistics measured at run time). For each stage of a stream —
  * known by its lineage's operations and call sites, which are the same batch after batch — the
- * driver keeps a moving average of the wall time of one run on the workers (packing, transfer
- * both ways, queueing, the tasks in parallel) and of one run here.
+ * driver estimates the wall time of one run on the workers (packing, transfer both ways,
+ * queueing, the tasks in parallel) and of one run here: the median of the last `window` runs on
+ * each side, which a single slow run (a GC pause, a busy machine) does not move.
  *
  * The first `warmUpRuns` runs of a stage go to the workers (they also start them and surface
  * records that cannot cross threads at the first batch), the next `warmUpRuns` run here; the
- * first run on each side pays for compiling (JIT) and is replaced by the second. After that each
- * run goes where the estimate is lower, and the other side is measured again once every
- * `probeEvery` runs, so both estimates follow the load and the data. (The workers' own compute
+ * first run on each side pays for compiling (JIT) and is dropped once the second is in. After
+ * that each run goes where the estimate is lower, and the other side is measured again after
+ * `probeEvery` runs, then after twice as many each time the choice stands (up to 16 times as many),
+ * so both estimates follow the load and the data at little cost. (The workers' own compute
  * times are no guide to the driver's: a worker's fresh isolate runs the same code several times
  * slower for many batches.)
  */
@@ -77,7 +83,7 @@ export class StagePlacement {
   readonly warmUpRuns: number;
   readonly probeEvery: number;
   readonly now: () => number;
-  private readonly weight: number;
+  private readonly window: number;
   private readonly stats = new Map<string, StageStats>();
 
   constructor(options: StagePlacementOptions = {}) {
@@ -85,8 +91,7 @@ export class StagePlacement {
     if (this.mode !== 'auto' && this.mode !== 'workers') throw new RangeError(`placement must be 'auto' or 'workers', got ${String(options.mode)}.`);
     this.warmUpRuns = positiveInteger(options.warmUpRuns ?? 2, 'warmUpRuns');
     this.probeEvery = positiveInteger(options.probeEvery ?? 25, 'probeEvery');
-    this.weight = options.weight ?? 0.5;
-    if (!(this.weight > 0 && this.weight <= 1)) throw new RangeError(`placement weight must be in (0, 1], got ${this.weight}.`);
+    this.window = positiveInteger(options.window ?? 5, 'window');
     this.now = options.now ?? (() => performance.now());
   }
 
@@ -101,10 +106,11 @@ export class StagePlacement {
     const here = ms(s.localMs!);
     const there = ms(s.workersMs!);
     const cheaper = s.localMs! < s.workersMs! ? 'local' : 'workers';
-    if (s.lastSide === cheaper && s.streak + 1 >= this.probeEvery) {
+    if (s.lastSide === cheaper && s.streak >= s.probeAfter) {
+      const after = `after ${s.streak} runs ${cheaper === 'local' ? 'here' : 'on workers'}`;
       return cheaper === 'local'
-        ? decide('workers', `measuring the workers again (every ${this.probeEvery} runs); estimated ${here} here vs ${there} on workers`)
-        : decide('local', `measuring here again (every ${this.probeEvery} runs); estimated ${there} on workers vs ${here} here`);
+        ? decide('workers', `measuring the workers again (${after}); estimated ${here} here vs ${there} on workers`)
+        : decide('local', `measuring here again (${after}); estimated ${there} on workers vs ${here} here`);
     }
     return cheaper === 'local'
       ? decide('local', `shipping costs more than it saves: estimated ${here} here vs ${there} on workers`)
@@ -115,12 +121,23 @@ export class StagePlacement {
   record(run: StageRun): void {
     const s = this.stats.get(run.key);
     if (!s) return;
-    // The first run on a side pays for compiling the stage there: the second replaces it.
-    const next = (old: number | undefined, runs: number) => (runs <= 1 ? run.wallMs : old! + this.weight * (run.wallMs - old!));
-    if (run.executedOn === 'workers') s.workersMs = next(s.workersMs, s.workersRuns++);
-    else s.localMs = next(s.localMs, s.localRuns++);
+    const before = s.localMs !== undefined && s.workersMs !== undefined && (s.localMs < s.workersMs ? 'local' : 'workers');
+    const samples = run.executedOn === 'workers' ? s.workersSamples : s.localSamples;
+    const runs = run.executedOn === 'workers' ? s.workersRuns++ : s.localRuns++;
+    // The first run on a side pays for compiling the stage there: dropped once the second is in.
+    if (runs === 1) samples.length = 0;
+    samples.push(run.wallMs);
+    if (samples.length > this.window) samples.shift();
+    if (run.executedOn === 'workers') s.workersMs = median(samples);
+    else s.localMs = median(samples);
+    const probe = s.lastSide !== undefined && s.lastSide !== run.executedOn && s.streak >= s.probeAfter;
     s.streak = s.lastSide === run.executedOn ? s.streak + 1 : 1;
     s.lastSide = run.executedOn;
+    if (probe) {
+      // The probe confirmed the choice: measure the other side less often; else start over.
+      const after = s.localMs! < s.workersMs! ? 'local' : 'workers';
+      s.probeAfter = after === before ? Math.min(s.probeAfter * 2, this.probeEvery * 16) : this.probeEvery;
+    }
   }
 
   /** Every stage's latest decision with its current estimates, for `sc.scheduler.metrics.stages`. */
@@ -134,7 +151,7 @@ export class StagePlacement {
       // Stages are known by call site, so their number is bounded by the code; the cap guards
       // against lineages built with ever-new call sites (code generated at run time).
       if (this.stats.size >= MAX_STAGES) this.stats.delete(this.stats.keys().next().value!);
-      this.stats.set(key, (s = { description, workersRuns: 0, localRuns: 0, streak: 0 }));
+      this.stats.set(key, (s = { description, workersRuns: 0, localRuns: 0, streak: 0, probeAfter: this.probeEvery, workersSamples: [], localSamples: [] }));
     }
     return s;
   }
@@ -147,6 +164,12 @@ export function stageKey(d: RDDDescriptor, result: ResultKind): string {
 }
 
 const MAX_STAGES = 1000;
+
+function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
 
 function ms(x: number): string {
   return x >= 10 ? `${x.toFixed(0)} ms` : x >= 1 ? `${x.toFixed(1)} ms` : `${x.toFixed(2)} ms`;

@@ -29,14 +29,18 @@ describe('StagePlacement: runs in, decisions out', () => {
     ['a cheap stage runs here after the warm-up runs on each side', {}, 8, cheap, 'WWLLLLLL'],
     ['a CPU-heavy stage goes back to the workers after the warm-up', {}, 8, heavy, 'WWLLWWWW'],
     ["placement: 'workers' never moves a stage", { mode: 'workers' as const }, 6, cheap, 'WWWWWW'],
-    ['a cheap stage is measured on the workers again every probeEvery runs', { probeEvery: 3 }, 12, cheap, 'WWLLWLLWLLWL'],
-    ['a heavy stage is measured here again every probeEvery runs', { probeEvery: 3 }, 12, heavy, 'WWLLWWLWWLWW'],
+    // The other side is measured again after probeEvery runs, then twice as many while the choice stands.
+    ['a cheap stage is measured on the workers again, less and less often', { probeEvery: 3 }, 20, cheap, 'WWLLLWLLLLLLWLLLLLLL'],
+    ['a heavy stage is measured here again, less and less often', { probeEvery: 3 }, 20, heavy, 'WWLLWWWLWWWWWWLWWWWW'],
+    ['after a move, the side left is measured again after probeEvery runs', { probeEvery: 2 }, 14, (i: number) => (i < 6 ? cheap() : { workers: 100, local: 400 }), 'WWLLWLLLWWWWLW'],
     ['a longer warm-up', { warmUpRuns: 3 }, 8, cheap, 'WWWLLLLL'],
     // The first run on a side is slow (starting workers, compiling): the second replaces it.
     ['a slow first run on workers does not decide', {}, 6, (i: number) => (i === 0 ? { workers: 1000, local: 12 } : heavy()), 'WWLLWW'],
     ['a slow first run here does not decide', {}, 6, (i: number) => (i === 2 ? { workers: 100, local: 900 } : cheap()), 'WWLLLL'],
-    // The data grows heavier while the stage runs here: its estimate here passes the workers'.
-    ['a stage that becomes heavy goes back to the workers', {}, 9, (i: number) => (i < 5 ? cheap() : { workers: 100, local: 400 }), 'WWLLLLWWW'],
+    // The data grows heavier while the stage runs here: once most recent runs here are slow, it moves.
+    ['a stage that becomes heavy goes back to the workers', {}, 12, (i: number) => (i < 5 ? cheap() : { workers: 100, local: 400 }), 'WWLLLLLWWWWW'],
+    // One slow run here (a GC pause) does not move the median.
+    ['a single slow run does not move a stage', {}, 10, (i: number) => (i === 6 ? { workers: 100, local: 5000 } : cheap()), 'WWLLLLLLLL'],
   ])('%s', (_name, options, n, measure, expected) => {
     expect(decisions(new StagePlacement(options), n, measure)).toEqual(runs(expected));
   });
@@ -57,7 +61,7 @@ describe('StagePlacement: runs in, decisions out', () => {
     [{ mode: 'sometimes' }, "placement must be 'auto' or 'workers', got sometimes."],
     [{ warmUpRuns: 0 }, 'placement warmUpRuns must be a positive integer, got 0.'],
     [{ probeEvery: 1.5 }, 'placement probeEvery must be a positive integer, got 1.5.'],
-    [{ weight: 0 }, 'placement weight must be in (0, 1], got 0.'],
+    [{ window: 0 }, 'placement window must be a positive integer, got 0.'],
   ])('bad options: %o', (options, message) => {
     expect(() => new StagePlacement(options as never)).toThrow(message);
   });
