@@ -72,7 +72,7 @@ export interface StageEstimate extends StageDecision {
  * The first `warmUpRuns` runs of a stage go to the workers (they also start them and surface
  * records that cannot cross threads at the first batch), the next `warmUpRuns` run here; the
  * first run on each side pays for compiling (JIT) and is dropped once the second is in. After
- * that each run goes where the estimate is lower, and the other side is measured again after
+ * that each run goes where the estimate is lower (the workers must be 10% faster to be chosen), and the other side is measured again after
  * `probeEvery` runs, then after twice as many each time the choice stands (up to 16 times as many),
  * so both estimates follow the load and the data at little cost. (The workers' own compute
  * times are no guide to the driver's: a worker's fresh isolate runs the same code several times
@@ -105,7 +105,7 @@ export class StagePlacement {
     if (s.localRuns < this.warmUpRuns) return decide('local', `measuring here (run ${s.localRuns + 1} of ${this.warmUpRuns})`);
     const here = ms(s.localMs!);
     const there = ms(s.workersMs!);
-    const cheaper = s.localMs! < s.workersMs! ? 'local' : 'workers';
+    const cheaper = cheaperSide(s.localMs!, s.workersMs!);
     if (s.lastSide === cheaper && s.streak >= s.probeAfter) {
       const after = `after ${s.streak} runs ${cheaper === 'local' ? 'here' : 'on workers'}`;
       return cheaper === 'local'
@@ -121,7 +121,7 @@ export class StagePlacement {
   record(run: StageRun): void {
     const s = this.stats.get(run.key);
     if (!s) return;
-    const before = s.localMs !== undefined && s.workersMs !== undefined && (s.localMs < s.workersMs ? 'local' : 'workers');
+    const before = s.localMs !== undefined && s.workersMs !== undefined && cheaperSide(s.localMs, s.workersMs);
     const samples = run.executedOn === 'workers' ? s.workersSamples : s.localSamples;
     const runs = run.executedOn === 'workers' ? s.workersRuns++ : s.localRuns++;
     // The first run on a side pays for compiling the stage there: dropped once the second is in.
@@ -135,7 +135,7 @@ export class StagePlacement {
     s.lastSide = run.executedOn;
     if (probe) {
       // The probe confirmed the choice: measure the other side less often; else start over.
-      const after = s.localMs! < s.workersMs! ? 'local' : 'workers';
+      const after = cheaperSide(s.localMs!, s.workersMs!);
       s.probeAfter = after === before ? Math.min(s.probeAfter * 2, this.probeEvery * 16) : this.probeEvery;
     }
   }
@@ -164,6 +164,16 @@ export function stageKey(d: RDDDescriptor, result: ResultKind): string {
 }
 
 const MAX_STAGES = 1000;
+
+/**
+ * A stage is shipped only when the workers are estimated at least this much faster: shipping
+ * burns more CPU in total and its times vary more, so a close call stays on the driver.
+ */
+const SHIP_MARGIN = 0.1;
+
+function cheaperSide(localMs: number, workersMs: number): 'local' | 'workers' {
+  return workersMs < localMs * (1 - SHIP_MARGIN) ? 'workers' : 'local';
+}
 
 function median(xs: readonly number[]): number {
   const sorted = [...xs].sort((a, b) => a - b);

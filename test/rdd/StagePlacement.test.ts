@@ -28,6 +28,8 @@ describe('StagePlacement: runs in, decisions out', () => {
   test.each([
     ['a cheap stage runs here after the warm-up runs on each side', {}, 8, cheap, 'WWLLLLLL'],
     ['a CPU-heavy stage goes back to the workers after the warm-up', {}, 8, heavy, 'WWLLWWWW'],
+    ['a close call stays here: the workers must be estimated 10% faster', {}, 6, () => ({ workers: 92, local: 100 }), 'WWLLLL'],
+    ['a stage 10% faster on workers goes to the workers', {}, 6, () => ({ workers: 89, local: 100 }), 'WWLLWW'],
     ["placement: 'workers' never moves a stage", { mode: 'workers' as const }, 6, cheap, 'WWWWWW'],
     // The other side is measured again after probeEvery runs, then twice as many while the choice stands.
     ['a cheap stage is measured on the workers again, less and less often', { probeEvery: 3 }, 20, cheap, 'WWLLLWLLLLLLWLLLLLLL'],
