@@ -29,7 +29,7 @@ export interface StageRun {
 export interface StagePlacementOptions {
   /** 'auto' (default): by cost; 'workers': every stage that can be described runs on workers. */
   mode?: PlacementMode;
-  /** Runs on the workers, then as many here, before choosing by cost. Default 2. */
+  /** Runs on the workers, then as many here, before choosing by cost (the first on each side is not counted). Default 3. */
   warmUpRuns?: number;
   /** After this many runs on one side, a stage runs once on the other to measure it again (doubling while the choice stands). Default 25. */
   probeEvery?: number;
@@ -89,7 +89,7 @@ export class StagePlacement {
   constructor(options: StagePlacementOptions = {}) {
     this.mode = options.mode ?? 'auto';
     if (this.mode !== 'auto' && this.mode !== 'workers') throw new RangeError(`placement must be 'auto' or 'workers', got ${String(options.mode)}.`);
-    this.warmUpRuns = positiveInteger(options.warmUpRuns ?? 2, 'warmUpRuns');
+    this.warmUpRuns = positiveInteger(options.warmUpRuns ?? 3, 'warmUpRuns');
     this.probeEvery = positiveInteger(options.probeEvery ?? 25, 'probeEvery');
     this.window = positiveInteger(options.window ?? 5, 'window');
     this.now = options.now ?? (() => performance.now());

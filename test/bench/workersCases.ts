@@ -178,8 +178,8 @@ export const ROUNDS: Record<BenchSize, number> = { full: 3, quick: 1, tiny: 1 };
 export async function compareWorkers(size: BenchSize, progress?: (row: (string | number)[]) => void): Promise<(string | number)[][]> {
   const rows: (string | number)[][] = [];
   for (const c of cases(size)) {
-    // Rivulet measures each stage on the workers for 2 runs, then here for 2: outside the measured batches.
-    const warm = c.batches.slice(0, 4);
+    // Rivulet measures each stage on the workers for 3 runs, then here for 3: outside the measured batches.
+    const warm = c.batches.slice(0, 6);
     const runs: (() => Promise<Pass>)[] = [
       async () => (await perBatch(warm, c.loop()), perBatch(c.batches, c.loop())),
       async () => (await perBatch(warm, c.rxjs()), perBatch(c.batches, c.rxjs())),

@@ -12,7 +12,7 @@ export async function runWorkersComparison(quick: boolean): Promise<void> {
   console.log(`\nWorkers (issue 3): ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'cpu'}), load average ${load} (1, 5, 15 min), node ${process.version}`);
   const rounds = ROUNDS[quick ? 'quick' : 'full'];
   console.log(
-    `${rounds} interleaved round(s) per job; in each, every variant runs every batch once after a warm-up pass on the first 4 batches ` +
+    `${rounds} interleaved round(s) per job; in each, every variant runs every batch once after a warm-up pass on the first 6 batches ` +
       '(Rivulet: in the same context, as a running stream, where they measure each stage on the workers and on the driver); ' +
       "Rivulet: defaultParallelism 4, ManualClock, output = collect(), placement 'auto' (a stage runs on the driver when shipping it costs more than it saves); 'batches ran on' counts every round's batches.",
   );

@@ -9,7 +9,7 @@ import { runStreams } from '../support/TestSuiteBase.ts';
 /** Every run of every stage "measured" as `costs` says. */
 class ScriptedPlacement extends StagePlacement {
   constructor(private readonly costs: { workers: number; local: number }) {
-    super({ probeEvery: 4 });
+    super({ warmUpRuns: 2, probeEvery: 4 });
   }
 
   override record(run: StageRun): void {
