@@ -31,7 +31,7 @@ export interface StagePlacementOptions {
   mode?: PlacementMode;
   /** Runs on the workers, then as many here, before choosing by cost (the first on each side is not counted). Default 3. */
   warmUpRuns?: number;
-  /** After this many runs on one side, a stage runs once on the other to measure it again (doubling while the choice stands). Default 25. */
+  /** After this many runs on one side, a stage runs once on the other to measure it again (doubling while the choice stands). Default 10. */
   probeEvery?: number;
   /** The estimate of each side is the median of its last this many runs. Default 5. */
   window?: number;
@@ -73,7 +73,7 @@ export interface StageEstimate extends StageDecision {
  * records that cannot cross threads at the first batch), the next `warmUpRuns` run here; the
  * first run on each side pays for compiling (JIT) and is dropped once the second is in. After
  * that each run goes where the estimate is lower (the workers must be 10% faster to be chosen), and the other side is measured again after
- * `probeEvery` runs, then after twice as many each time the choice stands (up to 16 times as many),
+ * `probeEvery` runs, then after twice as many each time the choice stands (up to 400 runs),
  * so both estimates follow the load and the data at little cost. (The workers' own compute
  * times are no guide to the driver's: a worker's fresh isolate runs the same code several times
  * slower for many batches.)
@@ -90,7 +90,7 @@ export class StagePlacement {
     this.mode = options.mode ?? 'auto';
     if (this.mode !== 'auto' && this.mode !== 'workers') throw new RangeError(`placement must be 'auto' or 'workers', got ${String(options.mode)}.`);
     this.warmUpRuns = positiveInteger(options.warmUpRuns ?? 3, 'warmUpRuns');
-    this.probeEvery = positiveInteger(options.probeEvery ?? 25, 'probeEvery');
+    this.probeEvery = positiveInteger(options.probeEvery ?? 10, 'probeEvery');
     this.window = positiveInteger(options.window ?? 5, 'window');
     this.now = options.now ?? (() => performance.now());
   }
@@ -136,7 +136,7 @@ export class StagePlacement {
     if (probe) {
       // The probe confirmed the choice: measure the other side less often; else start over.
       const after = cheaperSide(s.localMs!, s.workersMs!);
-      s.probeAfter = after === before ? Math.min(s.probeAfter * 2, this.probeEvery * 16) : this.probeEvery;
+      s.probeAfter = after === before ? Math.min(s.probeAfter * 2, Math.max(this.probeEvery, MAX_PROBE_INTERVAL)) : this.probeEvery;
     }
   }
 
@@ -164,6 +164,9 @@ export function stageKey(d: RDDDescriptor, result: ResultKind): string {
 }
 
 const MAX_STAGES = 1000;
+
+/** The longest wait, in runs, between two measurements of the side a stage does not run on. */
+const MAX_PROBE_INTERVAL = 400;
 
 /**
  * A stage is shipped only when the workers are estimated at least this much faster: shipping

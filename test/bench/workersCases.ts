@@ -2,7 +2,8 @@
  * The workers comparison (issue 3) without anything platform-specific, so Node (`npm run bench`,
  * workersComparison.ts) and a browser page (`npm run bench:browser`, fixtures/workers-comparison)
  * run the very same jobs: one table, the same data in the same run, four ways — a hand-written
- * single-thread loop, a plain RxJS chain, Rivulet local, Rivulet on 2 workers — for (a) word
+ * single-thread loop, a plain RxJS chain, Rivulet local, Rivulet on 2 workers (placement by cost,
+ * and, as a fifth row, every stage shipped: placement 'workers') — for (a) word
  * count, (b) a CPU-heavy map (parse a 1 KB JSON record and hash it), (c) reduceByKeyAndWindow with
  * an inverse function over a 30-batch window. Rivulet runs on a ManualClock (batches back to
  * back); per-batch times are wall time from batchStarted to batchCompleted. Then the p99
@@ -58,7 +59,7 @@ function windowOf(): (counts: Map<string, number>) => number {
 }
 
 const SIZES = {
-  full: { wcBatches: 20, wcLines: 50_000, jsonBatches: 10, jsonRecords: 2_000, windowBatches: 60, windowLines: 5_000 },
+  full: { wcBatches: 20, wcLines: 50_000, jsonBatches: 30, jsonRecords: 2_000, windowBatches: 60, windowLines: 5_000 },
   quick: { wcBatches: 5, wcLines: 20_000, jsonBatches: 10, jsonRecords: 500, windowBatches: 40, windowLines: 2_000 },
   tiny: { wcBatches: 3, wcLines: 500, jsonBatches: 3, jsonRecords: 50, windowBatches: 4, windowLines: 100 },
 } as const;
@@ -127,9 +128,9 @@ interface Pass {
  * stream would: the warm-up batches start the workers' JIT and give the stages their first cost
  * measurements (StagePlacement), and are not counted.
  */
-async function rivulet(c: Case, warm: string[][], workers: number | undefined): Promise<Pass> {
+async function rivulet(c: Case, warm: string[][], workers: number | undefined, placement?: 'workers'): Promise<Pass> {
   const clock = new ManualClock();
-  const ssc = new StreamingContext({ batchInterval: 1000, scheduler: clock, defaultParallelism: 4, workers });
+  const ssc = new StreamingContext({ batchInterval: 1000, scheduler: clock, defaultParallelism: 4, workers, placement });
   c.rivulet(ssc.queueStream([...warm, ...c.batches])).foreachRDD(async (rdd) => void (await rdd.collect()));
   // Start the workers (and load the engine in them) before the clock runs: not a batch's cost.
   if (workers) await ssc.sparkContext.parallelize([0, 1, 2, 3], 4).map((x) => x).collect();
@@ -165,7 +166,7 @@ function where(executedOn: Pass['executedOn']): string {
 }
 
 export const COLUMNS = ['job', 'variant', 'records/s', 'p50 ms/batch', 'p99 ms/batch', 'batches ran on'];
-export const VARIANTS = ['hand-written loop', 'RxJS chain', 'Rivulet local', 'Rivulet, 2 workers'];
+export const VARIANTS = ['hand-written loop', 'RxJS chain', 'Rivulet local', 'Rivulet, 2 workers', "Rivulet, 2 workers, placement 'workers'"];
 
 /** Interleaved rounds per job: each round runs every variant once, in turn, so load spikes spread over all four. */
 export const ROUNDS: Record<BenchSize, number> = { full: 3, quick: 1, tiny: 1 };
@@ -185,6 +186,7 @@ export async function compareWorkers(size: BenchSize, progress?: (row: (string |
       async () => (await perBatch(warm, c.rxjs()), perBatch(c.batches, c.rxjs())),
       () => rivulet(c, warm, undefined),
       () => rivulet(c, warm, 2),
+      () => rivulet(c, warm, 2, 'workers'),
     ];
     const passes: Pass[][] = runs.map(() => []);
     for (let round = 0; round < ROUNDS[size]; round++) {
