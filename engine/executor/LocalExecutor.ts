@@ -5,8 +5,8 @@ import { packReply, packTask, unpackReply, unpackTask } from './transfer.ts';
 
 /**
  * Runs tasks in the calling thread, through the same protocol a worker speaks: each message is
- * packed (transfer.ts) and structured-cloned as postMessage would, and a TaskRunner computes it. For tests of the protocol
- * without threads, and where no worker can be started.
+ * packed (transfer.ts) and structured-cloned as postMessage would, and a TaskRunner computes it.
+ * For tests of the protocol without threads, and where no worker can be started.
  */
 export class LocalExecutor implements Executor {
   private readonly runner = new TaskRunner();
