@@ -1,11 +1,12 @@
 import type { FunctionDescriptor } from '../rdd/descriptor.ts';
 import type { Executor, TaskOutput, TaskSpec } from './Executor.ts';
 import { TaskRunner, fromWireError } from './runTask.ts';
+import { packReply, packTask, unpackReply, unpackTask } from './transfer.ts';
 
 /**
  * Runs tasks in the calling thread, through the same protocol a worker speaks: each message is
- * structured-cloned as postMessage would, and a TaskRunner computes it. For tests of the protocol
- * without threads, and where no worker can be started.
+ * packed (transfer.ts) and structured-cloned as postMessage would, and a TaskRunner computes it.
+ * For tests of the protocol without threads, and where no worker can be started.
  */
 export class LocalExecutor implements Executor {
   private readonly runner = new TaskRunner();
@@ -13,11 +14,13 @@ export class LocalExecutor implements Executor {
 
   async runTask(task: TaskSpec): Promise<TaskOutput> {
     const { description: _description, ...spec } = task;
-    const message = structuredClone({ kind: 'runTask' as const, taskId: this.nextTaskId++, attempt: 0, functions: [] as FunctionDescriptor[], ...spec });
-    const reply = await this.runner.handle(message);
+    const [wire, transfer] = packTask({ kind: 'runTask' as const, taskId: this.nextTaskId++, attempt: 0, functions: [] as FunctionDescriptor[], ...spec });
+    const message = unpackTask(structuredClone(wire, { transfer }));
+    const [wireReply, replyTransfer] = packReply(await this.runner.handle(message), message.result);
+    const reply = unpackReply(structuredClone(wireReply, { transfer: replyTransfer }), message.result);
     if (reply.kind === 'taskFailed') throw fromWireError(reply.error);
     if (reply.kind !== 'taskResult') throw new Error(`internal: unexpected reply ${reply.kind}`);
-    return structuredClone({ value: reply.value, cached: reply.cached });
+    return { value: reply.value, cached: reply.cached };
   }
 
   async close(): Promise<void> {}

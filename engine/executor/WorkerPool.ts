@@ -5,6 +5,7 @@ import { isFunctionDescriptor, type FunctionDescriptor } from '../rdd/descriptor
 import type { FromWorker, RunTask, WorkerApi } from './protocol.ts';
 import { TaskFailedError, type Executor, type TaskFailure, type TaskOutput, type TaskSpec } from './Executor.ts';
 import { fromWireError } from './runTask.ts';
+import { packTask, unpackReply } from './transfer.ts';
 
 export interface WorkerPoolOptions {
   /** Number of worker threads, started on first use. */
@@ -166,7 +167,10 @@ export class WorkerPool implements Executor {
       timer = setTimeout(() => resolve(new WorkerLost(`worker ${slot.index} ran the task past the task timeout of ${this.taskTimeout} ms and was replaced`)), this.taskTimeout);
     });
     try {
-      return await Promise.race([slot.api.handle(message), slot.lost, timedOut]);
+      // Partitions cross here (transfer.ts): columnar where cheaper, their buffers moved, not copied.
+      const [wire, transfer] = packTask(message);
+      const reply = slot.api.handle(Comlink.transfer(wire, transfer)).then((r) => unpackReply(r, message.result));
+      return await Promise.race([reply, slot.lost, timedOut]);
     } catch (e) {
       if ((e as Error)?.name === 'DataCloneError') {
         throw new TypeError(`The task for ${(message.rdd.operation)} at ${message.rdd.callSite} cannot be sent to a worker: ${(e as Error).message}`);

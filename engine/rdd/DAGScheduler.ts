@@ -7,6 +7,7 @@ import { describeAggregator, type RDDDescriptor } from './descriptor.ts';
 import type { Executor, TaskSpec } from '../executor/Executor.ts';
 import type { InputBlock, ResultKind, ShuffleInput } from '../executor/protocol.ts';
 import { uncloneableRecord } from '../executor/cloneable.ts';
+import { StagePlacement, stageKey, type StageDecision, type StageEstimate } from './StagePlacement.ts';
 
 /** A result task's view of its partition: call it with an emit to receive every record. */
 export type PartitionIterator<T> = (emit: Emit<T>) => void;
@@ -20,15 +21,47 @@ export type PartitionIterator<T> = (emit: Emit<T>) => void;
  * runs as one task per partition on the executor: the task carries the partitions of the driver's
  * data it reads and the shuffle blocks for its partition, and map outputs come back here to be
  * handed to the next stage. A stage that cannot be described, or a job whose result is a driver
- * closure (no ResultKind), runs here as in local mode.
+ * closure (no ResultKind), runs here as in local mode. A stage that could run on the executor may
+ * still run here when shipping it costs more than it saves (StagePlacement decides, per stage, from
+ * the times of its previous runs); every such decision goes to the stage listeners.
  */
 export class DAGScheduler {
   private readonly mapOutputs = new WeakMap<ShuffleDependency<any, any, any>, unknown[][][]>();
   private nextStageId = 0;
-  /** Tasks run on the executor vs in this thread (with an executor, a stage runs here when it cannot be described). */
-  readonly metrics = { remoteTasks: 0, localTasks: 0 };
+  /**
+   * Tasks run on the executor vs in this thread (with an executor, a stage runs here when it cannot
+   * be described, or, counted in `localTasksByCost` too, when running it here was estimated cheaper);
+   * `stages`: each stage's latest placement decision and its estimates.
+   */
+  readonly metrics: { remoteTasks: number; localTasks: number; localTasksByCost: number; readonly stages: StageEstimate[] };
+  private readonly stageListeners: ((decision: StageDecision) => void)[] = [];
 
-  constructor(readonly executor?: Executor) {}
+  constructor(
+    readonly executor?: Executor,
+    readonly placement: StagePlacement = new StagePlacement(),
+  ) {
+    this.metrics = { remoteTasks: 0, localTasks: 0, localTasksByCost: 0, get stages() { return placement.estimates(); } };
+  }
+
+  /** Be told where each stage that could run on the executor ran, and why. */
+  addStageListener(listener: (decision: StageDecision) => void): void {
+    this.stageListeners.push(listener);
+  }
+
+  /**
+   * Where a stage that can run on the executor runs this time (StagePlacement decides), timed from
+   * now until `done()`.
+   */
+  private place(d: RDDDescriptor, result: ResultKind, tasks: number, what: string): PlacedStage {
+    const key = stageKey(d, result);
+    const decision = this.placement.choose(key, `${d.operation} at ${d.callSite} (${what})`);
+    for (const listener of this.stageListeners) listener(decision);
+    const remote = decision.executedOn === 'workers';
+    if (!remote) this.metrics.localTasksByCost += tasks;
+    const { placement } = this;
+    const start = placement.now();
+    return { remote, done: () => placement.record({ key, executedOn: decision.executedOn, wallMs: placement.now() - start }) };
+  }
 
   async runJob<T, U>(
     rdd: RDD<T>,
@@ -45,12 +78,15 @@ export class DAGScheduler {
       }
     }
     const descriptor = this.executor && result ? rdd.describe() : undefined;
-    if (descriptor) {
-      const kind = result!();
-      return (await Promise.all(parts.map((p) => this.runRemote(rdd, descriptor, stageId, p, kind)))) as U[];
+    const kind = descriptor && result!();
+    const placed = descriptor && this.place(descriptor, kind!, parts.length, kind!.kind);
+    if (descriptor && placed!.remote) {
+      const out = (await Promise.all(parts.map((p) => this.runRemote(rdd, descriptor, stageId, p, kind!)))) as U[];
+      placed!.done();
+      return out;
     }
     this.metrics.localTasks += parts.length;
-    return parts.map((p) => {
+    const out = parts.map((p) => {
       const ctx = this.taskContext(stageId, p);
       try {
         return func((emit) => rdd.iterator(p, ctx, emit), p);
@@ -58,6 +94,8 @@ export class DAGScheduler {
         throw attributeUserError(e, siteOf(rdd));
       }
     });
+    placed?.done();
+    return out;
   }
 
   /** Run the map stage of every shuffle below `rdd` whose output is not available yet. */
@@ -75,10 +113,12 @@ export class DAGScheduler {
     await dep.partitioner.prepare?.();
     const stageId = this.nextStageId++;
     const remote = this.executor && this.describeMapSide(dep);
-    if (remote) {
+    const placed = remote && this.place(remote.rdd, remote.result, dep.rdd.numPartitions, `the map side of ${dep.operation}`);
+    if (remote && placed!.remote) {
       const outputs = await Promise.all(
         Array.from({ length: dep.rdd.numPartitions }, (_, p) => this.runRemote(dep.rdd, remote.rdd, stageId, p, remote.result) as Promise<unknown[][]>),
       );
+      placed!.done();
       this.mapOutputs.set(dep, outputs);
       return;
     }
@@ -91,6 +131,7 @@ export class DAGScheduler {
         throw attributeUserError(e, siteOf(dep.rdd));
       }
     }
+    placed?.done();
     this.mapOutputs.set(dep, outputs);
   }
 
@@ -168,6 +209,12 @@ export class DAGScheduler {
       },
     };
   }
+}
+
+/** One run of a stage placed by cost: where it runs; `done()` records its time for the next decision. */
+interface PlacedStage {
+  readonly remote: boolean;
+  done(): void;
 }
 
 /** The RDDs one stage computes (down to shuffle boundaries and materialized RDDs), by id. */

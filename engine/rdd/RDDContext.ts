@@ -5,6 +5,7 @@ import { UnionRDD } from './UnionRDD.ts';
 import type { Executor } from '../executor/Executor.ts';
 import type { ResultKind } from '../executor/protocol.ts';
 import { WorkerPool } from '../executor/WorkerPool.ts';
+import { StagePlacement, type PlacementMode } from './StagePlacement.ts';
 import { defaultWorkerCount } from '#worker';
 
 /**
@@ -26,6 +27,12 @@ export interface RDDContextOptions {
   maxTaskAttempts?: number;
   /** Run tasks through this executor instead (tests; a custom pool). Overrides `workers`. */
   executor?: Executor;
+  /**
+   * With workers, where a stage that can run on them runs: 'auto' (default) by cost — on the
+   * driver when shipping it was measured to cost more than it saves (docs/workers.md); 'workers':
+   * always on the workers. A StagePlacement to tune the estimates (or inject them, in tests).
+   */
+  placement?: PlacementMode | StagePlacement;
 }
 
 /**
@@ -48,7 +55,8 @@ export class RDDContext {
     const workers = options.workers === 'auto' ? defaultWorkerCount() : options.workers ?? 0;
     if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`workers must be a non-negative integer or 'auto', got ${options.workers}.`);
     this.executor = options.executor ?? (workers > 0 ? new WorkerPool({ workers, taskTimeout: options.taskTimeout, maxTaskAttempts: options.maxTaskAttempts }) : undefined);
-    this.scheduler = new DAGScheduler(this.executor);
+    const placement = options.placement instanceof StagePlacement ? options.placement : new StagePlacement({ mode: options.placement });
+    this.scheduler = new DAGScheduler(this.executor, placement);
   }
 
   /** Stop the workers, if any (a context with workers should be closed when done; idle workers never hold a process open). */

@@ -3,6 +3,7 @@ import type { Job } from '../dstream/ForEachDStream.ts';
 import { MaterializedRDD } from '../dstream/MaterializedRDD.ts';
 import { BatchFailedError } from '../util/errors.ts';
 import type { TaskFailure } from '../executor/Executor.ts';
+import type { StageDecision } from '../rdd/StagePlacement.ts';
 import type { BatchInfo, OutputOperationInfo, StreamingListenerBus } from './listener.ts';
 
 /** Everything one batch time has to run. */
@@ -46,6 +47,22 @@ export class JobScheduler {
   private runningBatchTime: number | undefined;
 
   constructor(private readonly host: JobSchedulerHost) {}
+
+  /** The running batch's record of where its stages ran (see stageDecided). */
+  private runningInfo: BatchInfo | undefined;
+
+  /** A stage of the running batch was placed on workers or here: kept in its BatchInfo. */
+  stageDecided(decision: StageDecision): void {
+    const info = this.runningInfo;
+    if (!info) return;
+    const decisions = (info.stageDecisions ??= []);
+    // A batch with many jobs keeps the first decisions; the counts of tasks stay exact.
+    if (decisions.length < MAX_STAGE_DECISIONS) decisions.push(decision);
+    if (decision.executedOn === 'local' && !info.localReason?.includes(decision.stage)) {
+      const line = `${decision.stage}: ${decision.reason}`;
+      info.localReason = info.localReason ? `${info.localReason}; ${line}` : line;
+    }
+  }
 
   /** Post an executor's task failure to listeners, with the batch it belongs to. */
   taskFailed(failure: TaskFailure): void {
@@ -91,6 +108,7 @@ export class JobScheduler {
     const { host } = this;
     const info = jobSet.batchInfo;
     this.runningBatchTime = jobSet.time;
+    this.runningInfo = info;
     const tasksBefore = host.taskCounts && { ...host.taskCounts() };
     let failure: BatchFailedError | undefined;
     // The batch starts once its write-ahead log record is durable: waiting for it is scheduling
@@ -158,15 +176,20 @@ export class JobScheduler {
       info.executedOn = info.numRemoteTasks === 0 ? 'local' : info.numLocalTasks === 0 ? 'workers' : 'mixed';
     }
     this.runningBatchTime = undefined;
+    this.runningInfo = undefined;
     host.listenerBus.post({ type: 'batchCompleted', batchInfo: snapshot(info) });
     if (failure) host.onBatchFailed(jobSet.time, failure);
     host.onBatchCompleted(jobSet.time);
   }
 }
 
+const MAX_STAGE_DECISIONS = 64;
+
 /** An event's copy of the batch's progress: later progress must not change an event already posted. */
 function snapshot(info: BatchInfo): BatchInfo {
-  return { ...info, streamIdToNumRecords: { ...info.streamIdToNumRecords }, outputOperationInfos: info.outputOperationInfos.map((o) => ({ ...o })) };
+  const copy = { ...info, streamIdToNumRecords: { ...info.streamIdToNumRecords }, outputOperationInfos: info.outputOperationInfos.map((o) => ({ ...o })) };
+  if (info.stageDecisions) copy.stageDecisions = [...info.stageDecisions];
+  return copy;
 }
 
 /** Let the event loop run one turn (macrotasks: timers, I/O, rendering) before going on. */

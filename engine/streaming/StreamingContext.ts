@@ -57,6 +57,12 @@ export interface StreamingContextOptions {
   workers?: RDDContextOptions['workers'];
   /** With workers: a task running longer than this (ms) is retried on a new worker. Default 60 s. */
   taskTimeout?: number;
+  /**
+   * With workers: 'auto' (default) runs a stage on the driver when shipping it costs more than it
+   * saves, as measured on the stream's previous batches (see BatchInfo.stageDecisions); 'workers'
+   * always ships what can be shipped.
+   */
+  placement?: RDDContextOptions['placement'];
 }
 
 /**
@@ -141,7 +147,7 @@ export class StreamingContext {
       throw new TypeError('StreamingContext: scheduler must be an RxJS SchedulerLike (asyncScheduler, a ManualClock, a VirtualTimeScheduler…).');
     }
     this.skipFailedBatches = options.skipFailedBatches ?? false;
-    this.sparkContext = new RDDContext({ defaultParallelism: options.defaultParallelism, workers: options.workers, taskTimeout: options.taskTimeout });
+    this.sparkContext = new RDDContext({ defaultParallelism: options.defaultParallelism, workers: options.workers, taskTimeout: options.taskTimeout, placement: options.placement });
     this.jobScheduler = new JobScheduler({
       now: () => this.now(),
       listenerBus: this.listenerBus,
@@ -158,6 +164,7 @@ export class StreamingContext {
       taskCounts: () => this.sparkContext.scheduler.metrics,
     });
     this.sparkContext.executor?.addFailureListener?.((failure) => this.jobScheduler.taskFailed(failure));
+    this.sparkContext.scheduler.addStageListener((decision) => this.jobScheduler.stageDecided(decision));
     this.jobGenerator = new JobGenerator(this.scheduler, this.batchInterval, this.graph, this.jobScheduler, this.inputInfoTracker, () => this.now());
     this.jobGenerator.beforeSubmit = (time) => this.checkpointer?.logBatch(time);
     let resolve!: () => void;

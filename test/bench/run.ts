@@ -8,6 +8,7 @@ import { measureWordCount, makeBatches } from './wordcount.ts';
 import { mapWithStatePerBatch, plainMapPerBatch, updateStateByKeyPerBatch } from './mapWithState.ts';
 import { median, percentile, table } from './stats.ts';
 import { runWorkersComparison } from './workersComparison.ts';
+import { runTransferBench } from './transfer.ts';
 import { measureOverhead, measureOverheadInChromium, measureWritesInNode, nodeRunner, type OverheadRow } from './checkpointOverhead.ts';
 import { runBudgets } from './budgets.ts';
 
@@ -93,6 +94,7 @@ console.log(
 );
 
 // ---- workers (issue 3) ----
+runTransferBench(quick);
 await runWorkersComparison(quick);
 
 // ---- package budgets (issue 6) ----

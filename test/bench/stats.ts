@@ -1,5 +1,4 @@
-/** Small helpers for benchmarks: timing, medians, percentiles, a plain-text table. */
-import { performance } from 'node:perf_hooks';
+/** Small helpers for benchmarks: timing, medians, percentiles, a plain-text table. Node and browser alike (global performance). */
 
 export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -1,9 +1,10 @@
 /**
  * `npx tsx test/bench/workers.ts [--quick]`: the same jobs in local mode and on 2 worker threads,
  * measured side by side in one run (interleaved rounds, medians). (a) word count, (b) a CPU-heavy
- * map: parse a 1 KB JSON record and hash it. Workers pay for structured-cloning every input
- * partition and every result both ways (relayed through the driver), so (a) is bounded by
- * transfer and (b) shows the parallel speed-up.
+ * map: parse a 1 KB JSON record and hash it. Workers pay for moving every input partition and
+ * every result both ways (relayed through the driver; columnar where cheaper), so (a) is bounded
+ * by transfer and (b) shows the parallel speed-up. "auto" may run a stage on the driver after its
+ * first runs (placement by cost); "forced" ships every stage (placement: 'workers').
  */
 import os from 'node:os';
 import { RDDContext } from '../../engine/index.ts';
@@ -33,13 +34,15 @@ const jobs: [string, number, (sc: RDDContext) => Promise<unknown>][] = [
 
 const local = new RDDContext();
 const workers = new RDDContext({ workers: 2 });
+const forced = new RDDContext({ workers: 2, placement: 'workers' });
 await workers.parallelize([0, 1], 2).collect(); // start the workers before measuring
+await forced.parallelize([0, 1], 2).collect();
 
 const rows: (string | number)[][] = [];
 for (const [name, n, job] of jobs) {
-  const t: Record<'local' | 'workers', number[]> = { local: [], workers: [] };
+  const t: Record<'local' | 'workers' | 'forced', number[]> = { local: [], workers: [], forced: [] };
   for (let r = 0; r < rounds + 1; r++) {
-    for (const [mode, sc] of [['local', local], ['workers', workers]] as const) {
+    for (const [mode, sc] of [['local', local], ['workers', workers], ['forced', forced]] as const) {
       const start = performance.now();
       await job(sc);
       if (r > 0) t[mode].push(performance.now() - start); // round 0 warms up (JIT, function caches)
@@ -47,9 +50,11 @@ for (const [name, n, job] of jobs) {
   }
   const l = median(t.local);
   const w = median(t.workers);
-  rows.push([name, n, (n / l) * 1000, (n / w) * 1000, l, w, l / w]);
+  const f = median(t.forced);
+  rows.push([name, n, (n / l) * 1000, (n / w) * 1000, (n / f) * 1000, l / w, l / f]);
 }
 await workers.close();
+await forced.close();
 
 console.log(`Rivulet local vs 2 workers — node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, median of ${rounds} interleaved rounds`);
-console.log(table(['job', 'records', 'local rec/s', '2 workers rec/s', 'local ms', 'workers ms', 'speed-up'], rows));
+console.log(table(['job', 'records', 'local rec/s', '2 workers (auto) rec/s', '2 workers (forced) rec/s', 'speed-up auto', 'speed-up forced'], rows));

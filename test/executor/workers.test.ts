@@ -72,6 +72,16 @@ const cases: Case[] = [
     const cached = pairs(sc).reduceByKey((a, b) => a + b).persist();
     return [sorted(await cached.collect()), await cached.map(([, n]) => n).reduce((a, b) => a + b)];
   }],
+  // Partitions of a few hundred records and more cross columnar (engine/executor/columnar.ts) both ways.
+  ['large partitions (columnar both ways): objects, pairs, numbers with -0, NaN, null, undefined', async (sc) => {
+    const rows = Array.from({ length: 1200 }, (_, i) => ({ id: i, user: `u${i % 37}`, score: i % 5 === 0 ? -0 : i % 7 === 0 ? NaN : i / 4, ok: i % 3 === 0 ? null : i % 2 === 0 }));
+    const objects = sc.parallelize(rows, 3);
+    return [
+      await objects.map((r) => ({ ...r, ok: r.ok ?? undefined })).collect(),
+      sorted(await objects.map((r) => [r.user, r.score] as [string, number]).reduceByKey((a, b) => a + b).collect()),
+      await objects.map((r) => r.score).glom().collect(),
+    ];
+  }],
   ['foreach / foreachPartition complete', async (sc) => {
     await words(sc).foreach((w) => { if (typeof w !== 'string') throw new Error('not a word'); });
     await words(sc).foreachPartition(async (ws) => { await Promise.resolve(ws.length); });
