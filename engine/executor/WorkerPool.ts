@@ -169,7 +169,7 @@ export class WorkerPool implements Executor {
     try {
       // Partitions cross here (transfer.ts): columnar where cheaper, their buffers moved, not copied.
       const [wire, transfer] = packTask(message);
-      const reply = slot.api.handle(Comlink.transfer(wire, transfer)).then((r) => unpackReply(r, message.result));
+      const reply = slot.api.handle(comlink!.transfer(wire, transfer)).then((r) => unpackReply(r, message.result));
       return await Promise.race([reply, slot.lost, timedOut]);
     } catch (e) {
       if ((e as Error)?.name === 'DataCloneError') {
