@@ -2,8 +2,8 @@ import * as Comlink from 'comlink';
 import { prepareWorkers, spawnWorker as platformSpawn } from '#worker';
 import type { PlatformWorker } from '../platform/worker.ts';
 import { isFunctionDescriptor, type FunctionDescriptor } from '../rdd/descriptor.ts';
-import type { FromWorker, RunTask, WorkerApi } from './protocol.ts';
-import { TaskFailedError, type Executor, type TaskFailure, type TaskOutput, type TaskSpec } from './Executor.ts';
+import type { FromWorker, RunTask, ToWorker, WorkerApi } from './protocol.ts';
+import { FetchFailedError, TaskFailedError, type Executor, type TaskFailure, type TaskOutput, type TaskSpec } from './Executor.ts';
 import { fromWireError } from './runTask.ts';
 
 export interface WorkerPoolOptions {
@@ -35,7 +35,10 @@ class Slot {
 
   constructor(
     readonly index: number,
+    /** This worker incarnation's id: the executor whose block store holds what its tasks kept. */
+    readonly executor: number,
     readonly worker: PlatformWorker,
+    private readonly onDeath: (slot: Slot) => void,
   ) {
     this.api = Comlink.wrap<WorkerApi>(worker.endpoint);
     this.lost = new Promise((resolve) => (this.markLost = resolve));
@@ -44,10 +47,16 @@ class Slot {
     void this.api.handle({ kind: 'ping' }).then(() => { this.ready = true; }, () => {});
   }
 
+  /** A message that is not a task (connect, peerLost, removeBlocks): sent at once, failures ignored (the worker is gone). */
+  post(message: ToWorker, transfer: Transferable[] = []): void {
+    if (this.alive) void this.api.handle(transfer.length ? Comlink.transfer(message, transfer) : message).catch(() => {});
+  }
+
   die(reason: string): void {
     if (!this.alive) return;
     this.alive = false;
     this.markLost(new WorkerLost(reason));
+    this.onDeath(this);
   }
 }
 
@@ -65,6 +74,7 @@ export class WorkerPool implements Executor {
   private readonly spawn: () => PlatformWorker;
   private readonly slots: (Slot | undefined)[];
   private nextTaskId = 0;
+  private nextExecutor = 0;
   private closed = false;
   /** Workers replaced after dying or hanging, for tests and metrics. */
   replacedWorkers = 0;
@@ -84,6 +94,11 @@ export class WorkerPool implements Executor {
     return this.slots.filter((s): s is Slot => s !== undefined && s.alive).map((s) => s.worker);
   }
 
+  /** The executor ids of the live workers, in the order of `workers`. */
+  get executors(): number[] {
+    return this.slots.filter((s): s is Slot => s !== undefined && s.alive).map((s) => s.executor);
+  }
+
   /** Start every worker now rather than on the first task. */
   async start(): Promise<void> {
     if (this.spawn === platformSpawn) await (this.prepared ??= prepareWorkers());
@@ -95,9 +110,9 @@ export class WorkerPool implements Executor {
     const failures: string[] = [];
     for (let attempt = 0; ; attempt++) {
       if (this.closed) throw new TaskFailedError(`${task.description}: the worker pool was closed.`);
-      const slot = await this.acquire();
+      const slot = await this.acquire(task.preferredExecutors);
       const functions: FunctionDescriptor[] = [];
-      const { description: _description, ...spec } = task;
+      const { description: _description, preferredExecutors: _preferred, ...spec } = task;
       const message: RunTask = {
         kind: 'runTask',
         taskId,
@@ -120,7 +135,7 @@ export class WorkerPool implements Executor {
       if (outcome instanceof WorkerLost) {
         failures.push(outcome.reason);
         this.replace(slot);
-        const failure = { stage: task.stageId, partition: task.partition, operation: task.description, worker: slot.index, reason: outcome.reason };
+        const failure = { stage: task.stageId, partition: task.partition, operation: task.description, worker: slot.index, executor: slot.executor, reason: outcome.reason };
         this.report({ type: 'workerLost', attempt, ...failure });
         if (attempt + 1 < this.maxTaskAttempts) this.report({ type: 'taskRetried', attempt: attempt + 1, ...failure });
         else {
@@ -133,8 +148,27 @@ export class WorkerPool implements Executor {
       }
       if (outcome.kind === 'taskFailed') throw fromWireError(outcome.error);
       if (outcome.kind !== 'taskResult') throw new Error(`internal: unexpected reply ${outcome.kind} to a task`);
-      return { value: outcome.value, cached: outcome.cached };
+      return { value: outcome.value, executor: slot.executor, stored: outcome.stored };
     }
+  }
+
+  isLive(executor: number): boolean {
+    return this.slots.some((s) => s?.alive && s.executor === executor);
+  }
+
+  async fetchBlocks(executor: number, blockIds: readonly string[]): Promise<unknown[][]> {
+    const slot = this.slots.find((s) => s?.alive && s.executor === executor);
+    if (!slot) throw new FetchFailedError(executor, blockIds[0] ?? '');
+    const reply = await Promise.race([slot.api.handle({ kind: 'getBlocks', blockIds }), slot.lost]);
+    if (reply instanceof WorkerLost || reply.kind !== 'blocks') throw new FetchFailedError(executor, blockIds[0] ?? '');
+    return reply.blocks.map((b, i) => {
+      if (!b) throw new FetchFailedError(executor, blockIds[i]!, `block ${blockIds[i]} is not in the store of executor ${executor}`);
+      return b as unknown[];
+    });
+  }
+
+  removeBlocks(prefixes: readonly string[]): void {
+    for (const s of this.slots) s?.post({ kind: 'removeBlocks', prefixes });
   }
 
   addFailureListener(listener: (failure: TaskFailure) => void): void {
@@ -181,7 +215,22 @@ export class WorkerPool implements Executor {
       this.replacedWorkers++;
       void s.worker.terminate().catch(() => {});
     }
-    return (this.slots[i] = new Slot(i, this.spawn()));
+    const slot = new Slot(i, this.nextExecutor++, this.spawn(), (dead) => this.executorLost(dead));
+    // A MessageChannel to every other live worker, for fetching blocks from each other directly.
+    const peers: { executor: number; port: MessagePort }[] = [];
+    for (const other of this.slots) {
+      if (!other?.alive) continue;
+      const channel = new MessageChannel();
+      peers.push({ executor: other.executor, port: channel.port1 });
+      other.post({ kind: 'connect', executor: other.executor, peers: [{ executor: slot.executor, port: channel.port2 }] }, [channel.port2]);
+    }
+    slot.post({ kind: 'connect', executor: slot.executor, peers }, peers.map((p) => p.port));
+    return (this.slots[i] = slot);
+  }
+
+  /** Its blocks are gone: the other workers stop waiting for fetches from it. */
+  private executorLost(dead: Slot): void {
+    for (const s of this.slots) if (s !== dead) s?.post({ kind: 'peerLost', executor: dead.executor });
   }
 
   /**
@@ -189,14 +238,16 @@ export class WorkerPool implements Executor {
    * replacement to start), and reserve it. One task per worker at a time: tasks queue here, not
    * in a worker, so a worker that dies loses only the task it was running.
    */
-  private async acquire(): Promise<Slot> {
+  private async acquire(preferred: readonly number[] = []): Promise<Slot> {
     if (this.spawn === platformSpawn) await (this.prepared ??= prepareWorkers());
+    // Started workers first, then (among those) one that holds blocks the task reads.
+    const rank = (s: Slot) => (s.ready ? 2 : 0) + (preferred.includes(s.executor) ? 1 : 0);
     for (;;) {
       if (this.closed) throw new TaskFailedError('The worker pool was closed while a task waited for a worker.');
       let best: Slot | undefined;
       for (let i = 0; i < this.size; i++) {
         const s = this.slot(i);
-        if (s.running === 0 && (!best || (s.ready && !best.ready))) best = s;
+        if (s.running === 0 && (!best || rank(s) > rank(best))) best = s;
       }
       if (best) {
         best.running++;

@@ -4,31 +4,71 @@ import type { Emit, TaskContext } from './TaskContext.ts';
 import { writeShuffleMapOutput } from './shuffle.ts';
 import { attributeUserError } from '../closure/attribution.ts';
 import { describeAggregator, type RDDDescriptor } from './descriptor.ts';
-import type { Executor, TaskSpec } from '../executor/Executor.ts';
-import type { InputBlock, ResultKind, ShuffleInput } from '../executor/protocol.ts';
+import { FetchFailedError, TaskFailedError, type Executor, type TaskOutput, type TaskSpec } from '../executor/Executor.ts';
+import type { BlockLocation, CachedInput, InputBlock, MapStatus, ResultKind, ShuffleInput } from '../executor/protocol.ts';
 import { uncloneableRecord } from '../executor/cloneable.ts';
+import { rddBlockId, rddPrefix, shuffleBlockId, shufflePrefix } from '../executor/blockIds.ts';
+import { MapOutputTracker } from './MapOutputTracker.ts';
+import { BlockManagerMaster } from './BlockManagerMaster.ts';
 
 /** A result task's view of its partition: call it with an emit to receive every record. */
 export type PartitionIterator<T> = (emit: Emit<T>) => void;
 
 /**
+ * How shuffle data reaches reduce tasks that run on workers. 'direct': map tasks keep their
+ * buckets in their worker's block store and reduce tasks fetch them from there (over
+ * MessagePorts between workers; a worker's own buckets are read in place). 'relay': map outputs
+ * come back to the driver, which sends each reduce task its buckets.
+ */
+export type ShuffleTransfer = 'direct' | 'relay';
+
+/** Times a stage is run again after its input was lost (Spark's spark.stage.maxConsecutiveAttempts). */
+const MAX_STAGE_ATTEMPTS = 4;
+
+/**
  * Cuts a job into stages at shuffle boundaries and runs them parents-first (Spark's
- * DAGScheduler). Map outputs are kept per ShuffleDependency in a WeakMap, so they live exactly as
- * long as some RDD can still read them, and a second action on the same RDD reuses them.
+ * DAGScheduler). Map outputs are tracked per ShuffleDependency (MapOutputTracker), so a second
+ * action on the same RDD reuses them.
  *
  * With an executor (a worker pool), each stage whose lineage can be described (RDD.describe())
  * runs as one task per partition on the executor: the task carries the partitions of the driver's
- * data it reads and the shuffle blocks for its partition, and map outputs come back here to be
- * handed to the next stage. A stage that cannot be described, or a job whose result is a driver
- * closure (no ResultKind), runs here as in local mode.
+ * data it reads, where its shuffle blocks and cached partitions are (or, relayed, the shuffle
+ * blocks themselves). Map outputs and persisted partitions stay in the worker that computed them.
+ * A stage that cannot be described, or a job whose result is a driver closure (no ResultKind),
+ * runs here as in local mode, after the blocks it reads are fetched here.
+ *
+ * When a worker dies its blocks are gone: a task that cannot fetch one fails with
+ * FetchFailedError, and the stage is run again after the map stages whose outputs were lost are
+ * resubmitted for the missing map partitions (recomputed from lineage), as Spark does.
  */
 export class DAGScheduler {
-  private readonly mapOutputs = new WeakMap<ShuffleDependency<any, any, any>, unknown[][][]>();
+  /** @internal Where every shuffle's map outputs are (tests read it). */
+  readonly mapOutputs: MapOutputTracker;
+  /** Which executor holds which partition of a persisted RDD. */
+  readonly blockManagerMaster: BlockManagerMaster;
   private nextStageId = 0;
-  /** Tasks run on the executor vs in this thread (with an executor, a stage runs here when it cannot be described). */
-  readonly metrics = { remoteTasks: 0, localTasks: 0 };
+  /**
+   * Failure epochs (Spark's): the counter goes up at every fetch failure, and an executor a fetch
+   * failed from is noted with the epoch of that failure. Blocks it kept before then are taken as
+   * lost (the executor died, or lost them); blocks it keeps afterwards are good.
+   */
+  private epoch = 0;
+  private readonly fetchFailedAt = new Map<number, number>();
+  /**
+   * Tasks run on the executor vs in this thread (with an executor, a stage runs here when it
+   * cannot be described); stages run again because a fetch failed.
+   */
+  readonly metrics = { remoteTasks: 0, localTasks: 0, fetchFailures: 0, resubmittedStages: 0 };
+  /** See ShuffleTransfer. 'direct' whenever the executor has block stores. */
+  shuffleTransfer: ShuffleTransfer;
 
-  constructor(readonly executor?: Executor) {}
+  constructor(readonly executor?: Executor) {
+    const stores = executor?.isLive && executor.fetchBlocks ? executor : undefined;
+    const isValid = (e: number, epoch: number) => (stores?.isLive!(e) ?? false) && (this.fetchFailedAt.get(e) ?? -1) < epoch;
+    this.mapOutputs = new MapOutputTracker(isValid, stores?.removeBlocks && ((id) => stores.removeBlocks!([shufflePrefix(id)])));
+    this.blockManagerMaster = new BlockManagerMaster(isValid, () => this.epoch, stores?.removeBlocks && ((id) => stores.removeBlocks!([rddPrefix(id)])));
+    this.shuffleTransfer = stores ? 'direct' : 'relay';
+  }
 
   async runJob<T, U>(
     rdd: RDD<T>,
@@ -36,19 +76,31 @@ export class DAGScheduler {
     partitions?: readonly number[],
     result?: () => ResultKind,
   ): Promise<U[]> {
-    await this.submitMissingShuffles(rdd, new Set());
-    const stageId = this.nextStageId++;
     const parts = partitions ?? Array.from({ length: rdd.numPartitions }, (_, i) => i);
-    for (const p of parts) {
-      if (!Number.isInteger(p) || p < 0 || p >= rdd.numPartitions) {
-        throw new RangeError(`runJob: partition ${p} does not exist in ${rdd} (it has ${rdd.numPartitions}).`);
+    if (!this.executor) {
+      await this.submitMissingShuffles(rdd, new Set());
+      validate(rdd, parts);
+      return this.runLocal(rdd, func, parts, this.nextStageId++);
+    }
+    validate(rdd, parts);
+    const stageId = this.nextStageId++;
+    const results = new Map<number, U>();
+    await this.withResubmission(rdd, async () => {
+      const missing = parts.filter((p) => !results.has(p));
+      const descriptor = result ? rdd.describe() : undefined;
+      if (descriptor) {
+        const kind = result!();
+        await this.settleTasks(missing.map(async (p) => void results.set(p, (await this.runRemote(rdd, descriptor, stageId, p, kind)).value as U)));
+        return;
       }
-    }
-    const descriptor = this.executor && result ? rdd.describe() : undefined;
-    if (descriptor) {
-      const kind = result!();
-      return (await Promise.all(parts.map((p) => this.runRemote(rdd, descriptor, stageId, p, kind)))) as U[];
-    }
+      await this.fetchToDriver(rdd, new Set());
+      const out = this.runLocal(rdd, func, missing, stageId);
+      missing.forEach((p, i) => results.set(p, out[i]!));
+    });
+    return parts.map((p) => results.get(p)!);
+  }
+
+  private runLocal<T, U>(rdd: RDD<T>, func: (iterate: PartitionIterator<T>, partition: number) => U, parts: readonly number[], stageId: number): U[] {
     this.metrics.localTasks += parts.length;
     return parts.map((p) => {
       const ctx = this.taskContext(stageId, p);
@@ -60,12 +112,55 @@ export class DAGScheduler {
     });
   }
 
-  /** Run the map stage of every shuffle below `rdd` whose output is not available yet. */
+  /**
+   * Run `stage` once the shuffles below `rdd` are available; when it fails because a block was
+   * lost, make them available again (resubmitting the lost map partitions) and run it again.
+   * `stage` runs only what is still missing on each attempt.
+   */
+  private async withResubmission(rdd: RDD<any>, stage: () => Promise<void>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      await this.submitMissingShuffles(rdd, new Set());
+      try {
+        return await stage();
+      } catch (e) {
+        if (!(e instanceof FetchFailedError)) throw e;
+        if (attempt >= MAX_STAGE_ATTEMPTS) {
+          throw new TaskFailedError(`${rdd.creationSite}: its input was lost ${attempt} times (the last time: ${e.message}); giving up.`);
+        }
+        this.metrics.resubmittedStages++;
+      }
+    }
+  }
+
+  /**
+   * Await every task. A task that could not fetch its input does not stop the others; if one failed
+   * otherwise, that error is thrown, else the first FetchFailedError (every lost executor is noted).
+   */
+  private async settleTasks(tasks: Promise<void>[]): Promise<void> {
+    const settled = await Promise.allSettled(tasks);
+    let fetchFailed: FetchFailedError | undefined;
+    for (const s of settled) {
+      if (s.status === 'fulfilled') continue;
+      if (!(s.reason instanceof FetchFailedError)) throw s.reason;
+      this.fetchFailed(s.reason);
+      fetchFailed ??= s.reason;
+    }
+    if (fetchFailed) throw fetchFailed;
+  }
+
+  /** Blocks of `executor` kept until now are lost. Every FetchFailedError passes here. */
+  private fetchFailed(e: FetchFailedError): FetchFailedError {
+    this.metrics.fetchFailures++;
+    this.fetchFailedAt.set(e.executor, this.epoch++);
+    return e;
+  }
+
+  /** Run the map stage of every shuffle below `rdd` whose output is not (or no longer) all available. */
   private async submitMissingShuffles(rdd: RDD<any>, visited: Set<RDD<any>>): Promise<void> {
-    if (visited.has(rdd) || rdd.isMaterialized()) return;
+    if (visited.has(rdd) || rdd.isMaterialized() || this.blockManagerMaster.allLive(rdd)) return;
     visited.add(rdd);
     for (const dep of rdd.dependencies) {
-      if (dep.kind === 'shuffle' && this.mapOutputs.has(dep)) continue;
+      if (dep.kind === 'shuffle' && this.mapOutputs.isAvailable(dep)) continue;
       await this.submitMissingShuffles(dep.rdd, visited);
       if (dep.kind === 'shuffle') await this.runShuffleMapStage(dep);
     }
@@ -74,24 +169,32 @@ export class DAGScheduler {
   private async runShuffleMapStage(dep: ShuffleDependency<any, any, any>): Promise<void> {
     await dep.partitioner.prepare?.();
     const stageId = this.nextStageId++;
-    const remote = this.executor && this.describeMapSide(dep);
-    if (remote) {
-      const outputs = await Promise.all(
-        Array.from({ length: dep.rdd.numPartitions }, (_, p) => this.runRemote(dep.rdd, remote.rdd, stageId, p, remote.result) as Promise<unknown[][]>),
-      );
-      this.mapOutputs.set(dep, outputs);
-      return;
-    }
-    const outputs: unknown[][][] = [];
-    this.metrics.localTasks += dep.rdd.numPartitions;
-    for (let p = 0; p < dep.rdd.numPartitions; p++) {
+    if (!this.executor) return this.runLocalMapTasks(dep, this.mapOutputs.missing(dep), stageId);
+    await this.withResubmission(dep.rdd, async () => {
+      const missing = this.mapOutputs.missing(dep);
+      const remote = this.describeMapSide(dep);
+      if (!remote) {
+        await this.fetchToDriver(dep.rdd, new Set());
+        return this.runLocalMapTasks(dep, missing, stageId);
+      }
+      const keep = remote.result.kind === 'shuffleMap' && remote.result.keep;
+      await this.settleTasks(missing.map(async (p) => {
+        const out = await this.runRemote(dep.rdd, remote.rdd, stageId, p, remote.result);
+        if (keep && out.executor !== undefined) this.mapOutputs.register(dep, p, { executor: out.executor, sizes: (out.value as MapStatus).sizes, epoch: this.epoch });
+        else this.mapOutputs.register(dep, p, { executor: undefined, buckets: out.value as unknown[][] });
+      }));
+    });
+  }
+
+  private runLocalMapTasks(dep: ShuffleDependency<any, any, any>, partitions: readonly number[], stageId: number): void {
+    this.metrics.localTasks += partitions.length;
+    for (const p of partitions) {
       try {
-        outputs.push(writeShuffleMapOutput(dep, p, this.taskContext(stageId, p)));
+        this.mapOutputs.register(dep, p, { executor: undefined, buckets: writeShuffleMapOutput(dep, p, this.taskContext(stageId, p)) });
       } catch (e) {
         throw attributeUserError(e, siteOf(dep.rdd));
       }
     }
-    this.mapOutputs.set(dep, outputs);
   }
 
   /** The map side of a shuffle as a task, when its lineage, partitioner and aggregator can all travel. */
@@ -101,13 +204,18 @@ export class DAGScheduler {
     if (!partitioner || (dep.aggregator && !aggregator)) return undefined;
     const rdd = dep.rdd.describe();
     if (!rdd) return undefined;
-    return { rdd, result: { kind: 'shuffleMap', shuffleId: dep.shuffleId, partitioner, aggregator, mapSideCombine: dep.mapSideCombine, operation: dep.operation } };
+    const keep = this.shuffleTransfer === 'direct';
+    return { rdd, result: { kind: 'shuffleMap', shuffleId: dep.shuffleId, partitioner, aggregator, mapSideCombine: dep.mapSideCombine, operation: dep.operation, keep } };
   }
 
-  private async runRemote(rdd: RDD<any>, descriptor: RDDDescriptor, stageId: number, partition: number, result: ResultKind): Promise<unknown> {
+  private async runRemote(rdd: RDD<any>, descriptor: RDDDescriptor, stageId: number, partition: number, result: ResultKind): Promise<TaskOutput> {
     const inputs: InputBlock[] = [];
     const shuffleInputs: ShuffleInput[] = [];
-    this.gatherInputs(rdd, descriptor, partition, this.taskContext(stageId, partition), inputs, shuffleInputs);
+    const cachedInputs: CachedInput[] = [];
+    const weights = new Map<number, number>();
+    this.gatherInputs(rdd, descriptor, partition, this.taskContext(stageId, partition), { inputs, shuffleInputs, cachedInputs, weights });
+    let preferred: number | undefined;
+    for (const [e, w] of weights) if (preferred === undefined || w > weights.get(preferred)!) preferred = e;
     const task: TaskSpec = {
       description: `${descriptor.operation} at ${descriptor.callSite}`,
       stageId,
@@ -115,21 +223,36 @@ export class DAGScheduler {
       rdd: descriptor,
       inputs,
       shuffleInputs,
+      cachedInputs,
       result,
+      preferredExecutors: preferred === undefined ? [] : [preferred],
     };
     this.metrics.remoteTasks++;
-    const { value, cached } = await this.executor!.runTask(task);
-    if (cached.length > 0) {
+    const out = await this.executor!.runTask(task);
+    if (out.stored.length > 0 && out.executor !== undefined) {
       const byId = stageRDDs(rdd);
-      for (const b of cached) byId.get(b.rddId)?.putCachedPartition(b.partition, b.records as unknown[]);
+      for (const b of out.stored) {
+        const stored = byId.get(b.rddId);
+        if (stored) this.blockManagerMaster.register(stored, b.partition, out.executor);
+      }
     }
-    return value;
+    return out;
   }
 
-  /** The driver-held partitions and shuffle blocks that partition `p` of a described stage reads. */
-  private gatherInputs(rdd: RDD<any>, d: RDDDescriptor, p: number, ctx: TaskContext, inputs: InputBlock[], shuffles: ShuffleInput[]): void {
+  /**
+   * What partition `p` of a described stage reads: the driver-held partitions, the shuffle blocks
+   * (or where they are), and the cached partitions workers hold (below which nothing is read).
+   * `weights` counts, per executor, the records the task would read there (for locality).
+   */
+  private gatherInputs(
+    rdd: RDD<any>,
+    d: RDDDescriptor,
+    p: number,
+    ctx: TaskContext,
+    into: { inputs: InputBlock[]; shuffleInputs: ShuffleInput[]; cachedInputs: CachedInput[]; weights: Map<number, number> },
+  ): void {
     if (d.kind === 'input') {
-      if (inputs.some((b) => b.rddId === rdd.id && b.partition === p)) return;
+      if (into.inputs.some((b) => b.rddId === rdd.id && b.partition === p)) return;
       const records: unknown[] = [];
       try {
         rdd.iterator(p, ctx, (x) => records.push(x));
@@ -143,17 +266,76 @@ export class DAGScheduler {
             `Records that cross threads must be plain data (objects, arrays, Map, Set, Date, typed arrays).`,
         );
       }
-      inputs.push({ rddId: rdd.id, partition: p, records });
+      into.inputs.push({ rddId: rdd.id, partition: p, records });
       return;
+    }
+    if (rdd.isPersisted) {
+      const executor = this.blockManagerMaster.location(rdd, p);
+      if (executor !== undefined) {
+        if (!into.cachedInputs.some((c) => c.rddId === rdd.id && c.partition === p)) into.cachedInputs.push({ rddId: rdd.id, partition: p, executor });
+        into.weights.set(executor, (into.weights.get(executor) ?? 0) + 1e6);
+        return;
+      }
     }
     rdd.dependencies.forEach((dep, i) => {
       if (dep.kind === 'shuffle') {
-        if (!shuffles.some((s) => s.shuffleId === dep.shuffleId)) shuffles.push({ shuffleId: dep.shuffleId, blocks: ctx.shuffleBlocks(dep, p) });
+        if (into.shuffleInputs.some((s) => s.shuffleId === dep.shuffleId)) return;
+        const blocks = this.mapOutputs.get(dep).map((o, mapId): readonly unknown[] | BlockLocation => {
+          if (o.executor === undefined) return o.buckets[p]!;
+          const size = o.sizes[p]!;
+          if (size === 0) return [];
+          into.weights.set(o.executor, (into.weights.get(o.executor) ?? 0) + size);
+          return { executor: o.executor, blockId: shuffleBlockId(dep.shuffleId, mapId, p) };
+        });
+        into.shuffleInputs.push({ shuffleId: dep.shuffleId, blocks });
         return;
       }
-      for (const q of dep.parents(p)) this.gatherInputs(dep.rdd, d.parents[i]!, q, ctx, inputs, shuffles);
+      for (const q of dep.parents(p)) this.gatherInputs(dep.rdd, d.parents[i]!, q, ctx, into);
     });
   }
+
+  /**
+   * Before a stage runs here: bring to the driver the blocks it reads that are in workers — the
+   * map outputs of the shuffles below it, and the persisted partitions workers hold (rather than
+   * computing them again). Rejects with FetchFailedError when a worker holding one was lost.
+   */
+  private async fetchToDriver(rdd: RDD<any>, visited: Set<RDD<any>>): Promise<void> {
+    const executor = this.executor;
+    if (!executor?.fetchBlocks || visited.has(rdd) || rdd.isMaterialized()) return;
+    visited.add(rdd);
+    if (rdd.isPersisted) {
+      const held = new Set(rdd.cachedPartitions().map(([p]) => p));
+      const byExecutor = new Map<number, number[]>();
+      for (let p = 0; p < rdd.numPartitions; p++) {
+        const e = held.has(p) ? undefined : this.blockManagerMaster.location(rdd, p);
+        if (e !== undefined) byExecutor.set(e, [...(byExecutor.get(e) ?? []), p]);
+      }
+      await Promise.all([...byExecutor].map(async ([e, parts]) => {
+        const blocks = await executor.fetchBlocks!(e, parts.map((p) => rddBlockId(rdd.id, p))).catch(this.noteFetchFailure);
+        parts.forEach((p, i) => rdd.putCachedPartition(p, blocks[i]!));
+      }));
+      if (rdd.isMaterialized()) return;
+    }
+    for (const dep of rdd.dependencies) {
+      if (dep.kind === 'narrow') {
+        await this.fetchToDriver(dep.rdd, visited);
+        continue;
+      }
+      const outputs = this.mapOutputs.get(dep);
+      await Promise.all(outputs.map(async (o, mapId) => {
+        if (o.executor === undefined) return;
+        const nonEmpty = o.sizes.flatMap((n, r) => (n > 0 ? [r] : []));
+        const fetched = await executor.fetchBlocks!(o.executor, nonEmpty.map((r) => shuffleBlockId(dep.shuffleId, mapId, r))).catch(this.noteFetchFailure);
+        const buckets: unknown[][] = o.sizes.map(() => []);
+        nonEmpty.forEach((r, i) => (buckets[r] = fetched[i]!));
+        this.mapOutputs.register(dep, mapId, { executor: undefined, buckets });
+      }));
+    }
+  }
+
+  private readonly noteFetchFailure = (e: unknown): never => {
+    throw e instanceof FetchFailedError ? this.fetchFailed(e) : e;
+  };
 
   private taskContext(stageId: number, partitionId: number): TaskContext {
     const mapOutputs = this.mapOutputs;
@@ -162,11 +344,20 @@ export class DAGScheduler {
       partitionId,
       attemptNumber: 0,
       shuffleBlocks(dep, reducePartition) {
-        const outputs = mapOutputs.get(dep);
-        if (!outputs) throw new Error(`internal: shuffle ${dep.shuffleId} read before its map stage ran`);
-        return outputs.map((buckets) => buckets[reducePartition]!);
+        return mapOutputs.get(dep).map((o) => {
+          if (o.executor !== undefined) throw new Error(`internal: shuffle ${dep.shuffleId} read on the driver before its blocks were fetched`);
+          return o.buckets[reducePartition]!;
+        });
       },
     };
+  }
+}
+
+function validate(rdd: RDD<any>, parts: readonly number[]): void {
+  for (const p of parts) {
+    if (!Number.isInteger(p) || p < 0 || p >= rdd.numPartitions) {
+      throw new RangeError(`runJob: partition ${p} does not exist in ${rdd} (it has ${rdd.numPartitions}).`);
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import { DAGScheduler, type PartitionIterator } from './DAGScheduler.ts';
+import { DAGScheduler, type PartitionIterator, type ShuffleTransfer } from './DAGScheduler.ts';
 import type { RDD } from './RDD.ts';
 import { ParallelCollectionRDD } from './ParallelCollectionRDD.ts';
 import { UnionRDD } from './UnionRDD.ts';
@@ -26,6 +26,12 @@ export interface RDDContextOptions {
   maxTaskAttempts?: number;
   /** Run tasks through this executor instead (tests; a custom pool). Overrides `workers`. */
   executor?: Executor;
+  /**
+   * With workers: how shuffle data reaches reduce tasks. 'direct' (default): map outputs stay in
+   * the worker that computed them and reduce tasks fetch them from there, worker to worker.
+   * 'relay': map outputs come back to the driver, which sends them on with each reduce task.
+   */
+  shuffleTransfer?: ShuffleTransfer;
 }
 
 /**
@@ -49,6 +55,11 @@ export class RDDContext {
     if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`workers must be a non-negative integer or 'auto', got ${options.workers}.`);
     this.executor = options.executor ?? (workers > 0 ? new WorkerPool({ workers, taskTimeout: options.taskTimeout, maxTaskAttempts: options.maxTaskAttempts }) : undefined);
     this.scheduler = new DAGScheduler(this.executor);
+    if (options.shuffleTransfer !== undefined) {
+      if (options.shuffleTransfer !== 'direct' && options.shuffleTransfer !== 'relay') throw new RangeError(`shuffleTransfer must be 'direct' or 'relay', got ${String(options.shuffleTransfer)}.`);
+      // Direct needs block stores; an executor without them always relays.
+      if (this.scheduler.shuffleTransfer === 'direct') this.scheduler.shuffleTransfer = options.shuffleTransfer;
+    }
   }
 
   /** Stop the workers, if any (a context with workers should be closed when done; idle workers never hold a process open). */

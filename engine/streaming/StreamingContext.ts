@@ -56,6 +56,8 @@ export interface StreamingContextOptions {
   workers?: RDDContextOptions['workers'];
   /** With workers: a task running longer than this (ms) is retried on a new worker. Default 60 s. */
   taskTimeout?: number;
+  /** With workers: how shuffle data reaches reduce tasks (see RDDContextOptions.shuffleTransfer). Default 'direct'. */
+  shuffleTransfer?: RDDContextOptions['shuffleTransfer'];
 }
 
 /**
@@ -140,7 +142,7 @@ export class StreamingContext {
       throw new TypeError('StreamingContext: scheduler must be an RxJS SchedulerLike (asyncScheduler, a ManualClock, a VirtualTimeScheduler…).');
     }
     this.skipFailedBatches = options.skipFailedBatches ?? false;
-    this.sparkContext = new RDDContext({ defaultParallelism: options.defaultParallelism, workers: options.workers, taskTimeout: options.taskTimeout });
+    this.sparkContext = new RDDContext({ defaultParallelism: options.defaultParallelism, workers: options.workers, taskTimeout: options.taskTimeout, shuffleTransfer: options.shuffleTransfer });
     this.jobScheduler = new JobScheduler({
       now: () => this.now(),
       listenerBus: this.listenerBus,
