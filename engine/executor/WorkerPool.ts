@@ -79,6 +79,11 @@ export class WorkerPool implements Executor {
   /** Workers replaced after dying or hanging, for tests and metrics. */
   replacedWorkers = 0;
   private readonly failureListeners: ((failure: TaskFailure) => void)[] = [];
+  /**
+   * @internal A test hook: called as a task is sent to a worker and as its result comes back, with
+   * that worker (so a fault test can kill workers at chosen points of a job).
+   */
+  onTaskEvent: ((event: 'sent' | 'completed', worker: PlatformWorker) => void) | undefined;
 
   constructor(options: WorkerPoolOptions) {
     if (!Number.isInteger(options.workers) || options.workers < 1) throw new RangeError(`workers must be a positive integer or 'auto', got ${options.workers}.`);
@@ -127,7 +132,9 @@ export class WorkerPool implements Executor {
       for (const f of functions) slot.sent.add(f.hash);
       let outcome: FromWorker | WorkerLost;
       try {
+        this.onTaskEvent?.('sent', slot.worker);
         outcome = await this.send(slot, message);
+        if (!(outcome instanceof WorkerLost)) this.onTaskEvent?.('completed', slot.worker);
       } catch (e) {
         for (const f of functions) slot.sent.delete(f.hash);
         throw e;

@@ -22,8 +22,13 @@ export type PartitionIterator<T> = (emit: Emit<T>) => void;
  */
 export type ShuffleTransfer = 'direct' | 'relay';
 
-/** Times a stage is run again after its input was lost (Spark's spark.stage.maxConsecutiveAttempts). */
-const MAX_STAGE_ATTEMPTS = 4;
+/**
+ * Attempts of a stage whose input keeps being lost before the job fails (Spark's
+ * spark.stage.maxConsecutiveAttempts): 4 when a live worker could not serve a block (something is
+ * wrong with it), 16 when the worker holding it died (each death is survivable; the bound only
+ * ends a job whose workers keep dying).
+ */
+const MAX_STAGE_ATTEMPTS = { liveExecutor: 4, deadExecutor: 16 };
 
 /**
  * Cuts a job into stages at shuffle boundaries and runs them parents-first (Spark's
@@ -118,14 +123,17 @@ export class DAGScheduler {
    * `stage` runs only what is still missing on each attempt.
    */
   private async withResubmission(rdd: RDD<any>, stage: () => Promise<void>): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
+    const failures = { liveExecutor: 0, deadExecutor: 0 };
+    for (;;) {
       await this.submitMissingShuffles(rdd, new Set());
       try {
         return await stage();
       } catch (e) {
         if (!(e instanceof FetchFailedError)) throw e;
-        if (attempt >= MAX_STAGE_ATTEMPTS) {
-          throw new TaskFailedError(`${rdd.creationSite}: its input was lost ${attempt} times (the last time: ${e.message}); giving up.`);
+        const kind = this.executor!.isLive?.(e.executor) ? 'liveExecutor' : 'deadExecutor';
+        if (++failures[kind] >= MAX_STAGE_ATTEMPTS[kind]) {
+          const attempts = failures.liveExecutor + failures.deadExecutor;
+          throw new TaskFailedError(`${rdd.creationSite}: its input was lost ${attempts} times (the last time: ${e.message}); giving up.`);
         }
         this.metrics.resubmittedStages++;
       }

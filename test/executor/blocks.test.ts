@@ -23,8 +23,8 @@ afterEach(async () => {
 });
 
 /** Where each map output of the shuffle under `rdd` is: an executor id, or 'driver'. */
-const mapOutputPlaces = (sc: RDDContext, rdd: RDD<unknown>) =>
-  sc.scheduler.mapOutputs.get((rdd as ShuffledRDD<unknown, unknown, unknown>).dep).map((o) => o.executor ?? 'driver');
+const mapOutputPlaces = (sc: RDDContext, rdd: RDD<any>) =>
+  sc.scheduler.mapOutputs.get((rdd as ShuffledRDD<any, any, any>).dep).map((o) => o.executor ?? 'driver');
 
 /** Terminate the worker running executor `executor`, and wait until the pool has seen it die. */
 async function kill(pool: WorkerPool, executor: number): Promise<void> {
@@ -40,7 +40,7 @@ describe('shuffles between workers', () => {
     // transfer,  where the map outputs are
     ['direct', 'in the workers that ran the map tasks'],
     ['relay', 'on the driver'],
-  ] as const)('%s: map outputs are %s, and the result is local mode\'s', async (shuffleTransfer) => {
+  ] as const)('%s: map outputs are %s, and the result is local mode\'s', async (shuffleTransfer, _where) => {
     const { sc, pool } = context({ shuffleTransfer });
     await pool.start();
     const counts = wordCount(sc);
