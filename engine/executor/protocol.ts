@@ -52,10 +52,11 @@ export type ResultKind =
       readonly mapSideCombine: boolean;
       readonly operation: string;
       /**
-       * true: keep the buckets in the worker's block store (`shuffle_<shuffleId>_<map>_<reduce>`)
-       * and answer with a MapStatus; false: answer with the buckets, for the driver to relay.
+       * When the buckets hold more than this many records in all, keep them in the worker's block
+       * store (`shuffle_<shuffleId>_<map>_<reduce>`) and answer with a MapStatus; else answer with
+       * the buckets, for the driver to relay. 0: always keep; Infinity: always relay.
        */
-      readonly keep: boolean;
+      readonly keepAbove: number;
     };
 
 /** The answer to a `shuffleMap` task that kept its buckets: the number of records in each. */

@@ -186,7 +186,9 @@ export class TaskRunner {
         const dep = new ShuffleDependency(rdd as RDD<[unknown, unknown]>, revivePartitioner(r.partitioner, new Map())!, aggregator, r.mapSideCombine, r.operation);
         const buckets = writeShuffleMapOutput(dep, p, ctx);
         for (const b of buckets) checked(b, `${r.operation} (the map side of its shuffle, reading ${where})`);
-        if (!r.keep) return buckets;
+        let records = 0;
+        for (const b of buckets) records += b.length;
+        if (records <= r.keepAbove) return buckets;
         buckets.forEach((b, reduceId) => { if (b.length > 0) this.blocks.put(shuffleBlockId(r.shuffleId, p, reduceId), b); });
         return { sizes: buckets.map((b) => b.length) } satisfies MapStatus;
       }

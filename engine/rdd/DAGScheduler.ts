@@ -18,9 +18,15 @@ export type PartitionIterator<T> = (emit: Emit<T>) => void;
  * How shuffle data reaches reduce tasks that run on workers. 'direct': map tasks keep their
  * buckets in their worker's block store and reduce tasks fetch them from there (over
  * MessagePorts between workers; a worker's own buckets are read in place). 'relay': map outputs
- * come back to the driver, which sends each reduce task its buckets.
+ * come back to the driver, which sends each reduce task its buckets. 'auto' (the default): each
+ * map task relays an output of at most RELAY_MAX_RECORDS records and keeps a larger one —
+ * relaying saves the fetch round trip, which is what a small shuffle costs; keeping saves two
+ * copies through the driver, which is what a large one costs (test/bench/shuffleTransfer.ts).
  */
-export type ShuffleTransfer = 'direct' | 'relay';
+export type ShuffleTransfer = 'direct' | 'relay' | 'auto';
+
+/** 'auto': a map task's output up to this many records (all buckets) is relayed, a larger one kept. */
+export const RELAY_MAX_RECORDS = 500;
 
 /**
  * Attempts of a stage whose input keeps being lost before the job fails (Spark's
@@ -64,7 +70,7 @@ export class DAGScheduler {
    * cannot be described); stages run again because a fetch failed.
    */
   readonly metrics = { remoteTasks: 0, localTasks: 0, fetchFailures: 0, resubmittedStages: 0 };
-  /** See ShuffleTransfer. 'direct' whenever the executor has block stores. */
+  /** See ShuffleTransfer. 'auto' whenever the executor has block stores, else 'relay'. */
   shuffleTransfer: ShuffleTransfer;
 
   constructor(readonly executor?: Executor) {
@@ -72,7 +78,7 @@ export class DAGScheduler {
     const isValid = (e: number, epoch: number) => (stores?.isLive!(e) ?? false) && (this.fetchFailedAt.get(e) ?? -1) < epoch;
     this.mapOutputs = new MapOutputTracker(isValid, stores?.removeBlocks && ((id) => stores.removeBlocks!([shufflePrefix(id)])));
     this.blockManagerMaster = new BlockManagerMaster(isValid, () => this.epoch, stores?.removeBlocks && ((id) => stores.removeBlocks!([rddPrefix(id)])));
-    this.shuffleTransfer = stores ? 'direct' : 'relay';
+    this.shuffleTransfer = stores ? 'auto' : 'relay';
   }
 
   async runJob<T, U>(
@@ -185,10 +191,9 @@ export class DAGScheduler {
         await this.fetchToDriver(dep.rdd, new Set());
         return this.runLocalMapTasks(dep, missing, stageId);
       }
-      const keep = remote.result.kind === 'shuffleMap' && remote.result.keep;
       await this.settleTasks(missing.map(async (p) => {
         const out = await this.runRemote(dep.rdd, remote.rdd, stageId, p, remote.result);
-        if (keep && out.executor !== undefined) this.mapOutputs.register(dep, p, { executor: out.executor, sizes: (out.value as MapStatus).sizes, epoch: this.epoch });
+        if (!Array.isArray(out.value) && out.executor !== undefined) this.mapOutputs.register(dep, p, { executor: out.executor, sizes: (out.value as MapStatus).sizes, epoch: this.epoch });
         else this.mapOutputs.register(dep, p, { executor: undefined, buckets: out.value as unknown[][] });
       }));
     });
@@ -212,8 +217,8 @@ export class DAGScheduler {
     if (!partitioner || (dep.aggregator && !aggregator)) return undefined;
     const rdd = dep.rdd.describe();
     if (!rdd) return undefined;
-    const keep = this.shuffleTransfer === 'direct';
-    return { rdd, result: { kind: 'shuffleMap', shuffleId: dep.shuffleId, partitioner, aggregator, mapSideCombine: dep.mapSideCombine, operation: dep.operation, keep } };
+    const keepAbove = { direct: 0, relay: Infinity, auto: RELAY_MAX_RECORDS }[this.shuffleTransfer];
+    return { rdd, result: { kind: 'shuffleMap', shuffleId: dep.shuffleId, partitioner, aggregator, mapSideCombine: dep.mapSideCombine, operation: dep.operation, keepAbove } };
   }
 
   private async runRemote(rdd: RDD<any>, descriptor: RDDDescriptor, stageId: number, partition: number, result: ResultKind): Promise<TaskOutput> {

@@ -27,9 +27,10 @@ export interface RDDContextOptions {
   /** Run tasks through this executor instead (tests; a custom pool). Overrides `workers`. */
   executor?: Executor;
   /**
-   * With workers: how shuffle data reaches reduce tasks. 'direct' (default): map outputs stay in
-   * the worker that computed them and reduce tasks fetch them from there, worker to worker.
-   * 'relay': map outputs come back to the driver, which sends them on with each reduce task.
+   * With workers: how shuffle data reaches reduce tasks. 'direct': map outputs stay in the worker
+   * that computed them and reduce tasks fetch them from there, worker to worker. 'relay': map
+   * outputs come back to the driver, which sends them on with each reduce task. 'auto' (default):
+   * each map task relays a small output (up to 500 records) and keeps a larger one.
    */
   shuffleTransfer?: ShuffleTransfer;
 }
@@ -56,9 +57,9 @@ export class RDDContext {
     this.executor = options.executor ?? (workers > 0 ? new WorkerPool({ workers, taskTimeout: options.taskTimeout, maxTaskAttempts: options.maxTaskAttempts }) : undefined);
     this.scheduler = new DAGScheduler(this.executor);
     if (options.shuffleTransfer !== undefined) {
-      if (options.shuffleTransfer !== 'direct' && options.shuffleTransfer !== 'relay') throw new RangeError(`shuffleTransfer must be 'direct' or 'relay', got ${String(options.shuffleTransfer)}.`);
-      // Direct needs block stores; an executor without them always relays.
-      if (this.scheduler.shuffleTransfer === 'direct') this.scheduler.shuffleTransfer = options.shuffleTransfer;
+      if (!['direct', 'relay', 'auto'].includes(options.shuffleTransfer)) throw new RangeError(`shuffleTransfer must be 'direct', 'relay' or 'auto', got ${String(options.shuffleTransfer)}.`);
+      // Keeping map outputs needs block stores; an executor without them always relays.
+      if (this.scheduler.shuffleTransfer !== 'relay') this.scheduler.shuffleTransfer = options.shuffleTransfer;
     }
   }
 

@@ -56,7 +56,7 @@ export interface StreamingContextOptions {
   workers?: RDDContextOptions['workers'];
   /** With workers: a task running longer than this (ms) is retried on a new worker. Default 60 s. */
   taskTimeout?: number;
-  /** With workers: how shuffle data reaches reduce tasks (see RDDContextOptions.shuffleTransfer). Default 'direct'. */
+  /** With workers: how shuffle data reaches reduce tasks (see RDDContextOptions.shuffleTransfer). Default 'auto'. */
   shuffleTransfer?: RDDContextOptions['shuffleTransfer'];
 }
 

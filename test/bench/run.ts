@@ -8,6 +8,7 @@ import { measureWordCount, makeBatches } from './wordcount.ts';
 import { mapWithStatePerBatch, plainMapPerBatch, updateStateByKeyPerBatch } from './mapWithState.ts';
 import { median, percentile, table } from './stats.ts';
 import { runWorkersComparison } from './workersComparison.ts';
+import { runShuffleTransfer } from './shuffleTransfer.ts';
 import { measureOverhead, measureOverheadInChromium, measureWritesInNode, nodeRunner, type OverheadRow } from './checkpointOverhead.ts';
 import { runBudgets } from './budgets.ts';
 
@@ -94,6 +95,7 @@ console.log(
 
 // ---- workers (issue 3) ----
 await runWorkersComparison(quick);
+await runShuffleTransfer(quick);
 
 // ---- package budgets (issue 6) ----
 await runBudgets(quick);

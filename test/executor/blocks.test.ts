@@ -14,7 +14,7 @@ const expected = sorted(Object.entries(lines.flatMap((l) => l.split(' ')).reduce
 const contexts: RDDContext[] = [];
 function context(options: ConstructorParameters<typeof RDDContext>[0] = {}): { sc: RDDContext; pool: WorkerPool } {
   const pool = new WorkerPool({ workers: 2 });
-  const sc = new RDDContext({ executor: pool, ...options });
+  const sc = new RDDContext({ executor: pool, shuffleTransfer: 'direct', ...options });
   contexts.push(sc);
   return { sc, pool };
 }
@@ -36,17 +36,28 @@ async function kill(pool: WorkerPool, executor: number): Promise<void> {
 }
 
 describe('shuffles between workers', () => {
+  const big = Array.from({ length: 4_000 }, (_, i) => i); // 1,000 records per map task
   test.each([
-    // transfer,  where the map outputs are
-    ['direct', 'in the workers that ran the map tasks'],
-    ['relay', 'on the driver'],
-  ] as const)('%s: map outputs are %s, and the result is local mode\'s', async (shuffleTransfer, _where) => {
+    // transfer, records,           where the map outputs are
+    ['direct', 'the word count', 'in the workers that ran the map tasks'],
+    ['relay', 'the word count', 'on the driver'],
+    ['auto', 'the word count', 'on the driver'], // 500 records or fewer per map task: relayed
+    ['auto', 'a large shuffle', 'in the workers that ran the map tasks'],
+  ] as const)('%s, %s: map outputs are %s, and the result is local mode\'s', async (shuffleTransfer, records, where) => {
     const { sc, pool } = context({ shuffleTransfer });
     await pool.start();
-    const counts = wordCount(sc);
-    expect(sorted(await counts.collect())).toEqual(expected);
-    const places = mapOutputPlaces(sc, counts);
-    if (shuffleTransfer === 'relay') expect(places).toEqual(['driver', 'driver', 'driver', 'driver']);
+    let shuffled: RDD<any>;
+    if (records === 'the word count') {
+      shuffled = wordCount(sc);
+      expect(sorted(await shuffled.collect())).toEqual(expected);
+    } else {
+      shuffled = sc.parallelize(big, 4).map((i) => [i % 100, i] as [number, number]).groupByKey(3);
+      const sums = (await shuffled.mapValues((vs: number[]) => vs.reduce((a, b) => a + b, 0)).collect()) as [number, number][];
+      expect(sorted(sums)).toEqual(Array.from({ length: 100 }, (_, k) => [k, big.filter((i) => i % 100 === k).reduce((a, b) => a + b, 0)]));
+    }
+    const places = mapOutputPlaces(sc, shuffled);
+    expect(places).toHaveLength(4);
+    if (where === 'on the driver') expect(places).toEqual(['driver', 'driver', 'driver', 'driver']);
     else expect(places.every((p) => typeof p === 'number' && pool.executors.includes(p))).toBe(true);
   });
 

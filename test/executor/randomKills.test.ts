@@ -36,7 +36,8 @@ describe('workers killed at random points: every batch equals local mode', () =>
     let pool: WorkerPool | undefined;
     const run = await runStreams({
       input,
-      context: { workers: 2 },
+      // Direct: every map output stays in a worker, so every kill loses blocks (auto would relay these small shuffles).
+      context: { workers: 2, shuffleTransfer: 'direct' },
       operation: (lines: DStream<string>, ssc: StreamingContext) => {
         pool = ssc.sparkContext.executor as WorkerPool;
         ssc.addStreamingListener({ onWorkerLost: (e) => void lost.push(e), onTaskRetried: (e) => void retried.push(e) });

@@ -81,7 +81,7 @@ const cases: Case[] = [
 
 describe('workers: 2 give local mode results', () => {
   const local = new RDDContext();
-  const workers = new RDDContext({ workers: 2 });
+  const workers = new RDDContext({ workers: 2, shuffleTransfer: 'direct' });
   const relay = new RDDContext({ workers: 2, shuffleTransfer: 'relay' });
   const loopback = new RDDContext({ executor: new LocalExecutor() });
   afterAll(() => Promise.all([workers.close(), relay.close()]));
