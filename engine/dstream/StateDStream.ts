@@ -4,18 +4,29 @@ import type { ShippedFunction } from '../closure/ship.ts';
 import type { Duration } from '../util/duration.ts';
 import { MaterializedRDD } from './MaterializedRDD.ts';
 import { beforeCheckpointError, distribute, tuplesOf, type StatefulDStream } from './checkpointing.ts';
+import { defaultCheckpointInterval } from '../streaming/Checkpointer.ts';
 
 type UpdateFunc<V, S> = (values: V[], state: S | undefined) => S | undefined;
 
 /**
  * updateStateByKey: the state at t is `update(values at t, state at t - slide)` for every key that
  * has state or new values. Each batch's state is materialized (mustMaterialize), so the update
- * runs once per key per batch and the previous state has no lineage behind it.
+ * runs once per key per batch.
+ *
+ * With workers, the state stays in them: each batch's state partitions are computed on the
+ * workers and kept in the block store of the worker that computed them, where the next batch
+ * reads them. Every checkpoint interval (`checkpoint(interval)`, else Spark's default: the
+ * smallest multiple of the slide of at least 10 s) the state is also brought to the driver, which
+ * cuts its lineage there. A state partition lost with its worker is recomputed from that lineage:
+ * from the latest state held on the driver (or a worker still holding a later one), through the
+ * batches since — so those batches' updates run again for it.
  */
 export class StateDStream<K, V, S> extends DStream<[K, S]> implements StatefulDStream {
   readonly dependencies: readonly DStream<[K, V]>[];
   readonly slideDuration: Duration;
   private initialRDD: RDD<[K, S]> | undefined;
+  /** State RDDs held in workers since the state was last brought to the driver, oldest first. */
+  private inWorkers: RDD<[K, S]>[] = [];
   private restoredAt: number | undefined;
 
   constructor(
@@ -56,6 +67,24 @@ export class StateDStream<K, V, S> extends DStream<[K, S]> implements StatefulDS
       }
       return out;
     }, { update: this.updateFunc }, true);
+  }
+
+  /** See the class comment: in the workers every batch, on the driver too every checkpoint interval. */
+  override async materialize(time: number, rdd: RDD<[K, S]>): Promise<RDD<[K, S]>> {
+    if (!this.ssc.sparkContext.executor?.isLive) return MaterializedRDD.of(rdd);
+    // Computed where it runs (the update function runs on the workers), each partition kept there.
+    await rdd.persist().count();
+    const interval = this.checkpointDuration ?? defaultCheckpointInterval(this.slideDuration);
+    if ((time - this.zeroTime!) % interval !== 0) {
+      this.inWorkers.push(rdd);
+      return rdd;
+    }
+    const held = await MaterializedRDD.of(rdd); // fetched, not computed again
+    // Nothing reads the chain before this state any more (but a remembered batch, for a window).
+    const remembered = new Set(this.generatedRDDs.values());
+    for (const old of [...this.inWorkers, rdd]) if (!remembered.has(old) || old === rdd) old.unpersist();
+    this.inWorkers = [];
+    return held;
   }
 
   /**

@@ -1,6 +1,5 @@
 import type { DStream } from '../dstream/DStream.ts';
 import type { Job } from '../dstream/ForEachDStream.ts';
-import { MaterializedRDD } from '../dstream/MaterializedRDD.ts';
 import { BatchFailedError } from '../util/errors.ts';
 import type { TaskFailure } from '../executor/Executor.ts';
 import type { BatchInfo, OutputOperationInfo, StreamingListenerBus } from './listener.ts';
@@ -112,7 +111,7 @@ export class JobScheduler {
         if (failure) break;
         try {
           const rdd = stream.generatedRDDs.get(jobSet.time)!;
-          stream.replaceRDD(jobSet.time, await MaterializedRDD.of(rdd));
+          stream.replaceRDD(jobSet.time, await stream.materialize(jobSet.time, rdd));
         } catch (e) {
           failure = new BatchFailedError(jobSet.time, stream.creationSite, e);
           break;
