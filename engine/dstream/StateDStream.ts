@@ -4,7 +4,7 @@ import type { ShippedFunction } from '../closure/ship.ts';
 import type { Duration } from '../util/duration.ts';
 import { MaterializedRDD } from './MaterializedRDD.ts';
 import { beforeCheckpointError, distribute, tuplesOf, type StatefulDStream } from './checkpointing.ts';
-import { defaultCheckpointInterval } from '../streaming/Checkpointer.ts';
+import { StateInWorkers } from './StateInWorkers.ts';
 
 type UpdateFunc<V, S> = (values: V[], state: S | undefined) => S | undefined;
 
@@ -13,20 +13,13 @@ type UpdateFunc<V, S> = (values: V[], state: S | undefined) => S | undefined;
  * has state or new values. Each batch's state is materialized (mustMaterialize), so the update
  * runs once per key per batch.
  *
- * With workers, the state stays in them: each batch's state partitions are computed on the
- * workers and kept in the block store of the worker that computed them, where the next batch
- * reads them. Every checkpoint interval (`checkpoint(interval)`, else Spark's default: the
- * smallest multiple of the slide of at least 10 s) the state is also brought to the driver, which
- * cuts its lineage there. A state partition lost with its worker is recomputed from that lineage:
- * from the latest state held on the driver (or a worker still holding a later one), through the
- * batches since — so those batches' updates run again for it.
+ * With workers, the state stays in them between checkpoint intervals (see StateInWorkers).
  */
 export class StateDStream<K, V, S> extends DStream<[K, S]> implements StatefulDStream {
   readonly dependencies: readonly DStream<[K, V]>[];
   readonly slideDuration: Duration;
   private initialRDD: RDD<[K, S]> | undefined;
-  /** State RDDs held in workers since the state was last brought to the driver, oldest first. */
-  private inWorkers: RDD<[K, S]>[] = [];
+  private readonly inWorkers = new StateInWorkers<[K, S]>(this);
   private restoredAt: number | undefined;
 
   constructor(
@@ -69,22 +62,8 @@ export class StateDStream<K, V, S> extends DStream<[K, S]> implements StatefulDS
     }, { update: this.updateFunc }, true);
   }
 
-  /** See the class comment: in the workers every batch, on the driver too every checkpoint interval. */
-  override async materialize(time: number, rdd: RDD<[K, S]>): Promise<RDD<[K, S]>> {
-    if (!this.ssc.sparkContext.executor?.isLive) return MaterializedRDD.of(rdd);
-    // Computed where it runs (the update function runs on the workers), each partition kept there.
-    await rdd.persist().count();
-    const interval = this.checkpointDuration ?? defaultCheckpointInterval(this.slideDuration);
-    if ((time - this.zeroTime!) % interval !== 0) {
-      this.inWorkers.push(rdd);
-      return rdd;
-    }
-    const held = await MaterializedRDD.of(rdd); // fetched, not computed again
-    // Nothing reads the chain before this state any more (but a remembered batch, for a window).
-    const remembered = new Set(this.generatedRDDs.values());
-    for (const old of [...this.inWorkers, rdd]) if (!remembered.has(old) || old === rdd) old.unpersist();
-    this.inWorkers = [];
-    return held;
+  override materialize(time: number, rdd: RDD<[K, S]>): Promise<RDD<[K, S]>> {
+    return this.inWorkers.materialize(time, rdd);
   }
 
   /**

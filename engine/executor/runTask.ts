@@ -105,10 +105,7 @@ export class TaskRunner {
       attemptNumber: task.attempt,
       shuffleBlocks(dep, reducePartition) {
         const blocks = shuffles.get(depIds.get(dep) ?? -1);
-        if (!blocks) {
-          // The driver sent no shuffle input below a cached partition it thought alive.
-          for (const c of cached.values()) if (c instanceof LostBlock) throw c.error;
-        }
+        if (!blocks) throwIfLostBlock(cached);
         if (!blocks || reducePartition !== task.partition) throw new Error(`internal: task for partition ${task.partition} was not sent shuffle ${depIds.get(dep)} for partition ${reducePartition}`);
         return blocks;
       },
@@ -244,7 +241,7 @@ export class TaskRunner {
       case 'shuffleRead': {
         const slices: unknown[][] = new Array(d.numPartitions);
         for (const b of task.inputs) if (b.rddId === d.id) slices[b.partition] = b.records as unknown[];
-        rdd = new ParallelCollectionRDD(sc, slices, d.operation, d.callSite);
+        rdd = new TaskInputRDD(sc, slices, d, cached);
         break;
       }
       case 'mapPartitions': {
@@ -299,6 +296,35 @@ export class TaskRunner {
 /** A cached partition whose worker was lost: computed from lineage when the task has it. */
 class LostBlock {
   constructor(readonly error: FetchFailedError) {}
+}
+
+/**
+ * The driver sends no input below a cached partition it thought alive; when that partition could
+ * not be fetched, computing it reaches for input the task does not have: fail as FetchFailed, so
+ * the driver recomputes what was lost and sends the task again.
+ */
+function throwIfLostBlock(cached: ReadonlyMap<string, unknown>): void {
+  for (const c of cached.values()) if (c instanceof LostBlock) throw c.error;
+}
+
+/** The driver-held partitions a task was sent (the others are not this task's to read). */
+class TaskInputRDD<T> extends ParallelCollectionRDD<T> {
+  constructor(
+    sc: RDDContext,
+    slices: readonly (readonly T[])[],
+    private readonly d: RDDDescriptor,
+    private readonly cached: ReadonlyMap<string, unknown>,
+  ) {
+    super(sc, slices, d.operation, d.callSite);
+  }
+
+  protected override compute(split: number, ctx: TaskContext, emit: (x: T) => void): void {
+    if (this.slices[split] === undefined) {
+      throwIfLostBlock(this.cached);
+      throw new Error(`internal: a task was not sent partition ${split} of ${this.d.operation} at ${this.d.callSite}`);
+    }
+    super.compute(split, ctx, emit);
+  }
 }
 
 function isWire(v: unknown): v is WireFunction {

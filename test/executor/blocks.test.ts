@@ -96,6 +96,16 @@ describe('lost blocks are recomputed from lineage', () => {
     expect(sc.scheduler.metrics.resubmittedStages).toBeGreaterThanOrEqual(1);
   });
 
+  test('cached partitions missing from a live worker: the fetch fails, and they are computed again from lineage', async () => {
+    const { sc, pool } = context();
+    const cached = sc.parallelize([1, 2, 3, 4], 2).map((x) => x * 10).persist();
+    expect(await cached.collect()).toEqual([10, 20, 30, 40]);
+    pool.removeBlocks(['rdd_']); // the task below is sent no input for them: the driver thinks them cached
+    expect(await cached.map((x) => x + 1).collect()).toEqual([11, 21, 31, 41]);
+    expect(sc.scheduler.metrics.fetchFailures).toBeGreaterThanOrEqual(1);
+    expect(sc.scheduler.blockManagerMaster.allLive(cached)).toBe(true); // computed again, and kept again
+  });
+
   test('two shuffles deep: a worker killed after both map stages, then a job reads the second', async () => {
     const { sc, pool } = context();
     await pool.start();

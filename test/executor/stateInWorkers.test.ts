@@ -4,19 +4,21 @@ import type { DStream, StreamingContext } from '../../engine/index.ts';
 import type { WorkerPool } from '../../engine/executor/index.ts';
 import { runStreams } from '../support/TestSuiteBase.ts';
 
-// updateStateByKey with workers: the state stays in the workers' block stores between checkpoint
-// intervals, is brought to the driver every interval, and a state partition lost with its worker
-// is recomputed from lineage (from the latest state on the driver).
+// updateStateByKey and reduceByKeyAndWindow (with an inverse) with workers: the state stays in the
+// workers' block stores between checkpoint intervals, is brought to the driver every interval, and
+// a state partition lost with its worker is recomputed from lineage (from the latest state on the
+// driver).
 
 const input = Array.from({ length: 8 }, (_, b) => Array.from({ length: 5 }, (_, i) => `k${(b + i) % 7} k${i % 3}`));
-const counts = (lines: DStream<string>) =>
-  lines.flatMap((l) => l.split(' ')).map((w) => [w, 1] as [string, number])
-    .updateStateByKey((vs: number[], s: number | undefined) => vs.reduce((a, b) => a + b, s ?? 0))
-    .checkpoint(3000);
+const pairs = (lines: DStream<string>) => lines.flatMap((l) => l.split(' ')).map((w) => [w, 1] as [string, number]);
+const pipelines: [name: string, state: (lines: DStream<string>) => DStream<[string, number]>][] = [
+  ['updateStateByKey', (lines) => pairs(lines).updateStateByKey((vs: number[], s: number | undefined) => vs.reduce((a, b) => a + b, s ?? 0)).checkpoint(3000)],
+  ['reduceByKeyAndWindow with an inverse', (lines) => pairs(lines).reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 3000, 1000).checkpoint(3000)],
+];
 
 const canonical = (batches: unknown[][]) => batches.map((b) => b.map((r) => JSON.stringify(r)).sort());
 
-describe('updateStateByKey keeps its state in the workers', () => {
+describe.each(pipelines)('%s keeps its state in the workers', (_name, counts) => {
   test('where each batch\'s state is held: in the workers, and on the driver every checkpoint interval (3 s)', async () => {
     const local = await runStreams({ input, operation: counts });
     const held: [number, string][] = [];
