@@ -27,6 +27,8 @@ class Slot {
   /** Hashes of the functions this worker holds (sent in an earlier task that it answered). */
   readonly sent = new Set<string>();
   running = 0;
+  /** Driver reads of this worker's blocks in flight: like a task, they keep a Node process alive. */
+  reading = 0;
   alive = true;
   /** Answered a ping: started and has loaded the engine (starting takes a few hundred ms). */
   ready = false;
@@ -166,7 +168,15 @@ export class WorkerPool implements Executor {
   async fetchBlocks(executor: number, blockIds: readonly string[]): Promise<unknown[][]> {
     const slot = this.slots.find((s) => s?.alive && s.executor === executor);
     if (!slot) throw new FetchFailedError(executor, blockIds[0] ?? '');
-    const reply = await Promise.race([slot.api.handle({ kind: 'getBlocks', blockIds }), slot.lost]);
+    slot.reading++;
+    slot.worker.ref();
+    let reply: FromWorker | WorkerLost;
+    try {
+      reply = await Promise.race([slot.api.handle({ kind: 'getBlocks', blockIds }), slot.lost]);
+    } finally {
+      slot.reading--;
+      if (slot.running === 0 && slot.reading === 0 && slot.alive) slot.worker.unref();
+    }
     if (reply instanceof WorkerLost || reply.kind !== 'blocks') throw new FetchFailedError(executor, blockIds[0] ?? '');
     return reply.blocks.map((b, i) => {
       if (!b) throw new FetchFailedError(executor, blockIds[i]!, `block ${blockIds[i]} is not in the store of executor ${executor}`);
@@ -209,7 +219,7 @@ export class WorkerPool implements Executor {
     } finally {
       clearTimeout(timer);
       slot.running--;
-      if (slot.running === 0 && slot.alive) slot.worker.unref();
+      if (slot.running === 0 && slot.reading === 0 && slot.alive) slot.worker.unref();
       this.wakeWaiters();
     }
   }

@@ -60,6 +60,14 @@ describe('faults during a streaming run', () => {
   }, 60_000);
 });
 
+describe('a plain Node script', () => {
+  test('the driver reading blocks from idle workers keeps the process alive until they answer', async () => {
+    const script = fileURLToPath(new URL('./fixtures/blocks-fetch-workers.ts', import.meta.url));
+    const { stdout } = await promisify(execFile)('node_modules/.bin/tsx', [script], { cwd: fileURLToPath(new URL('../..', import.meta.url)), timeout: 30_000 });
+    expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({ fromShuffle: [['a', 3], ['b', 2], ['c', 1]], fromCache: [['a', 30], ['b', 20], ['c', 10]] });
+  }, 40_000);
+});
+
 describe('starting workers', () => {
   const script = fileURLToPath(new URL('./fixtures/wordcount-workers.ts', import.meta.url));
   const expected = { counts: [['a', 3], ['b', 2], ['c', 1]], onWorkers: true };
