@@ -3,9 +3,13 @@ import type { DStream } from './DStream.ts';
 import { MaterializedRDD } from './MaterializedRDD.ts';
 import { defaultCheckpointInterval } from '../streaming/Checkpointer.ts';
 
+/** stateInWorkers 'auto': a state of more records than this is kept in the workers. */
+export const STATE_IN_WORKERS_ABOVE_RECORDS = 10_000;
+
 /**
  * Where a state stream (updateStateByKey, reduceByKeyAndWindow with an inverse) keeps each batch's
- * RDD when there are workers: in the workers. The RDD is persisted and computed there (its
+ * RDD when there are workers (and `stateInWorkers` says so: always, or 'auto' once the previous
+ * batch's state held more than STATE_IN_WORKERS_ABOVE_RECORDS records): in the workers. The RDD is persisted and computed there (its
  * functions run on the workers), each partition kept in the block store of the worker that
  * computed it, where the next batch reads it. Every checkpoint interval (`checkpoint(interval)`,
  * else Spark's default: the smallest multiple of the slide of at least 10 s) it is also brought to
@@ -17,13 +21,21 @@ import { defaultCheckpointInterval } from '../streaming/Checkpointer.ts';
 export class StateInWorkers<T> {
   /** RDDs held in workers since the state was last brought to the driver, oldest first. */
   private chain: RDD<T>[] = [];
+  /** Records in the state of the last batch (0 before the first). */
+  private lastSize = 0;
 
   constructor(private readonly stream: DStream<T>) {}
 
   async materialize(time: number, rdd: RDD<T>): Promise<RDD<T>> {
     const s = this.stream;
-    if (!s.ssc.sparkContext.executor?.isLive) return MaterializedRDD.of(rdd);
-    await rdd.persist().count();
+    const where = s.ssc.stateInWorkers;
+    const inWorkers = s.ssc.sparkContext.executor?.isLive && (where === true || (where === 'auto' && (this.chain.length > 0 || this.lastSize > STATE_IN_WORKERS_ABOVE_RECORDS)));
+    if (!inWorkers) {
+      const held = await MaterializedRDD.of(rdd);
+      this.lastSize = held.partitions.reduce((n, p) => n + p.length, 0);
+      return held;
+    }
+    this.lastSize = await rdd.persist().count();
     const interval = s.checkpointDuration ?? defaultCheckpointInterval(s.slideDuration);
     if ((time - s.zeroTime!) % interval !== 0) {
       this.chain.push(rdd);

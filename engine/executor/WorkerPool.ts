@@ -13,6 +13,11 @@ export interface WorkerPoolOptions {
   taskTimeout?: number;
   /** Attempts per task before the job fails (Spark's spark.task.maxFailures). Default 4. */
   maxTaskAttempts?: number;
+  /**
+   * How long (ms) a task whose blocks a busy worker holds waits for that worker before it runs on
+   * another (which then fetches them): Spark's spark.locality.wait. Default 100 ms; 0: never wait.
+   */
+  localityWait?: number;
   /** How to start a worker; the platform's (worker_threads / Web Worker) by default. */
   spawn?: () => PlatformWorker;
 }
@@ -73,6 +78,7 @@ export class WorkerPool implements Executor {
   readonly size: number;
   readonly taskTimeout: number;
   readonly maxTaskAttempts: number;
+  readonly localityWait: number;
   private readonly spawn: () => PlatformWorker;
   private readonly slots: (Slot | undefined)[];
   private nextTaskId = 0;
@@ -92,6 +98,7 @@ export class WorkerPool implements Executor {
     this.size = options.workers;
     this.taskTimeout = options.taskTimeout ?? 60_000;
     this.maxTaskAttempts = options.maxTaskAttempts ?? 4;
+    this.localityWait = options.localityWait ?? 100;
     this.spawn = options.spawn ?? platformSpawn;
     this.slots = new Array(this.size).fill(undefined);
   }
@@ -259,19 +266,35 @@ export class WorkerPool implements Executor {
     if (this.spawn === platformSpawn) await (this.prepared ??= prepareWorkers());
     // Started workers first, then (among those) one that holds blocks the task reads.
     const rank = (s: Slot) => (s.ready ? 2 : 0) + (preferred.includes(s.executor) ? 1 : 0);
-    for (;;) {
-      if (this.closed) throw new TaskFailedError('The worker pool was closed while a task waited for a worker.');
-      let best: Slot | undefined;
-      for (let i = 0; i < this.size; i++) {
-        const s = this.slot(i);
-        if (s.running === 0 && (!best || rank(s) > rank(best))) best = s;
+    // Spark's delay scheduling: while a live worker holding the task's blocks is busy, wait for it
+    // up to localityWait rather than run the task elsewhere and copy the blocks over.
+    let waitedForLocality = preferred.length === 0 || this.localityWait <= 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      for (;;) {
+        if (this.closed) throw new TaskFailedError('The worker pool was closed while a task waited for a worker.');
+        let best: Slot | undefined;
+        let holderBusy = false;
+        for (let i = 0; i < this.size; i++) {
+          const s = this.slot(i);
+          if (s.running === 0 && (!best || rank(s) > rank(best))) best = s;
+          if (s.running > 0 && preferred.includes(s.executor)) holderBusy = true;
+        }
+        if (best && (waitedForLocality || !holderBusy || preferred.includes(best.executor))) {
+          best.running++;
+          best.worker.ref();
+          return best;
+        }
+        if (!waitedForLocality && !timer) {
+          timer = setTimeout(() => {
+            waitedForLocality = true;
+            this.wakeWaiters();
+          }, this.localityWait);
+        }
+        await new Promise<void>((resolve) => this.waiters.push(resolve));
       }
-      if (best) {
-        best.running++;
-        best.worker.ref();
-        return best;
-      }
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -58,6 +58,14 @@ export interface StreamingContextOptions {
   taskTimeout?: number;
   /** With workers: how shuffle data reaches reduce tasks (see RDDContextOptions.shuffleTransfer). Default 'auto'. */
   shuffleTransfer?: RDDContextOptions['shuffleTransfer'];
+  /**
+   * With workers: where updateStateByKey and reduceByKeyAndWindow (with an inverse) keep each
+   * batch's state. true: in the workers that compute it (brought to the driver every checkpoint
+   * interval); false: on the driver every batch. 'auto' (default): in the workers once the state
+   * holds more than 10,000 records, on the driver while it is smaller (a small state costs less
+   * on the driver than the extra tasks that keep it in workers; see docs/workers.md).
+   */
+  stateInWorkers?: boolean | 'auto';
 }
 
 /**
@@ -116,6 +124,8 @@ export class StreamingContext {
   readonly listenerBus = new StreamingListenerBus();
   readonly inputInfoTracker = new InputInfoTracker();
   readonly skipFailedBatches: boolean;
+  /** See StreamingContextOptions.stateInWorkers. */
+  readonly stateInWorkers: boolean | 'auto';
   private readonly jobScheduler: JobScheduler;
   private readonly jobGenerator: JobGenerator;
   private currentState: StreamingContextState = 'initialized';
@@ -142,6 +152,9 @@ export class StreamingContext {
       throw new TypeError('StreamingContext: scheduler must be an RxJS SchedulerLike (asyncScheduler, a ManualClock, a VirtualTimeScheduler…).');
     }
     this.skipFailedBatches = options.skipFailedBatches ?? false;
+    const stateInWorkers = options.stateInWorkers ?? 'auto';
+    if (stateInWorkers !== true && stateInWorkers !== false && stateInWorkers !== 'auto') throw new TypeError(`StreamingContext: stateInWorkers must be true, false or 'auto', got ${String(stateInWorkers)}.`);
+    this.stateInWorkers = stateInWorkers;
     this.sparkContext = new RDDContext({ defaultParallelism: options.defaultParallelism, workers: options.workers, taskTimeout: options.taskTimeout, shuffleTransfer: options.shuffleTransfer });
     this.jobScheduler = new JobScheduler({
       now: () => this.now(),

@@ -70,6 +70,23 @@ describe('shuffles between workers', () => {
   });
 });
 
+describe('locality', () => {
+  test('a task reading a cached partition runs on the worker that holds it (waiting for it while it is busy)', async () => {
+    const pool = new WorkerPool({ workers: 2, localityWait: 10_000 });
+    const sc = new RDDContext({ executor: pool });
+    contexts.push(sc);
+    await pool.start();
+    await sc.parallelize([0, 1], 2).collect(); // both workers started
+    const cached = sc.parallelize([1, 2, 3, 4, 5, 6], 6).map((x) => x * 2).persist();
+    await cached.count();
+    const threadOf = new Map(pool.executors.map((e, i) => [e, pool.workers[i]!.threadId]));
+    const holders = [0, 1, 2, 3, 4, 5].map((p) => threadOf.get(sc.scheduler.blockManagerMaster.location(cached, p)!));
+    const ranOn = await cached.mapPartitionsWithIndex((i) => [(globalThis as { rivuletThreadId?: number }).rivuletThreadId]).collect();
+    expect(ranOn).toEqual(holders);
+    expect(new Set(holders).size).toBe(2);
+  });
+});
+
 describe('lost blocks are recomputed from lineage', () => {
   test('a worker killed between jobs: only its map partitions run again, then the reduce stage', async () => {
     const { sc, pool } = context();

@@ -24,7 +24,7 @@ describe.each(pipelines)('%s keeps its state in the workers', (_name, counts) =>
     const held: [number, string][] = [];
     const run = await runStreams({
       input,
-      context: { workers: 2 },
+      context: { workers: 2, stateInWorkers: true },
       operation: (lines: DStream<string>, ssc: StreamingContext) => {
         const state = counts(lines);
         ssc.addStreamingListener({
@@ -48,6 +48,22 @@ describe.each(pipelines)('%s keeps its state in the workers', (_name, counts) =>
     }
   }, 60_000);
 
+  test("stateInWorkers 'auto' (the default): a state of 10,000 records or fewer stays on the driver", async () => {
+    const held: string[] = [];
+    const run = await runStreams({
+      input,
+      context: { workers: 2 },
+      operation: (lines: DStream<string>, ssc: StreamingContext) => {
+        const state = counts(lines);
+        ssc.addStreamingListener({ onBatchCompleted: ({ batchInfo: { batchTime } }) => void held.push(state.generatedRDDs.get(batchTime) instanceof MaterializedRDD ? 'driver' : 'workers') });
+        return state;
+      },
+    });
+    await run.ssc.sparkContext.close();
+    expect(run.error).toBeUndefined();
+    expect(held).toEqual(input.map(() => 'driver'));
+  }, 60_000);
+
   test.each([
     // kill a worker after these batches   (state then held in the workers since the last driver copy)
     [[1000]],
@@ -57,7 +73,7 @@ describe.each(pipelines)('%s keeps its state in the workers', (_name, counts) =>
     const local = await runStreams({ input, operation: counts });
     const run = await runStreams({
       input,
-      context: { workers: 2 },
+      context: { workers: 2, stateInWorkers: true },
       operation: (lines: DStream<string>, ssc: StreamingContext) => {
         const pool = ssc.sparkContext.executor as WorkerPool;
         ssc.addStreamingListener({ onBatchCompleted: ({ batchInfo }) => void (after.includes(batchInfo.batchTime) && pool.workers[0]?.terminate()) });
