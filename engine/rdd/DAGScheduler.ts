@@ -29,6 +29,21 @@ export type ShuffleTransfer = 'direct' | 'relay' | 'auto';
 export const RELAY_MAX_RECORDS = 500;
 
 /**
+ * A map stage run again because outputs it had produced were lost with their workers (Spark
+ * resubmits the map stage after a FetchFailed, or when an executor is removed): only the lost map
+ * partitions are computed again.
+ */
+export interface StageResubmitted {
+  readonly stage: number;
+  /** The shuffle's operation and call site: `reduceByKey at wordcount.ts:12:8`. */
+  readonly operation: string;
+  /** The map partitions computed again. */
+  readonly partitions: readonly number[];
+  /** The executors whose blocks were lost. */
+  readonly executors: readonly number[];
+}
+
+/**
  * Attempts of a stage whose input keeps being lost before the job fails (Spark's
  * spark.stage.maxConsecutiveAttempts): 4 when a live worker could not serve a block (something is
  * wrong with it), 16 when the worker holding it died (each death is survivable; the bound only
@@ -72,6 +87,13 @@ export class DAGScheduler {
   readonly metrics = { remoteTasks: 0, localTasks: 0, fetchFailures: 0, resubmittedStages: 0 };
   /** See ShuffleTransfer. 'auto' whenever the executor has block stores, else 'relay'. */
   shuffleTransfer: ShuffleTransfer;
+
+  private readonly resubmitListeners: ((e: StageResubmitted) => void)[] = [];
+
+  /** Be told when a map stage runs again because its outputs were lost (a StreamingContext posts `stageResubmitted`). */
+  addStageResubmittedListener(listener: (e: StageResubmitted) => void): void {
+    this.resubmitListeners.push(listener);
+  }
 
   constructor(readonly executor?: Executor) {
     const stores = executor?.isLive && executor.fetchBlocks ? executor : undefined;
@@ -186,6 +208,17 @@ export class DAGScheduler {
     if (!this.executor) return this.runLocalMapTasks(dep, this.mapOutputs.missing(dep), stageId);
     await this.withResubmission(dep.rdd, async () => {
       const missing = this.mapOutputs.missing(dep);
+      const lost = this.mapOutputs.lostExecutors(dep);
+      if (lost.length > 0) {
+        const e: StageResubmitted = { stage: stageId, operation: `${dep.operation} at ${siteOf(dep.rdd).callSite}`, partitions: missing, executors: lost };
+        for (const listener of this.resubmitListeners) {
+          try {
+            listener(e);
+          } catch (err) {
+            console.error('DAGScheduler: a stage-resubmitted listener threw (the job goes on):', err);
+          }
+        }
+      }
       const remote = this.describeMapSide(dep);
       if (!remote) {
         await this.fetchToDriver(dep.rdd, new Set());

@@ -48,6 +48,13 @@ export class MapOutputTracker {
     return out;
   }
 
+  /** The executors whose outputs of `dep` were lost (the map stage ran before, and they died or lost them). */
+  lostExecutors(dep: ShuffleDependency<any, any, any>): number[] {
+    const lost = new Set<number>();
+    for (const o of this.outputs.get(dep) ?? []) if (o?.executor !== undefined && !this.isValid(o.executor, o.epoch)) lost.add(o.executor);
+    return [...lost];
+  }
+
   isAvailable(dep: ShuffleDependency<any, any, any>): boolean {
     return this.missing(dep).length === 0;
   }

@@ -2,6 +2,7 @@ import type { DStream } from '../dstream/DStream.ts';
 import type { Job } from '../dstream/ForEachDStream.ts';
 import { BatchFailedError } from '../util/errors.ts';
 import type { TaskFailure } from '../executor/Executor.ts';
+import type { StageResubmitted } from '../rdd/DAGScheduler.ts';
 import type { BatchInfo, OutputOperationInfo, StreamingListenerBus } from './listener.ts';
 
 /** Everything one batch time has to run. */
@@ -49,6 +50,10 @@ export class JobScheduler {
   /** Post an executor's task failure to listeners, with the batch it belongs to. */
   taskFailed(failure: TaskFailure): void {
     this.host.listenerBus.post({ ...failure, time: this.host.now(), batchTime: this.runningBatchTime });
+  }
+
+  stageResubmitted(e: StageResubmitted): void {
+    this.host.listenerBus.post({ type: 'stageResubmitted', ...e, time: this.host.now(), batchTime: this.runningBatchTime });
   }
 
   submit(jobSet: JobSet): void {

@@ -172,6 +172,7 @@ export class StreamingContext {
       taskCounts: () => this.sparkContext.scheduler.metrics,
     });
     this.sparkContext.executor?.addFailureListener?.((failure) => this.jobScheduler.taskFailed(failure));
+    this.sparkContext.scheduler.addStageResubmittedListener((e) => this.jobScheduler.stageResubmitted(e));
     this.jobGenerator = new JobGenerator(this.scheduler, this.batchInterval, this.graph, this.jobScheduler, this.inputInfoTracker, () => this.now());
     this.jobGenerator.beforeSubmit = (time) => this.checkpointer?.logBatch(time);
     let resolve!: () => void;

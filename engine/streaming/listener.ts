@@ -61,6 +61,22 @@ export interface TaskFailureInfo {
 }
 
 /**
+ * Map outputs of one of a batch's shuffles were lost with the workers that held them (see
+ * docs/workers.md): the map stage runs again for those map partitions (recomputed from lineage).
+ */
+export interface StageResubmittedInfo {
+  time: number;
+  batchTime?: number;
+  stage: number;
+  /** The shuffle's operation and call site: `reduceByKey at wordcount.ts:12:8`. */
+  operation: string;
+  /** The map partitions computed again. */
+  partitions: readonly number[];
+  /** The lost workers' executor ids. */
+  executors: readonly number[];
+}
+
+/**
  * One event of a running context, as delivered to a {@link StreamingListener} and on `ssc.events$`:
  * the union of Spark's StreamingListener callbacks (onBatchSubmitted, onBatchCompleted,
  * onOutputOperationCompleted, onReceiverError…), told apart by `type`.
@@ -83,7 +99,8 @@ export type StreamingListenerEvent =
   | { type: 'receiverStopped'; time: number; streamId: number; name: string; message: string }
   | { type: 'receiverError'; time: number; streamId: number; name: string; message: string; error: unknown }
   | ({ type: 'workerLost' } & TaskFailureInfo)
-  | ({ type: 'taskRetried' } & TaskFailureInfo);
+  | ({ type: 'taskRetried' } & TaskFailureInfo)
+  | ({ type: 'stageResubmitted' } & StageResubmittedInfo);
 
 type EventOf<K extends StreamingListenerEvent['type']> = Extract<StreamingListenerEvent, { type: K }>;
 
@@ -102,6 +119,8 @@ export interface StreamingListener {
   onWorkerLost?(event: EventOf<'workerLost'>): void;
   /** A task whose worker was lost is sent to another worker (up to maxTaskAttempts). */
   onTaskRetried?(event: EventOf<'taskRetried'>): void;
+  /** A map stage runs again because the workers holding some of its outputs were lost. */
+  onStageResubmitted?(event: EventOf<'stageResubmitted'>): void;
 }
 
 const CALLBACK: { [K in StreamingListenerEvent['type']]: keyof StreamingListener } = {
@@ -116,6 +135,7 @@ const CALLBACK: { [K in StreamingListenerEvent['type']]: keyof StreamingListener
   receiverError: 'onReceiverError',
   workerLost: 'onWorkerLost',
   taskRetried: 'onTaskRetried',
+  stageResubmitted: 'onStageResubmitted',
 };
 
 /**
