@@ -19,6 +19,7 @@ export class MapOutputTracker {
   private readonly outputs = new WeakMap<ShuffleDependency<any, any, any>, (MapOutput | undefined)[]>();
   /** Shuffles with outputs in workers, dropped from the workers' stores once no RDD can read them (Spark's ContextCleaner). */
   private readonly cleaner: FinalizationRegistry<number> | undefined;
+  private readonly inWorkers = new WeakSet<ShuffleDependency<any, any, any>>();
 
   constructor(
     /** Whether blocks an executor kept at `epoch` can still be read (it is alive, and no fetch from it failed since). */
@@ -30,8 +31,9 @@ export class MapOutputTracker {
 
   register(dep: ShuffleDependency<any, any, any>, mapId: number, output: MapOutput): void {
     let outputs = this.outputs.get(dep);
-    if (!outputs) {
-      this.outputs.set(dep, (outputs = new Array(dep.rdd.numPartitions).fill(undefined)));
+    if (!outputs) this.outputs.set(dep, (outputs = new Array(dep.rdd.numPartitions).fill(undefined)));
+    if (output.executor !== undefined && !this.inWorkers.has(dep)) {
+      this.inWorkers.add(dep);
       this.cleaner?.register(dep, dep.shuffleId);
     }
     outputs[mapId] = output;
