@@ -57,6 +57,8 @@ export interface TaskFailureInfo {
   attempt: number;
   /** The worker's slot in the pool; its replacement takes the same slot. */
   worker: number;
+  /** The lost worker's executor id (as in `onStageResubmitted`); a replacement is a new executor. */
+  executor?: number;
   reason: string;
 }
 
