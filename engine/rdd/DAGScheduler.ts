@@ -18,7 +18,8 @@ export type PartitionIterator<T> = (emit: Emit<T>) => void;
  * How shuffle data reaches reduce tasks that run on workers. 'direct': map tasks keep their
  * buckets in their worker's block store and reduce tasks fetch them from there (over
  * MessagePorts between workers; a worker's own buckets are read in place). 'relay': map outputs
- * come back to the driver, which sends each reduce task its buckets. 'auto' (the default): each
+ * come back to the driver, which sends each reduce task its buckets. 'auto' (the default): a
+ * shuffle read by a stage that runs on the driver is relayed; otherwise each
  * map task relays an output of at most RELAY_MAX_RECORDS records and keeps a larger one —
  * relaying saves the fetch round trip, which is what a small shuffle costs; keeping saves two
  * copies through the driver, which is what a large one costs (test/bench/shuffleTransfer.ts).
@@ -118,7 +119,9 @@ export class DAGScheduler {
     validate(rdd, parts);
     const stageId = this.nextStageId++;
     const results = new Map<number, U>();
-    await this.withResubmission(rdd, async () => {
+    // A stage that runs here reads its shuffles here: 'auto' relays them rather than keep them in workers.
+    const readOnDriver = !result || rdd.describe() === undefined;
+    await this.withResubmission(rdd, readOnDriver, async () => {
       const missing = parts.filter((p) => !results.has(p));
       const descriptor = result ? rdd.describe() : undefined;
       if (descriptor) {
@@ -150,10 +153,10 @@ export class DAGScheduler {
    * lost, make them available again (resubmitting the lost map partitions) and run it again.
    * `stage` runs only what is still missing on each attempt.
    */
-  private async withResubmission(rdd: RDD<any>, stage: () => Promise<void>): Promise<void> {
+  private async withResubmission(rdd: RDD<any>, readOnDriver: boolean, stage: () => Promise<void>): Promise<void> {
     const failures = { liveExecutor: 0, deadExecutor: 0 };
     for (;;) {
-      await this.submitMissingShuffles(rdd, new Set());
+      await this.submitMissingShuffles(rdd, new Set(), readOnDriver);
       try {
         return await stage();
       } catch (e) {
@@ -191,22 +194,26 @@ export class DAGScheduler {
     return e;
   }
 
-  /** Run the map stage of every shuffle below `rdd` whose output is not (or no longer) all available. */
-  private async submitMissingShuffles(rdd: RDD<any>, visited: Set<RDD<any>>): Promise<void> {
+  /**
+   * Run the map stage of every shuffle below `rdd` whose output is not (or no longer) all
+   * available. `readOnDriver`: the stage of `rdd` runs on the driver (so reads its shuffles there).
+   */
+  private async submitMissingShuffles(rdd: RDD<any>, visited: Set<RDD<any>>, readOnDriver = false): Promise<void> {
     if (visited.has(rdd) || rdd.isMaterialized() || this.blockManagerMaster.allLive(rdd)) return;
     visited.add(rdd);
     for (const dep of rdd.dependencies) {
       if (dep.kind === 'shuffle' && this.mapOutputs.isAvailable(dep)) continue;
-      await this.submitMissingShuffles(dep.rdd, visited);
-      if (dep.kind === 'shuffle') await this.runShuffleMapStage(dep);
+      // A shuffle's map side is a stage of its own (on the workers when it can be described).
+      await this.submitMissingShuffles(dep.rdd, visited, dep.kind === 'shuffle' ? false : readOnDriver);
+      if (dep.kind === 'shuffle') await this.runShuffleMapStage(dep, readOnDriver);
     }
   }
 
-  private async runShuffleMapStage(dep: ShuffleDependency<any, any, any>): Promise<void> {
+  private async runShuffleMapStage(dep: ShuffleDependency<any, any, any>, readOnDriver = false): Promise<void> {
     await dep.partitioner.prepare?.();
     const stageId = this.nextStageId++;
     if (!this.executor) return this.runLocalMapTasks(dep, this.mapOutputs.missing(dep), stageId);
-    await this.withResubmission(dep.rdd, async () => {
+    await this.withResubmission(dep.rdd, false, async () => {
       const missing = this.mapOutputs.missing(dep);
       const lost = this.mapOutputs.lostExecutors(dep);
       if (lost.length > 0) {
@@ -219,7 +226,7 @@ export class DAGScheduler {
           }
         }
       }
-      const remote = this.describeMapSide(dep);
+      const remote = this.describeMapSide(dep, readOnDriver);
       if (!remote) {
         await this.fetchToDriver(dep.rdd, new Set());
         return this.runLocalMapTasks(dep, missing, stageId);
@@ -244,13 +251,13 @@ export class DAGScheduler {
   }
 
   /** The map side of a shuffle as a task, when its lineage, partitioner and aggregator can all travel. */
-  private describeMapSide(dep: ShuffleDependency<any, any, any>): { rdd: RDDDescriptor; result: ResultKind } | undefined {
+  private describeMapSide(dep: ShuffleDependency<any, any, any>, readOnDriver: boolean): { rdd: RDDDescriptor; result: ResultKind } | undefined {
     const partitioner = dep.partitioner.describe?.();
     const aggregator = dep.aggregator && describeAggregator(dep.aggregator);
     if (!partitioner || (dep.aggregator && !aggregator)) return undefined;
     const rdd = dep.rdd.describe();
     if (!rdd) return undefined;
-    const keepAbove = { direct: 0, relay: Infinity, auto: RELAY_MAX_RECORDS }[this.shuffleTransfer];
+    const keepAbove = { direct: 0, relay: Infinity, auto: readOnDriver ? Infinity : RELAY_MAX_RECORDS }[this.shuffleTransfer];
     return { rdd, result: { kind: 'shuffleMap', shuffleId: dep.shuffleId, partitioner, aggregator, mapSideCombine: dep.mapSideCombine, operation: dep.operation, keepAbove } };
   }
 

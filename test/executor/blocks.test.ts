@@ -61,6 +61,14 @@ describe('shuffles between workers', () => {
     else expect(places.every((p) => typeof p === 'number' && pool.executors.includes(p))).toBe(true);
   });
 
+  test("auto: a large shuffle read by a stage that runs on the driver is relayed (fetching it back would cost more)", async () => {
+    const { sc } = context({ shuffleTransfer: 'auto' });
+    const grouped = sc.parallelize(Array.from({ length: 4_000 }, (_, i) => i), 4).map((i) => [i % 10, i] as [number, number]).groupByKey(2);
+    const onDriver = await sc.runJob(grouped, (iterate) => { let n = 0; iterate(() => n++); return n; });
+    expect(onDriver.reduce((a, b) => a + b, 0)).toBe(10);
+    expect(mapOutputPlaces(sc, grouped)).toEqual(['driver', 'driver', 'driver', 'driver']);
+  });
+
   test('a stage that runs on the driver reads worker-held map outputs (fetched to the driver)', async () => {
     const { sc } = context();
     const counts = wordCount(sc);
