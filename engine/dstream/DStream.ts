@@ -13,6 +13,7 @@ import type { StateSpec } from './StateSpec.ts';
 import { printRDD } from './print.ts';
 import { saveAsTextFiles } from '#node-sinks';
 import { UserFunctionError } from '../util/errors.ts';
+import { MaterializedRDD } from './MaterializedRDD.ts';
 
 /** Constructors of the DStream kinds, filled in by dstream/index.ts (they extend DStream). */
 export const kinds = {} as {
@@ -112,6 +113,15 @@ export abstract class DStream<T> {
       this.generatedRDDs.set(time, rdd);
     }
     return rdd;
+  }
+
+  /**
+   * Materialize this stream's RDD at `time` (a mustMaterialize stream, once per batch, before the
+   * outputs run), and return what stands for it from then on. By default its partitions are
+   * computed and held on the driver, without lineage (MaterializedRDD).
+   */
+  async materialize(_time: number, rdd: RDD<T>): Promise<RDD<T>> {
+    return MaterializedRDD.of(rdd);
   }
 
   /** Replace the RDD at `time` (a materialized state RDD stands in for the one with lineage). */

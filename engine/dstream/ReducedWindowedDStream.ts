@@ -4,6 +4,7 @@ import type { Partitioner, RDD } from '../rdd/index.ts';
 import type { Duration } from '../util/duration.ts';
 import { MaterializedRDD } from './MaterializedRDD.ts';
 import { beforeCheckpointError, distribute, malformedState, tuplesOf, type StatefulDStream } from './checkpointing.ts';
+import { StateInWorkers } from './StateInWorkers.ts';
 
 /** What a checkpoint keeps of a window with an inverse function (see saveState). */
 export interface ReducedWindowState<K, V> {
@@ -28,6 +29,7 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> implements Sta
   readonly dependencies: readonly DStream<[K, V]>[];
   private readonly reducedStream: DStream<[K, V]>;
   private restoredAt: number | undefined;
+  private readonly inWorkers = new StateInWorkers<[K, V]>(this);
 
   constructor(
     readonly parent: DStream<[K, V]>,
@@ -47,6 +49,11 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> implements Sta
 
   protected override get parentRememberDuration(): Duration {
     return this.rememberDuration! + this.windowDuration;
+  }
+
+  /** With workers, each window stays in them between checkpoint intervals (see StateInWorkers). */
+  override materialize(time: number, rdd: RDD<[K, V]>): Promise<RDD<[K, V]>> {
+    return this.inWorkers.materialize(time, rdd);
   }
 
   protected compute(validTime: number): RDD<[K, V]> {

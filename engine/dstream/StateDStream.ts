@@ -4,18 +4,22 @@ import type { ShippedFunction } from '../closure/ship.ts';
 import type { Duration } from '../util/duration.ts';
 import { MaterializedRDD } from './MaterializedRDD.ts';
 import { beforeCheckpointError, distribute, tuplesOf, type StatefulDStream } from './checkpointing.ts';
+import { StateInWorkers } from './StateInWorkers.ts';
 
 type UpdateFunc<V, S> = (values: V[], state: S | undefined) => S | undefined;
 
 /**
  * updateStateByKey: the state at t is `update(values at t, state at t - slide)` for every key that
  * has state or new values. Each batch's state is materialized (mustMaterialize), so the update
- * runs once per key per batch and the previous state has no lineage behind it.
+ * runs once per key per batch.
+ *
+ * With workers, the state stays in them between checkpoint intervals (see StateInWorkers).
  */
 export class StateDStream<K, V, S> extends DStream<[K, S]> implements StatefulDStream {
   readonly dependencies: readonly DStream<[K, V]>[];
   readonly slideDuration: Duration;
   private initialRDD: RDD<[K, S]> | undefined;
+  private readonly inWorkers = new StateInWorkers<[K, S]>(this);
   private restoredAt: number | undefined;
 
   constructor(
@@ -56,6 +60,10 @@ export class StateDStream<K, V, S> extends DStream<[K, S]> implements StatefulDS
       }
       return out;
     }, { update: this.updateFunc }, true);
+  }
+
+  override materialize(time: number, rdd: RDD<[K, S]>): Promise<RDD<[K, S]>> {
+    return this.inWorkers.materialize(time, rdd);
   }
 
   /**

@@ -1,9 +1,11 @@
-import type { InputBlock, RunTask } from './protocol.ts';
+import type { RunTask, StoredBlock } from './protocol.ts';
 
 /** A task as the scheduler hands it over: the protocol message minus what the executor fills in. */
 export type TaskSpec = Omit<RunTask, 'kind' | 'taskId' | 'attempt' | 'functions'> & {
   /** For errors: which step of which job this is (`map at wordcount.ts:12:8`). */
   readonly description: string;
+  /** Executors holding blocks the task reads: run it on one of them when it is free (locality). */
+  readonly preferredExecutors?: readonly number[];
 };
 
 /**
@@ -17,6 +19,16 @@ export interface Executor {
   close(): Promise<void>;
   /** Be told when a worker is lost under a task and when a task is sent again (a pool of workers has this). */
   addFailureListener?(listener: (failure: TaskFailure) => void): void;
+  /**
+   * Present when tasks can keep blocks in their worker (a block store per executor): whether
+   * `executor` is alive, so the blocks it holds can still be read. The driver's side of Spark's
+   * BlockManagerMaster: a dead executor's blocks are gone.
+   */
+  isLive?(executor: number): boolean;
+  /** Read blocks from an executor's store into the driver; rejects with FetchFailedError when it is lost or lacks one. */
+  fetchBlocks?(executor: number, blockIds: readonly string[]): Promise<unknown[][]>;
+  /** Drop blocks from every live executor (by id prefix): no RDD can read them any more. */
+  removeBlocks?(prefixes: readonly string[]): void;
 }
 
 /**
@@ -34,17 +46,37 @@ export interface TaskFailure {
   readonly attempt: number;
   /** The worker's slot in the pool (0 … workers − 1); a replacement takes the same slot. */
   readonly worker: number;
+  /** The lost worker's executor id: each worker started, replacements included, is a new executor. */
+  readonly executor?: number;
   /** Why the worker was lost (`worker 1 (thread 3) exited with code 1`). */
   readonly reason: string;
 }
 
 export interface TaskOutput {
   readonly value: unknown;
-  /** Partitions of persisted RDDs the task computed on the way. */
-  readonly cached: readonly InputBlock[];
+  /** The executor the task ran on (its blocks are there); undefined when it has no block store. */
+  readonly executor: number | undefined;
+  /** Partitions of persisted RDDs the task computed and kept in that executor's block store. */
+  readonly stored: readonly StoredBlock[];
 }
 
 /** A task could not complete: its worker died or hung too often. Names the task and its operation. */
 export class TaskFailedError extends Error {
   override name = 'TaskFailedError';
+}
+
+/**
+ * A block a task reads could not be fetched: the worker that held it died (Spark's FetchFailed).
+ * Not retried as a task: the DAGScheduler forgets that worker's blocks, recomputes them from
+ * lineage (resubmitting the map stages whose outputs were lost) and runs the task again.
+ */
+export class FetchFailedError extends Error {
+  override name = 'FetchFailedError';
+  constructor(
+    readonly executor: number,
+    readonly blockId: string,
+    message = `block ${blockId} could not be fetched: executor ${executor} is lost`,
+  ) {
+    super(message);
+  }
 }

@@ -2,8 +2,8 @@ import type { Remote } from 'comlink';
 import { prepareWorkers, spawnWorker as platformSpawn } from '#worker';
 import type { PlatformWorker } from '../platform/worker.ts';
 import { isFunctionDescriptor, type FunctionDescriptor } from '../rdd/descriptor.ts';
-import type { FromWorker, RunTask, WorkerApi } from './protocol.ts';
-import { TaskFailedError, type Executor, type TaskFailure, type TaskOutput, type TaskSpec } from './Executor.ts';
+import type { FromWorker, RunTask, ToWorker, WorkerApi } from './protocol.ts';
+import { FetchFailedError, TaskFailedError, type Executor, type TaskFailure, type TaskOutput, type TaskSpec } from './Executor.ts';
 import { fromWireError } from './runTask.ts';
 import { packTask, unpackReply } from './transfer.ts';
 
@@ -14,6 +14,11 @@ export interface WorkerPoolOptions {
   taskTimeout?: number;
   /** Attempts per task before the job fails (Spark's spark.task.maxFailures). Default 4. */
   maxTaskAttempts?: number;
+  /**
+   * How long (ms) a task whose blocks a busy worker holds waits for that worker before it runs on
+   * another (which then fetches them): Spark's spark.locality.wait. Default 100 ms; 0: never wait.
+   */
+  localityWait?: number;
   /** How to start a worker; the platform's (worker_threads / Web Worker) by default. */
   spawn?: () => PlatformWorker;
 }
@@ -35,6 +40,8 @@ class Slot {
   /** Hashes of the functions this worker holds (sent in an earlier task that it answered). */
   readonly sent = new Set<string>();
   running = 0;
+  /** Driver reads of this worker's blocks in flight: like a task, they keep a Node process alive. */
+  reading = 0;
   alive = true;
   /** Answered a ping: started and has loaded the engine (starting takes a few hundred ms). */
   ready = false;
@@ -43,7 +50,10 @@ class Slot {
 
   constructor(
     readonly index: number,
+    /** This worker incarnation's id: the executor whose block store holds what its tasks kept. */
+    readonly executor: number,
     readonly worker: PlatformWorker,
+    private readonly onDeath: (slot: Slot) => void,
   ) {
     this.api = comlink!.wrap<WorkerApi>(worker.endpoint);
     this.lost = new Promise((resolve) => (this.markLost = resolve));
@@ -52,10 +62,16 @@ class Slot {
     void this.api.handle({ kind: 'ping' }).then(() => { this.ready = true; }, () => {});
   }
 
+  /** A message that is not a task (connect, peerLost, removeBlocks): sent at once, failures ignored (the worker is gone). */
+  post(message: ToWorker, transfer: Transferable[] = []): void {
+    if (this.alive) void this.api.handle(transfer.length ? comlink!.transfer(message, transfer) : message).catch(() => {});
+  }
+
   die(reason: string): void {
     if (!this.alive) return;
     this.alive = false;
     this.markLost(new WorkerLost(reason));
+    this.onDeath(this);
   }
 }
 
@@ -70,19 +86,27 @@ export class WorkerPool implements Executor {
   readonly size: number;
   readonly taskTimeout: number;
   readonly maxTaskAttempts: number;
+  readonly localityWait: number;
   private readonly spawn: () => PlatformWorker;
   private readonly slots: (Slot | undefined)[];
   private nextTaskId = 0;
+  private nextExecutor = 0;
   private closed = false;
   /** Workers replaced after dying or hanging, for tests and metrics. */
   replacedWorkers = 0;
   private readonly failureListeners: ((failure: TaskFailure) => void)[] = [];
+  /**
+   * @internal A test hook: called as a task is sent to a worker and as its result comes back, with
+   * that worker (so a fault test can kill workers at chosen points of a job).
+   */
+  onTaskEvent: ((event: 'sent' | 'completed', worker: PlatformWorker) => void) | undefined;
 
   constructor(options: WorkerPoolOptions) {
     if (!Number.isInteger(options.workers) || options.workers < 1) throw new RangeError(`workers must be a positive integer or 'auto', got ${options.workers}.`);
     this.size = options.workers;
     this.taskTimeout = options.taskTimeout ?? 60_000;
     this.maxTaskAttempts = options.maxTaskAttempts ?? 4;
+    this.localityWait = options.localityWait ?? 100;
     this.spawn = options.spawn ?? platformSpawn;
     this.slots = new Array(this.size).fill(undefined);
   }
@@ -90,6 +114,11 @@ export class WorkerPool implements Executor {
   /** The live workers' threads (started ones only). A test may terminate one to simulate a crash. */
   get workers(): PlatformWorker[] {
     return this.slots.filter((s): s is Slot => s !== undefined && s.alive).map((s) => s.worker);
+  }
+
+  /** The executor ids of the live workers, in the order of `workers`. */
+  get executors(): number[] {
+    return this.slots.filter((s): s is Slot => s !== undefined && s.alive).map((s) => s.executor);
   }
 
   /** Start every worker now rather than on the first task. */
@@ -103,9 +132,9 @@ export class WorkerPool implements Executor {
     const failures: string[] = [];
     for (let attempt = 0; ; attempt++) {
       if (this.closed) throw new TaskFailedError(`${task.description}: the worker pool was closed.`);
-      const slot = await this.acquire();
+      const slot = await this.acquire(task.preferredExecutors);
       const functions: FunctionDescriptor[] = [];
-      const { description: _description, ...spec } = task;
+      const { description: _description, preferredExecutors: _preferred, ...spec } = task;
       const message: RunTask = {
         kind: 'runTask',
         taskId,
@@ -120,7 +149,9 @@ export class WorkerPool implements Executor {
       for (const f of functions) slot.sent.add(f.hash);
       let outcome: FromWorker | WorkerLost;
       try {
+        this.onTaskEvent?.('sent', slot.worker);
         outcome = await this.send(slot, message);
+        if (!(outcome instanceof WorkerLost)) this.onTaskEvent?.('completed', slot.worker);
       } catch (e) {
         for (const f of functions) slot.sent.delete(f.hash);
         throw e;
@@ -128,7 +159,7 @@ export class WorkerPool implements Executor {
       if (outcome instanceof WorkerLost) {
         failures.push(outcome.reason);
         this.replace(slot);
-        const failure = { stage: task.stageId, partition: task.partition, operation: task.description, worker: slot.index, reason: outcome.reason };
+        const failure = { stage: task.stageId, partition: task.partition, operation: task.description, worker: slot.index, executor: slot.executor, reason: outcome.reason };
         this.report({ type: 'workerLost', attempt, ...failure });
         if (attempt + 1 < this.maxTaskAttempts) this.report({ type: 'taskRetried', attempt: attempt + 1, ...failure });
         else {
@@ -141,8 +172,35 @@ export class WorkerPool implements Executor {
       }
       if (outcome.kind === 'taskFailed') throw fromWireError(outcome.error);
       if (outcome.kind !== 'taskResult') throw new Error(`internal: unexpected reply ${outcome.kind} to a task`);
-      return { value: outcome.value, cached: outcome.cached };
+      return { value: outcome.value, executor: slot.executor, stored: outcome.stored };
     }
+  }
+
+  isLive(executor: number): boolean {
+    return this.slots.some((s) => s?.alive && s.executor === executor);
+  }
+
+  async fetchBlocks(executor: number, blockIds: readonly string[]): Promise<unknown[][]> {
+    const slot = this.slots.find((s) => s?.alive && s.executor === executor);
+    if (!slot) throw new FetchFailedError(executor, blockIds[0] ?? '');
+    slot.reading++;
+    slot.worker.ref();
+    let reply: FromWorker | WorkerLost;
+    try {
+      reply = await Promise.race([slot.api.handle({ kind: 'getBlocks', blockIds }), slot.lost]);
+    } finally {
+      slot.reading--;
+      if (slot.running === 0 && slot.reading === 0 && slot.alive) slot.worker.unref();
+    }
+    if (reply instanceof WorkerLost || reply.kind !== 'blocks') throw new FetchFailedError(executor, blockIds[0] ?? '');
+    return reply.blocks.map((b, i) => {
+      if (!b) throw new FetchFailedError(executor, blockIds[i]!, `block ${blockIds[i]} is not in the store of executor ${executor}`);
+      return b as unknown[];
+    });
+  }
+
+  removeBlocks(prefixes: readonly string[]): void {
+    for (const s of this.slots) s?.post({ kind: 'removeBlocks', prefixes });
   }
 
   addFailureListener(listener: (failure: TaskFailure) => void): void {
@@ -179,7 +237,7 @@ export class WorkerPool implements Executor {
     } finally {
       clearTimeout(timer);
       slot.running--;
-      if (slot.running === 0 && slot.alive) slot.worker.unref();
+      if (slot.running === 0 && slot.reading === 0 && slot.alive) slot.worker.unref();
       this.wakeWaiters();
     }
   }
@@ -192,7 +250,22 @@ export class WorkerPool implements Executor {
       this.replacedWorkers++;
       void s.worker.terminate().catch(() => {});
     }
-    return (this.slots[i] = new Slot(i, this.spawn()));
+    const slot = new Slot(i, this.nextExecutor++, this.spawn(), (dead) => this.executorLost(dead));
+    // A MessageChannel to every other live worker, for fetching blocks from each other directly.
+    const peers: { executor: number; port: MessagePort }[] = [];
+    for (const other of this.slots) {
+      if (!other?.alive) continue;
+      const channel = new MessageChannel();
+      peers.push({ executor: other.executor, port: channel.port1 });
+      other.post({ kind: 'connect', executor: other.executor, peers: [{ executor: slot.executor, port: channel.port2 }] }, [channel.port2]);
+    }
+    slot.post({ kind: 'connect', executor: slot.executor, peers }, peers.map((p) => p.port));
+    return (this.slots[i] = slot);
+  }
+
+  /** Its blocks are gone: the other workers stop waiting for fetches from it. */
+  private executorLost(dead: Slot): void {
+    for (const s of this.slots) if (s !== dead) s?.post({ kind: 'peerLost', executor: dead.executor });
   }
 
   /**
@@ -200,21 +273,39 @@ export class WorkerPool implements Executor {
    * replacement to start), and reserve it. One task per worker at a time: tasks queue here, not
    * in a worker, so a worker that dies loses only the task it was running.
    */
-  private async acquire(): Promise<Slot> {
+  private async acquire(preferred: readonly number[] = []): Promise<Slot> {
     await this.prepare();
-    for (;;) {
-      if (this.closed) throw new TaskFailedError('The worker pool was closed while a task waited for a worker.');
-      let best: Slot | undefined;
-      for (let i = 0; i < this.size; i++) {
-        const s = this.slot(i);
-        if (s.running === 0 && (!best || (s.ready && !best.ready))) best = s;
+    // Started workers first, then (among those) one that holds blocks the task reads.
+    const rank = (s: Slot) => (s.ready ? 2 : 0) + (preferred.includes(s.executor) ? 1 : 0);
+    // Spark's delay scheduling: while a live worker holding the task's blocks is busy, wait for it
+    // up to localityWait rather than run the task elsewhere and copy the blocks over.
+    let waitedForLocality = preferred.length === 0 || this.localityWait <= 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      for (;;) {
+        if (this.closed) throw new TaskFailedError('The worker pool was closed while a task waited for a worker.');
+        let best: Slot | undefined;
+        let holderBusy = false;
+        for (let i = 0; i < this.size; i++) {
+          const s = this.slot(i);
+          if (s.running === 0 && (!best || rank(s) > rank(best))) best = s;
+          if (s.running > 0 && preferred.includes(s.executor)) holderBusy = true;
+        }
+        if (best && (waitedForLocality || !holderBusy || preferred.includes(best.executor))) {
+          best.running++;
+          best.worker.ref();
+          return best;
+        }
+        if (!waitedForLocality && !timer) {
+          timer = setTimeout(() => {
+            waitedForLocality = true;
+            this.wakeWaiters();
+          }, this.localityWait);
+        }
+        await new Promise<void>((resolve) => this.waiters.push(resolve));
       }
-      if (best) {
-        best.running++;
-        best.worker.ref();
-        return best;
-      }
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -7,6 +7,12 @@
  * the input partitions and shuffle blocks it reads, and what to do with its records (`result`).
  * User functions travel once per worker: a task carries the descriptors of functions this worker
  * has not seen, and refers to every function by its content hash (Spark's broadcast variables).
+ *
+ * Each worker has a block store (Spark's BlockManager, executor/BlockManager.ts): shuffle map
+ * outputs and cached partitions stay in the worker that computed them, named by block id
+ * (executor/blockIds.ts), and other workers fetch them over MessagePorts between workers
+ * (`PeerMessage`). A worker incarnation is an *executor*: a replacement in the same pool slot is a
+ * new executor, with an empty store.
  */
 import type { FunctionDescriptor, PartitionerDescriptor, RDDDescriptor } from '../rdd/descriptor.ts';
 
@@ -45,7 +51,24 @@ export type ResultKind =
       readonly aggregator: Readonly<Record<'createCombiner' | 'mergeValue' | 'mergeCombiners', WireFunction>> | undefined;
       readonly mapSideCombine: boolean;
       readonly operation: string;
+      /**
+       * When the buckets hold more than this many records in all, keep them in the worker's block
+       * store (`shuffle_<shuffleId>_<map>_<reduce>`) and answer with a MapStatus; else answer with
+       * the buckets, for the driver to relay. 0: always keep; Infinity: always relay.
+       */
+      readonly keepAbove: number;
     };
+
+/** The answer to a `shuffleMap` task that kept its buckets: the number of records in each. */
+export interface MapStatus {
+  readonly sizes: readonly number[];
+}
+
+/** A block in some worker's block store. */
+export interface BlockLocation {
+  readonly executor: number;
+  readonly blockId: string;
+}
 
 /** One partition of a stage's input RDD (data the driver holds). */
 export interface InputBlock {
@@ -54,10 +77,26 @@ export interface InputBlock {
   readonly records: readonly unknown[];
 }
 
-/** The map outputs of one shuffle destined for this task's partition, one block per map partition. */
+/**
+ * The map outputs of one shuffle destined for this task's partition, one block per map partition:
+ * the records themselves (relayed by the driver), or where they are (fetched by the worker).
+ */
 export interface ShuffleInput {
   readonly shuffleId: number;
-  readonly blocks: readonly (readonly unknown[])[];
+  readonly blocks: readonly (readonly unknown[] | BlockLocation)[];
+}
+
+/** A partition of a persisted RDD that a worker holds: read there, or fetched when it is elsewhere. */
+export interface CachedInput {
+  readonly rddId: number;
+  readonly partition: number;
+  readonly executor: number;
+}
+
+/** A partition of a persisted RDD that a task computed and kept in its worker's block store. */
+export interface StoredBlock {
+  readonly rddId: number;
+  readonly partition: number;
 }
 
 // ---- driver → worker ----------------------------------------------------------------------------
@@ -73,10 +112,32 @@ export interface RunTask {
   readonly rdd: RDDDescriptor;
   readonly inputs: readonly InputBlock[];
   readonly shuffleInputs: readonly ShuffleInput[];
+  /** Partitions of persisted RDDs that some worker holds; the rest are computed (and kept). */
+  readonly cachedInputs: readonly CachedInput[];
   readonly result: ResultKind;
 }
 
-export type ToWorker = RunTask | { readonly kind: 'ping' };
+export type ToWorker =
+  | RunTask
+  | { readonly kind: 'ping' }
+  /**
+   * Sent first, and again whenever another worker starts: this worker's executor id, and one
+   * MessagePort per other live worker (transferred), for fetching blocks from it.
+   */
+  | { readonly kind: 'connect'; readonly executor: number; readonly peers: readonly { readonly executor: number; readonly port: MessagePort }[] }
+  /** That worker died: fetches from it fail (FetchFailed) instead of waiting. */
+  | { readonly kind: 'peerLost'; readonly executor: number }
+  /** The driver reads blocks (a stage it runs itself reads a shuffle); answered with `blocks`. */
+  | { readonly kind: 'getBlocks'; readonly blockIds: readonly string[] }
+  /** Drop every block whose id starts with one of these prefixes (a shuffle or an RDD no one can read any more). */
+  | { readonly kind: 'removeBlocks'; readonly prefixes: readonly string[] };
+
+// ---- worker ↔ worker (over a peer MessagePort) --------------------------------------------------
+
+export type PeerMessage =
+  | { readonly kind: 'fetch'; readonly requestId: number; readonly blockIds: readonly string[] }
+  /** One entry per requested id; null: this worker does not hold it. */
+  | { readonly kind: 'blocks'; readonly requestId: number; readonly blocks: readonly (readonly unknown[] | null)[] };
 
 // ---- worker → driver ----------------------------------------------------------------------------
 
@@ -91,11 +152,18 @@ export interface WireError {
   readonly cause?: WireError;
   /** The thrown value was not an Error (a string, a number…): its String(). */
   readonly thrownValue?: string;
+  /** A block this task reads could not be fetched (FetchFailedError): the executor that should have held it. */
+  readonly fetchFailed?: { readonly executor: number; readonly blockId: string };
 }
 
 export type FromWorker =
-  /** `cached`: the partitions of persisted RDDs this task computed, for the driver's cache. */
-  | { readonly kind: 'taskResult'; readonly taskId: number; readonly value: unknown; readonly cached: readonly InputBlock[] }
+  /**
+   * `value` is a MapStatus for a shuffleMap task that kept its buckets. `stored`: the partitions
+   * of persisted RDDs this task computed and kept in the worker's block store.
+   */
+  | { readonly kind: 'taskResult'; readonly taskId: number; readonly value: unknown; readonly stored: readonly StoredBlock[] }
+  | { readonly kind: 'blocks'; readonly blocks: readonly (readonly unknown[] | null)[] }
+  | { readonly kind: 'ok' }
   | { readonly kind: 'taskFailed'; readonly taskId: number; readonly error: WireError }
   | { readonly kind: 'pong'; readonly threadId: number };
 

@@ -20,8 +20,11 @@ import { writeShuffleMapOutput } from '../rdd/shuffle.ts';
 import type { ShippedFunction } from '../closure/ship.ts';
 import { attributeUserError } from '../closure/attribution.ts';
 import { UserFunctionError } from '../util/errors.ts';
-import type { FromWorker, InputBlock, RunTask, ToWorker, WireError, WireFunction } from './protocol.ts';
+import type { BlockLocation, FromWorker, MapStatus, RunTask, StoredBlock, ToWorker, WireError, WireFunction } from './protocol.ts';
 import { uncloneableRecord } from './cloneable.ts';
+import { BlockManager } from './BlockManager.ts';
+import { rddBlockId, shuffleBlockId } from './blockIds.ts';
+import { FetchFailedError } from './Executor.ts';
 
 /**
  * The worker's side of the protocol: rebuild a stage's RDDs from their descriptor with the same
@@ -31,19 +34,47 @@ import { uncloneableRecord } from './cloneable.ts';
 export class TaskRunner {
   private readonly functions = new Map<string, ShippedFunction<any>>();
   private readonly context = new RDDContext();
+  /** This worker's blocks: shuffle map outputs and cached partitions, and its ports to the other workers. */
+  readonly blocks = new BlockManager();
 
   async handle(message: ToWorker): Promise<FromWorker> {
-    if (message.kind === 'ping') return { kind: 'pong', threadId: threadId() };
+    switch (message.kind) {
+      case 'ping':
+        return { kind: 'pong', threadId: threadId() };
+      case 'connect':
+        this.blocks.connect(message.executor, message.peers);
+        return { kind: 'ok' };
+      case 'peerLost':
+        this.blocks.peerLost(message.executor);
+        return { kind: 'ok' };
+      case 'removeBlocks':
+        this.blocks.remove(message.prefixes);
+        return { kind: 'ok' };
+      case 'getBlocks':
+        return { kind: 'blocks', blocks: message.blockIds.map((id) => this.blocks.get(id) ?? null) };
+      case 'runTask':
+        break;
+    }
     try {
       const persisted: [number, RDD<unknown>][] = [];
       const value = await this.run(message, persisted);
-      const cached: InputBlock[] = [];
+      const stored: StoredBlock[] = [];
       for (const [rddId, rdd] of persisted) {
-        // A block that could not cross intact is simply not cached on the driver.
-        for (const [partition, records] of rdd.cachedPartitions()) if (!uncloneableRecord(records)) cached.push({ rddId, partition, records });
+        for (const [partition, records] of rdd.cachedPartitions()) {
+          const id = rddBlockId(rddId, partition);
+          // A block that could not cross intact stays unread by other workers and the driver: not kept.
+          if (this.blocks.get(id) || uncloneableRecord(records)) continue;
+          this.blocks.put(id, records);
+          stored.push({ rddId, partition });
+        }
       }
-      return { kind: 'taskResult', taskId: message.taskId, value, cached };
+      return { kind: 'taskResult', taskId: message.taskId, value, stored };
     } catch (e) {
+      // Also when it surfaced through a user function that was iterating its input.
+      const fetchFailed = e instanceof FetchFailedError ? e : (e as { cause?: unknown })?.cause instanceof FetchFailedError ? ((e as { cause: FetchFailedError }).cause) : undefined;
+      if (fetchFailed) {
+        return { kind: 'taskFailed', taskId: message.taskId, error: { ...toWireError(fetchFailed), fetchFailed: { executor: fetchFailed.executor, blockId: fetchFailed.blockId } } };
+      }
       return { kind: 'taskFailed', taskId: message.taskId, error: toWireError(attributeUserError(e, { operation: message.rdd.operation, callSite: message.rdd.callSite })) };
     }
   }
@@ -63,15 +94,18 @@ export class TaskRunner {
 
   private async run(task: RunTask, persisted: [number, RDD<unknown>][]): Promise<unknown> {
     for (const d of task.functions) this.learn(d);
-    const shuffles = new Map(task.shuffleInputs.map((s) => [s.shuffleId, s.blocks]));
+    const shuffles = new Map<number, readonly (readonly unknown[])[]>();
+    for (const s of task.shuffleInputs) shuffles.set(s.shuffleId, await this.shuffleBlocks(s.blocks));
+    const cached = await this.cachedPartitions(task);
     const depIds = new WeakMap<ShuffleDependency<any, any, any>, number>();
-    const rdd = this.rebuild(task.rdd, task, depIds, new Map(), persisted);
+    const rdd = this.rebuild(task.rdd, task, depIds, new Map(), persisted, cached);
     const ctx: TaskContext = {
       stageId: task.stageId,
       partitionId: task.partition,
       attemptNumber: task.attempt,
       shuffleBlocks(dep, reducePartition) {
         const blocks = shuffles.get(depIds.get(dep) ?? -1);
+        if (!blocks) throwIfLostBlock(cached);
         if (!blocks || reducePartition !== task.partition) throw new Error(`internal: task for partition ${task.partition} was not sent shuffle ${depIds.get(dep)} for partition ${reducePartition}`);
         return blocks;
       },
@@ -149,9 +183,44 @@ export class TaskRunner {
         const dep = new ShuffleDependency(rdd as RDD<[unknown, unknown]>, revivePartitioner(r.partitioner, new Map())!, aggregator, r.mapSideCombine, r.operation);
         const buckets = writeShuffleMapOutput(dep, p, ctx);
         for (const b of buckets) checked(b, `${r.operation} (the map side of its shuffle, reading ${where})`);
-        return buckets;
+        let records = 0;
+        for (const b of buckets) records += b.length;
+        if (records <= r.keepAbove) return buckets;
+        buckets.forEach((b, reduceId) => { if (b.length > 0) this.blocks.put(shuffleBlockId(r.shuffleId, p, reduceId), b); });
+        return { sizes: buckets.map((b) => b.length) } satisfies MapStatus;
       }
     }
+  }
+
+  /** A shuffle input's blocks as records: relayed ones as they came, the others fetched (or read here). */
+  private async shuffleBlocks(blocks: readonly (readonly unknown[] | BlockLocation)[]): Promise<(readonly unknown[])[]> {
+    const locations: BlockLocation[] = [];
+    for (const b of blocks) if (!Array.isArray(b)) locations.push(b as BlockLocation);
+    if (locations.length === 0) return blocks as (readonly unknown[])[];
+    const fetched = await this.blocks.fetch(locations);
+    let next = 0;
+    return blocks.map((b) => (Array.isArray(b) ? b : fetched[next++]!));
+  }
+
+  /**
+   * The partitions of persisted RDDs this task reads that some worker holds, by block id: read
+   * here or fetched. A cached partition that cannot be fetched is computed from lineage instead,
+   * unless the task was not given that lineage's shuffle inputs (then it fails as FetchFailed and
+   * the driver recomputes what was lost).
+   */
+  private async cachedPartitions(task: RunTask): Promise<Map<string, readonly unknown[]>> {
+    const out = new Map<string, readonly unknown[]>();
+    await Promise.all(task.cachedInputs.map(async (c) => {
+      const blockId = rddBlockId(c.rddId, c.partition);
+      try {
+        const [records] = await this.blocks.fetch([{ executor: c.executor, blockId }]);
+        out.set(blockId, records!);
+      } catch (e) {
+        if (!(e instanceof FetchFailedError)) throw e;
+        out.set(blockId, new LostBlock(e) as never);
+      }
+    }));
+    return out;
   }
 
   /** The RDD a descriptor describes, built with the driver's own classes. */
@@ -161,17 +230,18 @@ export class TaskRunner {
     depIds: WeakMap<ShuffleDependency<any, any, any>, number>,
     ranges: Map<number, RangePartitioner>,
     persisted: [number, RDD<unknown>][],
+    cached: Map<string, readonly unknown[]>,
   ): RDD<any> {
     const sc = this.context;
     const partitioner = revivePartitioner(d.partitioner, ranges);
-    const parents = () => d.parents.map((p) => this.rebuild(p, task, depIds, ranges, persisted));
+    const parents = () => d.parents.map((p) => this.rebuild(p, task, depIds, ranges, persisted, cached));
     let rdd: RDD<any>;
     switch (d.kind) {
       case 'input':
       case 'shuffleRead': {
         const slices: unknown[][] = new Array(d.numPartitions);
         for (const b of task.inputs) if (b.rddId === d.id) slices[b.partition] = b.records as unknown[];
-        rdd = new ParallelCollectionRDD(sc, slices, d.operation, d.callSite);
+        rdd = new TaskInputRDD(sc, slices, d, cached);
         break;
       }
       case 'mapPartitions': {
@@ -210,8 +280,50 @@ export class TaskRunner {
         throw new Error(`internal: a worker cannot rebuild an RDD of kind ${d.kind}`);
     }
     if (partitioner) rdd.partitioner = partitioner;
-    if (d.persist && d.kind !== 'input') persisted.push([d.id, rdd.persist()]);
+    if (d.persist && d.kind !== 'input') {
+      persisted.push([d.id, rdd.persist()]);
+      // Partitions this worker holds or was told where to fetch: read, not computed again.
+      for (let q = 0; q < d.numPartitions; q++) {
+        const id = rddBlockId(d.id, q);
+        const block = cached.get(id) ?? this.blocks.get(id);
+        if (block && !(block instanceof LostBlock)) rdd.putCachedPartition(q, block as unknown[]);
+      }
+    }
     return rdd;
+  }
+}
+
+/** A cached partition whose worker was lost: computed from lineage when the task has it. */
+class LostBlock {
+  constructor(readonly error: FetchFailedError) {}
+}
+
+/**
+ * The driver sends no input below a cached partition it thought alive; when that partition could
+ * not be fetched, computing it reaches for input the task does not have: fail as FetchFailed, so
+ * the driver recomputes what was lost and sends the task again.
+ */
+function throwIfLostBlock(cached: ReadonlyMap<string, unknown>): void {
+  for (const c of cached.values()) if (c instanceof LostBlock) throw c.error;
+}
+
+/** The driver-held partitions a task was sent (the others are not this task's to read). */
+class TaskInputRDD<T> extends ParallelCollectionRDD<T> {
+  constructor(
+    sc: RDDContext,
+    slices: readonly (readonly T[])[],
+    private readonly d: RDDDescriptor,
+    private readonly cached: ReadonlyMap<string, unknown>,
+  ) {
+    super(sc, slices, d.operation, d.callSite);
+  }
+
+  protected override compute(split: number, ctx: TaskContext, emit: (x: T) => void): void {
+    if (this.slices[split] === undefined) {
+      throwIfLostBlock(this.cached);
+      throw new Error(`internal: a task was not sent partition ${split} of ${this.d.operation} at ${this.d.callSite}`);
+    }
+    super.compute(split, ctx, emit);
   }
 }
 
@@ -256,6 +368,7 @@ export function toWireError(e: unknown): WireError {
 
 /** The driver's copy of an error a worker reported, with the worker's stack. */
 export function fromWireError(w: WireError): Error {
+  if (w.fetchFailed) return new FetchFailedError(w.fetchFailed.executor, w.fetchFailed.blockId, w.message);
   if (w.operation !== undefined && w.cause) {
     const cause = w.cause.thrownValue !== undefined ? w.cause.thrownValue : fromWireError(w.cause);
     return new UserFunctionError(w.operation, w.callSite ?? '', cause);

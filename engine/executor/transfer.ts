@@ -9,9 +9,10 @@ import type { FromWorker, InputBlock, ResultKind, RunTask, ShuffleInput } from '
  * any other travels as the structured clone postMessage makes.
  * The rest of the executor only ever sees arrays of records.
  *
- * Partitions are the input blocks and shuffle blocks of a task, the records a task returns
- * (collect, take, reduce, the sort sample), the buckets of a shuffle's map side and the cached
- * blocks. On the wire each is an array (cloned) or a ColumnarPartition (an object, never an array).
+ * Partitions are the input blocks and relayed shuffle blocks of a task, the records a task
+ * returns (collect, take, reduce, the sort sample) and the buckets of a shuffle's map side when
+ * they are relayed. Blocks that workers keep and fetch from each other (BlockManager.ts) are
+ * structured clones. On the wire each is an array (cloned) or a ColumnarPartition (an object, never an array).
  */
 
 /**
@@ -68,7 +69,8 @@ const unblock = (b: InputBlock): InputBlock => ({ ...b, records: unwire(b.record
 /** A task as it is posted: its input and shuffle blocks encoded where that is cheaper. */
 export function packTask(task: RunTask): Packed<RunTask> {
   const p = new Packer();
-  const shuffleInputs: ShuffleInput[] = task.shuffleInputs.map((s) => ({ ...s, blocks: s.blocks.map((b) => p.partition(b) as unknown[]) }));
+  // A shuffle block is its records (relayed by the driver) or where it is (a BlockLocation, fetched by the worker).
+  const shuffleInputs: ShuffleInput[] = task.shuffleInputs.map((s) => ({ ...s, blocks: s.blocks.map((b) => (Array.isArray(b) ? (p.partition(b) as unknown[]) : b)) }));
   return p.done({ ...task, inputs: task.inputs.map((b) => p.block(b)), shuffleInputs });
 }
 
@@ -77,7 +79,7 @@ export function unpackTask(task: RunTask): RunTask {
   return {
     ...task,
     inputs: task.inputs.map(unblock),
-    shuffleInputs: task.shuffleInputs.map((s) => ({ ...s, blocks: s.blocks.map((b) => unwire(b as Wire)) })),
+    shuffleInputs: task.shuffleInputs.map((s) => ({ ...s, blocks: s.blocks.map((b) => (Array.isArray(b) || isColumnar(b as Wire) ? unwire(b as Wire) : b)) })),
   };
 }
 
@@ -101,14 +103,15 @@ export function packReply(reply: FromWorker, result: ResultKind): Packed<FromWor
   if (reply.kind !== 'taskResult') return [reply, []];
   const p = new Packer();
   const where = resultPartitions(result);
-  const value = where === 'one' ? p.partition(reply.value as unknown[]) : where === 'many' ? (reply.value as unknown[][]).map((b) => p.partition(b)) : reply.value;
-  return p.done({ ...reply, value, cached: reply.cached.map((b) => p.block(b)) });
+  // A shuffle map task answers with its buckets (relayed) or with a MapStatus (kept in its worker).
+  const value = where === 'one' ? p.partition(reply.value as unknown[]) : where === 'many' && Array.isArray(reply.value) ? (reply.value as unknown[][]).map((b) => p.partition(b)) : reply.value;
+  return p.done({ ...reply, value });
 }
 
 /** The reply as the driver received it, with every partition an array again. */
 export function unpackReply(reply: FromWorker, result: ResultKind): FromWorker {
   if (reply.kind !== 'taskResult') return reply;
   const where = resultPartitions(result);
-  const value = where === 'one' ? unwire(reply.value as Wire) : where === 'many' ? (reply.value as Wire[]).map(unwire) : reply.value;
-  return { ...reply, value, cached: reply.cached.map(unblock) };
+  const value = where === 'one' ? unwire(reply.value as Wire) : where === 'many' && Array.isArray(reply.value) ? (reply.value as Wire[]).map(unwire) : reply.value;
+  return { ...reply, value };
 }

@@ -98,6 +98,7 @@ export abstract class RDD<T> {
   }
   unpersist(): this {
     this.storage = undefined;
+    this.context.scheduler?.blockManagerMaster.remove(this);
     return this;
   }
   get isPersisted(): boolean {

@@ -1,4 +1,4 @@
-import { DAGScheduler, type PartitionIterator } from './DAGScheduler.ts';
+import { DAGScheduler, type PartitionIterator, type ShuffleTransfer } from './DAGScheduler.ts';
 import type { RDD } from './RDD.ts';
 import { ParallelCollectionRDD } from './ParallelCollectionRDD.ts';
 import { UnionRDD } from './UnionRDD.ts';
@@ -33,6 +33,13 @@ export interface RDDContextOptions {
    * always on the workers. A StagePlacement to tune the estimates (or inject them, in tests).
    */
   placement?: PlacementMode | StagePlacement;
+  /**
+   * With workers: how shuffle data reaches reduce tasks. 'direct': map outputs stay in the worker
+   * that computed them and reduce tasks fetch them from there, worker to worker. 'relay': map
+   * outputs come back to the driver, which sends them on with each reduce task. 'auto' (default):
+   * each map task relays a small output (up to 500 records) and keeps a larger one.
+   */
+  shuffleTransfer?: ShuffleTransfer;
 }
 
 /**
@@ -57,6 +64,11 @@ export class RDDContext {
     this.executor = options.executor ?? (workers > 0 ? new WorkerPool({ workers, taskTimeout: options.taskTimeout, maxTaskAttempts: options.maxTaskAttempts }) : undefined);
     const placement = options.placement instanceof StagePlacement ? options.placement : new StagePlacement({ mode: options.placement });
     this.scheduler = new DAGScheduler(this.executor, placement);
+    if (options.shuffleTransfer !== undefined) {
+      if (!['direct', 'relay', 'auto'].includes(options.shuffleTransfer)) throw new RangeError(`shuffleTransfer must be 'direct', 'relay' or 'auto', got ${String(options.shuffleTransfer)}.`);
+      // Keeping map outputs needs block stores; an executor without them always relays.
+      if (this.scheduler.shuffleTransfer !== 'relay') this.scheduler.shuffleTransfer = options.shuffleTransfer;
+    }
   }
 
   /** Stop the workers, if any (a context with workers should be closed when done; idle workers never hold a process open). */

@@ -1,9 +1,9 @@
 import type { DStream } from '../dstream/DStream.ts';
 import type { Job } from '../dstream/ForEachDStream.ts';
-import { MaterializedRDD } from '../dstream/MaterializedRDD.ts';
 import { BatchFailedError } from '../util/errors.ts';
 import type { TaskFailure } from '../executor/Executor.ts';
 import type { StageDecision } from '../rdd/StagePlacement.ts';
+import type { StageResubmitted } from '../rdd/DAGScheduler.ts';
 import type { BatchInfo, OutputOperationInfo, StreamingListenerBus } from './listener.ts';
 
 /** Everything one batch time has to run. */
@@ -69,6 +69,10 @@ export class JobScheduler {
     this.host.listenerBus.post({ ...failure, time: this.host.now(), batchTime: this.runningBatchTime });
   }
 
+  stageResubmitted(e: StageResubmitted): void {
+    this.host.listenerBus.post({ type: 'stageResubmitted', ...e, time: this.host.now(), batchTime: this.runningBatchTime });
+  }
+
   submit(jobSet: JobSet): void {
     this.queue.push(jobSet);
     this.host.listenerBus.post({ type: 'batchSubmitted', batchInfo: snapshot(jobSet.batchInfo) });
@@ -130,7 +134,7 @@ export class JobScheduler {
         if (failure) break;
         try {
           const rdd = stream.generatedRDDs.get(jobSet.time)!;
-          stream.replaceRDD(jobSet.time, await MaterializedRDD.of(rdd));
+          stream.replaceRDD(jobSet.time, await stream.materialize(jobSet.time, rdd));
         } catch (e) {
           failure = new BatchFailedError(jobSet.time, stream.creationSite, e);
           break;

@@ -63,6 +63,16 @@ export interface StreamingContextOptions {
    * always ships what can be shipped.
    */
   placement?: RDDContextOptions['placement'];
+  /** With workers: how shuffle data reaches reduce tasks (see RDDContextOptions.shuffleTransfer). Default 'auto'. */
+  shuffleTransfer?: RDDContextOptions['shuffleTransfer'];
+  /**
+   * With workers: where updateStateByKey and reduceByKeyAndWindow (with an inverse) keep each
+   * batch's state. true: in the workers that compute it (brought to the driver every checkpoint
+   * interval); false: on the driver every batch. 'auto' (default): in the workers once the state
+   * holds more than 10,000 records, on the driver while it is smaller (a small state costs less
+   * on the driver than the extra tasks that keep it in workers; see docs/workers.md).
+   */
+  stateInWorkers?: boolean | 'auto';
 }
 
 /**
@@ -121,6 +131,8 @@ export class StreamingContext {
   readonly listenerBus = new StreamingListenerBus();
   readonly inputInfoTracker = new InputInfoTracker();
   readonly skipFailedBatches: boolean;
+  /** See StreamingContextOptions.stateInWorkers. */
+  readonly stateInWorkers: boolean | 'auto';
   private readonly jobScheduler: JobScheduler;
   private readonly jobGenerator: JobGenerator;
   private currentState: StreamingContextState = 'initialized';
@@ -147,7 +159,10 @@ export class StreamingContext {
       throw new TypeError('StreamingContext: scheduler must be an RxJS SchedulerLike (asyncScheduler, a ManualClock, a VirtualTimeScheduler…).');
     }
     this.skipFailedBatches = options.skipFailedBatches ?? false;
-    this.sparkContext = new RDDContext({ defaultParallelism: options.defaultParallelism, workers: options.workers, taskTimeout: options.taskTimeout, placement: options.placement });
+    const stateInWorkers = options.stateInWorkers ?? 'auto';
+    if (stateInWorkers !== true && stateInWorkers !== false && stateInWorkers !== 'auto') throw new TypeError(`StreamingContext: stateInWorkers must be true, false or 'auto', got ${String(stateInWorkers)}.`);
+    this.stateInWorkers = stateInWorkers;
+    this.sparkContext = new RDDContext({ defaultParallelism: options.defaultParallelism, workers: options.workers, taskTimeout: options.taskTimeout, shuffleTransfer: options.shuffleTransfer, placement: options.placement });
     this.jobScheduler = new JobScheduler({
       now: () => this.now(),
       listenerBus: this.listenerBus,
@@ -165,6 +180,7 @@ export class StreamingContext {
     });
     this.sparkContext.executor?.addFailureListener?.((failure) => this.jobScheduler.taskFailed(failure));
     this.sparkContext.scheduler.addStageListener((decision) => this.jobScheduler.stageDecided(decision));
+    this.sparkContext.scheduler.addStageResubmittedListener((e) => this.jobScheduler.stageResubmitted(e));
     this.jobGenerator = new JobGenerator(this.scheduler, this.batchInterval, this.graph, this.jobScheduler, this.inputInfoTracker, () => this.now());
     this.jobGenerator.beforeSubmit = (time) => this.checkpointer?.logBatch(time);
     let resolve!: () => void;

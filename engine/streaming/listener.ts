@@ -69,7 +69,25 @@ export interface TaskFailureInfo {
   attempt: number;
   /** The worker's slot in the pool; its replacement takes the same slot. */
   worker: number;
+  /** The lost worker's executor id (as in `onStageResubmitted`); a replacement is a new executor. */
+  executor?: number;
   reason: string;
+}
+
+/**
+ * Map outputs of one of a batch's shuffles were lost with the workers that held them (see
+ * docs/workers.md): the map stage runs again for those map partitions (recomputed from lineage).
+ */
+export interface StageResubmittedInfo {
+  time: number;
+  batchTime?: number;
+  stage: number;
+  /** The shuffle's operation and call site: `reduceByKey at wordcount.ts:12:8`. */
+  operation: string;
+  /** The map partitions computed again. */
+  partitions: readonly number[];
+  /** The lost workers' executor ids. */
+  executors: readonly number[];
 }
 
 /**
@@ -95,7 +113,8 @@ export type StreamingListenerEvent =
   | { type: 'receiverStopped'; time: number; streamId: number; name: string; message: string }
   | { type: 'receiverError'; time: number; streamId: number; name: string; message: string; error: unknown }
   | ({ type: 'workerLost' } & TaskFailureInfo)
-  | ({ type: 'taskRetried' } & TaskFailureInfo);
+  | ({ type: 'taskRetried' } & TaskFailureInfo)
+  | ({ type: 'stageResubmitted' } & StageResubmittedInfo);
 
 type EventOf<K extends StreamingListenerEvent['type']> = Extract<StreamingListenerEvent, { type: K }>;
 
@@ -114,6 +133,8 @@ export interface StreamingListener {
   onWorkerLost?(event: EventOf<'workerLost'>): void;
   /** A task whose worker was lost is sent to another worker (up to maxTaskAttempts). */
   onTaskRetried?(event: EventOf<'taskRetried'>): void;
+  /** A map stage runs again because the workers holding some of its outputs were lost. */
+  onStageResubmitted?(event: EventOf<'stageResubmitted'>): void;
 }
 
 const CALLBACK: { [K in StreamingListenerEvent['type']]: keyof StreamingListener } = {
@@ -128,6 +149,7 @@ const CALLBACK: { [K in StreamingListenerEvent['type']]: keyof StreamingListener
   receiverError: 'onReceiverError',
   workerLost: 'onWorkerLost',
   taskRetried: 'onTaskRetried',
+  stageResubmitted: 'onStageResubmitted',
 };
 
 /**

@@ -9,6 +9,7 @@ import { mapWithStatePerBatch, plainMapPerBatch, updateStateByKeyPerBatch } from
 import { median, percentile, table } from './stats.ts';
 import { runWorkersComparison } from './workersComparison.ts';
 import { runTransferBench } from './transfer.ts';
+import { runShuffleTransfer } from './shuffleTransfer.ts';
 import { measureOverhead, measureOverheadInChromium, measureWritesInNode, nodeRunner, type OverheadRow } from './checkpointOverhead.ts';
 import { runBudgets } from './budgets.ts';
 
@@ -96,6 +97,7 @@ console.log(
 // ---- workers (issue 3) ----
 runTransferBench(quick);
 await runWorkersComparison(quick);
+await runShuffleTransfer(quick);
 
 // ---- package budgets (issue 6) ----
 await runBudgets(quick);

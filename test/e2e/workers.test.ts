@@ -21,7 +21,7 @@ afterAll(async () => {
   await fixture?.close();
 });
 
-test('Web Workers (workers: 2) give local mode results in Chromium: RDD actions and a windowed, stateful stream', async () => {
+test('Web Workers (workers: 2) give local mode results in Chromium: RDD actions and a windowed, stateful stream, with shuffles relayed or worker to worker, and after a worker is lost', async () => {
   const page = await browser.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -30,6 +30,8 @@ test('Web Workers (workers: 2) give local mode results in Chromium: RDD actions 
   const results = (await page.evaluate(() => (window as unknown as { rivuletResults: unknown }).rivuletResults)) as {
     local: Record<string, unknown>;
     remote: Record<string, unknown>;
+    direct: Record<string, unknown>;
+    lostWorker: { before: string[]; after: string[] };
     error?: string;
   };
   expect(errors).toEqual([]);
@@ -37,6 +39,13 @@ test('Web Workers (workers: 2) give local mode results in Chromium: RDD actions 
   const { threads: localThreads, ...local } = results.local;
   const { threads: remoteThreads, ...remote } = results.remote;
   expect(remote).toEqual(local);
+  // shuffleTransfer 'direct': map outputs stay in the Web Workers, fetched over MessageChannels.
+  const { threads: directThreads, ...direct } = results.direct;
+  expect(direct).toEqual(local);
+  expect(directThreads).toEqual(['worker', 'worker', 'worker', 'worker']);
+  // A worker terminated between two jobs: what it held is recomputed, the result unchanged.
+  expect(results.lostWorker.after).toEqual(results.lostWorker.before);
+  expect(results.lostWorker.before.length).toBeGreaterThan(5);
   expect(local.counts).toContainEqual(['quick', 3]);
   expect((local.stream as unknown[][]).length).toBe(6);
   expect(localThreads).toEqual(['page', 'page', 'page', 'page']);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { StateSpec, type BatchInfo, type DStream, type StreamingContext, type TaskFailureInfo } from '../../engine/index.ts';
+import { StateSpec, type BatchInfo, type DStream, type StageResubmittedInfo, type StreamingContext, type TaskFailureInfo } from '../../engine/index.ts';
 import type { WorkerPool } from '../../engine/executor/index.ts';
 import { runStreams } from '../support/TestSuiteBase.ts';
 
@@ -70,5 +70,34 @@ describe('listener events for worker failures', () => {
     expect(retried).toEqual([{ ...lost[0], type: 'taskRetried', attempt: 1 }]);
     expect(order).toEqual(['completed 1000', 'lost 0', 'retried 1', 'completed 2000', 'completed 3000']);
     expect(run.batches.map((b) => b.executedOn)).toEqual(['workers', 'workers', 'workers']);
+  }, 60_000);
+});
+
+describe('listener events for lost blocks', () => {
+  test('every worker killed between batches: onStageResubmitted for the shuffle whose map outputs they held, and the local result', async () => {
+    // The window reads batch 1000's reduced RDD again at 2000: its partitions and map outputs were in the killed workers.
+    const windowed = (lines: DStream<string>) => pairs(lines).reduceByKey((a, b) => a + b).window(3000, 1000);
+    const local = await runStreams({ input, operation: windowed });
+    const resubmitted: StageResubmittedInfo[] = [];
+    const run = await runStreams({
+      input,
+      context: { workers: 2, shuffleTransfer: 'direct' },
+      operation: (lines: DStream<string>, ssc: StreamingContext) => {
+        const pool = ssc.sparkContext.executor as WorkerPool;
+        ssc.addStreamingListener({
+          onBatchCompleted: ({ batchInfo }) => { if (batchInfo.batchTime === 1000) for (const w of pool.workers) void w.terminate(); },
+          onStageResubmitted: (e) => void resubmitted.push(e),
+        });
+        return windowed(lines);
+      },
+    });
+    await run.ssc.sparkContext.close();
+    expect(run.error).toBeUndefined();
+    const canonical = (batches: unknown[][]) => batches.map((b) => b.map((r) => JSON.stringify(r)).sort());
+    expect(canonical(run.output)).toEqual(canonical(local.output));
+    expect(resubmitted.length).toBeGreaterThanOrEqual(1);
+    expect(resubmitted[0]).toMatchObject({ type: 'stageResubmitted', batchTime: 2000, partitions: [0, 1] });
+    expect(resubmitted[0]!.operation).toMatch(/reduceByKey at .*events\.test\.ts:\d+/);
+    expect(resubmitted[0]!.executors).toHaveLength(2);
   }, 60_000);
 });

@@ -60,6 +60,27 @@ describe('faults during a streaming run', () => {
   }, 60_000);
 });
 
+describe('a plain Node script', () => {
+  test('the driver reading blocks from idle workers keeps the process alive until they answer', async () => {
+    const script = fileURLToPath(new URL('./fixtures/blocks-fetch-workers.ts', import.meta.url));
+    const { stdout } = await promisify(execFile)('node_modules/.bin/tsx', [script], { cwd: fileURLToPath(new URL('../..', import.meta.url)), timeout: 30_000 });
+    expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({ fromShuffle: [['a', 3], ['b', 2], ['c', 1]], fromCache: [['a', 30], ['b', 20], ['c', 10]] });
+  }, 40_000);
+});
+
+describe('block clean-up (Spark\'s ContextCleaner)', () => {
+  test('blocks in workers are dropped once the driver\'s shuffle or RDD is garbage collected, and on unpersist()', async () => {
+    const script = fileURLToPath(new URL('./fixtures/blocks-cleanup.ts', import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--import', 'tsx', script], { cwd: fileURLToPath(new URL('../..', import.meta.url)), timeout: 30_000 });
+    expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({
+      before: { shuffle: true, rdd: true },
+      after: { shuffle: false, rdd: false },
+      beforeUnpersist: true,
+      afterUnpersist: false,
+    });
+  }, 40_000);
+});
+
 describe('starting workers', () => {
   const script = fileURLToPath(new URL('./fixtures/wordcount-workers.ts', import.meta.url));
   const expected = { counts: [['a', 3], ['b', 2], ['c', 1]], onWorkers: true };

@@ -91,14 +91,16 @@ const cases: Case[] = [
 
 describe('workers: 2 give local mode results', () => {
   const local = new RDDContext();
-  const workers = new RDDContext({ workers: 2 });
+  const workers = new RDDContext({ workers: 2, shuffleTransfer: 'direct' });
+  const relay = new RDDContext({ workers: 2, shuffleTransfer: 'relay' });
   const loopback = new RDDContext({ executor: new LocalExecutor() });
-  afterAll(() => workers.close());
+  afterAll(() => Promise.all([workers.close(), relay.close()]));
 
   test.each(cases)('%s', async (_name, run) => {
     const expected = await run(local);
     expect(await run(loopback)).toEqual(expected);
     expect(await run(workers)).toEqual(expected);
+    expect(await run(relay)).toEqual(expected);
   });
 
   test('tasks really run on worker threads', async () => {
@@ -107,12 +109,17 @@ describe('workers: 2 give local mode results', () => {
     expect(new Set(threads).size).toBe(2);
   });
 
-  test('partitions of a persisted RDD computed on workers are kept on the driver', async () => {
+  test('partitions of a persisted RDD stay in the workers that computed them, and are read there', async () => {
     const random = workers.parallelize([1, 2, 3], 3).map((x) => x + Math.random()).persist();
     const first = await random.collect();
-    expect(random.isMaterialized()).toBe(true);
-    expect(await random.collect()).toEqual(first);
-    expect(random.map((x) => x).describe()!.parents[0]!.kind).toBe('input');
+    expect(random.isMaterialized()).toBe(false); // nothing came back to the driver's cache
+    expect(workers.scheduler.blockManagerMaster.allLive(random)).toBe(true);
+    expect(await random.collect()).toEqual(first); // read from the blocks, not computed again
+    expect(await random.map((x) => x * 2).collect()).toEqual(first.map((x) => x * 2));
+    // A job that runs on the driver (no ResultKind) fetches them.
+    expect((await workers.runJob(random, (iterate) => { const out: number[] = []; iterate((x) => out.push(x)); return out; })).flat()).toEqual(first);
+    random.unpersist();
+    expect(workers.scheduler.blockManagerMaster.allLive(random)).toBe(false);
   });
 
   test('without the bundle, a worker starts from the sources through tsx (the fallback when esbuild is missing)', async () => {

@@ -1,0 +1,51 @@
+import type { RDD } from '../rdd/index.ts';
+import type { DStream } from './DStream.ts';
+import { MaterializedRDD } from './MaterializedRDD.ts';
+import { defaultCheckpointInterval } from '../streaming/Checkpointer.ts';
+
+/** stateInWorkers 'auto': a state of more records than this is kept in the workers. */
+export const STATE_IN_WORKERS_ABOVE_RECORDS = 10_000;
+
+/**
+ * Where a state stream (updateStateByKey, reduceByKeyAndWindow with an inverse) keeps each batch's
+ * RDD when there are workers (and `stateInWorkers` says so: always, or 'auto' once the previous
+ * batch's state held more than STATE_IN_WORKERS_ABOVE_RECORDS records): in the workers. The RDD is persisted and computed there (its
+ * functions run on the workers), each partition kept in the block store of the worker that
+ * computed it, where the next batch reads it. Every checkpoint interval (`checkpoint(interval)`,
+ * else Spark's default: the smallest multiple of the slide of at least 10 s) it is also brought to
+ * the driver as a MaterializedRDD, which cuts the lineage there: a partition lost with its worker
+ * is recomputed from that lineage — from the latest state on the driver (or a later one a live
+ * worker still holds) through the batches since — so those batches' functions run again for it.
+ * Without workers: materialized on the driver every batch, as before.
+ */
+export class StateInWorkers<T> {
+  /** RDDs held in workers since the state was last brought to the driver, oldest first. */
+  private chain: RDD<T>[] = [];
+  /** Records in the state of the last batch (0 before the first). */
+  private lastSize = 0;
+
+  constructor(private readonly stream: DStream<T>) {}
+
+  async materialize(time: number, rdd: RDD<T>): Promise<RDD<T>> {
+    const s = this.stream;
+    const where = s.ssc.stateInWorkers;
+    const inWorkers = s.ssc.sparkContext.executor?.isLive && (where === true || (where === 'auto' && (this.chain.length > 0 || this.lastSize > STATE_IN_WORKERS_ABOVE_RECORDS)));
+    if (!inWorkers) {
+      const held = await MaterializedRDD.of(rdd);
+      this.lastSize = held.partitions.reduce((n, p) => n + p.length, 0);
+      return held;
+    }
+    this.lastSize = await rdd.persist().count();
+    const interval = s.checkpointDuration ?? defaultCheckpointInterval(s.slideDuration);
+    if ((time - s.zeroTime!) % interval !== 0) {
+      this.chain.push(rdd);
+      return rdd;
+    }
+    const held = await MaterializedRDD.of(rdd); // fetched from the workers, not computed again
+    // Nothing reads the chain before this state any more, except a batch still remembered (a window over this stream).
+    const remembered = new Set<RDD<T>>(s.generatedRDDs.values());
+    for (const old of [...this.chain, rdd]) if (old === rdd || !remembered.has(old)) old.unpersist();
+    this.chain = [];
+    return held;
+  }
+}
