@@ -156,11 +156,12 @@ export class DAGScheduler {
     const results = new Map<number, U>();
     const descriptor = result ? rdd.describe() : undefined;
     const kind = descriptor && result!();
-    const placed = descriptor && this.place(descriptor, kind!, parts.length, kind!.kind);
-    // A stage that runs here reads its shuffles here: 'auto' relays them rather than keep them in workers.
-    const readOnDriver = !placed || !placed.remote;
-    await this.withResubmission(rdd, readOnDriver, async () => {
+    // Placed (by cost) once its input shuffles are available, so decisions follow the stages' order.
+    let placed: PlacedStage | undefined;
+    // A stage that can only run here reads its shuffles here: 'auto' relays them rather than keep them in workers.
+    await this.withResubmission(rdd, !descriptor, async () => {
       const missing = parts.filter((p) => !results.has(p));
+      placed ??= descriptor && this.place(descriptor, kind!, parts.length, kind!.kind);
       placed?.begin();
       if (placed?.remote) {
         await this.settleTasks(missing.map(async (p) => void results.set(p, (await this.runRemote(rdd, descriptor!, stageId, p, kind!)).value as U)));

@@ -42,7 +42,7 @@ describe('faults during a streaming run', () => {
           pool = ssc.sparkContext.executor as WorkerPool;
           return pipeline(lines);
         },
-        context: { workers: 2 },
+        context: { workers: 2, placement: 'workers' },
       });
     } finally {
       clearInterval(killer);

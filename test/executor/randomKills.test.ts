@@ -38,7 +38,7 @@ describe('workers killed at random points: every batch equals local mode', () =>
       input,
       // Direct, and state in workers: every map output and state partition stays in a worker, so
       // every kill loses blocks (auto would relay these small shuffles and keep small states on the driver).
-      context: { workers: 2, shuffleTransfer: 'direct', stateInWorkers: true },
+      context: { workers: 2, shuffleTransfer: 'direct', stateInWorkers: true, placement: 'workers' },
       operation: (lines: DStream<string>, ssc: StreamingContext) => {
         pool = ssc.sparkContext.executor as WorkerPool;
         ssc.addStreamingListener({ onWorkerLost: (e) => void lost.push(e), onTaskRetried: (e) => void retried.push(e) });

@@ -24,7 +24,7 @@ describe.each(pipelines)('%s keeps its state in the workers', (_name, counts) =>
     const held: [number, string][] = [];
     const run = await runStreams({
       input,
-      context: { workers: 2, stateInWorkers: true },
+      context: { workers: 2, stateInWorkers: true, placement: 'workers' },
       operation: (lines: DStream<string>, ssc: StreamingContext) => {
         const state = counts(lines);
         ssc.addStreamingListener({
@@ -73,7 +73,7 @@ describe.each(pipelines)('%s keeps its state in the workers', (_name, counts) =>
     const local = await runStreams({ input, operation: counts });
     const run = await runStreams({
       input,
-      context: { workers: 2, stateInWorkers: true },
+      context: { workers: 2, stateInWorkers: true, placement: 'workers' },
       operation: (lines: DStream<string>, ssc: StreamingContext) => {
         const pool = ssc.sparkContext.executor as WorkerPool;
         ssc.addStreamingListener({ onBatchCompleted: ({ batchInfo }) => void (after.includes(batchInfo.batchTime) && pool.workers[0]?.terminate()) });
