@@ -1,5 +1,5 @@
 import { FetchFailedError } from './Executor.ts';
-import type { BlockLocation, PeerMessage } from './protocol.ts';
+import type { BlockLocation, PeerMessage, PeerPort } from './protocol.ts';
 
 /**
  * A worker's block store (Spark's BlockManager, one per executor): shuffle map outputs and cached
@@ -34,7 +34,7 @@ export class BlockManager {
     return this.blocks.size;
   }
 
-  connect(executor: number, peers: readonly { readonly executor: number; readonly port: MessagePort }[]): void {
+  connect(executor: number, peers: readonly { readonly executor: number; readonly port: PeerPort }[]): void {
     this.executor = executor;
     for (const { executor: id, port } of peers) {
       this.peers.get(id)?.lost();
@@ -90,7 +90,7 @@ class Peer {
 
   constructor(
     readonly executor: number,
-    private readonly port: MessagePort,
+    private readonly port: PeerPort,
     blocks: ReadonlyMap<string, readonly unknown[]>,
     private readonly forget: () => void,
   ) {

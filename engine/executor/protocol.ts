@@ -124,13 +124,25 @@ export type ToWorker =
    * Sent first, and again whenever another worker starts: this worker's executor id, and one
    * MessagePort per other live worker (transferred), for fetching blocks from it.
    */
-  | { readonly kind: 'connect'; readonly executor: number; readonly peers: readonly { readonly executor: number; readonly port: MessagePort }[] }
+  | { readonly kind: 'connect'; readonly executor: number; readonly peers: readonly { readonly executor: number; readonly port: PeerPort }[] }
   /** That worker died: fetches from it fail (FetchFailed) instead of waiting. */
   | { readonly kind: 'peerLost'; readonly executor: number }
   /** The driver reads blocks (a stage it runs itself reads a shuffle); answered with `blocks`. */
   | { readonly kind: 'getBlocks'; readonly blockIds: readonly string[] }
   /** Drop every block whose id starts with one of these prefixes (a shuffle or an RDD no one can read any more). */
   | { readonly kind: 'removeBlocks'; readonly prefixes: readonly string[] };
+
+/**
+ * A MessagePort to another worker: the DOM's in a browser, worker_threads' in Node. Named by the
+ * methods the block store uses, so that the package's declarations type-check in a Node project
+ * without the DOM library (where `MessagePort` is no global type).
+ */
+export interface PeerPort {
+  postMessage(message: unknown): void;
+  addEventListener(type: 'message' | 'close', listener: (event: any) => void): void;
+  start(): void;
+  close(): void;
+}
 
 // ---- worker ↔ worker (over a peer MessagePort) --------------------------------------------------
 
