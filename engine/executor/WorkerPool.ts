@@ -4,8 +4,7 @@ import type { PlatformWorker } from '../platform/worker.ts';
 import { isFunctionDescriptor, type FunctionDescriptor } from '../rdd/descriptor.ts';
 import type { FromWorker, RunTask, ToWorker, WorkerApi } from './protocol.ts';
 import { FetchFailedError, TaskFailedError, type Executor, type TaskFailure, type TaskOutput, type TaskSpec } from './Executor.ts';
-import { fromWireError } from './runTask.ts';
-import { packTask, unpackReply } from './transfer.ts';
+import { fromWireError } from './wireError.ts';
 
 export interface WorkerPoolOptions {
   /** Number of worker threads, started on first use. */
@@ -29,6 +28,8 @@ export interface WorkerPoolOptions {
  * import would keep it in every page that imports the engine).
  */
 let comlink: typeof import('comlink') | undefined;
+/** transfer.ts (and columnar.ts), loaded with Comlink: only a pool sends partitions across threads. */
+let transfer: typeof import('./transfer.ts') | undefined;
 
 /** Lost: the worker died or was replaced while running the task. */
 class WorkerLost {
@@ -226,8 +227,8 @@ export class WorkerPool implements Executor {
     });
     try {
       // Partitions cross here (transfer.ts): columnar where cheaper, their buffers moved, not copied.
-      const [wire, transfer] = packTask(message);
-      const reply = slot.api.handle(comlink!.transfer(wire, transfer)).then((r) => unpackReply(r, message.result));
+      const [wire, buffers] = transfer!.packTask(message);
+      const reply = slot.api.handle(comlink!.transfer(wire, buffers)).then((r) => transfer!.unpackReply(r, message.result));
       return await Promise.race([reply, slot.lost, timedOut]);
     } catch (e) {
       if ((e as Error)?.name === 'DataCloneError') {
@@ -316,6 +317,7 @@ export class WorkerPool implements Executor {
   private prepare(): Promise<void> {
     return (this.prepared ??= Promise.all([
       import('comlink').then((m) => void (comlink = m)),
+      import('./transfer.ts').then((m) => void (transfer = m)),
       this.spawn === platformSpawn ? prepareWorkers() : undefined,
     ]).then(() => {}));
   }

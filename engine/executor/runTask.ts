@@ -25,6 +25,7 @@ import { uncloneableRecord } from './cloneable.ts';
 import { BlockManager } from './BlockManager.ts';
 import { rddBlockId, shuffleBlockId } from './blockIds.ts';
 import { FetchFailedError } from './Executor.ts';
+export { fromWireError } from './wireError.ts';
 
 /**
  * The worker's side of the protocol: rebuild a stage's RDDs from their descriptor with the same
@@ -364,19 +365,6 @@ export function toWireError(e: unknown): WireError {
   }
   if (e instanceof Error) return { name: e.name, message: e.message, stack: e.stack };
   return { name: 'Error', message: String(e), stack: undefined, thrownValue: String(e) };
-}
-
-/** The driver's copy of an error a worker reported, with the worker's stack. */
-export function fromWireError(w: WireError): Error {
-  if (w.fetchFailed) return new FetchFailedError(w.fetchFailed.executor, w.fetchFailed.blockId, w.message);
-  if (w.operation !== undefined && w.cause) {
-    const cause = w.cause.thrownValue !== undefined ? w.cause.thrownValue : fromWireError(w.cause);
-    return new UserFunctionError(w.operation, w.callSite ?? '', cause);
-  }
-  const e = new Error(w.message);
-  e.name = w.name;
-  if (w.stack) e.stack = w.stack;
-  return e;
 }
 
 function threadId(): number {

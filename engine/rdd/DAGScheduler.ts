@@ -6,10 +6,9 @@ import { attributeUserError } from '../closure/attribution.ts';
 import { describeAggregator, type RDDDescriptor } from './descriptor.ts';
 import { FetchFailedError, TaskFailedError, type Executor, type TaskOutput, type TaskSpec } from '../executor/Executor.ts';
 import type { BlockLocation, CachedInput, InputBlock, MapStatus, ResultKind, ShuffleInput } from '../executor/protocol.ts';
-import { uncloneableRecord } from '../executor/cloneable.ts';
 import { rddBlockId, rddPrefix, shuffleBlockId, shufflePrefix } from '../executor/blockIds.ts';
 import { MapOutputTracker } from './MapOutputTracker.ts';
-import { StagePlacement, stageKey, type StageDecision, type StageEstimate } from './StagePlacement.ts';
+import type { PlacementMode, StagePlacement, StagePlacementOptions, StageDecision, StageEstimate } from './StagePlacement.ts';
 import { BlockManagerMaster } from './BlockManagerMaster.ts';
 
 /** A result task's view of its partition: call it with an emit to receive every record. */
@@ -113,12 +112,12 @@ export class DAGScheduler {
    * timed from `begin()` (each attempt) until `done()`.
    */
   private place(d: RDDDescriptor, result: ResultKind, tasks: number, what: string): PlacedStage {
-    const key = stageKey(d, result);
-    const decision = this.placement.choose(key, `${d.operation} at ${d.callSite} (${what})`);
+    const placement = this.placement!;
+    const key = this.stageKey!(d, result);
+    const decision = placement.choose(key, `${d.operation} at ${d.callSite} (${what})`);
     for (const listener of this.stageListeners) listener(decision);
     const remote = decision.executedOn === 'workers';
     if (!remote) this.metrics.localTasksByCost += tasks;
-    const { placement } = this;
     let start = placement.now();
     return {
       remote,
@@ -127,11 +126,22 @@ export class DAGScheduler {
     };
   }
 
+  /**
+   * Where stages run (with an executor): StagePlacement, loaded (with the check of records that
+   * cross to a worker) by the first job that has an executor to place stages on: a page without
+   * workers never loads them.
+   */
+  placement: StagePlacement | undefined;
+  private stageKey: typeof import('./StagePlacement.ts').stageKey | undefined;
+  private uncloneableRecord: typeof import('../executor/cloneable.ts').uncloneableRecord | undefined;
+  private placementLoaded: Promise<void> | undefined;
+
   constructor(
     readonly executor?: Executor,
-    readonly placement: StagePlacement = new StagePlacement(),
+    private readonly placementOption: PlacementMode | StagePlacementOptions | StagePlacement = 'auto',
   ) {
-    this.metrics = { remoteTasks: 0, localTasks: 0, localTasksByCost: 0, fetchFailures: 0, resubmittedStages: 0, get stages() { return placement.estimates(); } };
+    const self = this;
+    this.metrics = { remoteTasks: 0, localTasks: 0, localTasksByCost: 0, fetchFailures: 0, resubmittedStages: 0, get stages() { return self.placement?.estimates() ?? []; } };
     const stores = executor?.isLive && executor.fetchBlocks ? executor : undefined;
     const isValid = (e: number, epoch: number) => (stores?.isLive!(e) ?? false) && (this.fetchFailedAt.get(e) ?? -1) < epoch;
     this.mapOutputs = new MapOutputTracker(isValid, stores?.removeBlocks && ((id) => stores.removeBlocks!([shufflePrefix(id)])));
@@ -152,6 +162,12 @@ export class DAGScheduler {
       return this.runLocal(rdd, func, parts, this.nextStageId++);
     }
     validate(rdd, parts);
+    await (this.placementLoaded ??= Promise.all([import('./StagePlacement.ts'), import('../executor/cloneable.ts')]).then(([m, c]) => {
+      this.stageKey = m.stageKey;
+      this.uncloneableRecord = c.uncloneableRecord;
+      const option = this.placementOption;
+      this.placement = option instanceof m.StagePlacement ? option : new m.StagePlacement(typeof option === 'object' ? option : { mode: option });
+    }));
     const stageId = this.nextStageId++;
     const results = new Map<number, U>();
     const descriptor = result ? rdd.describe() : undefined;
@@ -354,7 +370,7 @@ export class DAGScheduler {
       } catch (e) {
         throw attributeUserError(e, siteOf(rdd));
       }
-      const bad = uncloneableRecord(records);
+      const bad = this.uncloneableRecord!(records);
       if (bad) {
         throw new TypeError(
           `The records of ${rdd.creationSite} cannot be sent to a worker: ${bad}. ` +

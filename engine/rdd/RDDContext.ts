@@ -5,7 +5,7 @@ import { UnionRDD } from './UnionRDD.ts';
 import type { Executor } from '../executor/Executor.ts';
 import type { ResultKind } from '../executor/protocol.ts';
 import { WorkerPool } from '../executor/WorkerPool.ts';
-import { StagePlacement, type PlacementMode } from './StagePlacement.ts';
+import type { PlacementMode, StagePlacement, StagePlacementOptions } from './StagePlacement.ts';
 import { defaultWorkerCount } from '#worker';
 
 /**
@@ -30,9 +30,10 @@ export interface RDDContextOptions {
   /**
    * With workers, where a stage that can run on them runs: 'auto' (default) by cost — on the
    * driver when shipping it was measured to cost more than it saves (docs/workers.md); 'workers':
-   * always on the workers. A StagePlacement to tune the estimates (or inject them, in tests).
+   * always on the workers. Or the options of the estimates (StagePlacementOptions: mode, warm-up
+   * runs, probing, window, clock). The placement code is loaded with the first job on workers.
    */
-  placement?: PlacementMode | StagePlacement;
+  placement?: PlacementMode | StagePlacementOptions | StagePlacement;
   /**
    * With workers: how shuffle data reaches reduce tasks. 'direct': map outputs stay in the worker
    * that computed them and reduce tasks fetch them from there, worker to worker. 'relay': map
@@ -62,7 +63,8 @@ export class RDDContext {
     const workers = options.workers === 'auto' ? defaultWorkerCount() : options.workers ?? 0;
     if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`workers must be a non-negative integer or 'auto', got ${options.workers}.`);
     this.executor = options.executor ?? (workers > 0 ? new WorkerPool({ workers, taskTimeout: options.taskTimeout, maxTaskAttempts: options.maxTaskAttempts }) : undefined);
-    const placement = options.placement instanceof StagePlacement ? options.placement : new StagePlacement({ mode: options.placement });
+    const placement = options.placement ?? 'auto';
+    if (typeof placement === 'object' ? placement.mode !== undefined && placement.mode !== 'auto' && placement.mode !== 'workers' : placement !== 'auto' && placement !== 'workers') throw new RangeError(`placement must be 'auto' or 'workers', got ${String(typeof placement === 'object' ? placement.mode : placement)}.`);
     this.scheduler = new DAGScheduler(this.executor, placement);
     if (options.shuffleTransfer !== undefined) {
       if (!['direct', 'relay', 'auto'].includes(options.shuffleTransfer)) throw new RangeError(`shuffleTransfer must be 'direct', 'relay' or 'auto', got ${String(options.shuffleTransfer)}.`);

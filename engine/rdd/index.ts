@@ -14,7 +14,7 @@ export { HashPartitioner, RangePartitioner, type Partitioner } from './Partition
 export { NarrowDependency, ShuffleDependency, type Dependency, type Aggregator } from './Dependency.ts';
 export type { TaskContext, Emit } from './TaskContext.ts';
 export type { PartitionIterator } from './DAGScheduler.ts';
-export { StagePlacement, type PlacementMode, type StageDecision, type StageEstimate, type StagePlacementOptions, type StageRun } from './StagePlacement.ts';
+export type { PlacementMode, StageDecision, StageEstimate, StagePlacementOptions, StageRun } from './StagePlacement.ts';
 export type { Pipe, PipeSink } from './MapPartitionsRDD.ts';
 export type { RDDDescriptor, PartitionerDescriptor, FunctionDescriptor } from './descriptor.ts';
 export { KeyedMap, canonicalKey, hashKey, compareKeys } from './keys.ts';

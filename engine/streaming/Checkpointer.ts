@@ -22,7 +22,7 @@
  * Recovery (recovery.ts) restores the newest good checkpoint and makes the logged batches after it
  * again, so a batch is never lost; it may run twice (outputs are keyed by batch time).
  */
-import { VirtualTimeScheduler } from 'rxjs';
+import { isVirtualTime } from './isManualClock.ts';
 import type { Checkpoint, CheckpointStore } from '../checkpoint/CheckpointStore.ts';
 import { isStateful } from '../dstream/checkpointing.ts';
 import type { DStreamGraph } from './DStreamGraph.ts';
@@ -211,7 +211,7 @@ export class Checkpointer {
   private checkpointAt(time: number, initial: boolean, data: Record<string, unknown>, stateTimes = new Map<string, number | null>(), earlierTimes = new Map<string, number[]>()): Checkpoint {
     const checkpoint: Checkpoint = { time, metadata: this.metadata(time, initial, stateTimes, earlierTimes) as unknown as Record<string, unknown>, data };
     // Wall-clock time only: under virtual time the clock's time means nothing outside the test.
-    if (!(this.o.scheduler instanceof VirtualTimeScheduler)) checkpoint.createdAt = this.o.scheduler.now();
+    if (!isVirtualTime(this.o.scheduler)) checkpoint.createdAt = this.o.scheduler.now();
     return checkpoint;
   }
 

@@ -16,7 +16,8 @@ import { JobScheduler } from './JobScheduler.ts';
 import { JobGenerator } from './JobGenerator.ts';
 import { InputInfoTracker } from './InputInfoTracker.ts';
 import { StreamingListenerBus, type StreamingListener, type StreamingListenerEvent } from './listener.ts';
-import { ManualClock } from './ManualClock.ts';
+import type { ManualClock } from './ManualClock.ts';
+import { isManualClock } from './isManualClock.ts';
 import { checkDuration, type Duration } from '../util/duration.ts';
 import { IllegalStateError, type BatchFailedError } from '../util/errors.ts';
 import { userCallSite } from '../util/callSite.ts';
@@ -191,7 +192,7 @@ export class StreamingContext {
     });
     promise.catch(() => {}); // an error nobody awaits must not crash the process; it is logged in onBatchFailed
     this.termination = { promise, resolve, reject };
-    if (this.scheduler instanceof ManualClock) this.scheduler.attach(this);
+    if (isManualClock(this.scheduler)) this.scheduler.attach(this);
   }
 
   /** The current time on this context's clock. Nothing in the engine reads Date.now() directly. */
@@ -447,7 +448,7 @@ export class StreamingContext {
       if (inputs.some((i) => i instanceof ReceiverInputDStream && i.pendingRecords > 0)) {
         const last = this.jobGenerator.nextBatchTime;
         const generated = this.jobGenerator.whenGenerated(last);
-        if (this.scheduler instanceof ManualClock) await this.scheduler.advanceTo(last);
+        if (isManualClock(this.scheduler)) await this.scheduler.advanceTo(last);
         await generated;
       }
       this.jobGenerator.stop();
@@ -480,7 +481,7 @@ export class StreamingContext {
   }
 
   private finish(error?: unknown): void {
-    if (this.scheduler instanceof ManualClock) this.scheduler.detach(this);
+    if (isManualClock(this.scheduler)) this.scheduler.detach(this);
     this.listenerBus.complete();
     if (error === undefined) this.termination.resolve();
     else this.termination.reject(error);

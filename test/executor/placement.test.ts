@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { StagePlacement, type DStream, type StageRun } from '../../engine/index.ts';
+import type { DStream, StageRun } from '../../engine/index.ts';
+import { StagePlacement } from '../../engine/rdd/StagePlacement.ts';
 import { runStreams } from '../support/TestSuiteBase.ts';
 
 // Choosing local execution by cost, end to end on two real worker threads. The costs the driver
