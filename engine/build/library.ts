@@ -3,8 +3,8 @@
  *
  *   dist/node/index.js        the engine for Node (`#platform`, `#worker`, `#checkpoint-fs` resolved
  *   dist/node/rivulet-worker.js   to their Node implementations) and its worker_threads entry
- *   dist/browser/index.js     the engine for bundlers and browsers, and its Web Worker entry, which
- *   dist/browser/rivulet-worker.js  index.js starts as `new Worker(new URL('./rivulet-worker.js', import.meta.url))`
+ *   dist/browser/**.js        the engine for bundlers and browsers: one ES module per source module
+ *                             (index.js, executor/worker.js the Web Worker entry, …), compiled by tsc
  *   dist/types/**.d.ts        declarations, one per source module
  *
  * Each entry is an ES module bundled by esbuild with its source map, code shared by the two
@@ -136,8 +136,84 @@ function* walk(dir: string): Generator<string> {
 
 export async function buildLibrary(): Promise<void> {
   for (const dir of ['node', 'browser', 'types']) rmSync(path.join(dist, dir), { recursive: true, force: true });
-  await Promise.all([bundle('node'), bundle('browser')]);
+  await bundle('node');
+  browserModules();
   declarations();
+}
+
+/** The `#…` imports' browser implementations (package.json "imports", their `default` condition). */
+function browserImports(): Record<string, string> {
+  const imports = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).imports as Record<string, { default: string }>;
+  return Object.fromEntries(Object.entries(imports).map(([k, v]) => [k, path.relative('engine', v.default).replace(/\.ts$/, '.js')]));
+}
+
+/**
+ * The browser build keeps the engine's modules apart, one ES module per source module compiled by
+ * tsc (as Rollup's preserveModules would): the app's bundler then tree-shakes and code-splits the
+ * library exactly as it would the sources, so what the engine imports dynamically (Comlink, the
+ * placement code, recovery…) stays out of a page that never uses it. The `#…` imports are resolved
+ * to their browser variants, and the Web Worker is started from executor/worker.js.
+ */
+function browserModules(): void {
+  const outDir = path.join(dist, 'browser');
+  const config = ts.getParsedCommandLineOfConfigFile(path.join(root, 'tsconfig.json'), {}, {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (d) => {
+      throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    },
+  })!;
+  const options: ts.CompilerOptions = {
+    ...config.options,
+    noEmit: false,
+    declaration: false,
+    sourceMap: true,
+    inlineSources: true,
+    rewriteRelativeImportExtensions: true,
+    customConditions: ['browser'],
+    rootDir: engine,
+    outDir,
+    paths: undefined,
+  };
+  const program = ts.createProgram([path.join(engine, 'index.ts'), path.join(engine, 'executor/worker.ts')], options);
+  const result = program.emit();
+  const errors = ts.getPreEmitDiagnostics(program).concat(result.diagnostics).filter((d) => d.category === ts.DiagnosticCategory.Error);
+  if (errors.length > 0) {
+    throw new Error(ts.formatDiagnostics(errors, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => '\n' }));
+  }
+  const targets = browserImports();
+  const workerUrl = "new URL('../executor/worker.ts', import.meta.url)";
+  let workerUrls = 0;
+  for (const file of walk(outDir)) {
+    if (!file.endsWith('.js')) continue;
+    const text = readFileSync(file, 'utf8');
+    let rewritten = text.replace(/(from\s+|import\s+|import\()(['"])(#[\w-]+)\2/g, (_whole, lead: string, quote: string, specifier: string) => {
+      const target = targets[specifier];
+      if (!target) throw new Error(`${file}: ${specifier} is not in package.json "imports"`);
+      let relative = path.relative(path.dirname(file), path.join(outDir, target)).split(path.sep).join('/');
+      if (!relative.startsWith('.')) relative = `./${relative}`;
+      return `${lead}${quote}${relative}${quote}`;
+    });
+    if (rewritten.includes(workerUrl)) {
+      workerUrls++;
+      rewritten = rewritten.replace(workerUrl, "new URL('../executor/worker.js', import.meta.url)");
+    }
+    if (rewritten !== text) writeFileSync(file, rewritten);
+  }
+  if (workerUrls !== 1) throw new Error(`expected one ${workerUrl} in the browser build (platform/worker.browser.ts), found ${workerUrls}: update engine/build/library.ts`);
+  // Type-only imports put modules in the program that no browser module imports at run time (the
+  // Node variants of the `#…` imports, and what they import): keep only what the entries reach.
+  const reached = new Set<string>();
+  const visit = (file: string) => {
+    if (reached.has(file)) return;
+    reached.add(file);
+    const code = readFileSync(file, 'utf8');
+    for (const m of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*|new URL\(\s*)(['"])(\.{1,2}\/[^'"]+)\1/g)) visit(path.resolve(path.dirname(file), m[2]!));
+  };
+  visit(path.join(outDir, 'index.js'));
+  visit(path.join(outDir, 'executor/worker.js'));
+  for (const file of walk(outDir)) {
+    if (!reached.has(file.replace(/\.map$/, ''))) rmSync(file);
+  }
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
