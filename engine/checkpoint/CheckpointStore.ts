@@ -10,6 +10,14 @@
 /**
  * What is saved at one batch time (Spark's `Checkpoint`: the metadata that recovers the driver,
  * plus the state that Spark keeps in separate RDD checkpoint files).
+ *
+ * @example
+ * ```ts
+ * import { FileSystemCheckpointStore, type Checkpoint } from 'rivulet';
+ * const store = new FileSystemCheckpointStore('/tmp/ckpt');
+ * const cp: Checkpoint = { time: 1000, metadata: { batchInterval: 1000 }, data: { counts: [['a', 1]] } };
+ * await store.write(cp);
+ * ```
  */
 export interface Checkpoint {
   /** The batch time in ms (a non-negative safe integer); the checkpoint's id in its store. */
@@ -32,6 +40,15 @@ export interface Checkpoint {
  * Where checkpoints live (Spark: the checkpoint directory given to `ssc.checkpoint(dir)`, written
  * by CheckpointWriter and read by CheckpointReader). One writer per store at a time, as Spark
  * allows one streaming application per checkpoint directory.
+ *
+ * @example
+ * ```ts
+ * import { IndexedDBCheckpointStore, type CheckpointStore } from 'rivulet';
+ * const store: CheckpointStore = new IndexedDBCheckpointStore('my-app');
+ * const [newest] = await store.list();
+ * if (newest !== undefined) console.log(await store.read(newest));
+ * await store.prune(10);
+ * ```
  */
 export interface CheckpointStore {
   /** Where the checkpoints are, for messages: a directory path, an IndexedDB database name. */

@@ -24,9 +24,27 @@ import { crc32 } from './crc32.ts';
 import { CheckpointEncodeError, CorruptCheckpointError } from './errors.ts';
 import { decodeValue, describeUnencodable, encodeValue, keySegment, setOwn, TAG, UnencodableValue } from './taggedJson.ts';
 
-/** The format version this code writes and the only one it reads. */
+/**
+ * The format version this code writes and the only one it reads. Spark has no counterpart: its
+ * checkpoints are Java-serialized objects with no format version of their own.
+ *
+ * @example
+ * ```ts
+ * import { CHECKPOINT_FORMAT_VERSION } from 'rivulet';
+ * console.log(`this Rivulet reads checkpoints of format ${CHECKPOINT_FORMAT_VERSION}`);
+ * ```
+ */
 export const CHECKPOINT_FORMAT_VERSION = 1;
-/** The first bytes of every checkpoint. */
+/**
+ * The first bytes of every checkpoint. Spark has no counterpart: its checkpoint files start with
+ * whatever the compression codec and Java serialization write.
+ *
+ * @example
+ * ```ts
+ * import { CHECKPOINT_MAGIC } from 'rivulet';
+ * const isRivulet = new TextDecoder().decode(bytes.subarray(0, 4)) === CHECKPOINT_MAGIC;
+ * ```
+ */
 export const CHECKPOINT_MAGIC = 'RVCK';
 /** Elements of an array state per payload line. */
 export const ITEMS_PER_LINE = 4096;
@@ -42,6 +60,13 @@ const utf8Strict = new TextDecoder('utf-8', { fatal: true });
  * The bytes of `checkpoint` in format version 1. Throws CheckpointEncodeError naming the path of a
  * value that cannot be kept (a function, a symbol, a class instance, a cycle). The result owns its
  * whole buffer (offset 0), so a store can hand it on without copying more than it.
+ * Spark: serializing a `org.apache.spark.streaming.Checkpoint` (`Checkpoint.serialize`).
+ *
+ * @example
+ * ```ts
+ * import { encodeCheckpoint } from 'rivulet';
+ * const bytes = encodeCheckpoint({ time: 1000, metadata: {}, data: { counts: [['a', 1]] } });
+ * ```
  */
 export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array<ArrayBuffer> {
   requireShape(checkpoint);
@@ -102,6 +127,14 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array<ArrayBuffer
  * The checkpoint in `bytes`, after checking them all. `source` names where they came from (a
  * file path, a database key) in errors; `expectedTime`, when given, is the time the store files it
  * under, and a checkpoint of another time is reported as corrupt too.
+ * Spark: `Checkpoint.deserialize` (as used by `CheckpointReader.read`).
+ *
+ * @example
+ * ```ts
+ * import { decodeCheckpoint, encodeCheckpoint } from 'rivulet';
+ * const bytes = encodeCheckpoint({ time: 1000, metadata: {}, data: {} });
+ * const checkpoint = decodeCheckpoint(bytes, 'checkpoint-1000.rvck', 1000);
+ * ```
  */
 export function decodeCheckpoint(bytes: Uint8Array, source: string, expectedTime?: number): Checkpoint {
   const corrupt = (reason: string, cause?: unknown) => new CorruptCheckpointError(source, reason, expectedTime, { cause });

@@ -8,6 +8,14 @@
  * format, or failing its checksum. `source` names it (a file path, or an IndexedDB database and
  * time); `reason` says what failed. Spark has no counterpart: it deserializes and fails with
  * whatever the Java deserializer throws.
+ *
+ * @example
+ * ```ts
+ * import { CorruptCheckpointError } from 'rivulet';
+ * try { await store.read(1000); } catch (e) {
+ *   if (e instanceof CorruptCheckpointError) console.error(e.source, e.reason);
+ * }
+ * ```
  */
 export class CorruptCheckpointError extends Error {
   override name = 'CorruptCheckpointError';
@@ -21,7 +29,19 @@ export class CorruptCheckpointError extends Error {
   }
 }
 
-/** No checkpoint at that time (never written, deleted, or pruned). */
+/**
+ * No checkpoint at that time (never written, deleted, or pruned). Spark has no counterpart of its
+ * own: reading a missing checkpoint file fails with Hadoop's `FileNotFoundException`.
+ *
+ * @example
+ * ```ts
+ * import { CheckpointNotFoundError } from 'rivulet';
+ * const cp = await store.read(1000).catch((e) => {
+ *   if (e instanceof CheckpointNotFoundError) return undefined;
+ *   throw e;
+ * });
+ * ```
+ */
 export class CheckpointNotFoundError extends Error {
   override name = 'CheckpointNotFoundError';
   constructor(
@@ -35,6 +55,14 @@ export class CheckpointNotFoundError extends Error {
 /**
  * Checkpoints exist but none of them can be read (Spark: "Failed to read checkpoint from
  * directory"). Recovery stops here rather than start from an empty or wrong state.
+ *
+ * @example
+ * ```ts
+ * import { latestGoodCheckpoint, NoGoodCheckpointError } from 'rivulet';
+ * try { await latestGoodCheckpoint(store); } catch (e) {
+ *   if (e instanceof NoGoodCheckpointError) for (const f of e.failures) console.error(f.message);
+ * }
+ * ```
  */
 export class NoGoodCheckpointError extends Error {
   override name = 'NoGoodCheckpointError';
@@ -56,6 +84,14 @@ export class NoGoodCheckpointError extends Error {
  * A checkpoint holds a value that cannot be saved faithfully (a function, a symbol, a class
  * instance, a cycle); `path` says where, e.g. `checkpoint.data.counts[3][1].onChange`
  * (Spark's NotSerializableException, with the place).
+ *
+ * @example
+ * ```ts
+ * import { CheckpointEncodeError, encodeCheckpoint } from 'rivulet';
+ * try { encodeCheckpoint({ time: 0, metadata: {}, data: { f: () => 1 } }); } catch (e) {
+ *   if (e instanceof CheckpointEncodeError) console.error(e.path, e.reason);
+ * }
+ * ```
  */
 export class CheckpointEncodeError extends Error {
   override name = 'CheckpointEncodeError';

@@ -23,6 +23,13 @@ import { StoreLifecycle } from './StoreLifecycle.ts';
 /**
  * Options of `new FileSystemCheckpointStore(directory, options)`, the Node store Spark's
  * checkpoint directory on HDFS or a local file system corresponds to.
+ *
+ * @example
+ * ```ts
+ * import { FileSystemCheckpointStore, type FileSystemCheckpointStoreOptions } from 'rivulet';
+ * const options: FileSystemCheckpointStoreOptions = { filePrefix: 'checkpoint' };
+ * const store = new FileSystemCheckpointStore('/var/lib/my-app/ckpt', options);
+ * ```
  */
 export interface FileSystemCheckpointStoreOptions {
   /**
@@ -33,7 +40,19 @@ export interface FileSystemCheckpointStoreOptions {
   filePrefix?: string;
 }
 
-/** A CheckpointStore keeping one file per checkpoint in `directory` (created on the first write). */
+/**
+ * A CheckpointStore keeping one file per checkpoint in `directory` (created on the first write).
+ * Spark: the checkpoint directory of `ssc.checkpoint(dir)`, written by `CheckpointWriter` and read
+ * by `CheckpointReader` (Node only here).
+ *
+ * @example
+ * ```ts
+ * import { FileSystemCheckpointStore, StreamingContext } from 'rivulet';
+ * const store = new FileSystemCheckpointStore('/var/lib/my-app/ckpt');
+ * console.log(await store.list(), store.fileOf(1000));
+ * ssc.checkpoint(store); // or simply ssc.checkpoint('/var/lib/my-app/ckpt')
+ * ```
+ */
 export class FileSystemCheckpointStore implements CheckpointStore {
   /** The absolute path of the directory. */
   readonly directory: string;

@@ -26,6 +26,13 @@ interface CheckpointDB extends DBSchema {
 /**
  * Options of `new IndexedDBCheckpointStore(name, options)`, the browser's checkpoint store (Spark
  * has none: its checkpoint directory is on a file system).
+ *
+ * @example
+ * ```ts
+ * import { IndexedDBCheckpointStore, type IndexedDBCheckpointStoreOptions } from 'rivulet';
+ * const options: IndexedDBCheckpointStoreOptions = { indexedDB: globalThis.indexedDB };
+ * const store = new IndexedDBCheckpointStore('my-app', options);
+ * ```
  */
 export interface IndexedDBCheckpointStoreOptions {
   /**
@@ -40,13 +47,33 @@ export interface IndexedDBCheckpointStoreOptions {
 /**
  * An IndexedDB factory (the DOM's `IDBFactory`, e.g. `globalThis.indexedDB`), described by the
  * one method the store's type needs, so that the package's declarations type-check in a Node
- * project without the DOM library.
+ * project without the DOM library. Spark has no counterpart: it never runs in a browser (its
+ * nearest analogue is the Hadoop `FileSystem` a checkpoint directory is opened with).
+ *
+ * @example
+ * ```ts
+ * import { IDBFactory } from 'fake-indexeddb';
+ * import { IndexedDBCheckpointStore, type IndexedDBFactory } from 'rivulet';
+ * const factory: IndexedDBFactory = new IDBFactory();
+ * const store = new IndexedDBCheckpointStore('test-db', { indexedDB: factory });
+ * ```
  */
 export interface IndexedDBFactory {
   open(name: string, version?: number): unknown;
 }
 
-/** A CheckpointStore in the IndexedDB database `dbName` (created on first use). */
+/**
+ * A CheckpointStore in the IndexedDB database `dbName` (created on first use). Spark has no
+ * counterpart: it does not run in browsers; the closest is its checkpoint directory
+ * (`ssc.checkpoint(dir)`), which this store replaces there.
+ *
+ * @example
+ * ```ts
+ * import { IndexedDBCheckpointStore, StreamingContext } from 'rivulet';
+ * const store = new IndexedDBCheckpointStore('my-app');
+ * ssc.checkpoint(store);
+ * ```
+ */
 export class IndexedDBCheckpointStore implements CheckpointStore {
   readonly location: string;
   private readonly factory: IDBFactory | undefined;

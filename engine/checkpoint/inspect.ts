@@ -5,7 +5,17 @@
  */
 import type { Checkpoint } from './CheckpointStore.ts';
 
-/** One operator's state in a checkpoint. */
+/**
+ * One operator's state in a checkpoint. Spark has no counterpart: its checkpointed state is in
+ * opaque RDD checkpoint files.
+ *
+ * @example
+ * ```ts
+ * import { summarizeCheckpoint, type OperatorSummary } from 'rivulet';
+ * const ops: OperatorSummary[] = summarizeCheckpoint(checkpoint).operators;
+ * for (const op of ops) console.log(op.id, op.kind, op.keys ?? '-');
+ * ```
+ */
 export interface OperatorSummary {
   /** The operator's stable id (DStream.name() or derived from the graph). */
   id: string;
@@ -15,7 +25,17 @@ export interface OperatorSummary {
   kind: string;
 }
 
-/** The facts describeCheckpoint prints, as data. */
+/**
+ * The facts describeCheckpoint prints, as data. Spark has no counterpart (its checkpoints are
+ * Java-serialized objects, not meant to be inspected).
+ *
+ * @example
+ * ```ts
+ * import { summarizeCheckpoint, type CheckpointSummary } from 'rivulet';
+ * const s: CheckpointSummary = summarizeCheckpoint(checkpoint);
+ * console.log(s.time, s.metadataKeys, s.totalKeys);
+ * ```
+ */
 export interface CheckpointSummary {
   time: number;
   createdAt: number | undefined;
@@ -24,7 +44,17 @@ export interface CheckpointSummary {
   totalKeys: number;
 }
 
-/** The batch time, creation time, metadata fields and per-operator key counts of `checkpoint`. */
+/**
+ * The batch time, creation time, metadata fields and per-operator key counts of `checkpoint`.
+ * Spark has no counterpart: its checkpoints are Java-serialized objects with no inspector.
+ *
+ * @example
+ * ```ts
+ * import { latestGoodCheckpoint, summarizeCheckpoint } from 'rivulet';
+ * const checkpoint = await latestGoodCheckpoint(store);
+ * if (checkpoint) console.log(summarizeCheckpoint(checkpoint).totalKeys);
+ * ```
+ */
 export function summarizeCheckpoint(checkpoint: Checkpoint): CheckpointSummary {
   const operators = Object.keys(checkpoint.data).map((id) => summarizeState(id, checkpoint.data[id]));
   return {
@@ -59,6 +89,15 @@ function isWindowState(state: unknown): state is { window: unknown[]; batches: u
  *   state: 2 operators, 1,234 keys
  *     wordCounts  1,200 keys
  *     sessions       34 keys
+ *
+ * Spark has no counterpart: its checkpoints are Java-serialized objects with no inspector.
+ *
+ * @example
+ * ```ts
+ * import { describeCheckpoint, latestGoodCheckpoint } from 'rivulet';
+ * const checkpoint = await latestGoodCheckpoint(store);
+ * if (checkpoint) console.log(describeCheckpoint(checkpoint));
+ * ```
  */
 export function describeCheckpoint(checkpoint: Checkpoint): string {
   const s = summarizeCheckpoint(checkpoint);

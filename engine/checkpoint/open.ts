@@ -10,7 +10,15 @@ const METHODS = ['write', 'list', 'read', 'delete', 'prune', 'close'] as const;
 /**
  * A directory path → a FileSystemCheckpointStore there (Node; in a browser it throws "a
  * directory path needs Node; in a browser pass new IndexedDBCheckpointStore(name)"). An object
- * implementing CheckpointStore → that object.
+ * implementing CheckpointStore → that object. Spark: the directory argument of
+ * `StreamingContext.checkpoint(directory)`, which Spark resolves to a Hadoop `FileSystem` path.
+ *
+ * @example
+ * ```ts
+ * import { IndexedDBCheckpointStore, openCheckpointStore } from 'rivulet';
+ * const onDisk = openCheckpointStore('/var/lib/my-app/ckpt'); // Node
+ * const inBrowser = openCheckpointStore(new IndexedDBCheckpointStore('my-app'));
+ * ```
  */
 export function openCheckpointStore(storeOrDirectory: string | CheckpointStore): CheckpointStore {
   if (typeof storeOrDirectory === 'string') return new FileSystemCheckpointStore(storeOrDirectory);

@@ -5,7 +5,17 @@
 import type { Checkpoint, CheckpointStore } from './CheckpointStore.ts';
 import { CheckpointNotFoundError, CorruptCheckpointError, NoGoodCheckpointError } from './errors.ts';
 
-/** Told about each checkpoint skipped: a message saying which and why, and the error. */
+/**
+ * Told about each checkpoint skipped: a message saying which and why, and the error. Spark: the
+ * `logWarning` that `CheckpointReader.read` writes for each checkpoint file it cannot read.
+ *
+ * @example
+ * ```ts
+ * import { latestGoodCheckpoint, type CheckpointWarningHandler } from 'rivulet';
+ * const onWarning: CheckpointWarningHandler = (message, error) => log.warn(message, error.name);
+ * const checkpoint = await latestGoodCheckpoint(store, onWarning);
+ * ```
+ */
 export type CheckpointWarningHandler = (message: string, error: CorruptCheckpointError | CheckpointNotFoundError) => void;
 
 /**
@@ -15,6 +25,14 @@ export type CheckpointWarningHandler = (message: string, error: CorruptCheckpoin
  * NoGoodCheckpointError listing each failure — never an empty or older state in silence. Any
  * other error (the disk cannot be read, permissions) rejects as it is: it says nothing about the
  * checkpoint, so falling back to an older one would be wrong.
+ * Spark: `CheckpointReader.read(checkpointDir, conf, hadoopConf)`.
+ *
+ * @example
+ * ```ts
+ * import { latestGoodCheckpoint, openCheckpointStore } from 'rivulet';
+ * const checkpoint = await latestGoodCheckpoint(openCheckpointStore('/var/lib/my-app/ckpt'));
+ * if (checkpoint) console.log(`recovering from batch time ${checkpoint.time}`);
+ * ```
  */
 export async function latestGoodCheckpoint(
   store: CheckpointStore,
