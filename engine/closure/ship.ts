@@ -6,13 +6,31 @@ import { compiled, isShipped } from './compile.ts';
 
 export { compiled, isShipped };
 
-/** Values a shipped function reads besides its arguments; sent once to each worker (Spark's broadcast). */
+/**
+ * Values a shipped function reads besides its arguments; sent once to each worker (Spark's broadcast).
+ *
+ * @example
+ * ```ts
+ * import type { Captures } from 'rivulet';
+ * const captures: Captures = { stop: new Set(['a', 'the']) };
+ * words.filter((w) => !stop.has(w), captures);
+ * ```
+ */
 export type Captures = Record<string, unknown>;
 
 /**
  * A function that can run in another thread: its source, its declared captures and, compiled
  * from those two, the callable the engine runs. Local mode runs the same compiled callable a
  * worker would, with the same cloned captures, so a pipeline behaves the same in both.
+ * Spark: a serialized Scala closure, as `ClosureCleaner` checks it and the task carries it.
+ *
+ * @example
+ * ```ts
+ * import { closure, type ShippedFunction } from 'rivulet';
+ * const double = closure((x: number) => x * 2);
+ * const shipped: ShippedFunction<(x: number) => number> = userFnToShipped; // as the engine holds it
+ * console.log(shipped.source, shipped.operation, shipped.call(21));
+ * ```
  */
 export interface ShippedFunction<F extends (...args: any[]) => any> {
   readonly kind: 'shipped';
@@ -37,12 +55,31 @@ export interface ShippedFunction<F extends (...args: any[]) => any> {
  * that declares what it captures so it can be shipped to workers. Spark's counterpart is a
  * serializable Scala closure; here only functions whose source is self-contained, or that name
  * their captures, run on workers.
+ *
+ * @example
+ * ```ts
+ * import { closure, type UserFn } from 'rivulet';
+ * const plain: UserFn<(x: number) => number> = (x) => x + 1;
+ * const declared: UserFn<(x: number) => number> = closure((x: number) => x * k, { k: 3 });
+ * numbers.map(plain).map(declared);
+ * ```
  */
 export type UserFn<F extends (...args: any[]) => any> = F | ShippedFunction<F>;
 
 const SHIPPED = Symbol.for('rivulet.shipped');
 
-/** A function made with closure(): callable as it is, and carrying its source and captures. */
+/**
+ * A function made with closure(): callable as it is, and carrying its source and captures.
+ * Spark: a Scala closure that passed `ClosureCleaner.clean` (serializable, with its outer
+ * references resolved).
+ *
+ * @example
+ * ```ts
+ * import { closure, type Closure } from 'rivulet';
+ * const isStop: Closure<(w: string) => boolean> = closure((w: string) => stop.has(w), { stop });
+ * isStop('the'); // callable on the driver too
+ * ```
+ */
 export type Closure<F extends (...args: any[]) => any> = F & { readonly [SHIPPED]: ShippedFunction<F> };
 
 /**
@@ -50,6 +87,16 @@ export type Closure<F extends (...args: any[]) => any> = F & { readonly [SHIPPED
  * takes a function, or as a capture of another function:
  * `const isStop = closure((w: string) => stop.has(w), { stop }); words.filter((w) => !isStop(w), { isStop })`.
  * The result can also be called directly on the driver.
+ * Spark: a Scala closure passed through `SparkContext.clean` (ClosureCleaner), with captured values
+ * serialized in the task; for large read-only values, `SparkContext.broadcast`.
+ *
+ * @example
+ * ```ts
+ * import { closure } from 'rivulet';
+ * const stop = new Set(['a', 'the']);
+ * const isStop = closure((w: string) => stop.has(w), { stop });
+ * words.filter((w) => !isStop(w), { isStop }).print();
+ * ```
  */
 export function closure<F extends (...args: any[]) => any>(fn: F, captures: Captures = {}): Closure<F> {
   const shipped = ship<F>(fn, captures, 'closure', userCallSite());

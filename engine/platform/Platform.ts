@@ -81,7 +81,19 @@ export interface OutputFile {
   data: string;
 }
 
-/** A Node-only operation was used where Node is not available (in a browser). */
+/**
+ * A Node-only operation was used where Node is not available (in a browser). `operation` names it:
+ * socketTextStream, textFileStream or saveAsTextFiles. Spark has no counterpart: it runs only on
+ * the JVM, where sockets and files are always available.
+ *
+ * @example
+ * ```ts
+ * import { NodeOnlyError } from 'rivulet';
+ * try { ssc.socketTextStream('localhost', 9999); } catch (e) {
+ *   if (e instanceof NodeOnlyError) ssc.webSocketStream('ws://localhost:9999');
+ * }
+ * ```
+ */
 export class NodeOnlyError extends Error {
   override name = 'NodeOnlyError';
   constructor(readonly operation: NodeOnlyOperation) {

@@ -9,6 +9,13 @@ import { userCallSite } from '../util/callSite.ts';
 /**
  * Options of `ssc.socketTextStream(host, port, options)` (Spark's socketTextStream, whose storage
  * level has no counterpart here). Node only: in a browser the call throws {@link NodeOnlyError}.
+ *
+ * @example
+ * ```ts
+ * import type { SocketTextStreamOptions } from 'rivulet';
+ * const options: SocketTextStreamOptions = { restartDelayMs: 5000, encoding: 'latin1' };
+ * const lines = ssc.socketTextStream('localhost', 9999, options);
+ * ```
  */
 export interface SocketTextStreamOptions {
   /**

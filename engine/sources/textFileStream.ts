@@ -10,6 +10,13 @@ import type { InputRecovery } from '../dstream/checkpointing.ts';
 /**
  * Options of `ssc.textFileStream(directory, options)` (Spark's textFileStream / fileStream with
  * its `filter` and `newFilesOnly` arguments). Node only.
+ *
+ * @example
+ * ```ts
+ * import { Minutes, type TextFileStreamOptions } from 'rivulet';
+ * const options: TextFileStreamOptions = { newFilesOnly: false, filter: (p) => p.endsWith('.log'), minRememberDuration: Minutes(5) };
+ * const lines = ssc.textFileStream('/var/log/incoming', options);
+ * ```
  */
 export interface TextFileStreamOptions {
   /**

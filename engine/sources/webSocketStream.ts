@@ -9,6 +9,13 @@ import { userCallSite } from '../util/callSite.ts';
 /**
  * Options of `ssc.webSocketStream(url, options)`: a receiver of WebSocket messages, one record per
  * message. Spark has no built-in counterpart; it plays the part of a custom Receiver.
+ *
+ * @example
+ * ```ts
+ * import type { WebSocketStreamOptions } from 'rivulet';
+ * const options: WebSocketStreamOptions<{ user: string }> = { decode: JSON.parse, restartDelayMs: 1000 };
+ * const events = ssc.webSocketStream('wss://example.com/events', options);
+ * ```
  */
 export interface WebSocketStreamOptions<T> {
   /**

@@ -1,4 +1,14 @@
-/** Durations are plain milliseconds; these helpers read like Spark's Milliseconds/Seconds/Minutes. */
+/**
+ * Durations are plain milliseconds; these helpers read like Spark's Milliseconds/Seconds/Minutes.
+ * Spark: `org.apache.spark.streaming.Duration`.
+ *
+ * @example
+ * ```ts
+ * import { Seconds, type Duration } from 'rivulet';
+ * const windowLength: Duration = Seconds(30); // 30000
+ * lines.window(windowLength, Seconds(10));
+ * ```
+ */
 export type Duration = number;
 
 /**

@@ -8,7 +8,19 @@ function describe(e: unknown): string {
   return String(e);
 }
 
-/** A function the user gave to an operation threw while processing records. */
+/**
+ * A function the user gave to an operation threw while processing records; `cause` is what it
+ * threw. Spark: the `SparkException` "Job aborted due to stage failure" wrapping the task's
+ * exception.
+ *
+ * @example
+ * ```ts
+ * import { UserFunctionError } from 'rivulet';
+ * ssc.awaitTermination().catch((e) => {
+ *   if (e.cause instanceof UserFunctionError) console.error(e.cause.operation, e.cause.callSite, e.cause.cause);
+ * });
+ * ```
+ */
 export class UserFunctionError extends Error {
   override name = 'UserFunctionError';
   constructor(
@@ -21,12 +33,34 @@ export class UserFunctionError extends Error {
   }
 }
 
-/** A function cannot be sent to a worker (Spark's "Task not serializable", at definition time). */
+/**
+ * A function cannot be sent to a worker (Spark's "Task not serializable", at definition time).
+ *
+ * @example
+ * ```ts
+ * import { closure, NotShippableError } from 'rivulet';
+ * const stop = new Set(['the']);
+ * try { words.filter((w) => !stop.has(w)); } catch (e) {
+ *   if (e instanceof NotShippableError) words.filter((w) => !stop.has(w), { stop });
+ * }
+ * ```
+ */
 export class NotShippableError extends Error {
   override name = 'NotShippableError';
 }
 
-/** A batch failed: names the batch time and the output operation whose job failed. */
+/**
+ * A batch failed: names the batch time and the output operation whose job failed. Spark: the
+ * exception `JobScheduler` reports for a failed job, which `awaitTermination()` rethrows.
+ *
+ * @example
+ * ```ts
+ * import { BatchFailedError } from 'rivulet';
+ * await ssc.awaitTermination().catch((e) => {
+ *   if (e instanceof BatchFailedError) console.error(e.batchTime, e.outputOperation, e.cause);
+ * });
+ * ```
+ */
 export class BatchFailedError extends Error {
   override name = 'BatchFailedError';
   constructor(
@@ -39,7 +73,20 @@ export class BatchFailedError extends Error {
   }
 }
 
-/** The StreamingContext was used in a way its lifecycle does not allow. */
+/**
+ * The StreamingContext was used in a way its lifecycle does not allow (adding operations after
+ * start(), starting a stopped context). Spark: `java.lang.IllegalStateException`, which
+ * StreamingContext throws in the same cases.
+ *
+ * @example
+ * ```ts
+ * import { IllegalStateError } from 'rivulet';
+ * ssc.stop();
+ * try { ssc.start(); } catch (e) {
+ *   if (e instanceof IllegalStateError) console.error(e.message);
+ * }
+ * ```
+ */
 export class IllegalStateError extends Error {
   override name = 'IllegalStateError';
 }
