@@ -47,7 +47,7 @@ export interface FileSystemCheckpointStoreOptions {
  *
  * @example
  * ```ts
- * import { FileSystemCheckpointStore, StreamingContext } from 'rivulet';
+ * import { FileSystemCheckpointStore } from 'rivulet';
  * const store = new FileSystemCheckpointStore('/var/lib/my-app/ckpt');
  * console.log(await store.list(), store.fileOf(1000));
  * ssc.checkpoint(store); // or simply ssc.checkpoint('/var/lib/my-app/ckpt')

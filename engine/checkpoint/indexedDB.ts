@@ -69,7 +69,7 @@ export interface IndexedDBFactory {
  *
  * @example
  * ```ts
- * import { IndexedDBCheckpointStore, StreamingContext } from 'rivulet';
+ * import { IndexedDBCheckpointStore } from 'rivulet';
  * const store = new IndexedDBCheckpointStore('my-app');
  * ssc.checkpoint(store);
  * ```

@@ -12,7 +12,7 @@ import { CheckpointNotFoundError, CorruptCheckpointError, NoGoodCheckpointError 
  * @example
  * ```ts
  * import { latestGoodCheckpoint, type CheckpointWarningHandler } from 'rivulet';
- * const onWarning: CheckpointWarningHandler = (message, error) => log.warn(message, error.name);
+ * const onWarning: CheckpointWarningHandler = (message, error) => console.warn(message, error.name);
  * const checkpoint = await latestGoodCheckpoint(store, onWarning);
  * ```
  */

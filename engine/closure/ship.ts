@@ -12,7 +12,8 @@ export { compiled, isShipped };
  * @example
  * ```ts
  * import type { Captures } from 'rivulet';
- * const captures: Captures = { stop: new Set(['a', 'the']) };
+ * const stop = new Set(['a', 'the']);
+ * const captures: Captures = { stop };
  * words.filter((w) => !stop.has(w), captures);
  * ```
  */
@@ -26,10 +27,10 @@ export type Captures = Record<string, unknown>;
  *
  * @example
  * ```ts
- * import { closure, type ShippedFunction } from 'rivulet';
- * const double = closure((x: number) => x * 2);
- * const shipped: ShippedFunction<(x: number) => number> = userFnToShipped; // as the engine holds it
- * console.log(shipped.source, shipped.operation, shipped.call(21));
+ * import type { ShippedFunction } from 'rivulet';
+ * function describe(f: ShippedFunction<(x: number) => number>): string {
+ *   return `${f.operation} at ${f.callSite}: ${f.source} with ${Object.keys(f.captures)}`;
+ * }
  * ```
  */
 export interface ShippedFunction<F extends (...args: any[]) => any> {
@@ -59,8 +60,9 @@ export interface ShippedFunction<F extends (...args: any[]) => any> {
  * @example
  * ```ts
  * import { closure, type UserFn } from 'rivulet';
+ * const k = 3;
  * const plain: UserFn<(x: number) => number> = (x) => x + 1;
- * const declared: UserFn<(x: number) => number> = closure((x: number) => x * k, { k: 3 });
+ * const declared: UserFn<(x: number) => number> = closure((x: number) => x * k, { k });
  * numbers.map(plain).map(declared);
  * ```
  */
@@ -76,6 +78,7 @@ const SHIPPED = Symbol.for('rivulet.shipped');
  * @example
  * ```ts
  * import { closure, type Closure } from 'rivulet';
+ * const stop = new Set(['a', 'the']);
  * const isStop: Closure<(w: string) => boolean> = closure((w: string) => stop.has(w), { stop });
  * isStop('the'); // callable on the driver too
  * ```

@@ -16,8 +16,8 @@ function describe(e: unknown): string {
  * @example
  * ```ts
  * import { UserFunctionError } from 'rivulet';
- * ssc.awaitTermination().catch((e) => {
- *   if (e.cause instanceof UserFunctionError) console.error(e.cause.operation, e.cause.callSite, e.cause.cause);
+ * await ssc.awaitTermination().catch((e) => {
+ *   for (let c = e; c; c = c.cause) if (c instanceof UserFunctionError) console.error(c.operation, c.callSite, c.cause);
  * });
  * ```
  */
@@ -38,7 +38,7 @@ export class UserFunctionError extends Error {
  *
  * @example
  * ```ts
- * import { closure, NotShippableError } from 'rivulet';
+ * import { NotShippableError } from 'rivulet';
  * const stop = new Set(['the']);
  * try { words.filter((w) => !stop.has(w)); } catch (e) {
  *   if (e instanceof NotShippableError) words.filter((w) => !stop.has(w), { stop });
@@ -81,7 +81,7 @@ export class BatchFailedError extends Error {
  * @example
  * ```ts
  * import { IllegalStateError } from 'rivulet';
- * ssc.stop();
+ * await ssc.stop();
  * try { ssc.start(); } catch (e) {
  *   if (e instanceof IllegalStateError) console.error(e.message);
  * }
