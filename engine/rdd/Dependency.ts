@@ -55,7 +55,7 @@ let nextShuffleId = 0;
  * ```ts
  * import { HashPartitioner, ShuffleDependency } from 'rivulet';
  * const dep = new ShuffleDependency(pairs, new HashPartitioner(4));
- * console.log(dep.kind, dep.shuffleId); // 'shuffle' 0
+ * console.log(dep.kind, dep.shuffleId); // 'shuffle' and the shuffle's id
  * ```
  */
 export class ShuffleDependency<K = unknown, V = unknown, C = V> {
