@@ -8,7 +8,14 @@ import type { RDDDescriptor } from './descriptor.ts';
 /**
  * Groups several pair RDDs by key: `[k, [values of rdd 0, values of rdd 1, …]]`. A parent already
  * partitioned by an equal partitioner is read in place; the others are shuffled. Joins are built
- * on this, as in Spark.
+ * on this, as in Spark. Spark: `org.apache.spark.rdd.CoGroupedRDD` (behind `PairRDDFunctions.cogroup`).
+ *
+ * @example
+ * ```ts
+ * const clicks = sc.parallelize([['u1', 'home'], ['u2', 'cart']] as [string, string][]);
+ * const views = sc.parallelize([['u1', 3]] as [string, number][]);
+ * const grouped = await clicks.cogroup(views).collect(); // [['u1', [['home'], [3]]], ['u2', [['cart'], []]]]
+ * ```
  */
 export class CoGroupedRDD<K> extends RDD<[K, unknown[][]]> {
   readonly numPartitions: number;

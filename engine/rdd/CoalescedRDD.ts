@@ -3,7 +3,17 @@ import { NarrowDependency } from './Dependency.ts';
 import type { Emit, TaskContext } from './TaskContext.ts';
 import type { RDDDescriptor } from './descriptor.ts';
 
-/** Fewer partitions without a shuffle: each new partition reads a contiguous run of the parent's. */
+/**
+ * Fewer partitions without a shuffle: each new partition reads a contiguous run of the parent's.
+ * Spark: `org.apache.spark.rdd.CoalescedRDD` (what `RDD.coalesce(n, shuffle = false)` builds).
+ *
+ * @example
+ * ```ts
+ * const rdd = sc.parallelize(Array.from({ length: 100 }, (_, i) => i), 8);
+ * const fewer = rdd.coalesce(2); // a CoalescedRDD: 2 partitions, no shuffle
+ * fewer.getNumPartitions(); // 2
+ * ```
+ */
 export class CoalescedRDD<T> extends RDD<T> {
   readonly numPartitions: number;
   readonly dependencies: readonly NarrowDependency[];

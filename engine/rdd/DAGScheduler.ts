@@ -11,7 +11,19 @@ import { MapOutputTracker } from './MapOutputTracker.ts';
 import type { PlacementMode, StagePlacement, StagePlacementOptions, StageDecision, StageEstimate } from './StagePlacement.ts';
 import { BlockManagerMaster } from './BlockManagerMaster.ts';
 
-/** A result task's view of its partition: call it with an emit to receive every record. */
+/**
+ * A result task's view of its partition: call it with an emit to receive every record.
+ * Spark: the `Iterator[T]` a result function receives in `SparkContext.runJob(rdd, (it: Iterator[T]) => U)`.
+ *
+ * @example
+ * ```ts
+ * const counts = await sc.runJob(rdd, (iterate) => {
+ *   let n = 0;
+ *   iterate(() => n++);
+ *   return n;
+ * });
+ * ```
+ */
 export type PartitionIterator<T> = (emit: Emit<T>) => void;
 
 /**

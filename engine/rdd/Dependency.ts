@@ -2,7 +2,19 @@ import type { RDD } from './RDD.ts';
 import type { Partitioner } from './Partitioner.ts';
 import type { ShippedAggregator } from './descriptor.ts';
 
-/** How a shuffle combines values per key (Spark's Aggregator). */
+/**
+ * How a shuffle combines values per key (Spark's Aggregator). Spark: `org.apache.spark.Aggregator`.
+ *
+ * @example
+ * ```ts
+ * import { type Aggregator } from 'rivulet';
+ * const sumCount: Aggregator<number, [number, number]> = {
+ *   createCombiner: (v) => [v, 1],
+ *   mergeValue: ([s, n], v) => [s + v, n + 1],
+ *   mergeCombiners: (a, b) => [a[0] + b[0], a[1] + b[1]],
+ * };
+ * ```
+ */
 export interface Aggregator<V, C> {
   createCombiner: (v: V) => C;
   mergeValue: (c: C, v: V) => C;
@@ -11,7 +23,17 @@ export interface Aggregator<V, C> {
   shipped?: ShippedAggregator;
 }
 
-/** Each child partition reads the parent partitions `parents(childPartition)`; no shuffle. */
+/**
+ * Each child partition reads the parent partitions `parents(childPartition)`; no shuffle.
+ * Spark: `org.apache.spark.NarrowDependency` (`oneToOne` is Spark's `OneToOneDependency`).
+ *
+ * @example
+ * ```ts
+ * import { NarrowDependency } from 'rivulet';
+ * const dep = NarrowDependency.oneToOne(parent);
+ * dep.parents(3); // [3]
+ * ```
+ */
 export class NarrowDependency {
   readonly kind = 'narrow' as const;
   constructor(
@@ -25,7 +47,17 @@ export class NarrowDependency {
 
 let nextShuffleId = 0;
 
-/** A stage boundary: every output partition may read from every input partition. */
+/**
+ * A stage boundary: every output partition may read from every input partition.
+ * Spark: `org.apache.spark.ShuffleDependency`.
+ *
+ * @example
+ * ```ts
+ * import { HashPartitioner, ShuffleDependency } from 'rivulet';
+ * const dep = new ShuffleDependency(pairs, new HashPartitioner(4));
+ * console.log(dep.kind, dep.shuffleId); // 'shuffle' and the shuffle's id
+ * ```
+ */
 export class ShuffleDependency<K = unknown, V = unknown, C = V> {
   readonly kind = 'shuffle' as const;
   readonly shuffleId = nextShuffleId++;
@@ -42,6 +74,11 @@ export class ShuffleDependency<K = unknown, V = unknown, C = V> {
 /**
  * How an RDD depends on a parent (Spark's Dependency): narrow (each partition reads a few parent
  * partitions, pipelined in one stage) or shuffle (a stage boundary). The scheduler cuts stages at
- * shuffle dependencies, as Spark's DAGScheduler does.
+ * shuffle dependencies, as Spark's DAGScheduler does. Spark: `org.apache.spark.Dependency`.
+ *
+ * @example
+ * ```ts
+ * for (const dep of rdd.dependencies) console.log(dep.kind, dep.rdd.id); // 'narrow' | 'shuffle'
+ * ```
  */
 export type Dependency = NarrowDependency | ShuffleDependency<any, any, any>;

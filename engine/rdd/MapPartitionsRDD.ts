@@ -3,7 +3,18 @@ import { NarrowDependency } from './Dependency.ts';
 import type { Emit, TaskContext } from './TaskContext.ts';
 import { describeParams, type RDDDescriptor } from './descriptor.ts';
 
-/** A stage of a narrow transformation: receives the parent's records, pushes its own to emit. */
+/**
+ * A stage of a narrow transformation: receives the parent's records, pushes its own to emit.
+ * Spark has no counterpart: Spark's narrow transformations pull records through an `Iterator[T]`;
+ * a sink is the push form of that iterator (closest: the iterator a MapPartitionsRDD function returns).
+ *
+ * @example
+ * ```ts
+ * import { type PipeSink } from 'rivulet';
+ * let sum = 0;
+ * const sink: PipeSink<number> = { next: (x) => { sum += x; }, done: () => console.log(sum) };
+ * ```
+ */
 export interface PipeSink<T> {
   next: (record: T) => void;
   /** Called after the partition's last record (mapPartitions, glom, sorting within a partition). */
@@ -14,12 +25,25 @@ export interface PipeSink<T> {
  * returns the sink that receives the parent's records. It is what a {@link MapPartitionsRDD}
  * runs, the counterpart of the `(context, partitionIndex, iterator) => iterator` function of
  * Spark's MapPartitionsRDD; consecutive pipes fuse into one pass over the partition.
+ *
+ * @example
+ * ```ts
+ * import { type Pipe } from 'rivulet';
+ * const evens: Pipe<number, number> = (emit) => ({ next: (x) => { if (x % 2 === 0) emit(x); } });
+ * ```
  */
 export type Pipe<T, U> = (emit: Emit<U>, partitionIndex: number) => PipeSink<T>;
 
 /**
  * Spark's MapPartitionsRDD: map, flatMap, filter, mapPartitions… Each partition is computed by
  * pushing the parent's records through `pipe`, so a chain of narrow transformations is one pass.
+ *
+ * @example
+ * ```ts
+ * import { MapPartitionsRDD } from 'rivulet';
+ * const doubled = sc.parallelize([1, 2, 3]).map((x) => x * 2).filter((x) => x > 2);
+ * doubled instanceof MapPartitionsRDD; // true
+ * ```
  */
 export class MapPartitionsRDD<T, U> extends RDD<U> {
   readonly numPartitions: number;

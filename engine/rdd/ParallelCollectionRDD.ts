@@ -6,6 +6,14 @@ import type { RDDDescriptor } from './descriptor.ts';
 /**
  * An RDD over data the driver already holds, sliced into partitions (Spark's parallelize). Input
  * streams build their batch RDDs as these, one partition per received block.
+ *
+ * @example
+ * ```ts
+ * import { ParallelCollectionRDD } from 'rivulet';
+ * const rdd = sc.parallelize([1, 2, 3, 4, 5], 2); // a ParallelCollectionRDD
+ * ParallelCollectionRDD.slice([1, 2, 3, 4, 5], 2); // [[1, 2], [3, 4, 5]]
+ * const same = new ParallelCollectionRDD(sc, [[1, 2], [3, 4, 5]]);
+ * ```
  */
 export class ParallelCollectionRDD<T> extends RDD<T> {
   readonly dependencies = [] as const;

@@ -1,7 +1,16 @@
 import { compareKeys, hashKey, nonNegativeMod } from './keys.ts';
 import type { PartitionerDescriptor } from './descriptor.ts';
 
-/** Decides which partition of a shuffle's output a key goes to (Spark's Partitioner). */
+/**
+ * Decides which partition of a shuffle's output a key goes to (Spark's Partitioner).
+ *
+ * @example
+ * ```ts
+ * import { type Partitioner } from 'rivulet';
+ * const byParity: Partitioner = { numPartitions: 2, getPartition: (k) => Math.abs(Number(k)) % 2, equals: (o) => o === byParity };
+ * const split = pairs.partitionBy(byParity);
+ * ```
+ */
 export interface Partitioner {
   readonly numPartitions: number;
   getPartition(key: unknown): number;
@@ -18,7 +27,17 @@ function checkCount(n: number, what: string): number {
   return n;
 }
 
-/** Places a key by its hash (see keys.ts for how keys hash), as Spark's HashPartitioner does. */
+/**
+ * Places a key by its hash (see keys.ts for how keys hash), as Spark's HashPartitioner does.
+ *
+ * @example
+ * ```ts
+ * import { HashPartitioner } from 'rivulet';
+ * const p = new HashPartitioner(4);
+ * p.getPartition('user-42'); // 0 … 3, the same in every thread
+ * const byUser = pairs.partitionBy(p);
+ * ```
+ */
 export class HashPartitioner implements Partitioner {
   readonly numPartitions: number;
   constructor(numPartitions: number) {
@@ -39,6 +58,14 @@ export class HashPartitioner implements Partitioner {
  * Places keys in sorted ranges, for sortByKey / sortBy. Bounds are computed from a sample of the
  * input, lazily, right before the shuffle runs (Spark samples eagerly at definition time; here
  * defining a transformation never runs a job).
+ *
+ * @example
+ * ```ts
+ * import { RangePartitioner } from 'rivulet';
+ * const p = new RangePartitioner(3, () => pairs.keys().collect());
+ * await p.prepare(); // samples the keys, computes the bounds
+ * const sorted = pairs.partitionBy(p); // or simply pairs.sortByKey(true, 3)
+ * ```
  */
 export class RangePartitioner implements Partitioner {
   readonly numPartitions: number;

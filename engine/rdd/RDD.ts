@@ -35,7 +35,16 @@ export type Pair<K, V> = [K, V];
  * A Resilient Distributed Dataset: a fixed number of partitions plus the lineage to compute
  * them. Transformations are lazy and narrow ones are pipelined (one pass per partition, no
  * intermediate arrays); key-based ones shuffle through a Partitioner. Actions are async, because
- * partitions may be computed on worker threads.
+ * partitions may be computed on worker threads. Spark: `org.apache.spark.rdd.RDD` (with the pair
+ * operations of `PairRDDFunctions` as methods).
+ *
+ * @example
+ * ```ts
+ * import { RDDContext } from 'rivulet';
+ * const sc = new RDDContext();
+ * const counts = sc.parallelize(['a b', 'b']).flatMap((l) => l.split(' ')).map((w) => [w, 1] as [string, number]).reduceByKey((a, b) => a + b);
+ * console.log(await counts.collect()); // [['a', 1], ['b', 2]] (in some order)
+ * ```
  */
 export abstract class RDD<T> {
   readonly id: number;

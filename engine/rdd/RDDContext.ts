@@ -11,6 +11,13 @@ import { defaultWorkerCount } from '#worker';
 /**
  * How an {@link RDDContext} (Spark's SparkContext) runs jobs: default parallelism and the worker
  * pool, the counterparts of `spark.default.parallelism` and the executors of a `local[N]` master.
+ *
+ * @example
+ * ```ts
+ * import { RDDContext, type RDDContextOptions } from 'rivulet';
+ * const options: RDDContextOptions = { defaultParallelism: 4, workers: 'auto', shuffleTransfer: 'direct' };
+ * const sc = new RDDContext(options);
+ * ```
  */
 export interface RDDContextOptions {
   /** Partitions for parallelize and for shuffles that are not given a count. Default 2. */
@@ -46,6 +53,14 @@ export interface RDDContextOptions {
 /**
  * Creates RDDs and runs jobs on them (the part of Spark's SparkContext that Rivulet needs).
  * A StreamingContext owns one, as `ssc.sparkContext`.
+ *
+ * @example
+ * ```ts
+ * import { RDDContext } from 'rivulet';
+ * const sc = new RDDContext({ defaultParallelism: 4, workers: 2 });
+ * const total = await sc.parallelize([1, 2, 3, 4]).reduce((a, b) => a + b); // 10
+ * await sc.close();
+ * ```
  */
 export class RDDContext {
   readonly defaultParallelism: number;

@@ -6,7 +6,16 @@ import type { Emit, TaskContext } from './TaskContext.ts';
 import { KeyedMap } from './keys.ts';
 import { describeAggregator, type RDDDescriptor } from './descriptor.ts';
 
-/** The reduce side of a shuffle (Spark's ShuffledRDD): partition i holds every key the partitioner sends to i. */
+/**
+ * The reduce side of a shuffle (Spark's ShuffledRDD): partition i holds every key the partitioner sends to i.
+ *
+ * @example
+ * ```ts
+ * import { HashPartitioner, ShuffledRDD } from 'rivulet';
+ * const byKey = pairs.partitionBy(new HashPartitioner(4)); // a ShuffledRDD
+ * const raw = new ShuffledRDD(pairs, new HashPartitioner(4), undefined, false, 'partitionBy');
+ * ```
+ */
 export class ShuffledRDD<K, V, C> extends RDD<[K, C]> {
   readonly numPartitions: number;
   readonly dependencies: readonly ShuffleDependency<K, V, C>[];

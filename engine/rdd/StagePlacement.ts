@@ -1,10 +1,29 @@
 import type { RDDDescriptor } from './descriptor.ts';
 import type { ResultKind } from '../executor/protocol.ts';
 
-/** 'auto': by cost (StagePlacement); 'workers': every stage that can be shipped is shipped. */
+/**
+ * 'auto': by cost (StagePlacement); 'workers': every stage that can be shipped is shipped.
+ * Spark has no counterpart: Spark always runs tasks on its executors (the closest is adaptive
+ * query execution, `spark.sql.adaptive.enabled`, which also decides from run-time statistics).
+ *
+ * @example
+ * ```ts
+ * const sc = new RDDContext({ workers: 'auto', placement: 'workers' });
+ * ```
+ */
 export type PlacementMode = 'auto' | 'workers';
 
-/** Where one run of a stage went, and why. */
+/**
+ * Where one run of a stage went, and why. Spark has no counterpart: Spark always runs stages on
+ * its executors (the closest record of a stage run is `StageInfo` in `SparkListenerStageCompleted`).
+ *
+ * @example
+ * ```ts
+ * ssc.addStreamingListener({
+ *   onBatchCompleted: (e) => { for (const d of e.batchInfo.stageDecisions ?? []) console.log(d.stage, d.executedOn, d.reason); },
+ * });
+ * ```
+ */
 export interface StageDecision {
   /** The stage's last RDD (or the shuffle whose map side it is) and its call site: `reduceByKey at wc.ts:4:10 (map side)`. */
   readonly stage: string;
@@ -17,7 +36,16 @@ export interface StageDecision {
   readonly workersMs?: number;
 }
 
-/** What the driver measured for one run of a stage. */
+/**
+ * What the driver measured for one run of a stage. Spark has no counterpart: there is no
+ * placement to decide (the closest is the stage's duration in `StageInfo`).
+ *
+ * @example
+ * ```ts
+ * import { type StageRun } from 'rivulet';
+ * const run: StageRun = { key: 'reduceByKey at wc.ts:4:10', executedOn: 'local', wallMs: 1.4 };
+ * ```
+ */
 export interface StageRun {
   readonly key: string;
   readonly executedOn: 'workers' | 'local';
@@ -25,7 +53,17 @@ export interface StageRun {
   readonly wallMs: number;
 }
 
-/** How a {@link StagePlacement} decides: the mode, the warm-up, how often it measures the workers again. */
+/**
+ * How a {@link StagePlacement} decides: the mode, the warm-up, how often it measures the workers again.
+ * Spark has no counterpart: Spark always runs tasks on its executors (the closest are the
+ * `spark.sql.adaptive.*` settings of adaptive query execution).
+ *
+ * @example
+ * ```ts
+ * import { RDDContext } from 'rivulet';
+ * const sc = new RDDContext({ workers: 2, placement: { mode: 'auto', warmUpRuns: 2, probeEvery: 20, window: 7 } });
+ * ```
+ */
 export interface StagePlacementOptions {
   /** 'auto' (default): by cost; 'workers': every stage that can be described runs on workers. */
   mode?: PlacementMode;
@@ -55,7 +93,16 @@ interface StageStats {
   last?: StageDecision;
 }
 
-/** A stage's latest decision and its run counts, as `sc.scheduler.metrics.stages` lists them. */
+/**
+ * A stage's latest decision and its run counts, as `sc.scheduler.metrics.stages` lists them.
+ * Spark has no counterpart: Spark does not choose where a stage runs (the closest is the stage
+ * list of `SparkStatusTracker` / the web UI).
+ *
+ * @example
+ * ```ts
+ * for (const s of ssc.sparkContext.scheduler.metrics.stages) console.log(s.stage, s.executedOn, s.workersRuns, s.localRuns);
+ * ```
+ */
 export interface StageEstimate extends StageDecision {
   readonly workersRuns: number;
   readonly localRuns: number;

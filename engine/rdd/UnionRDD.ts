@@ -8,6 +8,13 @@ import type { RDDDescriptor } from './descriptor.ts';
  * The partitions of several RDDs side by side (Spark's UnionRDD). When all parents share one
  * partitioner, partition i is the union of every parent's partition i and keeps the partitioner
  * (Spark's PartitionerAwareUnionRDD), so a window of pre-partitioned batches needs no shuffle.
+ *
+ * @example
+ * ```ts
+ * const a = sc.parallelize([1, 2], 2);
+ * const b = sc.parallelize([3], 1);
+ * const all = sc.union([a, b]); // or a.union(b): a UnionRDD with 3 partitions
+ * ```
  */
 export class UnionRDD<T> extends RDD<T> {
   readonly numPartitions: number;

@@ -11,6 +11,15 @@ import { stableStringify, stringHash } from './keys.ts';
  * its own) and at inputs: data the driver holds (parallelize, receiver blocks, materialized or
  * cached partitions) is not part of the descriptor but sent with each task, partition by
  * partition, as `inputs`.
+ *
+ * Spark has no counterpart: Spark serializes the RDD objects themselves (the task binary that
+ * `DAGScheduler.submitMissingTasks` broadcasts); this is the plain-data equivalent.
+ *
+ * @example
+ * ```ts
+ * const d = sc.parallelize([1, 2, 3]).map((x) => x + 1).describe();
+ * if (d) console.log(d.kind, d.numPartitions, d.parents[0]?.kind); // 'mapPartitions' 2 'input'
+ * ```
  */
 export interface RDDDescriptor {
   /** The RDD class to rebuild: 'input' | 'mapPartitions' | 'shuffled' | 'cogroup' | 'union' | 'coalesce'. */
@@ -31,12 +40,29 @@ export interface RDDDescriptor {
 /**
  * A partitioner as it travels to workers: hash (Spark's HashPartitioner) or range (Spark's
  * RangePartitioner, with its sampled bounds). Part of the wire format of a task.
+ *
+ * @example
+ * ```ts
+ * import { HashPartitioner } from 'rivulet';
+ * new HashPartitioner(4).describe(); // { kind: 'hash', numPartitions: 4 }
+ * ```
  */
 export type PartitionerDescriptor =
   | { readonly kind: 'hash'; readonly numPartitions: number }
   | { readonly kind: 'range'; readonly id: number; readonly numPartitions: number; readonly ascending: boolean; readonly bounds: readonly unknown[] };
 
-/** A user function on the wire: source + declared captures; shipped captures nested as descriptors. */
+/**
+ * A user function on the wire: source + declared captures; shipped captures nested as descriptors.
+ * Spark has no counterpart: Spark ships closures as serialized JVM objects (cleaned by
+ * `ClosureCleaner`, written by the closure serializer); here a function travels as its source.
+ *
+ * @example
+ * ```ts
+ * import { type FunctionDescriptor } from 'rivulet';
+ * const args = sc.parallelize([1, 2]).map((x) => x + 1).describe()?.params.args as { f: FunctionDescriptor };
+ * console.log(args.f.source, args.f.hash);
+ * ```
+ */
 export interface FunctionDescriptor {
   readonly kind: 'fn';
   /** Content hash of source + captures: a worker compiles and keeps each function once (broadcast). */

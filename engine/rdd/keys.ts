@@ -6,7 +6,18 @@
  * wherever it is hashed.
  */
 
-/** The value used as a Map key for `key`: the key itself when primitive, else a canonical string. */
+/**
+ * The value used as a Map key for `key`: the key itself when primitive, else a canonical string.
+ * Spark has no counterpart: JVM keys compare by their own `equals`/`hashCode`; this gives
+ * JavaScript arrays and plain objects that value semantics.
+ *
+ * @example
+ * ```ts
+ * import { canonicalKey } from 'rivulet';
+ * canonicalKey(['u1', 3]) === canonicalKey(['u1', 3]); // true
+ * canonicalKey(7); // 7
+ * ```
+ */
 export function canonicalKey(key: unknown): unknown {
   return typeof key === 'object' && key !== null ? '\u0000' + stableStringify(key) : key;
 }
@@ -37,7 +48,17 @@ export function stringHash(s: string): number {
   return h;
 }
 
-/** A 32-bit hash with value semantics (see canonicalKey). */
+/**
+ * A 32-bit hash with value semantics (see canonicalKey). Spark: the key's `hashCode()`, as
+ * `HashPartitioner` uses it (strings hash as Java's `String.hashCode`).
+ *
+ * @example
+ * ```ts
+ * import { hashKey } from 'rivulet';
+ * hashKey('a'); // 97, as "a".hashCode() in Java
+ * hashKey(['u1', 3]) === hashKey(['u1', 3]); // true
+ * ```
+ */
 export function hashKey(key: unknown): number {
   switch (typeof key) {
     case 'string':
@@ -62,7 +83,16 @@ export function nonNegativeMod(x: number, mod: number): number {
 
 const TYPE_ORDER: Record<string, number> = { undefined: 0, boolean: 1, number: 2, bigint: 2, string: 3, object: 4 };
 
-/** Natural ordering used by sortBy/sortByKey: numbers numerically, strings by code unit, arrays element-wise. */
+/**
+ * Natural ordering used by sortBy/sortByKey: numbers numerically, strings by code unit, arrays element-wise.
+ * Spark: the implicit `Ordering[K]` that `sortByKey` / `RangePartitioner` use.
+ *
+ * @example
+ * ```ts
+ * import { compareKeys } from 'rivulet';
+ * [[2, 'b'], [1, 'z'], [1, 'a']].sort(compareKeys); // [[1, 'a'], [1, 'z'], [2, 'b']]
+ * ```
+ */
 export function compareKeys(a: unknown, b: unknown): number {
   if (a === b) return 0;
   const ta = a === null ? 'undefined' : typeof a;
@@ -86,7 +116,17 @@ export function compareKeys(a: unknown, b: unknown): number {
 
 /**
  * Groups records by key with value semantics. Entries are `[key, value]` tuples updated in place,
- * so combining a key costs one Map lookup.
+ * so combining a key costs one Map lookup. Spark has no counterpart as such: JVM keys bring their
+ * own equals/hashCode; the closest is `org.apache.spark.util.collection.AppendOnlyMap`, which
+ * Spark's shuffle aggregation combines into.
+ *
+ * @example
+ * ```ts
+ * import { KeyedMap } from 'rivulet';
+ * const m = new KeyedMap<[string, number], number>();
+ * m.combine(['u1', 3], 5, (v) => v, (c, v) => c + v);
+ * m.get(['u1', 3]); // [['u1', 3], 5]
+ * ```
  */
 export class KeyedMap<K, C> {
   private readonly entries = new Map<unknown, [K, C]>();
