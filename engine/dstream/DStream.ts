@@ -31,6 +31,14 @@ export const kinds = {} as {
  * t; window and state streams also read earlier batches. Everything here runs on the driver when
  * a batch is generated and only builds lazy RDDs; the records are processed when the batch's
  * output operations run.
+ *
+ * @example
+ * ```ts
+ * import { StreamingContext, Seconds } from 'rivulet';
+ * const ssc = new StreamingContext({ batchInterval: Seconds(1) });
+ * const words = ssc.queueStream([['a', 'b', 'a']]).map((w) => [w, 1] as [string, number]);
+ * words.reduceByKey((a, b) => a + b).print();
+ * ```
  */
 export abstract class DStream<T> {
   readonly id: number;

@@ -2,7 +2,17 @@ import { DStream } from './DStream.ts';
 import type { RDD } from '../rdd/index.ts';
 import type { Duration } from '../util/duration.ts';
 
-/** A job for one output operation at one batch time. */
+/**
+ * A job for one output operation at one batch time.
+ *
+ * Spark: `org.apache.spark.streaming.scheduler.Job`.
+ *
+ * @example
+ * ```ts
+ * import type { Job } from 'rivulet';
+ * const describe = (job: Job) => `${job.name} at ${job.time} ms (output ${job.outputOpId})`;
+ * ```
+ */
 export interface Job {
   readonly time: number;
   readonly outputOpId: number;
@@ -11,7 +21,18 @@ export interface Job {
   run(): Promise<void>;
 }
 
-/** An output operation: at every valid time, a job that runs `foreachFunc` on the parent's RDD. */
+/**
+ * An output operation: at every valid time, a job that runs `foreachFunc` on the parent's RDD.
+ *
+ * Spark: `org.apache.spark.streaming.dstream.ForEachDStream` (made by `foreachRDD`, `print`,
+ * `saveAsTextFiles`).
+ *
+ * @example
+ * ```ts
+ * // Output operations create one; you rarely construct it yourself.
+ * stream.foreachRDD(async (rdd, time) => console.log(time, await rdd.count()));
+ * ```
+ */
 export class ForEachDStream<T> extends DStream<void> {
   readonly slideDuration: Duration;
   readonly dependencies: readonly DStream<T>[];

@@ -6,6 +6,15 @@ import type { InputRecovery } from './checkpointing.ts';
 /**
  * A stream fed from outside: one RDD per batch interval. Subclasses create the RDD in compute()
  * and report how many records it holds (BatchInfo.numRecords).
+ *
+ * Spark: `org.apache.spark.streaming.dstream.InputDStream`.
+ *
+ * @example
+ * ```ts
+ * import type { InputDStream } from 'rivulet';
+ * const input: InputDStream<number> = ssc.queueStream([[1, 2], [3]]);
+ * input.map((x) => x * 2).print();
+ * ```
  */
 export abstract class InputDStream<T> extends DStream<T> {
   readonly dependencies = [] as const;

@@ -261,6 +261,17 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
 /**
  * The stream of what the mapping function returned in each batch (Spark's MapWithStateDStream);
  * `stateSnapshots()` is the whole state after each batch.
+ *
+ * Spark: `org.apache.spark.streaming.dstream.MapWithStateDStream`.
+ *
+ * @example
+ * ```ts
+ * import { StateSpec, type State } from 'rivulet';
+ * const counts = pairs.mapWithState(StateSpec.function((k: string, v: number | undefined, s: State<number>) => {
+ *   const n = (s.getOption() ?? 0) + (v ?? 0); if (!s.isTimingOut()) s.update(n); return [k, n];
+ * }));
+ * counts.stateSnapshots().print();
+ * ```
  */
 export class MapWithStateDStream<K, V, S, M> extends DStream<M> {
   readonly dependencies: readonly DStream<any>[];

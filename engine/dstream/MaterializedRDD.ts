@@ -5,6 +5,15 @@ import type { Emit, TaskContext } from '../rdd/index.ts';
  * A state RDD after its batch: the computed partitions, the partitioner, and no lineage (Spark's
  * local checkpoint). Keeping the previous state this way stops the chain of earlier states from
  * growing with every batch.
+ *
+ * Spark: `RDD.localCheckpoint()` (a `LocalCheckpointRDD`).
+ *
+ * @example
+ * ```ts
+ * import { MaterializedRDD } from 'rivulet';
+ * const kept = await MaterializedRDD.of(ssc.sparkContext.parallelize([1, 2, 3]));
+ * console.log(kept.partitions); // computed once, no lineage
+ * ```
  */
 export class MaterializedRDD<T> extends RDD<T> {
   readonly dependencies = [] as const;

@@ -6,6 +6,13 @@ import type { InputRecovery } from './checkpointing.ts';
 /**
  * Options of `ssc.queueStream(queue, options)` (Spark's queueStream(queue, oneAtATime,
  * defaultRDD)), the input used for tests and examples.
+ *
+ * Spark: the `oneAtATime` and `defaultRDD` parameters of `StreamingContext.queueStream`.
+ *
+ * @example
+ * ```ts
+ * const s = ssc.queueStream([[1, 2], [3]], { oneAtATime: false, defaultRDD: ssc.sparkContext.parallelize([0]) });
+ * ```
  */
 export interface QueueStreamOptions<T> {
   /** Take one queue entry per batch (default) or everything queued. */
@@ -31,6 +38,16 @@ interface QueueBatch {
  * checkpointed run had it (createContext does it); the stream takes off the entries already
  * consumed, making the batches after the checkpoint again from the ones they took. Spark cannot
  * checkpoint a queueStream at all.
+ *
+ * Spark: `org.apache.spark.streaming.dstream.QueueInputDStream`.
+ *
+ * @example
+ * ```ts
+ * const queue: number[][] = [[1, 2, 3]];
+ * const numbers = ssc.queueStream(queue); // one entry per batch
+ * numbers.count().print();
+ * queue.push([4, 5]); // taken by a later batch
+ * ```
  */
 export class QueueInputDStream<T> extends InputDStream<T> {
   private readonly oneAtATime: boolean;

@@ -13,6 +13,15 @@ import { ReceiverSupervisor } from '../sources/ReceiverSupervisor.ts';
  * batch's blocks go to the write-ahead log before the batch runs (logBatch), and on recovery the
  * logged batches are made again from them. Records received but not yet allocated to a batch
  * when the process dies are lost: the log is written per batch, not per record.
+ *
+ * Spark: `org.apache.spark.streaming.dstream.ReceiverInputDStream`.
+ *
+ * @example
+ * ```ts
+ * const lines = ssc.socketTextStream('localhost', 9999); // a ReceiverInputDStream<string>
+ * const custom = ssc.receiverStream(new MyReceiver()); // any Receiver subclass
+ * lines.union(custom).print();
+ * ```
  */
 export class ReceiverInputDStream<T> extends InputDStream<T> {
   readonly supervisor: ReceiverSupervisor<T>;

@@ -24,6 +24,15 @@ export interface ReducedWindowState<K, V> {
  *   |___________________|       current window        |
  *   |_ old batches _|   |_____________________________|
  *                                       |_ new batches _|
+ *
+ * Spark: `org.apache.spark.streaming.dstream.ReducedWindowedDStream`.
+ *
+ * @example
+ * ```ts
+ * import { Seconds } from 'rivulet';
+ * // word counts over the last 30 s, every 10 s: add what entered, subtract what left
+ * pairs.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, Seconds(30), Seconds(10)).print();
+ * ```
  */
 export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> implements StatefulDStream {
   readonly dependencies: readonly DStream<[K, V]>[];

@@ -1,6 +1,18 @@
 /**
  * The state of one key inside a mapWithState function (Spark's State). A fresh view is handed to
  * each call; what the function does to it decides what is kept.
+ *
+ * Spark: `org.apache.spark.streaming.State`.
+ *
+ * @example
+ * ```ts
+ * StateSpec.function((key: string, value: number | undefined, state: State<number>) => {
+ *   if (state.isTimingOut()) return [key, state.get()];
+ *   const sum = (state.getOption() ?? 0) + (value ?? 0);
+ *   state.update(sum);
+ *   return [key, sum];
+ * });
+ * ```
  */
 export class State<S> {
   private defined = false;

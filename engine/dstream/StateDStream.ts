@@ -14,6 +14,17 @@ type UpdateFunc<V, S> = (values: V[], state: S | undefined) => S | undefined;
  * runs once per key per batch.
  *
  * With workers, the state stays in them between checkpoint intervals (see StateInWorkers).
+ *
+ * Spark: `org.apache.spark.streaming.dstream.StateDStream` (made by `updateStateByKey`).
+ *
+ * @example
+ * ```ts
+ * const totals = pairs.updateStateByKey(
+ *   (values: number[], state: number | undefined) => (state ?? 0) + values.reduce((a, b) => a + b, 0),
+ *   { numPartitions: 4 },
+ * );
+ * totals.print();
+ * ```
  */
 export class StateDStream<K, V, S> extends DStream<[K, S]> implements StatefulDStream {
   readonly dependencies: readonly DStream<[K, V]>[];

@@ -22,6 +22,15 @@ export type MappingFunction<K, V, S, M> = (key: K, value: V | undefined, state: 
 /**
  * Everything mapWithState needs (Spark's StateSpec):
  * `StateSpec.function((key, value, state) => mapped).timeout(Minutes(30)).numPartitions(4)`.
+ *
+ * Spark: `org.apache.spark.streaming.StateSpec`.
+ *
+ * @example
+ * ```ts
+ * import { StateSpec, Minutes } from 'rivulet';
+ * const spec = StateSpec.function(countWords).timeout(Minutes(30)).numPartitions(4);
+ * pairs.mapWithState(spec).print();
+ * ```
  */
 export class StateSpec<K, V, S, M> {
   timeoutDuration: Duration | undefined;

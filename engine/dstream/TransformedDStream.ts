@@ -7,6 +7,15 @@ import { checkDuration, type Duration } from '../util/duration.ts';
  * A stream computed from its parents' RDDs at the same batch time by a driver-side function.
  * map, filter, reduceByKey, join, transform… are all this kind, each with its own operation name
  * (Spark has one class per kind; they differ only in the function).
+ *
+ * Spark: `org.apache.spark.streaming.dstream.TransformedDStream` (with `MappedDStream`,
+ * `FilteredDStream`, `ShuffledDStream` and the other per-operation classes).
+ *
+ * @example
+ * ```ts
+ * const distinct = words.transform((rdd) => rdd.distinct()); // a TransformedDStream
+ * const lengths = words.map((w) => w.length); // also one
+ * ```
  */
 export class TransformedDStream<U> extends DStream<U> {
   readonly slideDuration: Duration;

@@ -6,6 +6,14 @@ import type { Duration } from '../util/duration.ts';
  * All records of the parent's batches in (t - windowDuration, t], produced every slideDuration.
  * At stream start the window simply holds fewer batches. Batches sharing a partitioner are
  * unioned partition by partition, so a window of reduced batches needs no new shuffle.
+ *
+ * Spark: `org.apache.spark.streaming.dstream.WindowedDStream` (made by `DStream.window`).
+ *
+ * @example
+ * ```ts
+ * import { Seconds } from 'rivulet';
+ * lines.window(Seconds(30), Seconds(10)).count().print();
+ * ```
  */
 export class WindowedDStream<T> extends DStream<T> {
   readonly dependencies: readonly DStream<T>[];

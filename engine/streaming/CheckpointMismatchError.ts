@@ -1,6 +1,16 @@
 /**
  * The pipeline rebuilt by createContext does not match the checkpoint: a stateful operator or an
  * input the checkpoint holds is missing or changed. `problems` lists each one.
+ *
+ * Spark has no counterpart: Spark restores the Java-serialized DStream graph and simply fails to
+ * deserialize it (e.g. `ClassNotFoundException`) after a code change, without naming operators.
+ *
+ * @example
+ * ```ts
+ * import { StreamingContext, CheckpointMismatchError } from 'rivulet';
+ * try { ssc = await StreamingContext.getOrCreate('ckpt', createContext); }
+ * catch (e) { if (e instanceof CheckpointMismatchError) console.error(e.problems); else throw e; }
+ * ```
  */
 export class CheckpointMismatchError extends Error {
   override name = 'CheckpointMismatchError';

@@ -30,18 +30,46 @@ import type { StableIds } from './stableIds.ts';
 import type { SchedulerLike } from 'rxjs';
 import type { Duration } from '../util/duration.ts';
 
-/** Checkpoints kept after each write (Spark keeps 10; the older ones only cost space). */
+/**
+ * Checkpoints kept after each write (Spark keeps 10; the older ones only cost space).
+ *
+ * @example
+ * ```ts
+ * import { CHECKPOINTS_KEPT } from 'rivulet';
+ * console.log(`the newest ${CHECKPOINTS_KEPT} checkpoints are kept`);
+ * ```
+ */
 export const CHECKPOINTS_KEPT = 3;
 
 /** Version of the checkpoint's metadata layout (the file format's version is the codec's). */
 export const CHECKPOINT_LAYOUT = 1;
 
-/** Spark's default checkpoint interval: the smallest multiple of the slide that is at least 10 s. */
+/**
+ * Spark's default checkpoint interval: the smallest multiple of the slide that is at least 10 s.
+ *
+ * @example
+ * ```ts
+ * import { defaultCheckpointInterval, Seconds } from 'rivulet';
+ * defaultCheckpointInterval(Seconds(3)); // 12000: a stateful stream on a 3 s slide checkpoints every 12 s
+ * ```
+ */
 export function defaultCheckpointInterval(slideDuration: Duration): Duration {
   return slideDuration * Math.ceil(10_000 / slideDuration);
 }
 
-/** The metadata of every checkpoint this engine writes. */
+/**
+ * The metadata of every checkpoint this engine writes.
+ *
+ * Spark: the fields of `org.apache.spark.streaming.Checkpoint` (`checkpointTime`, `pendingTimes`,
+ * `batchDuration`, the serialized `graph`).
+ *
+ * @example
+ * ```ts
+ * import type { CheckpointMetadata } from 'rivulet';
+ * const describe = (m: CheckpointMetadata) =>
+ *   `batch ${m.lastCompletedBatchTime ?? 'none'}, ${m.pendingBatches.length} pending, operators: ${Object.keys(m.operators).join(', ')}`;
+ * ```
+ */
 export interface CheckpointMetadata {
   layout: number;
   zeroTime: number;

@@ -11,6 +11,18 @@ export interface Settleable {
  * it runs every scheduled action in time order and, after each point in time, waits until the
  * contexts using it have finished the batches that became due — so processing times and delays
  * are measured in virtual time too, and a run is deterministic.
+ *
+ * Spark: `org.apache.spark.util.ManualClock`.
+ *
+ * @example
+ * ```ts
+ * import { StreamingContext, ManualClock, Seconds } from 'rivulet';
+ * const clock = new ManualClock();
+ * const ssc = new StreamingContext({ batchInterval: Seconds(1), scheduler: clock });
+ * ssc.queueStream([[1, 2], [3]]).print();
+ * ssc.start();
+ * await clock.advance(Seconds(2)); // runs the batches due in these 2 s of virtual time
+ * ```
  */
 export class ManualClock extends VirtualTimeScheduler {
   private readonly attached = new Set<Settleable>();

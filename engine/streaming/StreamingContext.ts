@@ -80,12 +80,29 @@ export interface StreamingContextOptions {
  * Where a context is in its life (Spark's StreamingContextState: INITIALIZED, ACTIVE, STOPPED):
  * streams and outputs are defined while 'initialized', batches run while 'active', and a
  * 'stopped' context cannot be started again.
+ *
+ * Spark: `org.apache.spark.streaming.StreamingContextState`.
+ *
+ * @example
+ * ```ts
+ * if (ssc.getState() === 'active') await ssc.stop();
+ * ```
  */
 export type StreamingContextState = 'initialized' | 'active' | 'stopped';
 
 /**
  * Options of {@link StreamingContext.getOrCreate} (Spark's `StreamingContext.getOrCreate(checkpointPath,
  * creatingFunc)`): how recovery from a checkpoint reports what it could not restore.
+ *
+ * Spark: the extra parameters of `StreamingContext.getOrCreate` (`hadoopConf`, `createOnError`);
+ * Spark has no warning callback and logs through log4j instead.
+ *
+ * @example
+ * ```ts
+ * const ssc = await StreamingContext.getOrCreate('ckpt', createContext, {
+ *   onWarning: (message) => logger.warn(message),
+ * });
+ * ```
  */
 export interface GetOrCreateOptions {
   /**

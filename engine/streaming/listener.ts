@@ -1,7 +1,18 @@
 import { Subject, type Observable } from 'rxjs';
 import type { StageDecision } from '../rdd/StagePlacement.ts';
 
-/** One output operation's run within a batch (Spark's OutputOperationInfo). */
+/**
+ * One output operation's run within a batch (Spark's OutputOperationInfo).
+ *
+ * Spark: `org.apache.spark.streaming.scheduler.OutputOperationInfo`.
+ *
+ * @example
+ * ```ts
+ * ssc.addStreamingListener({
+ *   onOutputOperationCompleted: ({ outputOperationInfo: o }) => console.log(o.name, o.duration, o.failureReason),
+ * });
+ * ```
+ */
 export interface OutputOperationInfo {
   batchTime: number;
   id: number;
@@ -13,7 +24,18 @@ export interface OutputOperationInfo {
   failureReason?: string;
 }
 
-/** A batch's progress and delays (Spark's BatchInfo). All times come from the context's scheduler. */
+/**
+ * A batch's progress and delays (Spark's BatchInfo). All times come from the context's scheduler.
+ *
+ * Spark: `org.apache.spark.streaming.scheduler.BatchInfo`.
+ *
+ * @example
+ * ```ts
+ * ssc.addStreamingListener({
+ *   onBatchCompleted: ({ batchInfo: b }) => console.log(b.batchTime, b.numRecords, b.schedulingDelay, b.processingDelay),
+ * });
+ * ```
+ */
 export interface BatchInfo {
   batchTime: number;
   /** Records per input stream id. */
@@ -56,6 +78,17 @@ export interface BatchInfo {
 /**
  * A worker lost under one of a batch's tasks, or that task sent again to another worker (see
  * docs/workers.md). `time` is when the driver learned of it; `batchTime` the batch that was running.
+ *
+ * Spark has no streaming counterpart; the closest are Spark Core's `SparkListenerExecutorRemoved`
+ * and `SparkListenerTaskEnd` with an `ExecutorLostFailure` reason.
+ *
+ * @example
+ * ```ts
+ * ssc.addStreamingListener({
+ *   onWorkerLost: (e) => console.warn(`worker ${e.worker} lost in ${e.operation}: ${e.reason}`),
+ *   onTaskRetried: (e) => console.warn(`retrying partition ${e.partition}, attempt ${e.attempt}`),
+ * });
+ * ```
  */
 export interface TaskFailureInfo {
   type: 'workerLost' | 'taskRetried';
@@ -77,6 +110,16 @@ export interface TaskFailureInfo {
 /**
  * Map outputs of one of a batch's shuffles were lost with the workers that held them (see
  * docs/workers.md): the map stage runs again for those map partitions (recomputed from lineage).
+ *
+ * Spark has no streaming counterpart; the closest is Spark Core's `DAGScheduler` resubmitting a
+ * map stage after a `FetchFailed` (a new attempt in `SparkListenerStageSubmitted`).
+ *
+ * @example
+ * ```ts
+ * ssc.addStreamingListener({
+ *   onStageResubmitted: (e) => console.warn(`${e.operation}: recomputing partitions ${e.partitions.join(', ')}`),
+ * });
+ * ```
  */
 export interface StageResubmittedInfo {
   time: number;
@@ -118,7 +161,19 @@ export type StreamingListenerEvent =
 
 type EventOf<K extends StreamingListenerEvent['type']> = Extract<StreamingListenerEvent, { type: K }>;
 
-/** Spark's StreamingListener: implement the callbacks you need. */
+/**
+ * Spark's StreamingListener: implement the callbacks you need.
+ *
+ * Spark: `org.apache.spark.streaming.scheduler.StreamingListener`.
+ *
+ * @example
+ * ```ts
+ * ssc.addStreamingListener({
+ *   onBatchCompleted: (e) => console.log('batch', e.batchInfo.batchTime, 'took', e.batchInfo.processingDelay),
+ *   onReceiverError: (e) => console.error(e.name, e.message),
+ * });
+ * ```
+ */
 export interface StreamingListener {
   onStreamingStarted?(event: EventOf<'streamingStarted'>): void;
   onBatchSubmitted?(event: EventOf<'batchSubmitted'>): void;

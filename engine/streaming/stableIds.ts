@@ -31,6 +31,13 @@ import type { DStreamGraph } from './DStreamGraph.ts';
  * The ids a checkpoint knows a graph's inputs and stateful operators by, derived from the order in
  * which they were defined, so a restarted program that defines the same pipeline finds its state.
  * Spark relies on Java serialization of the whole DStream graph instead; see {@link stableIds}.
+ *
+ * @example
+ * ```ts
+ * import { stableIds, type StableIds } from 'rivulet';
+ * const ids: StableIds = stableIds(ssc.graph);
+ * console.log([...ids.inputs.values()], [...ids.operators.values()]);
+ * ```
  */
 export interface StableIds {
   /** Every input stream of the graph, by id order of definition. */
@@ -39,7 +46,18 @@ export interface StableIds {
   readonly operators: ReadonlyMap<DStream<unknown> & StatefulDStream, string>;
 }
 
-/** The ids of `graph`'s inputs and stateful operators. Throws when two of either kind share one. */
+/**
+ * The ids of `graph`'s inputs and stateful operators. Throws when two of either kind share one.
+ *
+ * Spark has no counterpart: Spark recovers by deserializing the whole DStream graph, so it never
+ * needs ids that survive code changes.
+ *
+ * @example
+ * ```ts
+ * import { stableIds } from 'rivulet';
+ * for (const id of stableIds(ssc.graph).operators.values()) console.log(id); // e.g. queueStream#0/updateStateByKey#0
+ * ```
+ */
 export function stableIds(graph: DStreamGraph): StableIds {
   const inputs = new Map<InputDStream<unknown>, string>();
   const counts = new Map<string, number>();
