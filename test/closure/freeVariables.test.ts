@@ -194,7 +194,8 @@ function corpus(): Map<string, string[]> {
   for (const file of [...filesUnder(path.join(root, 'engine'), /\.ts$/), ...filesUnder(path.join(root, 'test'), /\.ts$/)]) {
     add(path.relative(root, file), ts(readFileSync(file, 'utf8')));
   }
-  for (const b of docBlocks(root)) add(`${b.doc} block ${b.index}`, ts(b.code));
+  // The runnable examples of the docs pages; docs/api's are fragments from doc comments (not programs).
+  for (const b of docBlocks(root).filter((b) => !b.doc.startsWith('docs/api/'))) add(`${b.doc} block ${b.index}`, ts(b.code));
   for (const lib of ['acorn/dist/acorn.mjs', 'periscopic/src/index.js', 'comlink/dist/esm/comlink.mjs', 'idb/build/index.js']) {
     add(lib, readFileSync(path.join(root, 'node_modules', lib), 'utf8'));
   }
