@@ -4,6 +4,8 @@
  */
 import { interval, map } from 'rxjs';
 import type { DStream, StreamingContext } from 'rivulet';
+// The engine's seeded generator, so every run of an example shows the same data.
+import { mulberry32 as seeded } from '../../../engine/rdd/RDD.ts';
 
 export interface Click {
   user: string;
@@ -61,15 +63,4 @@ export function sentenceStream(ssc: StreamingContext, options: SentenceStreamOpt
     map(() => Array.from({ length: 3 + Math.floor(rand() * 6) }, () => WORDS[Math.floor(rand() * WORDS.length)]).join(' ')),
   );
   return ssc.fromObservable(lines);
-}
-
-/** mulberry32: a small seeded generator, so every run of an example shows the same data. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
