@@ -60,7 +60,17 @@ describe('placement by cost on 2 workers: batches in, where they ran out', () =>
     expect(run.batches.every((b) => b.stageDecisions!.every((d) => d.reason === "placement: 'workers' (forced)"))).toBe(true);
   }, 60_000);
 
-  test('a bad placement option is refused with what was wrong', async () => {
-    await expect(() => runStreams({ input, operation: wordCount, context: { workers: 2, placement: 'fast' as never } })).rejects.toThrow("placement must be 'auto' or 'workers', got fast.");
+  test('placement options (a plain object) tune the estimates: warmUpRuns 1 moves cheap stages to the driver after one run on each side', async () => {
+    const run = await runStreams({ input, operation: wordCount, context: { workers: 2, placement: { warmUpRuns: 1 } } });
+    expect(run.batches.map((b) => b.executedOn).slice(0, 2)).toEqual(['workers', 'local']);
+    const forced = await runStreams({ input, operation: wordCount, context: { workers: 2, placement: { mode: 'workers' } } });
+    expect(forced.batches.map((b) => b.executedOn)).toEqual(input.map(() => 'workers'));
+  }, 60_000);
+
+  test.each([
+    ['fast' as never, "placement must be 'auto' or 'workers', got fast."],
+    [{ mode: 'fast' } as never, "placement must be 'auto' or 'workers', got fast."],
+  ])('a bad placement option is refused with what was wrong: %j', async (placement, message) => {
+    await expect(() => runStreams({ input, operation: wordCount, context: { workers: 2, placement } })).rejects.toThrow(message);
   });
 });
