@@ -21,14 +21,14 @@ import ts from 'typescript';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const engine = path.join(root, 'engine');
-const dist = path.join(root, 'dist');
+const defaultDist = path.join(root, 'dist');
 const entries = [path.join(engine, 'index.ts'), path.join(engine, 'executor/worker.ts')];
 
 /**
  * The Node build: one bundle, so a plain `node` import reads one file (import time); workers start
  * from rivulet-worker.js next to it (platform/worker.node.ts looks for it there).
  */
-async function nodeBundle(): Promise<void> {
+async function nodeBundle(dist: string): Promise<void> {
   await build({
     entryPoints: [
       { in: entries[0]!, out: 'index' },
@@ -60,7 +60,7 @@ async function nodeBundle(): Promise<void> {
  * placement code, recovery…) stays out of a page that never uses it. An esbuild bundle of the
  * library cost 0.8 KB gzipped more in the minimal app (`npm run bench`, Package).
  */
-function browserModules(): void {
+function browserModules(dist: string): void {
   const outDir = path.join(dist, 'browser');
   compile(entries, outDir, { sourceMap: true, inlineSources: true, customConditions: ['browser'] });
   const workerUrl = "new URL('../executor/worker.ts', import.meta.url)";
@@ -86,7 +86,7 @@ function browserModules(): void {
 }
 
 /** Declarations for both builds (their API is the same), typed with the Node variants of the `#…` imports. */
-function declarations(): void {
+function declarations(dist: string): void {
   const outDir = path.join(dist, 'types');
   // Ambient declarations (*.d.ts in engine/, e.g. comlink's Node adapter) are part of the program, as in tsconfig.json.
   const ambient = [...walk(engine)].filter((f) => f.endsWith('.d.ts'));
@@ -154,11 +154,23 @@ function* walk(dir: string): Generator<string> {
   }
 }
 
-export async function buildLibrary(): Promise<void> {
-  for (const dir of ['node', 'browser', 'types']) rmSync(path.join(dist, dir), { recursive: true, force: true });
-  await nodeBundle();
-  browserModules();
-  declarations();
+/** The three parts of the build, each in a directory of its own under the output directory. */
+export type LibraryTarget = 'node' | 'browser' | 'types';
+
+/**
+ * Build the library into `dist` (default: the repository's dist/, which `npm pack` ships); only
+ * `targets` when given. Each target's directory is emptied first, so two builds into the same
+ * `dist` at once would collide: a caller that builds while another may (a test next to
+ * test/package/consumers.test.ts, whose `npm pack` builds dist/) passes a directory of its own.
+ * It must sit inside the repository, where the built modules' dependencies (rxjs, comlink…) resolve.
+ */
+export async function buildLibrary(options: { dist?: string; targets?: readonly LibraryTarget[] } = {}): Promise<void> {
+  const dist = options.dist ?? defaultDist;
+  const targets = options.targets ?? ['node', 'browser', 'types'];
+  for (const dir of targets) rmSync(path.join(dist, dir), { recursive: true, force: true });
+  if (targets.includes('node')) await nodeBundle(dist);
+  if (targets.includes('browser')) browserModules(dist);
+  if (targets.includes('types')) declarations(dist);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
