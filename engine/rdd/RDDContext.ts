@@ -6,6 +6,7 @@ import type { Executor } from '../executor/Executor.ts';
 import type { ResultKind } from '../executor/protocol.ts';
 import { WorkerPool } from '../executor/WorkerPool.ts';
 import type { PlacementMode, StagePlacement, StagePlacementOptions } from './StagePlacement.ts';
+import { checkPlacement } from './placementOptions.ts';
 import { defaultWorkerCount } from '#worker';
 
 /**
@@ -38,7 +39,8 @@ export interface RDDContextOptions {
    * With workers, where a stage that can run on them runs: 'auto' (default) by cost — on the
    * driver when shipping it was measured to cost more than it saves (docs/workers.md); 'workers':
    * always on the workers. Or the options of the estimates (StagePlacementOptions: mode, warm-up
-   * runs, probing, window, clock). The placement code is loaded with the first job on workers.
+   * runs, probing, window, clock). The placement code is loaded with the first job on workers;
+   * the options are checked when the context is created (a RangeError names a bad one).
    */
   placement?: PlacementMode | StagePlacementOptions | StagePlacement;
   /**
@@ -79,7 +81,8 @@ export class RDDContext {
     if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`workers must be a non-negative integer or 'auto', got ${options.workers}.`);
     this.executor = options.executor ?? (workers > 0 ? new WorkerPool({ workers, taskTimeout: options.taskTimeout, maxTaskAttempts: options.maxTaskAttempts }) : undefined);
     const placement = options.placement ?? 'auto';
-    if (typeof placement === 'object' ? placement.mode !== undefined && placement.mode !== 'auto' && placement.mode !== 'workers' : placement !== 'auto' && placement !== 'workers') throw new RangeError(`placement must be 'auto' or 'workers', got ${String(typeof placement === 'object' ? placement.mode : placement)}.`);
+    // A StagePlacement instance has the same fields (checked when it was made).
+    checkPlacement(placement as PlacementMode | StagePlacementOptions);
     this.scheduler = new DAGScheduler(this.executor, placement);
     if (options.shuffleTransfer !== undefined) {
       if (!['direct', 'relay', 'auto'].includes(options.shuffleTransfer)) throw new RangeError(`shuffleTransfer must be 'direct', 'relay' or 'auto', got ${String(options.shuffleTransfer)}.`);

@@ -1,5 +1,6 @@
 import type { RDDDescriptor } from './descriptor.ts';
 import type { ResultKind } from '../executor/protocol.ts';
+import { checkPlacement } from './placementOptions.ts';
 
 /**
  * 'auto': by cost (StagePlacement); 'workers': every stage that can be shipped is shipped.
@@ -134,11 +135,11 @@ export class StagePlacement {
   private readonly stats = new Map<string, StageStats>();
 
   constructor(options: StagePlacementOptions = {}) {
+    checkPlacement(options);
     this.mode = options.mode ?? 'auto';
-    if (this.mode !== 'auto' && this.mode !== 'workers') throw new RangeError(`placement must be 'auto' or 'workers', got ${String(options.mode)}.`);
-    this.warmUpRuns = positiveInteger(options.warmUpRuns ?? 3, 'warmUpRuns');
-    this.probeEvery = positiveInteger(options.probeEvery ?? 10, 'probeEvery');
-    this.window = positiveInteger(options.window ?? 5, 'window');
+    this.warmUpRuns = options.warmUpRuns ?? 3;
+    this.probeEvery = options.probeEvery ?? 10;
+    this.window = options.window ?? 5;
     this.now = options.now ?? (() => performance.now());
   }
 
@@ -233,9 +234,4 @@ function median(xs: readonly number[]): number {
 
 function ms(x: number): string {
   return x >= 10 ? `${x.toFixed(0)} ms` : x >= 1 ? `${x.toFixed(1)} ms` : `${x.toFixed(2)} ms`;
-}
-
-function positiveInteger(n: number, name: string): number {
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`placement ${name} must be a positive integer, got ${n}.`);
-  return n;
 }

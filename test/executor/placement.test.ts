@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { DStream, StageRun } from '../../engine/index.ts';
+import { RDDContext, StreamingContext, type DStream, type StageRun } from '../../engine/index.ts';
 import { StagePlacement } from '../../engine/rdd/StagePlacement.ts';
 import { runStreams } from '../support/TestSuiteBase.ts';
 
@@ -67,10 +67,26 @@ describe('placement by cost on 2 workers: batches in, where they ran out', () =>
     expect(forced.batches.map((b) => b.executedOn)).toEqual(input.map(() => 'workers'));
   }, 60_000);
 
+  // Refused as the context is created, not at the first job on workers (which loads StagePlacement).
   test.each([
-    ['fast' as never, "placement must be 'auto' or 'workers', got fast."],
-    [{ mode: 'fast' } as never, "placement must be 'auto' or 'workers', got fast."],
-  ])('a bad placement option is refused with what was wrong: %j', async (placement, message) => {
-    await expect(() => runStreams({ input, operation: wordCount, context: { workers: 2, placement } })).rejects.toThrow(message);
+    ['fast', "placement must be 'auto' or 'workers', got fast."],
+    [{ mode: 'fast' }, "placement must be 'auto' or 'workers', got fast."],
+    [{ warmUpRuns: 0 }, 'placement warmUpRuns must be a positive integer, got 0.'],
+    [{ warmUpRuns: -3 }, 'placement warmUpRuns must be a positive integer, got -3.'],
+    [{ warmUpRuns: Infinity }, 'placement warmUpRuns must be a positive integer, got Infinity.'],
+    [{ probeEvery: -1 }, 'placement probeEvery must be a positive integer, got -1.'],
+    [{ probeEvery: 2.5 }, 'placement probeEvery must be a positive integer, got 2.5.'],
+    [{ probeEvery: 0 }, 'placement probeEvery must be a positive integer, got 0.'],
+    [{ window: NaN }, 'placement window must be a positive integer, got NaN.'],
+    [{ mode: 'workers', warmUpRuns: 2, window: 0.5 }, 'placement window must be a positive integer, got 0.5.'],
+  ])('a bad placement option is refused when the context is created: %o', (placement, message) => {
+    expect(() => new StreamingContext({ batchInterval: 1000, workers: 2, placement: placement as never })).toThrow(new RangeError(message));
+    expect(() => new RDDContext({ workers: 2, placement: placement as never })).toThrow(new RangeError(message));
+  });
+
+  test('good placement options are accepted when the context is created', () => {
+    for (const placement of ['auto', 'workers', {}, { mode: 'auto', warmUpRuns: 1, probeEvery: 1, window: 1 }, { warmUpRuns: 5, probeEvery: 20, window: 7 }, new StagePlacement({ warmUpRuns: 2 })] as const) {
+      expect(new RDDContext({ workers: 2, placement }).scheduler).toBeDefined();
+    }
   });
 });
