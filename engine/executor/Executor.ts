@@ -17,7 +17,7 @@ export interface Executor {
   runTask(task: TaskSpec): Promise<TaskOutput>;
   /** Stop every worker. Tasks still running fail. */
   close(): Promise<void>;
-  /** Be told when a worker is lost under a task and when a task is sent again (a pool of workers has this). */
+  /** Be told when a worker is lost (under a task or idle) and when a task is sent again (a pool of workers has this). */
   addFailureListener?(listener: (failure: TaskFailure) => void): void;
   /**
    * Present when tasks can keep blocks in their worker (a block store per executor): whether
@@ -32,25 +32,41 @@ export interface Executor {
 }
 
 /**
- * A worker lost while it ran a task (`workerLost`: it crashed, exited, was terminated or ran past
- * the task timeout), or the task sent again to another worker (`taskRetried`, Spark's task
- * resubmission). The streaming layer posts these to StreamingListeners with the batch time.
+ * A worker lost (`workerLost`: it crashed, exited, was terminated, or ran a task past the task
+ * timeout), or a task sent again to another worker (`taskRetried`, Spark's task resubmission). The
+ * streaming layer posts these to StreamingListeners with the batch time.
+ *
+ * A worker lost under a task names the task (`stage`, `partition`, `operation`, `attempt`). A worker
+ * that died with no task on it (killed between jobs, or crashing from a timer) is a `workerLost`
+ * without them: those four are undefined, and `executor` says whose blocks were lost.
  */
-export interface TaskFailure {
-  readonly type: 'workerLost' | 'taskRetried';
-  readonly stage: number;
-  readonly partition: number;
-  /** The task's last step and its call site: `map at wordcount.ts:12:8`. */
-  readonly operation: string;
-  /** workerLost: the attempt that was lost (0 = the first); taskRetried: the attempt now starting. */
-  readonly attempt: number;
-  /** The worker's slot in the pool (0 … workers − 1); a replacement takes the same slot. */
-  readonly worker: number;
-  /** The lost worker's executor id: each worker started, replacements included, is a new executor. */
-  readonly executor?: number;
-  /** Why the worker was lost (`worker 1 (thread 3) exited with code 1`). */
-  readonly reason: string;
-}
+export type TaskFailure =
+  | {
+      readonly type: 'workerLost' | 'taskRetried';
+      readonly stage: number;
+      readonly partition: number;
+      /** The task's last step and its call site: `map at wordcount.ts:12:8`. */
+      readonly operation: string;
+      /** workerLost: the attempt that was lost (0 = the first); taskRetried: the attempt now starting. */
+      readonly attempt: number;
+      /** The worker's slot in the pool (0 … workers − 1); a replacement takes the same slot. */
+      readonly worker: number;
+      /** The lost worker's executor id: each worker started, replacements included, is a new executor. */
+      readonly executor?: number;
+      /** Why the worker was lost (`worker 1 (thread 3) exited with code 1`). */
+      readonly reason: string;
+    }
+  | {
+      /** A worker that died with no task on it. */
+      readonly type: 'workerLost';
+      readonly stage?: undefined;
+      readonly partition?: undefined;
+      readonly operation?: undefined;
+      readonly attempt?: undefined;
+      readonly worker: number;
+      readonly executor: number;
+      readonly reason: string;
+    };
 
 export interface TaskOutput {
   readonly value: unknown;

@@ -54,7 +54,8 @@ class Slot {
     /** This worker incarnation's id: the executor whose block store holds what its tasks kept. */
     readonly executor: number,
     readonly worker: PlatformWorker,
-    private readonly onDeath: (slot: Slot) => void,
+    /** `idle`: it died with no task on it (a task's worker is handled by the task). */
+    private readonly onDeath: (slot: Slot, reason: string, idle: boolean) => void,
   ) {
     this.api = comlink!.wrap<WorkerApi>(worker.endpoint);
     this.lost = new Promise((resolve) => (this.markLost = resolve));
@@ -68,11 +69,11 @@ class Slot {
     if (this.alive) void this.api.handle(transfer.length ? comlink!.transfer(message, transfer) : message).catch(() => {});
   }
 
-  die(reason: string): void {
+  die(reason: string, idle = this.running === 0): void {
     if (!this.alive) return;
     this.alive = false;
     this.markLost(new WorkerLost(reason));
-    this.onDeath(this);
+    this.onDeath(this, reason, idle);
   }
 }
 
@@ -81,7 +82,8 @@ class Slot {
  * A worker that dies (a crash, process.exit() in a user function, terminate()) or runs a task past
  * the timeout is replaced and the task retried on another, up to maxTaskAttempts; an error thrown
  * by a user function is not retried (it would throw again) and fails the job at once, as in local
- * mode. Idle workers do not keep a Node process alive.
+ * mode. A worker that dies with no task on it is replaced at once too, and reported to the failure
+ * listeners as a `workerLost` without a task. Idle workers do not keep a Node process alive.
  */
 export class WorkerPool implements Executor {
   readonly size: number;
@@ -251,7 +253,7 @@ export class WorkerPool implements Executor {
       this.replacedWorkers++;
       void s.worker.terminate().catch(() => {});
     }
-    const slot = new Slot(i, this.nextExecutor++, this.spawn(), (dead) => this.executorLost(dead));
+    const slot = new Slot(i, this.nextExecutor++, this.spawn(), (dead, reason, idle) => this.executorLost(dead, reason, idle));
     // A MessageChannel to every other live worker, for fetching blocks from each other directly.
     const peers: { executor: number; port: MessagePort }[] = [];
     for (const other of this.slots) {
@@ -264,9 +266,17 @@ export class WorkerPool implements Executor {
     return (this.slots[i] = slot);
   }
 
-  /** Its blocks are gone: the other workers stop waiting for fetches from it. */
-  private executorLost(dead: Slot): void {
+  /**
+   * Its blocks are gone: the other workers stop waiting for fetches from it. A worker that died
+   * with no task on it (a task's is replaced and reported by runTask) is reported here, without a
+   * task, and replaced at once if it had started: one that dies while starting is started again by
+   * the next task, whose attempts are bounded, rather than restarted here forever.
+   */
+  private executorLost(dead: Slot, reason: string, idle: boolean): void {
     for (const s of this.slots) if (s !== dead) s?.post({ kind: 'peerLost', executor: dead.executor });
+    if (!idle || this.slots[dead.index] !== dead) return; // replaced already, or stopped with the pool (close() empties the slots)
+    if (dead.ready) this.slot(dead.index);
+    this.report({ type: 'workerLost', worker: dead.index, executor: dead.executor, reason });
   }
 
   /**
@@ -328,7 +338,7 @@ export class WorkerPool implements Executor {
 
   /** Kill a dead or hung worker for good; the next task on its slot starts a new one. */
   private replace(slot: Slot): void {
-    slot.die('was replaced');
+    slot.die('was replaced', false);
     // The replacement starts now, not when the next task needs it (unless already replaced).
     if (!this.closed && this.slots[slot.index] === slot) this.slot(slot.index);
     else void slot.worker.terminate().catch(() => {});

@@ -90,12 +90,13 @@ export class DAGScheduler {
   readonly blockManagerMaster: BlockManagerMaster;
   private nextStageId = 0;
   /**
-   * Failure epochs (Spark's): the counter goes up at every fetch failure, and an executor a fetch
-   * failed from is noted with the epoch of that failure. Blocks it kept before then are taken as
-   * lost (the executor died, or lost them); blocks it keeps afterwards are good.
+   * Failure epochs (Spark's): the counter goes up at every fetch failure and every lost worker, and
+   * the executor is noted with the epoch of that failure. Blocks it kept before then are taken as
+   * lost (the executor died, or lost them) by the MapOutputTracker and the BlockManagerMaster;
+   * blocks it keeps afterwards are good.
    */
   private epoch = 0;
-  private readonly fetchFailedAt = new Map<number, number>();
+  private readonly lostAt = new Map<number, number>();
   /**
    * Tasks run on the executor vs in this thread (with an executor, a stage runs here when it cannot
    * be described, or, counted in `localTasksByCost` too, when running it here was estimated
@@ -155,10 +156,13 @@ export class DAGScheduler {
     const self = this;
     this.metrics = { remoteTasks: 0, localTasks: 0, localTasksByCost: 0, fetchFailures: 0, resubmittedStages: 0, get stages() { return self.placement?.estimates() ?? []; } };
     const stores = executor?.isLive && executor.fetchBlocks ? executor : undefined;
-    const isValid = (e: number, epoch: number) => (stores?.isLive!(e) ?? false) && (this.fetchFailedAt.get(e) ?? -1) < epoch;
+    const isValid = (e: number, epoch: number) => (stores?.isLive!(e) ?? false) && (this.lostAt.get(e) ?? -1) < epoch;
     this.mapOutputs = new MapOutputTracker(isValid, stores?.removeBlocks && ((id) => stores.removeBlocks!([shufflePrefix(id)])));
     this.blockManagerMaster = new BlockManagerMaster(isValid, () => this.epoch, stores?.removeBlocks && ((id) => stores.removeBlocks!([rddPrefix(id)])));
     this.shuffleTransfer = stores ? 'auto' : 'relay';
+    // Spark's executorLost: the pool reports every worker it loses (under a task or idle), and every
+    // block that executor kept is lost: its map outputs are missing, its cached partitions have no location.
+    executor?.addFailureListener?.((f) => f.type === 'workerLost' && this.lostAt.set(f.executor!, this.epoch++));
   }
 
   async runJob<T, U>(
@@ -257,7 +261,7 @@ export class DAGScheduler {
   /** Blocks of `executor` kept until now are lost. Every FetchFailedError passes here. */
   private fetchFailed(e: FetchFailedError): FetchFailedError {
     this.metrics.fetchFailures++;
-    this.fetchFailedAt.set(e.executor, this.epoch++);
+    this.lostAt.set(e.executor, this.epoch++);
     return e;
   }
 

@@ -76,8 +76,15 @@ export interface BatchInfo {
 }
 
 /**
- * A worker lost under one of a batch's tasks, or that task sent again to another worker (see
- * docs/workers.md). `time` is when the driver learned of it; `batchTime` the batch that was running.
+ * A worker lost, or a task whose worker was lost sent again to another worker (see
+ * docs/workers.md, "What happens when a worker dies"). `time` is when the driver learned of it;
+ * `batchTime` the batch that was running (undefined between batches).
+ *
+ * A worker lost under a task (`workerLost`), and every `taskRetried`, names the task: `stage`,
+ * `partition`, `operation`, `attempt`. A worker that died with no task on it (terminated between
+ * batches, or crashing from a timer) is reported too, as a `workerLost` where those four are
+ * undefined (test `e.stage === undefined`); its `executor` says whose blocks were lost (map
+ * outputs and cached partitions, recomputed from lineage when a later batch reads them).
  *
  * Spark has no streaming counterpart; the closest are Spark Core's `SparkListenerExecutorRemoved`
  * and `SparkListenerTaskEnd` with an `ExecutorLostFailure` reason.
@@ -85,27 +92,45 @@ export interface BatchInfo {
  * @example
  * ```ts
  * ssc.addStreamingListener({
- *   onWorkerLost: (e) => console.warn(`worker ${e.worker} lost in ${e.operation}: ${e.reason}`),
+ *   onWorkerLost: (e) => console.warn(`worker ${e.worker} lost ${e.operation === undefined ? 'while idle' : `in ${e.operation}`}: ${e.reason}`),
  *   onTaskRetried: (e) => console.warn(`retrying partition ${e.partition}, attempt ${e.attempt}`),
  * });
  * ```
  */
-export interface TaskFailureInfo {
-  type: 'workerLost' | 'taskRetried';
-  time: number;
-  batchTime?: number;
-  stage: number;
-  partition: number;
-  /** The task's last step and call site: `map at wordcount.ts:12:8`. */
-  operation: string;
-  /** workerLost: the attempt that was lost (0 = the first); taskRetried: the attempt now starting. */
-  attempt: number;
-  /** The worker's slot in the pool; its replacement takes the same slot. */
-  worker: number;
-  /** The lost worker's executor id (as in `onStageResubmitted`); a replacement is a new executor. */
-  executor?: number;
-  reason: string;
-}
+export type TaskFailureInfo =
+  | {
+      /** A worker lost under a task, or that task sent again. */
+      type: 'workerLost' | 'taskRetried';
+      time: number;
+      batchTime?: number;
+      stage: number;
+      partition: number;
+      /** The task's last step and call site: `map at wordcount.ts:12:8`. */
+      operation: string;
+      /** workerLost: the attempt that was lost (0 = the first); taskRetried: the attempt now starting. */
+      attempt: number;
+      /** The worker's slot in the pool; its replacement takes the same slot. */
+      worker: number;
+      /** The lost worker's executor id (as in `onStageResubmitted`); a replacement is a new executor. */
+      executor?: number;
+      reason: string;
+    }
+  | {
+      /** A worker that died with no task on it: no task to name. */
+      type: 'workerLost';
+      time: number;
+      batchTime?: number;
+      stage?: undefined;
+      partition?: undefined;
+      operation?: undefined;
+      attempt?: undefined;
+      /** The worker's slot in the pool; its replacement takes the same slot. */
+      worker: number;
+      /** The lost worker's executor id (as in `onStageResubmitted`); a replacement is a new executor. */
+      executor: number;
+      /** `worker 1 (thread 3) exited with code 1` */
+      reason: string;
+    };
 
 /**
  * Map outputs of one of a batch's shuffles were lost with the workers that held them (see
@@ -184,7 +209,10 @@ export interface StreamingListener {
   onReceiverStarted?(event: EventOf<'receiverStarted'>): void;
   onReceiverStopped?(event: EventOf<'receiverStopped'>): void;
   onReceiverError?(event: EventOf<'receiverError'>): void;
-  /** A worker died, was terminated or hung past the task timeout while running a task; it is replaced. */
+  /**
+   * A worker died, was terminated or hung past the task timeout while running a task, or died with
+   * no task on it (then the event names no task: see TaskFailureInfo); it is replaced.
+   */
   onWorkerLost?(event: EventOf<'workerLost'>): void;
   /** A task whose worker was lost is sent to another worker (up to maxTaskAttempts). */
   onTaskRetried?(event: EventOf<'taskRetried'>): void;

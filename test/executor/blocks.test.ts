@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { RDDContext, type RDD, type ShuffledRDD } from '../../engine/rdd/index.ts';
-import { WorkerPool } from '../../engine/executor/index.ts';
+import { WorkerPool, type TaskFailure } from '../../engine/executor/index.ts';
 import { sorted } from '../rdd/helpers.ts';
 
 // Block stores: map outputs and cached partitions stay in the worker that computed them, reduce
@@ -109,6 +109,33 @@ describe('lost blocks are recomputed from lineage', () => {
     expect(sorted(await counts.collect())).toEqual(expected);
     expect(sc.scheduler.metrics.remoteTasks - before).toBe(lost + counts.numPartitions);
     expect(mapOutputPlaces(sc, counts)).not.toContain(victim);
+  });
+
+  test('a worker killed between jobs is noticed at once: reported without a task, replaced, and its blocks counted lost before the next job', async () => {
+    const { sc, pool } = context();
+    const failures: TaskFailure[] = [];
+    pool.addFailureListener((f) => void failures.push(f));
+    await pool.start();
+    const counts = wordCount(sc).persist();
+    expect(sorted(await counts.collect())).toEqual(expected);
+    const places = mapOutputPlaces(sc, counts) as number[];
+    const holders = [0, 1, 2].map((p) => sc.scheduler.blockManagerMaster.location(counts, p));
+    const victim = places[0]!;
+    const slot = pool.executors.indexOf(victim);
+    const survivor = pool.executors.find((e) => e !== victim)!;
+    await pool.workers[slot]!.terminate(); // resolves after the worker's 'exit' event: no job runs in between
+    expect(failures).toEqual([{ type: 'workerLost', worker: slot, executor: victim, reason: expect.stringMatching(new RegExp(`^worker ${slot} \\(thread \\d+\\) exited with code 1$`)) }]);
+    expect(failures[0]!.stage).toBeUndefined();
+    // Replaced in the same slot by a new executor; the other worker is untouched.
+    expect(pool.executors).toHaveLength(2);
+    expect(pool.executors).toContain(survivor);
+    expect(pool.executors).not.toContain(victim);
+    // The MapOutputTracker and the BlockManagerMaster already count what it held as lost.
+    const shuffle = (counts as unknown as ShuffledRDD<any, any, any>).dep;
+    expect(sc.scheduler.mapOutputs.missing(shuffle)).toEqual(places.flatMap((e, p) => (e === victim ? [p] : [])));
+    expect([0, 1, 2].map((p) => sc.scheduler.blockManagerMaster.location(counts, p))).toEqual(holders.map((e) => (e === victim ? undefined : e)));
+    expect(sorted(await counts.collect())).toEqual(expected);
+    expect(failures).toHaveLength(1);
   });
 
   test('blocks missing from a live worker: the fetch fails, the map stage is resubmitted, the job completes', async () => {

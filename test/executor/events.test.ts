@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { StateSpec, type BatchInfo, type DStream, type StageResubmittedInfo, type StreamingContext, type TaskFailureInfo } from '../../engine/index.ts';
 import type { WorkerPool } from '../../engine/executor/index.ts';
-import { runStreams } from '../support/TestSuiteBase.ts';
+import { collectBatches, createTestContext, expectBatches, runStreams } from '../support/TestSuiteBase.ts';
 
 // What listeners are told about workers: where each batch's tasks ran, and workers lost under a task.
 
@@ -70,6 +70,51 @@ describe('listener events for worker failures', () => {
     expect(retried).toEqual([{ ...lost[0], type: 'taskRetried', attempt: 1 }]);
     expect(order).toEqual(['completed 1000', 'lost 0', 'retried 1', 'completed 2000', 'completed 3000']);
     expect(run.batches.map((b) => b.executedOn)).toEqual(['workers', 'workers', 'workers']);
+  }, 60_000);
+});
+
+describe('a worker that dies between batches', () => {
+  test('is reported once as workerLost (no task, its executor id) and replaced at once; every later batch equals local mode', async () => {
+    const batches = [['a b a', 'c'], ['b b', 'd a'], ['a'], ['c d', 'a b'], []];
+    // The window reads the earlier batches' reduced RDDs again: their map outputs were kept in the workers.
+    const windowed = (lines: DStream<string>) => pairs(lines).reduceByKey((a, b) => a + b).window(3000, 1000);
+    const local = await runStreams({ input: batches, operation: windowed });
+    const { ssc, clock } = createTestContext({ defaultParallelism: 2, workers: 2, placement: 'workers', shuffleTransfer: 'direct' });
+    const out = collectBatches(windowed(ssc.queueStream(batches.map((b) => [...b]))));
+    const lost: TaskFailureInfo[] = [];
+    const retried: number[] = [];
+    const resubmitted: StageResubmittedInfo[] = [];
+    ssc.addStreamingListener({
+      onWorkerLost: (e) => void lost.push(e),
+      onTaskRetried: (e) => void retried.push(e.stage), // a number: a retried task always names its task
+      onStageResubmitted: (e) => void resubmitted.push(e),
+    });
+    const terminated = ssc.awaitTermination();
+    ssc.start();
+    try {
+      await clock.advance(1000);
+      const pool = ssc.sparkContext.executor as WorkerPool;
+      expect(pool.executors).toHaveLength(2);
+      const victim = pool.executors[0]!;
+      // Resolves after the pool has seen the worker exit: no batch runs in between.
+      await pool.workers[0]!.terminate();
+      expect(lost).toEqual([{ type: 'workerLost', time: 1000, batchTime: undefined, worker: 0, executor: victim, reason: expect.stringMatching(/^worker 0 \(thread \d+\) exited with code 1$/) }]);
+      expect([lost[0]!.stage, lost[0]!.partition, lost[0]!.operation, lost[0]!.attempt]).toEqual([undefined, undefined, undefined, undefined]);
+      expect(pool.executors).toHaveLength(2); // replaced already, by a new executor
+      expect(pool.executors).not.toContain(victim);
+      await clock.advance((batches.length - 1) * 1000);
+      await ssc.stop();
+      await expect(terminated).resolves.toBeUndefined();
+    } finally {
+      await ssc.stop();
+    }
+    expect(lost).toHaveLength(1);
+    expect(retried).toEqual([]);
+    expect(out.times).toEqual(local.times);
+    expectBatches(out.output, local.output);
+    // What it held was recomputed, and only what it held.
+    expect(resubmitted.length).toBeGreaterThanOrEqual(1);
+    for (const e of resubmitted) expect(e.executors).toEqual([lost[0]!.executor]);
   }, 60_000);
 });
 
