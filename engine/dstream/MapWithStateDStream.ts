@@ -1,10 +1,11 @@
 import { DStream } from './DStream.ts';
 import { HashPartitioner, NarrowDependency, RDD, type Emit, type Partitioner, type TaskContext } from '../rdd/index.ts';
-import { State } from './State.ts';
 import { StateMap, mapKey } from './StateMap.ts';
 import type { StateSpec, MappingFunction } from './StateSpec.ts';
 import type { Duration } from '../util/duration.ts';
 import { MaterializedRDD } from './MaterializedRDD.ts';
+import { applyBatch, mappedRDD, snapshotRDD, stateStepRDD, type PlainStateRecord } from './mapWithStateOps.ts';
+import { StateInWorkers } from './StateInWorkers.ts';
 import { beforeCheckpointError, distribute, tuplesOf, type StatefulDStream } from './checkpointing.ts';
 
 /** The single record of a MapWithStateRDD partition: the state and what the function returned this batch. */
@@ -47,16 +48,11 @@ class MapWithStateRDD<K, V, S, M> extends RDD<MapWithStateRecord<K, S, M>> {
     if (map.supersededBy !== undefined) throw new Error(`internal: mapWithState state for partition ${split} already advanced to ${map.supersededBy} ms`);
     const mark = map.logLength;
     const states = map.states;
-    const mapped: M[] = [];
-    const state = new State<S>();
-    const f = this.mappingFunction;
-    const time = this.batchTime;
-    const timed = map.updatedAt !== undefined;
+    let mapped: M[];
     try {
       // The batch's keys are probed first, as the records arrive, with nothing else in between: on
       // a table bigger than the CPU caches their cache misses then overlap, where between calls of
-      // the function they would come one after another. The calls then use the slots found, unless
-      // the table changed since (a key inserted or removed: probe again).
+      // the function they would come one after another.
       const records: [K, V][] = [];
       const mks: unknown[] = [];
       const slots: number[] = [];
@@ -66,38 +62,12 @@ class MapWithStateRDD<K, V, S, M> extends RDD<MapWithStateRecord<K, S, M>> {
         mks.push(mk);
         slots.push(states.find(mk));
       });
-      const n = records.length;
-      const probedAt = states.modCount;
-      for (let i = 0; i < n; i++) {
-        const kv = records[i]!;
-        const key = kv[0];
-        const mk = mks[i];
-        let slot = slots[i]!;
-        if (slot >= 0 ? states.keyAt(slot) !== mk : states.modCount !== probedAt) slot = states.find(mk);
-        const existed = slot >= 0;
-        const old = existed ? states.valueAt(slot) : undefined;
-        const out = f(key, kv[1], state.wrap(existed, old));
-        if (out !== undefined) mapped.push(out);
-        if (state.isRemoved) {
-          if (existed) map.removeAt(slot, key, mk, old as S);
-        } else if (state.isUpdated) map.put(slot, key, mk, state.get(), old, time);
-        else if (timed && existed) map.touchExisting(key, mk, old as S, time);
-      }
-      if (timed) {
-        const threshold = time - this.timeout!;
-        for (const [mk, updatedAt] of map.updatedAt!) {
-          if (updatedAt >= threshold) break;
-          const key = map.keyOf(mk);
-          const old = states.get(mk) as S;
-          const out = f(key, undefined, state.wrap(true, old, true));
-          if (out !== undefined) mapped.push(out);
-          map.removeAt(states.find(mk), key, mk, old);
-        }
-      }
+      mapped = applyBatch(map, records, mks, slots, this.mappingFunction, this.batchTime, this.timeout);
     } catch (e) {
       map.rollback(mark);
       throw e;
     }
+    const time = this.batchTime;
     map.supersededBy = undefined;
     const next: MapWithStateRecord<K, S, M> = { stateMap: map, mapped };
     if (prev) {

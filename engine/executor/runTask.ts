@@ -14,7 +14,9 @@ import {
   type TaskContext,
 } from '../rdd/index.ts';
 import { STOP, mulberry32 } from '../rdd/RDD.ts';
-import { narrowOps, isNarrowOp } from '../rdd/narrowOps.ts';
+import { narrowOpNamed } from '../rdd/narrowOps.ts';
+// Registers mapWithState's state step (a narrow operation of the dstream layer) on this worker.
+import '../dstream/mapWithStateOps.ts';
 import { isFunctionDescriptor, reviveFunction, type FunctionDescriptor, type PartitionerDescriptor, type RDDDescriptor } from '../rdd/descriptor.ts';
 import { writeShuffleMapOutput } from '../rdd/shuffle.ts';
 import type { ShippedFunction } from '../closure/ship.ts';
@@ -247,10 +249,11 @@ export class TaskRunner {
       }
       case 'mapPartitions': {
         const op = d.params.op as string;
-        if (!isNarrowOp(op)) throw new Error(`internal: no narrow operation named ${op} on this worker`);
+        const narrowOp = narrowOpNamed(op);
+        if (!narrowOp) throw new Error(`internal: no narrow operation named ${op} on this worker`);
         const args: Record<string, unknown> = {};
         for (const [k, v] of Object.entries(d.params.args as Record<string, unknown>)) args[k] = isWire(v) ? this.fn(v) : v;
-        const pipe = (narrowOps[op] as (p: Record<string, unknown>) => any)(args);
+        const pipe = narrowOp(args);
         rdd = new MapPartitionsRDD(parents()[0]!, pipe, d.params.preservesPartitioning as boolean, d.operation, d.callSite, { name: op, params: args });
         break;
       }
