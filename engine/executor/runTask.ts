@@ -97,8 +97,8 @@ export class TaskRunner {
 
   private async run(task: RunTask, persisted: [number, RDD<unknown>][]): Promise<unknown> {
     for (const d of task.functions) this.learn(d);
-    const shuffles = new Map<number, readonly (readonly unknown[])[]>();
-    for (const s of task.shuffleInputs) shuffles.set(s.shuffleId, await this.shuffleBlocks(s.blocks));
+    const shuffles = new Map<string, readonly (readonly unknown[])[]>();
+    for (const s of task.shuffleInputs) shuffles.set(`${s.shuffleId}:${s.partition ?? task.partition}`, await this.shuffleBlocks(s.blocks));
     const cached = await this.cachedPartitions(task);
     const depIds = new WeakMap<ShuffleDependency<any, any, any>, number>();
     const rdd = this.rebuild(task.rdd, task, depIds, new Map(), persisted, cached);
@@ -107,9 +107,9 @@ export class TaskRunner {
       partitionId: task.partition,
       attemptNumber: task.attempt,
       shuffleBlocks(dep, reducePartition) {
-        const blocks = shuffles.get(depIds.get(dep) ?? -1);
+        const blocks = shuffles.get(`${depIds.get(dep) ?? -1}:${reducePartition}`);
         if (!blocks) throwIfLostBlock(cached);
-        if (!blocks || reducePartition !== task.partition) throw new Error(`internal: task for partition ${task.partition} was not sent shuffle ${depIds.get(dep)} for partition ${reducePartition}`);
+        if (!blocks) throw new Error(`internal: task for partition ${task.partition} was not sent shuffle ${depIds.get(dep)} for partition ${reducePartition}`);
         return blocks;
       },
     };
