@@ -23,10 +23,17 @@ export class StateInWorkers<T> {
   private chain: RDD<T>[] = [];
   /** Records in the state of the last batch (0 before the first). */
   private lastSize = 0;
+  /**
+   * The last RDD brought to the driver: its blocks stay in the workers until the next batch, as the
+   * streams computed from it in its own batch (mapWithState's mapped values) still read them there.
+   */
+  private copied: RDD<T> | undefined;
 
   constructor(private readonly stream: DStream<T>) {}
 
   async materialize(time: number, rdd: RDD<T>): Promise<RDD<T>> {
+    this.copied?.unpersist();
+    this.copied = undefined;
     const s = this.stream;
     const where = s.ssc.stateInWorkers;
     const inWorkers = s.ssc.sparkContext.executor?.isLive && (where === true || (where === 'auto' && (this.chain.length > 0 || this.lastSize > STATE_IN_WORKERS_ABOVE_RECORDS)));
@@ -44,8 +51,9 @@ export class StateInWorkers<T> {
     const held = await MaterializedRDD.of(rdd); // fetched from the workers, not computed again
     // Nothing reads the chain before this state any more, except a batch still remembered (a window over this stream).
     const remembered = new Set<RDD<T>>(s.generatedRDDs.values());
-    for (const old of [...this.chain, rdd]) if (old === rdd || !remembered.has(old)) old.unpersist();
+    for (const old of this.chain) if (!remembered.has(old)) old.unpersist();
     this.chain = [];
+    this.copied = rdd;
     return held;
   }
 }

@@ -14,7 +14,9 @@ import {
   type TaskContext,
 } from '../rdd/index.ts';
 import { STOP, mulberry32 } from '../rdd/RDD.ts';
-import { narrowOps, isNarrowOp } from '../rdd/narrowOps.ts';
+import { narrowOpNamed } from '../rdd/narrowOps.ts';
+// Registers mapWithState's state step (a narrow operation of the dstream layer) on this worker.
+import '../dstream/mapWithStateOps.ts';
 import { isFunctionDescriptor, reviveFunction, type FunctionDescriptor, type PartitionerDescriptor, type RDDDescriptor } from '../rdd/descriptor.ts';
 import { writeShuffleMapOutput } from '../rdd/shuffle.ts';
 import type { ShippedFunction } from '../closure/ship.ts';
@@ -95,8 +97,8 @@ export class TaskRunner {
 
   private async run(task: RunTask, persisted: [number, RDD<unknown>][]): Promise<unknown> {
     for (const d of task.functions) this.learn(d);
-    const shuffles = new Map<number, readonly (readonly unknown[])[]>();
-    for (const s of task.shuffleInputs) shuffles.set(s.shuffleId, await this.shuffleBlocks(s.blocks));
+    const shuffles = new Map<string, readonly (readonly unknown[])[]>();
+    for (const s of task.shuffleInputs) shuffles.set(`${s.shuffleId}:${s.partition ?? task.partition}`, await this.shuffleBlocks(s.blocks));
     const cached = await this.cachedPartitions(task);
     const depIds = new WeakMap<ShuffleDependency<any, any, any>, number>();
     const rdd = this.rebuild(task.rdd, task, depIds, new Map(), persisted, cached);
@@ -105,9 +107,9 @@ export class TaskRunner {
       partitionId: task.partition,
       attemptNumber: task.attempt,
       shuffleBlocks(dep, reducePartition) {
-        const blocks = shuffles.get(depIds.get(dep) ?? -1);
+        const blocks = shuffles.get(`${depIds.get(dep) ?? -1}:${reducePartition}`);
         if (!blocks) throwIfLostBlock(cached);
-        if (!blocks || reducePartition !== task.partition) throw new Error(`internal: task for partition ${task.partition} was not sent shuffle ${depIds.get(dep)} for partition ${reducePartition}`);
+        if (!blocks) throw new Error(`internal: task for partition ${task.partition} was not sent shuffle ${depIds.get(dep)} for partition ${reducePartition}`);
         return blocks;
       },
     };
@@ -247,10 +249,11 @@ export class TaskRunner {
       }
       case 'mapPartitions': {
         const op = d.params.op as string;
-        if (!isNarrowOp(op)) throw new Error(`internal: no narrow operation named ${op} on this worker`);
+        const narrowOp = narrowOpNamed(op);
+        if (!narrowOp) throw new Error(`internal: no narrow operation named ${op} on this worker`);
         const args: Record<string, unknown> = {};
         for (const [k, v] of Object.entries(d.params.args as Record<string, unknown>)) args[k] = isWire(v) ? this.fn(v) : v;
-        const pipe = (narrowOps[op] as (p: Record<string, unknown>) => any)(args);
+        const pipe = narrowOp(args);
         rdd = new MapPartitionsRDD(parents()[0]!, pipe, d.params.preservesPartitioning as boolean, d.operation, d.callSite, { name: op, params: args });
         break;
       }

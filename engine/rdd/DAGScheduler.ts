@@ -402,7 +402,7 @@ export class DAGScheduler {
     }
     rdd.dependencies.forEach((dep, i) => {
       if (dep.kind === 'shuffle') {
-        if (into.shuffleInputs.some((s) => s.shuffleId === dep.shuffleId)) return;
+        if (into.shuffleInputs.some((s) => s.shuffleId === dep.shuffleId && (s.partition ?? ctx.partitionId) === p)) return;
         const blocks = this.mapOutputs.get(dep).map((o, mapId): readonly unknown[] | BlockLocation => {
           if (o.executor === undefined) return o.buckets[p]!;
           const size = o.sizes[p]!;
@@ -410,7 +410,7 @@ export class DAGScheduler {
           into.weights.set(o.executor, (into.weights.get(o.executor) ?? 0) + size);
           return { executor: o.executor, blockId: shuffleBlockId(dep.shuffleId, mapId, p) };
         });
-        into.shuffleInputs.push({ shuffleId: dep.shuffleId, blocks });
+        into.shuffleInputs.push(p === ctx.partitionId ? { shuffleId: dep.shuffleId, blocks } : { shuffleId: dep.shuffleId, partition: p, blocks });
         return;
       }
       for (const q of dep.parents(p)) this.gatherInputs(dep.rdd, d.parents[i]!, q, ctx, into);
