@@ -4,7 +4,7 @@ import { StateMap, mapKey } from './StateMap.ts';
 import type { StateSpec, MappingFunction } from './StateSpec.ts';
 import type { Duration } from '../util/duration.ts';
 import { MaterializedRDD } from './MaterializedRDD.ts';
-import { applyBatch, mappedRDD, snapshotRDD, stateStepRDD, type PlainStateRecord } from './mapWithStateOps.ts';
+import { applyBatch, entriesOrThrow, mappedRDD, snapshotRDD, stateStepRDD, type PlainStateRecord } from './mapWithStateOps.ts';
 import { StateInWorkers } from './StateInWorkers.ts';
 import { beforeCheckpointError, distribute, tuplesOf, type StatefulDStream } from './checkpointing.ts';
 
@@ -201,9 +201,7 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
     for (const partition of await MaterializedRDD.partitionsOf(rdd)) {
       for (const record of partition) {
         if (this.inWorkers) {
-          const plain = record as unknown as PlainStateRecord<K, S, M>;
-          if (plain.entries === undefined) throw new Error(plain.unavailable ?? `internal: ${this.creationSite} has no state at ${time} ms`);
-          for (const [key, state, updatedAt] of plain.entries) out.push([key, state, this.spec.timeoutDuration === undefined ? time : updatedAt]);
+          for (const [key, state, updatedAt] of entriesOrThrow(record as unknown as PlainStateRecord<K, S, M>)) out.push([key, state, this.spec.timeoutDuration === undefined ? time : updatedAt]);
           continue;
         }
         if (record.stateMap.supersededBy !== undefined) throw new Error(`internal: ${this.creationSite}: the state at ${time} ms was taken over by batch ${record.stateMap.supersededBy} ms before it was checkpointed`);

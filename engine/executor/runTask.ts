@@ -24,6 +24,7 @@ import { attributeUserError } from '../closure/attribution.ts';
 import { UserFunctionError } from '../util/errors.ts';
 import type { BlockLocation, FromWorker, MapStatus, RunTask, StoredBlock, ToWorker, WireError, WireFunction } from './protocol.ts';
 import { uncloneableRecord } from './cloneable.ts';
+import { toWire } from '../rdd/wireForm.ts';
 import { BlockManager } from './BlockManager.ts';
 import { rddBlockId, shuffleBlockId } from './blockIds.ts';
 import { FetchFailedError } from './Executor.ts';
@@ -54,7 +55,7 @@ export class TaskRunner {
         this.blocks.remove(message.prefixes);
         return { kind: 'ok' };
       case 'getBlocks':
-        return { kind: 'blocks', blocks: message.blockIds.map((id) => this.blocks.get(id) ?? null) };
+        return { kind: 'blocks', blocks: message.blockIds.map((id) => this.blocks.getForTransfer(id) ?? null) };
       case 'runTask':
         break;
     }
@@ -344,7 +345,8 @@ function revivePartitioner(d: PartitionerDescriptor | undefined, ranges: Map<num
 }
 
 /** Records about to cross back to the driver: refuse what a structured clone would break. */
-function checked<T extends readonly unknown[]>(records: T, where: string): T {
+function checked<T extends readonly unknown[]>(given: T, where: string): T {
+  const records = toWire(given) as T;
   const bad = uncloneableRecord(records);
   if (bad) {
     throw new TypeError(

@@ -10,6 +10,7 @@ import { rddBlockId, rddPrefix, shuffleBlockId, shufflePrefix } from '../executo
 import { MapOutputTracker } from './MapOutputTracker.ts';
 import type { PlacementMode, StagePlacement, StagePlacementOptions, StageDecision, StageEstimate } from './StagePlacement.ts';
 import { BlockManagerMaster } from './BlockManagerMaster.ts';
+import { toWire } from './wireForm.ts';
 
 /**
  * A result task's view of its partition: call it with an emit to receive every record.
@@ -123,10 +124,12 @@ export class DAGScheduler {
    * Where a stage that can run on the executor runs this time (StagePlacement decides); its run is
    * timed from `begin()` (each attempt) until `done()`.
    */
-  private place(d: RDDDescriptor, result: ResultKind, tasks: number, what: string): PlacedStage {
+  private place(rdd: RDD<any>, d: RDDDescriptor, result: ResultKind, tasks: number, what: string): PlacedStage {
     const placement = this.placement!;
     const key = this.stageKey!(d, result);
-    const decision = placement.choose(key, `${d.operation} at ${d.callSite} (${what})`);
+    const stage = `${d.operation} at ${d.callSite} (${what})`;
+    const pinned = keptInWorkers(rdd);
+    const decision: StageDecision = pinned !== undefined ? { stage, executedOn: 'workers', reason: pinned } : placement.choose(key, stage);
     for (const listener of this.stageListeners) listener(decision);
     const remote = decision.executedOn === 'workers';
     if (!remote) this.metrics.localTasksByCost += tasks;
@@ -189,7 +192,7 @@ export class DAGScheduler {
     // A stage that can only run here reads its shuffles here: 'auto' relays them rather than keep them in workers.
     await this.withResubmission(rdd, !descriptor, async () => {
       const missing = parts.filter((p) => !results.has(p));
-      placed ??= descriptor && this.place(descriptor, kind!, parts.length, kind!.kind);
+      placed ??= descriptor && this.place(rdd, descriptor, kind!, parts.length, kind!.kind);
       placed?.begin();
       if (placed?.remote) {
         await this.settleTasks(missing.map(async (p) => void results.set(p, (await this.runRemote(rdd, descriptor!, stageId, p, kind!)).value as U)));
@@ -281,7 +284,7 @@ export class DAGScheduler {
     const stageId = this.nextStageId++;
     if (!this.executor) return this.runLocalMapTasks(dep, this.mapOutputs.missing(dep), stageId);
     const remote = this.describeMapSide(dep, readOnDriver);
-    const placed = remote && this.place(remote.rdd, remote.result, dep.rdd.numPartitions, `the map side of ${dep.operation}`);
+    const placed = remote && this.place(dep.rdd, remote.rdd, remote.result, dep.rdd.numPartitions, `the map side of ${dep.operation}`);
     await this.withResubmission(dep.rdd, !placed || !placed.remote, async () => {
       const missing = this.mapOutputs.missing(dep);
       const lost = this.mapOutputs.lostExecutors(dep);
@@ -376,12 +379,13 @@ export class DAGScheduler {
   ): void {
     if (d.kind === 'input') {
       if (into.inputs.some((b) => b.rddId === rdd.id && b.partition === p)) return;
-      const records: unknown[] = [];
+      const computed: unknown[] = [];
       try {
-        rdd.iterator(p, ctx, (x) => records.push(x));
+        rdd.iterator(p, ctx, (x) => computed.push(x));
       } catch (e) {
         throw attributeUserError(e, siteOf(rdd));
       }
+      const records = toWire(computed) as unknown[];
       const bad = this.uncloneableRecord!(records);
       if (bad) {
         throw new TypeError(
@@ -497,6 +501,12 @@ function stageRDDs(rdd: RDD<any>, out = new Map<number, RDD<any>>()): Map<number
   out.set(rdd.id, rdd);
   if (!rdd.isMaterialized()) for (const dep of rdd.dependencies) if (dep.kind === 'narrow') stageRDDs(dep.rdd, out);
   return out;
+}
+
+/** Why a stage must run on the workers: an RDD it reads keeps its partitions there (RDD.keptInWorkers). */
+function keptInWorkers(rdd: RDD<any>): string | undefined {
+  for (const r of stageRDDs(rdd).values()) if (r.keptInWorkers !== undefined) return r.keptInWorkers;
+  return undefined;
 }
 
 /** For an error with no stack (a thrown string): name the RDD whose task was running. */

@@ -52,6 +52,12 @@ export abstract class RDD<T> {
   private site: string | Error;
   name: string | undefined;
   partitioner: Partitioner | undefined = undefined;
+  /**
+   * @internal Set when this RDD's persisted partitions are state kept in the workers that a thread
+   * boundary would copy whole (mapWithState with `stateInWorkers: true`): every stage reading it
+   * runs on the workers, whatever the cost model says. The text is the reason reported.
+   */
+  keptInWorkers: string | undefined = undefined;
   private storage: (T[] | undefined)[] | undefined;
 
   abstract readonly numPartitions: number;

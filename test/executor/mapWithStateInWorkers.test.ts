@@ -82,6 +82,36 @@ describe('mapWithState keeps its state in the workers (stateInWorkers: true)', (
     }
   }, 60_000);
 
+  test('a batch that fails after its state step ran (an output throws) leaves the state as it was: the next batch rolls the worker\'s map back', async () => {
+    // `oops` is counted like any word, but the output throws on it: the batch fails after the
+    // state step changed the map in place in its worker (6000 ms is also a batch whose state is
+    // copied to the driver, 8000 ms is not).
+    const withOops = input.map((b, i) => (i === 5 || i === 7 ? [...b, 'oops a'] : b));
+    const failingOutput = (lines: DStream<string>) => {
+      const mapped = lines.flatMap((l) => l.split(' ')).map((w) => [w.replace(/^-/, ''), w] as [string, string]).mapWithState(spec()).checkpoint(3000);
+      const checkedOutput = mapped.map((m) => {
+        if (m.startsWith('oops')) throw new Error('the output refuses oops');
+        return ['mapped', m] as [string, unknown];
+      });
+      return checkedOutput.union(mapped.stateSnapshots().map((kv) => ['state', kv] as [string, unknown]));
+    };
+    const local = await runStreams({ input: withOops, operation: failingOutput, context: { skipFailedBatches: true } });
+    const run = await runStreams({ input: withOops, operation: failingOutput, context: workers });
+    try {
+      expect(local.error).toBeUndefined();
+      expect(local.times).toEqual([1000, 2000, 3000, 4000, 7000, 9000, 10000]);
+      expect(run.error).toBeUndefined();
+      expect(run.times).toEqual(local.times);
+      expect(canonical(run.output)).toEqual(canonical(local.output));
+      // Neither failed batch's changes survived: `oops` never has a state, and at 9000 ms a (removed at 4000) starts again at 1.
+      const flat = run.output.flat().map((r) => JSON.stringify(r));
+      expect(flat.some((r) => r.includes('"oops"'))).toBe(false);
+      expect(run.output[5]!.map((r) => JSON.stringify(r))).toContain(JSON.stringify(['mapped', 'a=1']));
+    } finally {
+      await run.ssc.sparkContext.close();
+    }
+  }, 60_000);
+
   test("where each batch's state is held: in the workers, and on the driver every checkpoint interval (3 s)", async () => {
     const held: [number, string][] = [];
     const run = await runStreams({
