@@ -75,6 +75,12 @@ export interface InputBlock {
   readonly rddId: number;
   readonly partition: number;
   readonly records: readonly unknown[];
+  /**
+   * When set, `records` is empty: the partition is the same as partition `partition` of the
+   * persisted RDD of this id, which a worker holds (listed in the task's cached inputs) — a state
+   * brought to the driver whose original stays in the workers is read there, not sent back.
+   */
+  readonly heldAs?: number;
 }
 
 /**

@@ -244,7 +244,12 @@ export class TaskRunner {
       case 'input':
       case 'shuffleRead': {
         const slices: unknown[][] = new Array(d.numPartitions);
-        for (const b of task.inputs) if (b.rddId === d.id) slices[b.partition] = b.records as unknown[];
+        for (const b of task.inputs) {
+          if (b.rddId !== d.id) continue;
+          // Sent as where it is (a worker's copy of it): read here or fetched, unless lost (then computing it fails as FetchFailed).
+          const held = b.heldAs === undefined ? b.records : (cached.get(rddBlockId(b.heldAs, b.partition)) ?? this.blocks.get(rddBlockId(b.heldAs, b.partition)));
+          if (held !== undefined && !(held instanceof LostBlock)) slices[b.partition] = held as unknown[];
+        }
         rdd = new TaskInputRDD(sc, slices, d, cached);
         break;
       }

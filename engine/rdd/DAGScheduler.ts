@@ -195,7 +195,8 @@ export class DAGScheduler {
       placed ??= descriptor && this.place(rdd, descriptor, kind!, parts.length, kind!.kind);
       placed?.begin();
       if (placed?.remote) {
-        await this.settleTasks(missing.map(async (p) => void results.set(p, (await this.runRemote(rdd, descriptor!, stageId, p, kind!)).value as U)));
+        const share = this.fairShare(missing.length);
+        await this.settleTasks(missing.map(async (p) => void results.set(p, (await this.runRemote(rdd, descriptor!, stageId, p, kind!, share)).value as U)));
         return;
       }
       await this.fetchToDriver(rdd, new Set());
@@ -303,8 +304,9 @@ export class DAGScheduler {
         await this.fetchToDriver(dep.rdd, new Set());
         return this.runLocalMapTasks(dep, missing, stageId);
       }
+      const share = this.fairShare(missing.length);
       await this.settleTasks(missing.map(async (p) => {
-        const out = await this.runRemote(dep.rdd, remote.rdd, stageId, p, remote.result);
+        const out = await this.runRemote(dep.rdd, remote.rdd, stageId, p, remote.result, share);
         if (!Array.isArray(out.value) && out.executor !== undefined) this.mapOutputs.register(dep, p, { executor: out.executor, sizes: (out.value as MapStatus).sizes, epoch: this.epoch });
         else this.mapOutputs.register(dep, p, { executor: undefined, buckets: out.value as unknown[][] });
       }));
@@ -334,7 +336,18 @@ export class DAGScheduler {
     return { rdd, result: { kind: 'shuffleMap', shuffleId: dep.shuffleId, partitioner, aggregator, mapSideCombine: dep.mapSideCombine, operation: dep.operation, keepAbove } };
   }
 
-  private async runRemote(rdd: RDD<any>, descriptor: RDDDescriptor, stageId: number, partition: number, result: ResultKind): Promise<TaskOutput> {
+  /**
+   * How many of a stage's `tasks` may prefer one executor: its fair share. Without a cap, a stage
+   * whose blocks all sit in one worker (the first batch ran before the others had started, say)
+   * keeps every task waiting for that worker, and so does every later batch reading what it
+   * computed (a state kept in the workers): the others stay idle for good. Past the share a task
+   * prefers the least used worker and fetches what it reads there; its output then stays there.
+   */
+  private fairShare(tasks: number): { readonly limit: number; readonly counts: Map<number, number> } {
+    return { limit: Math.ceil(tasks / Math.max(1, this.executor?.size ?? 1)), counts: new Map() };
+  }
+
+  private async runRemote(rdd: RDD<any>, descriptor: RDDDescriptor, stageId: number, partition: number, result: ResultKind, share?: { readonly limit: number; readonly counts: Map<number, number> }): Promise<TaskOutput> {
     const inputs: InputBlock[] = [];
     const shuffleInputs: ShuffleInput[] = [];
     const cachedInputs: CachedInput[] = [];
@@ -342,6 +355,13 @@ export class DAGScheduler {
     this.gatherInputs(rdd, descriptor, partition, this.taskContext(stageId, partition), { inputs, shuffleInputs, cachedInputs, weights });
     let preferred: number | undefined;
     for (const [e, w] of weights) if (preferred === undefined || w > weights.get(preferred)!) preferred = e;
+    if (preferred !== undefined && share) {
+      // Past the share of the executor holding its input, a task prefers the executor with the fewest of the stage's tasks.
+      if ((share.counts.get(preferred) ?? 0) >= share.limit) {
+        for (const e of this.executor!.executors ?? []) if ((share.counts.get(e) ?? 0) < (share.counts.get(preferred) ?? 0)) preferred = e;
+      }
+      share.counts.set(preferred, (share.counts.get(preferred) ?? 0) + 1);
+    }
     const task: TaskSpec = {
       description: `${descriptor.operation} at ${descriptor.callSite}`,
       stageId,
@@ -379,6 +399,14 @@ export class DAGScheduler {
   ): void {
     if (d.kind === 'input') {
       if (into.inputs.some((b) => b.rddId === rdd.id && b.partition === p)) return;
+      const twin = rdd.heldInWorkersAs;
+      const at = twin?.isPersisted ? this.blockManagerMaster.location(twin, p) : undefined;
+      if (at !== undefined) {
+        into.inputs.push({ rddId: rdd.id, partition: p, records: [], heldAs: twin!.id });
+        if (!into.cachedInputs.some((c) => c.rddId === twin!.id && c.partition === p)) into.cachedInputs.push({ rddId: twin!.id, partition: p, executor: at });
+        into.weights.set(at, (into.weights.get(at) ?? 0) + 1e6);
+        return;
+      }
       const computed: unknown[] = [];
       try {
         rdd.iterator(p, ctx, (x) => computed.push(x));

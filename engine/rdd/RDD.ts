@@ -58,6 +58,12 @@ export abstract class RDD<T> {
    * runs on the workers, whatever the cost model says. The text is the reason reported.
    */
   keptInWorkers: string | undefined = undefined;
+  /**
+   * @internal A persisted RDD with the same partitions that workers hold (this RDD being the
+   * driver's copy of it, StateInWorkers): a task on a worker reads a partition there rather than
+   * be sent this one.
+   */
+  heldInWorkersAs: RDD<T> | undefined = undefined;
   private storage: (T[] | undefined)[] | undefined;
 
   abstract readonly numPartitions: number;

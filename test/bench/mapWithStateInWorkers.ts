@@ -27,7 +27,7 @@ function batchesFor(keys: number): string[][] {
   return Array.from({ length: BATCHES }, () => Array.from({ length: WORDS_PER_BATCH / 10 }, () => Array.from({ length: 10 }, () => `w${Math.floor(rand() * keys)}`).join(' ')));
 }
 
-async function measure(keys: number): Promise<string[]> {
+async function measure(keys: number, work: number): Promise<string[]> {
   const input = batchesFor(keys);
   const runs = variants.map((v) => {
     const clock = new ManualClock();
@@ -36,11 +36,14 @@ async function measure(keys: number): Promise<string[]> {
       .queueStream(input.map((b) => [...b]))
       .flatMap((l) => l.split(' '))
       .map((w) => [w, 1] as [string, number])
-      .mapWithState(StateSpec.function<string, number, number, number>((_w, one, state) => {
-        const n = (state.getOption() ?? 0) + (one ?? 0);
+      .mapWithState(StateSpec.function<string, number, number, number>((w, one, state) => {
+        // `work` rounds of FNV-1a over the word: 0 for a plain count, more for a function that costs something.
+        let h = 0x811c9dc5;
+        for (let r = 0; r < work; r++) for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w.charCodeAt(i), 16777619);
+        const n = (state.getOption() ?? 0) + (one ?? 0) + (h === 0.5 ? 1 : 0);
         state.update(n);
         return n;
-      }))
+      }, { work }))
       .checkpoint(10_000);
     counted.foreachRDD(async (rdd) => void (await rdd.count()));
     ssc.start();
@@ -62,9 +65,9 @@ async function measure(keys: number): Promise<string[]> {
 }
 
 const rows: string[][] = [];
-for (const keys of [2_000, 200_000]) {
-  const cells = await measure(keys);
-  rows.push([`~${keys.toLocaleString('en')} keys`, ...cells]);
+for (const [keys, work] of [[2_000, 0], [200_000, 0], [2_000, 200], [200_000, 200]] as const) {
+  const cells = await measure(keys, work);
+  rows.push([`~${keys.toLocaleString('en')} keys, ${work === 0 ? 'count' : `count + ${work} hash rounds`}`, ...cells]);
 }
 console.log(`mapWithState, ${BATCHES - WARMUP} batches of ${WORDS_PER_BATCH.toLocaleString('en')} words after ${WARMUP} warm-up, median wall ms per batch (speed vs "state on the driver")`);
 console.log(table(['state', ...variants.map((v) => v.name)], rows));
