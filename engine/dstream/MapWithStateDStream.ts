@@ -4,7 +4,8 @@ import { StateMap, mapKey } from './StateMap.ts';
 import type { StateSpec, MappingFunction } from './StateSpec.ts';
 import type { Duration } from '../util/duration.ts';
 import { MaterializedRDD } from './MaterializedRDD.ts';
-import { applyBatch, entriesOrThrow, mappedRDD, snapshotRDD, stateStepRDD, type PlainStateRecord } from './mapWithStateOps.ts';
+import { applyBatch } from './applyBatch.ts';
+import { loadMapWithStateOps, mappedRDD, snapshotRDD, stateStepRDD, type PlainStateRecord } from './mapWithStateRDDs.ts';
 import { StateInWorkers } from './StateInWorkers.ts';
 import { beforeCheckpointError, distribute, tuplesOf, type StatefulDStream } from './checkpointing.ts';
 
@@ -109,6 +110,7 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
   private restoredAt: number | undefined;
   private readonly held = new StateInWorkers<any>(this);
   private workersMode: boolean | undefined;
+  private opsLoaded: Promise<unknown> | undefined;
 
   constructor(
     readonly parent: DStream<[K, V]>,
@@ -126,7 +128,11 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
    * there each batch copies its partition of the state, see mapWithStateOps.ts). Decided once.
    */
   get inWorkers(): boolean {
-    this.workersMode ??= this.ssc.stateInWorkers === true && this.ssc.sparkContext.executor !== undefined;
+    if (this.workersMode === undefined) {
+      this.workersMode = this.ssc.stateInWorkers === true && this.ssc.sparkContext.executor !== undefined;
+      // The state step's code (mapWithStateOps.ts) loads on the driver only for this mode; a job needs it from the first batch's materialize on.
+      if (this.workersMode) this.opsLoaded = loadMapWithStateOps();
+    }
     return this.workersMode;
   }
 
@@ -164,8 +170,10 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
     return rdd;
   }
 
-  override materialize(time: number, rdd: RDD<MapWithStateRecord<K, S, M>>): Promise<RDD<MapWithStateRecord<K, S, M>>> {
-    return this.inWorkers ? this.held.materialize(time, rdd) : super.materialize(time, rdd);
+  override async materialize(time: number, rdd: RDD<MapWithStateRecord<K, S, M>>): Promise<RDD<MapWithStateRecord<K, S, M>>> {
+    if (!this.inWorkers) return super.materialize(time, rdd);
+    await this.opsLoaded;
+    return this.held.materialize(time, rdd);
   }
 
   override clearMetadata(time: number): void {
@@ -198,10 +206,11 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
     const rdd = this.generatedRDDs.get(time);
     if (!rdd) throw new Error(`internal: ${this.creationSite} has no state at ${time} ms to checkpoint`);
     const out: [K, S, number][] = [];
+    const ops = this.inWorkers ? await import('./mapWithStateOps.ts') : undefined;
     for (const partition of await MaterializedRDD.partitionsOf(rdd)) {
       for (const record of partition) {
         if (this.inWorkers) {
-          for (const [key, state, updatedAt] of entriesOrThrow(record as unknown as PlainStateRecord<K, S, M>)) out.push([key, state, this.spec.timeoutDuration === undefined ? time : updatedAt]);
+          for (const [key, state, updatedAt] of ops!.entriesOrThrow(record as unknown as PlainStateRecord<K, S, M>)) out.push([key, state, this.spec.timeoutDuration === undefined ? time : updatedAt]);
           continue;
         }
         if (record.stateMap.supersededBy !== undefined) throw new Error(`internal: ${this.creationSite}: the state at ${time} ms was taken over by batch ${record.stateMap.supersededBy} ms before it was checkpointed`);

@@ -1,77 +1,15 @@
 import type { ShippedFunction } from '../closure/ship.ts';
 import { registerNarrowOp } from '../rdd/narrowOps.ts';
-import { MapPartitionsRDD, type Pipe, type RDD } from '../rdd/index.ts';
-import { State } from './State.ts';
+import type { Pipe } from '../rdd/index.ts';
 import { StateMap, mapKey } from './StateMap.ts';
 import type { MappingFunction } from './StateSpec.ts';
 import { TO_WIRE } from '../rdd/wireForm.ts';
+import { applyBatch } from './applyBatch.ts';
+import type { PlainStateRecord } from './mapWithStateRDDs.ts';
 
-/**
- * Applies one batch's records of a partition to its state map: the mapping function for each
- * record in order, then (with a timeout) for each key idle since before `time - timeout`, least
- * recently updated first. Returns what the function returned. `mks[i]` is mapKey(records[i][0])
- * and `slots[i]` what `map.states.find` gave for it (probed as the records arrived). Changes are
- * logged in the map; on a throw the caller rolls back.
- */
-export function applyBatch<K, V, S, M>(
-  map: StateMap<K, S>,
-  records: readonly [K, V][],
-  mks: readonly unknown[],
-  slots: readonly number[],
-  f: MappingFunction<K, V, S, M>,
-  time: number,
-  timeout: number | undefined,
-): M[] {
-  const states = map.states;
-  const mapped: M[] = [];
-  const state = new State<S>();
-  const timed = map.updatedAt !== undefined;
-  const n = records.length;
-  const probedAt = states.modCount;
-  for (let i = 0; i < n; i++) {
-    const kv = records[i]!;
-    const key = kv[0];
-    const mk = mks[i];
-    let slot = slots[i]!;
-    // The slot found when the record arrived, unless the table changed since (a key inserted or removed: probe again).
-    if (slot >= 0 ? states.keyAt(slot) !== mk : states.modCount !== probedAt) slot = states.find(mk);
-    const existed = slot >= 0;
-    const old = existed ? states.valueAt(slot) : undefined;
-    const out = f(key, kv[1], state.wrap(existed, old));
-    if (out !== undefined) mapped.push(out);
-    if (state.isRemoved) {
-      if (existed) map.removeAt(slot, key, mk, old as S);
-    } else if (state.isUpdated) map.put(slot, key, mk, state.get(), old, time);
-    else if (timed && existed) map.touchExisting(key, mk, old as S, time);
-  }
-  if (timed) {
-    const threshold = time - timeout!;
-    for (const [mk, updatedAt] of map.updatedAt!) {
-      if (updatedAt >= threshold) break;
-      const key = map.keyOf(mk);
-      const old = states.get(mk) as S;
-      const out = f(key, undefined, state.wrap(true, old, true));
-      if (out !== undefined) mapped.push(out);
-      map.removeAt(states.find(mk), key, mk, old);
-    }
-  }
-  return mapped;
-}
-
-/**
- * A partition of mapWithState's state when it is kept in the workers: one record per partition,
- * with what the function returned in its batch. In the worker that computed it the record holds
- * the live state map (under a symbol key, see {@link Live}); where it crosses a thread it is plain
- * data: `entries` are `[key, state, updatedAt]`, least recently updated first (with a timeout; else
- * every time is the batch's). `entries` is undefined, and `unavailable` says why, when the state
- * itself is not there (a batch restored from a checkpoint that kept only what was mapped, a state
- * taken over by a later batch).
- */
-export interface PlainStateRecord<K, S, M> {
-  entries: [K, S, number][] | undefined;
-  mapped: M[];
-  unavailable?: string;
-}
+// mapWithState's state kept in the workers (stateInWorkers: true): the state step and the readers
+// of its records, registered as narrow operations that a worker rebuilds by name. Workers import
+// this module; the driver loads it when a mapWithState first keeps its state in the workers.
 
 const LIVE: unique symbol = Symbol('live mapWithState state');
 
@@ -163,7 +101,7 @@ function takeOver<K, S, M>(prev: PlainStateRecord<K, S, M>, time: number, timed:
   };
 }
 
-interface StepParams {
+export interface StepParams {
   f: ShippedFunction<MappingFunction<any, any, any, any>>;
   batchTime: number;
   timeout: number | undefined;
@@ -226,21 +164,3 @@ const snapshot: Pipe<PlainStateRecord<unknown, unknown, unknown>, [unknown, unkn
 registerNarrowOp('mapWithStateStep', step as (p: any) => Pipe<any, any>);
 registerNarrowOp('mapWithStateMapped', () => mapped);
 registerNarrowOp('mapWithStateSnapshot', () => snapshot);
-
-/** The state step as an RDD that workers can rebuild (see {@link step}); keeps the partitioner. */
-export function stateStepRDD<K, V, S, M>(union: RDD<unknown>, params: StepParams & { f: ShippedFunction<MappingFunction<K, V, S, M>> }): RDD<PlainStateRecord<K, S, M>> {
-  const rdd = new MapPartitionsRDD(union, step(params), true, 'mapWithState', undefined, { name: 'mapWithStateStep', params: { ...params } }) as RDD<PlainStateRecord<K, S, M>>;
-  // Read anywhere else, a partition would be copied whole (the driver's copy every checkpoint interval is the one exception).
-  rdd.keptInWorkers = 'mapWithState keeps its state in the workers (stateInWorkers: true)';
-  return rdd;
-}
-
-/** What the function returned, from each partition's record. */
-export function mappedRDD<K, S, M>(records: RDD<PlainStateRecord<K, S, M>>): RDD<M> {
-  return new MapPartitionsRDD(records, mapped as Pipe<PlainStateRecord<K, S, M>, M>, false, 'mapWithState', undefined, { name: 'mapWithStateMapped', params: {} });
-}
-
-/** `[key, state]` for every key, from each partition's record. */
-export function snapshotRDD<K, S, M>(records: RDD<PlainStateRecord<K, S, M>>): RDD<[K, S]> {
-  return new MapPartitionsRDD(records, snapshot as Pipe<PlainStateRecord<K, S, M>, [K, S]>, true, 'stateSnapshots', undefined, { name: 'mapWithStateSnapshot', params: {} });
-}

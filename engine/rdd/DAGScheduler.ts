@@ -399,7 +399,8 @@ export class DAGScheduler {
   ): void {
     if (d.kind === 'input') {
       if (into.inputs.some((b) => b.rddId === rdd.id && b.partition === p)) return;
-      const twin = rdd.heldInWorkersAs;
+      // Held in a worker too (this RDD's own partition, or the RDD this one is the driver's copy of): read there, not sent.
+      const twin = rdd.heldInWorkersAs ?? (rdd.isPersisted ? rdd : undefined);
       const at = twin?.isPersisted ? this.blockManagerMaster.location(twin, p) : undefined;
       if (at !== undefined) {
         into.inputs.push({ rddId: rdd.id, partition: p, records: [], heldAs: twin!.id });

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { entriesOf, entriesOrThrow, type PlainStateRecord } from '../../engine/dstream/mapWithStateOps.ts';
+import { entriesOf, entriesOrThrow } from '../../engine/dstream/mapWithStateOps.ts';
+import type { PlainStateRecord } from '../../engine/dstream/mapWithStateRDDs.ts';
 import { narrowOpNamed } from '../../engine/rdd/narrowOps.ts';
 import { toWire } from '../../engine/rdd/wireForm.ts';
 import { uncloneableRecord } from '../../engine/executor/cloneable.ts';

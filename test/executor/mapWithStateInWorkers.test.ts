@@ -139,6 +139,51 @@ describe('mapWithState keeps its state in the workers (stateInWorkers: true)', (
     }
   }, 60_000);
 
+  test("the state is never sent back to a worker: each batch reads it in place (after a copy to the driver too), spread over both workers; under placement 'auto' its stages stay on the workers", async () => {
+    const clean = input.map((b) => b.filter((l) => !l.includes('boom')));
+    const local = await runStreams({ input: clean, operation: counts, context: { skipFailedBatches: true } });
+    const shipped: number[] = [];
+    let readInPlace = 0;
+    const holders = new Set<number>();
+    const reasons = new Set<string>();
+    const run = await runStreams({
+      input: clean,
+      context: { workers: 2, stateInWorkers: true, skipFailedBatches: true }, // placement: 'auto'
+      operation: (lines: DStream<string>, ssc: StreamingContext) => {
+        const pool = ssc.sparkContext.executor as WorkerPool;
+        const runTask = pool.runTask.bind(pool);
+        pool.runTask = (task) => {
+          for (const b of task.inputs) {
+            if (b.heldAs !== undefined) readInPlace++;
+            // A state record sent as data: { entries, mapped }.
+            if (b.records.some((r) => typeof r === 'object' && r !== null && 'entries' in r)) shipped.push(b.rddId);
+          }
+          return runTask(task);
+        };
+        const { state, out } = pipeline(lines);
+        ssc.addStreamingListener({
+          onBatchCompleted: ({ batchInfo }) => {
+            for (const d of batchInfo.stageDecisions ?? []) if (d.stage.startsWith('mapWithState') || d.stage.startsWith('stateSnapshots')) reasons.add(`${d.executedOn}: ${d.reason}`);
+            const rdd = state.generatedRDDs.get(batchInfo.batchTime)!;
+            const bmm = ssc.sparkContext.scheduler.blockManagerMaster;
+            if (!(rdd instanceof MaterializedRDD)) for (let p = 0; p < rdd.numPartitions; p++) holders.add(bmm.location(rdd, p)!);
+          },
+        });
+        return out;
+      },
+    });
+    try {
+      expect(run.error).toBeUndefined();
+      expect(canonical(run.output)).toEqual(canonical(local.output));
+      expect(shipped).toEqual([]);
+      expect(readInPlace).toBeGreaterThan(0); // the batches after 3000, 6000 and 9000 ms read the driver's copy's original
+      expect(holders.size).toBe(2);
+      expect([...reasons]).toEqual(['workers: mapWithState keeps its state in the workers (stateInWorkers: true)']);
+    } finally {
+      await run.ssc.sparkContext.close();
+    }
+  }, 60_000);
+
   test.each([
     // kill a worker after these batches   (state then held in the workers since the last driver copy)
     [[1000]],
