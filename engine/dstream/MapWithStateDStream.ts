@@ -1,10 +1,12 @@
 import { DStream } from './DStream.ts';
-import { HashPartitioner, NarrowDependency, RDD, type Emit, type Partitioner, type TaskContext } from '../rdd/index.ts';
-import { State } from './State.ts';
+import { HashPartitioner, NarrowDependency, RDD, UnionRDD, type Emit, type Partitioner, type TaskContext } from '../rdd/index.ts';
 import { StateMap, mapKey } from './StateMap.ts';
 import type { StateSpec, MappingFunction } from './StateSpec.ts';
 import type { Duration } from '../util/duration.ts';
 import { MaterializedRDD } from './MaterializedRDD.ts';
+import { applyBatch } from './applyBatch.ts';
+import { loadMapWithStateOps, mappedRDD, snapshotRDD, stateStepRDD, type PlainStateRecord } from './mapWithStateRDDs.ts';
+import { StateInWorkers } from './StateInWorkers.ts';
 import { beforeCheckpointError, distribute, tuplesOf, type StatefulDStream } from './checkpointing.ts';
 
 /** The single record of a MapWithStateRDD partition: the state and what the function returned this batch. */
@@ -47,16 +49,11 @@ class MapWithStateRDD<K, V, S, M> extends RDD<MapWithStateRecord<K, S, M>> {
     if (map.supersededBy !== undefined) throw new Error(`internal: mapWithState state for partition ${split} already advanced to ${map.supersededBy} ms`);
     const mark = map.logLength;
     const states = map.states;
-    const mapped: M[] = [];
-    const state = new State<S>();
-    const f = this.mappingFunction;
-    const time = this.batchTime;
-    const timed = map.updatedAt !== undefined;
+    let mapped: M[];
     try {
       // The batch's keys are probed first, as the records arrive, with nothing else in between: on
       // a table bigger than the CPU caches their cache misses then overlap, where between calls of
-      // the function they would come one after another. The calls then use the slots found, unless
-      // the table changed since (a key inserted or removed: probe again).
+      // the function they would come one after another.
       const records: [K, V][] = [];
       const mks: unknown[] = [];
       const slots: number[] = [];
@@ -66,38 +63,12 @@ class MapWithStateRDD<K, V, S, M> extends RDD<MapWithStateRecord<K, S, M>> {
         mks.push(mk);
         slots.push(states.find(mk));
       });
-      const n = records.length;
-      const probedAt = states.modCount;
-      for (let i = 0; i < n; i++) {
-        const kv = records[i]!;
-        const key = kv[0];
-        const mk = mks[i];
-        let slot = slots[i]!;
-        if (slot >= 0 ? states.keyAt(slot) !== mk : states.modCount !== probedAt) slot = states.find(mk);
-        const existed = slot >= 0;
-        const old = existed ? states.valueAt(slot) : undefined;
-        const out = f(key, kv[1], state.wrap(existed, old));
-        if (out !== undefined) mapped.push(out);
-        if (state.isRemoved) {
-          if (existed) map.removeAt(slot, key, mk, old as S);
-        } else if (state.isUpdated) map.put(slot, key, mk, state.get(), old, time);
-        else if (timed && existed) map.touchExisting(key, mk, old as S, time);
-      }
-      if (timed) {
-        const threshold = time - this.timeout!;
-        for (const [mk, updatedAt] of map.updatedAt!) {
-          if (updatedAt >= threshold) break;
-          const key = map.keyOf(mk);
-          const old = states.get(mk) as S;
-          const out = f(key, undefined, state.wrap(true, old, true));
-          if (out !== undefined) mapped.push(out);
-          map.removeAt(states.find(mk), key, mk, old);
-        }
-      }
+      mapped = applyBatch(map, records, mks, slots, this.mappingFunction, this.batchTime, this.timeout);
     } catch (e) {
       map.rollback(mark);
       throw e;
     }
+    const time = this.batchTime;
     map.supersededBy = undefined;
     const next: MapWithStateRecord<K, S, M> = { stateMap: map, mapped };
     if (prev) {
@@ -124,7 +95,12 @@ class MapWithStateRDD<K, V, S, M> extends RDD<MapWithStateRecord<K, S, M>> {
   }
 }
 
-/** The per-partition state records of a mapWithState; materialized every batch. */
+/**
+ * The per-partition state records of a mapWithState; materialized every batch. On the driver (local
+ * mode, or `stateInWorkers` not `true`) each record holds a StateMap taken over in place by the next
+ * batch; with workers and `stateInWorkers: true` each record is a PlainStateRecord computed and kept
+ * in the workers (see StateInWorkers and mapWithStateOps.ts).
+ */
 export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStateRecord<K, S, M>> implements StatefulDStream {
   readonly dependencies: readonly DStream<[K, V]>[];
   readonly slideDuration: Duration;
@@ -132,6 +108,9 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
   /** State RDDs of batches not completed yet, whose changes a failed batch undoes. */
   private readonly uncommitted = new Map<number, MapWithStateRDD<K, V, S, M>>();
   private restoredAt: number | undefined;
+  private readonly held = new StateInWorkers<any>(this);
+  private workersMode: boolean | undefined;
+  private opsLoaded: Promise<unknown> | undefined;
 
   constructor(
     readonly parent: DStream<[K, V]>,
@@ -144,10 +123,28 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
     this.mustMaterialize = true;
   }
 
-  private initialRecords(batchTime: number): RDD<MapWithStateRecord<K, S, M>> {
+  /**
+   * Whether the state is kept in the workers: with workers and `stateInWorkers: true` (not 'auto':
+   * there each batch copies its partition of the state, see mapWithStateOps.ts). Decided once.
+   */
+  get inWorkers(): boolean {
+    if (this.workersMode === undefined) {
+      this.workersMode = this.ssc.stateInWorkers === true && this.ssc.sparkContext.executor !== undefined;
+      // The state step's code (mapWithStateOps.ts) loads on the driver only for this mode; a job needs it from the first batch's materialize on.
+      if (this.workersMode) this.opsLoaded = loadMapWithStateOps();
+    }
+    return this.workersMode;
+  }
+
+  private initialPairs(): RDD<[K, S]> {
     const init = this.spec.initialStateValue;
-    const pairs = init instanceof RDD ? init : this.ssc.sparkContext.parallelize(init ? [...init] : [], 1);
-    return pairs.partitionBy(this.partitioner).pipe<MapWithStateRecord<K, S, M>>('mapWithState (initial state)', (emit) => {
+    return (init instanceof RDD ? init : this.ssc.sparkContext.parallelize(init ? [...init] : [], 1)).partitionBy(this.partitioner);
+  }
+
+  private initialRecords(batchTime: number): RDD<MapWithStateRecord<K, S, M>> {
+    // In the workers: each partition's initial pairs as one array, which the first step loads.
+    if (this.inWorkers) return this.initialPairs().narrow('mapWithState (initial state)', 'glom', {}, true);
+    return this.initialPairs().pipe<MapWithStateRecord<K, S, M>>('mapWithState (initial state)', (emit) => {
       const stateMap = new StateMap<K, S>(this.spec.timeoutDuration !== undefined);
       return {
         next: ([key, state]) => stateMap.load(key, state, batchTime),
@@ -158,11 +155,25 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
 
   protected compute(validTime: number): RDD<MapWithStateRecord<K, S, M>> {
     if (this.restoredAt !== undefined && validTime <= this.restoredAt) throw beforeCheckpointError(this, validTime, this.restoredAt);
-    const prev = this.getOrCompute(validTime - this.slideDuration) ?? this.initialRecords(validTime);
+    const earlier = this.getOrCompute(validTime - this.slideDuration);
+    const prev = earlier ?? this.initialRecords(validTime);
     const data = (this.parent.getOrCompute(validTime) ?? this.ssc.sparkContext.emptyRDD<[K, V]>()).partitionBy(this.partitioner);
+    if (this.inWorkers) {
+      // Partition i of the union is the previous state's one record, then the batch's data for it.
+      const union = new UnionRDD<any>(this.ssc.sparkContext, [prev, data], 'mapWithState');
+      if (!union.partitionerAware) throw new Error(`internal: ${this.creationSite}: the state at ${validTime - this.slideDuration} ms is not partitioned as the batch's data`);
+      const params = { f: this.spec.mappingFunction, batchTime: validTime, timeout: this.spec.timeoutDuration, fromInitial: earlier === undefined };
+      return stateStepRDD(union, params) as unknown as RDD<MapWithStateRecord<K, S, M>>;
+    }
     const rdd = new MapWithStateRDD(prev, data, this.spec.mappingFunction.call, validTime, this.spec.timeoutDuration, this.partitioner);
     this.uncommitted.set(validTime, rdd);
     return rdd;
+  }
+
+  override async materialize(time: number, rdd: RDD<MapWithStateRecord<K, S, M>>): Promise<RDD<MapWithStateRecord<K, S, M>>> {
+    if (!this.inWorkers) return super.materialize(time, rdd);
+    await this.opsLoaded;
+    return this.held.materialize(time, rdd);
   }
 
   override clearMetadata(time: number): void {
@@ -195,8 +206,13 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
     const rdd = this.generatedRDDs.get(time);
     if (!rdd) throw new Error(`internal: ${this.creationSite} has no state at ${time} ms to checkpoint`);
     const out: [K, S, number][] = [];
+    const ops = this.inWorkers ? await import('./mapWithStateOps.ts') : undefined;
     for (const partition of await MaterializedRDD.partitionsOf(rdd)) {
       for (const record of partition) {
+        if (this.inWorkers) {
+          for (const [key, state, updatedAt] of ops!.entriesOrThrow(record as unknown as PlainStateRecord<K, S, M>)) out.push([key, state, this.spec.timeoutDuration === undefined ? time : updatedAt]);
+          continue;
+        }
         if (record.stateMap.supersededBy !== undefined) throw new Error(`internal: ${this.creationSite}: the state at ${time} ms was taken over by batch ${record.stateMap.supersededBy} ms before it was checkpointed`);
         for (const triple of record.stateMap.withUpdateTimes(time)) out.push(triple);
       }
@@ -216,6 +232,7 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
       // Timeouts scan each map from its least recently updated key: keep that order (a stable
       // sort: with the same partitioner the order is already the saved one).
       entries.sort((a, b) => a[2] - b[2]);
+      if (this.inWorkers) return [{ entries, mapped: [] } as PlainStateRecord<K, S, M> as unknown as MapWithStateRecord<K, S, M>];
       const stateMap = new StateMap<K, S>(this.spec.timeoutDuration !== undefined);
       for (const [key, state, updatedAt] of entries) stateMap.load(key, state, updatedAt);
       return [{ stateMap, mapped: [] as M[] }];
@@ -253,7 +270,7 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
     const unavailable =
       `${this.creationSite}: the state at ${time} ms is not in the checkpoint this stream was restored from (only what the function returned then is), ` +
       'so a window over stateSnapshots() cannot reach back to it after recovery; window the stream mapWithState returns, or the input, instead.';
-    const partitions: MapWithStateRecord<K, S, M>[][] = byPartition.map((mapped) => [{ stateMap: Object.assign(new StateMap<K, S>(false), { supersededBy: superseded, unavailable }), mapped }]);
+    const partitions: MapWithStateRecord<K, S, M>[][] = byPartition.map((mapped) => [this.inWorkers ? ({ entries: undefined, mapped, unavailable } as PlainStateRecord<K, S, M> as unknown as MapWithStateRecord<K, S, M>) : { stateMap: Object.assign(new StateMap<K, S>(false), { supersededBy: superseded, unavailable }), mapped }]);
     this.generatedRDDs.set(time, new MaterializedRDD(this.ssc.sparkContext, 'restored mapWithState', this.creationSite.replace(/^\S+ at /, ''), partitions, this.partitioner));
   }
 }
@@ -287,7 +304,9 @@ export class MapWithStateDStream<K, V, S, M> extends DStream<M> {
   }
 
   protected compute(validTime: number): RDD<M> | undefined {
-    return this.internal.getOrCompute(validTime)?.pipe<M>('mapWithState', (emit) => ({
+    const records = this.internal.getOrCompute(validTime);
+    if (records && this.internal.inWorkers) return mappedRDD(records as unknown as RDD<PlainStateRecord<K, S, M>>);
+    return records?.pipe<M>('mapWithState', (emit) => ({
       next: (record) => { for (const m of record.mapped) emit(m); },
     }));
   }
@@ -320,6 +339,7 @@ class StateSnapshotsDStream<K, V, S, M> extends DStream<[K, S]> {
 
   protected compute(validTime: number): RDD<[K, S]> | undefined {
     const records = this.internal.getOrCompute(validTime);
+    if (records && this.internal.inWorkers) return snapshotRDD(records as unknown as RDD<PlainStateRecord<K, S, M>>);
     // A state restored from a checkpoint is read now, before the next batch takes it over (a
     // state computed in a batch is read, or materialized, within that batch).
     if (records instanceof MaterializedRDD) {

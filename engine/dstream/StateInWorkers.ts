@@ -23,19 +23,36 @@ export class StateInWorkers<T> {
   private chain: RDD<T>[] = [];
   /** Records in the state of the last batch (0 before the first). */
   private lastSize = 0;
+  /**
+   * The last RDD brought to the driver: its blocks stay in the workers until the next batch, as the
+   * streams computed from it in its own batch (mapWithState's mapped values) still read them there,
+   * and so does the next batch (the driver's copy says where they are: a worker reads its own
+   * partition of the state rather than be sent it back).
+   */
+  private copied: RDD<T> | undefined;
 
   constructor(private readonly stream: DStream<T>) {}
 
   async materialize(time: number, rdd: RDD<T>): Promise<RDD<T>> {
+    // The previous copy's original is dropped once this batch's state is computed (from it).
+    const previous = this.copied;
+    this.copied = undefined;
     const s = this.stream;
     const where = s.ssc.stateInWorkers;
     const inWorkers = s.ssc.sparkContext.executor?.isLive && (where === true || (where === 'auto' && (this.chain.length > 0 || this.lastSize > STATE_IN_WORKERS_ABOVE_RECORDS)));
-    if (!inWorkers) {
-      const held = await MaterializedRDD.of(rdd);
-      this.lastSize = held.partitions.reduce((n, p) => n + p.length, 0);
-      return held;
+    try {
+      if (!inWorkers) {
+        const held = await MaterializedRDD.of(rdd);
+        this.lastSize = held.partitions.reduce((n, p) => n + p.length, 0);
+        previous?.unpersist();
+        return held;
+      }
+      this.lastSize = await rdd.persist().count();
+      previous?.unpersist();
+    } catch (e) {
+      this.copied = previous; // the batch failed: the next one starts from the same state
+      throw e;
     }
-    this.lastSize = await rdd.persist().count();
     const interval = s.checkpointDuration ?? defaultCheckpointInterval(s.slideDuration);
     if ((time - s.zeroTime!) % interval !== 0) {
       this.chain.push(rdd);
@@ -44,8 +61,10 @@ export class StateInWorkers<T> {
     const held = await MaterializedRDD.of(rdd); // fetched from the workers, not computed again
     // Nothing reads the chain before this state any more, except a batch still remembered (a window over this stream).
     const remembered = new Set<RDD<T>>(s.generatedRDDs.values());
-    for (const old of [...this.chain, rdd]) if (old === rdd || !remembered.has(old)) old.unpersist();
+    for (const old of this.chain) if (!remembered.has(old)) old.unpersist();
     this.chain = [];
+    this.copied = rdd;
+    held.heldInWorkersAs = rdd;
     return held;
   }
 }

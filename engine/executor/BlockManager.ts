@@ -1,5 +1,6 @@
 import { FetchFailedError } from './Executor.ts';
 import type { BlockLocation, PeerMessage, PeerPort } from './protocol.ts';
+import { toWire } from '../rdd/wireForm.ts';
 
 /**
  * A worker's block store (Spark's BlockManager, one per executor): shuffle map outputs and cached
@@ -9,7 +10,7 @@ import type { BlockLocation, PeerMessage, PeerPort } from './protocol.ts';
  *
  * Who owns a block: the store. A block read in this worker is the stored array itself (no copy;
  * readers must not modify it, as with the driver's map outputs); a block sent to a peer is a
- * structured clone.
+ * structured clone of its records' plain forms (rdd/wireForm.ts).
  */
 export class BlockManager {
   /** This worker's executor id, set by the driver's `connect`; -1 until then. */
@@ -25,6 +26,12 @@ export class BlockManager {
     return this.blocks.get(blockId);
   }
 
+  /** A block as it is sent to another thread: its records' plain forms (see rdd/wireForm.ts). */
+  getForTransfer(blockId: string): readonly unknown[] | undefined {
+    const block = this.blocks.get(blockId);
+    return block && toWire(block);
+  }
+
   /** Drop every block whose id starts with one of `prefixes`. */
   remove(prefixes: readonly string[]): void {
     for (const id of this.blocks.keys()) if (prefixes.some((p) => id.startsWith(p))) this.blocks.delete(id);
@@ -38,7 +45,7 @@ export class BlockManager {
     this.executor = executor;
     for (const { executor: id, port } of peers) {
       this.peers.get(id)?.lost();
-      this.peers.set(id, new Peer(id, port, this.blocks, () => this.peers.delete(id)));
+      this.peers.set(id, new Peer(id, port, (blockId) => this.getForTransfer(blockId), () => this.peers.delete(id)));
     }
   }
 
@@ -91,13 +98,13 @@ class Peer {
   constructor(
     readonly executor: number,
     private readonly port: PeerPort,
-    blocks: ReadonlyMap<string, readonly unknown[]>,
+    blockFor: (blockId: string) => readonly unknown[] | undefined,
     private readonly forget: () => void,
   ) {
     port.addEventListener('message', (e: MessageEvent<PeerMessage>) => {
       const m = e.data;
       if (m.kind === 'fetch') {
-        port.postMessage({ kind: 'blocks', requestId: m.requestId, blocks: m.blockIds.map((id) => blocks.get(id) ?? null) } satisfies PeerMessage);
+        port.postMessage({ kind: 'blocks', requestId: m.requestId, blocks: m.blockIds.map((id) => blockFor(id) ?? null) } satisfies PeerMessage);
       } else {
         const p = this.pending.get(m.requestId);
         this.pending.delete(m.requestId);

@@ -15,6 +15,10 @@ export type TaskSpec = Omit<RunTask, 'kind' | 'taskId' | 'attempt' | 'functions'
 export interface Executor {
   /** Resolves to the task's result; rejects with the user's error or a TaskFailedError. */
   runTask(task: TaskSpec): Promise<TaskOutput>;
+  /** How many tasks run at once (a pool's workers); 1 when absent. */
+  readonly size?: number;
+  /** The executor ids of the live workers (a pool's), in slot order. */
+  readonly executors?: readonly number[];
   /** Stop every worker. Tasks still running fail. */
   close(): Promise<void>;
   /** Be told when a worker is lost (under a task or idle) and when a task is sent again (a pool of workers has this). */

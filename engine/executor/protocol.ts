@@ -75,14 +75,24 @@ export interface InputBlock {
   readonly rddId: number;
   readonly partition: number;
   readonly records: readonly unknown[];
+  /**
+   * When set, `records` is empty: the partition is the same as partition `partition` of the
+   * persisted RDD of this id, which a worker holds (listed in the task's cached inputs) — a state
+   * brought to the driver whose original stays in the workers is read there, not sent back.
+   */
+  readonly heldAs?: number;
 }
 
 /**
- * The map outputs of one shuffle destined for this task's partition, one block per map partition:
- * the records themselves (relayed by the driver), or where they are (fetched by the worker).
+ * The map outputs of one shuffle destined for one reduce partition, one block per map partition:
+ * the records themselves (relayed by the driver), or where they are (fetched by the worker). The
+ * reduce partition is the task's own, except under a union of partitions side by side (a task of
+ * partition 2 of `a.union(b)` reads b's partition 0) when lineage is computed again below it.
  */
 export interface ShuffleInput {
   readonly shuffleId: number;
+  /** The reduce partition; the task's partition when absent. */
+  readonly partition?: number;
   readonly blocks: readonly (readonly unknown[] | BlockLocation)[];
 }
 

@@ -14,7 +14,9 @@ import {
   type TaskContext,
 } from '../rdd/index.ts';
 import { STOP, mulberry32 } from '../rdd/RDD.ts';
-import { narrowOps, isNarrowOp } from '../rdd/narrowOps.ts';
+import { narrowOpNamed } from '../rdd/narrowOps.ts';
+// Registers mapWithState's state step (a narrow operation of the dstream layer) on this worker.
+import '../dstream/mapWithStateOps.ts';
 import { isFunctionDescriptor, reviveFunction, type FunctionDescriptor, type PartitionerDescriptor, type RDDDescriptor } from '../rdd/descriptor.ts';
 import { writeShuffleMapOutput } from '../rdd/shuffle.ts';
 import type { ShippedFunction } from '../closure/ship.ts';
@@ -22,6 +24,7 @@ import { attributeUserError } from '../closure/attribution.ts';
 import { UserFunctionError } from '../util/errors.ts';
 import type { BlockLocation, FromWorker, MapStatus, RunTask, StoredBlock, ToWorker, WireError, WireFunction } from './protocol.ts';
 import { uncloneableRecord } from './cloneable.ts';
+import { toWire } from '../rdd/wireForm.ts';
 import { BlockManager } from './BlockManager.ts';
 import { rddBlockId, shuffleBlockId } from './blockIds.ts';
 import { FetchFailedError } from './Executor.ts';
@@ -52,7 +55,7 @@ export class TaskRunner {
         this.blocks.remove(message.prefixes);
         return { kind: 'ok' };
       case 'getBlocks':
-        return { kind: 'blocks', blocks: message.blockIds.map((id) => this.blocks.get(id) ?? null) };
+        return { kind: 'blocks', blocks: message.blockIds.map((id) => this.blocks.getForTransfer(id) ?? null) };
       case 'runTask':
         break;
     }
@@ -95,8 +98,8 @@ export class TaskRunner {
 
   private async run(task: RunTask, persisted: [number, RDD<unknown>][]): Promise<unknown> {
     for (const d of task.functions) this.learn(d);
-    const shuffles = new Map<number, readonly (readonly unknown[])[]>();
-    for (const s of task.shuffleInputs) shuffles.set(s.shuffleId, await this.shuffleBlocks(s.blocks));
+    const shuffles = new Map<string, readonly (readonly unknown[])[]>();
+    for (const s of task.shuffleInputs) shuffles.set(`${s.shuffleId}:${s.partition ?? task.partition}`, await this.shuffleBlocks(s.blocks));
     const cached = await this.cachedPartitions(task);
     const depIds = new WeakMap<ShuffleDependency<any, any, any>, number>();
     const rdd = this.rebuild(task.rdd, task, depIds, new Map(), persisted, cached);
@@ -105,9 +108,9 @@ export class TaskRunner {
       partitionId: task.partition,
       attemptNumber: task.attempt,
       shuffleBlocks(dep, reducePartition) {
-        const blocks = shuffles.get(depIds.get(dep) ?? -1);
+        const blocks = shuffles.get(`${depIds.get(dep) ?? -1}:${reducePartition}`);
         if (!blocks) throwIfLostBlock(cached);
-        if (!blocks || reducePartition !== task.partition) throw new Error(`internal: task for partition ${task.partition} was not sent shuffle ${depIds.get(dep)} for partition ${reducePartition}`);
+        if (!blocks) throw new Error(`internal: task for partition ${task.partition} was not sent shuffle ${depIds.get(dep)} for partition ${reducePartition}`);
         return blocks;
       },
     };
@@ -241,16 +244,22 @@ export class TaskRunner {
       case 'input':
       case 'shuffleRead': {
         const slices: unknown[][] = new Array(d.numPartitions);
-        for (const b of task.inputs) if (b.rddId === d.id) slices[b.partition] = b.records as unknown[];
+        for (const b of task.inputs) {
+          if (b.rddId !== d.id) continue;
+          // Sent as where it is (a worker's copy of it): read here or fetched, unless lost (then computing it fails as FetchFailed).
+          const held = b.heldAs === undefined ? b.records : (cached.get(rddBlockId(b.heldAs, b.partition)) ?? this.blocks.get(rddBlockId(b.heldAs, b.partition)));
+          if (held !== undefined && !(held instanceof LostBlock)) slices[b.partition] = held as unknown[];
+        }
         rdd = new TaskInputRDD(sc, slices, d, cached);
         break;
       }
       case 'mapPartitions': {
         const op = d.params.op as string;
-        if (!isNarrowOp(op)) throw new Error(`internal: no narrow operation named ${op} on this worker`);
+        const narrowOp = narrowOpNamed(op);
+        if (!narrowOp) throw new Error(`internal: no narrow operation named ${op} on this worker`);
         const args: Record<string, unknown> = {};
         for (const [k, v] of Object.entries(d.params.args as Record<string, unknown>)) args[k] = isWire(v) ? this.fn(v) : v;
-        const pipe = (narrowOps[op] as (p: Record<string, unknown>) => any)(args);
+        const pipe = narrowOp(args);
         rdd = new MapPartitionsRDD(parents()[0]!, pipe, d.params.preservesPartitioning as boolean, d.operation, d.callSite, { name: op, params: args });
         break;
       }
@@ -341,7 +350,8 @@ function revivePartitioner(d: PartitionerDescriptor | undefined, ranges: Map<num
 }
 
 /** Records about to cross back to the driver: refuse what a structured clone would break. */
-function checked<T extends readonly unknown[]>(records: T, where: string): T {
+function checked<T extends readonly unknown[]>(given: T, where: string): T {
+  const records = toWire(given) as T;
   const bad = uncloneableRecord(records);
   if (bad) {
     throw new TypeError(

@@ -52,6 +52,18 @@ export abstract class RDD<T> {
   private site: string | Error;
   name: string | undefined;
   partitioner: Partitioner | undefined = undefined;
+  /**
+   * @internal Set when this RDD's persisted partitions are state kept in the workers that a thread
+   * boundary would copy whole (mapWithState with `stateInWorkers: true`): every stage reading it
+   * runs on the workers, whatever the cost model says. The text is the reason reported.
+   */
+  keptInWorkers: string | undefined = undefined;
+  /**
+   * @internal A persisted RDD with the same partitions that workers hold (this RDD being the
+   * driver's copy of it, StateInWorkers): a task on a worker reads a partition there rather than
+   * be sent this one.
+   */
+  heldInWorkersAs: RDD<T> | undefined = undefined;
   private storage: (T[] | undefined)[] | undefined;
 
   abstract readonly numPartitions: number;

@@ -158,6 +158,23 @@ export function isNarrowOp(name: string): name is NarrowOpName {
   return Object.prototype.hasOwnProperty.call(narrowOps, name);
 }
 
+/**
+ * Narrow operations of the layers above (a state stream's step), which this layer cannot import:
+ * the module defining one registers it when it loads, and the worker's task runner imports that
+ * module, so the driver and the workers rebuild it from the same name.
+ */
+const registered = new Map<string, NarrowOp>();
+
+export function registerNarrowOp(name: string, op: NarrowOp): void {
+  if (isNarrowOp(name) || (registered.has(name) && registered.get(name) !== op)) throw new Error(`internal: a narrow operation named ${name} is already registered`);
+  registered.set(name, op);
+}
+
+/** The narrow operation of that name, built in or registered. */
+export function narrowOpNamed(name: string): NarrowOp | undefined {
+  return isNarrowOp(name) ? (narrowOps[name] as NarrowOp) : registered.get(name);
+}
+
 /** Iterate a user-returned iterable, attributing a throw inside a generator to the user's operation. */
 export function drain<U>(ys: Iterable<U>, emit: Emit<U>, operation: string, callSite: string): void {
   if (Array.isArray(ys)) {

@@ -1,0 +1,55 @@
+import { State } from './State.ts';
+import type { StateMap } from './StateMap.ts';
+import type { MappingFunction } from './StateSpec.ts';
+
+/**
+ * Applies one batch's records of a partition to its state map: the mapping function for each
+ * record in order, then (with a timeout) for each key idle since before `time - timeout`, least
+ * recently updated first. Returns what the function returned. `mks[i]` is mapKey(records[i][0])
+ * and `slots[i]` what `map.states.find` gave for it (probed as the records arrived). Changes are
+ * logged in the map; on a throw the caller rolls back.
+ */
+export function applyBatch<K, V, S, M>(
+  map: StateMap<K, S>,
+  records: readonly [K, V][],
+  mks: readonly unknown[],
+  slots: readonly number[],
+  f: MappingFunction<K, V, S, M>,
+  time: number,
+  timeout: number | undefined,
+): M[] {
+  const states = map.states;
+  const mapped: M[] = [];
+  const state = new State<S>();
+  const timed = map.updatedAt !== undefined;
+  const n = records.length;
+  const probedAt = states.modCount;
+  for (let i = 0; i < n; i++) {
+    const kv = records[i]!;
+    const key = kv[0];
+    const mk = mks[i];
+    let slot = slots[i]!;
+    // The slot found when the record arrived, unless the table changed since (a key inserted or removed: probe again).
+    if (slot >= 0 ? states.keyAt(slot) !== mk : states.modCount !== probedAt) slot = states.find(mk);
+    const existed = slot >= 0;
+    const old = existed ? states.valueAt(slot) : undefined;
+    const out = f(key, kv[1], state.wrap(existed, old));
+    if (out !== undefined) mapped.push(out);
+    if (state.isRemoved) {
+      if (existed) map.removeAt(slot, key, mk, old as S);
+    } else if (state.isUpdated) map.put(slot, key, mk, state.get(), old, time);
+    else if (timed && existed) map.touchExisting(key, mk, old as S, time);
+  }
+  if (timed) {
+    const threshold = time - timeout!;
+    for (const [mk, updatedAt] of map.updatedAt!) {
+      if (updatedAt >= threshold) break;
+      const key = map.keyOf(mk);
+      const old = states.get(mk) as S;
+      const out = f(key, undefined, state.wrap(true, old, true));
+      if (out !== undefined) mapped.push(out);
+      map.removeAt(states.find(mk), key, mk, old);
+    }
+  }
+  return mapped;
+}

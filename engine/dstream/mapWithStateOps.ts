@@ -1,0 +1,166 @@
+import type { ShippedFunction } from '../closure/ship.ts';
+import { registerNarrowOp } from '../rdd/narrowOps.ts';
+import type { Pipe } from '../rdd/index.ts';
+import { StateMap, mapKey } from './StateMap.ts';
+import type { MappingFunction } from './StateSpec.ts';
+import { TO_WIRE } from '../rdd/wireForm.ts';
+import { applyBatch } from './applyBatch.ts';
+import type { PlainStateRecord } from './mapWithStateRDDs.ts';
+
+// mapWithState's state kept in the workers (stateInWorkers: true): the state step and the readers
+// of its records, registered as narrow operations that a worker rebuilds by name. Workers import
+// this module; the driver loads it when a mapWithState first keeps its state in the workers.
+
+const LIVE: unique symbol = Symbol('live mapWithState state');
+
+/**
+ * Where a record's state map is, in the worker (or driver) that computed it. The next batch takes
+ * the map over in place (`map` moves to its record, `next`), so a batch costs as much as the keys
+ * it touches, not the whole state. The map's undo log holds the changes of the batch that made its
+ * current record, until the next batch takes it over (and commits them): when the driver hands a
+ * step a record whose map was already taken (the batch that took it failed, or is running again),
+ * the step rolls that batch back first. Nothing needs telling: the driver hands a step the state
+ * of a failed batch's predecessor only when that batch failed.
+ */
+interface Holder<K, S, M> {
+  map: StateMap<K, S> | undefined;
+  /** The batch time of this record's state. */
+  readonly time: number;
+  /** The record that took the map over, and its batch time. */
+  next?: Live<K, S, M>;
+  /** Why the state is not here any more. */
+  gone?: string;
+}
+
+type Live<K, S, M> = PlainStateRecord<K, S, M> & { [LIVE]: Holder<K, S, M>; [TO_WIRE](): PlainStateRecord<K, S, M> };
+
+function live<K, S, M>(map: StateMap<K, S>, time: number, mapped: M[]): Live<K, S, M> {
+  return {
+    entries: undefined,
+    mapped,
+    [LIVE]: { map, time },
+    [TO_WIRE]() {
+      const entries = entriesOf(this);
+      return entries === undefined ? { entries, mapped: this.mapped, unavailable: unavailableReason(this) } : { entries, mapped: this.mapped };
+    },
+  };
+}
+
+function unavailableReason(record: PlainStateRecord<unknown, unknown, unknown>): string {
+  const h = (record as Partial<Live<unknown, unknown, unknown>>)[LIVE];
+  return h?.gone ?? record.unavailable ?? 'internal: mapWithState state missing';
+}
+
+/** A record's `[key, state, updatedAt]` entries (see {@link PlainStateRecord}), or undefined when its state is gone. */
+export function entriesOf<K, S, M>(record: PlainStateRecord<K, S, M>): [K, S, number][] | undefined {
+  const h = (record as Partial<Live<K, S, M>>)[LIVE];
+  if (h === undefined) return record.entries;
+  return h.map === undefined ? undefined : [...h.map.withUpdateTimes(h.time)];
+}
+
+/** As {@link entriesOf}, or an error that says why the state is not there. */
+export function entriesOrThrow<K, S, M>(record: PlainStateRecord<K, S, M>): [K, S, number][] {
+  const entries = entriesOf(record);
+  if (entries === undefined) throw new Error(unavailableReason(record));
+  return entries;
+}
+
+/**
+ * The map a step at `time` starts from: the previous record's own, taken over (a record computed
+ * here), else a new map loaded from its entries (a record that crossed a thread: from the driver's
+ * copy or another worker). `done` hands the map to the new record; `failed` puts it back.
+ */
+function takeOver<K, S, M>(prev: PlainStateRecord<K, S, M>, time: number, timed: boolean, partition: number): { map: StateMap<K, S>; done(next: Live<K, S, M>): void; failed(): void } {
+  const h = (prev as Partial<Live<K, S, M>>)[LIVE];
+  if (h === undefined) {
+    const map = new StateMap<K, S>(timed);
+    for (const [key, s, t] of entriesOrThrow(prev)) map.load(key, s, t);
+    return { map, done: () => {}, failed: () => {} };
+  }
+  if (h.map === undefined) {
+    const taker = h.next?.[LIVE];
+    if (taker?.map === undefined) throw new Error(h.gone ?? `internal: mapWithState state for partition ${partition} is gone`);
+    // The batch that took this state over did not complete (the driver hands out this state
+    // again): undo its changes and give the map back.
+    taker.map.rollback();
+    h.map = taker.map;
+    taker.map = undefined;
+    taker.gone = `mapWithState: the batch at ${taker.time} ms did not complete, so its state was rolled back`;
+    h.next = undefined;
+  }
+  const map = h.map;
+  map.commit(); // The changes that made this state are final: a later batch builds on it.
+  return {
+    map,
+    done: (next) => {
+      h.map = undefined;
+      h.next = next;
+      h.gone = `mapWithState: the state at ${h.time} ms was taken over by batch ${time} ms; only the latest state is kept.`;
+    },
+    failed: () => map.rollback(),
+  };
+}
+
+export interface StepParams {
+  f: ShippedFunction<MappingFunction<any, any, any, any>>;
+  batchTime: number;
+  timeout: number | undefined;
+  /** The first record of each partition is a glommed partition of initial `[key, state]` pairs, not a PlainStateRecord. */
+  fromInitial: boolean;
+}
+
+/**
+ * The state step, over the partitioner-aware union of the previous state (its one record comes
+ * first) and the batch's partitioned data: the previous state's map taken over in place (see
+ * {@link Holder}), the batch applied, a new record made that holds the map.
+ */
+const step = ({ f, batchTime, timeout, fromInitial }: StepParams): Pipe<unknown, PlainStateRecord<any, any, any>> => (emit, partition) => {
+  let base: ReturnType<typeof takeOver<unknown, unknown, unknown>> | undefined;
+  const records: [unknown, unknown][] = [];
+  const mks: unknown[] = [];
+  const slots: number[] = [];
+  return {
+    next: (x) => {
+      if (base === undefined) {
+        if (fromInitial) {
+          const map = new StateMap<unknown, unknown>(timeout !== undefined);
+          for (const [key, s] of x as [unknown, unknown][]) map.load(key, s, batchTime);
+          base = { map, done: () => {}, failed: () => {} };
+        } else base = takeOver(x as PlainStateRecord<unknown, unknown, unknown>, batchTime, timeout !== undefined, partition);
+        return;
+      }
+      const kv = x as [unknown, unknown];
+      const mk = mapKey(kv[0]);
+      records.push(kv);
+      mks.push(mk);
+      slots.push(base.map.states.find(mk));
+    },
+    done: () => {
+      if (base === undefined) throw new Error(`internal: mapWithState's state for partition ${partition} before ${batchTime} ms is missing`);
+      let mapped: unknown[];
+      try {
+        mapped = applyBatch(base.map, records, mks, slots, f.call, batchTime, timeout);
+      } catch (e) {
+        base.failed();
+        throw e;
+      }
+      const next = live(base.map, batchTime, mapped);
+      base.done(next);
+      emit(next);
+    },
+  };
+};
+
+const mapped: Pipe<PlainStateRecord<unknown, unknown, unknown>, unknown> = (emit) => ({
+  next: (record) => { for (const m of record.mapped) emit(m); },
+});
+
+const snapshot: Pipe<PlainStateRecord<unknown, unknown, unknown>, [unknown, unknown]> = (emit) => ({
+  next: (record) => {
+    for (const [key, s] of entriesOrThrow(record)) emit([key, s]);
+  },
+});
+
+registerNarrowOp('mapWithStateStep', step as (p: any) => Pipe<any, any>);
+registerNarrowOp('mapWithStateMapped', () => mapped);
+registerNarrowOp('mapWithStateSnapshot', () => snapshot);
