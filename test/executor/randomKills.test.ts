@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { DStream, StreamingContext, TaskFailureInfo } from '../../engine/index.ts';
+import { StateSpec, type DStream, type State, type StreamingContext, type TaskFailureInfo } from '../../engine/index.ts';
 import type { WorkerPool } from '../../engine/executor/index.ts';
 import { runStreams, seededRandom } from '../support/TestSuiteBase.ts';
 
@@ -22,6 +22,16 @@ const pipelines: [name: string, operation: (lines: DStream<string>) => DStream<a
     return counts.join(lengths, 3);
   }],
   ['updateStateByKey', (lines) => pairs(lines).updateStateByKey((vs: number[], s: number | undefined) => vs.reduce((a, b) => a + b, s ?? 0))],
+  ['mapWithState with a timeout, and its snapshots', (lines) => {
+    // A word's running count, forgotten after 2 s without data; the mapped values and the whole state each batch.
+    const counted = pairs(lines).mapWithState(StateSpec.function((w: string, one: number | undefined, s: State<number>) => {
+      if (s.isTimingOut()) return `${w} timed out at ${s.get()}`;
+      const n = (s.getOption() ?? 0) + (one ?? 0);
+      s.update(n);
+      return `${w}=${n}`;
+    }).timeout(2000));
+    return counted.map((m) => ['mapped', m] as [string, unknown]).union(counted.stateSnapshots().map((kv) => ['state', kv] as [string, unknown]));
+  }],
 ];
 
 const canonical = (batches: unknown[][]) => batches.map((b) => b.map((r) => JSON.stringify(r)).sort());
