@@ -68,11 +68,11 @@ export interface StageRun {
 export interface StagePlacementOptions {
   /** 'auto' (default): by cost; 'workers': every stage that can be described runs on workers. */
   mode?: PlacementMode;
-  /** Runs on the workers, then as many here, before choosing by cost (the first on each side is not counted). Default 3. */
+  /** Runs on each side before choosing by cost (the first two on the workers, then alternating). Default 3. */
   warmUpRuns?: number;
-  /** After this many runs on one side, a stage runs once on the other to measure it again (doubling while the choice stands). Default 10. */
+  /** After this many runs on one side, a stage runs once on the other to measure it again (doubling while the choice stands; twice as many first when the other side is far slower). Default 10. */
   probeEvery?: number;
-  /** The estimate of each side is the median of its last this many runs. Default 5. */
+  /** Each side is estimated from its last this many runs (here their median, on the workers the mean of the faster half). Default 5. */
   window?: number;
   /** The clock for wall times (ms). Default performance.now. */
   now?: () => number;
@@ -82,10 +82,11 @@ interface StageStats {
   description: string;
   workersRuns: number;
   localRuns: number;
-  /** Consecutive runs on the side chosen last. */
+  /** Where the stage runs by cost, once both sides are warmed up; a run on the other side is a probe. */
+  choice?: 'workers' | 'local';
+  /** Runs on the chosen side since it was chosen or since the other side was last measured. */
   streak: number;
-  lastSide?: 'workers' | 'local';
-  /** Runs on the cheaper side before the next measurement of the other. */
+  /** Runs on the chosen side before the next measurement of the other. */
   probeAfter: number;
   workersSamples: number[];
   localSamples: number[];
@@ -113,18 +114,31 @@ export interface StageEstimate extends StageDecision {
  * Where a stage that could run on workers runs, chosen by cost (in the spirit of Spark's adaptive
  * query execution: decisions from statistics measured at run time). For each stage of a stream —
  * known by its lineage's operations and call sites, which are the same batch after batch — the
- * driver estimates the wall time of one run on the workers (packing, transfer both ways,
- * queueing, the tasks in parallel) and of one run here: the median of the last `window` runs on
- * each side, which a single slow run (a GC pause, a busy machine) does not move.
+ * driver estimates the wall time of one run on the workers (packing, transfer both ways, queueing,
+ * the tasks in parallel) and of one run here from the last `window` runs on each side: here, their
+ * median, which a single slow run (a GC pause, a busy machine) does not move; on the workers, the
+ * mean of their faster half. The workers' times keep falling for many runs while their fresh
+ * isolates compile the stage (each of them runs only its share of the tasks), so the slower half
+ * of their runs says more about the past than about the next run.
  *
- * The first `warmUpRuns` runs of a stage go to the workers (they also start them and surface
- * records that cannot cross threads at the first batch), the next `warmUpRuns` run here; the
- * first run on each side pays for compiling (JIT) and is dropped once the second is in. After
- * that each run goes where the estimate is lower (the workers must be 10% faster to be chosen), and the other side is measured again after
- * `probeEvery` runs, then after twice as many each time the choice stands (up to 400 runs),
- * so both estimates follow the load and the data at little cost. (The workers' own compute
- * times are no guide to the driver's: a worker's fresh isolate runs the same code several times
- * slower for many batches.)
+ * The warm-up runs a stage twice on the workers (which starts them and surfaces records that cannot
+ * cross threads at the first batch, also when a job such as take() runs the stage twice in it), then
+ * alternates between here and the workers until each side has had `warmUpRuns` runs (workers,
+ * workers, here, workers, here, here for 3), so that both sides are measured at nearly the same
+ * times, under the same load; the first run on each side pays for compiling (JIT) and is dropped
+ * once the second is in. After that each run goes where the estimate is lower, with hysteresis:
+ * the workers must be estimated 10% faster to take a stage from the driver, and the driver 10%
+ * faster to take it back, so a close call stays where it is instead of flipping with the noise.
+ *
+ * The other side is measured again (a probe) after `probeEvery` runs — after 3 when it is
+ * estimated cheaper but not by the margin (a close call: the least certain, and a probe costs
+ * little), after twice `probeEvery` when it is estimated at least 1.8 times slower — then after
+ * twice as many each time the choice stands (up to 400 runs), so both estimates follow the load
+ * and the data at little cost. A probe's side is estimated from that probe and its run before: its
+ * older runs are from before the stage moved (on fresh worker isolates, still compiling; under
+ * another load) and would keep a stage on the driver long after the workers have warmed up. (The
+ * workers' own compute times are no guide to the driver's: a worker's fresh isolate runs the same
+ * code several times slower for many batches.)
  */
 export class StagePlacement {
   readonly mode: PlacementMode;
@@ -149,48 +163,91 @@ export class StagePlacement {
     const estimates = { localMs: s.localMs, workersMs: s.workersMs };
     const decide = (executedOn: 'workers' | 'local', reason: string): StageDecision => (s.last = { stage: description, executedOn, reason, ...estimates });
     if (this.mode === 'workers') return decide('workers', "placement: 'workers' (forced)");
-    if (s.workersRuns < this.warmUpRuns) return decide('workers', `measuring the workers (run ${s.workersRuns + 1} of ${this.warmUpRuns})`);
-    if (s.localRuns < this.warmUpRuns) return decide('local', `measuring here (run ${s.localRuns + 1} of ${this.warmUpRuns})`);
+    const n = this.warmUpRuns;
+    if (s.workersRuns < n && (s.workersRuns < 2 || s.workersRuns <= s.localRuns + 1)) return decide('workers', `measuring the workers (run ${s.workersRuns + 1} of ${n})`);
+    if (s.localRuns < n) return decide('local', `measuring here (run ${s.localRuns + 1} of ${n})`);
+    const choice = this.byCost(s);
+    if (choice !== s.choice) {
+      s.choice = choice;
+      s.streak = 0;
+      s.probeAfter = this.firstProbe(s);
+    }
     const here = ms(s.localMs!);
     const there = ms(s.workersMs!);
-    const cheaper = cheaperSide(s.localMs!, s.workersMs!);
-    if (s.lastSide === cheaper && s.streak >= s.probeAfter) {
-      const after = `after ${s.streak} runs ${cheaper === 'local' ? 'here' : 'on workers'}`;
-      return cheaper === 'local'
+    if (s.streak >= s.probeAfter) {
+      const after = `after ${s.streak} runs ${choice === 'local' ? 'here' : 'on workers'}`;
+      return choice === 'local'
         ? decide('workers', `measuring the workers again (${after}); estimated ${here} here vs ${there} on workers`)
         : decide('local', `measuring here again (${after}); estimated ${there} on workers vs ${here} here`);
     }
-    return cheaper === 'local'
-      ? decide('local', `shipping costs more than it saves: estimated ${here} here vs ${there} on workers`)
-      : decide('workers', `estimated ${there} on workers vs ${here} here`);
+    const margin = `${Math.round(SHIP_MARGIN * 100)}%`;
+    if (choice === 'local') {
+      return s.workersMs! >= s.localMs!
+        ? decide('local', `shipping costs more than it saves: estimated ${here} here vs ${there} on workers`)
+        : decide('local', `shipping saves too little: estimated ${there} on workers vs ${here} here (the workers must be ${margin} faster)`);
+    }
+    return s.workersMs! <= s.localMs!
+      ? decide('workers', `estimated ${there} on workers vs ${here} here`)
+      : decide('workers', `staying on workers: estimated ${there} on workers vs ${here} here (here must be ${margin} faster to take it back)`);
   }
 
   /** Learn from one run of a stage. */
   record(run: StageRun): void {
     const s = this.stats.get(run.key);
     if (!s) return;
-    const before = s.localMs !== undefined && s.workersMs !== undefined && cheaperSide(s.localMs, s.workersMs);
-    const samples = run.executedOn === 'workers' ? s.workersSamples : s.localSamples;
-    const runs = run.executedOn === 'workers' ? s.workersRuns++ : s.localRuns++;
+    const onWorkers = run.executedOn === 'workers';
+    const samples = onWorkers ? s.workersSamples : s.localSamples;
+    const runs = onWorkers ? s.workersRuns++ : s.localRuns++;
+    const probe = s.choice !== undefined && run.executedOn !== s.choice;
     // The first run on a side pays for compiling the stage there: dropped once the second is in.
     if (runs === 1) samples.length = 0;
+    // A probe: the side's runs before its latest are from other times (see the class comment).
+    if (probe) samples.splice(0, samples.length - 1);
     samples.push(run.wallMs);
     if (samples.length > this.window) samples.shift();
-    if (run.executedOn === 'workers') s.workersMs = median(samples);
+    if (onWorkers) s.workersMs = meanOfFasterHalf(samples);
     else s.localMs = median(samples);
-    const probe = s.lastSide !== undefined && s.lastSide !== run.executedOn && s.streak >= s.probeAfter;
-    s.streak = s.lastSide === run.executedOn ? s.streak + 1 : 1;
-    s.lastSide = run.executedOn;
-    if (probe) {
-      // The probe confirmed the choice: measure the other side less often; else start over.
-      const after = cheaperSide(s.localMs!, s.workersMs!);
-      s.probeAfter = after === before ? Math.min(s.probeAfter * 2, Math.max(this.probeEvery, MAX_PROBE_INTERVAL)) : this.probeEvery;
+    if (s.choice === undefined) return;
+    if (!probe) {
+      s.streak++;
+      return;
     }
+    // A probe. If it moves the stage, choose() starts over; if the choice stands, the other side
+    // is measured less often — unless it is estimated cheaper, only not by the margin.
+    s.streak = 0;
+    if (this.byCost(s) !== s.choice) return;
+    s.probeAfter = this.otherCheaper(s) ? CLOSE_PROBE_INTERVAL : Math.min(Math.max(2 * s.probeAfter, this.firstProbe(s)), Math.max(this.probeEvery, MAX_PROBE_INTERVAL));
   }
 
   /** Every stage's latest decision with its current estimates, for `sc.scheduler.metrics.stages`. */
   estimates(): StageEstimate[] {
     return [...this.stats.values()].filter((s) => s.last).map((s) => ({ ...s.last!, localMs: s.localMs, workersMs: s.workersMs, workersRuns: s.workersRuns, localRuns: s.localRuns }));
+  }
+
+  /**
+   * Runs on the chosen side before the first probe of the other: soon when the other side is
+   * estimated cheaper (the stage stays only by the margin), later when it is far slower.
+   */
+  private firstProbe(s: StageStats): number {
+    const [chosen, other] = s.choice === 'local' ? [s.localMs!, s.workersMs!] : [s.workersMs!, s.localMs!];
+    if (other < chosen) return CLOSE_PROBE_INTERVAL;
+    return other >= chosen * FAR_RATIO ? 2 * this.probeEvery : this.probeEvery;
+  }
+
+  /** The side the stage is not on is estimated cheaper (by less than the margin, or it would move). */
+  private otherCheaper(s: StageStats): boolean {
+    return s.choice === 'local' ? s.workersMs! < s.localMs! : s.localMs! < s.workersMs!;
+  }
+
+  /**
+   * The side a stage runs on by cost, with hysteresis: a stage moves only when the other side is
+   * estimated SHIP_MARGIN faster; before its first choice it counts as being here.
+   */
+  private byCost(s: StageStats): 'workers' | 'local' {
+    const localMs = s.localMs!;
+    const workersMs = s.workersMs!;
+    if (s.choice === 'workers') return localMs < workersMs * (1 - SHIP_MARGIN) ? 'local' : 'workers';
+    return workersMs < localMs * (1 - SHIP_MARGIN) ? 'workers' : 'local';
   }
 
   private statsOf(key: string, description: string): StageStats {
@@ -217,19 +274,35 @@ const MAX_STAGES = 1000;
 const MAX_PROBE_INTERVAL = 400;
 
 /**
- * A stage is shipped only when the workers are estimated at least this much faster: shipping
- * burns more CPU in total and its times vary more, so a close call stays on the driver.
+ * A side estimated at least this many times slower than the chosen one is first measured again
+ * after twice `probeEvery` runs: such a probe costs more and is less likely to change the choice.
+ */
+const FAR_RATIO = 1.8;
+
+/**
+ * A stage that stays on a side only by the margin (the other side is estimated cheaper, by less
+ * than SHIP_MARGIN) has the other side measured again after this many runs: the two are close, so
+ * a probe costs little, and the choice is the least certain.
+ */
+const CLOSE_PROBE_INTERVAL = 3;
+
+/**
+ * A stage moves to the other side only when that side is estimated at least this much faster:
+ * shipping burns more CPU in total and its times vary more, so a close call stays on the driver,
+ * and a stage on the workers stays there through small changes in the estimates (hysteresis).
  */
 const SHIP_MARGIN = 0.1;
-
-function cheaperSide(localMs: number, workersMs: number): 'local' | 'workers' {
-  return workersMs < localMs * (1 - SHIP_MARGIN) ? 'workers' : 'local';
-}
 
 function median(xs: readonly number[]): number {
   const sorted = [...xs].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The mean of the faster half of `xs` (the middle one included when their number is odd). */
+function meanOfFasterHalf(xs: readonly number[]): number {
+  const faster = [...xs].sort((a, b) => a - b).slice(0, Math.ceil(xs.length / 2));
+  return faster.reduce((a, b) => a + b, 0) / faster.length;
 }
 
 function ms(x: number): string {

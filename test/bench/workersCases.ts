@@ -27,7 +27,7 @@ function parseAndHash(r: string): [number, number] {
   return [o.id % 16, h >>> 0];
 }
 
-interface Case {
+export interface Case {
   name: string;
   batches: string[][];
   /** Records per batch, for records/s (lines, or JSON records). */
@@ -64,7 +64,7 @@ const SIZES = {
   tiny: { wcBatches: 3, wcLines: 500, jsonBatches: 3, jsonRecords: 50, windowBatches: 4, windowLines: 100 },
 } as const;
 
-function cases(size: BenchSize): Case[] {
+export function cases(size: BenchSize): Case[] {
   const n = SIZES[size];
   const wc = makeBatches(n.wcBatches, n.wcLines);
   const tags = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta'];
@@ -179,7 +179,7 @@ export const ROUNDS: Record<BenchSize, number> = { full: 3, quick: 1, tiny: 1 };
 export async function compareWorkers(size: BenchSize, progress?: (row: (string | number)[]) => void): Promise<(string | number)[][]> {
   const rows: (string | number)[][] = [];
   for (const c of cases(size)) {
-    // Rivulet measures each stage on the workers for 3 runs, then here for 3: outside the measured batches.
+    // Rivulet's warm-up runs each stage 3 times on the workers and 3 times here (2 on the workers, then alternating): outside the measured batches.
     const warm = c.batches.slice(0, 6);
     const runs: (() => Promise<Pass>)[] = [
       async () => (await perBatch(warm, c.loop()), perBatch(c.batches, c.loop())),
