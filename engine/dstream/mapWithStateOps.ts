@@ -40,10 +40,32 @@ function live<K, S, M>(map: StateMap<K, S>, time: number, mapped: M[]): Live<K, 
     mapped,
     [LIVE]: { map, time },
     [TO_WIRE]() {
+      // Sent to another worker or the driver: a step elsewhere will start from it (see reclaim).
+      reclaim(this[LIVE]);
       const entries = entriesOf(this);
       return entries === undefined ? { entries, mapped: this.mapped, unavailable: unavailableReason(this) } : { entries, mapped: this.mapped };
     },
   };
+}
+
+/**
+ * A state handed out again (to a step, or sent to another worker for one) after the next batch took
+ * its map over: the driver does so only when it holds that batch's state lost or failed (its batch
+ * failed, its task failed after the step ran, or its block is taken as lost), so that batch's
+ * changes are undone and the map given back. False when the map has moved on further (two batches
+ * took it over: only the latest state is kept).
+ */
+function reclaim(h: Holder<any, any, any>): boolean {
+  if (h.map !== undefined) return true;
+  const taker = h.next?.[LIVE];
+  if (taker?.map === undefined) return false;
+  taker.map.rollback();
+  h.map = taker.map;
+  taker.map = undefined;
+  taker.gone = `mapWithState: the state at ${taker.time} ms was rolled back (the driver took its batch as failed or lost)`;
+  h.next = undefined;
+  h.gone = undefined;
+  return true;
 }
 
 function unavailableReason(record: PlainStateRecord<unknown, unknown, unknown>): string {
@@ -77,18 +99,8 @@ function takeOver<K, S, M>(prev: PlainStateRecord<K, S, M>, time: number, timed:
     for (const [key, s, t] of entriesOrThrow(prev)) map.load(key, s, t);
     return { map, done: () => {}, failed: () => {} };
   }
-  if (h.map === undefined) {
-    const taker = h.next?.[LIVE];
-    if (taker?.map === undefined) throw new Error(h.gone ?? `internal: mapWithState state for partition ${partition} is gone`);
-    // The batch that took this state over did not complete (the driver hands out this state
-    // again): undo its changes and give the map back.
-    taker.map.rollback();
-    h.map = taker.map;
-    taker.map = undefined;
-    taker.gone = `mapWithState: the batch at ${taker.time} ms did not complete, so its state was rolled back`;
-    h.next = undefined;
-  }
-  const map = h.map;
+  if (!reclaim(h)) throw new Error(h.gone ?? `internal: mapWithState state for partition ${partition} is gone`);
+  const map = h.map!;
   map.commit(); // The changes that made this state are final: a later batch builds on it.
   return {
     map,

@@ -1,6 +1,7 @@
 import { FetchFailedError } from './Executor.ts';
 import type { BlockLocation, PeerMessage, PeerPort } from './protocol.ts';
 import { toWire } from '../rdd/wireForm.ts';
+import { packBlocks, unpackBlocks } from './transfer.ts';
 
 /**
  * A worker's block store (Spark's BlockManager, one per executor): shuffle map outputs and cached
@@ -104,11 +105,12 @@ class Peer {
     port.addEventListener('message', (e: MessageEvent<PeerMessage>) => {
       const m = e.data;
       if (m.kind === 'fetch') {
-        port.postMessage({ kind: 'blocks', requestId: m.requestId, blocks: m.blockIds.map((id) => blockFor(id) ?? null) } satisfies PeerMessage);
+        const [blocks, transfer] = packBlocks(m.blockIds.map((id) => blockFor(id) ?? null));
+        port.postMessage({ kind: 'blocks', requestId: m.requestId, blocks } satisfies PeerMessage, transfer);
       } else {
         const p = this.pending.get(m.requestId);
         this.pending.delete(m.requestId);
-        p?.resolve(m.blocks);
+        p?.resolve(unpackBlocks(m.blocks));
       }
     });
     // Node closes the other end when a worker exits; browsers only learn it from the driver (peerLost).
@@ -121,7 +123,7 @@ class Peer {
     const requestId = this.nextRequest++;
     return new Promise((resolve, reject) => {
       this.pending.set(requestId, { resolve, reject, first: blockIds[0]! });
-      this.port.postMessage({ kind: 'fetch', requestId, blockIds } satisfies PeerMessage);
+      this.port.postMessage({ kind: 'fetch', requestId, blockIds } satisfies PeerMessage, []);
     });
   }
 

@@ -196,7 +196,7 @@ export class WorkerPool implements Executor {
       if (slot.running === 0 && slot.reading === 0 && slot.alive) slot.worker.unref();
     }
     if (reply instanceof WorkerLost || reply.kind !== 'blocks') throw new FetchFailedError(executor, blockIds[0] ?? '');
-    return reply.blocks.map((b, i) => {
+    return transfer!.unpackBlocks(reply.blocks).map((b, i) => {
       if (!b) throw new FetchFailedError(executor, blockIds[i]!, `block ${blockIds[i]} is not in the store of executor ${executor}`);
       return b as unknown[];
     });

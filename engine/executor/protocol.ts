@@ -148,7 +148,7 @@ export type ToWorker =
  * without the DOM library (where `MessagePort` is no global type).
  */
 export interface PeerPort {
-  postMessage(message: unknown): void;
+  postMessage(message: unknown, transfer: ArrayBuffer[]): void;
   addEventListener(type: 'message' | 'close', listener: (event: any) => void): void;
   start(): void;
   close(): void;

@@ -11,8 +11,9 @@ import type { FromWorker, InputBlock, ResultKind, RunTask, ShuffleInput } from '
  *
  * Partitions are the input blocks and relayed shuffle blocks of a task, the records a task
  * returns (collect, take, reduce, the sort sample) and the buckets of a shuffle's map side when
- * they are relayed. Blocks that workers keep and fetch from each other (BlockManager.ts) are
- * structured clones. On the wire each is an array (cloned) or a ColumnarPartition (an object, never an array).
+ * they are relayed, and the blocks a worker serves from its store to another worker or to the
+ * driver (`packBlocks`/`unpackBlocks`: BlockManager.ts, worker.ts, WorkerPool.fetchBlocks). On the
+ * wire each is an array (cloned) or a ColumnarPartition (an object, never an array).
  */
 
 /**
@@ -96,6 +97,17 @@ function resultPartitions(result: ResultKind): 'one' | 'many' | 'none' {
     default:
       return 'none';
   }
+}
+
+/** Blocks a worker serves to a peer or to the driver (null: not in its store), as they are posted. */
+export function packBlocks(blocks: readonly (readonly unknown[] | null)[]): Packed<(readonly unknown[] | null)[]> {
+  const p = new Packer();
+  return p.done(blocks.map((b) => (b === null ? null : (p.partition(b) as unknown[]))));
+}
+
+/** Served blocks as they arrived, every partition an array again. */
+export function unpackBlocks(blocks: readonly (readonly unknown[] | null)[]): (unknown[] | null)[] {
+  return blocks.map((b) => (b === null ? null : unwire(b as Wire)));
 }
 
 /** A worker's reply to a task of kind `result`, as it is posted. */

@@ -51,7 +51,7 @@ export class RemoteStages {
         await this.settleTasks(missing.map(async (p) => void results.set(p, (await this.runRemote(rdd, descriptor!, stageId, p, kind!, share)).value as U)));
         return;
       }
-      await this.fetchToDriver(rdd, new Set());
+      await this.fetchToDriver(rdd, missing, new Set());
       const out = this.s.runLocal(rdd, func, missing, stageId);
       missing.forEach((p, i) => results.set(p, out[i]!));
     });
@@ -78,7 +78,7 @@ export class RemoteStages {
       }
       placed?.begin();
       if (!remote || !placed!.remote) {
-        await this.fetchToDriver(dep.rdd, new Set());
+        await this.fetchToDriver(dep.rdd, missing, new Set());
         return this.s.runLocalMapTasks(dep, missing, stageId);
       }
       const share = this.fairShare(missing.length);
@@ -279,28 +279,34 @@ export class RemoteStages {
   /**
    * Before a stage runs here: bring to the driver the blocks it reads that are in workers — the
    * map outputs of the shuffles below it, and the persisted partitions workers hold (rather than
-   * computing them again). Rejects with FetchFailedError when a worker holding one was lost.
+   * computing them again). Only below the partitions `parts` it computes: a partition a worker
+   * holds is fetched and nothing under it is read (fetching the previous batch's state would take
+   * it back from the batch that took it over in place: mapWithStateOps.ts). Rejects with
+   * FetchFailedError when a worker holding one was lost.
    */
-  private async fetchToDriver(rdd: RDD<any>, visited: Set<RDD<any>>): Promise<void> {
+  private async fetchToDriver(rdd: RDD<any>, parts: readonly number[], visited: Set<string>): Promise<void> {
     const executor = this.s.executor;
-    if (!executor?.fetchBlocks || visited.has(rdd) || rdd.isMaterialized()) return;
-    visited.add(rdd);
+    if (!executor?.fetchBlocks || rdd.isMaterialized()) return;
+    let missing = parts.filter((p) => !visited.has(`${rdd.id}:${p}`));
+    for (const p of missing) visited.add(`${rdd.id}:${p}`);
     if (rdd.isPersisted) {
       const held = new Set(rdd.cachedPartitions().map(([p]) => p));
+      missing = missing.filter((p) => !held.has(p));
       const byExecutor = new Map<number, number[]>();
-      for (let p = 0; p < rdd.numPartitions; p++) {
-        const e = held.has(p) ? undefined : this.s.blockManagerMaster.location(rdd, p);
+      for (const p of missing) {
+        const e = this.s.blockManagerMaster.location(rdd, p);
         if (e !== undefined) byExecutor.set(e, [...(byExecutor.get(e) ?? []), p]);
       }
-      await Promise.all([...byExecutor].map(async ([e, parts]) => {
-        const blocks = await executor.fetchBlocks!(e, parts.map((p) => rddBlockId(rdd.id, p))).catch(this.noteFetchFailure);
-        parts.forEach((p, i) => rdd.putCachedPartition(p, blocks[i]!));
+      await Promise.all([...byExecutor].map(async ([e, located]) => {
+        const blocks = await executor.fetchBlocks!(e, located.map((p) => rddBlockId(rdd.id, p))).catch(this.noteFetchFailure);
+        located.forEach((p, i) => rdd.putCachedPartition(p, blocks[i]!));
       }));
-      if (rdd.isMaterialized()) return;
+      missing = missing.filter((p) => !rdd.cachedPartitions().some(([q]) => q === p));
     }
+    if (missing.length === 0) return;
     for (const dep of rdd.dependencies) {
       if (dep.kind === 'narrow') {
-        await this.fetchToDriver(dep.rdd, visited);
+        await this.fetchToDriver(dep.rdd, [...new Set(missing.flatMap((p) => dep.parents(p)))], visited);
         continue;
       }
       const outputs = this.s.mapOutputs.get(dep);
