@@ -3,6 +3,7 @@ import { MaterializedRDD } from '../../engine/dstream/MaterializedRDD.ts';
 import { StateSpec, type DStream, type StreamingContext } from '../../engine/index.ts';
 import type { WorkerPool } from '../../engine/executor/index.ts';
 import { expectBatches, runStreams } from '../support/TestSuiteBase.ts';
+import { recordWhereHeld } from '../support/whereHeld.ts';
 
 // mapWithState with workers and stateInWorkers: true: the state step runs in the worker that holds
 // the state partition, the state stays in the block stores between checkpoint intervals (3 s
@@ -119,12 +120,7 @@ describe('mapWithState keeps its state in the workers (stateInWorkers: true)', (
       context: workers,
       operation: (lines: DStream<string>, ssc: StreamingContext) => {
         const { state: internal, out } = pipeline(lines);
-        ssc.addStreamingListener({
-          onBatchCompleted: ({ batchInfo: { batchTime } }) => {
-            const rdd = internal.generatedRDDs.get(batchTime)!;
-            held.push([batchTime, rdd instanceof MaterializedRDD ? 'driver' : ssc.sparkContext.scheduler.blockManagerMaster.allLive(rdd) ? 'workers' : 'nowhere']);
-          },
-        });
+        recordWhereHeld(internal, ssc, held);
         return out;
       },
     });

@@ -3,6 +3,7 @@ import { MaterializedRDD } from '../../engine/dstream/MaterializedRDD.ts';
 import type { DStream, StreamingContext } from '../../engine/index.ts';
 import type { WorkerPool } from '../../engine/executor/index.ts';
 import { runStreams } from '../support/TestSuiteBase.ts';
+import { recordWhereHeld } from '../support/whereHeld.ts';
 
 // updateStateByKey and reduceByKeyAndWindow (with an inverse) with workers: the state stays in the
 // workers' block stores between checkpoint intervals, is brought to the driver every interval, and
@@ -27,12 +28,7 @@ describe.each(pipelines)('%s keeps its state in the workers', (_name, counts) =>
       context: { workers: 2, stateInWorkers: true, placement: 'workers' },
       operation: (lines: DStream<string>, ssc: StreamingContext) => {
         const state = counts(lines);
-        ssc.addStreamingListener({
-          onBatchCompleted: ({ batchInfo: { batchTime } }) => {
-            const rdd = state.generatedRDDs.get(batchTime)!;
-            held.push([batchTime, rdd instanceof MaterializedRDD ? 'driver' : ssc.sparkContext.scheduler.blockManagerMaster.allLive(rdd) ? 'workers' : 'nowhere']);
-          },
-        });
+        recordWhereHeld(state, ssc, held);
         return state;
       },
     });
