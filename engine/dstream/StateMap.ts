@@ -157,6 +157,25 @@ export class StateMap<K, S> {
     }
   }
 
+  /**
+   * As {@link withUpdateTimes}, but as the map was before the changes in its undo log (the state
+   * the batch that made them started from), without undoing them: the map stays as it is.
+   */
+  withUpdateTimesBeforeLog(time: number): [K, S, number][] {
+    const byKey = new Map<unknown, [K, S, number]>();
+    for (const triple of this.withUpdateTimes(time)) byKey.set(mapKey(triple[0]), triple);
+    // Newest first, so a key changed twice ends with what it had before the first change.
+    for (let i = this.undoKeys.length - 1; i >= 0; i--) {
+      const key = this.undoKeys[i]!;
+      const old = this.undoStates[i]!;
+      if (old === ABSENT) byKey.delete(mapKey(key));
+      else byKey.set(mapKey(key), [key, old, this.updatedAt === undefined ? time : this.undoTimes[i]!]);
+    }
+    const out = [...byKey.values()];
+    if (this.updatedAt !== undefined) out.sort((a, b) => a[2] - b[2]);
+    return out;
+  }
+
   private touch(mk: unknown, time: number): void {
     this.updatedAt!.delete(mk);
     this.updatedAt!.set(mk, time);

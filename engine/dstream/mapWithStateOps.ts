@@ -40,8 +40,6 @@ function live<K, S, M>(map: StateMap<K, S>, time: number, mapped: M[]): Live<K, 
     mapped,
     [LIVE]: { map, time },
     [TO_WIRE]() {
-      // Sent to another worker or the driver: a step elsewhere will start from it (see reclaim).
-      reclaim(this[LIVE]);
       const entries = entriesOf(this);
       return entries === undefined ? { entries, mapped: this.mapped, unavailable: unavailableReason(this) } : { entries, mapped: this.mapped };
     },
@@ -49,11 +47,11 @@ function live<K, S, M>(map: StateMap<K, S>, time: number, mapped: M[]): Live<K, 
 }
 
 /**
- * A state handed out again (to a step, or sent to another worker for one) after the next batch took
- * its map over: the driver does so only when it holds that batch's state lost or failed (its batch
- * failed, its task failed after the step ran, or its block is taken as lost), so that batch's
- * changes are undone and the map given back. False when the map has moved on further (two batches
- * took it over: only the latest state is kept).
+ * A state handed to a step again after the next batch took its map over: the driver does so only
+ * when it holds that batch's state lost or failed (its batch failed, its task failed after the
+ * step ran, or its block is taken as lost), so that batch's changes are undone and the map given
+ * back (the step's new record then replaces that batch's block in this worker: runTask.ts). False
+ * when the map has moved on further (two batches took it over: only the latest state is kept).
  */
 function reclaim(h: Holder<any, any, any>): boolean {
   if (h.map !== undefined) return true;
@@ -77,7 +75,12 @@ function unavailableReason(record: PlainStateRecord<unknown, unknown, unknown>):
 export function entriesOf<K, S, M>(record: PlainStateRecord<K, S, M>): [K, S, number][] | undefined {
   const h = (record as Partial<Live<K, S, M>>)[LIVE];
   if (h === undefined) return record.entries;
-  return h.map === undefined ? undefined : [...h.map.withUpdateTimes(h.time)];
+  if (h.map !== undefined) return [...h.map.withUpdateTimes(h.time)];
+  // Taken over by the next batch, whose changes are still in the map's undo log: read as it was
+  // before them, changing nothing (that batch's state may still be good: another worker asking
+  // for this one is computing that batch again because the driver took it as lost).
+  const taker = h.next?.[LIVE];
+  return taker?.map?.withUpdateTimesBeforeLog(h.time);
 }
 
 /** As {@link entriesOf}, or an error that says why the state is not there. */

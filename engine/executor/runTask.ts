@@ -61,13 +61,17 @@ export class TaskRunner {
     }
     try {
       const persisted: [number, RDD<unknown>][] = [];
-      const value = await this.run(message, persisted);
+      const read = new Set<readonly unknown[]>();
+      const value = await this.run(message, persisted, read);
       const stored: StoredBlock[] = [];
       for (const [rddId, rdd] of persisted) {
         for (const [partition, records] of rdd.cachedPartitions()) {
           const id = rddBlockId(rddId, partition);
-          // A block that could not cross intact stays unread by other workers and the driver: not kept.
-          if (this.blocks.get(id) || uncloneableRecord(records)) continue;
+          // Read from a store (this one or a peer's), not computed: nothing new to keep. A block
+          // computed again replaces this store's (the driver took the old one as lost; a state
+          // step may have taken its state back from it). A block that could not cross intact stays
+          // unread by other workers and the driver: not kept.
+          if (read.has(records) || this.blocks.get(id) === records || uncloneableRecord(records)) continue;
           this.blocks.put(id, records);
           stored.push({ rddId, partition });
         }
@@ -96,11 +100,13 @@ export class TaskRunner {
     return f;
   }
 
-  private async run(task: RunTask, persisted: [number, RDD<unknown>][]): Promise<unknown> {
+  /** Runs a task; `read` receives the blocks it read from a store (this worker's or a peer's). */
+  private async run(task: RunTask, persisted: [number, RDD<unknown>][], read: Set<readonly unknown[]>): Promise<unknown> {
     for (const d of task.functions) this.learn(d);
     const shuffles = new Map<string, readonly (readonly unknown[])[]>();
     for (const s of task.shuffleInputs) shuffles.set(`${s.shuffleId}:${s.partition ?? task.partition}`, await this.shuffleBlocks(s.blocks));
     const cached = await this.cachedPartitions(task);
+    for (const block of cached.values()) read.add(block);
     const depIds = new WeakMap<ShuffleDependency<any, any, any>, number>();
     const rdd = this.rebuild(task.rdd, task, depIds, new Map(), persisted, cached);
     const ctx: TaskContext = {

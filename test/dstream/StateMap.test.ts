@@ -16,6 +16,26 @@ function remove(map: StateMap<Key, number>, key: Key): void {
 }
 
 describe('StateMap', () => {
+  test.each([false, true])('withUpdateTimesBeforeLog (update times kept: %s) reads the map as rollback() would make it, and changes nothing', (timed) => {
+    const map = new StateMap<Key, number>(timed);
+    map.load('a', 1, 500);
+    map.load(['u', 1], 10, 0);
+    map.load('z', 7, 900);
+    put(map, 'a', 2, 1000);
+    put(map, 'a', 3, 1000);
+    put(map, 'b', 1, 1000);
+    remove(map, ['u', 1]);
+    if (timed) map.touchExisting('z', mapKey('z'), 7, 1000); // only with a timeout (applyBatch)
+    const after = [...map.withUpdateTimes(1000)];
+    const before = map.withUpdateTimesBeforeLog(1000);
+    expect([...map.withUpdateTimes(1000)]).toEqual(after); // unchanged
+    map.rollback();
+    const order = (entries: [Key, number, number][]) => (timed ? entries : [...entries].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))));
+    expect(order(before)).toEqual(order([...map.withUpdateTimes(1000)]));
+    // Without update times every key's time is the one given; with them, least recently updated first.
+    expect(before).toEqual(timed ? [[['u', 1], 10, 0], ['a', 1, 500], ['z', 7, 900]] : expect.arrayContaining([['a', 1, 1000], [['u', 1], 10, 1000], ['z', 7, 1000]]));
+  });
+
   test('rollback undoes puts and removes, composite keys included; a key changed twice gets its first state back', () => {
     const map = new StateMap<Key, number>(false);
     map.load('a', 1, 0);

@@ -49,7 +49,10 @@ describe('mapWithState state step in a worker', () => {
     const r2 = step(r1, 2000, ['-z', 'b']);
     expect(state(r2)).toEqual({ a: 2, b: 2 });
     expect(r2.mapped).toEqual(['z removed', 'b=2']);
-    // r1's map is r2's now: r1's state is gone, its mapped values stay.
+    // r1's map is r2's now: r1's state can still be read through r2's undo log...
+    expect(state(r1)).toEqual({ z: 9, a: 2, b: 1 });
+    // ...until the next batch takes the map over (and r2's changes are final): then it is gone, its mapped values stay.
+    expect(state(step(r2, 3000, ['c']))).toEqual({ a: 2, b: 2, c: 1 });
     expect(entriesOf(r1)).toBeUndefined();
     expect(() => entriesOrThrow(r1)).toThrow('the state at 1000 ms was taken over by batch 2000 ms; only the latest state is kept.');
     expect(r1.mapped).toEqual(['a=1', 'b=1', 'a=2']);
@@ -86,10 +89,14 @@ describe('mapWithState state step in a worker', () => {
     // A record sent without conversion arrives without its state, and says so instead of being empty.
     expect(() => entriesOrThrow(structuredClone(r1))).toThrow('internal: mapWithState state missing');
     // A record taken over by the next batch, sent to another worker (for a step there: the driver
-    // takes the next batch's state as lost): the next batch is rolled back, the record crosses whole.
-    const r2 = step(r1, 2000, ['b']);
-    const [reclaimed] = toWire([r1]) as [Rec];
-    expect(Object.fromEntries(reclaimed.entries!.map(([k, s]) => [k, s]))).toEqual({ a: 1, b: 2 });
+    // takes the next batch's state as lost): it crosses as it was, read through the next batch's
+    // undo log, and the next batch's state is left as it is (it may still be good).
+    const r2 = step(r1, 2000, ['b', 'c', '-a']);
+    const [before] = toWire([r1]) as [Rec];
+    expect(Object.fromEntries(before.entries!.map(([k, s]) => [k, s]))).toEqual({ a: 1, b: 2 });
+    expect(state(r2)).toEqual({ b: 3, c: 1 });
+    // Handed to a step here again (the driver took batch 2000 as failed): rolled back, then the step.
+    expect(state(step(r1, 2000, ['a']))).toEqual({ a: 2, b: 2 });
     expect(() => entriesOrThrow(r2)).toThrow('the state at 2000 ms was rolled back');
     // Taken over by two batches since: it crosses as "unavailable", with the reason.
     step(step(r1, 2000, []), 3000, []);
