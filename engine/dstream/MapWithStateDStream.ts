@@ -98,8 +98,9 @@ class MapWithStateRDD<K, V, S, M> extends RDD<MapWithStateRecord<K, S, M>> {
 /**
  * The per-partition state records of a mapWithState; materialized every batch. On the driver (local
  * mode, or `stateInWorkers` not `true`) each record holds a StateMap taken over in place by the next
- * batch; with workers and `stateInWorkers: true` each record is a PlainStateRecord computed and kept
- * in the workers (see StateInWorkers and mapWithStateOps.ts).
+ * batch; with workers and `stateInWorkers: true` each record is computed and kept in a worker, its
+ * state map taken over in place there too, and crosses threads as a PlainStateRecord (see
+ * StateInWorkers and mapWithStateOps.ts).
  */
 export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStateRecord<K, S, M>> implements StatefulDStream {
   readonly dependencies: readonly DStream<[K, V]>[];
@@ -125,7 +126,8 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
 
   /**
    * Whether the state is kept in the workers: with workers and `stateInWorkers: true` (not 'auto':
-   * there each batch copies its partition of the state, see mapWithStateOps.ts). Decided once.
+   * with a cheap mapping function the two more stages of tasks each batch runs there cost more
+   * than they save, test/bench/mapWithStateInWorkers.ts). Decided once.
    */
   get inWorkers(): boolean {
     if (this.workersMode === undefined) {

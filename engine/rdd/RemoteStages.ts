@@ -301,7 +301,8 @@ export class RemoteStages {
         const blocks = await executor.fetchBlocks!(e, located.map((p) => rddBlockId(rdd.id, p))).catch(this.noteFetchFailure);
         located.forEach((p, i) => rdd.putCachedPartition(p, blocks[i]!));
       }));
-      missing = missing.filter((p) => !rdd.cachedPartitions().some(([q]) => q === p));
+      const fetched = new Set(rdd.cachedPartitions().map(([q]) => q));
+      missing = missing.filter((p) => !fetched.has(p));
     }
     if (missing.length === 0) return;
     for (const dep of rdd.dependencies) {
