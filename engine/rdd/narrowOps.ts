@@ -154,7 +154,7 @@ export const narrowOps = {
 
 export type NarrowOpName = keyof typeof narrowOps;
 
-export function isNarrowOp(name: string): name is NarrowOpName {
+function isNarrowOp(name: string): name is NarrowOpName {
   return Object.prototype.hasOwnProperty.call(narrowOps, name);
 }
 
