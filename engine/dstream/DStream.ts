@@ -1,4 +1,5 @@
-import { ship, type Captures, type UserFn } from '../closure/ship.ts';
+import { ship, type ShippedFunction, type UserFn } from '../closure/ship.ts';
+import { engineFn } from '../closure/engineFunctions.ts';
 import { userCallSite } from '../util/callSite.ts';
 import { checkDuration, isMultipleOf, type Duration } from '../util/duration.ts';
 import { HashPartitioner, type Partitioner, type RDD } from '../rdd/index.ts';
@@ -77,6 +78,15 @@ export abstract class DStream<T> {
     ssc.assertCanDefine(operation);
     this.id = ssc.graph.nextStreamId();
     this.creationSite = `${operation} at ${callSite}`;
+    ssc.definitions.note(`stream ${operation}`, callSite);
+  }
+
+  /**
+   * @internal A user function given to an operation on this stream: it takes its place among the
+   * pipeline's definitions, which every worker loads too (closure/definitions.ts).
+   */
+  protected fn<F extends (...args: any[]) => any>(f: UserFn<F>, operation: string): ShippedFunction<F> {
+    return ship(f, operation, this.ssc.definitions);
   }
 
   /** Compute this stream's RDD for a valid batch time, or undefined when there is none. */
@@ -215,24 +225,24 @@ export abstract class DStream<T> {
     return new kinds.TransformedDStream<U>(this.ssc, [this], ([rdd], time) => f(rdd as RDD<T>, time), operation, callSite, slideDuration);
   }
 
-  map<U>(f: UserFn<(x: T) => U>, captures?: Captures): DStream<U> {
-    const g = ship(f, captures, 'map');
+  map<U>(f: UserFn<(x: T) => U>): DStream<U> {
+    const g = this.fn(f, 'map');
     return this.derive('map', (rdd) => rdd.map(g));
   }
 
-  flatMap<U>(f: UserFn<(x: T) => Iterable<U>>, captures?: Captures): DStream<U> {
-    const g = ship(f, captures, 'flatMap');
+  flatMap<U>(f: UserFn<(x: T) => Iterable<U>>): DStream<U> {
+    const g = this.fn(f, 'flatMap');
     return this.derive('flatMap', (rdd) => rdd.flatMap(g));
   }
 
-  filter(f: UserFn<(x: T) => unknown>, captures?: Captures): DStream<T> {
-    const g = ship(f, captures, 'filter');
+  filter(f: UserFn<(x: T) => unknown>): DStream<T> {
+    const g = this.fn(f, 'filter');
     return this.derive('filter', (rdd) => rdd.filter(g));
   }
 
-  mapPartitions<U>(f: UserFn<(records: T[]) => Iterable<U>>, captures?: Captures, preservesPartitioning = false): DStream<U> {
-    const g = ship(f, captures, 'mapPartitions');
-    return this.derive('mapPartitions', (rdd) => rdd.mapPartitions(g, undefined, preservesPartitioning));
+  mapPartitions<U>(f: UserFn<(records: T[]) => Iterable<U>>, preservesPartitioning = false): DStream<U> {
+    const g = this.fn(f, 'mapPartitions');
+    return this.derive('mapPartitions', (rdd) => rdd.mapPartitions(g, preservesPartitioning));
   }
 
   glom(): DStream<T[]> {
@@ -250,9 +260,8 @@ export abstract class DStream<T> {
 
   /** One element per batch: the number of records, 0 for an empty batch. */
   count(): DStream<number> {
-    // Shipped once here: shipping (parsing, checking) in every batch would cost more than counting.
-    const countPartition = ship((records: T[]) => [records.length], undefined, 'count');
-    const sum = ship((counts: number[]) => [counts.reduce((a, b) => a + b, 0)], undefined, 'count');
+    const countPartition = engineFn<(records: T[]) => number[]>('countPartition', {}, 'count');
+    const sum = engineFn<(counts: number[]) => number[]>('sumCounts', {}, 'count');
     return this.derive('count', (rdd) => {
       const zero = this.ssc.sparkContext.fromPartitions([[0]], 'count');
       return rdd.mapPartitions(countPartition).union(zero).coalesce(1).mapPartitions(sum);
@@ -260,9 +269,9 @@ export abstract class DStream<T> {
   }
 
   /** One element per batch, the records reduced with f; no element for an empty batch. */
-  reduce(f: UserFn<(a: T, b: T) => T>, captures?: Captures): DStream<T> {
-    const g = ship(f, captures, 'reduce');
-    const reduceAll = ship((records: T[]) => (records.length === 0 ? [] : [records.reduce((a, b) => (g as any)(a, b))]), { g }, 'reduce');
+  reduce(f: UserFn<(a: T, b: T) => T>): DStream<T> {
+    const g = this.fn(f, 'reduce');
+    const reduceAll = engineFn<(records: T[]) => T[]>('reduceAll', { f: g }, 'reduce');
     return this.derive('reduce', (rdd) => rdd.mapPartitions(reduceAll).coalesce(1).mapPartitions(reduceAll));
   }
 
@@ -336,13 +345,13 @@ export abstract class DStream<T> {
     return numPartitions;
   }
 
-  mapValues<K, V, U>(this: DStream<[K, V]>, f: UserFn<(v: V) => U>, captures?: Captures): DStream<[K, U]> {
-    const g = ship(f, captures, 'mapValues');
+  mapValues<K, V, U>(this: DStream<[K, V]>, f: UserFn<(v: V) => U>): DStream<[K, U]> {
+    const g = this.fn(f, 'mapValues');
     return this.derive('mapValues', (rdd) => rdd.mapValues(g));
   }
 
-  flatMapValues<K, V, U>(this: DStream<[K, V]>, f: UserFn<(v: V) => Iterable<U>>, captures?: Captures): DStream<[K, U]> {
-    const g = ship(f, captures, 'flatMapValues');
+  flatMapValues<K, V, U>(this: DStream<[K, V]>, f: UserFn<(v: V) => Iterable<U>>): DStream<[K, U]> {
+    const g = this.fn(f, 'flatMapValues');
     return this.derive('flatMapValues', (rdd) => rdd.flatMapValues(g));
   }
 
@@ -351,8 +360,8 @@ export abstract class DStream<T> {
     return this.derive('groupByKey', (rdd) => rdd.groupByKey(p));
   }
 
-  reduceByKey<K, V>(this: DStream<[K, V]>, f: UserFn<(a: V, b: V) => V>, numPartitions?: number | Partitioner, captures?: Captures): DStream<[K, V]> {
-    const g = ship(f, captures, 'reduceByKey');
+  reduceByKey<K, V>(this: DStream<[K, V]>, f: UserFn<(a: V, b: V) => V>, numPartitions?: number | Partitioner): DStream<[K, V]> {
+    const g = this.fn(f, 'reduceByKey');
     const p = this.partitionerFor(numPartitions);
     return this.derive('reduceByKey', (rdd) => rdd.reduceByKey(g, p));
   }
@@ -364,11 +373,10 @@ export abstract class DStream<T> {
     mergeCombiners: UserFn<(a: C, b: C) => C>,
     numPartitions?: number | Partitioner,
     mapSideCombine = true,
-    captures?: Captures,
   ): DStream<[K, C]> {
-    const create = ship(createCombiner, captures, 'combineByKey');
-    const mergeV = ship(mergeValue, captures, 'combineByKey');
-    const mergeC = ship(mergeCombiners, captures, 'combineByKey');
+    const create = this.fn(createCombiner, 'combineByKey');
+    const mergeV = this.fn(mergeValue, 'combineByKey');
+    const mergeC = this.fn(mergeCombiners, 'combineByKey');
     const p = this.partitionerFor(numPartitions);
     return this.derive('combineByKey', (rdd) => rdd.combineByKey(create, mergeV, mergeC, p, mapSideCombine));
   }
@@ -434,9 +442,9 @@ export abstract class DStream<T> {
     ];
     return new kinds.ReducedWindowedDStream<K, V>(
       this,
-      ship(f, undefined, 'reduceByKeyAndWindow'),
-      ship(invF, undefined, 'reduceByKeyAndWindow (inverse)'),
-      filterFunc === undefined ? undefined : ship(filterFunc, undefined, 'reduceByKeyAndWindow (filter)'),
+      this.fn(f, 'reduceByKeyAndWindow'),
+      this.fn(invF, 'reduceByKeyAndWindow (inverse)'),
+      filterFunc === undefined ? undefined : this.fn(filterFunc, 'reduceByKeyAndWindow (filter)'),
       windowDuration,
       slideDuration,
       this.partitionerFor(numPartitions),
@@ -451,11 +459,11 @@ export abstract class DStream<T> {
   updateStateByKey<K, V, S>(
     this: DStream<[K, V]>,
     update: UserFn<(values: V[], state: S | undefined) => S | undefined>,
-    options: { numPartitions?: number; partitioner?: Partitioner; initialState?: Iterable<[K, S]> | RDD<[K, S]>; captures?: Captures } = {},
+    options: { numPartitions?: number; partitioner?: Partitioner; initialState?: Iterable<[K, S]> | RDD<[K, S]> } = {},
   ): DStream<[K, S]> {
     return new kinds.StateDStream<K, V, S>(
       this,
-      ship(update, options.captures, 'updateStateByKey'),
+      this.fn(update, 'updateStateByKey'),
       options.partitioner ?? this.partitionerFor(options.numPartitions),
       options.initialState,
     );
@@ -507,6 +515,7 @@ export function checkPartitions(n: number, what: string): number {
 export function checkWindow(parent: DStream<any>, windowDuration: Duration, slideDuration: Duration, operation: string): void {
   checkDuration(windowDuration, `${operation}: windowDuration`);
   checkDuration(slideDuration, `${operation}: slideDuration`);
+  parent.ssc.definitions.note(`window ${windowDuration}/${slideDuration} of ${operation}`, userCallSite());
   const base = parent.slideDuration;
   if (!isMultipleOf(windowDuration, base)) {
     throw new RangeError(`${operation}: the window duration (${windowDuration} ms) must be a multiple of the parent stream's slide duration (${base} ms), e.g. ${Math.max(base, Math.round(windowDuration / base) * base)} ms.`);

@@ -1,4 +1,5 @@
 import { DStream } from './DStream.ts';
+import { define } from '../closure/ship.ts';
 import { HashPartitioner, NarrowDependency, RDD, UnionRDD, type Emit, type Partitioner, type TaskContext } from '../rdd/index.ts';
 import { StateMap, mapKey } from './StateMap.ts';
 import type { StateSpec, MappingFunction } from './StateSpec.ts';
@@ -118,6 +119,7 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
     readonly spec: StateSpec<K, V, S, M>,
   ) {
     super(parent.ssc, 'mapWithState');
+    define(spec.mappingFunction, parent.ssc.definitions);
     this.dependencies = [parent];
     this.slideDuration = parent.slideDuration;
     this.partitioner = spec.partitionerValue ?? new HashPartitioner(spec.partitionCount ?? parent.ssc.sparkContext.defaultParallelism);

@@ -1,5 +1,6 @@
 import { DStream, checkWindow } from './DStream.ts';
 import type { ShippedFunction } from '../closure/ship.ts';
+import { engineFn } from '../closure/engineFunctions.ts';
 import type { Partitioner, RDD } from '../rdd/index.ts';
 import type { Duration } from '../util/duration.ts';
 import { MaterializedRDD } from './MaterializedRDD.ts';
@@ -39,6 +40,7 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> implements Sta
   private readonly reducedStream: DStream<[K, V]>;
   private restoredAt: number | undefined;
   private readonly inWorkers = new StateInWorkers<[K, V]>(this);
+  private readonly stepsByOld = new Map<number, ShippedFunction<(groups: [K, V[][]][]) => [K, V][]>>();
 
   constructor(
     readonly parent: DStream<[K, V]>,
@@ -79,40 +81,20 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> implements Sta
     const newRDDs = this.reducedStream.slice(Math.max(previousEnd + parentSlide, currentBegin), validTime);
     const previousWindow = this.getOrCompute(previousEnd) ?? this.ssc.sparkContext.emptyRDD<[K, V]>();
 
-    const numOld = oldRDDs.length;
-    const f = this.reduceFunc.call;
-    const invF = this.invReduceFunc.call;
-    const keep = this.filterFunc?.call;
     const cogrouped = (previousWindow.cogroup as unknown as (...a: unknown[]) => RDD<[K, V[][]]>).call(
       previousWindow, ...oldRDDs, ...newRDDs, this.partitioner,
     );
-    return cogrouped.mapPartitions((groups) => {
-      const out: [K, V][] = [];
-      for (const [key, values] of groups) {
-        let value: V | undefined;
-        let has = false;
-        if (values[0]!.length > 0) {
-          value = values[0]![0];
-          has = true;
-          let left: V | undefined;
-          let anyLeft = false;
-          for (let i = 1; i <= numOld; i++) {
-            const vs = values[i]!;
-            if (vs.length > 0) { left = anyLeft ? f(left as V, vs[0]!) : vs[0]!; anyLeft = true; }
-          }
-          if (anyLeft) value = invF(value as V, left as V);
-        }
-        for (let i = numOld + 1; i < values.length; i++) {
-          const vs = values[i]!;
-          if (vs.length > 0) { value = has ? f(value as V, vs[0]!) : vs[0]!; has = true; }
-        }
-        // A key only in batches that left, absent from the previous window (dropped by filterFunc): nothing to emit.
-        if (!has) continue;
-        const kv: [K, V] = [key, value as V];
-        if (keep === undefined || keep(kv)) out.push(kv);
-      }
-      return out;
-    }, { f: this.reduceFunc, invF: this.invReduceFunc, keep: this.filterFunc, numOld }, true);
+    return cogrouped.mapPartitions(this.steps(oldRDDs.length), true);
+  }
+
+  /** The window step for `numOld` batches that left: an engine function (runs in workers too), one per count. */
+  private steps(numOld: number): ShippedFunction<(groups: [K, V[][]][]) => [K, V][]> {
+    let step = this.stepsByOld.get(numOld);
+    if (!step) {
+      step = engineFn('reduceWindow', { f: this.reduceFunc, invF: this.invReduceFunc, keep: this.filterFunc, numOld }, 'reduceByKeyAndWindow', this.creationSite.replace(/^\S+ at /, ''));
+      this.stepsByOld.set(numOld, step);
+    }
+    return step;
   }
 
   stateParameters(): Record<string, number> {

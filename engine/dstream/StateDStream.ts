@@ -1,6 +1,7 @@
 import { DStream } from './DStream.ts';
 import { RDD, type Partitioner } from '../rdd/index.ts';
 import type { ShippedFunction } from '../closure/ship.ts';
+import { engineFn } from '../closure/engineFunctions.ts';
 import type { Duration } from '../util/duration.ts';
 import { MaterializedRDD } from './MaterializedRDD.ts';
 import { beforeCheckpointError, distribute, tuplesOf, type StatefulDStream } from './checkpointing.ts';
@@ -43,7 +44,11 @@ export class StateDStream<K, V, S> extends DStream<[K, S]> implements StatefulDS
     this.dependencies = [parent];
     this.slideDuration = parent.slideDuration;
     this.mustMaterialize = true;
+    this.step = engineFn('updateState', { update: updateFunc }, 'updateStateByKey', this.creationSite.replace(/^\S+ at /, ''));
   }
+
+  /** A partition of the cogroup (values, previous state) → the new states; an engine function, so it runs in workers too. */
+  private readonly step: ShippedFunction<(groups: [K, [V[], S[]]][]) => [K, S][]>;
 
   private previousState(validTime: number): RDD<[K, S]> {
     return this.getOrCompute(validTime - this.slideDuration) ?? this.initial();
@@ -62,15 +67,7 @@ export class StateDStream<K, V, S> extends DStream<[K, S]> implements StatefulDS
     if (this.restoredAt !== undefined && validTime <= this.restoredAt) throw beforeCheckpointError(this, validTime, this.restoredAt);
     const prevState = this.previousState(validTime);
     const data = this.parent.getOrCompute(validTime) ?? this.ssc.sparkContext.emptyRDD<[K, V]>();
-    const update = this.updateFunc.call;
-    return data.cogroup(prevState, this.partitioner).mapPartitions((groups) => {
-      const out: [K, S][] = [];
-      for (const [key, [values, states]] of groups) {
-        const next = update(values, states.length > 0 ? states[0] : undefined);
-        if (next !== undefined) out.push([key, next]);
-      }
-      return out;
-    }, { update: this.updateFunc }, true);
+    return data.cogroup(prevState, this.partitioner).mapPartitions(this.step, true);
   }
 
   override materialize(time: number, rdd: RDD<[K, S]>): Promise<RDD<[K, S]>> {

@@ -1,4 +1,4 @@
-import { ship, type Captures, type ShippedFunction, type UserFn } from '../closure/ship.ts';
+import { ship, type ShippedFunction, type UserFn } from '../closure/ship.ts';
 import type { State } from './State.ts';
 import type { Partitioner, RDD } from '../rdd/index.ts';
 import { checkDuration, type Duration } from '../util/duration.ts';
@@ -41,8 +41,9 @@ export class StateSpec<K, V, S, M> {
   private constructor(readonly mappingFunction: ShippedFunction<MappingFunction<K, V, S, M>>) {}
 
   /** The function called for each key with data in a batch, and once more for a key timing out (value undefined). */
-  static function<K, V, S, M>(f: UserFn<MappingFunction<K, V, S, M>>, captures?: Captures): StateSpec<K, V, S, M> {
-    return new StateSpec(ship(f, captures, 'mapWithState'));
+  static function<K, V, S, M>(f: UserFn<MappingFunction<K, V, S, M>>): StateSpec<K, V, S, M> {
+    // Its place among the pipeline's definitions is given by mapWithState(), which knows the context.
+    return new StateSpec(ship(f, 'mapWithState'));
   }
 
   /** Remove keys that received no update for `idle` ms; the function sees them once with isTimingOut(). */

@@ -19,6 +19,12 @@ export interface Executor {
   readonly size?: number;
   /** The executor ids of the live workers (a pool's), in slot order. */
   readonly executors?: readonly number[];
+  /**
+   * Whether the workers load the pipeline's code (and so hold every function defined with it, by
+   * place): then tasks name those functions by place; otherwise a function travels as its source
+   * text when it uses nothing from its surroundings, and runs on the driver when it does.
+   */
+  readonly loadsPipeline?: boolean;
   /** Stop every worker. Tasks still running fail. */
   close(): Promise<void>;
   /** Be told when a worker is lost (under a task or idle) and when a task is sent again (a pool of workers has this). */

@@ -1,6 +1,7 @@
 import type { Remote } from 'comlink';
-import { prepareWorkers, spawnWorker as platformSpawn } from '#worker';
-import type { PlatformWorker } from '../platform/worker.ts';
+import { loadsPipeline, prepareWorkers, spawnWorker as platformSpawn } from '#worker';
+import type { ExecutorWorker, PlatformWorker } from '../platform/worker.ts';
+import type { DefinitionEntry } from '../platform/executorMode.ts';
 import { isFunctionDescriptor, type FunctionDescriptor } from '../rdd/descriptor.ts';
 import type { FromWorker, RunTask, ToWorker, WorkerApi } from './protocol.ts';
 import { FetchFailedError, TaskFailedError, type Executor, type TaskFailure, type TaskOutput, type TaskSpec } from './Executor.ts';
@@ -20,6 +21,20 @@ export interface WorkerPoolOptions {
   localityWait?: number;
   /** How to start a worker; the platform's (worker_threads / Web Worker) by default. */
   spawn?: () => PlatformWorker;
+  /** Node: the module each worker imports to define the pipeline (see RDDContextOptions.pipelineModule). */
+  pipelineModule?: string | URL;
+  /** Browsers: starts a worker from the app's worker entry, which loads the pipeline (see RDDContextOptions.createWorker). */
+  createWorker?: () => ExecutorWorker;
+  /**
+   * The driver's pipeline definitions, complete (closure/definitions.ts): each worker must have
+   * loaded the same before it runs a task. Absent: none to check (the workers load no pipeline).
+   */
+  definitions?: () => readonly DefinitionEntry[];
+}
+
+/** A worker's pipeline failed to load, or defines something other than the driver's: no task can run there. */
+export class PipelineMismatchError extends Error {
+  override name = 'PipelineMismatchError';
 }
 
 /**
@@ -46,6 +61,8 @@ class Slot {
   alive = true;
   /** Answered a ping: started and has loaded the engine (starting takes a few hundred ms). */
   ready = false;
+  /** Its answer to `load` (sent before its first task): the pipeline it loaded matches the driver's. */
+  loaded: Promise<FromWorker | WorkerLost> | undefined;
   readonly lost: Promise<WorkerLost>;
   private markLost!: (l: WorkerLost) => void;
 
@@ -90,7 +107,12 @@ export class WorkerPool implements Executor {
   readonly taskTimeout: number;
   readonly maxTaskAttempts: number;
   readonly localityWait: number;
+  /** The workers load the pipeline's code, and hold its functions by place. */
+  readonly loadsPipeline: boolean;
   private readonly spawn: () => PlatformWorker;
+  private readonly definitions: (() => readonly DefinitionEntry[]) | undefined;
+  /** Set when a worker refused the pipeline: every task fails with it, none is retried. */
+  private refused: Error | undefined;
   private readonly slots: (Slot | undefined)[];
   private nextTaskId = 0;
   private nextExecutor = 0;
@@ -110,7 +132,11 @@ export class WorkerPool implements Executor {
     this.taskTimeout = options.taskTimeout ?? 60_000;
     this.maxTaskAttempts = options.maxTaskAttempts ?? 4;
     this.localityWait = options.localityWait ?? 100;
-    this.spawn = options.spawn ?? platformSpawn;
+    const spawnOptions = { pipelineModule: options.pipelineModule, createWorker: options.createWorker };
+    this.spawn = options.spawn ?? (() => platformSpawn(spawnOptions));
+    this.usesPlatformSpawn = options.spawn === undefined;
+    this.loadsPipeline = loadsPipeline(spawnOptions);
+    this.definitions = options.definitions;
     this.slots = new Array(this.size).fill(undefined);
   }
 
@@ -136,6 +162,17 @@ export class WorkerPool implements Executor {
     for (let attempt = 0; ; attempt++) {
       if (this.closed) throw new TaskFailedError(`${task.description}: the worker pool was closed.`);
       const slot = await this.acquire(task.preferredExecutors);
+      const load = await this.loadPipeline(slot);
+      if (load) {
+        this.release(slot);
+        if (load instanceof WorkerLost) {
+          failures.push(load.reason);
+          this.replace(slot);
+          if (attempt + 1 >= this.maxTaskAttempts) throw new TaskFailedError(`${task.description}: no worker could load the pipeline; the last ${load.reason}.`);
+          continue;
+        }
+        throw load;
+      }
       const functions: FunctionDescriptor[] = [];
       const { description: _description, preferredExecutors: _preferred, ...spec } = task;
       const message: RunTask = {
@@ -245,6 +282,32 @@ export class WorkerPool implements Executor {
     }
   }
 
+  /**
+   * Before a worker's first task: it must have loaded the same pipeline as the driver. Undefined
+   * when it did (or loads none); the error when it refused; WorkerLost when it died meanwhile.
+   */
+  private async loadPipeline(slot: Slot): Promise<Error | WorkerLost | undefined> {
+    if (this.refused) return this.refused;
+    if (!this.definitions || !this.loadsPipeline) return undefined;
+    slot.loaded ??= Promise.race([slot.api.handle({ kind: 'load', definitions: this.definitions() }), slot.lost]);
+    const reply = await slot.loaded;
+    if (reply instanceof WorkerLost) return reply;
+    if (reply.kind === 'loaded') return undefined;
+    if (reply.kind !== 'loadFailed') return new Error(`internal: unexpected reply ${reply.kind} to load`);
+    // The worker's message says it all; its stack (the pipeline's own error, when it failed to load) is kept.
+    const refused = new PipelineMismatchError(reply.error.message);
+    if (reply.error.stack) refused.stack = `PipelineMismatchError: ${reply.error.message}\n    in the worker: ${reply.error.stack.split('\n').slice(1).join('\n')}`;
+    this.refused ??= refused;
+    return this.refused;
+  }
+
+  /** A slot acquired for a task that is not sent after all. */
+  private release(slot: Slot): void {
+    slot.running--;
+    if (slot.running === 0 && slot.reading === 0 && slot.alive) slot.worker.unref();
+    this.wakeWaiters();
+  }
+
   /** Slot i's worker, started (again, when it died) if need be. */
   private slot(i: number): Slot {
     const s = this.slots[i];
@@ -322,13 +385,14 @@ export class WorkerPool implements Executor {
 
   private readonly waiters: (() => void)[] = [];
   private prepared: Promise<void> | undefined;
+  private readonly usesPlatformSpawn: boolean;
 
   /** Before the first worker starts: load Comlink and let the platform prepare (Node bundles the worker). */
   private prepare(): Promise<void> {
     return (this.prepared ??= Promise.all([
       import('comlink').then((m) => void (comlink = m)),
       import('./transfer.ts').then((m) => void (transfer = m)),
-      this.spawn === platformSpawn ? prepareWorkers() : undefined,
+      this.usesPlatformSpawn ? prepareWorkers() : undefined,
     ]).then(() => {}));
   }
 

@@ -5,8 +5,10 @@
  *
  * A task is one partition of one stage: the stage's lineage as a descriptor (rdd/descriptor.ts),
  * the input partitions and shuffle blocks it reads, and what to do with its records (`result`).
- * User functions travel once per worker: a task carries the descriptors of functions this worker
- * has not seen, and refers to every function by its content hash (Spark's broadcast variables).
+ * User functions never travel as code: every worker loads the same pipeline code as the driver
+ * (`load`, answered once its definitions match the driver's), and a task names each function by
+ * its place there (rdd/descriptor.ts: FunctionDescriptor). A task carries the descriptors of
+ * functions this worker has not seen, and refers to the others by hash.
  *
  * Each worker has a block store (Spark's BlockManager, executor/BlockManager.ts): shuffle map
  * outputs and cached partitions stay in the worker that computed them, named by block id
@@ -15,6 +17,7 @@
  * new executor, with an empty store.
  */
 import type { FunctionDescriptor, PartitionerDescriptor, RDDDescriptor } from '../rdd/descriptor.ts';
+import type { DefinitionEntry } from '../platform/executorMode.ts';
 
 /** A function the worker already holds (sent in an earlier task's `functions`). */
 export interface FunctionRef {
@@ -131,6 +134,12 @@ export type ToWorker =
   | RunTask
   | { readonly kind: 'ping' }
   /**
+   * Sent before the first task: the driver's pipeline definitions (closure/definitions.ts). The
+   * worker answers `loaded` once the pipeline it loaded defines the same (or it loads none), and
+   * `loadFailed` when its pipeline failed to load or defines something else.
+   */
+  | { readonly kind: 'load'; readonly definitions: readonly DefinitionEntry[] }
+  /**
    * Sent first, and again whenever another worker starts: this worker's executor id, and one
    * MessagePort per other live worker (transferred), for fetching blocks from it.
    */
@@ -186,6 +195,9 @@ export type FromWorker =
   | { readonly kind: 'taskResult'; readonly taskId: number; readonly value: unknown; readonly stored: readonly StoredBlock[] }
   | { readonly kind: 'blocks'; readonly blocks: readonly (readonly unknown[] | null)[] }
   | { readonly kind: 'ok' }
+  /** `pipeline`: the worker loaded the pipeline and holds its functions by place. */
+  | { readonly kind: 'loaded'; readonly pipeline: boolean }
+  | { readonly kind: 'loadFailed'; readonly error: WireError }
   | { readonly kind: 'taskFailed'; readonly taskId: number; readonly error: WireError }
   | { readonly kind: 'pong'; readonly threadId: number };
 

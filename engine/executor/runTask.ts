@@ -17,10 +17,14 @@ import { STOP, mulberry32 } from '../rdd/RDD.ts';
 import { narrowOpNamed } from '../rdd/narrowOps.ts';
 // Registers mapWithState's state step (a narrow operation of the dstream layer) on this worker.
 import '../dstream/mapWithStateOps.ts';
-import { isFunctionDescriptor, reviveFunction, type FunctionDescriptor, type PartitionerDescriptor, type RDDDescriptor } from '../rdd/descriptor.ts';
+import { isFunctionDescriptor, type FunctionDescriptor, type PartitionerDescriptor, type RDDDescriptor } from '../rdd/descriptor.ts';
 import { writeShuffleMapOutput } from '../rdd/shuffle.ts';
-import type { ShippedFunction } from '../closure/ship.ts';
-import { attributeUserError } from '../closure/attribution.ts';
+import { engineFunction, type ShippedFunction } from '../closure/ship.ts';
+import { attributed, attributeUserError } from '../closure/attribution.ts';
+import { compileSource } from '../closure/compile.ts';
+import { engineFactory } from '../closure/engineFunctions.ts';
+import { matchDefinitions, mismatchMessage } from '../closure/definitions.ts';
+import { executorState, type DefinedContext, type DefinitionEntry } from '../platform/executorMode.ts';
 import { UserFunctionError } from '../util/errors.ts';
 import type { BlockLocation, FromWorker, MapStatus, RunTask, StoredBlock, ToWorker, WireError, WireFunction } from './protocol.ts';
 import { uncloneableRecord } from './cloneable.ts';
@@ -37,6 +41,8 @@ export { fromWireError } from './wireError.ts';
  */
 export class TaskRunner {
   private readonly functions = new Map<string, ShippedFunction<any>>();
+  /** The pipeline's definitions this executor loaded, matched against the driver's (`load`). */
+  private definitions: DefinedContext | undefined;
   private readonly context = new RDDContext();
   /** This worker's blocks: shuffle map outputs and cached partitions, and its ports to the other workers. */
   readonly blocks = new BlockManager();
@@ -45,6 +51,8 @@ export class TaskRunner {
     switch (message.kind) {
       case 'ping':
         return { kind: 'pong', threadId: threadId() };
+      case 'load':
+        return this.load(message.definitions);
       case 'connect':
         this.blocks.connect(message.executor, message.peers);
         return { kind: 'ok' };
@@ -96,8 +104,63 @@ export class TaskRunner {
 
   private learn(d: FunctionDescriptor): ShippedFunction<any> {
     let f = this.functions.get(d.hash);
-    if (!f) this.functions.set(d.hash, (f = reviveFunction(d)));
+    if (!f) this.functions.set(d.hash, (f = this.revive(d)));
     return f;
+  }
+
+  /** The function a descriptor names: from the pipeline's definitions, the engine's, or its source. */
+  private revive(d: FunctionDescriptor): ShippedFunction<any> {
+    const how = d.how;
+    switch (how.kind) {
+      case 'defined': {
+        const raw = this.definitions?.functionAt(how.index);
+        if (!raw) throw new Error(`internal: this worker has no function defined at place ${how.index} (${d.operation} at ${d.callSite}); it was not loaded with the pipeline`);
+        return shipped(attributed(raw, d.operation, d.callSite), d);
+      }
+      case 'source':
+        return shipped(attributed(compileSource(how.source, d.operation, d.callSite), d.operation, d.callSite), d);
+      case 'engine': {
+        const factory = engineFactory(how.name);
+        if (!factory) throw new Error(`internal: no engine function named ${how.name} on this worker`);
+        const args: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(how.args)) args[k] = isFunctionDescriptor(v) ? this.learn(v) : v;
+        return engineFunction(how.name, args, factory(args), d.operation, d.callSite);
+      }
+    }
+  }
+
+  /**
+   * The driver's definitions against the pipeline this worker loaded: wait until the pipeline
+   * code defined a context with the same definitions (it may still be loading), and refuse when it
+   * failed to load or defined something else. A worker that loads no pipeline holds no defined
+   * functions (the driver then sends none by place).
+   */
+  private async load(driver: readonly DefinitionEntry[]): Promise<FromWorker> {
+    const state = executorState();
+    if (!state) return { kind: 'loaded', pipeline: false };
+    for (;;) {
+      const { found, closest } = matchDefinitions(state.contexts, driver);
+      if (found) {
+        this.definitions = found;
+        return { kind: 'loaded', pipeline: true };
+      }
+      if (state.settled && state.loading) {
+        const failure = await state.loading.then(() => undefined, (e: unknown) => e);
+        if (failure !== undefined) {
+          const cause = failure instanceof Error ? failure : new Error(String(failure));
+          return { kind: 'loadFailed', error: toWireError(Object.assign(new Error(`The pipeline failed to load in a worker: ${cause.message}`, { cause }), { name: 'PipelineLoadError', stack: `PipelineLoadError: The pipeline failed to load in a worker: ${cause.stack ?? cause.message}` })) };
+        }
+      }
+      // No more definitions to wait for: the code finished loading, or defined a context and then
+      // nothing for a while (it awaits its own termination, which never comes in an executor).
+      const defined = state.contexts.some((c) => c.closed);
+      if (state.settled || (defined && (await quietFor(state, QUIET_MS)))) {
+        const error = new Error(mismatchMessage(driver, closest?.entries, 'the pipeline module'));
+        error.name = 'PipelineMismatchError';
+        return { kind: 'loadFailed', error: toWireError(error) };
+      }
+      if (!defined) await new Promise<void>((resolve) => state.waiters.push(resolve));
+    }
   }
 
   /** Runs a task; `read` receives the blocks it read from a store (this worker's or a peer's). */
@@ -307,6 +370,25 @@ export class TaskRunner {
     }
     return rdd;
   }
+}
+
+/** How long a pipeline that defined a context, but not the driver's, may go on defining before it is refused. */
+const QUIET_MS = 2000;
+
+/** True when no context closed its definitions within `ms` (false as soon as one does). */
+function quietFor(state: NonNullable<ReturnType<typeof executorState>>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(true), ms);
+    state.waiters.push(() => {
+      clearTimeout(timer);
+      resolve(false);
+    });
+  });
+}
+
+/** A revived function as the narrow operations take it. */
+function shipped(call: (...args: any[]) => any, d: FunctionDescriptor): ShippedFunction<any> {
+  return { kind: 'shipped', call, operation: d.operation, callSite: d.callSite, definedAt: undefined, source: () => ({ why: 'revived in a worker' }) };
 }
 
 /** A cached partition whose worker was lost: computed from lineage when the task has it. */

@@ -1,12 +1,39 @@
-import { Worker, parentPort, threadId } from 'node:worker_threads';
+import { Worker, isMainThread, parentPort, threadId, workerData } from 'node:worker_threads';
 import { availableParallelism, tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { Endpoint } from 'comlink';
-import type { PlatformWorker } from './worker.ts';
+import type { PlatformWorker, SpawnOptions } from './worker.ts';
+import { enterExecutorMode } from './executorMode.ts';
+
+/**
+ * What a worker started by the pool is told in its workerData: the pipeline module to import (and
+ * tsx's register API when it is TypeScript), or `self` when the worker was started from the
+ * pipeline's own file (a service bundled into one file, whose engine has no worker file beside it).
+ */
+export interface ExecutorData {
+  readonly pipeline?: string;
+  readonly tsx?: string;
+  readonly self?: boolean;
+}
+
+const DATA_KEY = 'rivuletExecutor';
+
+/** In a worker the pool started: what it loads. Undefined on the driver. */
+export function pipelineOfThisThread(): ExecutorData | undefined {
+  if (isMainThread) return undefined;
+  return (workerData as Record<string, ExecutorData> | null)?.[DATA_KEY];
+}
+
+// A worker started from the pipeline's own file: the code that follows (the pipeline) runs in
+// executor mode, and this engine serves the tasks once it is loaded.
+if (pipelineOfThisThread()?.self) {
+  enterExecutorMode();
+  void import('../executor/worker.ts');
+}
 
 /** The worker side: the port to the thread that started this one. */
 export function workerEndpoint(): Endpoint {
@@ -70,9 +97,27 @@ export async function prepareWorkers(): Promise<void> {
 /** The entry that starts a worker from the TypeScript sources through tsx (no bundle). */
 export const sourceEntry = new URL('../executor/worker.node.mjs', import.meta.url);
 
-/** Start a worker_threads worker running engine/executor/worker.ts: from the bundle when built, else from `entry`. */
-export function spawnWorker(entry: string | URL = bundle ?? sourceEntry): PlatformWorker {
-  const worker = new Worker(entry);
+/**
+ * Start a worker_threads worker running engine/executor/worker.ts — from the bundle when built,
+ * else from the sources through tsx — which imports the pipeline module, if any, so that the
+ * worker defines the same pipeline. A service bundled into one file has neither: its workers
+ * start from the pipeline's own file (Node's cluster does the same with the main script).
+ */
+export function spawnWorker(options: SpawnOptions = {}, entry?: string | URL): PlatformWorker {
+  const pipeline = options.pipelineModule === undefined ? undefined : moduleURL(options.pipelineModule);
+  const runtime = entry ?? bundle ?? (existsSync(sourceEntry) ? sourceEntry : undefined);
+  let worker: Worker;
+  if (runtime) {
+    const data: ExecutorData = { pipeline, tsx: pipeline && isTypeScript(pipeline) ? tsxRegisterAPI(pipeline) : undefined };
+    worker = new Worker(runtime, { workerData: { [DATA_KEY]: data } });
+  } else if (pipeline) {
+    worker = new Worker(new URL(pipeline), { workerData: { [DATA_KEY]: { self: true } satisfies ExecutorData } });
+  } else {
+    throw new Error(
+      'Cannot start workers: this copy of Rivulet has no worker file beside it (a service bundled into one file?) and no pipeline module to start them from. ' +
+        'Name the module that defines the pipeline with the pipelineModule option (new URL(import.meta.url) in the bundle), or import the worker entry rivulet/worker.',
+    );
+  }
   return {
     endpoint: nodeEndpoint(worker),
     threadId: worker.threadId,
@@ -90,4 +135,68 @@ export function spawnWorker(entry: string | URL = bundle ?? sourceEntry): Platfo
 
 export function defaultWorkerCount(): number {
   return Math.max(1, availableParallelism() - 1);
+}
+
+/** Whether workers load the pipeline: when there is a pipeline module. */
+export function loadsPipeline(options: SpawnOptions): boolean {
+  return options.pipelineModule !== undefined;
+}
+
+/**
+ * The main script, when the code creating the context is in it (`node script.js`, `tsx
+ * script.ts`, a service bundled into one file): workers re-import it, as Node's cluster re-runs it.
+ * Otherwise (a test runner, a service whose pipeline lives in another module) none.
+ */
+export function defaultPipelineModule(): string | undefined {
+  const main = process.argv[1];
+  if (!main || isMainThread === false) return undefined;
+  const caller = callerFile(new Error().stack);
+  if (!caller) return undefined;
+  try {
+    if (realpathSync(caller) !== realpathSync(resolve(main))) return undefined;
+    return pathToFileURL(realpathSync(caller)).href;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The file of the first frame of `stack` outside the engine (and node_modules, node:internal). */
+function callerFile(stack: string | undefined): string | undefined {
+  for (const line of (stack ?? '').split('\n').slice(1)) {
+    if (/[\\/](engine|node_modules)[\\/]|node:internal|\(native\)/.test(line)) continue;
+    const m = /\(?((?:file:\/\/)?[^()\s]+):(\d+):(\d+)\)?\s*$/.exec(line.trim());
+    if (!m) continue;
+    return m[1]!.startsWith('file://') ? fileURLToPath(m[1]!) : m[1]!;
+  }
+  return undefined;
+}
+
+/** A module given as a path or URL, as a URL string. */
+function moduleURL(module: string | URL): string {
+  if (module instanceof URL) return module.href;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(module) && !/^[a-z]:[\\/]/i.test(module)) return new URL(module).href;
+  return pathToFileURL(resolve(module)).href;
+}
+
+function isTypeScript(url: string): boolean {
+  return /\.(m|c)?tsx?$/.test(new URL(url).pathname);
+}
+
+/**
+ * tsx's register API, for a worker importing a TypeScript pipeline module: the tsx this process
+ * runs under (a worker thread does not inherit its loader), else one installed beside the engine.
+ */
+function tsxRegisterAPI(pipeline: string): string {
+  for (const arg of process.execArgv) {
+    const m = /^(?:file:\/\/)?(.*[\\/]tsx[\\/]dist[\\/])(?:loader|preflight)\.(?:mjs|cjs)$/.exec(arg);
+    if (m) {
+      const api = pathToFileURL(join(m[1]!, 'esm', 'api', 'index.mjs'));
+      if (existsSync(api)) return api.href;
+    }
+  }
+  try {
+    return import.meta.resolve('tsx/esm/api');
+  } catch {
+    throw new Error(`The pipeline module ${pipeline} is TypeScript: workers import it through tsx, which is not installed here. Install it (npm install --save-dev tsx) or build the pipeline to JavaScript.`);
+  }
 }

@@ -15,3 +15,21 @@ export interface PlatformWorker {
   ref(): void;
   unref(): void;
 }
+
+/**
+ * A Web Worker as an app's `createWorker` option returns it (`new Worker(new URL(…), { type:
+ * 'module' })`), by the members the pool uses: typed structurally so that the package's
+ * declarations type-check in a Node project without the DOM library.
+ */
+export interface ExecutorWorker {
+  postMessage(message: any, transfer: any[]): void;
+  addEventListener(type: string, listener: (event: any) => void, options?: {}): void;
+  removeEventListener(type: string, listener: (event: any) => void, options?: {}): void;
+  terminate(): void;
+}
+
+/** How the pool starts a worker: which pipeline it loads (see RDDContextOptions.pipelineModule / createWorker). */
+export interface SpawnOptions {
+  readonly pipelineModule?: string | URL;
+  readonly createWorker?: () => ExecutorWorker;
+}

@@ -142,7 +142,7 @@ export class DAGScheduler {
     rdd: RDD<T>,
     func: (iterate: PartitionIterator<T>, partition: number) => U,
     partitions?: readonly number[],
-    result?: () => ResultKind,
+    result?: () => ResultKind | string,
   ): Promise<U[]> {
     const parts = partitions ?? Array.from({ length: rdd.numPartitions }, (_, i) => i);
     if (!this.executor) {

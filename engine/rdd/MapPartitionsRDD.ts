@@ -67,8 +67,9 @@ export class MapPartitionsRDD<T, U> extends RDD<U> {
   protected override describeLineage(): RDDDescriptor | undefined {
     if (!this.op) return undefined;
     const parent = this.prev.describe();
-    const params = describeParams(this.op.params);
-    if (!parent || !params) return undefined;
+    const params = describeParams(this.op.params, this.context.pipelineInWorkers);
+    if (typeof params === 'string') this.notDescribable = params;
+    if (!parent || typeof params === 'string') return undefined;
     return this.descriptor('mapPartitions', { op: this.op.name, args: params, preservesPartitioning: this.partitioner !== undefined }, [parent]);
   }
 

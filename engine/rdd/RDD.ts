@@ -1,4 +1,5 @@
-import { ship, type Captures, type ShippedFunction, type UserFn } from '../closure/ship.ts';
+import { ship, type ShippedFunction, type UserFn } from '../closure/ship.ts';
+import { engineFn } from '../closure/engineFunctions.ts';
 import { callSiteFromStack } from '../util/callSite.ts';
 import type { Dependency, Aggregator } from './Dependency.ts';
 import type { Emit, TaskContext } from './TaskContext.ts';
@@ -8,7 +9,8 @@ import type { RDDContext } from './RDDContext.ts';
 import { attributeUserError, callingUser } from '../closure/attribution.ts';
 import type { MapPartitionsRDD, Pipe } from './MapPartitionsRDD.ts';
 import { narrowOps, type NarrowOpName } from './narrowOps.ts';
-import { describeFunction, type RDDDescriptor, type ShippedAggregator } from './descriptor.ts';
+import { describeFunction, type FunctionDescriptor, type RDDDescriptor, type ShippedAggregator } from './descriptor.ts';
+import type { ResultKind } from '../executor/protocol.ts';
 import type { ShuffledRDD } from './ShuffledRDD.ts';
 import type { UnionRDD } from './UnionRDD.ts';
 import type { CoalescedRDD } from './CoalescedRDD.ts';
@@ -165,28 +167,36 @@ export abstract class RDD<T> {
     return new kinds.MapPartitionsRDD<T, U>(this, pipe, preservesPartitioning, operation, undefined, { name: op, params });
   }
 
-  map<U>(f: UserFn<(x: T) => U>, captures?: Captures): RDD<U> {
-    return this.narrow('map', 'map', { f: ship(f, captures, 'map') });
+  /**
+   * @internal A user function given to an operation on this RDD: while the pipeline is being
+   * defined (before a StreamingContext starts, before a standalone context's first job) it takes
+   * its place among the context's definitions, which every worker loads too.
+   */
+  protected fn<F extends (...args: any[]) => any>(f: UserFn<F>, operation: string): ShippedFunction<F> {
+    return ship(f, operation, this.context.definitions);
   }
 
-  flatMap<U>(f: UserFn<(x: T) => Iterable<U>>, captures?: Captures): RDD<U> {
-    return this.narrow('flatMap', 'flatMap', { f: ship(f, captures, 'flatMap') });
+  map<U>(f: UserFn<(x: T) => U>): RDD<U> {
+    return this.narrow('map', 'map', { f: this.fn(f, 'map') });
   }
 
-  filter(f: UserFn<(x: T) => unknown>, captures?: Captures): RDD<T> {
-    return this.narrow('filter', 'filter', { f: ship(f, captures, 'filter') }, true);
+  flatMap<U>(f: UserFn<(x: T) => Iterable<U>>): RDD<U> {
+    return this.narrow('flatMap', 'flatMap', { f: this.fn(f, 'flatMap') });
   }
 
-  mapPartitions<U>(f: UserFn<(records: T[]) => Iterable<U>>, captures?: Captures, preservesPartitioning = false): RDD<U> {
-    return this.narrow('mapPartitions', 'mapPartitions', { f: ship(f, captures, 'mapPartitions') }, preservesPartitioning);
+  filter(f: UserFn<(x: T) => unknown>): RDD<T> {
+    return this.narrow('filter', 'filter', { f: this.fn(f, 'filter') }, true);
+  }
+
+  mapPartitions<U>(f: UserFn<(records: T[]) => Iterable<U>>, preservesPartitioning = false): RDD<U> {
+    return this.narrow('mapPartitions', 'mapPartitions', { f: this.fn(f, 'mapPartitions') }, preservesPartitioning);
   }
 
   mapPartitionsWithIndex<U>(
     f: UserFn<(index: number, records: T[]) => Iterable<U>>,
-    captures?: Captures,
     preservesPartitioning = false,
   ): RDD<U> {
-    return this.narrow('mapPartitionsWithIndex', 'mapPartitionsWithIndex', { f: ship(f, captures, 'mapPartitionsWithIndex') }, preservesPartitioning);
+    return this.narrow('mapPartitionsWithIndex', 'mapPartitionsWithIndex', { f: this.fn(f, 'mapPartitionsWithIndex') }, preservesPartitioning);
   }
 
   /** Each partition as one array. */
@@ -194,8 +204,8 @@ export abstract class RDD<T> {
     return this.narrow<T[]>('glom', 'glom');
   }
 
-  keyBy<K>(f: UserFn<(x: T) => K>, captures?: Captures): RDD<[K, T]> {
-    return this.narrow('keyBy', 'keyBy', { f: ship(f, captures, 'keyBy') });
+  keyBy<K>(f: UserFn<(x: T) => K>): RDD<[K, T]> {
+    return this.narrow('keyBy', 'keyBy', { f: this.fn(f, 'keyBy') });
   }
 
   union(...others: RDD<T>[]): RDD<T> {
@@ -233,8 +243,8 @@ export abstract class RDD<T> {
       .narrow('repartition', 'pairValue');
   }
 
-  sortBy<K>(f: UserFn<(x: T) => K>, ascending = true, numPartitions?: number, captures?: Captures): RDD<T> {
-    return this.narrow<[K, T]>('sortBy', 'keyWith', { f: ship(f, captures, 'sortBy') })
+  sortBy<K>(f: UserFn<(x: T) => K>, ascending = true, numPartitions?: number): RDD<T> {
+    return this.narrow<[K, T]>('sortBy', 'keyWith', { f: this.fn(f, 'sortBy') })
       .sortByKey(ascending, numPartitions)
       .narrow('sortBy', 'pairValue');
   }
@@ -264,13 +274,12 @@ export abstract class RDD<T> {
     mergeCombiners: UserFn<(a: C, b: C) => C>,
     partitioner?: Partitioner | number,
     mapSideCombine = true,
-    captures?: Captures,
     operation = 'combineByKey',
   ): RDD<[K, C]> {
     const shipped: ShippedAggregator = {
-      createCombiner: ship(createCombiner, captures, operation),
-      mergeValue: ship(mergeValue, captures, operation),
-      mergeCombiners: ship(mergeCombiners, captures, operation),
+      createCombiner: this.fn(createCombiner, operation),
+      mergeValue: this.fn(mergeValue, operation),
+      mergeCombiners: this.fn(mergeCombiners, operation),
     };
     const aggregator: Aggregator<V, C> = {
       createCombiner: shipped.createCombiner.call,
@@ -287,21 +296,20 @@ export abstract class RDD<T> {
     return new kinds.ShuffledRDD<K, V, C>(input, p, aggregator, mapSideCombine, operation);
   }
 
-  reduceByKey<K, V>(this: RDD<[K, V]>, f: UserFn<(a: V, b: V) => V>, numPartitions?: number | Partitioner, captures?: Captures): RDD<[K, V]> {
-    const g = ship(f, captures, 'reduceByKey');
-    return this.combineByKey<K, V, V>(IDENTITY, g, g, numPartitions, true, undefined, 'reduceByKey');
+  reduceByKey<K, V>(this: RDD<[K, V]>, f: UserFn<(a: V, b: V) => V>, numPartitions?: number | Partitioner): RDD<[K, V]> {
+    const g = this.fn(f, 'reduceByKey');
+    return this.combineByKey<K, V, V>(IDENTITY, g, g, numPartitions, true, 'reduceByKey');
   }
 
-  foldByKey<K, V>(this: RDD<[K, V]>, zeroValue: V, f: UserFn<(a: V, b: V) => V>, numPartitions?: number | Partitioner, captures?: Captures): RDD<[K, V]> {
-    const g = ship(f, captures, 'foldByKey');
+  foldByKey<K, V>(this: RDD<[K, V]>, zeroValue: V, f: UserFn<(a: V, b: V) => V>, numPartitions?: number | Partitioner): RDD<[K, V]> {
+    const g = this.fn(f, 'foldByKey');
     const zero = structuredClone(zeroValue);
     return this.combineByKey<K, V, V>(
-      closureOf((v: V) => (g as any)(structuredClone(zero), v), { g, zero }),
+      engineFn('zeroThen', { f: g, zero }, 'foldByKey'),
       g,
       g,
       numPartitions,
       true,
-      undefined,
       'foldByKey',
     );
   }
@@ -312,18 +320,16 @@ export abstract class RDD<T> {
     seqOp: UserFn<(acc: U, v: V) => U>,
     combOp: UserFn<(a: U, b: U) => U>,
     numPartitions?: number | Partitioner,
-    captures?: Captures,
   ): RDD<[K, U]> {
-    const seq = ship(seqOp, captures, 'aggregateByKey');
-    const comb = ship(combOp, captures, 'aggregateByKey');
+    const seq = this.fn(seqOp, 'aggregateByKey');
+    const comb = this.fn(combOp, 'aggregateByKey');
     const zero = structuredClone(zeroValue);
     return this.combineByKey<K, V, U>(
-      closureOf((v: V) => (seq as any)(structuredClone(zero), v), { seq, zero }),
+      engineFn('zeroThen', { f: seq, zero }, 'aggregateByKey'),
       seq,
       comb,
       numPartitions,
       true,
-      undefined,
       'aggregateByKey',
     );
   }
@@ -336,7 +342,6 @@ export abstract class RDD<T> {
       GROUP.mergeCombiners,
       numPartitions,
       false,
-      undefined,
       'groupByKey',
     );
   }
@@ -368,12 +373,12 @@ export abstract class RDD<T> {
     return parts.flat();
   }
 
-  mapValues<K, V, U>(this: RDD<[K, V]>, f: UserFn<(v: V) => U>, captures?: Captures): RDD<[K, U]> {
-    return this.narrow<[K, U]>('mapValues', 'mapValues', { f: ship(f, captures, 'mapValues') }, true);
+  mapValues<K, V, U>(this: RDD<[K, V]>, f: UserFn<(v: V) => U>): RDD<[K, U]> {
+    return this.narrow<[K, U]>('mapValues', 'mapValues', { f: this.fn(f, 'mapValues') }, true);
   }
 
-  flatMapValues<K, V, U>(this: RDD<[K, V]>, f: UserFn<(v: V) => Iterable<U>>, captures?: Captures): RDD<[K, U]> {
-    return this.narrow<[K, U]>('flatMapValues', 'flatMapValues', { f: ship(f, captures, 'flatMapValues') }, true);
+  flatMapValues<K, V, U>(this: RDD<[K, V]>, f: UserFn<(v: V) => Iterable<U>>): RDD<[K, U]> {
+    return this.narrow<[K, U]>('flatMapValues', 'flatMapValues', { f: this.fn(f, 'flatMapValues') }, true);
   }
 
   keys<K, V>(this: RDD<[K, V]>): RDD<K> {
@@ -472,40 +477,40 @@ export abstract class RDD<T> {
   }
 
   /** Reduce all records with f. Throws on an empty RDD, as Spark does. */
-  async reduce(f: UserFn<(a: T, b: T) => T>, captures?: Captures): Promise<T> {
-    const shipped = ship(f, captures, 'reduce');
+  async reduce(f: UserFn<(a: T, b: T) => T>): Promise<T> {
+    const shipped = this.fn(f, 'reduce');
     const g = shipped.call;
     const parts = await this.context.runJob(this, (iterate) => {
       let acc: T | undefined;
       let any = false;
       iterate((x) => { acc = any ? g(acc as T, x) : x; any = true; });
       return any ? [acc as T] : [];
-    }, undefined, () => ({ kind: 'reduce', f: describeFunction(shipped) }));
+    }, undefined, () => withFunction(shipped, this.context.pipelineInWorkers, (f) => ({ kind: 'reduce', f })));
     const results = parts.flat() as T[];
     if (results.length === 0) throw new Error(`reduce: ${this} is empty; use fold() to give a zero value.`);
     return callingUser(() => results.reduce((a, b) => g(a, b)));
   }
 
-  async fold(zeroValue: T, f: UserFn<(a: T, b: T) => T>, captures?: Captures): Promise<T> {
-    const shipped = ship(f, captures, 'fold');
+  async fold(zeroValue: T, f: UserFn<(a: T, b: T) => T>): Promise<T> {
+    const shipped = this.fn(f, 'fold');
     const g = shipped.call;
     const parts = await this.context.runJob(this, (iterate) => {
       let acc = structuredClone(zeroValue);
       iterate((x) => { acc = g(acc, x); });
       return acc;
-    }, undefined, () => ({ kind: 'fold', zero: structuredClone(zeroValue), f: describeFunction(shipped) }));
+    }, undefined, () => withFunction(shipped, this.context.pipelineInWorkers, (f) => ({ kind: 'fold', zero: structuredClone(zeroValue), f })));
     return callingUser(() => parts.reduce((a, b) => g(a, b), structuredClone(zeroValue)));
   }
 
-  async aggregate<U>(zeroValue: U, seqOp: UserFn<(acc: U, x: T) => U>, combOp: UserFn<(a: U, b: U) => U>, captures?: Captures): Promise<U> {
-    const seqShipped = ship(seqOp, captures, 'aggregate');
+  async aggregate<U>(zeroValue: U, seqOp: UserFn<(acc: U, x: T) => U>, combOp: UserFn<(a: U, b: U) => U>): Promise<U> {
+    const seqShipped = this.fn(seqOp, 'aggregate');
     const seq = seqShipped.call;
-    const comb = ship(combOp, captures, 'aggregate').call;
+    const comb = this.fn(combOp, 'aggregate').call;
     const parts = await this.context.runJob(this, (iterate) => {
       let acc = structuredClone(zeroValue);
       iterate((x) => { acc = seq(acc, x); });
       return acc;
-    }, undefined, () => ({ kind: 'fold', zero: structuredClone(zeroValue), f: describeFunction(seqShipped) }));
+    }, undefined, () => withFunction(seqShipped, this.context.pipelineInWorkers, (f) => ({ kind: 'fold', zero: structuredClone(zeroValue), f })));
     return callingUser(() => parts.reduce((a, b) => comb(a, b), structuredClone(zeroValue)));
   }
 
@@ -533,8 +538,8 @@ export abstract class RDD<T> {
   }
 
   /** Run f on every record. A promise f returns is awaited (all of them, before this resolves). */
-  async foreach(f: UserFn<(x: T) => unknown>, captures?: Captures): Promise<void> {
-    const shipped = ship(f, captures, 'foreach');
+  async foreach(f: UserFn<(x: T) => unknown>): Promise<void> {
+    const shipped = this.fn(f, 'foreach');
     const g = shipped.call;
     const pending = await this.context.runJob(this, (iterate) => {
       const promises: Promise<void>[] = [];
@@ -543,19 +548,19 @@ export abstract class RDD<T> {
         if (r && typeof (r as Promise<void>).then === 'function') promises.push(r as Promise<void>);
       });
       return promises;
-    }, undefined, () => ({ kind: 'foreach', f: describeFunction(shipped) }));
+    }, undefined, () => withFunction(shipped, this.context.pipelineInWorkers, (f) => ({ kind: 'foreach', f })));
     await settleUserPromises(pending.flat());
   }
 
   /** Run f once per partition with its records. A promise f returns is awaited. */
-  async foreachPartition(f: UserFn<(records: T[]) => unknown>, captures?: Captures): Promise<void> {
-    const shipped = ship(f, captures, 'foreachPartition');
+  async foreachPartition(f: UserFn<(records: T[]) => unknown>): Promise<void> {
+    const shipped = this.fn(f, 'foreachPartition');
     const g = shipped.call;
     const pending = await this.context.runJob(this, (iterate) => {
       const records: T[] = [];
       iterate((x) => records.push(x));
       return g(records);
-    }, undefined, () => ({ kind: 'foreachPartition', f: describeFunction(shipped) }));
+    }, undefined, () => withFunction(shipped, this.context.pipelineInWorkers, (f) => ({ kind: 'foreachPartition', f })));
     await settleUserPromises(pending);
   }
 
@@ -571,6 +576,20 @@ export abstract class RDD<T> {
     if (this.isMaterialized()) return this.descriptor('input', {}, []);
     return this.describeLineage();
   }
+
+  /** @internal Why describe() gave undefined, when a function in its lineage is the cause: for the listener. */
+  whyNotDescribed(): string | undefined {
+    if (this.notDescribable) return this.notDescribable;
+    for (const d of this.dependencies) {
+      if (d.kind === 'shuffle') continue;
+      const why = d.rdd.whyNotDescribed();
+      if (why) return why;
+    }
+    return undefined;
+  }
+
+  /** @internal Set by describeLineage() when one of this RDD's functions cannot reach a worker. */
+  protected notDescribable: string | undefined;
 
   /** @internal Each RDD kind describes itself; the default is "cannot be described". */
   protected describeLineage(): RDDDescriptor | undefined {
@@ -605,12 +624,18 @@ export abstract class RDD<T> {
 // ---- helpers ------------------------------------------------------------------------------------
 
 // Engine-built functions used by every batch's shuffles, shipped once rather than on every call.
-const IDENTITY = ship(<V>(v: V) => v, undefined, 'reduceByKey', 'engine');
+const IDENTITY = engineFn<(v: any) => any>('identity', {}, 'reduceByKey');
 const GROUP = {
-  create: ship(<V>(v: V) => [v], undefined, 'groupByKey', 'engine'),
-  mergeValue: ship(<V>(c: V[], v: V) => { c.push(v); return c; }, undefined, 'groupByKey', 'engine'),
-  mergeCombiners: ship(<V>(a: V[], b: V[]) => { for (const x of b) a.push(x); return a; }, undefined, 'groupByKey', 'engine'),
+  create: engineFn<(v: any) => any[]>('groupCreate', {}, 'groupByKey'),
+  mergeValue: engineFn<(c: any[], v: any) => any[]>('groupMerge', {}, 'groupByKey'),
+  mergeCombiners: engineFn<(a: any[], b: any[]) => any[]>('groupCombine', {}, 'groupByKey'),
 };
+
+/** The ResultKind of an action with a user function, or why that function cannot reach a worker. */
+function withFunction(f: ShippedFunction<any>, withDefinitions: boolean, kind: (f: FunctionDescriptor) => ResultKind): ResultKind | string {
+  const d = describeFunction(f, withDefinitions);
+  return typeof d === 'string' ? d : kind(d);
+}
 
 /** Await every promise (so none is left unhandled), then throw the first failure, attributed. */
 async function settleUserPromises(values: unknown[]): Promise<void> {
@@ -619,10 +644,6 @@ async function settleUserPromises(values: unknown[]): Promise<void> {
   if (failed) throw attributeUserError(failed.reason);
 }
 
-/** An engine-built wrapper around user functions (given as shipped captures), itself shippable. */
-function closureOf<F extends (...a: any[]) => any>(fn: F, captures: Captures): ShippedFunction<F> {
-  return ship<F>(fn, captures, 'engine');
-}
 
 /** Records of a pair operation must be [key, value] arrays; say so where the mistake is. */
 export function checkPair(kv: unknown, operation: string): void {

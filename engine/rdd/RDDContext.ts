@@ -7,7 +7,10 @@ import type { ResultKind } from '../executor/protocol.ts';
 import { WorkerPool } from '../executor/WorkerPool.ts';
 import type { PlacementMode, StagePlacement, StagePlacementOptions } from './StagePlacement.ts';
 import { checkPlacement } from './placementOptions.ts';
-import { defaultWorkerCount } from '#worker';
+import { defaultPipelineModule, defaultWorkerCount } from '#worker';
+import type { ExecutorWorker } from '../platform/worker.ts';
+import { Definitions } from '../closure/definitions.ts';
+import { isExecutor } from '../platform/executorMode.ts';
 
 /**
  * How an {@link RDDContext} (Spark's SparkContext) runs jobs: default parallelism and the worker
@@ -50,6 +53,22 @@ export interface RDDContextOptions {
    * each map task relays a small output (up to 500 records) and keeps a larger one.
    */
   shuffleTransfer?: ShuffleTransfer;
+  /**
+   * Node, with workers: the module every worker imports to define the same pipeline as this
+   * thread (a file path or URL, e.g. `new URL('./pipeline.ts', import.meta.url)`), as every
+   * Spark executor loads the application's jar. Default: the main script (`process.argv[1]`)
+   * when the context is created by its code, as Node's cluster re-runs it in every worker;
+   * otherwise none, and only functions that use nothing from their surroundings reach the
+   * workers. See docs/workers.md.
+   */
+  pipelineModule?: string | URL;
+  /**
+   * Browsers, with workers: starts one worker from the app's worker entry, a file that calls
+   * `loadPipeline(() => import('./pipeline'))` from 'rivulet/worker'. Written in the app so that
+   * its bundler bundles the pipeline into the worker:
+   * `createWorker: () => new Worker(new URL('./rivulet.worker.ts', import.meta.url), { type: 'module' })`.
+   */
+  createWorker?: () => ExecutorWorker;
 }
 
 /**
@@ -71,15 +90,28 @@ export class RDDContext {
   readonly executor: Executor | undefined;
   /** When set, RDDs created now take this creation site (a DStream sets its own while computing). */
   callSite: string | undefined;
+  /**
+   * @internal What the pipeline code defines (its functions, by place), shared with the
+   * StreamingContext that owns this context; closed at its start(), or at this context's first job.
+   */
+  readonly definitions: Definitions;
   private nextRddId = 0;
 
-  constructor(options: RDDContextOptions = {}) {
+  constructor(options: RDDContextOptions = {}, definitions?: Definitions) {
+    this.definitions = definitions ?? new Definitions();
     const n = options.defaultParallelism ?? 2;
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`defaultParallelism must be a positive integer, got ${n}.`);
     this.defaultParallelism = n;
     const workers = options.workers === 'auto' ? defaultWorkerCount() : options.workers ?? 0;
     if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`workers must be a non-negative integer or 'auto', got ${options.workers}.`);
-    this.executor = options.executor ?? (workers > 0 ? new WorkerPool({ workers, taskTimeout: options.taskTimeout, maxTaskAttempts: options.maxTaskAttempts }) : undefined);
+    if (options.createWorker !== undefined && typeof options.createWorker !== 'function') throw new TypeError(`createWorker must be a function that returns a new Worker, got ${typeof options.createWorker}.`);
+    // An executor's copy of the pipeline only records its definitions: it never starts workers of its own.
+    const pipeline = isExecutor() || workers === 0 ? undefined : options.pipelineModule ?? defaultPipelineModule();
+    this.executor =
+      options.executor ??
+      (workers > 0 && !isExecutor()
+        ? new WorkerPool({ workers, taskTimeout: options.taskTimeout, maxTaskAttempts: options.maxTaskAttempts, pipelineModule: pipeline, createWorker: options.createWorker, definitions: () => this.closedDefinitions() })
+        : undefined);
     const placement = options.placement ?? 'auto';
     // A StagePlacement instance has the same fields (checked when it was made).
     checkPlacement(placement as PlacementMode | StagePlacementOptions);
@@ -89,6 +121,17 @@ export class RDDContext {
       // Keeping map outputs needs block stores; an executor without them always relays.
       if (this.scheduler.shuffleTransfer !== 'relay') this.scheduler.shuffleTransfer = options.shuffleTransfer;
     }
+  }
+
+  /** @internal The workers load the pipeline's code: they hold its functions by place. */
+  get pipelineInWorkers(): boolean {
+    return this.executor?.loadsPipeline === true;
+  }
+
+  /** The definitions as a worker must match them: complete, since jobs run. */
+  private closedDefinitions() {
+    this.definitions.close();
+    return this.definitions.entries;
   }
 
   /** Stop the workers, if any (a context with workers should be closed when done; idle workers never hold a process open). */
@@ -133,7 +176,11 @@ export class RDDContext {
    * Run `func` over partitions of `rdd`. `result`, when given, says the same as `func` as plain
    * data (asked for only when there are workers), so the job's tasks can run on workers; without it they run in this thread.
    */
-  runJob<T, U>(rdd: RDD<T>, func: (iterate: PartitionIterator<T>, partition: number) => U, partitions?: readonly number[], result?: () => ResultKind): Promise<U[]> {
+  runJob<T, U>(rdd: RDD<T>, func: (iterate: PartitionIterator<T>, partition: number) => U, partitions?: readonly number[], result?: () => ResultKind | string): Promise<U[]> {
+    // The pipeline code stops defining at its first job (an executor's copy stops there too).
+    this.definitions.close();
+    // In an executor, the pipeline code only defines: its jobs never run, and the code after them neither.
+    if (isExecutor()) return new Promise<U[]>(() => {});
     return this.scheduler.runJob(rdd, func, partitions, result);
   }
 }

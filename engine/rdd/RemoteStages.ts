@@ -34,11 +34,15 @@ export class RemoteStages {
   ) {}
 
   /** A job's result stage, on the executor or here (placed by cost), after the shuffles below it. */
-  async runJob<T, U>(rdd: RDD<T>, func: (iterate: PartitionIterator<T>, partition: number) => U, parts: readonly number[], result?: () => ResultKind): Promise<U[]> {
+  async runJob<T, U>(rdd: RDD<T>, func: (iterate: PartitionIterator<T>, partition: number) => U, parts: readonly number[], result?: () => ResultKind | string): Promise<U[]> {
     const stageId = this.s.nextStageId++;
     const results = new Map<number, U>();
-    const descriptor = result ? rdd.describe() : undefined;
-    const kind = descriptor && result!();
+    let descriptor = result ? rdd.describe() : undefined;
+    const wanted = descriptor && result!();
+    // A function of the action that cannot reach a worker: the stage runs here, and the listener hears why.
+    if (typeof wanted === 'string') descriptor = undefined;
+    const kind = typeof wanted === 'string' ? undefined : wanted;
+    if (result && !descriptor) this.notShipped(rdd, typeof wanted === 'string' ? wanted : rdd.whyNotDescribed(), 'the result stage');
     // Placed (by cost) once its input shuffles are available, so decisions follow the stages' order.
     let placed: PlacedStage | undefined;
     // A stage that can only run here reads its shuffles here: 'auto' relays them rather than keep them in workers.
@@ -62,7 +66,8 @@ export class RemoteStages {
   /** A shuffle's map stage, on the executor or here (placed by cost). */
   async runShuffleMapStage(dep: ShuffleDependency<any, any, any>, readOnDriver: boolean, stageId: number): Promise<void> {
     const remote = this.describeMapSide(dep, readOnDriver);
-    const placed = remote && this.place(dep.rdd, remote.rdd, remote.result, dep.rdd.numPartitions, `the map side of ${dep.operation}`);
+    if (typeof remote === 'string') this.notShipped(dep.rdd, remote, `the map side of ${dep.operation}`);
+    const placed = typeof remote === 'object' ? this.place(dep.rdd, remote.rdd, remote.result, dep.rdd.numPartitions, `the map side of ${dep.operation}`) : undefined;
     await this.withResubmission(dep.rdd, !placed || !placed.remote, async () => {
       const missing = this.s.mapOutputs.missing(dep);
       const lost = this.s.mapOutputs.lostExecutors(dep);
@@ -77,7 +82,7 @@ export class RemoteStages {
         }
       }
       placed?.begin();
-      if (!remote || !placed!.remote) {
+      if (typeof remote !== 'object' || !placed!.remote) {
         await this.fetchToDriver(dep.rdd, missing, new Set());
         return this.s.runLocalMapTasks(dep, missing, stageId);
       }
@@ -89,6 +94,17 @@ export class RemoteStages {
       }));
     });
     placed?.done();
+  }
+
+  /**
+   * A stage runs here because one of its functions cannot reach a worker (created at batch time
+   * and using its surroundings, say): the listener is told which and why, as for a stage placed here by cost.
+   */
+  private notShipped(rdd: RDD<any>, why: string | undefined, what: string): void {
+    if (!why) return;
+    const { operation, callSite } = siteOf(rdd);
+    const decision: StageDecision = { stage: `${operation} at ${callSite} (${what})`, executedOn: 'local', reason: why };
+    for (const listener of this.s.stageListeners) listener(decision);
   }
 
   /**
@@ -152,12 +168,14 @@ export class RemoteStages {
   }
 
   /** The map side of a shuffle as a task, when its lineage, partitioner and aggregator can all travel. */
-  private describeMapSide(dep: ShuffleDependency<any, any, any>, readOnDriver: boolean): { rdd: RDDDescriptor; result: ResultKind } | undefined {
+  /** The map side of a shuffle as a task, or why a function in it cannot reach a worker (a string), or undefined. */
+  private describeMapSide(dep: ShuffleDependency<any, any, any>, readOnDriver: boolean): { rdd: RDDDescriptor; result: ResultKind } | string | undefined {
     const partitioner = dep.partitioner.describe?.();
-    const aggregator = dep.aggregator && describeAggregator(dep.aggregator);
-    if (!partitioner || (dep.aggregator && !aggregator)) return undefined;
+    const aggregator = dep.aggregator && describeAggregator(dep.aggregator, dep.rdd.context.pipelineInWorkers);
+    if (typeof aggregator === 'string') return aggregator;
+    if (!partitioner) return undefined;
     const rdd = dep.rdd.describe();
-    if (!rdd) return undefined;
+    if (!rdd) return dep.rdd.whyNotDescribed();
     const keepAbove = { direct: 0, relay: Infinity, auto: readOnDriver ? Infinity : RELAY_MAX_RECORDS }[this.s.shuffleTransfer];
     return { rdd, result: { kind: 'shuffleMap', shuffleId: dep.shuffleId, partitioner, aggregator, mapSideCombine: dep.mapSideCombine, operation: dep.operation, keepAbove } };
   }

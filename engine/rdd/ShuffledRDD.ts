@@ -38,8 +38,11 @@ export class ShuffledRDD<K, V, C> extends RDD<[K, C]> {
 
   /** The reduce side only: the map side is the stage before, whose outputs come with the task. */
   protected override describeLineage(): RDDDescriptor | undefined {
-    const aggregator = this.aggregator && describeAggregator(this.aggregator);
-    if (this.aggregator && !aggregator) return undefined;
+    const aggregator = this.aggregator && describeAggregator(this.aggregator, this.context.pipelineInWorkers);
+    if (typeof aggregator === 'string') {
+      this.notDescribable = aggregator;
+      return undefined;
+    }
     return this.descriptor('shuffled', { shuffleId: this.dep.shuffleId, aggregator, mapSideCombine: this.mapSideCombine }, []);
   }
 

@@ -26,6 +26,8 @@ import { openCheckpointStore } from '../checkpoint/open.ts';
 import { Checkpointer } from './Checkpointer.ts';
 import type { RecoveryPlan } from './recovery.ts';
 import { stableIds } from './stableIds.ts';
+import { isExecutor } from '../platform/executorMode.ts';
+import type { Definitions } from '../closure/definitions.ts';
 
 /**
  * How a {@link StreamingContext} runs: the batch interval, the clock, parallelism, workers. Spark
@@ -74,6 +76,20 @@ export interface StreamingContextOptions {
    * on the driver than the extra tasks that keep it in workers; see docs/workers.md).
    */
   stateInWorkers?: boolean | 'auto';
+  /**
+   * Node, with workers: the module every worker imports to define this same pipeline, as every
+   * Spark executor loads the application's jar. Default: the main script, when this context is
+   * created by its code (`node app.js`, `tsx app.ts`); a service whose pipeline lives in another
+   * module names it here: `pipelineModule: new URL('./pipeline.ts', import.meta.url)`. See
+   * docs/workers.md.
+   */
+  pipelineModule?: RDDContextOptions['pipelineModule'];
+  /**
+   * Browsers, with workers: starts one worker from the app's worker entry, which loads the same
+   * pipeline module (`loadPipeline(() => import('./pipeline'))` from 'rivulet/worker'):
+   * `createWorker: () => new Worker(new URL('./rivulet.worker.ts', import.meta.url), { type: 'module' })`.
+   */
+  createWorker?: RDDContextOptions['createWorker'];
 }
 
 /**
@@ -146,6 +162,10 @@ export class StreamingContext {
   readonly scheduler: SchedulerLike;
   readonly sparkContext: RDDContext;
   readonly graph = new DStreamGraph();
+  /** @internal What the pipeline defines, by place: functions, streams, the settings that shape them (shared with sparkContext). */
+  get definitions(): Definitions {
+    return this.sparkContext.definitions;
+  }
   readonly listenerBus = new StreamingListenerBus();
   readonly inputInfoTracker = new InputInfoTracker();
   readonly skipFailedBatches: boolean;
@@ -180,7 +200,15 @@ export class StreamingContext {
     const stateInWorkers = options.stateInWorkers ?? 'auto';
     if (stateInWorkers !== true && stateInWorkers !== false && stateInWorkers !== 'auto') throw new TypeError(`StreamingContext: stateInWorkers must be true, false or 'auto', got ${String(stateInWorkers)}.`);
     this.stateInWorkers = stateInWorkers;
-    this.sparkContext = new RDDContext({ defaultParallelism: options.defaultParallelism, workers: options.workers, taskTimeout: options.taskTimeout, shuffleTransfer: options.shuffleTransfer, placement: options.placement });
+    this.sparkContext = new RDDContext({
+      defaultParallelism: options.defaultParallelism,
+      workers: options.workers,
+      taskTimeout: options.taskTimeout,
+      shuffleTransfer: options.shuffleTransfer,
+      placement: options.placement,
+      pipelineModule: options.pipelineModule,
+      createWorker: options.createWorker,
+    });
     this.jobScheduler = new JobScheduler({
       now: () => this.now(),
       listenerBus: this.listenerBus,
@@ -256,6 +284,8 @@ export class StreamingContext {
    */
   checkpoint(storeOrDirectory: string | CheckpointStore): void {
     this.assertCanDefine('checkpoint');
+    // An executor's copy of the pipeline never checkpoints: the driver does.
+    if (isExecutor()) return;
     this.checkpointSetting = StreamingContext.openStore(storeOrDirectory);
   }
 
@@ -299,6 +329,8 @@ export class StreamingContext {
     options: GetOrCreateOptions = {},
   ): Promise<StreamingContext> {
     if (typeof createContext !== 'function') throw new TypeError(`getOrCreate: createContext must be a function that returns a new StreamingContext, got ${typeof createContext}.`);
+    // An executor only needs the pipeline's definitions: the driver reads the checkpoint.
+    if (isExecutor()) return createContext();
     const warn = options.onWarning ?? ((message: string) => console.warn(message));
     const setting = StreamingContext.openStore(storeOrDirectory);
     try {
@@ -398,6 +430,13 @@ export class StreamingContext {
     if (this.graph.outputStreams.length === 0) {
       throw new IllegalStateError('StreamingContext.start(): no output operations registered, so nothing would run. Add one, e.g. stream.print() or stream.foreachRDD(...).');
     }
+    // The pipeline is defined: what workers load must match this list from now on.
+    this.definitions.close();
+    if (isExecutor()) {
+      // An executor's copy of the pipeline only defines: nothing is received or run here.
+      this.currentState = 'active';
+      return;
+    }
     const now = this.now();
     const recovery = this.recovery;
     // A recovered context stays on its checkpoint's batch grid.
@@ -443,6 +482,7 @@ export class StreamingContext {
    * pool, if any, is closed. Resolves when stopped.
    */
   stop(options: StopOptions | boolean = {}): Promise<void> {
+    if (isExecutor()) return Promise.resolve();
     const graceful = typeof options === 'boolean' ? options : options.stopGracefully ?? false;
     if (this.currentState === 'initialized') {
       this.currentState = 'stopped';
@@ -519,12 +559,15 @@ export class StreamingContext {
 
   /** Resolves when the context stops; rejects with the error that stopped it. */
   awaitTermination(): Promise<void> {
+    // In an executor the pipeline code stops here: what follows is the driver's.
+    if (isExecutor()) return new Promise<void>(() => {});
     this.terminationAwaited = true;
     return this.termination.promise;
   }
 
   /** Whether the context stopped within `ms` (on this context's clock); rejects with the error that stopped it. */
   awaitTerminationOrTimeout(ms: number): Promise<boolean> {
+    if (isExecutor()) return new Promise<boolean>(() => {});
     this.terminationAwaited = true;
     return new Promise<boolean>((resolve, reject) => {
       const timer = this.scheduler.schedule(() => resolve(false), ms);
