@@ -40,6 +40,8 @@ export default defineConfig({
   resolve: {
     // Docs examples, tests and the playground's worker import the package by its published name.
     alias: {
+      // A browser app's worker entry imports loadPipeline from 'rivulet/worker' (the executor's entry).
+      'rivulet/worker': fileURLToPath(new URL('./engine/executor/worker.ts', import.meta.url)),
       rivulet: engineEntry,
       // Monaco's own files (its package exports map every path to `.js`, which hides its CSS).
       'monaco-esm': fileURLToPath(new URL('./node_modules/monaco-editor/esm/vs', import.meta.url)),
