@@ -17,7 +17,7 @@ export type { ShippedFunction, UserFn } from './closure/ship.ts';
 export { isDriver, isExecutor } from './platform/executorMode.ts';
 export { PipelineMismatchError } from './executor/WorkerPool.ts';
 export { Milliseconds, Seconds, Minutes, type Duration } from './util/duration.ts';
-export { UserFunctionError, NotShippableError, BatchFailedError, IllegalStateError } from './util/errors.ts';
+export { UserFunctionError, BatchFailedError, IllegalStateError } from './util/errors.ts';
 export { NodeOnlyError } from './platform/Platform.ts';
 export type { SocketTextStreamOptions } from './sources/socketTextStream.ts';
 export type { TextFileStreamOptions } from './sources/textFileStream.ts';

@@ -20,13 +20,24 @@ const FRAME = /rivulet:([^@\s()]+)@([^:\s()]+)/;
 /**
  * `fn` called as a plain function (`this` undefined, as for every user function), a throw wrapped
  * as a UserFunctionError naming `operation` and `callSite`. Three parameters cover every
- * operation's call (map's one, reduce's two, mapWithState's three); V8 inlines the wrapper.
+ * operation's call (map's one, reduce's two, mapWithState's three); V8 inlines the wrapper and
+ * reads `arguments.length` without building an arguments object.
  */
 export function attributed<F extends (...args: any[]) => any>(fn: F, operation: string, callSite: string): F {
   const g = fn as (a?: unknown, b?: unknown, c?: unknown) => unknown;
   return function attributedUserFunction(a?: unknown, b?: unknown, c?: unknown) {
     try {
-      return g(a, b, c);
+      // Exactly the arguments the engine passed: `foreach(console.log)` prints one value, rest parameters see one.
+      switch (arguments.length) {
+        case 1:
+          return g(a);
+        case 2:
+          return g(a, b);
+        case 0:
+          return g();
+        default:
+          return g(a, b, c);
+      }
     } catch (e) {
       throw asUserError(e, operation, callSite);
     }

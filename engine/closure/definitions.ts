@@ -81,14 +81,16 @@ export function mismatchMessage(driver: readonly DefinitionEntry[], executor: re
 
 /**
  * The executor's context matching the driver's definitions: among those the pipeline code
- * created in this thread, one whose list is the same. `closest` is the one that matches longest,
- * for the error message.
+ * created in this thread, one whose list is the same. Only complete lists count (closed by
+ * start() or a first job), or every list once the pipeline module finished loading (`loaded`: a
+ * module that defines a context for the driver to start). `closest` is the one that matches
+ * longest, for the error message.
  */
-export function matchDefinitions(contexts: readonly DefinedContext[], driver: readonly DefinitionEntry[]): { found?: DefinedContext; closest?: DefinedContext } {
+export function matchDefinitions(contexts: readonly DefinedContext[], driver: readonly DefinitionEntry[], loaded = false): { found?: DefinedContext; closest?: DefinedContext } {
   let closest: DefinedContext | undefined;
   let best = -1;
   for (const c of contexts) {
-    if (!c.closed) continue;
+    if (!c.closed && !loaded) continue;
     const d = firstDifference(driver, c.entries);
     if (d === -1) return { found: c };
     if (d > best) [best, closest] = [d, c];

@@ -139,7 +139,7 @@ export class TaskRunner {
     const state = executorState();
     if (!state) return { kind: 'loaded', pipeline: false };
     for (;;) {
-      const { found, closest } = matchDefinitions(state.contexts, driver);
+      const { found, closest } = matchDefinitions(state.contexts, driver, state.settled);
       if (found) {
         this.definitions = found;
         return { kind: 'loaded', pipeline: true };

@@ -59,9 +59,10 @@ export interface RDDContextOptions {
    * Spark executor loads the application's jar. Default: the main script (`process.argv[1]`)
    * when the context is created by its code, as Node's cluster re-runs it in every worker;
    * otherwise none, and only functions that use nothing from their surroundings reach the
-   * workers. See docs/workers.md.
+   * workers. `false`: load none (a script whose code must not run again in workers); functions
+   * that use their surroundings then run on the driver. See docs/workers.md.
    */
-  pipelineModule?: string | URL;
+  pipelineModule?: string | URL | false;
   /**
    * Browsers, with workers: starts one worker from the app's worker entry, a file that calls
    * `loadPipeline(() => import('./pipeline'))` from 'rivulet/worker'. Written in the app so that
@@ -106,7 +107,7 @@ export class RDDContext {
     if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`workers must be a non-negative integer or 'auto', got ${options.workers}.`);
     if (options.createWorker !== undefined && typeof options.createWorker !== 'function') throw new TypeError(`createWorker must be a function that returns a new Worker, got ${typeof options.createWorker}.`);
     // An executor's copy of the pipeline only records its definitions: it never starts workers of its own.
-    const pipeline = isExecutor() || workers === 0 ? undefined : options.pipelineModule ?? defaultPipelineModule();
+    const pipeline = isExecutor() || workers === 0 || options.pipelineModule === false ? undefined : options.pipelineModule ?? defaultPipelineModule();
     this.executor =
       options.executor ??
       (workers > 0 && !isExecutor()

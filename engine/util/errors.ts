@@ -34,22 +34,6 @@ export class UserFunctionError extends Error {
 }
 
 /**
- * A function cannot be sent to a worker (Spark's "Task not serializable", at definition time).
- *
- * @example
- * ```ts
- * import { NotShippableError } from 'rivulet';
- * const stop = new Set(['the']);
- * try { words.filter((w) => !stop.has(w)); } catch (e) {
- *   if (e instanceof NotShippableError) words.filter((w) => !stop.has(w), { stop });
- * }
- * ```
- */
-export class NotShippableError extends Error {
-  override name = 'NotShippableError';
-}
-
-/**
  * A batch failed: names the batch time and the output operation whose job failed. Spark: the
  * exception `JobScheduler` reports for a failed job, which `awaitTermination()` rethrows.
  *

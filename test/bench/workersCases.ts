@@ -98,7 +98,7 @@ export function cases(size: BenchSize): Case[] {
       },
       rxjs: () => async (batch) =>
         (await lastValueFrom(from(batch).pipe(map(parseAndHash), reduce((m, [k, h]) => m.set(k, ((m.get(k) ?? 0) ^ h) >>> 0), new Map<number, number>())))).size,
-      rivulet: (lines) => lines.map(parseAndHash, { parseAndHash }).reduceByKey((a, b) => (a ^ b) >>> 0),
+      rivulet: (lines) => lines.map(parseAndHash).reduceByKey((a, b) => (a ^ b) >>> 0),
     },
     {
       name: `(c) reduceByKeyAndWindow + inverse, ${WINDOW}-batch window, ${windowed.batches.length} batches`,

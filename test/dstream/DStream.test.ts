@@ -13,11 +13,11 @@ describe('map / flatMap / filter', () => {
     expectBatches(output, [['1', '2', '3', '4'], ['5', '6', '7', '8'], ['9', '10', '11', '12']], { ordered: true });
   });
 
-  test('map with a declared capture', async () => {
+  test('map with a function that closes over a value', async () => {
     const factor = 10;
     const { output } = await runStreams({
       input: [[1, 2], [3]],
-      operation: (s) => s.map((x) => x * factor, { factor }),
+      operation: (s) => s.map((x) => x * factor),
     });
     expectBatches(output, [[10, 20], [30]]);
   });
@@ -202,7 +202,7 @@ describe('transform / transformWith', () => {
   test('transform gets each batch RDD and its time', async () => {
     const { output } = await runStreams({
       input: [[1], [2, 3], []],
-      operation: (s) => s.transform((rdd, time) => rdd.map((x) => [time, x] as [number, number], { time })),
+      operation: (s) => s.transform((rdd, time) => rdd.map((x) => [time, x] as [number, number])),
     });
     expectBatches(output, [[[1000, 1]], [[2000, 2], [2000, 3]], []]);
   });
@@ -232,7 +232,7 @@ describe('transform / transformWith', () => {
     const { output } = await runStreams({
       inputs: [[[1, 2], [3], []], [['a'], [], ['b']]],
       operation: (a: DStream<number>, b: DStream<string>) =>
-        a.transformWith(b, (ra, rb, time) => ra.map((x) => `${x}@${time}`, { time }).union(rb)),
+        a.transformWith(b, (ra, rb, time) => ra.map((x) => `${x}@${time}`).union(rb)),
     });
     expectBatches(output, [['1@1000', '2@1000', 'a'], ['3@2000'], ['b']]);
   });

@@ -220,7 +220,7 @@ describe('State', () => {
       } catch (e) {
         return `threw: ${(e as Error).message}`;
       }
-    }, { body });
+    });
 
   test('get() throws when there is no state; exists() and getOption() do not', async () => {
     const { output } = await runStreams({

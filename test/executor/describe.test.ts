@@ -16,10 +16,9 @@ function kinds(d: RDDDescriptor): string[] {
 describe('describe()', () => {
   const sc = newContext();
   const lines = sc.parallelize(['a b', 'b c'], 2);
-  const stop = new Set(['c']);
   const cases: [string, () => RDD<any>, string[] | undefined][] = [
     ['input', () => lines, ['input']],
-    ['a narrow chain', () => lines.flatMap((l) => l.split(' ')).filter((w) => !stop.has(w), { stop }).map((w) => [w, 1]), ['mapPartitions:map', 'mapPartitions:filter', 'mapPartitions:flatMap', 'input']],
+    ['a narrow chain', () => lines.flatMap((l) => l.split(' ')).filter((w) => w !== 'c').map((w) => [w, 1]), ['mapPartitions:map', 'mapPartitions:filter', 'mapPartitions:flatMap', 'input']],
     ['reduceByKey stops at the shuffle', () => lines.map((w) => [w, 1] as [string, number]).reduceByKey((a, b) => a + b).mapValues((n) => n * 2), ['mapPartitions:mapValues', 'shuffled']],
     ['join: cogroup with two shuffle reads', () => lines.keyBy((l) => l).join(lines.keyBy((l) => l.toUpperCase())), ['mapPartitions:join', 'cogroup', 'shuffleRead', 'shuffleRead']],
     ['union and coalesce', () => lines.union(lines).coalesce(1), ['coalesce', 'union', 'input', 'input']],
@@ -31,11 +30,18 @@ describe('describe()', () => {
     expect(d && kinds(d)).toEqual(expected);
   });
 
-  test('user functions travel as source + cloned captures, with a content hash', () => {
-    const d = described(lines.filter((w) => !stop.has(w), { stop }))!;
+  test('a self-contained user function travels as its source, with a hash', () => {
+    const d = described(lines.filter((w) => w.length > 1))!;
     const f = (d.params.args as Record<string, any>).f;
-    expect(f).toMatchObject({ kind: 'fn', source: '(w) => !stop.has(w)', captures: { stop: new Set(['c']) }, operation: 'filter' });
+    expect(f).toMatchObject({ kind: 'fn', how: { kind: 'source', source: '(w) => w.length > 1' }, operation: 'filter' });
     expect(typeof f.hash).toBe('string');
+  });
+
+  test('a user function that uses its surroundings cannot be described without the pipeline in the workers, and says why', () => {
+    const stop = new Set(['c']);
+    const rdd = lines.filter((w) => !stop.has(w));
+    expect(rdd.describe()).toBeUndefined();
+    expect(rdd.whyNotDescribed()).toMatch(/^filter at describe\.test\.ts:\d+:\d+ uses `stop` from its surroundings, and the workers have not loaded the pipeline code/);
   });
 
   test('a persisted, computed RDD is an input', async () => {

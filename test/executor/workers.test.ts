@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RDDContext, type RDD } from '../../engine/rdd/index.ts';
-import { NotShippableError, UserFunctionError } from '../../engine/util/errors.ts';
-import { closure } from '../../engine/closure/ship.ts';
+import { UserFunctionError } from '../../engine/util/errors.ts';
 import { LocalExecutor, WorkerPool } from '../../engine/executor/index.ts';
 import { failure, sorted } from '../rdd/helpers.ts';
 
@@ -13,14 +12,13 @@ type Case = [name: string, run: (sc: RDDContext) => Promise<unknown>];
 const lines = ['the quick brown fox', 'jumps over the lazy dog', 'the dog', '', 'quick quick'];
 const words = (sc: RDDContext) => sc.parallelize(lines, 3).flatMap((l) => l.split(' ')).filter((w) => w.length > 0);
 const pairs = (sc: RDDContext) => words(sc).map((w) => [w, 1] as [string, number]);
-const stop = new Set(['the', 'over']);
 
 const cases: Case[] = [
-  ['narrow chain, per partition', (sc) => words(sc).filter((w) => !stop.has(w), { stop }).map((w) => w.toUpperCase()).glom().collect()],
-  ['a closure() capture (a shipped function inside a capture)', (sc) => {
-    const isStop = closure((w: string) => stop.has(w), { stop });
-    return words(sc).filter((w) => !isStop(w), { isStop }).collect();
-  }],
+  ['narrow chain, per partition', (sc) => words(sc).filter((w) => !['the', 'over'].includes(w)).map((w) => w.toUpperCase()).glom().collect()],
+  ['a function with a helper of its own', (sc) => words(sc).filter((w) => {
+    const isStop = (x: string) => x === 'the' || x === 'over';
+    return !isStop(w);
+  }).collect()],
   ['word count', async (sc) => sorted(await pairs(sc).reduceByKey((a, b) => a + b).collect())],
   ['word count, 4 reduce partitions, per partition', (sc) => pairs(sc).reduceByKey((a, b) => a + b, 4).mapValues((n) => n * 10).glom().collect()],
   ['groupByKey', async (sc) => sorted((await pairs(sc).groupByKey().collect()).map(([k, vs]) => [k, vs.length]))],
@@ -124,7 +122,7 @@ describe('workers: 2 give local mode results', () => {
 
   test('without the bundle, a worker starts from the sources through tsx (the fallback when esbuild is missing)', async () => {
     const { spawnWorker, sourceEntry } = await import('../../engine/platform/worker.node.ts');
-    const sc = new RDDContext({ executor: new WorkerPool({ workers: 1, spawn: () => spawnWorker(sourceEntry) }) });
+    const sc = new RDDContext({ executor: new WorkerPool({ workers: 1, spawn: () => spawnWorker({}, sourceEntry) }) });
     expect(await sc.parallelize(['a b', 'b'], 2).flatMap((l) => l.split(' ')).countByValue()).toEqual(new Map([['a', 1], ['b', 2]]));
     await sc.close();
   });
@@ -136,9 +134,14 @@ describe('workers: 2 give local mode results', () => {
     await auto.close();
   });
 
-  test('a function with an undeclared free variable fails at definition, as in local mode', () => {
+  test('a function that uses its surroundings, with no pipeline loaded in the workers, runs on the driver: same result, and the stage says why', async () => {
     const k = 3;
-    expect(() => workers.parallelize([1]).map((x) => x + k)).toThrow(NotShippableError);
+    const reasons: string[] = [];
+    workers.scheduler.addStageListener((d) => { if (d.executedOn === 'local') reasons.push(d.reason); });
+    const before = workers.scheduler.metrics.localTasks;
+    expect(await workers.parallelize([1, 2], 2).map((x) => x + k).collect()).toEqual([4, 5]);
+    expect(workers.scheduler.metrics.localTasks - before).toBe(2);
+    expect(reasons.some((r) => /map at workers\.test\.ts:\d+:\d+ uses `k` from its surroundings/.test(r))).toBe(true);
   });
 
   test("a user function's error names the operation and the user's line", async () => {
@@ -159,17 +162,16 @@ describe('workers: 2 give local mode results', () => {
     expect(inputs.message).toMatch(/records of parallelize at .* cannot be sent to a worker.*instance of Input/s);
   });
 
-  test('captures are sent to each worker once (broadcast)', async () => {
+  test('a function is sent to each worker once, then named by hash', async () => {
     const pool = new WorkerPool({ workers: 1 });
     const sc = new RDDContext({ executor: pool });
-    const big = { table: Array.from({ length: 1000 }, (_, i) => i) };
     const sent: number[] = [];
     const handle = pool['send'].bind(pool);
     (pool as any)['send'] = (slot: unknown, message: { functions: unknown[] }) => {
       sent.push(message.functions.length);
       return handle(slot as never, message as never);
     };
-    const rdd = sc.parallelize([1, 2, 3], 3).map((x) => big.table[x], { big });
+    const rdd = sc.parallelize([1, 2, 3], 3).map((x) => Array.from({ length: 1000 }, (_, i) => i)[x]);
     expect(await rdd.collect()).toEqual([1, 2, 3]);
     expect(await rdd.collect()).toEqual([1, 2, 3]);
     expect(sent.reduce((a, b) => a + b, 0)).toBe(1);
@@ -179,8 +181,9 @@ describe('workers: 2 give local mode results', () => {
 
 describe('faults', () => {
   // A task that keeps its worker busy for `ms`, so a test can kill the worker mid-task.
+  // The duration travels with the records: the function uses nothing from its surroundings, so it reaches the workers as text.
   const busy = (sc: RDDContext, ms: number): RDD<number> =>
-    sc.parallelize([1, 2, 3, 4], 4).map((x) => { const end = Date.now() + ms; while (Date.now() < end); return x * x; }, { ms });
+    sc.parallelize([1, 2, 3, 4].map((x) => [x, ms] as [number, number]), 4).map(([x, wait]) => { const end = Date.now() + wait; while (Date.now() < end); return x * x; });
 
   test('a worker terminated mid-job is replaced and the job completes with the local result', async () => {
     const pool = new WorkerPool({ workers: 2 });

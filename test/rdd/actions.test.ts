@@ -192,7 +192,7 @@ describe('foreach and foreachPartition', () => {
   test('foreach with captures', async () => {
     const log = seen();
     const prefix = '>';
-    await newContext().parallelize(['a', 'b']).foreach((x: string) => { globalThis.rivuletTestSeen!.push(prefix + x); }, { prefix });
+    await newContext().parallelize(['a', 'b']).foreach((x: string) => { globalThis.rivuletTestSeen!.push(prefix + x); });
     expect(log).toEqual(['>a', '>b']);
   });
 

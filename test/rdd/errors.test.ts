@@ -118,7 +118,7 @@ describe('pair operations on records that are not [key, value] pairs', () => {
 
   test('on an input already partitioned by key (combined in place, no shuffle), too', async () => {
     // mapPartitions(…, preservesPartitioning) keeps the partitioner while breaking the records.
-    const broken = pairs().partitionBy(2).mapPartitions((kvs: [string, number][]) => kvs.map(([, v]) => v) as unknown as [string, number][], undefined, true);
+    const broken = pairs().partitionBy(2).mapPartitions((kvs: [string, number][]) => kvs.map(([, v]) => v) as unknown as [string, number][], true);
     const reduced = broken.reduceByKey((a: number) => a, 2);
     expect(reduced.dependencies[0]!.kind).toBe('narrow');
     const e = await failure(() => reduced.collect());

@@ -272,7 +272,7 @@ describe('sortByKey and sortBy', () => {
     const byLengthThenWord = words.sortBy((w: string) => [w.length, w]);
     expect(await byLengthThenWord.collect()).toEqual(['fig', 'date', 'kiwi', 'pear', 'apple']);
     const rank = { apple: 3, fig: 1, pear: 2 } as Record<string, number>;
-    const byRank = words.sortBy((w: string) => rank[w] ?? 0, false, 2, { rank });
+    const byRank = words.sortBy((w: string) => rank[w] ?? 0, false, 2);
     expect(await byRank.collect()).toEqual(['apple', 'pear', 'fig', 'kiwi', 'date']);
   });
 

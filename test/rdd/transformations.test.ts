@@ -204,8 +204,8 @@ describe('partitioning through narrow transformations', () => {
     ['flatMap', (r: RDD<[string, number]>) => r.flatMap((kv: [string, number]) => [kv]), false],
     ['keyBy', (r: RDD<[string, number]>) => r.keyBy((kv: [string, number]) => kv[0]), false],
     ['mapPartitions', (r: RDD<[string, number]>) => r.mapPartitions((xs: [string, number][]) => xs), false],
-    ['mapPartitions(…, preservesPartitioning)', (r: RDD<[string, number]>) => r.mapPartitions((xs: [string, number][]) => xs, undefined, true), true],
-    ['mapPartitionsWithIndex(…, preservesPartitioning)', (r: RDD<[string, number]>) => r.mapPartitionsWithIndex((_i: number, xs: [string, number][]) => xs, undefined, true), true],
+    ['mapPartitions(…, preservesPartitioning)', (r: RDD<[string, number]>) => r.mapPartitions((xs: [string, number][]) => xs, true), true],
+    ['mapPartitionsWithIndex(…, preservesPartitioning)', (r: RDD<[string, number]>) => r.mapPartitionsWithIndex((_i: number, xs: [string, number][]) => xs, true), true],
     ['coalesce', (r: RDD<[string, number]>) => r.coalesce(1), false],
   ])('%s keeps the partitioner: %s', (_name, build, keeps) => {
     const partitioned = newContext().parallelize([['a', 1]] as [string, number][]).partitionBy(2);
