@@ -8,6 +8,7 @@ import { measureWordCount, makeBatches } from './wordcount.ts';
 import { mapWithStatePerBatch, plainMapPerBatch, updateStateByKeyPerBatch } from './mapWithState.ts';
 import { median, percentile, table } from './stats.ts';
 import { runWorkersComparison } from './workersComparison.ts';
+import { runWorkerStartup } from './workerStartup.ts';
 import { runTransferBench } from './transfer.ts';
 import { runShuffleTransfer } from './shuffleTransfer.ts';
 import { measureOverhead, measureOverheadInChromium, measureWritesInNode, nodeRunner, type OverheadRow } from './checkpointOverhead.ts';
@@ -97,6 +98,7 @@ console.log(
 // ---- workers (issue 3) ----
 runTransferBench(quick);
 await runWorkersComparison(quick);
+await runWorkerStartup(quick);
 await runShuffleTransfer(quick);
 
 // ---- package budgets (issue 6) ----
