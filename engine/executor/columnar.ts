@@ -229,14 +229,21 @@ export function decodeColumnar(p: ColumnarPartition): unknown[] {
 }
 
 /**
- * A function from record index to the decoded object, compiled once per partition: an object
- * literal with the partition's keys builds records several times faster than assigning keys one
- * by one. Where code cannot be compiled (a page whose CSP forbids it), the keys are assigned.
+ * Node compiles object builders (below); a browser never does, since a page's Content-Security-Policy
+ * may forbid it and even a refused attempt is reported as a violation: no eval on a browser's path.
+ */
+const COMPILE_BUILDERS = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+
+/**
+ * A function from record index to the decoded object, compiled once per partition in Node: an
+ * object literal with the partition's keys builds records several times faster than assigning
+ * keys one by one. In browsers (and where code cannot be compiled) the keys are assigned.
  */
 function objectBuilder(p: ColumnarPartition, strings: readonly string[]): (i: number) => Record<string, unknown> {
   const readers = p.columns.map((c) => reader(c, strings));
   const { keys } = p;
   try {
+    if (!COMPILE_BUILDERS) throw new Error('no eval in browsers');
     // Uniform number and string columns are read inline; the others through their reader.
     const fields = p.columns.map((c, j) => {
       const value = c.tag === Tag.Number ? `d${j}[i]` : c.tag === Tag.String ? `s[d${j}[i]]` : `r${j}(i)`;
