@@ -21,9 +21,10 @@ export class Definitions implements DefinedContext {
   private readonly functions: ((...args: any[]) => any)[] = [];
   private isClosed = false;
 
-  constructor() {
+  /** `ofPipeline`: false for the engine's own context in an executor (not the pipeline's). */
+  constructor(ofPipeline = true) {
     // In an executor, the runtime finds this context among those its pipeline code created.
-    executorState()?.contexts.push(this);
+    if (ofPipeline) executorState()?.contexts.push(this);
   }
 
   get closed(): boolean {

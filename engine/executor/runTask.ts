@@ -23,7 +23,7 @@ import { engineFunction, type ShippedFunction } from '../closure/ship.ts';
 import { attributed, attributeUserError } from '../closure/attribution.ts';
 import { compileSource } from '../closure/compile.ts';
 import { engineFactory } from '../closure/engineFunctions.ts';
-import { matchDefinitions, mismatchMessage } from '../closure/definitions.ts';
+import { Definitions, matchDefinitions, mismatchMessage } from '../closure/definitions.ts';
 import { executorState, type DefinedContext, type DefinitionEntry } from '../platform/executorMode.ts';
 import { UserFunctionError } from '../util/errors.ts';
 import type { BlockLocation, FromWorker, MapStatus, RunTask, StoredBlock, ToWorker, WireError, WireFunction } from './protocol.ts';
@@ -43,7 +43,8 @@ export class TaskRunner {
   private readonly functions = new Map<string, ShippedFunction<any>>();
   /** The pipeline's definitions this executor loaded, matched against the driver's (`load`). */
   private definitions: DefinedContext | undefined;
-  private readonly context = new RDDContext();
+  /** The engine's own context for rebuilding RDDs: not one of the pipeline's, so it defines nothing. */
+  private readonly context = new RDDContext({}, new Definitions(false));
   /** This worker's blocks: shuffle map outputs and cached partitions, and its ports to the other workers. */
   readonly blocks = new BlockManager();
 
