@@ -77,7 +77,8 @@ function browserModules(dist: string): void {
   const visit = (file: string) => {
     if (reached.has(file)) return;
     reached.add(file);
-    const code = readFileSync(file, 'utf8');
+    // Block comments may show imports (a doc comment's example), which are not the module's.
+    const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
     for (const m of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*|new URL\(\s*)(['"])(\.{1,2}\/[^'"]+)\1/g)) visit(path.resolve(path.dirname(file), m[2]!));
   };
   visit(path.join(outDir, 'index.js'));

@@ -71,7 +71,12 @@ export function mismatchMessage(driver: readonly DefinitionEntry[], executor: re
     'Every worker loads the same pipeline code as the driver and must define the same operations in the same order. ' +
     'Build the pipeline from what every thread has (not Math.random(), the time, or data only the main thread reads); ' +
     'read such values inside a function that runs at batch time (foreachRDD, transform), or guard driver-only code with isDriver().';
-  if (!executor) return `The pipeline loaded in the worker (${pipeline}) created no StreamingContext or RDDContext whose definitions are complete. ${fix}`;
+  if (!executor) {
+    return (
+      `The pipeline loaded in the worker (${pipeline}) created no StreamingContext or RDDContext that defines anything: a worker defines the pipeline by importing that module, ` +
+      `so the module must create the context and its streams when imported (or be the script that does). ${fix}`
+    );
+  }
   const i = firstDifference(driver, executor);
   const show = (e: DefinitionEntry | undefined) => (e ? `${e.what} at ${e.callSite}` : 'nothing more');
   return (

@@ -25,6 +25,7 @@ import { compileSource } from '../closure/compile.ts';
 import { engineFactory } from '../closure/engineFunctions.ts';
 import { Definitions, matchDefinitions, mismatchMessage } from '../closure/definitions.ts';
 import { executorState, type DefinedContext, type DefinitionEntry } from '../platform/executorMode.ts';
+import { pipelineOfThisThread } from '#worker';
 import { UserFunctionError } from '../util/errors.ts';
 import type { BlockLocation, FromWorker, MapStatus, RunTask, StoredBlock, ToWorker, WireError, WireFunction } from './protocol.ts';
 import { uncloneableRecord } from './cloneable.ts';
@@ -156,7 +157,7 @@ export class TaskRunner {
       // nothing for a while (it awaits its own termination, which never comes in an executor).
       const defined = state.contexts.some((c) => c.closed);
       if (state.settled || (defined && (await quietFor(state, QUIET_MS)))) {
-        const error = new Error(mismatchMessage(driver, closest?.entries, 'the pipeline module'));
+        const error = new Error(mismatchMessage(driver, closest?.entries, pipelineOfThisThread()?.pipeline ?? 'the pipeline module'));
         error.name = 'PipelineMismatchError';
         return { kind: 'loadFailed', error: toWireError(error) };
       }

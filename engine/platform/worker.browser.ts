@@ -1,5 +1,5 @@
 import type { Endpoint } from 'comlink';
-import type { ExecutorWorker, PlatformWorker, SpawnOptions } from './worker.ts';
+import type { ExecutorData, ExecutorWorker, PlatformWorker, SpawnOptions } from './worker.ts';
 
 /** The worker side: a Web Worker's own scope. */
 export function workerEndpoint(): Endpoint {
@@ -46,8 +46,8 @@ export function defaultPipelineModule(): undefined {
   return undefined;
 }
 
-/** The executor's pipeline in this thread: a browser worker entry calls loadPipeline() instead. */
-export function pipelineOfThisThread(): undefined {
+/** The executor's pipeline in this thread: none here (a browser worker entry calls loadPipeline() instead). */
+export function pipelineOfThisThread(): ExecutorData | undefined {
   return undefined;
 }
 

@@ -6,19 +6,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { Endpoint } from 'comlink';
-import type { PlatformWorker, SpawnOptions } from './worker.ts';
+import type { ExecutorData, PlatformWorker, SpawnOptions } from './worker.ts';
 import { enterExecutorMode } from './executorMode.ts';
 
-/**
- * What a worker started by the pool is told in its workerData: the pipeline module to import (and
- * tsx's register API when it is TypeScript), or `self` when the worker was started from the
- * pipeline's own file (a service bundled into one file, whose engine has no worker file beside it).
- */
-export interface ExecutorData {
-  readonly pipeline?: string;
-  readonly tsx?: string;
-  readonly self?: boolean;
-}
 
 const DATA_KEY = 'rivuletExecutor';
 

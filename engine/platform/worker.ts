@@ -28,6 +28,17 @@ export interface ExecutorWorker {
   terminate(): void;
 }
 
+/**
+ * What a worker started by the pool is told (Node: in its workerData): the pipeline module to
+ * import (and tsx's register API when it is TypeScript), or `self` when the worker was started from
+ * the pipeline's own file (a service bundled into one file, whose engine has no worker file beside it).
+ */
+export interface ExecutorData {
+  readonly pipeline?: string;
+  readonly tsx?: string;
+  readonly self?: boolean;
+}
+
 /** How the pool starts a worker: which pipeline it loads (see RDDContextOptions.pipelineModule / createWorker). */
 export interface SpawnOptions {
   readonly pipelineModule?: string | URL;

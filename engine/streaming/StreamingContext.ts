@@ -427,7 +427,8 @@ export class StreamingContext {
       return;
     }
     if (this.currentState === 'stopped') throw new IllegalStateError('StreamingContext.start(): this context has been stopped; a stopped context cannot be started again. Create a new one.');
-    if (this.graph.outputStreams.length === 0) {
+    // In an executor, a pipeline without outputs is the driver's to refuse: here it is a mismatch, reported as one.
+    if (this.graph.outputStreams.length === 0 && !isExecutor()) {
       throw new IllegalStateError('StreamingContext.start(): no output operations registered, so nothing would run. Add one, e.g. stream.print() or stream.foreachRDD(...).');
     }
     // The pipeline is defined: what workers load must match this list from now on.
