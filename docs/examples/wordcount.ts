@@ -22,12 +22,12 @@ const sentences = interval(100).pipe(map(() => `${pick(subjects)} ${pick(verbs)}
 const ssc = new StreamingContext({ batchInterval: Seconds(1) });
 const lines = ssc.fromObservable(sentences);
 
-// Functions given to transformations may run on worker threads: they use only their arguments,
-// globals, and captures declared next to them ({ stopWords }).
+// Functions given to transformations may use anything in scope. With `workers: 2` they would run
+// on worker threads unchanged: every worker loads this script too, and builds its own stopWords.
 const stopWords = new Set(['the', 'a', 'my', 'some', 'every']);
 const pairs = lines
   .flatMap((line) => line.split(' '))
-  .filter((word) => !stopWords.has(word), { stopWords })
+  .filter((word) => !stopWords.has(word))
   .map((word) => [word, 1] as [string, number]);
 
 // Word counts of each 1-second batch.
