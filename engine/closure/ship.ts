@@ -44,6 +44,8 @@ export interface ShippedFunction<F extends (...args: any[]) => any> {
 /**
  * What an operator accepts as a user function: a plain function (which may close over anything
  * and call anything it imports), or one the engine already holds.
+ * Spark: the Scala function an RDD or DStream operation takes (`T => U`), serialized with its task;
+ * here the function stays where it was defined and workers load the same code.
  *
  * @example
  * ```ts

@@ -32,7 +32,21 @@ export interface WorkerPoolOptions {
   definitions?: () => readonly DefinitionEntry[];
 }
 
-/** A worker's pipeline failed to load, or defines something other than the driver's: no task can run there. */
+/**
+ * A worker's pipeline failed to load, or defines something other than the driver's (the first
+ * differing definition and its call site are in the message): no task runs on such a worker, and
+ * the batch fails with this as its cause rather than compute wrong results.
+ * Spark has no counterpart: its closures travel serialized; the nearest is the
+ * `InvalidClassException` an executor throws when its jar's classes differ from the driver's.
+ *
+ * @example
+ * ```ts
+ * import { PipelineMismatchError } from 'rivulet';
+ * await ssc.awaitTermination().catch((e) => {
+ *   if (e.cause instanceof PipelineMismatchError) console.error('workers define another pipeline:', e.cause.message);
+ * });
+ * ```
+ */
 export class PipelineMismatchError extends Error {
   override name = 'PipelineMismatchError';
 }
