@@ -99,7 +99,25 @@ export type FromWorker =
   | { type: 'state'; state: RunState; now: number; mode: ClockMode }
   | { type: 'graph'; graph: StreamGraph; batchInterval: number; zeroTime: number }
   | { type: 'batch'; report: BatchReport }
-  | { type: 'console'; lines: { level: 'log' | 'info' | 'warn' | 'error' | 'debug'; text: string }[]; dropped: number }
+  | { type: 'console'; lines: ConsoleLine[]; dropped: number }
   | { type: 'error'; error: UserCodeError }
   | { type: 'partition'; requestId: number; records: string[]; count: number; missing?: string }
   | { type: 'checkpoint'; message: string };
+
+export interface ConsoleLine {
+  level: 'log' | 'info' | 'warn' | 'error' | 'debug';
+  text: string;
+}
+
+/**
+ * Between the pipeline worker (the driver) and an executor worker it starts for the engine
+ * (playground/src/worker/executorWorker.ts). These share the executor's port with the engine's
+ * Comlink messages, which ignore them (no Comlink `type`, no `id`), as these ignore Comlink's.
+ */
+export type ToExecutor =
+  /** Sent first, right after the worker is created: the compiled pipeline, which the executor evaluates in executor mode. */
+  { type: 'playground:pipeline'; code: string };
+
+export type FromExecutor =
+  /** Console output of the user's functions run in the executor's tasks (its copy's own definition-time output is dropped). */
+  { type: 'playground:console'; lines: ConsoleLine[]; dropped: number };

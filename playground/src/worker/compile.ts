@@ -25,7 +25,8 @@ export class CompileError extends Error {
  * and esbuild-wasm a 10 MB wasm. The ES module syntax is then rewritten by hand, line-preserving
  * too: `import { a } from 'rivulet'` becomes
  * `const { a } = __require('rivulet')`, so user code keeps its own names for imports — closures
- * that mention them read as they were written, not as `_rivulet.a`.
+ * that mention them read as they were written, not as `_rivulet.a`. The pipeline worker and
+ * every executor worker (executorWorker.ts) evaluate this same script.
  */
 export function compilePipeline(source: string): string {
   let js: string;

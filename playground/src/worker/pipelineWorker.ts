@@ -2,30 +2,38 @@
 /**
  * The pipeline worker: compiles the user's TypeScript, runs it against the real engine (bundled
  * into this worker), drives the clock, and reports every batch to the page. The page ends a run
- * by terminating this worker, which is also what stops a pipeline stuck in an infinite loop.
+ * by terminating this worker, which is also what stops a pipeline stuck in an infinite loop (and
+ * the executor workers it started, which are its children).
+ *
+ * This worker is the pipeline's driver. With `workers: N`, the engine runs tasks on executor
+ * workers (executorWorker.ts) that evaluate the same compiled code, as a Node script's workers
+ * import the same module: the contexts the user creates get a `createWorker` that starts one.
  */
 import * as rivulet from 'rivulet';
 import * as rxjs from 'rxjs';
-import * as rxjsOperators from 'rxjs/operators';
 import type { DStream, RDD } from 'rivulet';
-import * as library from './library.ts';
 import { compilePipeline } from './compile.ts';
+import { evaluatePipeline, moduleResolver, type RequireModule } from './modules.ts';
 import { toUserError } from './errors.ts';
 import { interceptConsole } from './console.ts';
 import { describeGraph, snapshotRdd, streamsOf } from './inspect.ts';
 import { formatRecord } from './format.ts';
-import type { FromWorker, RunOptions, RunState, Speed, ToWorker, UserCodeError } from '../protocol.ts';
+import type { FromExecutor, FromWorker, RunOptions, RunState, Speed, ToExecutor, ToWorker, UserCodeError } from '../protocol.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (m: FromWorker) => scope.postMessage(m);
 
-interceptConsole(post);
+interceptConsole((lines, dropped) => post({ type: 'console', lines, dropped }));
 
 /** Batches whose RDDs are kept for fetchPartition (the page asks for the whole of a big partition). */
 const RECENT_BATCHES = 20;
 
 class Session {
   options!: RunOptions;
+  /** The user's code, compiled: what every executor worker evaluates too. */
+  compiled = '';
+  /** Executor workers started so far (their console lines are labelled by number). */
+  executors = 0;
   clock: rivulet.ManualClock | undefined;
   readonly contexts: rivulet.StreamingContext[] = [];
   /** Contexts built with a scheduler of the user's own: the user drives those. */
@@ -60,6 +68,10 @@ class Session {
   /** Before start(): keep every RDD a batch computes (so the page sees what the outputs saw), and put the pause gate first. */
   beforeStart(ssc: rivulet.StreamingContext): void {
     for (const s of streamsOf(ssc, this.hidden)) if (!(s instanceof rivulet.ForEachDStream)) s.persist();
+    // The user's pipeline ends here: the gate below is the playground's, and the executors, which
+    // run the user's code without it, must find the same definitions (start() would close them
+    // after the gate).
+    ssc.definitions.close();
     const input = ssc.graph.inputStreams[0];
     if (this.options.mode === 'realtime' && input) {
       // Wall time cannot be paused; batches can. The gate is the first output operation of every
@@ -198,10 +210,30 @@ class Session {
 
 const session = new Session();
 
+/**
+ * The engine's `createWorker` for the user's contexts: an executor worker, sent the compiled
+ * pipeline as its first message (before any of the engine's). Its console output (the user's
+ * functions running in its tasks) goes to the Console panel, labelled with the executor.
+ */
+function startExecutor(): Worker {
+  const n = ++session.executors;
+  const worker = new Worker(new URL('./executorWorker.ts', import.meta.url), { type: 'module' });
+  worker.addEventListener('message', (e: MessageEvent<FromExecutor | undefined>) => {
+    if (e.data?.type !== 'playground:console') return;
+    post({ type: 'console', lines: e.data.lines.map((l) => ({ level: l.level, text: `[executor ${n}] ${l.text}` })), dropped: e.data.dropped });
+  });
+  // An executor that fails to start: the engine hears it too (it replaces the executor and runs
+  // the task elsewhere, or fails the batch saying why); unprevented, it would also fail this
+  // worker as if the user's code had thrown here.
+  worker.addEventListener('error', (e) => e.preventDefault());
+  worker.postMessage({ type: 'playground:pipeline', code: session.compiled } satisfies ToExecutor);
+  return worker;
+}
+
 /** The `rivulet` the user's code imports: the engine, with a StreamingContext that runs on the playground's clock. */
 class StreamingContext extends rivulet.StreamingContext {
   constructor(options: rivulet.StreamingContextOptions) {
-    super({ ...options, scheduler: options?.scheduler ?? session.scheduler() });
+    super({ ...options, scheduler: options?.scheduler ?? session.scheduler(), createWorker: options?.createWorker ?? startExecutor });
     session.contexts.push(this);
     if (options?.scheduler !== undefined) session.ownClock.add(this);
   }
@@ -244,26 +276,16 @@ async function withCheckpoints(ssc: StreamingContext, name: string, resume: bool
   post({ type: 'checkpoint', message: `Checkpoints go to IndexedDB "${name}".` });
 }
 
-const modules: Record<string, unknown> = {
-  rivulet: { ...rivulet, StreamingContext },
-  'rivulet/playground': library,
-  rxjs,
-  'rxjs/operators': rxjsOperators,
-};
-
-function requireModule(name: string): unknown {
-  const m = modules[name];
-  if (!m) throw new Error(`Cannot import '${name}' in the playground: only ${Object.keys(modules).map((k) => `'${k}'`).join(', ')} are available.`);
-  return m;
-}
+const requireModule = moduleResolver({ ...rivulet, StreamingContext });
 
 async function run(code: string, options: RunOptions): Promise<void> {
   session.options = options;
   session.paused = options.paused;
   session.state('compiling');
-  let pipeline: (req: typeof requireModule) => Promise<void>;
+  let pipeline: (req: RequireModule) => Promise<void>;
   try {
-    pipeline = (0, eval)(compilePipeline(code));
+    session.compiled = compilePipeline(code);
+    pipeline = evaluatePipeline(session.compiled);
   } catch (e) {
     session.error(e, 'compile');
     session.state('failed');
