@@ -160,15 +160,14 @@ test('errors point at their line: compile, definition and a throw inside a trans
 const ssc = new StreamingContext({ batchInterval: Seconds(1) });
 const stop = new Set(['the']);
 ssc.queueStream([['the', 'cat']])
-  .filter((w) => !stop.has(w))
-  .print();
+  .filter((w) => !stop.has(w));
 ssc.start();
 `);
   await page.click('[data-testid=run]');
   await waitForStatus(page, 'Failed');
   const define = await runMarkers(page);
-  expect(define.map((m) => m.line)).toEqual([5]);
-  expect(define[0]!.message).toContain('uses `stop`');
+  expect(define.map((m) => m.line)).toEqual([6]);
+  expect(define[0]!.message).toContain('no output operations');
 
   await typeCode(page, `import { StreamingContext, Seconds } from 'rivulet';
 const ssc = new StreamingContext({ batchInterval: Seconds(1) });
