@@ -102,6 +102,8 @@ test('edit, run, and see a batch RDD partition by partition', async () => {
     records.push(...texts);
   }
   expect(records.sort()).toEqual(['["apple", 3]', '["fig", 2]', '["kiwi", 1]', '["pear", 1]']);
+  // Its lineage names the RDDs' classes (the minified worker keeps class names: vite.config.ts) and the user's lines.
+  expect(await page.locator('[data-testid=lineage]').textContent()).toMatch(/^\(2\) ShuffledRDD\[\d+\] at reduceByKey at pipeline\.ts:8:\d+[^]*\+-\(2\) MapPartitionsRDD\[\d+\] at map at pipeline\.ts:8:\d+/);
   // The input stream's RDD at the same batch: the queue entry, 2 partitions.
   await page.click('[data-testid=dag] [data-stream-id="0"]');
   await expect.poll(() => page.locator('[data-testid=rdd-facts]').textContent()).toContain('7 records');
