@@ -1,8 +1,10 @@
 // Word count: the "hello world" of stream processing.
-// Each queue entry is one batch of lines; every batch is split into words and counted.
+// Each queue entry is one batch of lines; every batch is split into words and counted,
+// leaving out a few stop words (a function may use any value defined around it).
 import { StreamingContext, Seconds } from 'rivulet';
 
 const ssc = new StreamingContext({ batchInterval: Seconds(1) });
+const stopWords = new Set(['to', 'be', 'or', 'the', 'is', 'a', 'of']);
 
 const lines = ssc.queueStream([
   ['to be or not to be', 'that is the question'],
@@ -13,6 +15,7 @@ const lines = ssc.queueStream([
 
 const counts = lines
   .flatMap((line) => line.split(' '))
+  .filter((word) => !stopWords.has(word))
   .map((word) => [word, 1] as [string, number])
   .reduceByKey((a, b) => a + b);
 
