@@ -4,8 +4,9 @@ import { launchChromium } from './support/chromium.ts';
 import { ensurePlaygroundBuilt, serveStatic, type StaticServer } from './support/playground.ts';
 
 /**
- * A pipeline in the playground with `workers: 2`: it runs in the playground's Web Worker, and its
- * tasks on the engine's own Web Workers under it, with the same results as local mode.
+ * A pipeline in the playground with `workers: 2`: it runs in the playground's Web Worker (the
+ * driver), and its tasks on executor workers under it (playground/src/worker/executorWorker.ts),
+ * which evaluate the same code, with the same results as local mode.
  */
 let browser: Browser;
 let server: StaticServer;
@@ -47,7 +48,7 @@ async function runAndRead(code: string): Promise<string[]> {
   return [...text.matchAll(/\d+000: \[.*?\]\] on workers: (?:true|false)/g)].map((m) => m[0]).slice(0, 2);
 }
 
-test('tasks run on the engine workers under the pipeline worker, with local mode results', async () => {
+test('tasks run on the executor workers under the pipeline worker, with local mode results', async () => {
   const local = await runAndRead(pipeline(''));
   const onWorkers = await runAndRead(pipeline(', workers: 2'));
   expect(local).toEqual([
