@@ -7,9 +7,14 @@
  *                                 module, compiled by tsc (index.js; executor/worker.js, the Web Worker)
  *   dist/types/**.d.ts            declarations, one per source module
  *
+ * package.json's "exports" name two entries: `rivulet` (index) and `rivulet/worker` (the executor's
+ * entry, executor/worker.ts: a browser app's worker entry imports loadPipeline from it; in Node it
+ * is rivulet-worker.js, the file the pool starts its workers from).
+ *
  * All with source maps; dependencies (rxjs, comlink, idb, ws) stay imports, resolved by the
- * consumer. Not minified: shipped functions are compiled from their source in workers, and class
- * names show in lineage (`MapPartitionsRDD`); the consumer's bundler minifies the app as a whole.
+ * consumer. Not minified: class names show in lineage (`MapPartitionsRDD`) and stacks read as the
+ * engine's; the consumer's bundler minifies the app as a whole (nothing in the engine depends on
+ * its identifiers' names: user functions reach workers by their place in the pipeline).
  *
  * Run with `npm run build:lib` (also part of `npm run build` and of `npm pack`).
  */
