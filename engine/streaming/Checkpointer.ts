@@ -138,12 +138,14 @@ export class Checkpointer {
    * The checkpoint at the zero time, written before the first log record. Refused (failing every
    * batch) when the store already holds checkpoints or log records at or after this run's zero
    * time: they belong to another run on an overlapping batch grid, and recovering this run would
-   * pick them up.
+   * pick them up. Nothing is read or written before `ready` (the location's lock) resolves; when
+   * it rejects, so does every log record.
    */
-  writeInitial(): void {
+  writeInitial(ready: Promise<unknown> = Promise.resolve()): void {
     const { zeroTime, store, log } = this.o;
     const checkpoint = this.checkpointAt(zeroTime, true, {});
     this.initialWrite = (async () => {
+      await ready;
       const newer = (await store.list()).filter((t) => t >= zeroTime);
       const newerLog = (await log.list()).filter((t) => t > zeroTime);
       if (newer.length > 0 || newerLog.length > 0) {
