@@ -22,6 +22,7 @@ import { CheckpointNotFoundError } from './errors.ts';
 import { fsyncDirectory } from '../platform/fsyncDirectory.ts';
 import { StoreLifecycle } from './StoreLifecycle.ts';
 import { lockDirectory, LOCK_FILE_NAME } from './fileLock.ts';
+export { applicationModule } from './applicationModule.ts';
 
 /**
  * Options of `new FileSystemCheckpointStore(directory, options)`, the Node store Spark's

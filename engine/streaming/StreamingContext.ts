@@ -27,6 +27,7 @@ import { Checkpointer } from './Checkpointer.ts';
 import type { RecoveryPlan } from './recovery.ts';
 import { stableIds } from './stableIds.ts';
 import { releaseCheckpointLock, takeCheckpointLock } from './checkpointLock.ts';
+import { applicationIdentity } from './application.ts';
 import { isExecutor } from '../platform/executorMode.ts';
 import type { Definitions } from '../closure/definitions.ts';
 
@@ -91,6 +92,13 @@ export interface StreamingContextOptions {
    * `createWorker: () => new Worker(new URL('./rivulet.worker.ts', import.meta.url), { type: 'module' })`.
    */
   createWorker?: RDDContextOptions['createWorker'];
+  /**
+   * The application's name (Spark's spark.app.name), recorded in its checkpoints: recovery
+   * refuses a checkpoint written under another name (ApplicationMismatchError). Without it, a
+   * Node application is known by its main module (`<package>:<path>`); set it in a browser, or
+   * when the main script may move. See docs/checkpoints.md.
+   */
+  appName?: string;
 }
 
 /**
@@ -127,6 +135,12 @@ export interface GetOrCreateOptions {
    * operator or input that is new. Default: console.warn.
    */
   onWarning?: (message: string) => void;
+  /**
+   * Restore a checkpoint that another application wrote (another appName, or, without names,
+   * another main module) instead of refusing it with ApplicationMismatchError: for an application
+   * renamed or moved. Default false.
+   */
+  allowOtherApplication?: boolean;
 }
 
 /**
@@ -172,6 +186,8 @@ export class StreamingContext {
   readonly skipFailedBatches: boolean;
   /** See StreamingContextOptions.stateInWorkers. */
   readonly stateInWorkers: boolean | 'auto';
+  /** See StreamingContextOptions.appName. */
+  readonly appName: string | undefined;
   private readonly jobScheduler: JobScheduler;
   private readonly jobGenerator: JobGenerator;
   private currentState: StreamingContextState = 'initialized';
@@ -204,6 +220,10 @@ export class StreamingContext {
     const stateInWorkers = options.stateInWorkers ?? 'auto';
     if (stateInWorkers !== true && stateInWorkers !== false && stateInWorkers !== 'auto') throw new TypeError(`StreamingContext: stateInWorkers must be true, false or 'auto', got ${String(stateInWorkers)}.`);
     this.stateInWorkers = stateInWorkers;
+    if (options.appName !== undefined && (typeof options.appName !== 'string' || options.appName === '')) {
+      throw new TypeError(`StreamingContext: appName must be a non-empty string, got ${JSON.stringify(options.appName) ?? String(options.appName)}.`);
+    }
+    this.appName = options.appName;
     this.sparkContext = new RDDContext({
       defaultParallelism: options.defaultParallelism,
       workers: options.workers,
@@ -352,7 +372,10 @@ export class StreamingContext {
         throw new IllegalStateError(`getOrCreate: createContext set checkpoints to ${own.store.location}, but getOrCreate reads them from ${setting.store.location}; use the same location.`);
       }
       ssc.checkpointSetting = setting;
-      if (point) ssc.recovery = await prepareRecovery(stableIds(ssc.graph), ssc.batchInterval, point, setting.store, setting.log, warn);
+      if (point) {
+        const application = { identity: applicationIdentity(ssc.appName), allowOther: options.allowOtherApplication === true };
+        ssc.recovery = await prepareRecovery(stableIds(ssc.graph), ssc.batchInterval, point, setting.store, setting.log, warn, application);
+      }
       return ssc;
     } catch (e) {
       // Release what was opened to read (an IndexedDB connection) and the lock; the caller's own store stays open.
@@ -474,6 +497,7 @@ export class StreamingContext {
         lastGeneratedTime: () => this.jobGenerator.lastGeneratedTime,
         loggedUpTo: recovery?.loggedUpTo,
         recoveredFrom: recovery?.checkpointTime,
+        application: applicationIdentity(this.appName),
       });
     }
     this.currentState = 'active';

@@ -48,6 +48,7 @@ export function run(combine: (values: number[], state: unknown) => unknown): voi
 
   StreamingContext.getOrCreate(dir, createContext, {
     onWarning: (message) => say(`warning ${message.replace(/\n/g, ' ')}`),
+    allowOtherApplication: args.get('allow-other-application') === 'true',
   }).then((ssc) => {
     ssc.start();
     say(`ready pid=${process.pid} zeroTime=${ssc.zeroTime}`);
