@@ -29,15 +29,15 @@ async function open(tab: number, page?: Page): Promise<Page> {
   page ??= await context().newPage();
   page.on('pageerror', (e) => console.error(`tab ${tab}: ${e.message}`));
   await page.goto(`${fixture.server.url}?db=${DB}&tab=${tab}`);
-  await page.waitForFunction(() => window.rivulet !== undefined);
+  await page.waitForFunction(() => window.rivuletLock !== undefined);
   return page;
 }
 let browserContext: Awaited<ReturnType<FixturePage['browser']['newContext']>> | undefined;
 const context = () => browserContext!;
 
-const start = (page: Page) => page.evaluate(() => window.rivulet.start());
-const sums = (page: Page) => page.evaluate(() => window.rivulet.sums);
-const batchesAtLeast = (page: Page, n: number) => page.waitForFunction((n) => window.rivulet.sums.length >= n, n);
+const start = (page: Page) => page.evaluate(() => window.rivuletLock.start());
+const sums = (page: Page) => page.evaluate(() => window.rivuletLock.sums);
+const batchesAtLeast = (page: Page, n: number) => page.waitForFunction((n) => window.rivuletLock.sums.length >= n, n);
 const urlOf = (tab: number) => `${fixture.server.url}?db=${DB}&tab=${tab}`;
 
 test('tabs on one IndexedDB checkpoint: the second is refused naming the first; after a stop or a closed tab, the next resumes exactly', async () => {
@@ -62,10 +62,10 @@ test('tabs on one IndexedDB checkpoint: the second is refused naming the first; 
   expect(await sums(tab2)).toEqual([]);
 
   // The first tab stops: the second resumes after its last batch.
-  await tab1.evaluate(() => window.rivulet.stop());
+  await tab1.evaluate(() => window.rivuletLock.stop());
   const first = await sums(tab1);
   expect(first, 'one record per batch, each counted once').toEqual(first.map((_, i) => i + 1));
-  expect(await tab2.evaluate(() => window.rivulet.heldLocks())).not.toContain(LOCK);
+  expect(await tab2.evaluate(() => window.rivuletLock.heldLocks())).not.toContain(LOCK);
   expect(await start(tab2)).toMatch(/^ready /);
   await batchesAtLeast(tab2, 2);
   expect((await sums(tab2))[0]).toBe(first.length + 1);
@@ -76,14 +76,14 @@ test('tabs on one IndexedDB checkpoint: the second is refused naming the first; 
   expect(await start(tab3)).toContain(`in use by the tab or worker of page ${urlOf(2)} since `);
   const second = await sums(tab2);
   await tab2.close();
-  await expect.poll(() => tab3.evaluate(() => window.rivulet.heldLocks()), { timeout: 20_000 }).not.toContain(LOCK);
+  await expect.poll(() => tab3.evaluate(() => window.rivuletLock.heldLocks()), { timeout: 20_000 }).not.toContain(LOCK);
   expect(await start(tab3)).toMatch(/^ready /);
   await batchesAtLeast(tab3, 1);
   const resumed = (await sums(tab3))[0]!;
   // The batches after the second tab's last checkpoint run again (outputs are keyed by batch time): none is lost.
   expect(resumed).toBeGreaterThanOrEqual(first.length + 1);
   expect(resumed).toBeLessThanOrEqual(second[second.length - 1]! + 1);
-  await tab3.evaluate(() => window.rivulet.stop());
+  await tab3.evaluate(() => window.rivuletLock.stop());
   await browserContext.close();
 }, 60_000);
 
