@@ -48,15 +48,19 @@ interface LockContent {
   token: string;
 }
 
-/** The locks this thread holds, by lock file, shared by every copy of this module in the thread. */
+/**
+ * The locks this thread holds or is creating, lock file by token, shared by every copy of this
+ * module in the thread. A token is entered before its file is created, so that a lock() racing in
+ * this thread never takes a lock file of this thread for one an earlier process left.
+ */
 interface Held {
-  readonly files: Map<string, string>;
+  readonly tokens: Map<string, string>;
   exitHandler: boolean;
 }
 const HELD = Symbol.for('rivulet.checkpointLocks');
 function held(): Held {
   const g = globalThis as Record<symbol, Held | undefined>;
-  return (g[HELD] ??= { files: new Map(), exitHandler: false });
+  return (g[HELD] ??= { tokens: new Map(), exitHandler: false });
 }
 
 /** When this process started (ms since the epoch), to tell a lock file left by an earlier process with the same pid. */
@@ -94,33 +98,41 @@ export async function lockDirectory(directory: string): Promise<CheckpointLock> 
     ...(currentBoot() ? { boot: currentBoot() } : {}),
     token: randomBytes(8).toString('hex'),
   };
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    if (await createExclusively(file, mine)) return holdLock(file, mine.token);
-    const found = await readLock(file);
-    if (found === undefined) continue; // released meanwhile: try again
-    const refusal = judge(found, file, directory);
-    if (refusal) throw refusal;
-    await removeIfUnchanged(file, found.raw);
+  const { tokens } = held();
+  tokens.set(mine.token, file);
+  try {
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      if (await createExclusively(file, mine)) return holdLock(file, mine.token);
+      const found = await readLock(file);
+      if (found === undefined) continue; // released meanwhile: try again
+      const refusal = judge(found, file, directory);
+      if (refusal) throw refusal;
+      await removeIfUnchanged(file, found.raw);
+    }
+  } catch (e) {
+    tokens.delete(mine.token);
+    throw e;
   }
+  tokens.delete(mine.token);
   throw new Error(`Could not take the lock of the checkpoint directory ${directory}: ${ATTEMPTS} times a stale lock file (${file}) was removed and another process created one first. Is a process restarting in a loop on this directory?`);
 }
 
+/** `token`'s lock file was created: it is held until released or the process exits. */
 function holdLock(file: string, token: string): CheckpointLock {
   const state = held();
-  state.files.set(file, token);
   if (!state.exitHandler) {
     state.exitHandler = true;
     // Synchronous: nothing asynchronous runs once the process exits.
     process.on('exit', () => {
-      for (const [f, t] of state.files) removeSyncIfOurs(f, t);
-      state.files.clear();
+      for (const [t, f] of state.tokens) removeSyncIfOurs(f, t);
+      state.tokens.clear();
     });
   }
   let released: Promise<void> | undefined;
   return {
     release() {
       released ??= (async () => {
-        if (state.files.get(file) === token) state.files.delete(file);
+        state.tokens.delete(token);
         try {
           const raw = await fs.promises.readFile(file, 'utf8');
           if (parse(raw)?.token === token) await fs.promises.unlink(file);
@@ -221,7 +233,7 @@ function judge({ raw, content }: FoundLock, file: string, directory: string): Ch
   const boot = currentBoot();
   if (content.boot !== undefined && boot !== undefined && content.boot !== boot) return undefined; // the machine restarted since
   if (content.pid === process.pid) {
-    if ([...held().files].some(([f, t]) => f === file && t === content.token)) {
+    if (held().tokens.get(content.token) === file) {
       return refuse('This process already holds it: another StreamingContext (or checkpoint store) here uses the directory. Stop that context (ssc.stop()) or close its store first.');
     }
     const since = Date.parse(content.since);

@@ -67,6 +67,16 @@ describe('FileSystemCheckpointStore.lock()', () => {
     await (await second.lock()).release();
   });
 
+  test('two lock() calls at once on one directory: exactly one gets it', async () => {
+    const dir = tempDirectory();
+    const results = await Promise.allSettled([1, 2, 3, 4].map(() => new FileSystemCheckpointStore(dir).lock()));
+    const held = results.filter((r) => r.status === 'fulfilled');
+    expect(held).toHaveLength(1);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(CheckpointLockedError);
+    await (held[0] as PromiseFulfilledResult<{ release(): Promise<void> }>).value.release();
+    expect(fs.existsSync(lockFileOf(dir))).toBe(false);
+  });
+
   test('close() releases the locks the store took', async () => {
     const dir = tempDirectory();
     const store = new FileSystemCheckpointStore(dir);
