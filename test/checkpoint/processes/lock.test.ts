@@ -99,6 +99,21 @@ describe('two processes on one checkpoint directory', () => {
     expect(fs.existsSync(path.join(dir, 'rivulet.lock'))).toBe(false);
   }, 60_000);
 
+  test('a lock held from another host (a shared file system) is refused, saying how to remove it; nothing is written', async () => {
+    const dir = tempDirectory();
+    fs.mkdirSync(dir, { recursive: true });
+    const lock = path.join(dir, 'rivulet.lock');
+    fs.writeFileSync(lock, JSON.stringify({ pid: 4242, host: 'batch-2.example', since: '2025-03-02T09:14:07.311Z', script: '/srv/clicks/main.js', thread: 0, token: 'theirs' }));
+    const app = start(['--checkpoint', dir]);
+    expect(await app.exited).toEqual({ code: 1, signal: null });
+    expect(app.lines.find(startsWith('error '))).toBe(
+      `error CheckpointLockedError The checkpoint directory ${dir} is in use by process 4242 (/srv/clicks/main.js) on host batch-2.example since 2025-03-02T09:14:07.311Z (lock file ${lock}). ` +
+        `It is a process of another host, which cannot be checked from here (${os.hostname()}). One application runs per checkpoint directory: ` +
+        `if no process on batch-2.example uses this directory any more (it was stopped or the host is gone), delete ${lock} and start again.`,
+    );
+    expect(fs.readdirSync(dir)).toEqual(['rivulet.lock']);
+  }, 60_000);
+
   test('a process that exits without stop() releases its lock as it exits', async () => {
     const dir = tempDirectory();
     const first = start(['--checkpoint', dir]);
