@@ -17,7 +17,8 @@ import type { CheckpointMetadata } from './Checkpointer.ts';
 import { CHECKPOINT_LAYOUT } from './Checkpointer.ts';
 import type { StableIds } from './stableIds.ts';
 import { CheckpointMismatchError } from './CheckpointMismatchError.ts';
-import { checkApplication, type ApplicationIdentity } from './application.ts';
+import type { ApplicationIdentity } from './application.ts';
+import { checkApplication } from './applicationCheck.ts';
 
 /** What start() needs to resume. */
 export interface RecoveryPlan {

@@ -14,7 +14,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ApplicationMismatchError, FileSystemCheckpointStore, ManualClock, Seconds, StreamingContext, type CheckpointMetadata } from '../../engine/index.ts';
-import { checkApplication, type ApplicationIdentity } from '../../engine/streaming/application.ts';
+import type { ApplicationIdentity } from '../../engine/streaming/application.ts';
+import { checkApplication } from '../../engine/streaming/applicationCheck.ts';
 
 const directories: string[] = [];
 function tempDirectory(): string {
