@@ -76,7 +76,7 @@ class Slot {
   /** Answered a ping: started and has loaded the engine (starting takes a few hundred ms). */
   ready = false;
   /** Its answer to `load` (sent before its first task): the pipeline it loaded matches the driver's. */
-  loaded: Promise<FromWorker | WorkerLost> | undefined;
+  loaded: Promise<FromWorker | WorkerLost | 'timedOut'> | undefined;
   readonly lost: Promise<WorkerLost>;
   private markLost!: (l: WorkerLost) => void;
 
@@ -303,9 +303,20 @@ export class WorkerPool implements Executor {
   private async loadPipeline(slot: Slot): Promise<Error | WorkerLost | undefined> {
     if (this.refused) return this.refused;
     if (!this.definitions || !this.loadsPipeline) return undefined;
-    slot.loaded ??= Promise.race([slot.api.handle({ kind: 'load', definitions: this.definitions() }), slot.lost]);
-    const reply = await slot.loaded;
+    // Bounded like a task: a pipeline module that waits at its top level for something that never
+    // comes (before it defines the context) would otherwise hold the job for ever.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<'timedOut'>((resolve) => (timer = setTimeout(() => resolve('timedOut'), this.taskTimeout)));
+    slot.loaded ??= Promise.race([slot.api.handle({ kind: 'load', definitions: this.definitions() }), slot.lost, timedOut]);
+    const reply = await slot.loaded.finally(() => clearTimeout(timer));
     if (reply instanceof WorkerLost) return reply;
+    if (reply === 'timedOut') {
+      this.refused ??= new PipelineMismatchError(
+        `Worker ${slot.index} did not finish loading the pipeline within the task timeout (${this.taskTimeout} ms): its copy of the pipeline code never defined the driver's context. ` +
+          'Does the module wait at its top level (for a connection, a file, user input) before it defines the streams? Define the pipeline first, or guard the wait with isDriver().',
+      );
+      return this.refused;
+    }
     if (reply.kind === 'loaded') return undefined;
     if (reply.kind !== 'loadFailed') return new Error(`internal: unexpected reply ${reply.kind} to load`);
     // The worker's message says it all; its stack (the pipeline's own error, when it failed to load) is kept.
