@@ -319,9 +319,9 @@ export class WorkerPool implements Executor {
     }
     if (reply.kind === 'loaded') return undefined;
     if (reply.kind !== 'loadFailed') return new Error(`internal: unexpected reply ${reply.kind} to load`);
-    // The worker's message says it all; its stack (the pipeline's own error, when it failed to load) is kept.
+    // The worker's message says it all; when the pipeline's code threw while loading, its stack is kept.
     const refused = new PipelineMismatchError(reply.error.message);
-    if (reply.error.stack) refused.stack = `PipelineMismatchError: ${reply.error.message}\n    in the worker: ${reply.error.stack.split('\n').slice(1).join('\n')}`;
+    if (reply.error.name === 'PipelineLoadError' && reply.error.stack) refused.stack = `PipelineMismatchError: ${reply.error.message}\nCaused in the worker by: ${reply.error.stack}`;
     this.refused ??= refused;
     return this.refused;
   }

@@ -150,7 +150,7 @@ export class TaskRunner {
         const failure = await state.loading.then(() => undefined, (e: unknown) => e);
         if (failure !== undefined) {
           const cause = failure instanceof Error ? failure : new Error(String(failure));
-          return { kind: 'loadFailed', error: toWireError(Object.assign(new Error(`The pipeline failed to load in a worker: ${cause.message}`, { cause }), { name: 'PipelineLoadError', stack: `PipelineLoadError: The pipeline failed to load in a worker: ${cause.stack ?? cause.message}` })) };
+          return { kind: 'loadFailed', error: toWireError(Object.assign(new Error(`The pipeline failed to load in a worker: ${cause.message}`, { cause }), { name: 'PipelineLoadError', stack: cause.stack ?? `${cause.name}: ${cause.message}` })) };
         }
       }
       // No more definitions to wait for: the code finished loading, or defined a context and then
