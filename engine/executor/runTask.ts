@@ -27,7 +27,7 @@ import { Definitions, matchDefinitions, mismatchMessage } from '../closure/defin
 import { executorState, type DefinedContext, type DefinitionEntry } from '../platform/executorMode.ts';
 import { pipelineOfThisThread } from '#worker';
 import { UserFunctionError } from '../util/errors.ts';
-import type { BlockLocation, FromWorker, MapStatus, RunTask, StoredBlock, ToWorker, WireError, WireFunction } from './protocol.ts';
+import type { BlockLocation, FromWorker, MapStatus, RunTask, StoredBlock, ToWorker, WireError, WireFunction, WorkerMemory } from './protocol.ts';
 import { uncloneableRecord } from './cloneable.ts';
 import { toWire } from '../rdd/wireForm.ts';
 import { BlockManager } from './BlockManager.ts';
@@ -66,6 +66,8 @@ export class TaskRunner {
         return { kind: 'ok' };
       case 'getBlocks':
         return { kind: 'blocks', blocks: message.blockIds.map((id) => this.blocks.getForTransfer(id) ?? null) };
+      case 'memory':
+        return { kind: 'memory', memory: this.memory() };
       case 'runTask':
         break;
     }
@@ -95,6 +97,14 @@ export class TaskRunner {
       }
       return { kind: 'taskFailed', taskId: message.taskId, error: toWireError(attributeUserError(e, { operation: message.rdd.operation, callSite: message.rdd.callSite })) };
     }
+  }
+
+  /** What this worker holds, after a full GC when the runtime exposes one. */
+  private memory(): WorkerMemory {
+    const g = globalThis as { gc?: () => void; process?: { memoryUsage?: () => { heapUsed: number } }; performance?: { memory?: { usedJSHeapSize: number } } };
+    g.gc?.();
+    const heapUsed = g.process?.memoryUsage?.().heapUsed ?? g.performance?.memory?.usedJSHeapSize;
+    return { executor: this.blocks.executor, heapUsed, afterGC: typeof g.gc === 'function', blocks: this.blocks.size, functions: this.functions.size };
   }
 
   private fn(w: WireFunction): ShippedFunction<any> {
