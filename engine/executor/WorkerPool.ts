@@ -60,6 +60,13 @@ let comlink: typeof import('comlink') | undefined;
 /** transfer.ts (and columnar.ts), loaded with Comlink: only a pool sends partitions across threads. */
 let transfer: typeof import('./transfer.ts') | undefined;
 
+/**
+ * The most functions a worker is sent before it is told to forget them all (and is sent again those
+ * it needs). A pipeline's functions are few; engine functions whose arguments hold data that
+ * changes every batch (a foldByKey's zero value inside transform) are new every batch.
+ */
+export const MAX_FUNCTIONS_PER_WORKER = 10_000;
+
 /** Lost: the worker died or was replaced while running the task. */
 class WorkerLost {
   constructor(readonly reason: string) {}
@@ -165,6 +172,8 @@ export class WorkerPool implements Executor {
   private nextTaskId = 0;
   private nextExecutor = 0;
   private closed = false;
+  /** @internal MAX_FUNCTIONS_PER_WORKER; a test lowers it. */
+  maxFunctionsPerWorker = MAX_FUNCTIONS_PER_WORKER;
   /** Workers replaced after dying or hanging, for tests and metrics. */
   replacedWorkers = 0;
   private readonly failureListeners: ((failure: TaskFailure) => void)[] = [];
@@ -222,12 +231,16 @@ export class WorkerPool implements Executor {
         throw load;
       }
       const functions: FunctionDescriptor[] = [];
+      // Functions are built from their descriptors once per worker; past the bound both sides forget them all.
+      const forgetFunctions = slot.sent.size >= this.maxFunctionsPerWorker;
+      if (forgetFunctions) slot.sent.clear();
       const { description: _description, preferredExecutors: _preferred, ...spec } = task;
       const message: RunTask = {
         kind: 'runTask',
         taskId,
         attempt,
         functions,
+        ...(forgetFunctions ? { forgetFunctions } : {}),
         ...spec,
         rdd: byReference(spec.rdd, slot.sent, functions),
         result: byReference(spec.result, slot.sent, functions),

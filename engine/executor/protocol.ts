@@ -122,6 +122,12 @@ export interface RunTask {
   readonly attempt: number;
   /** Functions this worker has not been sent yet; the rest are FunctionRefs in `rdd` and `result`. */
   readonly functions: readonly FunctionDescriptor[];
+  /**
+   * The worker drops every function it holds before it learns this task's: the driver forgot which
+   * it sent, as it does past a bound (functions whose arguments change every batch would otherwise
+   * pile up on both sides).
+   */
+  readonly forgetFunctions?: boolean;
   readonly rdd: RDDDescriptor;
   readonly inputs: readonly InputBlock[];
   readonly shuffleInputs: readonly ShuffleInput[];

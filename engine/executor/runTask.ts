@@ -38,7 +38,8 @@ export { fromWireError } from './wireError.ts';
 /**
  * The worker's side of the protocol: rebuild a stage's RDDs from their descriptor with the same
  * classes and narrowOps the driver uses, compute one partition, and answer with its result. The
- * functions it was sent are compiled once and kept by content hash for the worker's lifetime.
+ * functions it was sent are built once and kept by content hash until the driver says to forget
+ * them (RunTask.forgetFunctions, past WorkerPool's bound).
  */
 export class TaskRunner {
   private readonly functions = new Map<string, ShippedFunction<any>>();
@@ -177,6 +178,7 @@ export class TaskRunner {
 
   /** Runs a task; `read` receives the blocks it read from a store (this worker's or a peer's). */
   private async run(task: RunTask, persisted: [number, RDD<unknown>][], read: Set<readonly unknown[]>): Promise<unknown> {
+    if (task.forgetFunctions) this.functions.clear();
     for (const d of task.functions) this.learn(d);
     const shuffles = new Map<string, readonly (readonly unknown[])[]>();
     for (const s of task.shuffleInputs) shuffles.set(`${s.shuffleId}:${s.partition ?? task.partition}`, await this.shuffleBlocks(s.blocks));
