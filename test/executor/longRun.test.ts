@@ -76,6 +76,40 @@ describe('state kept in the workers at a short batch interval', () => {
   }, 180_000);
 });
 
+describe('stages over a state kept in the workers', () => {
+  test('are the same stage batch after batch, however deep the state below them (updateStateByKey, an inverse window; placement by cost)', async () => {
+    const interval = 20;
+    const clock = new ManualClock();
+    const ssc = new StreamingContext({ batchInterval: interval, scheduler: clock, workers: 2, stateInWorkers: true });
+    const queue: string[][] = [];
+    const pairs = ssc.queueStream(queue).map((w) => [w, 1] as [string, number]);
+    const totals = pairs.updateStateByKey((vs: number[], s: number | undefined) => vs.reduce((a, b) => a + b, s ?? 0)).checkpoint(interval * 10_000);
+    const windowed = pairs.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, interval * 4, interval).checkpoint(interval * 10_000);
+    for (const s of [totals, windowed]) s.foreachRDD(async (rdd) => void (await rdd.count()));
+    let failure: string | undefined;
+    ssc.addStreamingListener({ onBatchCompleted: (e) => void (failure ??= e.batchInfo.failureReason) });
+    ssc.start();
+    try {
+      for (let b = 1; b <= 150 && failure === undefined; b++) {
+        queue.push([`k${b % 5}`, `k${b % 3}`]);
+        await clock.advance(interval);
+      }
+    } finally {
+      await ssc.stop();
+    }
+    expect(failure).toBeUndefined();
+    const stages = ssc.sparkContext.scheduler.metrics.stages;
+    // Before, each batch's state stage was a new one (its key held the lineage down to the last
+    // copy): never measured twice, one more entry every batch.
+    expect(stages.length).toBeLessThan(25);
+    for (const stream of [totals, windowed]) {
+      const site = stream.creationSite.replace(/^\S+ at /, '');
+      const runs = stages.filter((s) => s.stage.includes(site)).map((s) => s.workersRuns + s.localRuns);
+      expect(Math.max(0, ...runs)).toBeGreaterThan(100);
+    }
+  }, 120_000);
+});
+
 /** One measurement of fixtures/longRun.ts: after `batch` batches, the heaps after GC and what the engine holds (see the fixture). */
 interface Point {
   batch: number;
