@@ -237,11 +237,14 @@ const CALLBACK: { [K in StreamingListenerEvent['type']]: keyof StreamingListener
 
 /**
  * Delivers events to listeners, in order, on the driver, and as an RxJS Observable for UIs. A
- * listener that throws is reported on the console and does not affect the stream.
+ * listener that throws is reported on the console and does not affect the stream. Once the
+ * context has stopped (complete()), events are dropped, as Spark's bus drops them once stopped:
+ * work that finishes late (an output or a receiver that stop() gave up waiting for) tells no one.
  */
 export class StreamingListenerBus {
   private readonly listeners = new Set<StreamingListener>();
   private readonly subject = new Subject<StreamingListenerEvent>();
+  private stopped = false;
   readonly events$: Observable<StreamingListenerEvent> = this.subject.asObservable();
 
   add(listener: StreamingListener): void {
@@ -253,6 +256,7 @@ export class StreamingListenerBus {
   }
 
   post(event: StreamingListenerEvent): void {
+    if (this.stopped) return;
     const name = CALLBACK[event.type];
     for (const l of this.listeners) {
       const cb = l[name] as ((e: StreamingListenerEvent) => void) | undefined;
@@ -267,6 +271,7 @@ export class StreamingListenerBus {
   }
 
   complete(): void {
+    this.stopped = true;
     this.subject.complete();
   }
 }

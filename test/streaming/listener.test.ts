@@ -157,6 +157,27 @@ describe('listener events', () => {
     await ssc.stop();
     expect(events).toEqual(['receiverStarted 0', 'receiverStopped 0']);
   });
+
+  // Spark's StreamingListenerSuite "StreamingListener receives no events after stopping StreamingListenerBus".
+  test('no event reaches a listener after stop(): a receiver reporting late, an event posted on the bus', async () => {
+    const { ssc, clock } = createTestContext();
+    const subject = new Subject<number>();
+    const stream = ssc.fromObservable(subject);
+    stream.foreachRDD(() => {});
+    const events: string[] = [];
+    ssc.addStreamingListener({
+      onBatchCompleted: (e) => void events.push(`completed ${e.batchInfo.batchTime}`),
+      onReceiverError: (e) => void events.push(`receiverError ${e.message}`),
+    });
+    ssc.start();
+    await clock.advance(1000);
+    await ssc.stop();
+    const before = [...events];
+    stream.supervisor.reportError('a callback of the closed connection');
+    ssc.listenerBus.post({ type: 'batchCompleted', batchInfo: { batchTime: 9000, streamIdToNumRecords: {}, numRecords: 0, submissionTime: 9000, outputOperationInfos: [] } });
+    expect(before).toEqual(['completed 1000']);
+    expect(events).toEqual(before);
+  });
 });
 
 describe('events$', () => {
