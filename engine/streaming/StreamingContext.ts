@@ -427,6 +427,36 @@ export class StreamingContext {
       return;
     }
     if (this.currentState === 'stopped') throw new IllegalStateError('StreamingContext.start(): this context has been stopped; a stopped context cannot be started again. Create a new one.');
+    try {
+      this.doStart();
+    } catch (e) {
+      this.startFailed(e);
+      throw e;
+    }
+  }
+
+  /**
+   * A start() that threw leaves the context stopped, as Spark's does ("Error starting the context,
+   * marking it as stopped"): it cannot be started again, what it opened is released, and
+   * awaitTermination() rejects with the error.
+   */
+  private startFailed(error: unknown): void {
+    if (this.currentState === 'active') {
+      // Inputs may have started: stop as a failed batch does.
+      this.stopping ??= this.doStop(false, error);
+      return;
+    }
+    this.currentState = 'stopped';
+    this.jobGenerator.stop();
+    const setting = this.checkpointSetting;
+    this.stopping = Promise.allSettled([
+      this.sparkContext.close(),
+      this.checkpointer ? this.checkpointer.close(setting!.owned) : setting && Promise.all([setting.log.close(), setting.owned ? setting.store.close() : undefined]),
+    ]).then(() => undefined);
+    this.finish(error);
+  }
+
+  private doStart(): void {
     // In an executor, a pipeline without outputs is the driver's to refuse: here it is a mismatch, reported as one.
     if (this.graph.outputStreams.length === 0 && !isExecutor()) {
       throw new IllegalStateError('StreamingContext.start(): no output operations registered, so nothing would run. Add one, e.g. stream.print() or stream.foreachRDD(...).');

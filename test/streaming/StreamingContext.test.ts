@@ -1,9 +1,31 @@
 import { describe, expect, test } from 'vitest';
 import { Subject } from 'rxjs';
 import { createTestContext, collectBatches, expectBatches } from '../support/TestSuiteBase.ts';
-import { IllegalStateError, ManualClock, StreamingContext } from '../../engine/index.ts';
+import { IllegalStateError, ManualClock, StreamingContext, type CheckpointStore } from '../../engine/index.ts';
 
 // The context's lifecycle (Spark's StreamingContextSuite).
+
+/** A context whose start() fails: no output operation. */
+function createFailing(): StreamingContext {
+  const { ssc } = createTestContext();
+  ssc.queueStream([[1]]).map((x) => x);
+  return ssc;
+}
+
+/** A CheckpointStore that only records which of its two parts (store, log) was closed. */
+function memoryStore(closed: string[]): CheckpointStore {
+  const part = (name: string): CheckpointStore => ({
+    location: `memory:${name}`,
+    write: async () => {},
+    read: async () => { throw new Error('empty'); },
+    list: async () => [],
+    delete: async () => {},
+    prune: async () => [],
+    close: async () => void closed.push(name),
+    writeAheadLog: () => part('log'),
+  });
+  return part('store');
+}
 
 describe('states', () => {
   test('initialized → active → stopped', async () => {
@@ -25,8 +47,38 @@ describe('states', () => {
     const { ssc } = createTestContext();
     ssc.queueStream([[1]]).map((x) => x);
     expect(() => ssc.start()).toThrow(IllegalStateError);
-    expect(() => ssc.start()).toThrow(/no output operations registered.*stream\.print\(\) or stream\.foreachRDD/);
-    expect(ssc.state).toBe('initialized');
+    expect(() => createFailing().start()).toThrow(/no output operations registered.*stream\.print\(\) or stream\.foreachRDD/);
+  });
+
+  // Spark's StreamingContextSuite "start failure should stop internal components".
+  test('a start() that fails leaves the context stopped: not startable again, awaitTermination rejects with the error', async () => {
+    const ssc = createFailing();
+    let error: unknown;
+    try {
+      ssc.start();
+    } catch (e) {
+      error = e;
+    }
+    expect(String(error)).toMatch(/no output operations registered/);
+    expect(ssc.state).toBe('stopped');
+    expect(ssc.isActive).toBe(false);
+    expect(() => ssc.start()).toThrow(/has been stopped; a stopped context cannot be started again/);
+    await expect(ssc.awaitTermination()).rejects.toBe(error);
+    await ssc.stop(); // harmless
+    expect(() => ssc.queueStream([[1]])).toThrow(/stopped; create a new one/);
+  });
+
+  test('a start() refused while checkpointing (two inputs with one id) releases the store it opened', async () => {
+    const { ssc } = createTestContext();
+    const closed: string[] = [];
+    const store = memoryStore(closed);
+    ssc.checkpoint(store);
+    ssc.queueStream([]).name('in').foreachRDD(() => {});
+    ssc.queueStream([]).name('in').foreachRDD(() => {});
+    expect(() => ssc.start()).toThrow(/Two input streams have the same checkpoint id "in"/);
+    expect(ssc.state).toBe('stopped');
+    await ssc.stop();
+    expect(closed).toEqual(['log']); // the log this context opened; the store passed in stays open (as on stop())
   });
 
   test('defining a stream, a transformation or an output after start is an IllegalStateError', async () => {
