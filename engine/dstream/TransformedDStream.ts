@@ -1,4 +1,4 @@
-import { DStream } from './DStream.ts';
+import { DStream, describeValue } from './DStream.ts';
 import type { StreamingContext } from '../streaming/StreamingContext.ts';
 import type { RDD } from '../rdd/index.ts';
 import { checkDuration, type Duration } from '../util/duration.ts';
@@ -31,6 +31,7 @@ export class TransformedDStream<U> extends DStream<U> {
     super(ssc, operation, callSite);
     if (dependencies.length === 0) throw new Error(`${operation}: needs at least one parent stream.`);
     for (const d of dependencies) {
+      if (!(d instanceof DStream)) throw new TypeError(`${operation} expects DStreams, got ${describeValue(d)}.`);
       if (d.ssc !== ssc) throw new Error(`${operation}: all streams must belong to the same StreamingContext.`);
     }
     const slides = new Set(dependencies.map((d) => d.slideDuration));

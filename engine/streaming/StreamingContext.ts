@@ -1,7 +1,8 @@
 import { asyncScheduler, type Observable, type SchedulerLike } from 'rxjs';
 import { RDDContext, type RDD, type RDDContextOptions } from '../rdd/index.ts';
+import { checkTaskTimeout } from '../rdd/RDDContext.ts';
 import '../dstream/index.ts';
-import { DStream, kinds } from '../dstream/DStream.ts';
+import { DStream, describeValue, kinds } from '../dstream/DStream.ts';
 import { QueueInputDStream, type QueueStreamOptions } from '../dstream/QueueInputDStream.ts';
 import { ReceiverInputDStream } from '../dstream/ReceiverInputDStream.ts';
 import { InputDStream } from '../dstream/InputDStream.ts';
@@ -200,6 +201,7 @@ export class StreamingContext {
     const stateInWorkers = options.stateInWorkers ?? 'auto';
     if (stateInWorkers !== true && stateInWorkers !== false && stateInWorkers !== 'auto') throw new TypeError(`StreamingContext: stateInWorkers must be true, false or 'auto', got ${String(stateInWorkers)}.`);
     this.stateInWorkers = stateInWorkers;
+    checkTaskTimeout(options.taskTimeout, 'StreamingContext: taskTimeout');
     this.sparkContext = new RDDContext({
       defaultParallelism: options.defaultParallelism,
       workers: options.workers,
@@ -402,6 +404,9 @@ export class StreamingContext {
   /** Union of streams with the same slide duration. */
   union<T>(streams: DStream<T>[]): DStream<T> {
     if (!Array.isArray(streams) || streams.length === 0) throw new TypeError('union expects a non-empty array of DStreams.');
+    streams.forEach((s, i) => {
+      if (!(s instanceof DStream)) throw new TypeError(`union expects an array of DStreams (of the same slide duration); element ${i} is ${describeValue(s)}.`);
+    });
     return new kinds.TransformedDStream<T>(this, streams, (rdds) => this.sparkContext.union(rdds as RDD<T>[]), 'union');
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { runStreams, expectBatches, createTestContext, collectBatches } from '../support/TestSuiteBase.ts';
-import type { DStream, RDD } from '../../engine/index.ts';
+import { IllegalStateError, type DStream, type RDD } from '../../engine/index.ts';
 
 // Basic (non-pair, non-window) operations, in Spark's BasicOperationsSuite style.
 
@@ -271,10 +271,12 @@ describe('slice', () => {
     ]);
   });
 
-  test('slice before start is an error naming the stream', () => {
+  // Spark: "<DStream class> has not been initialized".
+  test('slice before start is an error naming the stream: it has not been initialized', () => {
     const { ssc } = createTestContext();
     const s = ssc.queueStream<number>([]);
-    expect(() => s.slice(0, 1000)).toThrow(/slice: queueStream at .* has not started/);
+    expect(() => s.slice(0, 1000)).toThrow(IllegalStateError);
+    expect(() => s.slice(0, 1000)).toThrow(/^slice: queueStream at DStream\.test\.ts:\d+:\d+ has not been initialized: .*Call slice\(\) after start\(\), or from an output operation/);
   });
 });
 

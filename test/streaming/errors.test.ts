@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { createTestContext, collectBatches, expectBatches, runStreams } from '../support/TestSuiteBase.ts';
-import { BatchFailedError, StateSpec, UserFunctionError, type State, type BatchInfo, type RDD } from '../../engine/index.ts';
+import { BatchFailedError, RDDContext, StateSpec, StreamingContext, UserFunctionError, type State, type BatchInfo, type RDD } from '../../engine/index.ts';
 
 // Failures: what the user sees, and what happens to the context and its state.
 
@@ -361,6 +361,29 @@ describe('errors at definition', () => {
     expect(() => pairs.map(3 as never)).toThrow(/^map at errors\.test\.ts:\d+:\d+ expects a function, got number\.$/);
     expect(() => pairs.updateStateByKey(null as never)).toThrow(/updateStateByKey at .* expects a function, got null/);
     expect(() => pairs.reduceByKeyAndWindow((a, b) => a + b, 'x' as never, 2000)).toThrow(/reduceByKeyAndWindow \(inverse\) at .* expects a function, got string/);
+  });
+
+  test('mapWithState without a StateSpec, union with something that is not a stream: a TypeError saying what is expected', () => {
+    const { ssc } = createTestContext();
+    const pairs = ssc.queueStream<KV>([]);
+    expect(() => pairs.mapWithState(null as never)).toThrow(/^mapWithState expects a StateSpec, e\.g\. stream\.mapWithState\(StateSpec\.function\(\(key, value, state\) => mapped\)\); got null\.$/);
+    expect(() => pairs.mapWithState({} as never)).toThrow(/^mapWithState expects a StateSpec, .*; got an object \(\{\}\)\.$/);
+    expect(() => pairs.mapWithState((() => 1) as never)).toThrow(/^mapWithState expects a StateSpec, .*; got a function\.$/);
+    expect(() => pairs.union(null as never)).toThrow(/^union expects DStreams \(of the same slide duration\), e\.g\. a\.union\(b, c\); argument 1 is null\.$/);
+    expect(() => pairs.union(pairs, undefined as never)).toThrow(/argument 2 is undefined\.$/);
+    expect(() => ssc.union([pairs, [1, 2] as never])).toThrow(/^union expects an array of DStreams \(of the same slide duration\); element 1 is an Array\.$/);
+    expect(() => pairs.join(null as never)).toThrow(/^join expects another DStream, got null\.$/);
+    expect(() => pairs.transformWith(null as never, (a) => a)).toThrow(/^transformWith expects DStreams, got null\.$/);
+  });
+
+  test('taskTimeout (and maxTaskAttempts) must be positive numbers a timer can hold', () => {
+    for (const bad of [Number.NaN, -1, 0, 2 ** 31, Number.POSITIVE_INFINITY, '1000' as never]) {
+      expect(() => new StreamingContext({ batchInterval: 1000, taskTimeout: bad })).toThrow(RangeError);
+      expect(() => new StreamingContext({ batchInterval: 1000, taskTimeout: bad })).toThrow(/^StreamingContext: taskTimeout must be a positive number of milliseconds up to 2147483647 \(about 24\.8 days\), got .*; default 60 s\.$/);
+      expect(() => new RDDContext({ taskTimeout: bad })).toThrow(/^taskTimeout must be a positive number of milliseconds/);
+    }
+    expect(() => new RDDContext({ maxTaskAttempts: 0 })).toThrow(/^maxTaskAttempts must be a positive integer, got 0\.$/);
+    expect(new StreamingContext({ batchInterval: 1000, taskTimeout: 1.5 }).batchInterval).toBe(1000);
   });
 
   test('a pair operation on records that are not pairs: a clear TypeError in the failed batch', async () => {
