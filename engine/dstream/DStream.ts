@@ -289,7 +289,8 @@ export abstract class DStream<T> {
   transform<U>(f: (rdd: RDD<T>, time: number) => RDD<U>): DStream<U> {
     if (typeof f !== 'function') throw new TypeError(`transform expects a function (rdd, time) => rdd, got ${typeof f}.`);
     const callSite = userCallSite();
-    return this.derive('transform', (rdd, time) => callDriverSide(() => f(rdd, time), 'transform', callSite), undefined, callSite);
+    const transform = ([rdd]: RDD<any>[], time: number) => callDriverSide(() => f(rdd as RDD<T>, time), 'transform', callSite);
+    return new kinds.TransformedDStream<U>(this.ssc, [this], transform, 'transform', callSite, undefined, true);
   }
 
   transformWith<U, R>(other: DStream<U>, f: (a: RDD<T>, b: RDD<U>, time: number) => RDD<R>): DStream<R> {

@@ -27,6 +27,12 @@ export class TransformedDStream<U> extends DStream<U> {
     operation: string,
     callSite?: string,
     slideDuration?: Duration,
+    /**
+     * A parent without an RDD at a batch time is an error (Spark's TransformedDStream and
+     * UnionDStream throw), rather than this stream having none either (Spark's MappedDStream and
+     * the other one-parent kinds). Default: with several parents (union, transformWith, joins).
+     */
+    private readonly requireParentRDDs = dependencies.length > 1,
   ) {
     super(ssc, operation, callSite);
     if (dependencies.length === 0) throw new Error(`${operation}: needs at least one parent stream.`);
@@ -45,6 +51,12 @@ export class TransformedDStream<U> extends DStream<U> {
     const rdds: RDD<any>[] = [];
     for (const parent of this.dependencies) {
       const rdd = parent.getOrCompute(validTime);
+      if (!rdd && this.requireParentRDDs) {
+        throw new Error(
+          `${this.creationSite}: its parent ${parent.creationSite} made no RDD for the batch at ${validTime} ms, and ${this.operation} needs one from every parent ` +
+            '(as in Spark: "Could not generate RDD from a parent"). An input stream must return an RDD for every batch, an empty one when there is no data.',
+        );
+      }
       if (!rdd) return undefined;
       rdds.push(rdd);
     }

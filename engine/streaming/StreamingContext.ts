@@ -407,7 +407,7 @@ export class StreamingContext {
     streams.forEach((s, i) => {
       if (!(s instanceof DStream)) throw new TypeError(`union expects an array of DStreams (of the same slide duration); element ${i} is ${describeValue(s)}.`);
     });
-    return new kinds.TransformedDStream<T>(this, streams, (rdds) => this.sparkContext.union(rdds as RDD<T>[]), 'union');
+    return new kinds.TransformedDStream<T>(this, streams, (rdds) => this.sparkContext.union(rdds as RDD<T>[]), 'union', undefined, undefined, true);
   }
 
   // ---- listeners ------------------------------------------------------------------------------
