@@ -2,7 +2,7 @@ import type { ShippedFunction } from '../closure/ship.ts';
 import { UserFunctionError as UserError } from '../util/errors.ts';
 import type { Pipe } from './MapPartitionsRDD.ts';
 import type { Emit } from './TaskContext.ts';
-import { KeyedMap, compareKeys } from './keys.ts';
+import { KeyError, KeyedMap, compareKeys } from './keys.ts';
 import { checkPair, mulberry32, poisson } from './RDD.ts';
 
 /**
@@ -79,7 +79,14 @@ export const narrowOps = {
     return (emit) => {
       const m = new KeyedMap<unknown, unknown>();
       return {
-        next: (kv) => { checkPair(kv, operation); m.combine(kv[0], kv[1], create, merge); },
+        next: (kv) => {
+          checkPair(kv, operation);
+          try {
+            m.combine(kv[0], kv[1], create, merge);
+          } catch (e) {
+            throw e instanceof KeyError ? e.withOperation(operation) : e;
+          }
+        },
         done: () => { for (const e of m.values()) emit(e); },
       };
     };
@@ -90,7 +97,11 @@ export const narrowOps = {
     return {
       next: (kv) => all.push(kv),
       done: () => {
-        all.sort(ascending ? (a, b) => compareKeys(a[0], b[0]) : (a, b) => compareKeys(b[0], a[0]));
+        try {
+          all.sort(ascending ? (a, b) => compareKeys(a[0], b[0]) : (a, b) => compareKeys(b[0], a[0]));
+        } catch (e) {
+          throw e instanceof KeyError ? e.withOperation('sortByKey') : e;
+        }
         for (const kv of all) emit(kv);
       },
     };

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { createTestContext, collectBatches, expectBatches, runStreams } from '../support/TestSuiteBase.ts';
-import { BatchFailedError, RDDContext, StateSpec, StreamingContext, UserFunctionError, type State, type BatchInfo, type RDD } from '../../engine/index.ts';
+import { BatchFailedError, RDDContext, StateSpec, StreamingContext, UserFunctionError, type State, type BatchInfo, type DStream, type RDD } from '../../engine/index.ts';
 
 // Failures: what the user sees, and what happens to the context and its state.
 
@@ -384,6 +384,36 @@ describe('errors at definition', () => {
     }
     expect(() => new RDDContext({ maxTaskAttempts: 0 })).toThrow(/^maxTaskAttempts must be a positive integer, got 0\.$/);
     expect(new StreamingContext({ batchInterval: 1000, taskTimeout: 1.5 }).batchInterval).toBe(1000);
+  });
+
+  test('a circular object used as a key: a TypeError naming the operation, not a stack overflow', async () => {
+    const circularObject = (name: string) => {
+      const o: Record<string, unknown> = { name };
+      o.self = o;
+      return o;
+    };
+    const circularArray = (name: string) => {
+      const a: unknown[] = [name];
+      a.push(a);
+      return a;
+    };
+    for (const [operation, define] of [
+      ['reduceByKey', (s: DStream<[unknown, number]>) => s.reduceByKey((a, b) => a + b)],
+      ['groupByKey', (s: DStream<[unknown, number]>) => s.groupByKey()],
+      ['updateStateByKey', (s: DStream<[unknown, number]>) => s.updateStateByKey((vs: number[], st: number | undefined) => (st ?? 0) + vs.length)],
+      ['sortByKey', (s: DStream<[unknown, number]>) => s.transform((rdd) => rdd.sortByKey())],
+    ] as const) {
+      for (const circular of [circularObject, circularArray]) {
+        const input = [[['a', 1], [circular('ann'), 2], [circular('ann'), 3]]] as [unknown, number][][];
+        const { error } = await runStreams({ input, operation: define as (s: DStream<[unknown, number]>) => DStream<unknown> });
+        const typeError = causes(error).find((c) => c instanceof TypeError) as TypeError | undefined;
+        expect(typeError?.message, `${operation} with ${circular.name}: ${String(error)}`).toMatch(
+          /^[A-Za-z]+: a key is a circular object \(it contains itself\), so it cannot be compared by content\. Keys must be primitives, or arrays and plain objects without cycles/,
+        );
+        expect(String(error)).toContain(operation);
+        expect(causes(error).some((c) => c instanceof RangeError)).toBe(false);
+      }
+    }
   });
 
   test('a pair operation on records that are not pairs: a clear TypeError in the failed batch', async () => {
