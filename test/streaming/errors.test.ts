@@ -416,6 +416,27 @@ describe('errors at definition', () => {
     }
   });
 
+  test('an async function given to map, filter, flatMap, mapValues, keyBy: a TypeError naming the operation, the same in local mode and on workers', async () => {
+    const operations: [string, (s: DStream<number>) => DStream<unknown>][] = [
+      ['map', (s) => s.map(async (x) => x * 2)],
+      ['filter', (s) => s.filter(async (x) => x > 1)],
+      ['flatMap', (s) => s.flatMap(async (x) => [x])],
+      ['mapValues', (s) => s.map((x) => [x, x] as [number, number]).mapValues(async (x) => x)],
+      ['keyBy', (s) => s.transform((rdd) => rdd.keyBy(async (x) => x))],
+    ];
+    const message = (operation: string) =>
+      new RegExp(`^${operation} at errors\\.test\\.ts:\\d+:\\d+ returned a Promise \\(is it an async function\\?\\): the function given to ${operation} must return its result, which is not awaited\\. Do asynchronous work in foreachRDD`);
+    for (const [operation, define] of operations) {
+      const { output, error } = await runStreams({ input: [[1, 2, 3]], operation: define });
+      expect(output, operation).toEqual([]);
+      const typeError = causes(error).find((c) => c instanceof TypeError) as TypeError | undefined;
+      expect(typeError?.message, operation).toMatch(message(operation));
+    }
+    const onWorkers = await runStreams({ input: [[1, 2, 3]], operation: operations[0]![1], context: { workers: 1 } });
+    expect(onWorkers.error).toBeInstanceOf(BatchFailedError);
+    expect(String(onWorkers.error)).toMatch(/map at errors\.test\.ts:\d+:\d+ returned a Promise \(is it an async function\?\)/);
+  }, 60_000);
+
   test('a pair operation on records that are not pairs: a clear TypeError in the failed batch', async () => {
     const { error } = await runStreams({
       input: [['just a string']],
