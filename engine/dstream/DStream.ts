@@ -191,8 +191,8 @@ export abstract class DStream<T> {
 
   /**
    * Checkpoint this stream every `interval` ms (Spark's DStream.checkpoint): a multiple of its
-   * slide duration. Stateful streams default to the smallest multiple of the slide that is at
-   * least 10 s. A checkpoint is written at every batch time at which any stream is due, and holds
+   * slide duration. Stateful streams default to Spark's intervals: mapWithState every 10 batches
+   * of its slide, the others the smallest multiple of the slide that is at least 10 s. A checkpoint is written at every batch time at which any stream is due, and holds
    * every stateful stream's state at that time. Needs ssc.checkpoint(store) to have any effect.
    */
   checkpoint(interval: Duration): this {

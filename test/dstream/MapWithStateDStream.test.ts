@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { runStreams, expectBatches, createTestContext, collectBatches } from '../support/TestSuiteBase.ts';
-import { StateSpec, HashPartitioner, type State } from '../../engine/index.ts';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { FileSystemCheckpointStore, StateSpec, HashPartitioner, type Checkpoint, type State } from '../../engine/index.ts';
 import { StateMap } from '../../engine/dstream/StateMap.ts';
 import { mulberry32 } from '../../engine/rdd/RDD.ts';
 
@@ -208,6 +211,53 @@ describe('mapWithState', () => {
       operation: (s) => s.mapWithState(runningSum()),
     });
     expect(output.map((b) => b[0]![2])).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+  });
+});
+
+// Spark's MapWithStateSuite "mapWithState - checkpoint durations": 10 batches by default, not the
+// 10 s rule of the other stateful streams.
+describe('mapWithState checkpoint interval', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  /** The times of the checkpoints written in the first 10 batches and a half (the initial one at 0 and the one at stop left out). */
+  async function checkpointTimes(batchInterval: number, explicit?: number): Promise<number[]> {
+    const { ssc, clock } = createTestContext({ batchInterval });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rivulet-mapWithState-'));
+    dirs.push(dir);
+    const store = new FileSystemCheckpointStore(dir);
+    const written: number[] = [];
+    const write = store.write.bind(store);
+    ssc.checkpoint(Object.assign(store, { write: (c: Checkpoint) => (written.push(c.time), write(c)) }));
+    const state = ssc.queueStream<KV>([]).mapWithState(StateSpec.function((_k: string, v: number | undefined) => v));
+    if (explicit !== undefined) state.checkpoint(explicit);
+    state.foreachRDD(() => {});
+    ssc.start();
+    await clock.advance(batchInterval * 21);
+    await ssc.stop();
+    await store.close();
+    return written.filter((t) => t !== 0 && t !== batchInterval * 21);
+  }
+
+  test.each([
+    [100, 1000],
+    [1000, 10_000],
+    [10_000, 100_000],
+    [3000, 30_000], // the 10 s rule would give 12 s
+  ])('batches of %i ms: every %i ms', async (batchInterval, expected) => {
+    expect(await checkpointTimes(batchInterval)).toEqual([expected, 2 * expected]);
+  });
+
+  test.each([
+    [100, 2000],
+    [1000, 2000],
+    [10_000, 20_000],
+  ])('batches of %i ms with .checkpoint(%i): that interval', async (batchInterval, explicit) => {
+    const times = await checkpointTimes(batchInterval, explicit);
+    expect(times[0]).toBe(explicit);
+    expect(times.every((t) => t % explicit === 0)).toBe(true);
   });
 });
 
