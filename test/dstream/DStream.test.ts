@@ -257,7 +257,7 @@ describe('transform / transformWith', () => {
   });
 
   test('transformWith and join of a stream that makes no RDD fail the batch', async () => {
-    const run = (operation: (a: DStream<[string, number]>, b: DStream<[string, number]>) => DStream<unknown>) =>
+    const run = <R,>(operation: (a: DStream<[string, number]>, b: DStream<[string, number]>) => DStream<R>) =>
       runStreams({ inputs: [[[['a', 1]], null], [[['a', 2]], [['a', 3]]]], operation });
     expect(String((await run((a, b) => a.transformWith(b, (x, y) => x.union(y)))).error)).toMatch(/Batch 2000 ms failed .*transformWith at .* made no RDD/);
     expect(String((await run((a, b) => a.join(b))).error)).toMatch(/Batch 2000 ms failed .*join at .* made no RDD/);

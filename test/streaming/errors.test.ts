@@ -417,10 +417,10 @@ describe('errors at definition', () => {
   });
 
   test('an async function given to map, filter, flatMap, mapValues, keyBy: a TypeError naming the operation, the same in local mode and on workers', async () => {
-    const operations: [string, (s: DStream<number>) => DStream<unknown>][] = [
+    const operations: [string, (s: DStream<number>) => DStream<any>][] = [
       ['map', (s) => s.map(async (x) => x * 2)],
       ['filter', (s) => s.filter(async (x) => x > 1)],
-      ['flatMap', (s) => s.flatMap(async (x) => [x])],
+      ['flatMap', (s) => s.flatMap((async (x: number) => [x]) as never)],
       ['mapValues', (s) => s.map((x) => [x, x] as [number, number]).mapValues(async (x) => x)],
       ['keyBy', (s) => s.transform((rdd) => rdd.keyBy(async (x) => x))],
     ];

@@ -196,7 +196,9 @@ describe('events$', () => {
       'streamingStarted',
       'batchSubmitted', 'batchStarted', 'outputOperationStarted', 'outputOperationCompleted', 'batchCompleted',
       'batchSubmitted', 'batchStarted', 'outputOperationStarted', 'outputOperationCompleted', 'batchCompleted',
+      'streamingStopped',
     ]);
+    expect(events.at(-1)).toEqual({ type: 'streamingStopped', time: 2000, graceful: false, timeout: 2000, abandoned: [] });
     const done = events.filter((e): e is Extract<StreamingListenerEvent, { type: 'batchCompleted' }> => e.type === 'batchCompleted');
     expect(done.map((e) => [e.batchInfo.batchTime, e.batchInfo.numRecords])).toEqual([[1000, 1], [2000, 1]]);
   });

@@ -50,7 +50,7 @@ export function runStreams<T, U>(
  * stream per input, then the context (annotate the streams' types).
  */
 export function runStreams<U>(
-  options: RunOptionsBase & { inputs: unknown[][][]; operation: (...args: any[]) => DStream<U> },
+  options: RunOptionsBase & { inputs: (unknown[] | null)[][]; operation: (...args: any[]) => DStream<U> },
 ): Promise<RunResult<U>>;
 export async function runStreams(options: RunOptionsBase & { input?: (unknown[] | null)[]; inputs?: (unknown[] | null)[][]; operation: (...a: any[]) => DStream<unknown> }): Promise<RunResult<unknown>> {
   const inputs = options.inputs ?? [options.input!];
