@@ -46,6 +46,8 @@ export default defineConfig({
         // assets/engine/ so that the engine's call-site detection (which skips stack frames from
         // an `engine/` path) skips the bundled engine's frames and names the line in the user's pipeline.
         entryFileNames: (chunk) => (chunk.moduleIds.some((id) => id.includes('/engine/')) ? 'assets/engine/[name]-[hash].js' : 'assets/[name]-[hash].js'),
+        // The same for chunks the engine loads on first use (the placement code, the source reader…).
+        chunkFileNames: (chunk) => (chunk.moduleIds.some((id) => id.includes('/engine/')) ? 'assets/engine/[name]-[hash].js' : 'assets/[name]-[hash].js'),
       },
     },
   },

@@ -8,6 +8,8 @@ export * from './dstream/index.ts';
 export { StreamingContext, type StreamingContextOptions, type StreamingContextState, type StopOptions, type GetOrCreateOptions } from './streaming/StreamingContext.ts';
 export * from './checkpoint/index.ts';
 export { CheckpointMismatchError } from './streaming/CheckpointMismatchError.ts';
+export { ApplicationMismatchError } from './streaming/ApplicationMismatchError.ts';
+export type { ApplicationIdentity } from './streaming/application.ts';
 export { CHECKPOINTS_KEPT, defaultCheckpointInterval, type CheckpointMetadata } from './streaming/Checkpointer.ts';
 export { stableIds, type StableIds } from './streaming/stableIds.ts';
 export { ManualClock } from './streaming/ManualClock.ts';

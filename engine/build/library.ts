@@ -7,9 +7,14 @@
  *                                 module, compiled by tsc (index.js; executor/worker.js, the Web Worker)
  *   dist/types/**.d.ts            declarations, one per source module
  *
+ * package.json's "exports" name two entries: `rivulet` (index) and `rivulet/worker` (the executor's
+ * entry, executor/worker.ts: a browser app's worker entry imports loadPipeline from it; in Node it
+ * is rivulet-worker.js, the file the pool starts its workers from).
+ *
  * All with source maps; dependencies (rxjs, comlink, idb, ws) stay imports, resolved by the
- * consumer. Not minified: shipped functions are compiled from their source in workers, and class
- * names show in lineage (`MapPartitionsRDD`); the consumer's bundler minifies the app as a whole.
+ * consumer. Not minified: class names show in lineage (`MapPartitionsRDD`) and stacks read as the
+ * engine's; the consumer's bundler minifies the app as a whole (nothing in the engine depends on
+ * its identifiers' names: user functions reach workers by their place in the pipeline).
  *
  * Run with `npm run build:lib` (also part of `npm run build` and of `npm pack`).
  */
@@ -77,9 +82,11 @@ function browserModules(dist: string): void {
   const visit = (file: string) => {
     if (reached.has(file)) return;
     reached.add(file);
-    // Block comments may show imports (a doc comment's example), which are not the module's.
-    const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
-    for (const m of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*|new URL\(\s*)(['"])(\.{1,2}\/[^'"]+)\1/g)) visit(path.resolve(path.dirname(file), m[2]!));
+    const code = readFileSync(file, 'utf8');
+    // Imports as TypeScript reads them (none from comments: a doc comment's example is not the
+    // module's); a worker's `new URL(…)` outside block comments.
+    const urls = [...code.replace(/\/\*[\s\S]*?\*\//g, '').matchAll(/new URL\(\s*(['"])([^'"]+)\1/g)].map((m) => m[2]!);
+    for (const specifier of [...importSpecifiers(code).map((s) => s.specifier), ...urls]) if (specifier.startsWith('.')) visit(path.resolve(path.dirname(file), specifier));
   };
   visit(path.join(outDir, 'index.js'));
   visit(path.join(outDir, 'executor/worker.js'));
@@ -126,19 +133,38 @@ function rewriteSpecifiers(outDir: string, extension: string, targets: Record<st
   for (const file of walk(outDir)) {
     if (!file.endsWith(extension)) continue;
     const text = readFileSync(file, 'utf8');
-    const rewritten = also(
-      text.replace(/(from\s+|import\s+|import\()(['"])([^'"]+)\2/g, (whole, lead: string, quote: string, specifier: string) => {
-        if (specifier.startsWith('.')) return `${lead}${quote}${specifier.replace(/\.ts$/, '.js')}${quote}`;
-        if (!specifier.startsWith('#')) return whole;
-        const target = targets[specifier];
-        if (!target) throw new Error(`${file}: no target for ${specifier}; add it in engine/build/library.ts`);
-        let relative = path.relative(path.dirname(file), path.join(outDir, target)).split(path.sep).join('/');
-        if (!relative.startsWith('.')) relative = `./${relative}`;
-        return `${lead}${quote}${relative}${quote}`;
-      }),
-    );
+    let replaced = '';
+    let at = 0;
+    for (const { specifier, pos, end } of importSpecifiers(text)) {
+      let target: string;
+      if (specifier.startsWith('.')) target = specifier.replace(/\.ts$/, '.js');
+      else if (specifier.startsWith('#')) {
+        const to = targets[specifier];
+        if (!to) throw new Error(`${file}: no target for ${specifier}; add it in engine/build/library.ts`);
+        target = path.relative(path.dirname(file), path.join(outDir, to)).split(path.sep).join('/');
+        if (!target.startsWith('.')) target = `./${target}`;
+      } else continue;
+      replaced += text.slice(at, pos) + target;
+      at = end;
+    }
+    const rewritten = also(replaced + text.slice(at));
     if (rewritten !== text) writeFileSync(file, rewritten);
   }
+}
+
+/**
+ * The module specifiers of a module's imports, exports and dynamic `import()`s (also `import('…')`
+ * types in declarations), each with where its text is (between the quotes). TypeScript's own
+ * pre-processing scanner: specifiers in comments and strings are not imports (the JSDoc example
+ * of executor/worker.ts, `loadPipeline(() => import('./pipeline.ts'))`, keeps its text).
+ */
+function importSpecifiers(code: string): { specifier: string; pos: number; end: number }[] {
+  return ts.preProcessFile(code, true, true).importedFiles.map(({ fileName, pos }) => {
+    // `pos` is the opening quote's.
+    const start = pos + 1;
+    if (code.slice(start, start + fileName.length) !== fileName) throw new Error(`engine/build/library.ts: cannot locate the import of ${fileName} at ${pos}`);
+    return { specifier: fileName, pos: start, end: start + fileName.length };
+  });
 }
 
 /** The `#…` imports' browser variants: package.json "imports", each one's `default` condition. */

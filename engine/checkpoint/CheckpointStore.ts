@@ -96,6 +96,38 @@ export interface CheckpointStore {
    * directory; IndexedDBCheckpointStore in the database `<name>-wal`.
    */
   writeAheadLog?(): CheckpointStore;
+
+  /**
+   * Take this location's lock: one running application per checkpoint location, as Kafka Streams
+   * locks its state directory. Resolves once held; rejects with CheckpointLockedError, naming the
+   * holder, when another process (or browser tab) holds it. A lock left by a process that died is
+   * taken over. It covers the write-ahead log too. Released by the handle's release() and by
+   * close(), and by the platform when the process exits or the tab closes.
+   *
+   * Optional: a store without it is not locked. The StreamingContext takes it before it reads
+   * or writes anything (getOrCreate, or start() of a context given checkpoint()) and releases it
+   * at stop(). FileSystemCheckpointStore keeps a lock file, `rivulet.lock`, in its directory;
+   * IndexedDBCheckpointStore takes a Web Lock (navigator.locks) named after its database.
+   */
+  lock?(): Promise<CheckpointLock>;
+}
+
+/**
+ * A held checkpoint lock (see CheckpointStore.lock). Spark has no counterpart: two Spark
+ * applications on one checkpoint directory both run; Kafka Streams holds a lock on its state
+ * directory (`StateDirectory`, a `.lock` file) for the same reason.
+ *
+ * @example
+ * ```ts
+ * import { FileSystemCheckpointStore, type CheckpointLock } from 'rivulet';
+ * const store = new FileSystemCheckpointStore('/var/lib/my-app/ckpt');
+ * const lock: CheckpointLock = await store.lock();
+ * try { console.log(await store.list()); } finally { await lock.release(); }
+ * ```
+ */
+export interface CheckpointLock {
+  /** Give the lock up; later calls do nothing. */
+  release(): Promise<void>;
 }
 
 /** Checks that `time` can identify a checkpoint (a non-negative safe integer, in ms). */

@@ -106,3 +106,61 @@ export class CheckpointEncodeError extends Error {
     );
   }
 }
+
+/**
+ * Who holds a checkpoint location's lock, as far as the store can tell: a process (pid, host,
+ * its main script) or a browser tab (its page), and since when. Spark has no counterpart (it
+ * does not lock its checkpoint directory); Kafka Streams' `LockException` names only the task.
+ *
+ * @example
+ * ```ts
+ * import { CheckpointLockedError, type CheckpointLockHolder } from 'rivulet';
+ * const holderOf = (e: CheckpointLockedError): CheckpointLockHolder => e.holder;
+ * ```
+ */
+export interface CheckpointLockHolder {
+  /** The holding process's id (a directory store). */
+  pid?: number;
+  /** The host it runs on (os.hostname()). */
+  host?: string;
+  /** Its main script (process.argv[1]), when it has one. */
+  script?: string;
+  /** The page of the holding tab (an IndexedDB store), when it is known. */
+  page?: string;
+  /** When it took the lock (ISO 8601, wall clock). */
+  since?: string;
+  /** The lock file (a directory store). */
+  lockFile?: string;
+}
+
+/**
+ * Another process (or browser tab) holds the checkpoint location's lock: it runs an application
+ * on the same checkpoints, and two of them would process the same input twice and write over each
+ * other's checkpoints. `holder` says who; the message says what to do. Thrown by
+ * `CheckpointStore.lock()`, so by `StreamingContext.getOrCreate` (and, for a context given
+ * `checkpoint()` and started without getOrCreate, by `awaitTermination()`).
+ *
+ * Spark has no counterpart: Spark does not lock its checkpoint directory, and a second
+ * application on it runs too. Kafka Streams refuses a second instance on its state directory
+ * with `LockException` ("Failed to lock the state directory").
+ *
+ * @example
+ * ```ts
+ * import { CheckpointLockedError, StreamingContext } from 'rivulet';
+ * try { await StreamingContext.getOrCreate('/var/lib/my-app/ckpt', createContext); } catch (e) {
+ *   if (e instanceof CheckpointLockedError) console.error(`in use by pid ${e.holder.pid} on ${e.holder.host}`);
+ *   throw e;
+ * }
+ * ```
+ */
+export class CheckpointLockedError extends Error {
+  override name = 'CheckpointLockedError';
+  constructor(
+    /** The checkpoint location (a directory, an IndexedDB database). */
+    readonly location: string,
+    readonly holder: CheckpointLockHolder,
+    message: string,
+  ) {
+    super(message);
+  }
+}

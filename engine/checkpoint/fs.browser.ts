@@ -13,3 +13,8 @@ export const FileSystemCheckpointStore = class FileSystemCheckpointStore {
     );
   }
 } as unknown as typeof NodeFileSystemCheckpointStore;
+
+/** A browser page has no main module: its application is identified by StreamingContextOptions.appName only. */
+export function applicationModule(): string | undefined {
+  return undefined;
+}

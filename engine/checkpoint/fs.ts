@@ -10,15 +10,19 @@
  *
  * The write-ahead log (writeAheadLog()) is a second store of the same kind on the same directory
  * whose files are named `wal-<time>.rvck`: one record per batch, in the same format.
+ *
+ * lock() takes the directory's lock, the file `rivulet.lock` (see fileLock.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { requireCheckpointTime, requireKeepLast, type Checkpoint, type CheckpointStore } from './CheckpointStore.ts';
+import { requireCheckpointTime, requireKeepLast, type Checkpoint, type CheckpointLock, type CheckpointStore } from './CheckpointStore.ts';
 import { decodeCheckpoint, encodeCheckpoint } from './codec.ts';
 import { CheckpointNotFoundError } from './errors.ts';
 import { fsyncDirectory } from '../platform/fsyncDirectory.ts';
 import { StoreLifecycle } from './StoreLifecycle.ts';
+import { lockDirectory, LOCK_FILE_NAME } from './fileLock.ts';
+export { applicationModule } from './applicationModule.ts';
 
 /**
  * Options of `new FileSystemCheckpointStore(directory, options)`, the Node store Spark's
@@ -63,6 +67,8 @@ export class FileSystemCheckpointStore implements CheckpointStore {
   private readonly lifecycle = new StoreLifecycle(() => this.directory);
   /** Temporary files this store is writing now; prune() removes only the others (left by a crash). */
   private readonly writingNow = new Set<string>();
+  /** Locks taken with lock() and not yet released: close() releases them. */
+  private readonly locks = new Set<CheckpointLock>();
 
   constructor(directory: string, options: FileSystemCheckpointStoreOptions = {}) {
     if (typeof directory !== 'string' || directory === '') {
@@ -142,8 +148,35 @@ export class FileSystemCheckpointStore implements CheckpointStore {
     return doomed;
   }
 
+  /** The lock file lock() creates in the directory. */
+  get lockFile(): string {
+    return path.join(this.directory, LOCK_FILE_NAME);
+  }
+
+  /**
+   * Take the directory's lock (the file `rivulet.lock`, created if the directory is missing):
+   * rejects with CheckpointLockedError naming the process that holds it (pid, host, since when).
+   * A lock left by a process that is no longer running on this host is taken over; one of another
+   * host is refused. Released by release(), close(), or the process's exit.
+   */
+  async lock(): Promise<CheckpointLock> {
+    this.lifecycle.requireOpen('lock');
+    const lock = await lockDirectory(this.directory).catch((e: unknown) => {
+      throw locationError(e, this.directory);
+    });
+    const release = () => {
+      this.locks.delete(handle);
+      return lock.release();
+    };
+    const handle: CheckpointLock = { release };
+    this.locks.add(handle);
+    return handle;
+  }
+
+  /** Also releases the locks taken with lock(). */
   async close(): Promise<void> {
     await this.lifecycle.close();
+    await Promise.all([...this.locks].map((l) => l.release()));
   }
 
   private async writeFileAtomically(time: number, bytes: Uint8Array): Promise<void> {

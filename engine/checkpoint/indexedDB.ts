@@ -7,11 +7,17 @@
  * transaction has committed (`Promise.all([put, tx.done])`): before that, a closed tab could lose
  * it. Uses `idb`, which recognises IndexedDB objects with `instanceof IDBRequest` etc. against the
  * global classes.
+ *
+ * lock() takes a Web Lock (navigator.locks) named `rivulet-checkpoint:<dbName>`: one tab (or
+ * worker) of an origin runs a context on a database at a time, and the browser releases the lock
+ * of a tab that closes or crashes. The holder's page and the time it took the lock are kept in
+ * the database under the key "lock-holder", which list() and prune() never see (they keep
+ * numeric keys), so that a refusal can name the tab that holds it.
  */
 import type { DBSchema, IDBPDatabase } from 'idb';
-import { requireCheckpointTime, requireKeepLast, type Checkpoint, type CheckpointStore } from './CheckpointStore.ts';
+import { requireCheckpointTime, requireKeepLast, type Checkpoint, type CheckpointLock, type CheckpointStore } from './CheckpointStore.ts';
 import { decodeCheckpoint, encodeCheckpoint } from './codec.ts';
-import { CheckpointNotFoundError, CorruptCheckpointError } from './errors.ts';
+import { CheckpointLockedError, CheckpointNotFoundError, CorruptCheckpointError } from './errors.ts';
 import { StoreLifecycle } from './StoreLifecycle.ts';
 
 /** The database schema version; an upgrade that changes the object stores increments it. */
@@ -21,6 +27,34 @@ export const CHECKPOINT_OBJECT_STORE = 'checkpoints';
 
 interface CheckpointDB extends DBSchema {
   checkpoints: { key: number; value: Uint8Array };
+}
+
+/** The key, beside the checkpoints' numeric ones, of the record naming the tab that holds the lock. */
+const LOCK_HOLDER_KEY = 'lock-holder';
+
+/** What the lock-holder record says. */
+interface LockHolderRecord {
+  since: string;
+  page?: string;
+  /** The holding client's id in navigator.locks.query(), to tell a current record from one a closed tab left. */
+  clientId?: string;
+}
+
+/**
+ * The part of the Web Locks API (the DOM's `LockManager`, `navigator.locks`) the store uses,
+ * typed here so the package's declarations need no DOM library. Spark has no counterpart: it never
+ * runs in a browser (it does not lock its checkpoint directory either).
+ *
+ * @example
+ * ```ts
+ * import { IndexedDBCheckpointStore, type WebLockManager } from 'rivulet';
+ * const locks: WebLockManager = navigator.locks;
+ * const store = new IndexedDBCheckpointStore('my-app', { locks });
+ * ```
+ */
+export interface WebLockManager {
+  request(name: string, options: { ifAvailable?: boolean }, callback: (lock: unknown) => Promise<void> | void): Promise<unknown>;
+  query?(): Promise<{ held?: { name?: string; clientId?: string }[] }>;
 }
 
 /**
@@ -42,6 +76,11 @@ export interface IndexedDBCheckpointStoreOptions {
    * for a fresh, private set of databases.
    */
   indexedDB?: IndexedDBFactory;
+  /**
+   * The Web Locks API lock() uses; by default `globalThis.navigator.locks`. Where there is none
+   * (Node, with fake-indexeddb), lock() holds no lock: nothing keeps a second context out.
+   */
+  locks?: WebLockManager;
 }
 
 /**
@@ -79,6 +118,9 @@ export class IndexedDBCheckpointStore implements CheckpointStore {
   private readonly factory: IDBFactory | undefined;
   private connection: Promise<IDBPDatabase<CheckpointDB>> | undefined;
   private readonly lifecycle = new StoreLifecycle(() => this.location);
+  private readonly locks: WebLockManager | undefined;
+  /** Locks taken with lock() and not yet released: close() releases them. */
+  private readonly heldLocks = new Set<CheckpointLock>();
 
   constructor(
     readonly dbName: string,
@@ -86,6 +128,7 @@ export class IndexedDBCheckpointStore implements CheckpointStore {
   ) {
     if (typeof dbName !== 'string' || dbName === '') throw new TypeError(`IndexedDBCheckpointStore: expected a database name, got ${JSON.stringify(dbName) ?? String(dbName)}`);
     this.factory = options.indexedDB as IDBFactory | undefined;
+    this.locks = options.locks;
     this.location = `IndexedDB database ${JSON.stringify(dbName)}`;
   }
 
@@ -154,8 +197,74 @@ export class IndexedDBCheckpointStore implements CheckpointStore {
     return new IndexedDBCheckpointStore(`${this.dbName}-wal`, this.factory ? { indexedDB: this.factory } : {});
   }
 
+  /**
+   * Take the Web Lock `rivulet-checkpoint:<dbName>` (ifAvailable: never waits). Rejects with
+   * CheckpointLockedError when another tab or worker of this origin holds it, naming its page and
+   * since when. The browser releases it when the tab closes; so do release() and close().
+   */
+  async lock(): Promise<CheckpointLock> {
+    this.lifecycle.requireOpen('lock');
+    const locks = this.locks ?? (globalThis as { navigator?: { locks?: WebLockManager } }).navigator?.locks;
+    if (!locks) return { release: async () => {} };
+    const name = `rivulet-checkpoint:${this.dbName}`;
+    let giveUp!: () => void;
+    const givenUp = new Promise<void>((resolve) => (giveUp = resolve));
+    const granted = await new Promise<boolean>((resolve, reject) => {
+      locks
+        .request(name, { ifAvailable: true }, async (lock) => {
+          resolve(lock !== null);
+          if (lock !== null) await givenUp;
+        })
+        .catch(reject);
+    });
+    if (!granted) throw await this.lockedError(locks, name);
+    let released: Promise<void> | undefined;
+    const handle: CheckpointLock = {
+      release: () => {
+        released ??= (async () => {
+          this.heldLocks.delete(handle);
+          giveUp();
+        })();
+        return released;
+      },
+    };
+    this.heldLocks.add(handle);
+    try {
+      const clientId = (await locks.query?.())?.held?.find((l) => l.name === name)?.clientId;
+      const page = (globalThis as { location?: { href?: string } }).location?.href;
+      const record: LockHolderRecord = { since: new Date().toISOString(), ...(page ? { page } : {}), ...(clientId ? { clientId } : {}) };
+      const tx = (await this.db()).transaction(CHECKPOINT_OBJECT_STORE, 'readwrite');
+      await Promise.all([(tx.store as unknown as { put(value: unknown, key: string): Promise<unknown> }).put(record, LOCK_HOLDER_KEY), tx.done]);
+    } catch (e) {
+      await handle.release();
+      throw e;
+    }
+    return handle;
+  }
+
+  private async lockedError(locks: WebLockManager, name: string): Promise<CheckpointLockedError> {
+    let holder: LockHolderRecord | undefined;
+    try {
+      const clientId = (await locks.query?.())?.held?.find((l) => l.name === name)?.clientId;
+      const record = (await (await this.db()).get(CHECKPOINT_OBJECT_STORE, LOCK_HOLDER_KEY as unknown as number)) as unknown as LockHolderRecord | undefined;
+      // The record is the holder's only if it names the client that holds the lock now.
+      if (record && typeof record === 'object' && clientId !== undefined && record.clientId === clientId) holder = record;
+    } catch {
+      // Naming the holder is a courtesy: the refusal stands without it.
+    }
+    const who = holder ? `the tab or worker of page ${holder.page ?? '(unknown)'} since ${holder.since}` : 'another tab or worker of this origin';
+    return new CheckpointLockedError(
+      this.location,
+      holder ? { since: holder.since, ...(holder.page ? { page: holder.page } : {}) } : {},
+      `The checkpoints in ${this.location} are in use by ${who} (Web Lock ${JSON.stringify(name)}). One tab runs a pipeline on a checkpoint database at a time: ` +
+        'two would process the same input twice and write over each other\'s checkpoints. Close that tab or stop its context (ssc.stop()) — the browser releases the lock of a closed tab — or give this one a database of its own.',
+    );
+  }
+
+  /** Also releases the locks taken with lock(). */
   async close(): Promise<void> {
     await this.lifecycle.close();
+    await Promise.all([...this.heldLocks].map((l) => l.release()));
     const connection = this.connection;
     this.connection = undefined;
     if (connection) (await connection.catch(() => undefined))?.close();

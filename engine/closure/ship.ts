@@ -1,6 +1,4 @@
-import { isWorkerGlobal } from './globals.ts';
 import { userCallSite } from '../util/callSite.ts';
-import { freeVariables } from './freeVariables.ts';
 import { attributed } from './attribution.ts';
 import type { Definitions } from './definitions.ts';
 
@@ -75,7 +73,8 @@ class UserFunction<F extends (...args: any[]) => any> implements ShippedFunction
   }
 
   source(): { source: string } | { why: string } {
-    return (this.text ??= sourceOf(this.raw, this.operation, this.callSite));
+    if (!readSource) return { why: `${this.operation} at ${this.callSite}: its source was not read (the reader loads with the first job on workers)` };
+    return (this.text ??= readSource(this.raw, this.operation, this.callSite));
   }
 }
 
@@ -133,46 +132,14 @@ export function engineFunction<F extends (...args: any[]) => any>(
 
 // ---- functions as text (created at batch time, using nothing from their surroundings) --------------
 
-/** Function text → its source as an expression and the names it reads from outside (parsing is the costly part). */
-const textCache = new Map<string, { source: string; free: string[] } | { error: string }>();
+/**
+ * Reads a function's source text for a worker: closure/sourceText.ts, loaded with the first job
+ * that has workers (it holds the free-variable reader, which a page without workers need not load).
+ */
+type SourceReader = (fn: Function, operation: string, callSite: string) => { source: string } | { why: string };
+let readSource: SourceReader | undefined;
 
-function sourceOf(fn: Function, operation: string, callSite: string): { source: string } | { why: string } {
-  const text = Function.prototype.toString.call(fn);
-  if (/\{\s*\[native code\]\s*\}\s*$/.test(text)) {
-    const name = fn.name;
-    if (name && !name.startsWith('bound ') && (globalThis as Record<string, unknown>)[name] === fn) return { source: `globalThis.${name}` };
-    return { why: `${operation} at ${callSite} is a bound or native function` };
-  }
-  let parsed = textCache.get(text);
-  if (!parsed) {
-    parsed = parse(text);
-    if (textCache.size > 1000) textCache.clear();
-    textCache.set(text, parsed);
-  }
-  if ('error' in parsed) return { why: `${operation} at ${callSite}: ${parsed.error}` };
-  const outside = parsed.free.filter((name) => !isWorkerGlobal(name));
-  if (outside.length > 0) return { why: `${operation} at ${callSite} uses ${outside.map((n) => `\`${n}\``).join(', ')} from its surroundings` };
-  return { source: parsed.source };
-}
-
-function parse(text: string): { source: string; free: string[] } | { error: string } {
-  if (/^class[\s{]/.test(text)) return { error: 'a class is not a function' };
-  for (const candidate of [text, methodAsFunction(text)]) {
-    if (candidate === undefined) continue;
-    let free: string[];
-    try {
-      free = freeVariables(`(${candidate})`);
-    } catch {
-      continue;
-    }
-    return { source: candidate, free };
-  }
-  return { error: 'its source cannot be read as a function expression' };
-}
-
-/** `m(x) {…}` / `async m(x) {…}` / `*m() {…}` (object method shorthand) as a function expression. */
-function methodAsFunction(text: string): string | undefined {
-  const m = /^(async\s+)?(\*\s*)?([A-Za-z_$][\w$]*)\s*\(/.exec(text);
-  if (!m || m[3] === 'function') return undefined;
-  return `${m[1] ?? ''}function${m[2] ? '*' : ''} ${text.slice(m[0].length - 1)}`;
+/** @internal Called by closure/sourceText.ts when it loads. */
+export function useSourceReader(reader: SourceReader): void {
+  readSource = reader;
 }

@@ -1,13 +1,13 @@
 /**
  * The Node implementation of Platform (chosen by the `node` condition of package.json's
  * "imports" map for `#platform`). Only Node reaches this file, so it may import `node:` modules
- * and `ws`.
+ * and `ws` (loaded when a WebSocket is first opened: a CommonJS package that a service bundled
+ * into one ES module could not load at start, and that most pipelines never need).
  */
 import { createConnection } from 'node:net';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { WebSocket as WsWebSocket } from 'ws';
 import type { Connection, ConnectionHandlers, FileStatus, OutputFile, Platform } from './Platform.ts';
 import { attachWebSocket, type WhatwgWebSocket } from './webSocket.ts';
 import { fsyncDirectory } from './fsyncDirectory.ts';
@@ -50,8 +50,25 @@ export const platform: Platform = {
 
   openWebSocket(url, protocols, handlers) {
     // Node 20 has no global WebSocket; `ws` is used on every Node version so behaviour does not
-    // depend on which one runs.
-    return attachWebSocket(new WsWebSocket(url, protocols) as unknown as WhatwgWebSocket, url, handlers);
+    // depend on which one runs. It loads on first use; the connection opens once it has.
+    let socket: Connection | undefined;
+    let closed = false;
+    import('ws').then(
+      ({ WebSocket }) => {
+        if (!closed) socket = attachWebSocket(new WebSocket(url, protocols) as unknown as WhatwgWebSocket, url, handlers);
+      },
+      (e: unknown) => {
+        if (closed) return;
+        closed = true;
+        handlers.onEnd({ opened: false, error: new Error(`webSocketStream(${url}): could not load the ws package, which opens WebSockets in Node: ${(e as Error)?.message ?? e}. Install it (npm install ws).`) });
+      },
+    );
+    return {
+      close() {
+        closed = true;
+        socket?.close();
+      },
+    };
   },
 
   listFiles(directory: string): FileStatus[] {

@@ -32,6 +32,8 @@ export function workerEndpoint(): Endpoint {
   return nodeEndpoint(parentPort);
 }
 
+const ESBUILD = 'esbuild';
+
 /** The worker's code as one ES module file, once built (see prepareWorkers). */
 let bundle: string | undefined;
 
@@ -53,9 +55,14 @@ export async function prepareWorkers(): Promise<void> {
     bundle = fileURLToPath(built);
     return;
   }
+  // No TypeScript sources beside this module: the engine is part of a bundle (a service bundled
+  // into one file), whose workers start from the bundle itself (spawnWorker).
+  const entry = fileURLToPath(new URL('../executor/worker.ts', import.meta.url));
+  if (!existsSync(entry)) return;
   try {
-    const esbuild = await import('esbuild');
-    const entry = fileURLToPath(new URL('../executor/worker.ts', import.meta.url));
+    // Named through a variable, so that a bundler bundling a service with the published engine
+    // (dist/node keeps this import) does not put esbuild itself in the service.
+    const esbuild = (await import(/* @vite-ignore */ ESBUILD)) as typeof import('esbuild');
     const result = await esbuild.build({
       entryPoints: [entry],
       bundle: true,

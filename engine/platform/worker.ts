@@ -1,12 +1,14 @@
-import type { Endpoint } from 'comlink';
-
 /**
  * A worker thread as the executor needs it, on either platform (`#worker` resolves to
  * worker.node.ts under the `node` condition, to worker.browser.ts otherwise).
  */
 export interface PlatformWorker {
-  /** The driver's end of the worker's message channel, for Comlink. */
-  readonly endpoint: Endpoint;
+  /**
+   * The driver's end of the worker's message channel, for Comlink (its `Endpoint`, typed
+   * structurally: comlink's declarations need the DOM library, and this type is part of the
+   * package's declarations through RDDContextOptions and WorkerPool).
+   */
+  readonly endpoint: MessageEndpoint;
   readonly threadId: number;
   /** Called once when the worker dies (crash, process.exit in it, terminate()). */
   onExit(listener: (reason: string) => void): void;
@@ -14,6 +16,14 @@ export interface PlatformWorker {
   /** Whether a live worker keeps a Node process running: only while it has tasks. */
   ref(): void;
   unref(): void;
+}
+
+/** Comlink's `Endpoint` by the members it uses: a MessagePort, a Web Worker, a worker_threads adapter. */
+export interface MessageEndpoint {
+  postMessage(message: any, transfer?: any[]): void;
+  addEventListener(type: string, listener: (event: any) => void, options?: {}): void;
+  removeEventListener(type: string, listener: (event: any) => void, options?: {}): void;
+  start?: () => void;
 }
 
 /**

@@ -151,7 +151,8 @@ export class DAGScheduler {
       return this.runLocal(rdd, func, parts, this.nextStageId++);
     }
     validate(rdd, parts);
-    await (this.remoteLoaded ??= Promise.all([import('./RemoteStages.ts'), import('./StagePlacement.ts'), import('../executor/cloneable.ts')]).then(([r, m, c]) => {
+    // The source reader registers itself with ship.ts: functions created at batch time may travel as text.
+    await (this.remoteLoaded ??= Promise.all([import('./RemoteStages.ts'), import('./StagePlacement.ts'), import('../executor/cloneable.ts'), import('../closure/sourceText.ts')]).then(([r, m, c]) => {
       const option = this.placementOption;
       this.placement = option instanceof m.StagePlacement ? option : new m.StagePlacement(typeof option === 'object' ? option : { mode: option });
       this.remote = new r.RemoteStages(this, this.placement, m.stageKey, c.uncloneableRecord);

@@ -29,6 +29,7 @@ import type { DStreamGraph } from './DStreamGraph.ts';
 import type { StableIds } from './stableIds.ts';
 import type { SchedulerLike } from 'rxjs';
 import type { Duration } from '../util/duration.ts';
+import type { ApplicationIdentity } from './application.ts';
 
 /**
  * Checkpoints kept after each write (Spark keeps 10; the older ones only cost space).
@@ -73,6 +74,11 @@ export function defaultCheckpointInterval(slideDuration: Duration): Duration {
  */
 export interface CheckpointMetadata {
   layout: number;
+  /**
+   * The application that wrote it: recovery refuses a checkpoint of another one
+   * (ApplicationMismatchError). Absent from the checkpoints of Rivulet before it.
+   */
+  application?: ApplicationIdentity;
   zeroTime: number;
   batchInterval: number;
   /** True for the checkpoint written at start(): no batch has completed, every state is initial. */
@@ -107,6 +113,8 @@ export interface CheckpointerOptions {
   loggedUpTo?: number;
   /** The checkpoint recovered from: the next checkpoint due is after it. */
   recoveredFrom?: number;
+  /** The application writing the checkpoints, recorded in each one. */
+  application: ApplicationIdentity;
 }
 
 export class Checkpointer {
@@ -139,12 +147,14 @@ export class Checkpointer {
    * The checkpoint at the zero time, written before the first log record. Refused (failing every
    * batch) when the store already holds checkpoints or log records at or after this run's zero
    * time: they belong to another run on an overlapping batch grid, and recovering this run would
-   * pick them up.
+   * pick them up. Nothing is read or written before `ready` (the location's lock) resolves; when
+   * it rejects, so does every log record.
    */
-  writeInitial(): void {
+  writeInitial(ready: Promise<unknown> = Promise.resolve()): void {
     const { zeroTime, store, log } = this.o;
     const checkpoint = this.checkpointAt(zeroTime, true, {});
     this.initialWrite = (async () => {
+      await ready;
       const newer = (await store.list()).filter((t) => t >= zeroTime);
       const newerLog = (await log.list()).filter((t) => t > zeroTime);
       if (newer.length > 0 || newerLog.length > 0) {
@@ -259,7 +269,7 @@ export class Checkpointer {
       const earlier = earlierTimes.get(id);
       if (earlier?.length) operators[id].earlier = earlier;
     }
-    return { layout: CHECKPOINT_LAYOUT, zeroTime, batchInterval, initial, lastCompletedBatchTime: initial ? null : time, pendingBatches, inputs, operators };
+    return { layout: CHECKPOINT_LAYOUT, application: this.o.application, zeroTime, batchInterval, initial, lastCompletedBatchTime: initial ? null : time, pendingBatches, inputs, operators };
   }
 
   /**

@@ -22,11 +22,13 @@ import { isManualClock } from './isManualClock.ts';
 import { checkDuration, type Duration } from '../util/duration.ts';
 import { IllegalStateError, type BatchFailedError } from '../util/errors.ts';
 import { userCallSite } from '../util/callSite.ts';
-import type { CheckpointStore } from '../checkpoint/CheckpointStore.ts';
+import type { CheckpointLock, CheckpointStore } from '../checkpoint/CheckpointStore.ts';
 import { openCheckpointStore } from '../checkpoint/open.ts';
 import { Checkpointer } from './Checkpointer.ts';
 import type { RecoveryPlan } from './recovery.ts';
 import { stableIds } from './stableIds.ts';
+import { releaseCheckpointLock, takeCheckpointLock } from './checkpointLock.ts';
+import { applicationIdentity } from './application.ts';
 import { isExecutor } from '../platform/executorMode.ts';
 import type { Definitions } from '../closure/definitions.ts';
 
@@ -97,6 +99,13 @@ export interface StreamingContextOptions {
    * Default 10 × batchInterval (Spark's spark.streaming.gracefulStopTimeout).
    */
   gracefulStopTimeout?: Duration;
+  /**
+   * The application's name (Spark's spark.app.name), recorded in its checkpoints: recovery
+   * refuses a checkpoint written under another name (ApplicationMismatchError). Without it, a
+   * Node application is known by its main module (`<package>:<path>`); set it in a browser, or
+   * when the main script may move. See docs/checkpoints.md.
+   */
+  appName?: string;
 }
 
 /** How long a stop without grace waits for the running batch and the receivers' onStop() (Spark waits 2 s for running jobs). */
@@ -136,6 +145,12 @@ export interface GetOrCreateOptions {
    * operator or input that is new. Default: console.warn.
    */
   onWarning?: (message: string) => void;
+  /**
+   * Restore a checkpoint that another application wrote (another appName, or, without names,
+   * another main module) instead of refusing it with ApplicationMismatchError: for an application
+   * renamed or moved. Default false.
+   */
+  allowOtherApplication?: boolean;
 }
 
 /**
@@ -191,14 +206,19 @@ export class StreamingContext {
   readonly stateInWorkers: boolean | 'auto';
   /** See StreamingContextOptions.gracefulStopTimeout. */
   readonly gracefulStopTimeout: Duration;
+  /** See StreamingContextOptions.appName. */
+  readonly appName: string | undefined;
   private readonly jobScheduler: JobScheduler;
   private readonly jobGenerator: JobGenerator;
   private currentState: StreamingContextState = 'initialized';
   private termination: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void };
   private terminationAwaited = false;
   private stopping: Promise<void> | undefined;
-  /** Set by checkpoint(): where checkpoints go, and whether this context opened the store (a path). */
-  private checkpointSetting: { store: CheckpointStore; log: CheckpointStore; owned: boolean } | undefined;
+  /**
+   * Set by checkpoint(): where checkpoints go, whether this context opened the store (a path), and
+   * the location's lock once getOrCreate or start() takes it.
+   */
+  private checkpointSetting: { store: CheckpointStore; log: CheckpointStore; owned: boolean; lock?: Promise<CheckpointLock | undefined> } | undefined;
   private checkpointer: Checkpointer | undefined;
   /** Set by getOrCreate() when a checkpoint was found: what start() resumes from. */
   private recovery: RecoveryPlan | undefined;
@@ -224,6 +244,10 @@ export class StreamingContext {
     if (stateInWorkers !== true && stateInWorkers !== false && stateInWorkers !== 'auto') throw new TypeError(`StreamingContext: stateInWorkers must be true, false or 'auto', got ${String(stateInWorkers)}.`);
     this.stateInWorkers = stateInWorkers;
     checkTaskTimeout(options.taskTimeout, 'StreamingContext: taskTimeout');
+    if (options.appName !== undefined && (typeof options.appName !== 'string' || options.appName === '')) {
+      throw new TypeError(`StreamingContext: appName must be a non-empty string, got ${JSON.stringify(options.appName) ?? String(options.appName)}.`);
+    }
+    this.appName = options.appName;
     this.sparkContext = new RDDContext({
       defaultParallelism: options.defaultParallelism,
       workers: options.workers,
@@ -323,7 +347,7 @@ export class StreamingContext {
     return this.checkpointSetting?.store;
   }
 
-  private static openStore(storeOrDirectory: string | CheckpointStore): { store: CheckpointStore; log: CheckpointStore; owned: boolean } {
+  private static openStore(storeOrDirectory: string | CheckpointStore): NonNullable<StreamingContext['checkpointSetting']> {
     const store = openCheckpointStore(storeOrDirectory);
     if (typeof store.writeAheadLog !== 'function') {
       throw new TypeError(
@@ -358,6 +382,9 @@ export class StreamingContext {
     const warn = options.onWarning ?? ((message: string) => console.warn(message));
     const setting = StreamingContext.openStore(storeOrDirectory);
     try {
+      // Before reading: another process running on the location would change what is read.
+      setting.lock = takeCheckpointLock(setting.store);
+      await setting.lock;
       // Loaded here: a page that never resumes from a checkpoint does not load recovery.
       const { findRecoveryPoint, prepareRecovery } = await import('./recovery.ts');
       const point = await findRecoveryPoint(setting.store, setting.log, warn);
@@ -369,11 +396,14 @@ export class StreamingContext {
         throw new IllegalStateError(`getOrCreate: createContext set checkpoints to ${own.store.location}, but getOrCreate reads them from ${setting.store.location}; use the same location.`);
       }
       ssc.checkpointSetting = setting;
-      if (point) ssc.recovery = await prepareRecovery(stableIds(ssc.graph), ssc.batchInterval, point, setting.store, setting.log, warn);
+      if (point) {
+        const application = { identity: applicationIdentity(ssc.appName), allowOther: options.allowOtherApplication === true };
+        ssc.recovery = await prepareRecovery(stableIds(ssc.graph), ssc.batchInterval, point, setting.store, setting.log, warn, application);
+      }
       return ssc;
     } catch (e) {
-      // Release what was opened to read (an IndexedDB connection); the caller's own store stays open.
-      await Promise.allSettled([setting.log.close(), setting.owned ? setting.store.close() : undefined]);
+      // Release what was opened to read (an IndexedDB connection) and the lock; the caller's own store stays open.
+      await Promise.allSettled([releaseCheckpointLock(setting.lock), setting.log.close(), setting.owned ? setting.store.close() : undefined]);
       throw e;
     }
   }
@@ -479,6 +509,7 @@ export class StreamingContext {
     this.stopping = Promise.allSettled([
       this.sparkContext.close(),
       this.checkpointer ? this.checkpointer.close(setting!.owned) : setting && Promise.all([setting.log.close(), setting.owned ? setting.store.close() : undefined]),
+      setting && releaseCheckpointLock(setting.lock),
     ]).then(() => undefined);
     this.finish(error);
   }
@@ -511,6 +542,8 @@ export class StreamingContext {
     }
     this.graph.start(zeroTime);
     if (this.checkpointSetting) {
+      // A context given checkpoint() without getOrCreate takes the location's lock now (see checkpointLock.ts).
+      this.checkpointSetting.lock ??= takeCheckpointLock(this.checkpointSetting.store);
       this.checkpointer = new Checkpointer({
         store: this.checkpointSetting.store,
         log: this.checkpointSetting.log,
@@ -522,6 +555,7 @@ export class StreamingContext {
         lastGeneratedTime: () => this.jobGenerator.lastGeneratedTime,
         loggedUpTo: recovery?.loggedUpTo,
         recoveredFrom: recovery?.checkpointTime,
+        application: applicationIdentity(this.appName),
       });
     }
     this.currentState = 'active';
@@ -530,7 +564,15 @@ export class StreamingContext {
       Promise.resolve(input.start()).catch((e) => console.error(`${input.creationSite}: failed to start:`, e));
     }
     // After the inputs started: a file stream's position includes its start time.
-    if (this.checkpointer && !recovery) this.checkpointer.writeInitial();
+    if (this.checkpointer && !recovery) {
+      const locked = this.checkpointSetting!.lock!;
+      this.checkpointer.writeInitial(locked);
+      // Refused: stop before any batch runs, with the error that says who holds the location.
+      locked.catch((e: unknown) => {
+        if (!this.terminationAwaited) console.error(e);
+        this.stopping ??= this.doStop(false, e);
+      });
+    }
     this.jobGenerator.start((recovery ? recovery.checkpointTime : zeroTime) + this.batchInterval);
   }
 
@@ -553,7 +595,7 @@ export class StreamingContext {
       const setting = this.checkpointSetting;
       const workers = this.sparkContext.close(); // jobs may have run on ssc.sparkContext
       if (!setting) return workers;
-      return Promise.all([workers, setting.log.close(), setting.owned ? setting.store.close() : undefined]).then(() => undefined);
+      return Promise.all([workers, setting.log.close(), setting.owned ? setting.store.close() : undefined, releaseCheckpointLock(setting.lock)]).then(() => undefined);
     }
     this.stopping ??= this.doStop(graceful, undefined, timeout);
     return this.stopping;
@@ -637,6 +679,7 @@ export class StreamingContext {
         console.error(`StreamingContext.stop(): could not write the last checkpoint (a restart runs the batches since the previous one again):`, e);
       }
       await this.checkpointer.close(this.checkpointSetting!.owned).catch((e) => console.error('StreamingContext.stop(): could not close the checkpoint store:', e));
+      await releaseCheckpointLock(this.checkpointSetting!.lock).catch((e) => console.error('StreamingContext.stop(): could not release the checkpoint location\'s lock:', e));
     }
     // The context owns its worker pool: stopping (also after an error) stops the workers.
     await this.sparkContext.close().catch((e) => console.error('StreamingContext.stop(): could not stop the workers:', e));

@@ -17,6 +17,8 @@ import type { CheckpointMetadata } from './Checkpointer.ts';
 import { CHECKPOINT_LAYOUT } from './Checkpointer.ts';
 import type { StableIds } from './stableIds.ts';
 import { CheckpointMismatchError } from './CheckpointMismatchError.ts';
+import type { ApplicationIdentity } from './application.ts';
+import { checkApplication } from './applicationCheck.ts';
 
 /** What start() needs to resume. */
 export interface RecoveryPlan {
@@ -55,9 +57,15 @@ export async function findRecoveryPoint(store: CheckpointStore, log: CheckpointS
   );
 }
 
+/** Which application is recovering, and whether it may restore another one's checkpoint. */
+export interface RecoveringApplication {
+  identity: ApplicationIdentity;
+  allowOther: boolean;
+}
+
 /**
- * Check that the pipeline whose ids are `ids` matches the checkpoint, restore its state, and
- * give each input its position and logged batches.
+ * Check that the checkpoint is this application's and that the pipeline whose ids are `ids`
+ * matches it, restore its state, and give each input its position and logged batches.
  */
 export async function prepareRecovery(
   ids: StableIds,
@@ -66,9 +74,12 @@ export async function prepareRecovery(
   store: CheckpointStore,
   log: CheckpointStore,
   warn: (message: string) => void,
+  application: RecoveringApplication,
 ): Promise<RecoveryPlan> {
   const description = `at ${checkpoint.time} ms in ${store.location}`;
   const meta = readMetadata(checkpoint, description);
+  // First: another application's checkpoint differs in everything, and saying so is the useful message.
+  checkApplication(meta.application, application.identity, description, application.allowOther, warn);
   if (meta.batchInterval !== batchInterval) {
     throw new Error(
       `The checkpoint ${description} was taken with a batch interval of ${meta.batchInterval} ms; this context's is ${batchInterval} ms. ` +

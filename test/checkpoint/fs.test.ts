@@ -109,6 +109,7 @@ describe('FileSystemCheckpointStore: something else in the way', () => {
       await expect(store.list()).rejects.toThrow(expected);
       await expect(store.read(1000)).rejects.toThrow(expected);
       await expect(store.write(checkpointAt(1000))).rejects.toThrow(expected);
+      await expect(store.lock()).rejects.toThrow(expected);
       await store.close();
     }
   });

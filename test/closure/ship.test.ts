@@ -1,3 +1,5 @@
+// Reads functions' source for workers (loaded with the first job on workers; here, directly).
+import '../../engine/closure/sourceText.ts';
 import { describe, expect, expectTypeOf, test } from 'vitest';
 import { createHash } from 'node:crypto';
 import { ship, type ShippedFunction } from '../../engine/closure/ship.ts';

@@ -1,3 +1,5 @@
+// Reads functions' source for workers (loaded with the first job on workers; here, directly).
+import '../../engine/closure/sourceText.ts';
 import { describe, expect, test } from 'vitest';
 import { newContext } from '../rdd/helpers.ts';
 import type { RDD, RDDDescriptor } from '../../engine/rdd/index.ts';

@@ -41,8 +41,17 @@ describe('a pipeline module loaded in every worker', () => {
     const cause = error.cause as Error;
     expect(cause.name).toBe('PipelineMismatchError');
     expect(cause.message).toMatch(
-      /^The pipeline defined in the worker differs from the driver's at definition \d+: the driver defined function map at differs\.ts:11:7, the worker \(which loaded the pipeline module\) defined function filter at differs\.ts:10:34\./,
+      /^The pipeline defined in the worker differs from the driver's at definition \d+: the driver defined function map at differs\.ts:11:7, the worker \(which loaded file:\/\/.*differs\.ts\) defined function filter at differs\.ts:10:34\./,
     );
+  });
+
+  test('a pipeline built from Math.random() (a window drawn in each thread) is refused, naming the window', async () => {
+    const p = await import('./fixtures/pipelines/random.ts');
+    const stopped = p.ssc.awaitTermination().then(() => undefined, (e: unknown) => e);
+    await p.clock.advance(1000);
+    const cause = ((await stopped) as Error).cause as Error;
+    expect(cause.name).toBe('PipelineMismatchError');
+    expect(cause.message).toMatch(/the driver defined window \d+\/1000 of window at random\.ts:12:4, the worker \(which loaded file:\/\/.*random\.ts\) defined window \d+\/1000 of window at random\.ts:12:4\./);
   });
 
   test('functions created at batch time: self-contained ones travel as text, others run on the driver and the listener says why', async () => {

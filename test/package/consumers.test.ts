@@ -1,23 +1,32 @@
 /**
- * Rivulet as its users get it (issue 6): `npm pack` the repository (which builds the library,
- * engine/build/library.ts), install the tarball into two fixture projects in a temporary
+ * Rivulet as its users get it (issues 6 and 11): `npm pack` the repository (which builds the
+ * library, engine/build/library.ts), install the tarball into fixture projects in a temporary
  * directory, and use it there with nothing from this repository but the tarball:
  *
  * - test/package/fixtures/node-script: a TypeScript script, type-checked against the shipped
  *   .d.ts and compiled by tsc, run with plain `node` and with `tsx`: a stateful word count on two
  *   worker_threads with checkpoints in a directory.
- * - test/package/fixtures/web-app: a Vite + TypeScript app, type-checked, built by Vite, served on
- *   127.0.0.1 and opened in headless Chromium: a word count on two Web Workers rendered into the page.
+ * - test/package/fixtures/node-service: a plain JavaScript service with `workers: 2` and no other
+ *   option, whose functions close over module-level and local values and call node:crypto and an
+ *   npm package (lz-string); run with `node`, and bundled by esbuild into one minified file run
+ *   with `node` from a directory of its own. Every batch is compared with what this file computes.
+ * - test/package/fixtures/web-app: a Vite + TypeScript app with its own worker entry (createWorker,
+ *   loadPipeline from rivulet/worker), type-checked, built by a default (minified) `vite build`,
+ *   served on 127.0.0.1 under a strict Content-Security-Policy (no eval) and opened in headless
+ *   Chromium, with two Web Workers and without: every batch of a stop-word filter, an inverse
+ *   window and a running total is compared with what this file computes, and no violation occurs.
  *
- * Both fixtures' dependencies (typescript, vite, tsx, @types/node, and Rivulet's own) come from the
- * npm registry through `npm install`, as a user's would.
+ * The fixtures' dependencies (typescript, vite, tsx, esbuild, @types/node, lz-string, and
+ * Rivulet's own) come from the npm registry through `npm install`, as a user's would.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { compressToBase64 } from 'lz-string';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../e2e/support/chromium.ts';
 import { serveDirectory, type StaticServer } from '../e2e/support/page.ts';
@@ -59,12 +68,14 @@ function nodeImports(code: string): string[] {
 }
 
 let packed: { files: { path: string }[] };
+let manifest: { exports: Record<string, Record<string, string>> };
 
 beforeAll(() => {
   // `npm pack` runs the prepack script, which builds the library into dist/.
   const out = run(root, 'npm', ['pack', '--json', '--pack-destination', work, '--loglevel=error']);
   packed = JSON.parse(out)[0];
   renameSync(path.join(work, (packed as unknown as { filename: string }).filename), path.join(work, 'rivulet.tgz'));
+  manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 }, 240_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -83,10 +94,24 @@ describe('the tarball', () => {
       'dist/browser/executor/worker.js',
       'dist/browser/rdd/RDD.js',
       'dist/types/index.d.ts',
+      'dist/types/executor/worker.d.ts',
     ]) {
       expect(paths).toContain(file);
     }
     expect(paths.filter((p) => p.endsWith('.ts') && !p.endsWith('.d.ts'))).toEqual([]);
+  });
+
+  it("exports rivulet/worker (an app's worker entry imports loadPipeline from it), each condition a file it ships", () => {
+    expect(manifest.exports['./worker']).toEqual({
+      types: './dist/types/executor/worker.d.ts',
+      browser: './dist/browser/executor/worker.js',
+      node: './dist/node/rivulet-worker.js',
+      default: './dist/browser/executor/worker.js',
+    });
+    const paths = packed.files.map((f) => f.path);
+    for (const target of Object.values(manifest.exports).flatMap((conditions) => (typeof conditions === 'string' ? [conditions] : Object.values(conditions)))) {
+      expect(paths).toContain(target.replace(/^\.\//, ''));
+    }
   });
 
   it("keeps Node's built-ins out of the browser build", () => {
@@ -99,8 +124,7 @@ describe('the tarball', () => {
   });
 });
 
-// The batches both fixtures feed in, and what each one prints: the Node script keeps running
-// totals (updateStateByKey), the web app counts each batch (reduceByKey).
+// The batches the Node script feeds in, and the running totals (updateStateByKey) it prints.
 //   1000: ['to be or not to be']   2000: ['that is the question']   3000: []   4000: ['to be is to do']
 const runningTotals = [
   '1000: be=2 not=1 or=1 to=2',
@@ -108,7 +132,6 @@ const runningTotals = [
   '3000: be=2 is=1 not=1 or=1 question=1 that=1 the=1 to=2',
   '4000: be=3 do=1 is=2 not=1 or=1 question=1 that=1 the=1 to=4',
 ];
-const perBatchCounts = ['1000: be=2 not=1 or=1 to=2', '2000: is=1 question=1 that=1 the=1', '3000: ', '4000: be=1 do=1 is=1 to=2'];
 
 describe('a Node script (test/package/fixtures/node-script)', () => {
   let dir: string;
@@ -134,39 +157,165 @@ describe('a Node script (test/package/fixtures/node-script)', () => {
   }, 60_000);
 });
 
-describe('a Vite + TypeScript web app (test/package/fixtures/web-app)', () => {
+/** `[key, number]` pairs summed by key, sorted by key (as the fixtures print them). */
+function sumByKey(pairs: Iterable<readonly [string, number]>): [string, number][] {
+  const sums = new Map<string, number>();
+  for (const [k, n] of pairs) sums.set(k, (sums.get(k) ?? 0) + n);
+  return [...sums].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** A fixture's input: one array of lines per batch, the first batch at 1000 ms, one a second. */
+function readBatches(file: string): string[][] {
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
+
+describe('a Node service in plain JavaScript (test/package/fixtures/node-service)', () => {
   let dir: string;
+  let batches: string[][];
+  beforeAll(() => {
+    dir = install('node-service');
+    batches = readBatches(path.join(dir, 'batches.json'));
+  }, 240_000);
+
+  // What main.js computes, computed here: words of at least 3 letters that are not stop words,
+  // keyed by the first 2 hex digits of SHA-256('rivulet:' + word), valued by the length of
+  // lz-string's base64 compression of the word; summed per batch (reduceByKey) and in total
+  // (updateStateByKey).
+  function expected(): { out: string; time: number; pairs: [string, number][] }[] {
+    const stop = new Set(['the', 'a', 'of', 'and', 'to', 'in', 'is']);
+    const totals: [string, number][] = [];
+    return batches.flatMap((lines, i) => {
+      const words = lines.flatMap((line) => line.toLowerCase().split(/[^a-z]+/)).filter((w) => w.length >= 3 && !stop.has(w));
+      const pairs = words.map((w) => [createHash('sha256').update(`rivulet:${w}`).digest('hex').slice(0, 2), compressToBase64(w).length] as [string, number]);
+      totals.push(...pairs);
+      const time = (i + 1) * 1000;
+      return [
+        { out: 'perBatch', time, pairs: sumByKey(pairs) },
+        { out: 'totals', time, pairs: sumByKey(totals) },
+      ];
+    });
+  }
+
+  /** Run it; every batch's outputs must be the expected ones, and some batches' tasks must have run on the workers. */
+  function check(stdout: string): void {
+    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as { out: string; time: number; pairs: [string, number][]; batches: { time: number; executedOn: string; remoteTasks: number }[] });
+    const ran = lines.pop()!;
+    // Nothing else printed: the workers, which import the script again, run no batch and print nothing.
+    expect(lines).toEqual(expected());
+    expect(ran.out).toBe('ran');
+    expect(ran.batches.map((b) => b.time)).toEqual(batches.map((_, i) => (i + 1) * 1000));
+    // Placement is by cost (the default): the first runs of each stage go to the workers.
+    const onWorkers = ran.batches.filter((b) => b.executedOn !== 'local');
+    expect(onWorkers.length, JSON.stringify(ran.batches)).toBeGreaterThan(0);
+    for (const b of onWorkers) expect(b.remoteTasks).toBeGreaterThan(0);
+  }
+
+  it('resolves rivulet/worker to the Node build of the executor entry', () => {
+    const resolved = run(dir, 'node', ['--input-type=module', '-e', "console.log(import.meta.resolve('rivulet/worker'))"]).trim();
+    expect(resolved).toBe(pathToFileURL(path.join(realpathSync(dir), 'node_modules/rivulet/dist/node/rivulet-worker.js')).href);
+  }, 60_000);
+
+  it('runs with plain node (workers: 2, no other option): its closures and imports work on the workers, every batch is right', () => {
+    check(run(dir, 'node', ['main.js']));
+  }, 60_000);
+
+  it('runs bundled by esbuild into one minified file, from a directory with nothing else in it: every batch is right', () => {
+    // The package and its dependencies (rxjs, comlink, ws, lz-string) in the bundle, as a service deploys.
+    // The banner gives the bundle `require`, for the CommonJS modules in it that require Node's
+    // built-ins (ws: the engine's Node build imports it; esbuild's ESM output has no `require`).
+    run(dir, 'npx', [
+      'esbuild', 'main.js', '--bundle', '--platform=node', '--format=esm', '--minify', '--outfile=service.mjs', '--log-level=warning',
+      "--banner:js=import{createRequire as __createRequire}from'node:module';const require=__createRequire(import.meta.url);",
+    ]);
+    const deployed = path.join(work, 'node-service-deployed');
+    mkdirSync(deployed);
+    for (const file of ['service.mjs', 'batches.json']) cpSync(path.join(dir, file), path.join(deployed, file));
+    // The workers start from service.mjs itself (there is no engine worker file beside it).
+    check(run(deployed, 'node', ['service.mjs']));
+  }, 60_000);
+});
+
+describe('a Vite + TypeScript web app with its own worker entry (test/package/fixtures/web-app)', () => {
+  const CSP = "default-src 'self'; script-src 'self'; worker-src 'self'";
+  let dir: string;
+  let batches: string[][];
   let server: StaticServer;
   let browser: Browser;
   beforeAll(async () => {
     dir = install('web-app');
+    batches = readBatches(path.join(dir, 'src/batches.json'));
   }, 240_000);
   afterAll(async () => {
     await browser?.close();
     await server?.close();
   });
 
-  it('type-checks against the shipped declarations (bundler resolution, no @types/node)', () => {
+  // What src/pipeline.ts computes, computed here: words that are not stop words, counted over a
+  // window of 3 batches (reduceByKeyAndWindow with an inverse, keeping counts above 0) and in total
+  // (updateStateByKey); the window's output first in each batch.
+  function expected(): { out: string; time: number; pairs: [string, number][] }[] {
+    const stop = new Set(['the', 'a', 'of', 'and', 'to', 'in', 'is']);
+    const words = batches.map((lines) => lines.flatMap((line) => line.toLowerCase().split(/[^a-z]+/)).filter((w) => w !== '' && !stop.has(w)));
+    const ones = (ws: string[]) => ws.map((w) => [w, 1] as [string, number]);
+    return words.flatMap((_, i) => [
+      { out: 'window', time: (i + 1) * 1000, pairs: sumByKey(ones(words.slice(Math.max(0, i - 2), i + 1).flat())) },
+      { out: 'totals', time: (i + 1) * 1000, pairs: sumByKey(ones(words.slice(0, i + 1).flat())) },
+    ]);
+  }
+
+  it('type-checks against the shipped declarations, rivulet/worker included (bundler resolution, no @types/node)', () => {
     run(dir, 'npx', ['tsc', '-p', '.']);
   }, 60_000);
 
-  it("builds with Vite into a bundle with the engine's Web Worker and no Node built-in", () => {
+  it("builds with a default (minified) `vite build`: the app's worker entry is a chunk of its own, no Node built-in anywhere", () => {
     run(dir, 'npx', ['vite', 'build', '--logLevel', 'warn']);
     const scripts = [...files(path.join(dir, 'dist'))].filter((f) => f.endsWith('.js'));
-    // The engine's Web Worker (dist/browser/executor/worker.js), bundled by Vite as a chunk of its own.
-    expect(scripts.some((f) => /^worker-.*\.js$/.test(path.basename(f)))).toBe(true);
+    // src/rivulet.worker.ts with the pipeline and the engine (rivulet/worker: dist/browser/executor/worker.js) in it.
+    expect(scripts.filter((f) => /^rivulet\.worker-.*\.js$/.test(path.basename(f)))).toHaveLength(1);
     for (const file of scripts) {
       expect({ file: path.basename(file), imports: nodeImports(readFileSync(file, 'utf8')) }).toEqual({ file: path.basename(file), imports: [] });
     }
   }, 120_000);
 
-  it('runs in Chromium, served from 127.0.0.1: the page shows every batch, computed on Web Workers', async () => {
-    server = await serveDirectory(path.join(dir, 'dist'));
-    browser = await launchChromium();
+  it.each([
+    ['on two Web Workers', 'workers'],
+    ['without workers', 'local'],
+  ])('runs %s in Chromium under a strict Content-Security-Policy: every batch is right, no violation', async (_, mode) => {
+    server ??= await serveDirectory(path.join(dir, 'dist'), { 'content-security-policy': CSP });
+    browser ??= await launchChromium();
     const page = await browser.newPage();
-    await page.goto(server.url);
-    await page.waitForFunction(() => document.querySelector('#status')?.textContent !== 'running', null, { timeout: 30_000 });
-    expect(await page.textContent('#status')).toBe('done; tasks ran on: workers');
-    expect((await page.textContent('#output'))!.trimEnd().split('\n')).toEqual(perBatchCounts);
-  }, 60_000);
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.stack ?? e.message));
+    await page.goto(`${server.url}?mode=${mode}`);
+    // The page sets `done` when its run is over, failed or not (it stops its context either way).
+    await page.waitForFunction(() => (window as unknown as { rivulet?: { done: boolean } }).rivulet?.done === true, null, { timeout: 60_000 });
+    type Violation = { where: string; directive: string; blocked: string; source: string };
+    const result = (await page.evaluate(() => (window as unknown as { rivulet: unknown }).rivulet)) as {
+      mode: string;
+      outputs: { out: string; time: number; pairs: [string, number][] }[];
+      ran: { batchTime: number; executedOn?: string; numRemoteTasks?: number; localReason?: string }[];
+      violations: Violation[];
+      probe: Violation[];
+      error?: string;
+    };
+    await page.close();
+    expect(result.error).toBeUndefined();
+    expect(errors).toEqual([]);
+    expect(result.mode).toBe(mode);
+    expect(result.outputs).toEqual(expected());
+    expect(result.ran.map((b) => b.batchTime)).toEqual(batches.map((_, i) => (i + 1) * 1000));
+    if (mode === 'workers') {
+      // placement: 'workers': every batch ran tasks on the Web Workers, which loaded the pipeline
+      // through the app's worker entry (else its functions could not run there, and the batch ran
+      // in the page). The state step of updateStateByKey runs in the page ('mixed').
+      for (const b of result.ran) expect(b.numRemoteTasks, JSON.stringify(b)).toBeGreaterThan(0);
+    } else {
+      for (const b of result.ran) expect(b.executedOn, JSON.stringify(b)).toBe('local');
+    }
+    // No violation while the pipeline ran, in the page or in a worker.
+    expect(result.violations).toEqual([]);
+    // The policy is in force: compiling a string afterwards was refused in the page and in each worker.
+    const probed = result.probe.map((v) => `${v.where} ${v.directive} ${v.blocked}`).sort();
+    expect(probed).toEqual(['page script-src eval', ...(mode === 'workers' ? ['worker script-src eval', 'worker script-src eval'] : [])]);
+  }, 120_000);
 });

@@ -144,6 +144,7 @@ describe('what a checkpoint holds', () => {
     const meta = checkpoint.metadata as unknown as CheckpointMetadata;
     expect(meta).toEqual({
       layout: 1,
+      application: {}, // no appName; the main module is the test runner's, which identifies nothing
       zeroTime: 0,
       batchInterval: 1000,
       initial: false,

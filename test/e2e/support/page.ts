@@ -49,8 +49,11 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-/** Serve the files under `dir` (GET only, no directory listings). */
-export async function serveDirectory(dir: string): Promise<StaticServer> {
+/**
+ * Serve the files under `dir` (GET only, no directory listings), with `headers` on every response
+ * (e.g. a Content-Security-Policy, which then applies to the page and to its workers' scripts).
+ */
+export async function serveDirectory(dir: string, headers: Record<string, string> = {}): Promise<StaticServer> {
   const root = path.resolve(dir);
   const server = http.createServer((req, res) => {
     const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
@@ -59,7 +62,7 @@ export async function serveDirectory(dir: string): Promise<StaticServer> {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    res.writeHead(200, { ...headers, 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
     fs.createReadStream(file).pipe(res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
