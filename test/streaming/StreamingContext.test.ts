@@ -416,7 +416,7 @@ describe('a stop is bounded', () => {
       ssc.queueStream([[1]]).foreachRDD(() => new Promise<void>(() => {}));
       const { events, restore } = watch(ssc);
       ssc.start();
-      await until(() => ofType(events, 'outputOperationStarted').length > 0, 'the output to start', 60_000);
+      await until(() => ofType(events, 'outputOperationStarted').length > 0, 'the output to start');
       await ssc.stop({ stopGracefully: graceful, timeout: graceful ? undefined : 50 });
       restore();
       const [last] = ofType(events, 'streamingStopped');

@@ -435,7 +435,7 @@ describe('errors at definition', () => {
     const onWorkers = await runStreams({ input: [[1, 2, 3]], operation: operations[0]![1], context: { workers: 1 } });
     expect(onWorkers.error).toBeInstanceOf(BatchFailedError);
     expect(String(onWorkers.error)).toMatch(/map at errors\.test\.ts:\d+:\d+ returned a Promise \(is it an async function\?\)/);
-  }, 60_000);
+  });
 
   test('a pair operation on records that are not pairs: a clear TypeError in the failed batch', async () => {
     const { error } = await runStreams({
