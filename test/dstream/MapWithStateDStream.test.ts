@@ -1,9 +1,6 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { runStreams, expectBatches, createTestContext, collectBatches } from '../support/TestSuiteBase.ts';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { FileSystemCheckpointStore, StateSpec, HashPartitioner, type Checkpoint, type State } from '../../engine/index.ts';
+import { StateSpec, HashPartitioner, type Checkpoint, type CheckpointStore, type State } from '../../engine/index.ts';
 import { StateMap } from '../../engine/dstream/StateMap.ts';
 import { mulberry32 } from '../../engine/rdd/RDD.ts';
 
@@ -217,27 +214,29 @@ describe('mapWithState', () => {
 // Spark's MapWithStateSuite "mapWithState - checkpoint durations": 10 batches by default, not the
 // 10 s rule of the other stateful streams.
 describe('mapWithState checkpoint interval', () => {
-  const dirs: string[] = [];
-  afterEach(() => {
-    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  /** A store that keeps nothing and records the times written; its log likewise. */
+  const recordingStore = (written: number[]): CheckpointStore => ({
+    location: 'memory',
+    write: async (c: Checkpoint) => void written.push(c.time),
+    read: async () => { throw new Error('nothing stored'); },
+    list: async () => [],
+    delete: async () => {},
+    prune: async () => [],
+    close: async () => {},
+    writeAheadLog: () => recordingStore([]),
   });
 
-  /** The times of the checkpoints written in the first 10 batches and a half (the initial one at 0 and the one at stop left out). */
+  /** The times of the checkpoints written in 21 batches (the initial one at 0 and the one at stop left out). */
   async function checkpointTimes(batchInterval: number, explicit?: number): Promise<number[]> {
     const { ssc, clock } = createTestContext({ batchInterval });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rivulet-mapWithState-'));
-    dirs.push(dir);
-    const store = new FileSystemCheckpointStore(dir);
     const written: number[] = [];
-    const write = store.write.bind(store);
-    ssc.checkpoint(Object.assign(store, { write: (c: Checkpoint) => (written.push(c.time), write(c)) }));
+    ssc.checkpoint(recordingStore(written));
     const state = ssc.queueStream<KV>([]).mapWithState(StateSpec.function((_k: string, v: number | undefined) => v));
     if (explicit !== undefined) state.checkpoint(explicit);
     state.foreachRDD(() => {});
     ssc.start();
     await clock.advance(batchInterval * 21);
     await ssc.stop();
-    await store.close();
     return written.filter((t) => t !== 0 && t !== batchInterval * 21);
   }
 
