@@ -254,7 +254,12 @@ export abstract class DStream<T> {
     return this.derive('repartition', (rdd) => rdd.repartition(numPartitions));
   }
 
-  union(...others: DStream<T>[]): DStream<T> {
+  /**
+   * The records of this stream and the others, per batch. Typed over U, T or a type that includes
+   * it, as are reduce and reduceByWindow: a method taking T where it also returns T would make
+   * DStream invariant, and a DStream<string> would not be a DStream<unknown>.
+   */
+  union<U>(this: DStream<U>, ...others: DStream<U>[]): DStream<U> {
     return this.ssc.union([this, ...others]);
   }
 
@@ -269,9 +274,9 @@ export abstract class DStream<T> {
   }
 
   /** One element per batch, the records reduced with f; no element for an empty batch. */
-  reduce(f: UserFn<(a: T, b: T) => T>): DStream<T> {
+  reduce<U>(this: DStream<U>, f: UserFn<(a: U, b: U) => U>): DStream<U> {
     const g = this.fn(f, 'reduce');
-    const reduceAll = engineFn<(records: T[]) => T[]>('reduceAll', { f: g }, 'reduce');
+    const reduceAll = engineFn<(records: U[]) => U[]>('reduceAll', { f: g }, 'reduce');
     return this.derive('reduce', (rdd) => rdd.mapPartitions(reduceAll).coalesce(1).mapPartitions(reduceAll));
   }
 
@@ -311,15 +316,15 @@ export abstract class DStream<T> {
     return this.map(() => 1).reduceByWindow((a, b) => a + b, (a, b) => a - b, windowDuration, slideDuration);
   }
 
-  reduceByWindow(f: UserFn<(a: T, b: T) => T>, windowDuration: Duration, slideDuration?: Duration): DStream<T>;
-  reduceByWindow(f: UserFn<(a: T, b: T) => T>, invF: UserFn<(a: T, b: T) => T>, windowDuration: Duration, slideDuration?: Duration): DStream<T>;
-  reduceByWindow(f: UserFn<(a: T, b: T) => T>, ...rest: any[]): DStream<T> {
+  reduceByWindow<U>(this: DStream<U>, f: UserFn<(a: U, b: U) => U>, windowDuration: Duration, slideDuration?: Duration): DStream<U>;
+  reduceByWindow<U>(this: DStream<U>, f: UserFn<(a: U, b: U) => U>, invF: UserFn<(a: U, b: U) => U>, windowDuration: Duration, slideDuration?: Duration): DStream<U>;
+  reduceByWindow<U>(this: DStream<U>, f: UserFn<(a: U, b: U) => U>, ...rest: any[]): DStream<U> {
     if (typeof rest[0] === 'number') {
       const [windowDuration, slideDuration = this.slideDuration] = rest as [number, number | undefined];
       return this.reduce(f).window(windowDuration, slideDuration).reduce(f);
     }
-    const [invF, windowDuration, slideDuration = this.slideDuration] = rest as [UserFn<(a: T, b: T) => T>, number, number | undefined];
-    const windowed = this.map((x) => [1, x] as [number, T]).reduceByKeyAndWindow(f, invF, windowDuration, slideDuration, 1);
+    const [invF, windowDuration, slideDuration = this.slideDuration] = rest as [UserFn<(a: U, b: U) => U>, number, number | undefined];
+    const windowed = this.map((x) => [1, x] as [number, U]).reduceByKeyAndWindow(f, invF, windowDuration, slideDuration, 1);
     const values = windowed.map((kv) => kv[1]);
     values.nameTarget = windowed;
     return values;

@@ -208,8 +208,13 @@ export abstract class RDD<T> {
     return this.narrow('keyBy', 'keyBy', { f: this.fn(f, 'keyBy') });
   }
 
-  union(...others: RDD<T>[]): RDD<T> {
-    return new kinds.UnionRDD<T>(this.context, [this, ...others]);
+  /**
+   * The records of this RDD and the others. Typed over U, T or a type that includes it, as are
+   * reduce and fold: a method taking T where it also returns T would make RDD invariant, and an
+   * RDD<string> would not be an RDD<unknown>.
+   */
+  union<U>(this: RDD<U>, ...others: RDD<U>[]): RDD<U> {
+    return new kinds.UnionRDD<U>(this.context, [this, ...others]);
   }
 
   distinct(numPartitions?: number): RDD<T> {
@@ -477,21 +482,21 @@ export abstract class RDD<T> {
   }
 
   /** Reduce all records with f. Throws on an empty RDD, as Spark does. */
-  async reduce(f: UserFn<(a: T, b: T) => T>): Promise<T> {
+  async reduce<U>(this: RDD<U>, f: UserFn<(a: U, b: U) => U>): Promise<U> {
     const shipped = this.fn(f, 'reduce');
     const g = shipped.call;
     const parts = await this.context.runJob(this, (iterate) => {
-      let acc: T | undefined;
+      let acc: U | undefined;
       let any = false;
-      iterate((x) => { acc = any ? g(acc as T, x) : x; any = true; });
-      return any ? [acc as T] : [];
+      iterate((x) => { acc = any ? g(acc as U, x) : x; any = true; });
+      return any ? [acc as U] : [];
     }, undefined, () => withFunction(shipped, this.context.pipelineInWorkers, (f) => ({ kind: 'reduce', f })));
-    const results = parts.flat() as T[];
+    const results = parts.flat() as U[];
     if (results.length === 0) throw new Error(`reduce: ${this} is empty; use fold() to give a zero value.`);
     return callingUser(() => results.reduce((a, b) => g(a, b)));
   }
 
-  async fold(zeroValue: T, f: UserFn<(a: T, b: T) => T>): Promise<T> {
+  async fold<U>(this: RDD<U>, zeroValue: U, f: UserFn<(a: U, b: U) => U>): Promise<U> {
     const shipped = this.fn(f, 'fold');
     const g = shipped.call;
     const parts = await this.context.runJob(this, (iterate) => {
