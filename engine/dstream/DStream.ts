@@ -631,13 +631,29 @@ export function checkWindow(parent: DStream<any>, windowDuration: Duration, slid
   }
 }
 
-/** The options object of the window operations that shuffle: the slide and where the pairs go. */
+/**
+ * The options object of the window operations by key: the slide and where the pairs go. Spark:
+ * their positional `slideDuration` and `numPartitions` (or `partitioner`).
+ *
+ * @example
+ * ```ts
+ * const perMinute = pairs.groupByKeyAndWindow(Minutes(1), { slideDuration: Seconds(10), numPartitions: 4 });
+ * ```
+ */
 export interface WindowOptions extends PartitionOptions {
   /** How often a window is computed (default: the parent's slide). */
   slideDuration?: Duration;
 }
 
-/** reduceByKeyAndWindow's options object, after the window duration. */
+/**
+ * reduceByKeyAndWindow's options object, after the window duration. Spark: its positional
+ * `invReduceFunc`, `slideDuration`, `numPartitions` (or `partitioner`) and `filterFunc`.
+ *
+ * @example
+ * ```ts
+ * const counts = pairs.reduceByKeyAndWindow((a, b) => a + b, Minutes(1), { invFunc: (a, b) => a - b, filterFunc: ([, n]) => n > 0 });
+ * ```
+ */
 export interface ReduceByKeyAndWindowOptions<K, V> extends WindowOptions {
   /** The inverse of f: subtracts the batches that left the window, so only changed batches are reduced. */
   invFunc?: UserFn<(a: V, b: V) => V>;
@@ -645,7 +661,15 @@ export interface ReduceByKeyAndWindowOptions<K, V> extends WindowOptions {
   filterFunc?: UserFn<(kv: [K, V]) => boolean>;
 }
 
-/** updateStateByKey's options object. */
+/**
+ * updateStateByKey's options object. Spark: updateStateByKey's positional `numPartitions` (or
+ * `partitioner`) and `initialRDD`.
+ *
+ * @example
+ * ```ts
+ * const totals = pairs.updateStateByKey((values, total) => values.reduce((a, b) => a + b, total ?? 0), { numPartitions: 4, initialState: [['a', 10]] });
+ * ```
+ */
 export interface UpdateStateOptions<K, S> extends PartitionOptions {
   /** State to start from: `[key, state]` pairs (or an RDD of them). */
   initialState?: Iterable<readonly [K, S]> | RDD<readonly [K, S]>;

@@ -681,19 +681,41 @@ const GROUP = {
   mergeCombiners: engineFn<(a: any[], b: any[]) => any[]>('groupCombine', {}, 'groupByKey'),
 };
 
-/** mapPartitions' options object. */
+/**
+ * mapPartitions' options object. Spark: the positional `preservesPartitioning: Boolean`.
+ *
+ * @example
+ * ```ts
+ * const same = pairs.partitionBy(4).mapPartitions((kvs) => kvs.filter(([, v]) => v > 0), { preservesPartitioning: true });
+ * ```
+ */
 export interface PreservesPartitioning {
   /** f keeps every key in the partition it was in, so the partitioner still holds. */
   preservesPartitioning?: boolean;
 }
 
-/** sortBy's and sortByKey's options object. */
+/**
+ * sortBy's and sortByKey's options object. Spark: the positional `ascending` and `numPartitions`.
+ *
+ * @example
+ * ```ts
+ * const largestFirst = numbers.sortBy((n) => n, { ascending: false, numPartitions: 1 });
+ * ```
+ */
 export interface SortOptions {
   ascending?: boolean;
   numPartitions?: number;
 }
 
-/** combineByKey's options object: where the combined pairs go, and whether to combine before the shuffle. */
+/**
+ * combineByKey's options object: where the combined pairs go, and whether to combine before the
+ * shuffle. Spark: combineByKey's positional `partitioner` (or `numPartitions`) and `mapSideCombine`.
+ *
+ * @example
+ * ```ts
+ * const lists = pairs.combineByKey((v) => [v], (c, v) => [...c, v], (a, b) => [...a, ...b], { numPartitions: 4, mapSideCombine: false });
+ * ```
+ */
 export interface CombineOptions extends PartitionOptions {
   /** Combine within each partition before the shuffle (default true). */
   mapSideCombine?: boolean;

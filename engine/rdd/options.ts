@@ -3,7 +3,16 @@ import type { Partitioner } from './Partitioner.ts';
 /**
  * Where a shuffle's output goes, as an options object: `reduceByKey(f, { numPartitions: 4 })`.
  * Every operation that takes Spark's positional `numPartitions` or `partitioner` takes this in
- * its place too. Give one of the two, not both.
+ * its place too. Give one of the two, not both. Spark: the positional `numPartitions: Int` or
+ * `partitioner: Partitioner` of PairRDDFunctions and PairDStreamFunctions (Scala has named
+ * arguments instead).
+ *
+ * @example
+ * ```ts
+ * import type { PartitionOptions } from 'rivulet';
+ * const four: PartitionOptions = { numPartitions: 4 };
+ * const counts = pairs.reduceByKey((a, b) => a + b, four); // the same as reduceByKey(f, 4)
+ * ```
  */
 export interface PartitionOptions {
   /** Hash-partition into this many partitions. */
