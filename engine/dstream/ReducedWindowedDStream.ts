@@ -53,7 +53,7 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> implements Sta
   ) {
     super(parent.ssc, 'reduceByKeyAndWindow');
     checkWindow(parent, windowDuration, slideDuration, 'reduceByKeyAndWindow');
-    this.reducedStream = parent.reduceByKey(reduceFunc, partitioner).persist();
+    this.reducedStream = (parent as DStream<[K, any]>).reduceByKey(reduceFunc, partitioner).persist();
     this.dependencies = [this.reducedStream];
     this.mustMaterialize = true;
   }
