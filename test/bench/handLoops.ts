@@ -150,7 +150,7 @@ async function windows(quick: boolean, ratios: Ratio[]): Promise<void> {
         return performance.now() - start;
       }]);
     }
-    const rivulet = async (name: string, build: (s: DStream<[number, number]>) => DStream<unknown>) => {
+    const rivulet = async (name: string, build: (s: DStream<[number, number]>) => DStream<any>) => {
       let records = 0;
       const p = await stepped<[number, number]>((s) => build(s).foreachRDD(async (rdd) => void (records += await rdd.count())), source(W));
       variants.push([name, p.step]);
