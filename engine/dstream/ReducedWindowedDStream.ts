@@ -6,7 +6,8 @@ import type { Duration } from '../util/duration.ts';
 import { MaterializedRDD } from './MaterializedRDD.ts';
 import { beforeCheckpointError, distribute, malformedState, tuplesOf, type StatefulDStream } from './checkpointing.ts';
 import { StateInWorkers } from './StateInWorkers.ts';
-import { WindowStateRDD, windowPairs, type WindowRecord } from './WindowStateRDD.ts';
+import { WindowStateRDD } from './WindowStateRDD.ts';
+import { InPlaceStateRDD, previousParent, statePairs, type StateRecord } from './InPlaceStateRDD.ts';
 
 /** What a checkpoint keeps of a window with an inverse function (see saveState). */
 export interface ReducedWindowState<K, V> {
@@ -48,7 +49,7 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> implements Sta
    */
   private inPlace: boolean | undefined;
   /** In place: each window's records (one per partition: its map), by time, while remembered. */
-  private readonly records = new Map<number, RDD<WindowRecord<K, V>>>();
+  private readonly records = new Map<number, RDD<StateRecord<K, V>>>();
   /** In place: windows of batches not completed yet, whose changes a failed batch undoes. */
   private readonly uncommitted = new Map<number, WindowStateRDD<K, V>>();
 
@@ -85,9 +86,9 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> implements Sta
     return this.pairsOf(kept);
   }
 
-  private pairsOf(records: RDD<WindowRecord<K, V>>): RDD<[K, V]> {
+  private pairsOf(records: RDD<StateRecord<K, V>>): RDD<[K, V]> {
     return records.pipe<[K, V]>('reduceByKeyAndWindow', (emit) => ({
-      next: (record) => { for (const kv of windowPairs(record)) emit(kv); },
+      next: (record) => statePairs(record, 'reduceByKeyAndWindow', emit),
     }), true, this.creationSite.replace(/^\S+ at /, ''));
   }
 
@@ -134,8 +135,7 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> implements Sta
     if (this.inPlace) {
       const records = previous === undefined ? undefined : this.records.get(previousEnd);
       const prev = previous === undefined ? undefined : records !== undefined ? { records } : { pairs: previous };
-      const parents = [...(prev ? ['records' in prev ? prev.records : prev.pairs] : []), ...oldRDDs, ...newRDDs] as RDD<unknown>[];
-      if (parents.length > 0 && WindowStateRDD.fits(this.partitioner, parents)) {
+      if (InPlaceStateRDD.fits(this.partitioner, [...previousParent(prev), ...oldRDDs, ...newRDDs] as RDD<unknown>[])) {
         const f = this.reduceFunc.call;
         const step = new WindowStateRDD<K, V>(prev, oldRDDs, newRDDs, { add: f, subtract: this.invReduceFunc.call, keep: this.filterFunc?.call }, validTime, this.partitioner, this.creationSite.replace(/^\S+ at /, ''));
         this.records.set(validTime, step);

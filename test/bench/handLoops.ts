@@ -290,7 +290,7 @@ async function updateStateByKey(quick: boolean, ratios: Ratio[]): Promise<void> 
       const next = update(vs ?? [], s);
       if (vs) values.delete(k);
       if (next === undefined) state.delete(k);
-      else state.set(k, next);
+      else if (next !== s) state.set(k, next);
     }
     for (const [k, vs] of values) {
       const next = update(vs, undefined);
