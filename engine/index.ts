@@ -15,6 +15,8 @@ export { stableIds, type StableIds } from './streaming/stableIds.ts';
 export { ManualClock } from './streaming/ManualClock.ts';
 export type { AbandonedWork, BatchInfo, OutputOperationInfo, StageResubmittedInfo, StreamingListener, StreamingListenerEvent, StreamingStoppedInfo, TaskFailureInfo } from './streaming/listener.ts';
 export { Receiver } from './sources/Receiver.ts';
+export * from './connectors/index.ts';
+export { PIDRateEstimator } from './streaming/PIDRateEstimator.ts';
 export type { ShippedFunction, UserFn } from './closure/ship.ts';
 export { isDriver, isExecutor } from './platform/executorMode.ts';
 export { PipelineMismatchError } from './executor/WorkerPool.ts';

@@ -269,6 +269,7 @@ export class StreamingContext {
         await this.checkpointer?.afterBatch(time);
         this.lastCompletedTime = time;
         this.lastBatchFailed = false;
+        for (const input of this.graph.inputStreams) input.batchSucceeded(time);
       },
       taskCounts: () => this.sparkContext.scheduler.metrics,
     });
@@ -636,11 +637,13 @@ export class StreamingContext {
           await Promise.all(receivers.map(stopInput));
           await this.allocateEverythingReceived(receivers);
           this.jobGenerator.stop();
+          await this.jobGenerator.whenSettled();
           await this.jobScheduler.whenIdle();
         })(),
       );
     }
     this.jobGenerator.stop();
+    this.jobGenerator.discardPending();
     const notRun = this.jobScheduler.dropQueued();
     const inputsStopped = Promise.all(inputs.map(stopInput));
     if (inTime) inTime = await deadline.race(Promise.all([this.jobScheduler.whenIdle(), inputsStopped]));
@@ -767,8 +770,9 @@ export class StreamingContext {
     });
   }
 
-  /** Resolves when no batch is running or queued (used by ManualClock between steps). */
-  whenIdle(): Promise<void> {
-    return this.jobScheduler.whenIdle();
+  /** Resolves when no batch is preparing, running or queued (used by ManualClock between steps). */
+  async whenIdle(): Promise<void> {
+    await this.jobGenerator.whenSettled();
+    await this.jobScheduler.whenIdle();
   }
 }
