@@ -9,6 +9,9 @@ import type { Page } from 'playwright-core';
 import { openFixture, type FixturePage } from './support/page.ts';
 import { describeWithBrokers } from '../support/brokers/binaries.ts';
 import { startMosquitto, type MosquittoBroker } from '../support/brokers/mosquitto.ts';
+import { startNats, type NatsBroker } from '../support/brokers/nats.ts';
+import { connect as natsConnect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
 
 let fixture: FixturePage;
 beforeAll(async () => {
@@ -54,5 +57,36 @@ describeWithBrokers('mosquitto')('MQTT over WebSocket in Chromium', () => {
     await page.evaluate(() => window.rivuletConnectors.stop());
     await page.close();
     await node.endAsync();
+  });
+});
+
+describeWithBrokers('nats-server')('NATS JetStream over WebSocket in Chromium', () => {
+  let broker: NatsBroker;
+  beforeAll(async () => {
+    broker = await startNats();
+  });
+  afterAll(async () => {
+    await broker?.stop();
+  });
+
+  test('JetStreamUtils.createDirectStream reads a stream Node publishes to over TCP; saveToJetStream writes to another', async () => {
+    const nc = await natsConnect({ servers: broker.url });
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: 'BROWSER_IN', subjects: ['browser.in'] });
+    await jsm.streams.add({ name: 'BROWSER_OUT', subjects: ['browser.out'] });
+    const js = jsm.jetstream();
+    await js.publish('browser.in', 'before');
+    const page = await openPage();
+    await page.evaluate(({ url }) => window.rivuletConnectors.nats(url, 'BROWSER_IN', 'browser.out'), { url: broker.wsUrl });
+    await expect.poll(() => received(page)).toEqual(['before']);
+    await js.publish('browser.in', 'after');
+    await expect.poll(() => received(page)).toEqual(['before', 'after']);
+    await expect.poll(async () => (await jsm.streams.info('BROWSER_OUT')).state.messages).toBe(2);
+    const out = await Promise.all([1, 2].map(async (seq) => new TextDecoder().decode((await jsm.streams.getMessage('BROWSER_OUT', { seq }))!.data)));
+    expect(out).toEqual(['BEFORE', 'AFTER']);
+    expect(await page.evaluate(() => window.rivuletConnectors.failures)).toEqual([]);
+    await page.evaluate(() => window.rivuletConnectors.stop());
+    await page.close();
+    await nc.close();
   });
 });
