@@ -148,6 +148,26 @@ describe.skipIf(skipWithoutKafka())('Kafka', () => {
     await source.close();
   });
 
+  test('a run that died mid-transaction: the next run fences it, its open batch is aborted and written again, once', async () => {
+    const out = await topic('zombie-out', 1);
+    const first = new KafkaTransactionalSink([broker.bootstrap], out, 'zombie-sink', 'test');
+    await first.write(1000, [{ value: 'batch-1' }]);
+    // The dead run's producer: batch 2000's records and marker sent, never committed.
+    const dead = new Producer({ clientId: 'dead', bootstrapBrokers: [broker.bootstrap], serializers: stringSerializers, transactionalId: 'zombie-sink', idempotent: true, producerId: -1n, producerEpoch: -1 });
+    const open = await dead.beginTransaction();
+    await open.send({ messages: [{ topic: out, value: 'batch-2 (dead run)' }, { topic: first.markerTopic, key: 'batch', value: '2000' }] });
+    const second = new KafkaTransactionalSink([broker.bootstrap], out, 'zombie-sink', 'test');
+    await second.write(1000, [{ value: 'batch-1' }]);
+    await second.write(2000, [{ value: 'batch-2' }]);
+    await second.write(3000, [{ value: 'batch-3' }]);
+    expect(second.skipped).toEqual([1000]);
+    await Promise.all([second.close(), first.close(), dead.close().catch(() => {})]);
+    const source = new KafkaSource({ topics: [out], kafkaParams: { ...params(), 'auto.offset.reset': 'earliest' } });
+    const [range] = await source.planBatch(await source.initialOffsets(), {});
+    expect((await source.readRange(range!)).map((r) => r.value)).toEqual(['batch-1', 'batch-2', 'batch-3']);
+    await source.close();
+  });
+
   test('saveToKafka in a pipeline: Kafka in, count per batch, Kafka out', async () => {
     const input = await topic('seed-in', 2);
     const output = await topic('seed-out', 1);
