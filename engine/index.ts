@@ -16,6 +16,8 @@ export { ManualClock } from './streaming/ManualClock.ts';
 export type { AbandonedWork, BatchInfo, OutputOperationInfo, StageResubmittedInfo, StreamingListener, StreamingListenerEvent, StreamingStoppedInfo, TaskFailureInfo } from './streaming/listener.ts';
 export { Receiver } from './sources/Receiver.ts';
 export * from './connectors/index.ts';
+export { createKafkaDirectStream, saveToKafka } from '#kafka';
+export type { ConsumerRecord, KafkaDirectStreamOptions, KafkaParams, KafkaSinkOptions, KafkaSubscription, ProducerRecord } from './connectors/kafka/index.ts';
 export { PIDRateEstimator } from './streaming/PIDRateEstimator.ts';
 export type { ShippedFunction, UserFn } from './closure/ship.ts';
 export { isDriver, isExecutor } from './platform/executorMode.ts';

@@ -185,7 +185,7 @@ export class DirectInputDStream<R, O extends Offset = number> extends InputDStre
           throw new Error(`${this.creationSite}: could not read ${range.partition} [${String(range.fromOffset)}, ${String(range.untilOffset)}) for the batch at ${time} ms: ${(e as Error)?.message ?? String(e)}`, { cause: e });
         }
         if (!Array.isArray(records)) throw new TypeError(`${this.creationSite}: readRange(${range.partition}) for the batch at ${time} ms gave ${typeof records}, not an array of records.`);
-        const expected = range.count ?? (typeof range.fromOffset === 'number' ? (range.untilOffset as number) - range.fromOffset : undefined);
+        const expected = range.count ?? (typeof range.fromOffset === 'number' && !this.source.gaps ? (range.untilOffset as number) - range.fromOffset : undefined);
         if (expected !== undefined && records.length !== expected) {
           throw new Error(
             `${this.creationSite}: readRange(${range.partition} [${String(range.fromOffset)}, ${String(range.untilOffset)})) for the batch at ${time} ms gave ${records.length} records, the range holds ${expected}. ` +

@@ -107,6 +107,13 @@ export interface ReplayableSource<R, O extends Offset = number> {
    */
   readonly kind: string;
   /**
+   * True when offsets may be skipped inside a range (Kafka: transaction markers, aborted
+   * transactions, compacted topics): a read may then give fewer records than its numeric range
+   * spans, and the engine does not check that count. Default false: every offset is a record
+   * (or the range's `count` says how many), and a read that gives another number fails the batch.
+   */
+  readonly gaps?: boolean;
+  /**
    * Driver, once, on a fresh start (never on recovery): where each partition starts, by
    * partition name (Kafka's `startingOffsets`: earliest, latest, the group's committed offsets,
    * or given ones).
