@@ -40,15 +40,20 @@ let nc: NatsConnection;
 let jsm: JetStreamManager;
 let tmp: string;
 let bundle: string;
+let bundleDir: string | undefined;
 
-/** pipeline.ts and the engine in one ES module for Node, so each restart is a Node start, not a tsx compile. */
+/**
+ * pipeline.ts and the engine in one ES module for Node, so each restart is a Node start, not a tsx
+ * compile. Kafka's client stays an import (it reads a .wasm file next to its own module), so the
+ * bundle is written inside the repository, where node_modules resolves it.
+ */
 async function bundlePipeline(outDir: string): Promise<string> {
   const { build } = await import('vite');
   await build({
     root: ROOT,
     configFile: false,
     logLevel: 'warn',
-    ssr: { noExternal: true, target: 'node' },
+    ssr: { noExternal: true, external: ['@platformatic/kafka'], target: 'node' },
     build: { ssr: PIPELINE, outDir, emptyOutDir: true, minify: false, target: 'node20', rolldownOptions: { output: { entryFileNames: 'pipeline.mjs', codeSplitting: false } } },
   });
   return path.join(outDir, 'pipeline.mjs');
@@ -57,13 +62,15 @@ async function bundlePipeline(outDir: string): Promise<string> {
 beforeAll(async () => {
   if (describeNats === describe.skip) return;
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rivulet-nats-kill-'));
-  [broker, bundle] = await Promise.all([startNats(), bundlePipeline(path.join(tmp, 'bundle'))]);
+  bundleDir = path.join(ROOT, 'node_modules', '.cache', `rivulet-nats-kill-${process.pid}`);
+  [broker, bundle] = await Promise.all([startNats(), bundlePipeline(bundleDir)]);
   nc = await connect({ servers: broker.url });
   jsm = await jetstreamManager(nc);
 });
 afterAll(async () => {
   await nc?.close();
   await broker?.stop();
+  if (bundleDir) fs.rmSync(bundleDir, { recursive: true, force: true });
   if (keep) console.log(`NATS kill test: kept ${tmp}`);
   else if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
