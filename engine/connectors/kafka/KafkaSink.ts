@@ -50,8 +50,9 @@ export interface KafkaSinkOptions {
  * batch's records go to `topic` in one transaction together with a marker record (the batch
  * time) in the sink's own marker topic, `<topic>.rivulet-batches.<transactional.id>`. When the
  * pipeline restarts, its producer (same transactional.id) fences the dead one and aborts its open
- * transaction, then reads the last committed marker: a batch at or before that time is already
- * in the topic and is not written again. Recovery re-runs batches with the same input ranges and
+ * transaction, and the sink reads the committed markers: a batch whose marker is there is already
+ * in the topic and is not written again. After a failed write the sink refuses later batches of
+ * the run (the context stops), so none is committed ahead of one that a restart must write. Recovery re-runs batches with the same input ranges and
  * the same restored state, so a batch's records are the same each time it runs. Readers of
  * `topic` use isolation.level=read_committed (a direct stream does by default).
  *
@@ -78,10 +79,17 @@ export function saveToKafka<T extends ProducerRecord>(stream: DStream<T>, option
   stream.context.addStreamingListener({ onStreamingStopped: () => void sink.close() });
 }
 
-/** The sink's state: its producer, and the last batch time known to be in the topic. */
+/** The sink's state: its producer, and the batch times known to be in the topic. */
 export class KafkaTransactionalSink {
   private producer: Producer<string, string, string, string> | undefined;
-  private lastWritten: number | undefined;
+  /**
+   * The batch times whose transaction committed, read from the marker topic at start and kept
+   * up to date. A set, not the latest time: if a batch's write failed and a later batch's write
+   * went through before the context stopped, a restart must still write the failed one.
+   */
+  private written = new Set<number>();
+  /** A write of this run failed: later batches are refused, so the markers stay in batch order. */
+  private failed: { time: number; error: unknown } | undefined;
   private starting: Promise<void> | undefined;
   readonly markerTopic: string;
   /** Batches not written because a run before this one had committed them (for tests and logs). */
@@ -123,11 +131,11 @@ export class KafkaTransactionalSink {
       acks: -1,
       retries: 5,
     });
-    this.lastWritten = await this.lastCommittedMarker();
+    this.written = await this.committedMarkers();
   }
 
-  /** The batch time of the last committed marker (read_committed), or undefined when none. */
-  private async lastCommittedMarker(): Promise<number | undefined> {
+  /** The batch times of the committed markers (read_committed). */
+  private async committedMarkers(): Promise<Set<number>> {
     const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({ clientId: this.clientId, bootstrapBrokers: this.brokers, groupId: `rivulet-sink-${this.transactionalId}` });
     try {
       // A topic just created takes a moment to appear in the brokers' metadata.
@@ -146,14 +154,13 @@ export class KafkaTransactionalSink {
       ]);
       const until = Number(end.get(this.markerTopic)?.[0] ?? 0n);
       const from = Number(start.get(this.markerTopic)?.[0] ?? 0n);
-      if (until <= from) return undefined;
-      const markers = await fetchRange(consumer, this.markerTopic, 0, from, until, true);
-      let last: number | undefined;
-      for (const m of markers) {
+      const written = new Set<number>();
+      if (until <= from) return written;
+      for (const m of await fetchRange(consumer, this.markerTopic, 0, from, until, true)) {
         const t = Number(m.value);
-        if (Number.isFinite(t) && (last === undefined || t > last)) last = t;
+        if (Number.isFinite(t)) written.add(t);
       }
-      return last;
+      return written;
     } finally {
       await consumer.close(true);
     }
@@ -162,25 +169,37 @@ export class KafkaTransactionalSink {
   async write(batchTime: number, records: readonly ProducerRecord[]): Promise<void> {
     this.starting ??= this.start();
     await this.starting;
-    if (this.lastWritten !== undefined && batchTime <= this.lastWritten) {
+    if (this.written.has(batchTime)) {
       this.skipped.push(batchTime);
       return;
     }
-    const messages = records.map((r, i) => {
-      if (typeof r !== 'object' || r === null || typeof r.value !== 'string') {
-        throw new TypeError(`saveToKafka: record ${i} of the batch at ${batchTime} ms is ${JSON.stringify(r)?.slice(0, 80)}; expected { key?: string, value: string, headers? }.`);
-      }
-      return { topic: this.topic, key: r.key, value: r.value, headers: r.headers ? new Map(Object.entries(r.headers)) : undefined };
-    });
-    const tx = await this.producer!.beginTransaction();
+    if (this.failed) {
+      throw new Error(
+        `saveToKafka: not writing the batch at ${batchTime} ms to "${this.topic}": the write of the batch at ${this.failed.time} ms failed (${(this.failed.error as Error)?.message ?? String(this.failed.error)}). ` +
+          'A restart from the checkpoint writes the batches not written.',
+        { cause: this.failed.error },
+      );
+    }
     try {
-      await tx.send({ messages: [...messages, { topic: this.markerTopic, key: 'batch', value: String(batchTime) }] });
-      await tx.commit();
+      const messages = records.map((r, i) => {
+        if (typeof r !== 'object' || r === null || typeof r.value !== 'string') {
+          throw new TypeError(`saveToKafka: record ${i} of the batch at ${batchTime} ms is ${JSON.stringify(r)?.slice(0, 80)}; expected { key?: string, value: string, headers? }.`);
+        }
+        return { topic: this.topic, key: r.key, value: r.value, headers: r.headers ? new Map(Object.entries(r.headers)) : undefined };
+      });
+      const tx = await this.producer!.beginTransaction();
+      try {
+        await tx.send({ messages: [...messages, { topic: this.markerTopic, key: 'batch', value: String(batchTime) }] });
+        await tx.commit();
+      } catch (e) {
+        await tx.abort().catch(() => {});
+        throw e;
+      }
     } catch (e) {
-      await tx.abort().catch(() => {});
+      this.failed = { time: batchTime, error: e };
       throw e;
     }
-    this.lastWritten = batchTime;
+    this.written.add(batchTime);
   }
 
   async close(): Promise<void> {

@@ -168,6 +168,23 @@ describe.skipIf(skipWithoutKafka())('Kafka', () => {
     await source.close();
   });
 
+  test('after a failed write the sink refuses later batches, so a restart writes the failed one (none is committed ahead of it)', async () => {
+    const out = await topic('failed-out', 1);
+    const sink = new KafkaTransactionalSink([broker.bootstrap], out, 'failed-sink', 'test');
+    await sink.write(1000, [{ value: 'batch-1' }]);
+    await expect(sink.write(2000, [{ value: 42 } as never])).rejects.toThrow('saveToKafka: record 0 of the batch at 2000 ms is {"value":42}; expected { key?: string, value: string, headers? }.');
+    await expect(sink.write(3000, [{ value: 'batch-3' }])).rejects.toThrow(/^saveToKafka: not writing the batch at 3000 ms to "failed-out": the write of the batch at 2000 ms failed/);
+    await sink.close();
+    const restarted = new KafkaTransactionalSink([broker.bootstrap], out, 'failed-sink', 'test');
+    for (const [t, v] of [[1000, 'batch-1'], [2000, 'batch-2'], [3000, 'batch-3']] as const) await restarted.write(t, [{ value: v }]);
+    expect(restarted.skipped).toEqual([1000]);
+    await restarted.close();
+    const source = new KafkaSource({ topics: [out], kafkaParams: { ...params(), 'auto.offset.reset': 'earliest' } });
+    const [range] = await source.planBatch(await source.initialOffsets(), {});
+    expect((await source.readRange(range!)).map((r) => r.value)).toEqual(['batch-1', 'batch-2', 'batch-3']);
+    await source.close();
+  });
+
   test('saveToKafka in a pipeline: Kafka in, count per batch, Kafka out', async () => {
     const input = await topic('seed-in', 2);
     const output = await topic('seed-out', 1);
