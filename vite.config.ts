@@ -22,6 +22,10 @@ export default defineConfig({
     alias: {
       // A browser app's worker entry imports loadPipeline from 'rivulet/worker' (the executor's entry).
       'rivulet/worker': fileURLToPath(new URL('./engine/executor/worker.ts', import.meta.url)),
+      // The connectors, each its own entry so that the core needs none of their clients.
+      'rivulet/mqtt': fileURLToPath(new URL('./engine/connectors/mqtt/index.ts', import.meta.url)),
+      'rivulet/nats': fileURLToPath(new URL('./engine/connectors/nats/index.ts', import.meta.url)),
+      'rivulet/redis': fileURLToPath(new URL('./engine/connectors/redis/index.ts', import.meta.url)),
       rivulet: engineEntry,
       // Monaco's own files (its package exports map every path to `.js`, which hides its CSS).
       'monaco-esm': fileURLToPath(new URL('./node_modules/monaco-editor/esm/vs', import.meta.url)),

@@ -104,6 +104,7 @@ function declarations(dist: string): void {
     '#platform': 'platform/node.js',
     '#worker': 'platform/worker.node.js',
     '#checkpoint-fs': 'checkpoint/fs.js',
+    '#kafka': 'connectors/kafka/index.js',
   });
 }
 

@@ -32,6 +32,18 @@ export abstract class InputDStream<T> extends DStream<T> {
   /** Called by stop(); release sources. */
   stop(): void | Promise<void> {}
 
+  /**
+   * @internal Called at the batch time `time`, before the batch is generated: an input that must
+   * ask something first (a replayable source's latest offsets) returns a promise, and the batch
+   * is generated once it resolves (batches stay in order). A rejection fails the batch.
+   */
+  prepareBatch(_time: number): Promise<void> | undefined {
+    return undefined;
+  }
+
+  /** @internal Called after the batch at `time` completed with every output done (and its checkpoint, when due). */
+  batchSucceeded(_time: number): void {}
+
   // ---- checkpoints (see checkpointing.ts) ----------------------------------------------------
 
   /** Set by restore(): what to replay, and up to which time batches are done. */

@@ -41,7 +41,7 @@ export interface Platform {
 }
 
 /** The operations that exist only in Node, each named as the user calls it. */
-export type NodeOnlyOperation = 'socketTextStream' | 'textFileStream' | 'saveAsTextFiles';
+export type NodeOnlyOperation = 'socketTextStream' | 'textFileStream' | 'saveAsTextFiles' | 'createKafkaDirectStream' | 'saveToKafka';
 
 /**
  * Callbacks of an open connection. `onEnd` is called exactly once when the connection ends by
@@ -108,4 +108,8 @@ const NODE_ONLY_HINTS: Record<NodeOnlyOperation, string> = {
     'textFileStream needs Node (a browser cannot list or watch directories); in a browser feed the lines with queueStream or fromObservable (e.g. from files the user picks with <input type="file">).',
   saveAsTextFiles:
     'saveAsTextFiles needs Node (a browser cannot write files); in a browser write each batch yourself with foreachRDD((rdd, time) => …), e.g. to IndexedDB or a download.',
+  createKafkaDirectStream:
+    'createKafkaDirectStream needs Node (Kafka speaks TCP, which a browser cannot open); in a browser read a broker with a WebSocket transport (NATS, MQTT) or put a WebSocket bridge in front of Kafka.',
+  saveToKafka:
+    'saveToKafka needs Node (Kafka speaks TCP, which a browser cannot open); in a browser write each batch with foreachRDD to a service that writes to Kafka.',
 };

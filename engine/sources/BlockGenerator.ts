@@ -38,6 +38,12 @@ export class BlockGenerator<T> {
     return block.records;
   }
 
+  /** The batch a record stored at `now` goes to: the first batch time after `now`. */
+  batchTimeOf(now: number): number {
+    const since = now - this.zeroTime;
+    return this.zeroTime + since - (since % this.batchInterval) + this.batchInterval;
+  }
+
   /** Remove and return the blocks of records that arrived before `batchTime`. */
   allocate(batchTime: number): T[][] {
     let n = 0;

@@ -34,6 +34,19 @@ export abstract class Receiver<T> {
     this.attached('storeAll').pushAll(records);
   }
 
+  /**
+   * Store records and learn when they are safe: the promise resolves once the batch they went to
+   * has completed (every output operation of it ran), and rejects if that batch failed or the
+   * context stopped first. A receiver of a source that redelivers what was not acknowledged (an
+   * MQTT QoS 1 session, a queue with manual acks) acknowledges only then, and is at-least-once:
+   * whatever a crash loses before that, the source sends again. Spark's reliable receivers call
+   * `store(ArrayBuffer)`, which blocks until the block is in the write-ahead log; here the
+   * write-ahead log is written per batch, so the batch's completion is the moment to wait for.
+   */
+  storeReliably(records: readonly T[]): Promise<void> {
+    return this.attached('storeReliably').pushReliably(records);
+  }
+
   /** Report a non-fatal error to the listeners (onReceiverError); the receiver keeps running. */
   reportError(message: string, error?: unknown): void {
     this.attached('reportError').reportError(message, error);

@@ -1,6 +1,7 @@
 import type { Receiver } from './Receiver.ts';
 import { BlockGenerator } from './BlockGenerator.ts';
 import type { StreamingContext } from '../streaming/StreamingContext.ts';
+import type { StreamingListenerEvent } from '../streaming/listener.ts';
 
 export type ReceiverState = 'initialized' | 'started' | 'stopped';
 
@@ -59,6 +60,43 @@ export class ReceiverSupervisor<T> {
   pushAll(records: readonly T[]): void {
     if (!this.accepting || !this.blocks) return;
     this.blocks.addAll(records, this.ssc.now());
+  }
+
+  /** Batch time → the storeReliably() calls waiting for that batch to complete. */
+  private readonly awaitingBatch = new Map<number, { resolve(): void; reject(e: Error): void }[]>();
+  private batchEvents: { unsubscribe(): void } | undefined;
+
+  pushReliably(records: readonly T[]): Promise<void> {
+    if (!this.accepting || !this.blocks) {
+      return Promise.reject(new Error(`${this.name}: storeReliably() after the receiver stopped; the records were not stored.`));
+    }
+    const now = this.ssc.now();
+    this.blocks.addAll(records, now);
+    const batchTime = this.blocks.batchTimeOf(now);
+    this.batchEvents ??= this.ssc.events$.subscribe((e) => this.onEvent(e));
+    return new Promise((resolve, reject) => {
+      const waiting = this.awaitingBatch.get(batchTime);
+      if (waiting) waiting.push({ resolve, reject });
+      else this.awaitingBatch.set(batchTime, [{ resolve, reject }]);
+    });
+  }
+
+  private onEvent(e: StreamingListenerEvent): void {
+    if (e.type === 'batchCompleted') {
+      const { batchTime, failureReason } = e.batchInfo;
+      const waiting = this.awaitingBatch.get(batchTime);
+      this.awaitingBatch.delete(batchTime);
+      for (const w of waiting ?? []) {
+        if (failureReason === undefined) w.resolve();
+        else w.reject(new Error(`${this.name}: the batch at ${batchTime} ms did not complete (${failureReason})`));
+      }
+    } else if (e.type === 'streamingStopped') {
+      const error = new Error(`${this.name}: the context stopped before the batch holding these records completed.`);
+      for (const waiting of this.awaitingBatch.values()) for (const w of waiting) w.reject(error);
+      this.awaitingBatch.clear();
+      this.batchEvents?.unsubscribe();
+      this.batchEvents = undefined;
+    }
   }
 
   allocate(batchTime: number): T[][] {

@@ -52,15 +52,73 @@ export class JobGenerator {
     return new Promise((resolve) => this.generatedWaiters.push({ time, resolve }));
   }
 
+  /** Preparations (replayable sources planning their offset ranges) not yet followed by their batch's generation, in batch order. */
+  private pending: Promise<void> | undefined;
+  private discarded = false;
+
+  /**
+   * At a batch boundary. Inputs that must ask something before their batch can be cut (a
+   * replayable source's latest offsets, see InputDStream.prepareBatch) do so first; batches are
+   * still generated one at a time, in order. Without such inputs the batch is generated at once.
+   */
   generateJobs(time: number): void {
+    if (this.pending === undefined) {
+      let preparing: Promise<unknown> | undefined;
+      try {
+        preparing = this.prepare(time);
+      } catch (e) {
+        preparing = Promise.reject(e);
+      }
+      if (preparing === undefined) return this.generate(time, undefined);
+      this.follow(preparing.then(() => undefined, (e: unknown) => ({ error: e })).then((failed) => this.generate(time, failed)));
+      return;
+    }
+    this.follow(
+      this.pending
+        .then(() => this.prepare(time))
+        .then(() => undefined, (e: unknown) => ({ error: e }))
+        .then((failed) => this.generate(time, failed)),
+    );
+  }
+
+  private prepare(time: number): Promise<unknown> | undefined {
+    const preparing: Promise<void>[] = [];
+    for (const input of this.graph.inputStreams) {
+      const p = input.prepareBatch(time);
+      if (p) preparing.push(p);
+    }
+    return preparing.length === 0 ? undefined : Promise.all(preparing);
+  }
+
+  private follow(next: Promise<void>): void {
+    const chained: Promise<void> = next.finally(() => {
+      if (this.pending === chained) this.pending = undefined;
+    });
+    this.pending = chained;
+  }
+
+  /** Resolves once every batch whose time came has been generated (or discarded). */
+  whenSettled(): Promise<void> {
+    return this.pending ?? Promise.resolve();
+  }
+
+  /** A stop without grace: batches still preparing are never generated (their inputs did not move on). */
+  discardPending(): void {
+    this.discarded = true;
+  }
+
+  private generate(time: number, failedPreparation: { error: unknown } | undefined): void {
+    if (this.discarded) return;
     this.lastGeneratedTime = time;
     for (const input of this.graph.inputStreams) if (input instanceof ReceiverInputDStream) input.allocateBlocks(time);
     let generated: ReturnType<DStreamGraph['generateJobs']> = { materialize: [], jobs: [] };
-    let generationError: unknown;
-    try {
-      generated = this.graph.generateJobs(time);
-    } catch (e) {
-      generationError = e;
+    let generationError: unknown = failedPreparation?.error;
+    if (failedPreparation === undefined) {
+      try {
+        generated = this.graph.generateJobs(time);
+      } catch (e) {
+        generationError = e;
+      }
     }
     let beforeRun: Promise<void> | undefined;
     try {

@@ -270,6 +270,7 @@ export class StreamingContext {
         await this.checkpointer?.afterBatch(time);
         this.lastCompletedTime = time;
         this.lastBatchFailed = false;
+        for (const input of this.graph.inputStreams) input.batchSucceeded(time);
       },
       taskCounts: () => this.sparkContext.scheduler.metrics,
     });
@@ -701,8 +702,9 @@ export class StreamingContext {
     });
   }
 
-  /** Resolves when no batch is running or queued (used by ManualClock between steps). */
-  whenIdle(): Promise<void> {
-    return this.jobScheduler.whenIdle();
+  /** Resolves when no batch is preparing, running or queued (used by ManualClock between steps). */
+  async whenIdle(): Promise<void> {
+    await this.jobGenerator.whenSettled();
+    await this.jobScheduler.whenIdle();
   }
 }

@@ -81,11 +81,13 @@ export async function stopContext(
         await Promise.all(receivers.map(stopInput));
         await allocateEverythingReceived(ctx, receivers);
         jobGenerator.stop();
+        await jobGenerator.whenSettled();
         await jobScheduler.whenIdle();
       })(),
     );
   }
   jobGenerator.stop();
+  jobGenerator.discardPending();
   const notRun = jobScheduler.dropQueued();
   const inputsStopped = Promise.all(inputs.map(stopInput));
   if (inTime) inTime = await deadline.race(Promise.all([jobScheduler.whenIdle(), inputsStopped]));

@@ -15,6 +15,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 import ts from 'typescript';
 import { docBlocks, type DocBlock } from './blocks.ts';
+import { describeWithBrokers, type BrokerName } from '../support/brokers/binaries.ts';
+import { startMosquitto } from '../support/brokers/mosquitto.ts';
+import { startNats } from '../support/brokers/nats.ts';
+import { startRedis } from '../support/brokers/redis.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const generatedDir = path.join(root, 'test/docs/.generated');
@@ -59,7 +63,36 @@ function typeErrors(file: string, block?: DocBlock): string {
 
 const actual = new Map<DocBlock, string>();
 
-describe.each([...new Set(blocks.map((b) => b.doc))])('%s', (doc) => {
+/**
+ * The connector pages' examples talk to a real broker: the test starts it (test/support/brokers)
+ * and gives its URL in the variable the example reads (`process.env.NATS_URL ?? 'nats://localhost:4222'`).
+ */
+const BROKERS: Record<string, { broker: BrokerName; variable: string; start: () => Promise<{ url: string; stop(): Promise<void> }> }> = {
+  'docs/connectors/mqtt.md': { broker: 'mosquitto', variable: 'MQTT_URL', start: startMosquitto },
+  'docs/connectors/nats.md': { broker: 'nats-server', variable: 'NATS_URL', start: startNats },
+  'docs/connectors/redis.md': { broker: 'redis-server', variable: 'REDIS_URL', start: startRedis },
+};
+
+for (const doc of [...new Set(blocks.map((b) => b.doc))]) {
+  const needs = BROKERS[doc];
+  (needs ? describeWithBrokers(needs.broker) : describe)(doc, () => {
+    if (needs) {
+      let stop: (() => Promise<void>) | undefined;
+      beforeAll(async () => {
+        const broker = await needs.start();
+        stop = () => broker.stop();
+        process.env[needs.variable] = broker.url;
+      });
+      afterAll(async () => {
+        delete process.env[needs.variable];
+        await stop?.();
+      });
+    }
+    defineBlocks(doc);
+  });
+}
+
+function defineBlocks(doc: string): void {
   for (const block of blocks.filter((b) => b.doc === doc)) {
     const name = `${block.doc}:${block.line}${block.run ? '' : ' (no-run: type-checked only)'}`;
     it(name, async () => {
@@ -79,7 +112,7 @@ describe.each([...new Set(blocks.map((b) => b.doc))])('%s', (doc) => {
       else expect(output).toBe(block.expected.text);
     });
   }
-});
+}
 
 describe('docs/examples/wordcount.ts (npm run example)', () => {
   it('type-checks', () => {

@@ -77,6 +77,45 @@ describe('Receiver', () => {
     expect(numRecords).toEqual({ 1000: 4, 2000: 1, 3000: 0 });
   });
 
+  test('storeReliably: resolves once the batch holding the records has completed; rejects when the context stopped first', async () => {
+    const { clock, ssc } = setup();
+    const receiver = new HandReceiver<string>();
+    const outputs: [number, string[]][] = [];
+    ssc.receiverStream(receiver).foreachRDD(async (rdd, time) => void outputs.push([time, await rdd.collect()]));
+    ssc.start();
+    const settled: string[] = [];
+    const track = (name: string, p: Promise<void>) => p.then(() => settled.push(`${name} safe`), (e: Error) => settled.push(`${name} rejected: ${e.message}`));
+
+    await clock.advanceTo(100);
+    const a = track('a', receiver.storeReliably(['a']));
+    await clock.advanceTo(999);
+    const b = track('b', receiver.storeReliably(['b']));
+    await clock.advanceTo(1000); // batch 1000 is generated now: c is in batch 2000
+    const c = track('c', receiver.storeReliably(['c']));
+    await a;
+    await b;
+    expect(settled).toEqual(['a safe', 'b safe']);
+    expect(outputs).toEqual([[1000, ['a', 'b']]]);
+
+    await ssc.stop();
+    await c;
+    expect(settled[2]).toMatch(/^c rejected: receiverStream at .*: the context stopped before the batch holding these records completed\.$/);
+    await expect(receiver.storeReliably(['d'])).rejects.toThrow(/storeReliably\(\) after the receiver stopped; the records were not stored/);
+  });
+
+  test('storeReliably: rejects when the batch holding the records failed', async () => {
+    const { clock, ssc } = setup();
+    const receiver = new HandReceiver<string>();
+    ssc.receiverStream(receiver).foreachRDD(async (rdd) => {
+      if ((await rdd.count()) > 0) throw new Error('sink down');
+    });
+    ssc.start();
+    await clock.advanceTo(100);
+    const stored = receiver.storeReliably(['a']);
+    await clock.advanceTo(1000);
+    await expect(stored).rejects.toThrow(/^receiverStream at .*: the batch at 1000 ms did not complete \(Batch 1000 ms failed in foreachRDD at .*: sink down\)$/);
+  });
+
   test('reportError reaches onReceiverError and the receiver keeps running', async () => {
     const { clock, ssc } = setup();
     const receiver = new HandReceiver<number>();

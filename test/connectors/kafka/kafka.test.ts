@@ -1,0 +1,203 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
+import { createKafkaDirectStream, hasOffsetRanges, ManualClock, saveToKafka, StreamingContext, type ConsumerRecord, type OffsetRange } from '../../../engine/index.ts';
+import { KafkaSource } from '../../../engine/connectors/kafka/KafkaSource.ts';
+import { KafkaTransactionalSink } from '../../../engine/connectors/kafka/KafkaSink.ts';
+import { skipWithoutKafka, startKafka, type KafkaBroker } from '../../support/kafka/broker.ts';
+
+// The Kafka connector against a real broker (Apache Kafka 4.1, KRaft, started here).
+
+describe.skipIf(skipWithoutKafka())('Kafka', () => {
+  let broker: KafkaBroker;
+  let admin: Admin;
+  let producer: Producer<string, string, string, string>;
+  const params = () => ({ 'bootstrap.servers': broker.bootstrap });
+
+  beforeAll(async () => {
+    broker = await startKafka();
+    admin = new Admin({ clientId: 'test', bootstrapBrokers: [broker.bootstrap] });
+    // Idempotent: a send retried after a topic was just created must not write a record twice.
+    producer = new Producer({ clientId: 'test', bootstrapBrokers: [broker.bootstrap], serializers: stringSerializers, idempotent: true, producerId: -1n, producerEpoch: -1 });
+  }, 120_000);
+  afterAll(async () => {
+    await producer?.close();
+    await admin?.close();
+    await broker?.stop();
+  });
+
+  async function topic(name: string, partitions: number): Promise<string> {
+    await admin.createTopics({ topics: [name], partitions, replicas: 1 });
+    // Known to the broker's metadata before anything is sent to it.
+    await expect.poll(async () => (await admin.metadata({ topics: [name], forceUpdate: true }).catch(() => undefined))?.topics.get(name)?.partitionsCount).toBe(partitions);
+    return name;
+  }
+  const send = (t: string, records: [partition: number, value: string][]) => producer.send({ messages: records.map(([partition, value]) => ({ topic: t, partition, value })) });
+
+  /** A context on a ManualClock; advance() runs the batches. */
+  function context() {
+    const clock = new ManualClock();
+    const ssc = new StreamingContext({ batchInterval: 1000, scheduler: clock });
+    return { clock, ssc };
+  }
+
+  test('a direct stream: one RDD partition per Kafka partition, each batch the records produced before it, offsets committed to the group after each batch', async () => {
+    const t = await topic('words', 3);
+    const { clock, ssc } = context();
+    const stream = createKafkaDirectStream(ssc, { topics: [t], kafkaParams: { ...params(), 'group.id': 'wc', 'auto.offset.reset': 'earliest' } });
+    const batches: { partitions: string[][]; ranges: OffsetRange[] }[] = [];
+    stream.foreachRDD(async (rdd) => {
+      const partitions = (await rdd.glom().collect()).map((p) => (p as ConsumerRecord[]).map((r) => r.value!));
+      batches.push({ partitions, ranges: hasOffsetRanges<number>(rdd) ? [...rdd.offsetRanges] : [] });
+    });
+    await send(t, [[0, 'a'], [1, 'b'], [2, 'c'], [0, 'd']]);
+    ssc.start();
+    await clock.advance(1000);
+    await send(t, [[2, 'e']]);
+    await clock.advance(1000);
+    await clock.advance(1000);
+    await ssc.stop();
+    expect(batches).toEqual([
+      {
+        partitions: [['a', 'd'], ['b'], ['c']],
+        ranges: [
+          { partition: 'words-0', fromOffset: 0, untilOffset: 2 },
+          { partition: 'words-1', fromOffset: 0, untilOffset: 1 },
+          { partition: 'words-2', fromOffset: 0, untilOffset: 1 },
+        ],
+      },
+      {
+        partitions: [[], [], ['e']],
+        ranges: [
+          { partition: 'words-0', fromOffset: 2, untilOffset: 2 },
+          { partition: 'words-1', fromOffset: 1, untilOffset: 1 },
+          { partition: 'words-2', fromOffset: 1, untilOffset: 2 },
+        ],
+      },
+      {
+        partitions: [[], [], []],
+        ranges: [
+          { partition: 'words-0', fromOffset: 2, untilOffset: 2 },
+          { partition: 'words-1', fromOffset: 1, untilOffset: 1 },
+          { partition: 'words-2', fromOffset: 2, untilOffset: 2 },
+        ],
+      },
+    ]);
+    const [group] = await admin.listConsumerGroupOffsets({ groups: ['wc'] });
+    const committed = Object.fromEntries(group!.topics.flatMap((x) => x.partitions.map((p) => [`${x.name}-${p.partitionIndex}`, Number(p.committedOffset)])));
+    expect(committed).toEqual({ 'words-0': 2, 'words-1': 1, 'words-2': 2 });
+  });
+
+  test('starting offsets: given ones, else the group\'s committed ones, else auto.offset.reset', async () => {
+    const t = await topic('starts', 2);
+    await send(t, [[0, 'a0'], [0, 'a1'], [0, 'a2'], [1, 'b0'], [1, 'b1']]);
+    await admin.alterConsumerGroupOffsets({ groupId: 'starts-group', topics: [{ name: t, partitionOffsets: [{ partition: 1, offset: 1n }] }] });
+    const given = new KafkaSource({ topics: [t], kafkaParams: { ...params(), 'group.id': 'starts-group', 'auto.offset.reset': 'earliest' }, offsets: { 'starts-0': 2 } });
+    expect(await given.initialOffsets()).toEqual({ 'starts-0': 2, 'starts-1': 1 });
+    const latest = new KafkaSource({ topics: [t], kafkaParams: params() });
+    expect(await latest.initialOffsets()).toEqual({ 'starts-0': 3, 'starts-1': 2 });
+    await Promise.all([given.close(), latest.close()]);
+  });
+
+  test('subscribePattern: a topic created later joins from its beginning; maxRatePerPartition bounds each batch', async () => {
+    const t1 = await topic('metrics-a', 1);
+    await send(t1, [[0, '1'], [0, '2'], [0, '3']]);
+    const { clock, ssc } = context();
+    const stream = createKafkaDirectStream(ssc, { subscribePattern: /^metrics-/, kafkaParams: { ...params(), 'auto.offset.reset': 'earliest' }, maxRatePerPartition: 2 });
+    const batches: string[][] = [];
+    stream.foreachRDD(async (rdd) => void batches.push((await rdd.collect()).map((r) => `${r.topic}:${r.value}`).sort()));
+    ssc.start();
+    await clock.advance(1000);
+    const t2 = await topic('metrics-b', 1);
+    await send(t2, [[0, 'x'], [0, 'y'], [0, 'z']]);
+    await clock.advance(2000);
+    await ssc.stop();
+    expect(batches).toEqual([['metrics-a:1', 'metrics-a:2'], ['metrics-a:3', 'metrics-b:x', 'metrics-b:y'], ['metrics-b:z']]);
+  });
+
+  test('read_committed: records of an aborted transaction are never read; committed ones are', async () => {
+    const t = await topic('tx-in', 1);
+    const tp = new Producer({ clientId: 'tx', bootstrapBrokers: [broker.bootstrap], serializers: stringSerializers, transactionalId: 'tx-in-writer', idempotent: true });
+    const aborted = await tp.beginTransaction();
+    await aborted.send({ messages: [{ topic: t, value: 'lost-1' }, { topic: t, value: 'lost-2' }] });
+    await aborted.abort();
+    const committed = await tp.beginTransaction();
+    await committed.send({ messages: [{ topic: t, value: 'kept' }] });
+    await committed.commit();
+    await tp.close();
+    const source = new KafkaSource({ topics: [t], kafkaParams: { ...params(), 'auto.offset.reset': 'earliest' } });
+    const [range] = await source.planBatch(await source.initialOffsets(), {});
+    expect(range!.fromOffset).toBe(0);
+    expect((await source.readRange(range!)).map((r) => r.value)).toEqual(['kept']);
+    await source.close();
+  });
+
+  test('the sink writes each batch once: a batch written again by a later run (same transactional.id) is skipped', async () => {
+    const out = await topic('sink-out', 1);
+    const first = new KafkaTransactionalSink([broker.bootstrap], out, 'sink-test', 'test');
+    await first.write(1000, [{ key: 'a', value: '1' }]);
+    await first.write(2000, [{ key: 'b', value: '2' }, { key: 'c', value: '3' }]);
+    await first.close();
+    const second = new KafkaTransactionalSink([broker.bootstrap], out, 'sink-test', 'test');
+    await second.write(2000, [{ key: 'b', value: '2' }, { key: 'c', value: '3' }]);
+    await second.write(3000, [{ key: 'd', value: '4' }]);
+    await second.close();
+    expect(second.skipped).toEqual([2000]);
+    const source = new KafkaSource({ topics: [out], kafkaParams: { ...params(), 'auto.offset.reset': 'earliest' } });
+    const [range] = await source.planBatch(await source.initialOffsets(), {});
+    expect((await source.readRange(range!)).map((r) => `${r.key}=${r.value}`)).toEqual(['a=1', 'b=2', 'c=3', 'd=4']);
+    await source.close();
+  });
+
+  test('a run that died mid-transaction: the next run fences it, its open batch is aborted and written again, once', async () => {
+    const out = await topic('zombie-out', 1);
+    const first = new KafkaTransactionalSink([broker.bootstrap], out, 'zombie-sink', 'test');
+    await first.write(1000, [{ value: 'batch-1' }]);
+    // The dead run's producer: batch 2000's records and marker sent, never committed.
+    const dead = new Producer({ clientId: 'dead', bootstrapBrokers: [broker.bootstrap], serializers: stringSerializers, transactionalId: 'zombie-sink', idempotent: true, producerId: -1n, producerEpoch: -1 });
+    const open = await dead.beginTransaction();
+    await open.send({ messages: [{ topic: out, value: 'batch-2 (dead run)' }, { topic: first.markerTopic, key: 'batch', value: '2000' }] });
+    const second = new KafkaTransactionalSink([broker.bootstrap], out, 'zombie-sink', 'test');
+    await second.write(1000, [{ value: 'batch-1' }]);
+    await second.write(2000, [{ value: 'batch-2' }]);
+    await second.write(3000, [{ value: 'batch-3' }]);
+    expect(second.skipped).toEqual([1000]);
+    await Promise.all([second.close(), first.close(), dead.close().catch(() => {})]);
+    const source = new KafkaSource({ topics: [out], kafkaParams: { ...params(), 'auto.offset.reset': 'earliest' } });
+    const [range] = await source.planBatch(await source.initialOffsets(), {});
+    expect((await source.readRange(range!)).map((r) => r.value)).toEqual(['batch-1', 'batch-2', 'batch-3']);
+    await source.close();
+  });
+
+  test('after a failed write the sink refuses later batches, so a restart writes the failed one (none is committed ahead of it)', async () => {
+    const out = await topic('failed-out', 1);
+    const sink = new KafkaTransactionalSink([broker.bootstrap], out, 'failed-sink', 'test');
+    await sink.write(1000, [{ value: 'batch-1' }]);
+    await expect(sink.write(2000, [{ value: 42 } as never])).rejects.toThrow('saveToKafka: record 0 of the batch at 2000 ms is {"value":42}; expected { key?: string, value: string, headers? }.');
+    await expect(sink.write(3000, [{ value: 'batch-3' }])).rejects.toThrow(/^saveToKafka: not writing the batch at 3000 ms to "failed-out": the write of the batch at 2000 ms failed/);
+    await sink.close();
+    const restarted = new KafkaTransactionalSink([broker.bootstrap], out, 'failed-sink', 'test');
+    for (const [t, v] of [[1000, 'batch-1'], [2000, 'batch-2'], [3000, 'batch-3']] as const) await restarted.write(t, [{ value: v }]);
+    expect(restarted.skipped).toEqual([1000]);
+    await restarted.close();
+    const source = new KafkaSource({ topics: [out], kafkaParams: { ...params(), 'auto.offset.reset': 'earliest' } });
+    const [range] = await source.planBatch(await source.initialOffsets(), {});
+    expect((await source.readRange(range!)).map((r) => r.value)).toEqual(['batch-1', 'batch-2', 'batch-3']);
+    await source.close();
+  });
+
+  test('saveToKafka in a pipeline: Kafka in, count per batch, Kafka out', async () => {
+    const input = await topic('seed-in', 2);
+    const output = await topic('seed-out', 1);
+    await send(input, [[0, 'a b'], [1, 'b c'], [0, 'c']]);
+    const { clock, ssc } = context();
+    const words = createKafkaDirectStream(ssc, { topics: [input], kafkaParams: { ...params(), 'auto.offset.reset': 'earliest' } }).flatMap((r) => r.value!.split(' '));
+    saveToKafka(words.countByValue().map(([w, n]) => ({ key: w, value: String(n) })), { topic: output, kafkaParams: { ...params(), 'transactional.id': 'seed-counts' } });
+    ssc.start();
+    await clock.advance(1000);
+    await ssc.stop();
+    const source = new KafkaSource({ topics: [output], kafkaParams: { ...params(), 'auto.offset.reset': 'earliest' } });
+    const [range] = await source.planBatch(await source.initialOffsets(), {});
+    expect((await source.readRange(range!)).map((r) => `${r.key}=${r.value}`).sort()).toEqual(['a=1', 'b=2', 'c=2']);
+    await source.close();
+  });
+});
