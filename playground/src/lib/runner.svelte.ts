@@ -1,7 +1,8 @@
 /**
  * The page's side of a run: owns the pipeline worker, turns its messages into reactive state at
  * most once per animation frame, and keeps memory bounded (the last MAX_BATCHES batch rows, the
- * records of the last MAX_DETAILS batches, the last MAX_CONSOLE console lines).
+ * records of MAX_DETAILS batches — those with input records first, see keepDetails — and the last
+ * MAX_CONSOLE console lines).
  */
 import PipelineWorker from '../worker/pipelineWorker.ts?worker';
 import type { BatchReport, ClockMode, FromWorker, RunOptions, RunState, Speed, StreamGraph, ToWorker, UserCodeError } from '../protocol.ts';
@@ -18,6 +19,8 @@ export interface BatchRow {
   totalDelay: number;
   wallProcessingMs: number;
   failed: boolean;
+  /** Its records are still kept (the batch view can show them). */
+  kept: boolean;
 }
 
 export interface ConsoleLine {
@@ -69,6 +72,12 @@ export class Runner {
     let latest: BatchReport | undefined;
     for (const r of this.details.values()) if (!latest || r.info.batchTime > latest.info.batchTime) latest = r;
     return latest;
+  }
+
+  /** Start a run paused and run its first batch: the first batch can be looked at before the second exists. */
+  stepFromStart(code: string, options: { checkpointStore?: string } = {}): void {
+    this.run(code, { ...options, paused: true });
+    this.step();
   }
 
   run(code: string, options: { paused?: boolean; checkpointStore?: string; resume?: boolean; startTime?: number } = {}): void {
@@ -213,16 +222,15 @@ export class Runner {
       totalDelay: r.info.totalDelay ?? 0,
       wallProcessingMs: r.wallProcessingMs,
       failed: r.info.failureReason !== undefined,
+      kept: true,
     }));
     const batches = this.batches.concat(rows);
     this.batches = batches.length > MAX_BATCHES ? batches.slice(-MAX_BATCHES) : batches;
-    // Details (records) are kept for the newest batches only; within one frame only the newest
-    // of several reports is drawn — the rest are kept, and the page says it is sampling.
+    // Details (records) are kept for MAX_DETAILS batches; within one frame only the newest of
+    // several reports is drawn — the rest are kept, and the page says it is sampling.
     for (const r of reports) this.details.set(r.info.batchTime, r);
-    for (const t of [...this.details.keys()].sort((a, b) => a - b)) {
-      if (this.details.size <= MAX_DETAILS) break;
-      if (t !== this.selectedBatch) this.details.delete(t);
-    }
+    const dropped = keepDetails(this.details, MAX_DETAILS, this.selectedBatch);
+    if (dropped.size > 0) this.batches = this.batches.map((b) => (b.kept && dropped.has(b.batchTime) ? { ...b, kept: false } : b));
     this.detailsVersion++;
     this.now = Math.max(this.now, reports[reports.length - 1]!.info.batchTime);
     // Measured over windows of 3 s, so the note goes away once the rate drops.
@@ -245,4 +253,30 @@ export class Runner {
     const all = this.consoleLines.concat(added);
     this.consoleLines = all.length > MAX_CONSOLE ? all.slice(-MAX_CONSOLE) : all;
   }
+}
+
+/**
+ * Which batches' records stay when there are more than `max`: the newest batch and `pinned` (the
+ * batch on screen) always, then the batches that had input records (what people come to look at:
+ * a queue's few data batches must not be pushed out by the empty ones after them), newest first,
+ * then the newest empty ones. Removes the others from `details`; returns their times.
+ */
+export function keepDetails(details: Map<number, BatchReport>, max: number, pinned: number | undefined): Set<number> {
+  const dropped = new Set<number>();
+  if (details.size <= max) return dropped;
+  const newest = Math.max(...details.keys());
+  const always = new Set([newest, ...(pinned !== undefined && details.has(pinned) ? [pinned] : [])]);
+  const byPreference = [...details.values()].sort((a, b) => {
+    const data = Number(b.info.numRecords > 0) - Number(a.info.numRecords > 0);
+    return data !== 0 ? data : b.info.batchTime - a.info.batchTime;
+  });
+  let room = max - always.size;
+  for (const r of byPreference) {
+    const t = r.info.batchTime;
+    if (always.has(t)) continue;
+    if (room > 0) room--;
+    else dropped.add(t);
+  }
+  for (const t of dropped) details.delete(t);
+  return dropped;
 }
