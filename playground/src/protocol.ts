@@ -102,7 +102,18 @@ export type FromWorker =
   | { type: 'console'; lines: ConsoleLine[]; dropped: number }
   | { type: 'error'; error: UserCodeError }
   | { type: 'partition'; requestId: number; records: string[]; count: number; missing?: string }
-  | { type: 'checkpoint'; message: string };
+  | { type: 'checkpoint'; message: string }
+  /** A receiver started, stopped or reported an error (its listener events, as they happen). */
+  | { type: 'receiver'; event: ReceiverEvent };
+
+export interface ReceiverEvent {
+  kind: 'started' | 'stopped' | 'error';
+  streamId: number;
+  /** `webSocketStream at pipeline.ts:10:23` */
+  name: string;
+  time: number;
+  message?: string;
+}
 
 export interface ConsoleLine {
   level: 'log' | 'info' | 'warn' | 'error' | 'debug';

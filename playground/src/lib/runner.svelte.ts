@@ -5,7 +5,7 @@
  * MAX_CONSOLE console lines).
  */
 import PipelineWorker from '../worker/pipelineWorker.ts?worker';
-import type { BatchReport, ClockMode, FromWorker, RunOptions, RunState, Speed, StreamGraph, ToWorker, UserCodeError } from '../protocol.ts';
+import type { BatchReport, ReceiverEvent, ClockMode, FromWorker, RunOptions, RunState, Speed, StreamGraph, ToWorker, UserCodeError } from '../protocol.ts';
 
 export const MAX_BATCHES = 2000;
 export const MAX_DETAILS = 60;
@@ -31,6 +31,16 @@ export interface ConsoleLine {
 
 export type RunnerState = RunState | 'idle';
 
+/** A receiver as the Spark UI's receivers table shows it. */
+export interface ReceiverRow {
+  streamId: number;
+  name: string;
+  status: 'active' | 'restarting' | 'stopped';
+  errors: number;
+  lastError?: string;
+  lastErrorTime?: number;
+}
+
 export class Runner {
   state = $state<RunnerState>('idle');
   mode = $state<ClockMode>('virtual');
@@ -48,6 +58,7 @@ export class Runner {
   selectedBatch = $state<number | undefined>(undefined);
   selectedStream = $state<number | undefined>(undefined);
   consoleLines = $state.raw<ConsoleLine[]>([]);
+  receivers = $state.raw<ReceiverRow[]>([]);
   errors = $state.raw<UserCodeError[]>([]);
   /** Batch reports received and drawn over the last few seconds: the page says when it samples. */
   sampling = $state({ received: 0, drawn: 0 });
@@ -90,6 +101,7 @@ export class Runner {
     this.selectedBatch = undefined;
     this.selectedStream = undefined;
     this.consoleLines = [];
+    this.receivers = [];
     this.errors = [];
     this.sampling = { received: 0, drawn: 0 };
     this.state = 'compiling';
@@ -208,6 +220,9 @@ export class Runner {
         case 'checkpoint':
           this.appendConsole([{ level: 'info', text: m.message }]);
           break;
+        case 'receiver':
+          this.receivers = updateReceivers(this.receivers, m.event);
+          break;
       }
     }
     if (reports.length > 0) this.addReports(reports);
@@ -279,4 +294,15 @@ export function keepDetails(details: Map<number, BatchReport>, max: number, pinn
   }
   for (const t of dropped) details.delete(t);
   return dropped;
+}
+
+/** The receivers table after one of their events. */
+export function updateReceivers(rows: ReceiverRow[], e: ReceiverEvent): ReceiverRow[] {
+  const old = rows.find((r) => r.streamId === e.streamId) ?? { streamId: e.streamId, name: e.name, status: 'active' as const, errors: 0 };
+  let row: ReceiverRow;
+  if (e.kind === 'started') row = { ...old, status: 'active' };
+  else if (e.kind === 'stopped') row = { ...old, status: 'stopped' };
+  else row = { ...old, status: /^Restarting receiver/.test(e.message ?? '') ? 'restarting' : old.status, errors: old.errors + 1, lastError: e.message, lastErrorTime: e.time };
+  const next = rows.filter((r) => r.streamId !== e.streamId).concat(row);
+  return next.sort((a, b) => a.streamId - b.streamId);
 }

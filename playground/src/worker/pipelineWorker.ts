@@ -87,6 +87,9 @@ class Session {
     ssc.addStreamingListener({
       onBatchStarted: (e) => void this.wallStart.set(e.batchInfo.batchTime, performance.now()),
       onBatchCompleted: (e) => this.onBatchCompleted(ssc, e.batchInfo),
+      onReceiverStarted: (e) => post({ type: 'receiver', event: { kind: 'started', streamId: e.streamId, name: e.name, time: e.time } }),
+      onReceiverStopped: (e) => post({ type: 'receiver', event: { kind: 'stopped', streamId: e.streamId, name: e.name, time: e.time, message: e.message } }),
+      onReceiverError: (e) => post({ type: 'receiver', event: { kind: 'error', streamId: e.streamId, name: e.name, time: e.time, message: e.message } }),
     });
   }
 
