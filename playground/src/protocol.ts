@@ -80,6 +80,8 @@ export interface BatchReport {
   wallProcessingMs: number;
   /** One per stream that has an RDD at this batch time. */
   rdds: RddSnapshot[];
+  /** Wall-clock time each output operation took, ms, by its id (virtual time measures the engine's durations as 0). */
+  outputWallMs: Record<number, number>;
 }
 
 export interface UserCodeError {
@@ -92,7 +94,8 @@ export interface UserCodeError {
   stack?: string;
 }
 
-export type RunState = 'compiling' | 'running' | 'paused' | 'stopped' | 'failed';
+/** `defining`: the compiled script's top level is running (it has not started a context yet, or is still defining more). */
+export type RunState = 'compiling' | 'defining' | 'running' | 'paused' | 'stopped' | 'failed';
 
 export type FromWorker =
   | { type: 'ready' }
@@ -104,7 +107,9 @@ export type FromWorker =
   | { type: 'partition'; requestId: number; records: string[]; count: number; missing?: string }
   | { type: 'checkpoint'; message: string }
   /** A receiver started, stopped or reported an error (its listener events, as they happen). */
-  | { type: 'receiver'; event: ReceiverEvent };
+  | { type: 'receiver'; event: ReceiverEvent }
+  /** A batch was submitted (it queues behind the running one) or started processing. */
+  | { type: 'batchEvent'; kind: 'submitted' | 'started'; batchTime: number };
 
 export interface ReceiverEvent {
   kind: 'started' | 'stopped' | 'error';

@@ -59,6 +59,15 @@ export class Runner {
   selectedStream = $state<number | undefined>(undefined);
   consoleLines = $state.raw<ConsoleLine[]>([]);
   receivers = $state.raw<ReceiverRow[]>([]);
+  /** The batch processing now (the Spark UI's active batch), and since when (page clock, ms). */
+  activeBatch = $state.raw<{ batchTime: number; since: number } | undefined>(undefined);
+  /** Batches submitted and waiting behind the active one (Spark's queued batches). */
+  queuedBatches = $state.raw<number[]>([]);
+  /** When the script's top level (state `defining`) began running, page clock. */
+  definingSince = $state(0);
+  /** The page's clock, ticking while something is running, for elapsed times. */
+  clock = $state(performance.now());
+  private ticker: ReturnType<typeof setInterval> | undefined;
   errors = $state.raw<UserCodeError[]>([]);
   /** Batch reports received and drawn over the last few seconds: the page says when it samples. */
   sampling = $state({ received: 0, drawn: 0 });
@@ -73,7 +82,7 @@ export class Runner {
   private partitionRequests = new Map<number, (m: Extract<FromWorker, { type: 'partition' }>) => void>();
 
   get running(): boolean {
-    return this.state === 'running' || this.state === 'paused' || this.state === 'compiling';
+    return this.state === 'running' || this.state === 'paused' || this.state === 'compiling' || this.state === 'defining';
   }
 
   /** The report shown: the selected batch, or the latest one with details. */
@@ -102,9 +111,19 @@ export class Runner {
     this.selectedStream = undefined;
     this.consoleLines = [];
     this.receivers = [];
+    this.activeBatch = undefined;
+    this.queuedBatches = [];
+    this.samplingWindow = { start: 0, received: 0, drawn: 0 };
     this.errors = [];
     this.sampling = { received: 0, drawn: 0 };
     this.state = 'compiling';
+    this.ticker ??= setInterval(() => {
+      this.clock = performance.now();
+      if (!this.running) {
+        clearInterval(this.ticker);
+        this.ticker = undefined;
+      }
+    }, 200);
     const worker = new PipelineWorker();
     worker.onmessage = (e: MessageEvent<FromWorker>) => this.receive(e.data);
     worker.onerror = (e) => {
@@ -131,6 +150,8 @@ export class Runner {
     this.stopWorker();
     this.flush();
     this.state = 'stopped';
+    this.activeBatch = undefined;
+    this.queuedBatches = [];
     this.appendConsole([{ level: 'info', text: '■ Stopped (the pipeline worker was terminated).' }]);
   }
 
@@ -199,8 +220,20 @@ export class Runner {
     for (const m of inbox) {
       switch (m.type) {
         case 'state':
+          if (m.state === 'defining' && this.state !== 'defining') this.definingSince = performance.now();
           this.state = m.state;
           this.now = m.now;
+          if (m.state === 'stopped' || m.state === 'failed') {
+            this.activeBatch = undefined;
+            this.queuedBatches = [];
+          }
+          break;
+        case 'batchEvent':
+          if (m.kind === 'submitted') this.queuedBatches = [...this.queuedBatches, m.batchTime];
+          else {
+            this.queuedBatches = this.queuedBatches.filter((t) => t !== m.batchTime);
+            this.activeBatch = { batchTime: m.batchTime, since: performance.now() };
+          }
           break;
         case 'graph':
           this.graph = m.graph;
@@ -229,6 +262,9 @@ export class Runner {
   }
 
   private addReports(reports: BatchReport[]): void {
+    const done = new Set(reports.map((r) => r.info.batchTime));
+    if (this.activeBatch && done.has(this.activeBatch.batchTime)) this.activeBatch = undefined;
+    if (this.queuedBatches.some((t) => done.has(t))) this.queuedBatches = this.queuedBatches.filter((t) => !done.has(t));
     const rows = reports.map((r) => ({
       batchTime: r.info.batchTime,
       numRecords: r.info.numRecords,
