@@ -47,6 +47,8 @@ export interface StreamNode {
   parents: number[];
   role: 'input' | 'transformation' | 'output';
   name?: string;
+  /** A window's length (window, reduceByKeyAndWindow…): its RDD at t holds the parent's batches in (t - windowDuration, t]. */
+  windowDuration?: number;
 }
 
 export interface StreamGraph {
@@ -72,6 +74,8 @@ export interface RddSnapshot {
   partitioner?: string;
   /** Set when the RDD could not be computed (the batch failed in this stream or above it). */
   error?: string;
+  /** When every record sent is a [key, value] pair: the first MAX_KEYED of them, key and value as text (records over time). */
+  keyed?: { key: string; value: string }[];
 }
 
 export interface BatchReport {
