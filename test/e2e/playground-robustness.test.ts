@@ -108,3 +108,20 @@ ssc.start();
   expect(fits).toBe(true);
   expect(await line.textContent()).toContain('reason-0');
 });
+
+test("completions after a stream or a context list the API, not the engine's plumbing", async () => {
+  const code = `import { StreamingContext, Seconds } from 'rivulet';
+const ssc = new StreamingContext({ batchInterval: Seconds(1) });
+const words = ssc.queueStream([['a']]);
+words.`;
+  await setCode(code);
+  const at = (offset: number) => page.evaluate((o) => (window as any).rivuletPlayground.completions(o) as Promise<string[]>, offset);
+  // The engine's declarations arrive in a chunk of their own: wait until the operators are offered.
+  await expect.poll(async () => (await at(code.length)).includes('reduceByKeyAndWindow')).toBe(true);
+  const onStream = await at(code.length);
+  expect(onStream).toEqual(expect.arrayContaining(['map', 'flatMap', 'window', 'updateStateByKey', 'mapWithState', 'foreachRDD', 'print', 'transform']));
+  for (const plumbing of ['generatedRDDs', 'getOrCompute', 'clearMetadata', 'initialize', 'remember', 'isTimeValid', 'replaceRDD', 'mustMaterialize', 'rememberDuration']) expect(onStream).not.toContain(plumbing);
+  const onContext = await at(code.indexOf('ssc.queueStream') + 'ssc.'.length);
+  expect(onContext).toEqual(expect.arrayContaining(['queueStream', 'start', 'stop', 'addStreamingListener', 'checkpoint']));
+  for (const plumbing of ['listenerBus', 'inputInfoTracker', 'graph', 'sparkContext']) expect(onContext).not.toContain(plumbing);
+});
