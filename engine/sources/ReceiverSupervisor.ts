@@ -24,6 +24,11 @@ export class ReceiverSupervisor<T> {
   private accepting = false;
   /** The context stopped waiting for onStop() (it did not return in time): its late end is not reported. */
   private stopAbandoned = false;
+  /**
+   * A restart was told on the console and no record has arrived since: the retries that follow
+   * (every restartDelayMs, for as long as nothing listens on the port) go to the listeners only.
+   */
+  private restartToldOnConsole = false;
 
   constructor(
     readonly receiver: Receiver<T>,
@@ -54,11 +59,13 @@ export class ReceiverSupervisor<T> {
 
   push(record: T): void {
     if (!this.accepting || !this.blocks) return;
+    this.restartToldOnConsole = false;
     this.blocks.add(record, this.ssc.now());
   }
 
   pushAll(records: readonly T[]): void {
     if (!this.accepting || !this.blocks) return;
+    if (records.length > 0) this.restartToldOnConsole = false;
     this.blocks.addAll(records, this.ssc.now());
   }
 
@@ -115,6 +122,12 @@ export class ReceiverSupervisor<T> {
     if (this.stoppedForGood) return;
     if (this.state === 'stopped' && this.restartTimer === undefined && !this.ssc.isActive) return;
     this.reportError(`Restarting receiver with delay ${delayMs} ms: ${message}`, error);
+    // Spark logs every restart; a console here would repeat one line every couple of seconds for
+    // as long as a server is down. It is told once, until the receiver gets data again.
+    if (!this.restartToldOnConsole) {
+      this.restartToldOnConsole = true;
+      console.warn(`${this.name}: ${message}. Retrying every ${delayMs} ms (said once; listeners hear every retry as onReceiverError).`);
+    }
     void this.stopQuietly();
     this.restartTimer?.unsubscribe();
     this.restartTimer = this.ssc.scheduler.schedule(() => {

@@ -5,6 +5,7 @@ import { LineDecoder, checkEncoding } from './lines.ts';
 import { ReceiverInputDStream } from '../dstream/ReceiverInputDStream.ts';
 import type { StreamingContext } from '../streaming/StreamingContext.ts';
 import { userCallSite } from '../util/callSite.ts';
+import { describeConnectionError } from './connectionError.ts';
 
 /**
  * Options of `ssc.socketTextStream(host, port, options)` (Spark's socketTextStream, whose storage
@@ -69,8 +70,8 @@ export class SocketReceiver extends Receiver<string> {
           const chars = rest.reduce((n, l) => n + l.length, 0);
           this.reportError(`Dropped an incomplete line from ${where} (${chars} character${chars === 1 ? '' : 's'} without a line terminator), cut by the connection error`, error);
         }
-        if (error && !opened) this.restart(`Error connecting to ${where}`, error, this.restartDelayMs);
-        else if (error) this.restart(`Error receiving data from ${where}`, error, this.restartDelayMs);
+        if (error && !opened) this.restart(`Error connecting to ${where}${describeConnectionError(error)}`, error, this.restartDelayMs);
+        else if (error) this.restart(`Error receiving data from ${where}${describeConnectionError(error)}`, error, this.restartDelayMs);
         else this.restart('Socket data stream had no more data', undefined, this.restartDelayMs);
       },
     });

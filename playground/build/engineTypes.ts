@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import ts from 'typescript';
 import type { Plugin } from 'vite';
+import { checkHiddenMembers, hideEngineMembers } from './hiddenMembers.ts';
 
 /**
  * `virtual:rivulet-types`: the engine's declaration files (emitted from engine/index.ts by the
@@ -47,11 +48,20 @@ export function emitEngineTypes(repoRoot: string): Record<string, string> {
   const files: Record<string, string> = {};
   const library = path.join(repoRoot, 'playground/src/worker/library.ts');
   const program = ts.createProgram([entry, library], { ...options, paths: { rivulet: [entry] } });
-  program.emit(undefined, (fileName, text) => {
-    // '/out/engine/rdd/RDD.d.ts' → 'node_modules/rivulet/engine/rdd/RDD.d.ts'
-    const rel = path.relative('/out', fileName).split(path.sep).join('/');
-    files[`node_modules/rivulet/${rel}`] = text;
-  });
+  const hidden = new Set<string>();
+  program.emit(
+    undefined,
+    (fileName, text) => {
+      // '/out/engine/rdd/RDD.d.ts' → 'node_modules/rivulet/engine/rdd/RDD.d.ts'
+      const rel = path.relative('/out', fileName).split(path.sep).join('/');
+      files[`node_modules/rivulet/${rel}`] = text;
+    },
+    undefined,
+    true,
+    // Completions list the API, not the engine's plumbing (hiddenMembers.ts).
+    { afterDeclarations: [hideEngineMembers(hidden)] },
+  );
+  checkHiddenMembers(hidden);
   files['node_modules/rivulet/package.json'] = JSON.stringify({
     name: 'rivulet',
     types: './engine/index.d.ts',

@@ -52,6 +52,14 @@ try {
   await page.click('[data-testid=rdd-view] details summary');
   await page.locator('[data-testid=batch-pane]').screenshot({ path: path.join(OUT, 'playground-batch.png') });
 
+  // 2b. Records over time: the sessions example's state per user across batches, sessions timing out (✕).
+  await example(page, 'sessions', '10', 2600);
+  await selectStream(page, 'stateSnapshots');
+  await page.click('[data-testid=view-over-time]');
+  await page.waitForTimeout(300);
+  await page.locator('[data-testid=batch-pane]').screenshot({ path: path.join(OUT, 'playground-over-time.png') });
+  await page.click('[data-testid=view-partitions]');
+
   // 3. The timeline and batch list of a real-time run whose batches take longer than the
   //    interval: the scheduling delay climbs above the dashed batch-interval line.
   await page.selectOption('[data-testid=examples]', 'wordcount');

@@ -47,6 +47,8 @@ export interface StreamNode {
   parents: number[];
   role: 'input' | 'transformation' | 'output';
   name?: string;
+  /** A window's length (window, reduceByKeyAndWindow…): its RDD at t holds the parent's batches in (t - windowDuration, t]. */
+  windowDuration?: number;
 }
 
 export interface StreamGraph {
@@ -72,6 +74,8 @@ export interface RddSnapshot {
   partitioner?: string;
   /** Set when the RDD could not be computed (the batch failed in this stream or above it). */
   error?: string;
+  /** When every record sent is a [key, value] pair: the first MAX_KEYED of them, key and value as text (records over time). */
+  keyed?: { key: string; value: string }[];
 }
 
 export interface BatchReport {
@@ -80,6 +84,8 @@ export interface BatchReport {
   wallProcessingMs: number;
   /** One per stream that has an RDD at this batch time. */
   rdds: RddSnapshot[];
+  /** Wall-clock time each output operation took, ms, by its id (virtual time measures the engine's durations as 0). */
+  outputWallMs: Record<number, number>;
 }
 
 export interface UserCodeError {
@@ -92,7 +98,8 @@ export interface UserCodeError {
   stack?: string;
 }
 
-export type RunState = 'compiling' | 'running' | 'paused' | 'stopped' | 'failed';
+/** `defining`: the compiled script's top level is running (it has not started a context yet, or is still defining more). */
+export type RunState = 'compiling' | 'defining' | 'running' | 'paused' | 'stopped' | 'failed';
 
 export type FromWorker =
   | { type: 'ready' }
@@ -102,7 +109,20 @@ export type FromWorker =
   | { type: 'console'; lines: ConsoleLine[]; dropped: number }
   | { type: 'error'; error: UserCodeError }
   | { type: 'partition'; requestId: number; records: string[]; count: number; missing?: string }
-  | { type: 'checkpoint'; message: string };
+  | { type: 'checkpoint'; message: string }
+  /** A receiver started, stopped or reported an error (its listener events, as they happen). */
+  | { type: 'receiver'; event: ReceiverEvent }
+  /** A batch was submitted (it queues behind the running one) or started processing. */
+  | { type: 'batchEvent'; kind: 'submitted' | 'started'; batchTime: number };
+
+export interface ReceiverEvent {
+  kind: 'started' | 'stopped' | 'error';
+  streamId: number;
+  /** `webSocketStream at pipeline.ts:10:23` */
+  name: string;
+  time: number;
+  message?: string;
+}
 
 export interface ConsoleLine {
   level: 'log' | 'info' | 'warn' | 'error' | 'debug';

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { StreamingContext } from '../../engine/streaming/StreamingContext.ts';
@@ -107,7 +107,7 @@ describe('socketTextStream', () => {
     await until(() => union(batches).includes('second'), 'the line sent on the second connection');
     expect(union(batches)).toEqual(['first', 'second']);
     expect(connections()).toBe(2);
-    expect(errors).toEqual([`Restarting receiver with delay 50 ms: Error receiving data from 127.0.0.1:${port}`]);
+    expect(errors).toEqual([`Restarting receiver with delay 50 ms: Error receiving data from 127.0.0.1:${port}: connection reset by the other side (ECONNRESET)`]);
   });
 
   test('a line cut short by a connection reset is dropped and reported, not delivered as a record', async () => {
@@ -123,7 +123,7 @@ describe('socketTextStream', () => {
     expect(union(batches)).toEqual(['whole', 'second']);
     expect(errors).toEqual([
       `Dropped an incomplete line from 127.0.0.1:${port} (9 characters without a line terminator), cut by the connection error`,
-      `Restarting receiver with delay 50 ms: Error receiving data from 127.0.0.1:${port}`,
+      `Restarting receiver with delay 50 ms: Error receiving data from 127.0.0.1:${port}: connection reset by the other side (ECONNRESET)`,
     ]);
   });
 
@@ -139,11 +139,44 @@ describe('socketTextStream', () => {
     const batches = collectBatches(ssc.socketTextStream('127.0.0.1', port, { restartDelayMs: 50 }));
     ssc.start();
     await until(() => errors.length >= 2, 'two failed attempts');
-    expect(errors[0]).toBe(`Restarting receiver with delay 50 ms: Error connecting to 127.0.0.1:${port}`);
+    expect(errors[0]).toBe(`Restarting receiver with delay 50 ms: Error connecting to 127.0.0.1:${port}: connection refused — nothing is listening there (ECONNREFUSED)`);
 
     await startServer((socket) => socket.write('finally\n'), port);
     await until(() => union(batches).length > 0, 'a line once the server is up');
     expect(union(batches)).toEqual(['finally']);
+  });
+
+  test('nothing on the port: the console is told once that the connection was refused, listeners hear every retry; told again after data came', async () => {
+    const probe = await startServer(() => {});
+    const port = probe.port;
+    await new Promise<void>((resolve) => probe.server.close(() => resolve()));
+    servers.splice(servers.indexOf(probe.server), 1);
+
+    const told: string[] = [];
+    const warn = vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => void told.push(args.join(' ')));
+    try {
+      ssc = new StreamingContext({ batchInterval: 100 });
+      const errors = receiverErrors(ssc);
+      const batches = collectBatches(ssc.socketTextStream('127.0.0.1', port, { restartDelayMs: 30 }));
+      ssc.start();
+      await until(() => errors.length >= 4, 'four failed attempts');
+      expect(told).toHaveLength(1);
+      expect(told[0]).toMatch(/^socketTextStream at \S*socketTextStream\.test\.ts:\d+:\d+: /);
+      expect(told[0]).toContain(`Error connecting to 127.0.0.1:${port}: connection refused — nothing is listening there (ECONNREFUSED). Retrying every 30 ms`);
+
+      // A server comes, sends a line and goes: the failure after data is news, told once more.
+      const server = await startServer((socket) => {
+        socket.end('hello\n');
+        server.server.close();
+      }, port);
+      await until(() => union(batches).includes('hello'), 'the line');
+      const after = errors.length;
+      await until(() => errors.length >= after + 3, 'three more failed attempts');
+      expect(told).toHaveLength(2);
+      expect(told[1]).toContain('Socket data stream had no more data. Retrying every 30 ms');
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   test('stopping the context closes the connection', async () => {

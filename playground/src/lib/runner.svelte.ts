@@ -1,10 +1,11 @@
 /**
  * The page's side of a run: owns the pipeline worker, turns its messages into reactive state at
  * most once per animation frame, and keeps memory bounded (the last MAX_BATCHES batch rows, the
- * records of the last MAX_DETAILS batches, the last MAX_CONSOLE console lines).
+ * records of MAX_DETAILS batches — those with input records first, see keepDetails — and the last
+ * MAX_CONSOLE console lines).
  */
 import PipelineWorker from '../worker/pipelineWorker.ts?worker';
-import type { BatchReport, ClockMode, FromWorker, RunOptions, RunState, Speed, StreamGraph, ToWorker, UserCodeError } from '../protocol.ts';
+import type { BatchReport, ReceiverEvent, ClockMode, FromWorker, RunOptions, RunState, Speed, StreamGraph, ToWorker, UserCodeError } from '../protocol.ts';
 
 export const MAX_BATCHES = 2000;
 export const MAX_DETAILS = 60;
@@ -18,6 +19,8 @@ export interface BatchRow {
   totalDelay: number;
   wallProcessingMs: number;
   failed: boolean;
+  /** Its records are still kept (the batch view can show them). */
+  kept: boolean;
 }
 
 export interface ConsoleLine {
@@ -27,6 +30,16 @@ export interface ConsoleLine {
 }
 
 export type RunnerState = RunState | 'idle';
+
+/** A receiver as the Spark UI's receivers table shows it. */
+export interface ReceiverRow {
+  streamId: number;
+  name: string;
+  status: 'active' | 'restarting' | 'stopped';
+  errors: number;
+  lastError?: string;
+  lastErrorTime?: number;
+}
 
 export class Runner {
   state = $state<RunnerState>('idle');
@@ -45,6 +58,16 @@ export class Runner {
   selectedBatch = $state<number | undefined>(undefined);
   selectedStream = $state<number | undefined>(undefined);
   consoleLines = $state.raw<ConsoleLine[]>([]);
+  receivers = $state.raw<ReceiverRow[]>([]);
+  /** The batch processing now (the Spark UI's active batch), and since when (page clock, ms). */
+  activeBatch = $state.raw<{ batchTime: number; since: number } | undefined>(undefined);
+  /** Batches submitted and waiting behind the active one (Spark's queued batches). */
+  queuedBatches = $state.raw<number[]>([]);
+  /** When the script's top level (state `defining`) began running, page clock. */
+  definingSince = $state(0);
+  /** The page's clock, ticking while something is running, for elapsed times. */
+  clock = $state(performance.now());
+  private ticker: ReturnType<typeof setInterval> | undefined;
   errors = $state.raw<UserCodeError[]>([]);
   /** Batch reports received and drawn over the last few seconds: the page says when it samples. */
   sampling = $state({ received: 0, drawn: 0 });
@@ -59,7 +82,7 @@ export class Runner {
   private partitionRequests = new Map<number, (m: Extract<FromWorker, { type: 'partition' }>) => void>();
 
   get running(): boolean {
-    return this.state === 'running' || this.state === 'paused' || this.state === 'compiling';
+    return this.state === 'running' || this.state === 'paused' || this.state === 'compiling' || this.state === 'defining';
   }
 
   /** The report shown: the selected batch, or the latest one with details. */
@@ -69,6 +92,12 @@ export class Runner {
     let latest: BatchReport | undefined;
     for (const r of this.details.values()) if (!latest || r.info.batchTime > latest.info.batchTime) latest = r;
     return latest;
+  }
+
+  /** Start a run paused and run its first batch: the first batch can be looked at before the second exists. */
+  stepFromStart(code: string, options: { checkpointStore?: string } = {}): void {
+    this.run(code, { ...options, paused: true });
+    this.step();
   }
 
   run(code: string, options: { paused?: boolean; checkpointStore?: string; resume?: boolean; startTime?: number } = {}): void {
@@ -81,9 +110,20 @@ export class Runner {
     this.selectedBatch = undefined;
     this.selectedStream = undefined;
     this.consoleLines = [];
+    this.receivers = [];
+    this.activeBatch = undefined;
+    this.queuedBatches = [];
+    this.samplingWindow = { start: 0, received: 0, drawn: 0 };
     this.errors = [];
     this.sampling = { received: 0, drawn: 0 };
     this.state = 'compiling';
+    this.ticker ??= setInterval(() => {
+      this.clock = performance.now();
+      if (!this.running) {
+        clearInterval(this.ticker);
+        this.ticker = undefined;
+      }
+    }, 200);
     const worker = new PipelineWorker();
     worker.onmessage = (e: MessageEvent<FromWorker>) => this.receive(e.data);
     worker.onerror = (e) => {
@@ -110,6 +150,8 @@ export class Runner {
     this.stopWorker();
     this.flush();
     this.state = 'stopped';
+    this.activeBatch = undefined;
+    this.queuedBatches = [];
     this.appendConsole([{ level: 'info', text: '■ Stopped (the pipeline worker was terminated).' }]);
   }
 
@@ -178,8 +220,20 @@ export class Runner {
     for (const m of inbox) {
       switch (m.type) {
         case 'state':
+          if (m.state === 'defining' && this.state !== 'defining') this.definingSince = performance.now();
           this.state = m.state;
           this.now = m.now;
+          if (m.state === 'stopped' || m.state === 'failed') {
+            this.activeBatch = undefined;
+            this.queuedBatches = [];
+          }
+          break;
+        case 'batchEvent':
+          if (m.kind === 'submitted') this.queuedBatches = [...this.queuedBatches, m.batchTime];
+          else {
+            this.queuedBatches = this.queuedBatches.filter((t) => t !== m.batchTime);
+            this.activeBatch = { batchTime: m.batchTime, since: performance.now() };
+          }
           break;
         case 'graph':
           this.graph = m.graph;
@@ -199,12 +253,18 @@ export class Runner {
         case 'checkpoint':
           this.appendConsole([{ level: 'info', text: m.message }]);
           break;
+        case 'receiver':
+          this.receivers = updateReceivers(this.receivers, m.event);
+          break;
       }
     }
     if (reports.length > 0) this.addReports(reports);
   }
 
   private addReports(reports: BatchReport[]): void {
+    const done = new Set(reports.map((r) => r.info.batchTime));
+    if (this.activeBatch && done.has(this.activeBatch.batchTime)) this.activeBatch = undefined;
+    if (this.queuedBatches.some((t) => done.has(t))) this.queuedBatches = this.queuedBatches.filter((t) => !done.has(t));
     const rows = reports.map((r) => ({
       batchTime: r.info.batchTime,
       numRecords: r.info.numRecords,
@@ -213,16 +273,15 @@ export class Runner {
       totalDelay: r.info.totalDelay ?? 0,
       wallProcessingMs: r.wallProcessingMs,
       failed: r.info.failureReason !== undefined,
+      kept: true,
     }));
     const batches = this.batches.concat(rows);
     this.batches = batches.length > MAX_BATCHES ? batches.slice(-MAX_BATCHES) : batches;
-    // Details (records) are kept for the newest batches only; within one frame only the newest
-    // of several reports is drawn — the rest are kept, and the page says it is sampling.
+    // Details (records) are kept for MAX_DETAILS batches; within one frame only the newest of
+    // several reports is drawn — the rest are kept, and the page says it is sampling.
     for (const r of reports) this.details.set(r.info.batchTime, r);
-    for (const t of [...this.details.keys()].sort((a, b) => a - b)) {
-      if (this.details.size <= MAX_DETAILS) break;
-      if (t !== this.selectedBatch) this.details.delete(t);
-    }
+    const dropped = keepDetails(this.details, MAX_DETAILS, this.selectedBatch);
+    if (dropped.size > 0) this.batches = this.batches.map((b) => (b.kept && dropped.has(b.batchTime) ? { ...b, kept: false } : b));
     this.detailsVersion++;
     this.now = Math.max(this.now, reports[reports.length - 1]!.info.batchTime);
     // Measured over windows of 3 s, so the note goes away once the rate drops.
@@ -245,4 +304,41 @@ export class Runner {
     const all = this.consoleLines.concat(added);
     this.consoleLines = all.length > MAX_CONSOLE ? all.slice(-MAX_CONSOLE) : all;
   }
+}
+
+/**
+ * Which batches' records stay when there are more than `max`: the newest batch and `pinned` (the
+ * batch on screen) always, then the batches that had input records (what people come to look at:
+ * a queue's few data batches must not be pushed out by the empty ones after them), newest first,
+ * then the newest empty ones. Removes the others from `details`; returns their times.
+ */
+export function keepDetails(details: Map<number, BatchReport>, max: number, pinned: number | undefined): Set<number> {
+  const dropped = new Set<number>();
+  if (details.size <= max) return dropped;
+  const newest = Math.max(...details.keys());
+  const always = new Set([newest, ...(pinned !== undefined && details.has(pinned) ? [pinned] : [])]);
+  const byPreference = [...details.values()].sort((a, b) => {
+    const data = Number(b.info.numRecords > 0) - Number(a.info.numRecords > 0);
+    return data !== 0 ? data : b.info.batchTime - a.info.batchTime;
+  });
+  let room = max - always.size;
+  for (const r of byPreference) {
+    const t = r.info.batchTime;
+    if (always.has(t)) continue;
+    if (room > 0) room--;
+    else dropped.add(t);
+  }
+  for (const t of dropped) details.delete(t);
+  return dropped;
+}
+
+/** The receivers table after one of their events. */
+export function updateReceivers(rows: ReceiverRow[], e: ReceiverEvent): ReceiverRow[] {
+  const old = rows.find((r) => r.streamId === e.streamId) ?? { streamId: e.streamId, name: e.name, status: 'active' as const, errors: 0 };
+  let row: ReceiverRow;
+  if (e.kind === 'started') row = { ...old, status: 'active' };
+  else if (e.kind === 'stopped') row = { ...old, status: 'stopped' };
+  else row = { ...old, status: /^Restarting receiver/.test(e.message ?? '') ? 'restarting' : old.status, errors: old.errors + 1, lastError: e.message, lastErrorTime: e.time };
+  const next = rows.filter((r) => r.streamId !== e.streamId).concat(row);
+  return next.sort((a, b) => a.streamId - b.streamId);
 }

@@ -29,9 +29,16 @@ export function describeGraph(ssc: StreamingContext, hidden: ReadonlySet<DStream
       parents: s.dependencies.filter((d) => !hidden.has(d)).map((d) => d.id),
       role: s instanceof ForEachDStream ? 'output' : s instanceof InputDStream ? 'input' : 'transformation',
       name: s.userName,
+      windowDuration: windowOf(s),
     };
   });
   return { nodes };
+}
+
+/** A window's length (WindowedDStream, ReducedWindowedDStream: a public field), else undefined. */
+function windowOf(s: DStream<unknown>): number | undefined {
+  const w = (s as unknown as { windowDuration?: unknown }).windowDuration;
+  return typeof w === 'number' ? w : undefined;
 }
 
 /**
@@ -48,6 +55,7 @@ export async function snapshotRdd(streamId: number, rdd: RDD<unknown>, maxPerPar
     return { streamId, rddId: rdd.id, numPartitions: rdd.numPartitions, partitions: [], count: 0, sampled: false, lineage: rdd.toDebugString(), error };
   }
   let sampled = false;
+  const keyed = keyedRecords(parts);
   const partitions = parts.map((records) => {
     if (records.length > maxPerPartition) sampled = true;
     return { count: records.length, records: records.slice(0, maxPerPartition).map((r) => formatRecord(r)) };
@@ -61,7 +69,23 @@ export async function snapshotRdd(streamId: number, rdd: RDD<unknown>, maxPerPar
     sampled,
     lineage: rdd.toDebugString(),
     partitioner: rdd.partitioner ? `${partitionerName(rdd.partitioner)}(${rdd.partitioner.numPartitions})` : undefined,
+    keyed,
   };
+}
+
+/** Pairs sent for records over time: at most this many per RDD (the page shows a few dozen keys). */
+const MAX_KEYED = 200;
+
+/** The first MAX_KEYED records as key and value text, when they are all [key, value] pairs. */
+function keyedRecords(parts: unknown[][]): { key: string; value: string }[] | undefined {
+  const out: { key: string; value: string }[] = [];
+  for (const records of parts) {
+    for (const r of records) {
+      if (!Array.isArray(r) || r.length !== 2) return undefined;
+      if (out.length < MAX_KEYED) out.push({ key: formatRecord(r[0], 80), value: formatRecord(r[1], 80) });
+    }
+  }
+  return out.length > 0 ? out : undefined;
 }
 
 function partitionerName(p: object): string {

@@ -49,6 +49,9 @@ class Session {
   readonly pending = new Set<Promise<void>>();
   readonly recent = new Map<number, Map<number, RDD<unknown>>>();
   private wallStart = new Map<number, number>();
+  /** Output operations' wall-clock start and duration, by `batchTime/id`. */
+  private outputStart = new Map<string, number>();
+  private outputWall = new Map<string, number>();
   failed = false;
 
   scheduler(): rxjs.SchedulerLike {
@@ -85,8 +88,22 @@ class Session {
       ssc.graph.outputStreams.unshift(gate);
     }
     ssc.addStreamingListener({
-      onBatchStarted: (e) => void this.wallStart.set(e.batchInfo.batchTime, performance.now()),
+      onBatchSubmitted: (e) => post({ type: 'batchEvent', kind: 'submitted', batchTime: e.batchInfo.batchTime }),
+      onBatchStarted: (e) => {
+        this.wallStart.set(e.batchInfo.batchTime, performance.now());
+        post({ type: 'batchEvent', kind: 'started', batchTime: e.batchInfo.batchTime });
+      },
+      onOutputOperationStarted: (e) => void this.outputStart.set(`${e.outputOperationInfo.batchTime}/${e.outputOperationInfo.id}`, performance.now()),
+      onOutputOperationCompleted: (e) => {
+        const key = `${e.outputOperationInfo.batchTime}/${e.outputOperationInfo.id}`;
+        const started = this.outputStart.get(key);
+        this.outputStart.delete(key);
+        if (started !== undefined) this.outputWall.set(key, performance.now() - started);
+      },
       onBatchCompleted: (e) => this.onBatchCompleted(ssc, e.batchInfo),
+      onReceiverStarted: (e) => post({ type: 'receiver', event: { kind: 'started', streamId: e.streamId, name: e.name, time: e.time } }),
+      onReceiverStopped: (e) => post({ type: 'receiver', event: { kind: 'stopped', streamId: e.streamId, name: e.name, time: e.time, message: e.message } }),
+      onReceiverError: (e) => post({ type: 'receiver', event: { kind: 'error', streamId: e.streamId, name: e.name, time: e.time, message: e.message } }),
     });
   }
 
@@ -119,10 +136,17 @@ class Session {
     for (const t of this.recent.keys()) if (this.recent.size > RECENT_BATCHES) this.recent.delete(t);
     const gateNames = new Set([...this.hidden].map((h) => h.creationSite));
     const shown = { ...info, outputOperationInfos: info.outputOperationInfos.filter((o) => !gateNames.has(o.name)) };
+    const outputWallMs: Record<number, number> = {};
+    for (const o of info.outputOperationInfos) {
+      const key = `${time}/${o.id}`;
+      const ms = this.outputWall.get(key);
+      this.outputWall.delete(key);
+      if (ms !== undefined) outputWallMs[o.id] = ms;
+    }
     const snapshot = (async () => {
       const snapshots = [];
       for (const [id, rdd] of rdds) snapshots.push(await snapshotRdd(id, rdd, this.options.maxRecordsPerPartition));
-      post({ type: 'batch', report: { info: shown, wallProcessingMs, rdds: snapshots } });
+      post({ type: 'batch', report: { info: shown, wallProcessingMs, rdds: snapshots, outputWallMs } });
     })();
     this.pending.add(snapshot);
     void snapshot.finally(() => this.pending.delete(snapshot));
@@ -291,6 +315,8 @@ async function run(code: string, options: RunOptions): Promise<void> {
     session.state('failed');
     return;
   }
+  // The script's top level runs now: a loop there keeps it (and the page says so) from going on.
+  session.state('defining');
   let settled = false;
   const script = pipeline(requireModule).then(
     () => void (settled = true),
