@@ -82,7 +82,12 @@ describe.skipIf(skipWithoutKafka())('Kafka in, state, Kafka out, SIGKILLed', () 
       runs.push(child);
       await child.line((l) => l.startsWith('ready '));
       // Somewhere in the next 0–1.5 s: during a batch, a log or checkpoint write, a transaction.
-      await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * 1500)));
+      // Killed after a random number of this run's batches (0 to 3) and a few ms more, so the
+      // moment falls anywhere from start-up to mid-batch, and the kills follow the pipeline's
+      // progress rather than the wall clock (a loaded or an idle machine kills as often).
+      const batches = Math.floor(random() * 4);
+      await child.line(() => child.lines.filter((l) => l.startsWith('batch-done ')).length >= batches);
+      await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * 60)));
       const consumed = child.lines.findLast((l) => l.startsWith('batch-done '))?.split(' ')[2];
       if (child.lines.includes('finished')) break;
       child.process.kill('SIGKILL');
