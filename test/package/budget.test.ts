@@ -5,7 +5,7 @@
  * when it grows past the budget. A size, measured exactly; nothing here is timed.
  *
  * The library is built first (a fresh clone has no dist/), into a directory of its own under dist/:
- * consumers.test.ts builds dist/node, dist/browser and dist/types through `npm pack` and may run at
+ * consumers.test.ts builds dist/esm and dist/types through `npm pack` and may run at
  * the same time (vitest runs files in parallel), and a build empties its directories first.
  */
 import { afterAll, expect, it } from 'vitest';
