@@ -57,7 +57,13 @@ export default defineConfig({
     root: repoRoot,
     include: ['test/**/*.test.ts'],
     environment: 'node',
-    testTimeout: 20_000,
+    // Tests wait on conditions, not on wall-clock budgets: these bounds only catch a genuine hang,
+    // and leave a loaded machine (a fresh clone, two cores shared) all the room it needs. A test
+    // or hook needs no timeout of its own below them; a subprocess's own timeout stays under them
+    // so that its output is reported. Playwright's waits get the same room (test/e2e/support/chromium.ts).
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
+    expect: { poll: { timeout: 150_000 } },
     // The JSON report feeds .ci/run's one-line summary.
     reporters: ['default', 'json'],
     outputFile: { json: 'test-results/vitest.json' },

@@ -13,7 +13,7 @@ export type { ApplicationIdentity } from './streaming/application.ts';
 export { CHECKPOINTS_KEPT, defaultCheckpointInterval, type CheckpointMetadata } from './streaming/Checkpointer.ts';
 export { stableIds, type StableIds } from './streaming/stableIds.ts';
 export { ManualClock } from './streaming/ManualClock.ts';
-export type { BatchInfo, OutputOperationInfo, StageResubmittedInfo, StreamingListener, StreamingListenerEvent, TaskFailureInfo } from './streaming/listener.ts';
+export type { AbandonedWork, BatchInfo, OutputOperationInfo, StageResubmittedInfo, StreamingListener, StreamingListenerEvent, StreamingStoppedInfo, TaskFailureInfo } from './streaming/listener.ts';
 export { Receiver } from './sources/Receiver.ts';
 export type { ShippedFunction, UserFn } from './closure/ship.ts';
 export { isDriver, isExecutor } from './platform/executorMode.ts';

@@ -123,7 +123,7 @@ export class FileSystemCheckpointStore implements CheckpointStore {
       bytes = await fs.promises.readFile(file);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new CheckpointNotFoundError(this.directory, time);
-      throw e;
+      throw locationError(e, this.directory, file);
     }
     return decodeCheckpoint(bytes, file, time);
   }
@@ -161,7 +161,9 @@ export class FileSystemCheckpointStore implements CheckpointStore {
    */
   async lock(): Promise<CheckpointLock> {
     this.lifecycle.requireOpen('lock');
-    const lock = await lockDirectory(this.directory);
+    const lock = await lockDirectory(this.directory).catch((e: unknown) => {
+      throw locationError(e, this.directory);
+    });
     const release = () => {
       this.locks.delete(handle);
       return lock.release();
@@ -195,7 +197,8 @@ export class FileSystemCheckpointStore implements CheckpointStore {
       await fsyncDirectory(this.directory);
     } catch (e) {
       await fs.promises.rm(temp, { force: true }).catch(() => {});
-      throw new Error(`Could not write the checkpoint at time ${time} to ${target}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      const cause = locationError(e, this.directory, target);
+      throw new Error(`Could not write the checkpoint at time ${time} to ${target}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     } finally {
       this.writingNow.delete(name);
     }
@@ -206,11 +209,26 @@ export class FileSystemCheckpointStore implements CheckpointStore {
       return await fs.promises.readdir(this.directory);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw e;
+      throw locationError(e, this.directory);
     }
   }
 
 
+}
+
+/**
+ * A bare EISDIR or ENOTDIR names no cause: say what is in the way. `file` is the checkpoint file
+ * being read or written, if any.
+ */
+function locationError(e: unknown, directory: string, file?: string): unknown {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'EISDIR' && file !== undefined) {
+    return new Error(`${file} is a directory, not a checkpoint file; the checkpoint location ${directory} must hold only the files Rivulet writes there. Move that directory away. (${code})`, { cause: e });
+  }
+  if (code === 'ENOTDIR' || (code === 'EEXIST' && (e as NodeJS.ErrnoException).syscall === 'mkdir')) {
+    return new Error(`The checkpoint location ${directory} is not a directory: it, or a directory above it, is a file. Give checkpoint() or getOrCreate() a directory path. (${code})`, { cause: e });
+  }
+  return e;
 }
 
 /** Create `directory` and its missing parents, and make their entries durable. */

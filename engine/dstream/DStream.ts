@@ -13,7 +13,7 @@ import type { MapWithStateDStream } from './MapWithStateDStream.ts';
 import type { StateSpec } from './StateSpec.ts';
 import { printRDD } from './print.ts';
 import { saveAsTextFiles } from '#node-sinks';
-import { UserFunctionError } from '../util/errors.ts';
+import { IllegalStateError, UserFunctionError } from '../util/errors.ts';
 import { MaterializedRDD } from './MaterializedRDD.ts';
 
 /** Constructors of the DStream kinds, filled in by dstream/index.ts (they extend DStream). */
@@ -162,7 +162,9 @@ export abstract class DStream<T> {
 
   /** The RDDs of every batch time in [fromTime, toTime] (aligned down to this stream's slide). */
   slice(fromTime: number, toTime: number): RDD<T>[] {
-    if (this.zeroTime === undefined) throw new Error(`slice: ${this.creationSite} has not started; call it from an output operation or after start().`);
+    if (this.zeroTime === undefined) {
+      throw new IllegalStateError(`slice: ${this.creationSite} has not been initialized: a stream has batches to slice once its StreamingContext has started. Call slice() after start(), or from an output operation (foreachRDD).`);
+    }
     const align = (t: number) => (isMultipleOf(t - this.zeroTime!, this.slideDuration) ? t : t - ((t - this.zeroTime!) % this.slideDuration + this.slideDuration) % this.slideDuration);
     const out: RDD<T>[] = [];
     for (let t = align(fromTime); t <= align(toTime); t += this.slideDuration) {
@@ -189,8 +191,8 @@ export abstract class DStream<T> {
 
   /**
    * Checkpoint this stream every `interval` ms (Spark's DStream.checkpoint): a multiple of its
-   * slide duration. Stateful streams default to the smallest multiple of the slide that is at
-   * least 10 s. A checkpoint is written at every batch time at which any stream is due, and holds
+   * slide duration. Stateful streams default to Spark's intervals: mapWithState every 10 batches
+   * of its slide, the others the smallest multiple of the slide that is at least 10 s. A checkpoint is written at every batch time at which any stream is due, and holds
    * every stateful stream's state at that time. Needs ssc.checkpoint(store) to have any effect.
    */
   checkpoint(interval: Duration): this {
@@ -255,6 +257,9 @@ export abstract class DStream<T> {
   }
 
   union(...others: DStream<T>[]): DStream<T> {
+    others.forEach((o, i) => {
+      if (!(o instanceof DStream)) throw new TypeError(`union expects DStreams (of the same slide duration), e.g. a.union(b, c); argument ${i + 1} is ${describeValue(o)}.`);
+    });
     return this.ssc.union([this, ...others]);
   }
 
@@ -284,7 +289,8 @@ export abstract class DStream<T> {
   transform<U>(f: (rdd: RDD<T>, time: number) => RDD<U>): DStream<U> {
     if (typeof f !== 'function') throw new TypeError(`transform expects a function (rdd, time) => rdd, got ${typeof f}.`);
     const callSite = userCallSite();
-    return this.derive('transform', (rdd, time) => callDriverSide(() => f(rdd, time), 'transform', callSite), undefined, callSite);
+    const transform = ([rdd]: RDD<any>[], time: number) => callDriverSide(() => f(rdd as RDD<T>, time), 'transform', callSite);
+    return new kinds.TransformedDStream<U>(this.ssc, [this], transform, 'transform', callSite, undefined, true);
   }
 
   transformWith<U, R>(other: DStream<U>, f: (a: RDD<T>, b: RDD<U>, time: number) => RDD<R>): DStream<R> {
@@ -407,7 +413,7 @@ export abstract class DStream<T> {
   }
 
   private joinLike<U, R>(other: DStream<U>, operation: string, f: (a: RDD<any>, b: RDD<any>) => RDD<R>): DStream<R> {
-    if (!(other instanceof DStream)) throw new TypeError(`${operation} expects another DStream, got ${typeof other}.`);
+    if (!(other instanceof DStream)) throw new TypeError(`${operation} expects another DStream, got ${describeValue(other)}.`);
     return new kinds.TransformedDStream<R>(this.ssc, [this, other], ([a, b]) => f(a!, b!), operation);
   }
 
@@ -474,6 +480,11 @@ export abstract class DStream<T> {
    * (and for keys timing out); its cost per batch grows with the keys touched, not the keys held.
    */
   mapWithState<K, V, S, M>(this: DStream<[K, V]>, spec: StateSpec<K, V, S, M>): MapWithStateDStream<K, V, S, M> {
+    if (typeof spec !== 'object' || spec === null || typeof (spec as Partial<StateSpec<K, V, S, M>>).mappingFunction?.call !== 'function') {
+      throw new TypeError(
+        `mapWithState expects a StateSpec, e.g. stream.mapWithState(StateSpec.function((key, value, state) => mapped)); got ${describeValue(spec)}.`,
+      );
+    }
     return new kinds.MapWithStateDStream<K, V, S, M>(this, spec);
   }
 
@@ -504,6 +515,23 @@ function callDriverSide<R>(body: () => R, operation: string, callSite: string): 
   } catch (e) {
     throw e instanceof UserFunctionError ? e : new UserFunctionError(operation, callSite, e);
   }
+}
+
+/** `null`, `undefined`, `a number`, `an object ({})`…: what was given where something else was expected. */
+export function describeValue(x: unknown): string {
+  if (x === null || x === undefined) return String(x);
+  if (typeof x === 'object') {
+    const name = Object.getPrototypeOf(x)?.constructor?.name;
+    if (name && name !== 'Object') return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(x);
+    } catch {
+      text = undefined;
+    }
+    return text === undefined ? 'an object' : `an object (${text.length > 40 ? text.slice(0, 40) + '…' : text})`;
+  }
+  return `${/^[aeiou]/.test(typeof x) ? 'an' : 'a'} ${typeof x}`;
 }
 
 export function checkPartitions(n: number, what: string): number {

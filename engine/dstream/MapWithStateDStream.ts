@@ -10,6 +10,9 @@ import { loadMapWithStateOps, mappedRDD, snapshotRDD, stateStepRDD, type PlainSt
 import { StateInWorkers } from './StateInWorkers.ts';
 import { beforeCheckpointError, distribute, tuplesOf, type StatefulDStream } from './checkpointing.ts';
 
+/** Spark's MapWithStateDStream.DEFAULT_CHECKPOINT_DURATION_MULTIPLIER: its state is checkpointed every 10 batches. */
+export const DEFAULT_CHECKPOINT_DURATION_MULTIPLIER = 10;
+
 /** The single record of a MapWithStateRDD partition: the state and what the function returned this batch. */
 export interface MapWithStateRecord<K, S, M> {
   stateMap: StateMap<K, S>;
@@ -124,6 +127,12 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
     this.slideDuration = parent.slideDuration;
     this.partitioner = spec.partitionerValue ?? new HashPartitioner(spec.partitionCount ?? parent.ssc.sparkContext.defaultParallelism);
     this.mustMaterialize = true;
+  }
+
+  /** Without .checkpoint(interval): every 10 batches of its slide (Spark's mapWithState default, not the 10 s rule). */
+  override initialize(zeroTime: number): void {
+    this.checkpointDuration ??= this.slideDuration * DEFAULT_CHECKPOINT_DURATION_MULTIPLIER;
+    super.initialize(zeroTime);
   }
 
   /**

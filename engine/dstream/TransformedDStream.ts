@@ -1,4 +1,4 @@
-import { DStream } from './DStream.ts';
+import { DStream, describeValue } from './DStream.ts';
 import type { StreamingContext } from '../streaming/StreamingContext.ts';
 import type { RDD } from '../rdd/index.ts';
 import { checkDuration, type Duration } from '../util/duration.ts';
@@ -27,10 +27,17 @@ export class TransformedDStream<U> extends DStream<U> {
     operation: string,
     callSite?: string,
     slideDuration?: Duration,
+    /**
+     * A parent without an RDD at a batch time is an error (Spark's TransformedDStream and
+     * UnionDStream throw), rather than this stream having none either (Spark's MappedDStream and
+     * the other one-parent kinds). Default: with several parents (union, transformWith, joins).
+     */
+    private readonly requireParentRDDs = dependencies.length > 1,
   ) {
     super(ssc, operation, callSite);
     if (dependencies.length === 0) throw new Error(`${operation}: needs at least one parent stream.`);
     for (const d of dependencies) {
+      if (!(d instanceof DStream)) throw new TypeError(`${operation} expects DStreams, got ${describeValue(d)}.`);
       if (d.ssc !== ssc) throw new Error(`${operation}: all streams must belong to the same StreamingContext.`);
     }
     const slides = new Set(dependencies.map((d) => d.slideDuration));
@@ -44,6 +51,12 @@ export class TransformedDStream<U> extends DStream<U> {
     const rdds: RDD<any>[] = [];
     for (const parent of this.dependencies) {
       const rdd = parent.getOrCompute(validTime);
+      if (!rdd && this.requireParentRDDs) {
+        throw new Error(
+          `${this.creationSite}: its parent ${parent.creationSite} made no RDD for the batch at ${validTime} ms, and ${this.operation} needs one from every parent ` +
+            '(as in Spark: "Could not generate RDD from a parent"). An input stream must return an RDD for every batch, an empty one when there is no data.',
+        );
+      }
       if (!rdd) return undefined;
       rdds.push(rdd);
     }

@@ -3,7 +3,7 @@ import { loadsPipeline, prepareWorkers, spawnWorker as platformSpawn } from '#wo
 import type { ExecutorWorker, PlatformWorker } from '../platform/worker.ts';
 import type { DefinitionEntry } from '../platform/executorMode.ts';
 import { isFunctionDescriptor, type FunctionDescriptor } from '../rdd/descriptor.ts';
-import type { FromWorker, RunTask, ToWorker, WorkerApi } from './protocol.ts';
+import type { FromWorker, RunTask, ToWorker, WorkerApi, WorkerMemory } from './protocol.ts';
 import { FetchFailedError, TaskFailedError, type Executor, type TaskFailure, type TaskOutput, type TaskSpec } from './Executor.ts';
 import { fromWireError } from './wireError.ts';
 
@@ -60,6 +60,13 @@ let comlink: typeof import('comlink') | undefined;
 /** transfer.ts (and columnar.ts), loaded with Comlink: only a pool sends partitions across threads. */
 let transfer: typeof import('./transfer.ts') | undefined;
 
+/**
+ * The most functions a worker is sent before it is told to forget them all (and is sent again those
+ * it needs). A pipeline's functions are few; engine functions whose arguments hold data that
+ * changes every batch (a foldByKey's zero value inside transform) are new every batch.
+ */
+export const MAX_FUNCTIONS_PER_WORKER = 10_000;
+
 /** Lost: the worker died or was replaced while running the task. */
 class WorkerLost {
   constructor(readonly reason: string) {}
@@ -70,15 +77,21 @@ class Slot {
   /** Hashes of the functions this worker holds (sent in an earlier task that it answered). */
   readonly sent = new Set<string>();
   running = 0;
-  /** Driver reads of this worker's blocks in flight: like a task, they keep a Node process alive. */
+  /** Driver requests to this worker in flight (reads of its blocks, memory): like a task, they keep a Node process alive. */
   reading = 0;
   alive = true;
   /** Answered a ping: started and has loaded the engine (starting takes a few hundred ms). */
   ready = false;
   /** Its answer to `load` (sent before its first task): the pipeline it loaded matches the driver's. */
-  loaded: Promise<FromWorker | WorkerLost> | undefined;
-  readonly lost: Promise<WorkerLost>;
-  private markLost!: (l: WorkerLost) => void;
+  loaded: Promise<FromWorker | WorkerLost | 'timedOut'> | undefined;
+  /** Why it died, once it did. */
+  private lostAs: WorkerLost | undefined;
+  /**
+   * The requests waiting on it, told when it dies. One listener per request, removed when the
+   * request settles: a lifetime promise raced against every request instead would keep a reaction
+   * (and through it each reply) per request for the worker's lifetime.
+   */
+  private readonly waiting = new Set<(lost: WorkerLost) => void>();
 
   constructor(
     readonly index: number,
@@ -89,7 +102,6 @@ class Slot {
     private readonly onDeath: (slot: Slot, reason: string, idle: boolean) => void,
   ) {
     this.api = comlink!.wrap<WorkerApi>(worker.endpoint);
-    this.lost = new Promise((resolve) => (this.markLost = resolve));
     worker.onExit((reason) => this.die(`worker ${index} (thread ${worker.threadId}) ${reason}`));
     worker.unref();
     void this.api.handle({ kind: 'ping' }).then(() => { this.ready = true; }, () => {});
@@ -100,10 +112,39 @@ class Slot {
     if (this.alive) void this.api.handle(transfer.length ? comlink!.transfer(message, transfer) : message).catch(() => {});
   }
 
+  /** A message answered by the worker: its reply, or WorkerLost as soon as the worker dies (or died already). */
+  request(message: ToWorker, transfer: Transferable[] = []): Promise<FromWorker | WorkerLost> {
+    return this.unlessLost<FromWorker>(this.api.handle(transfer.length ? comlink!.transfer(message, transfer) : message));
+  }
+
+  /** `reply`, or WorkerLost as soon as this worker dies; nothing of it stays on the slot once it settles. */
+  unlessLost<T>(reply: Promise<T>): Promise<T | WorkerLost> {
+    if (this.lostAs) {
+      reply.catch(() => {});
+      return Promise.resolve(this.lostAs);
+    }
+    return new Promise((resolve, reject) => {
+      const onLost = (lost: WorkerLost) => resolve(lost);
+      this.waiting.add(onLost);
+      reply.then(
+        (r) => {
+          this.waiting.delete(onLost);
+          resolve(r);
+        },
+        (e: unknown) => {
+          this.waiting.delete(onLost);
+          reject(e);
+        },
+      );
+    });
+  }
+
   die(reason: string, idle = this.running === 0): void {
     if (!this.alive) return;
     this.alive = false;
-    this.markLost(new WorkerLost(reason));
+    this.lostAs = new WorkerLost(reason);
+    for (const tell of [...this.waiting]) tell(this.lostAs);
+    this.waiting.clear();
     this.onDeath(this, reason, idle);
   }
 }
@@ -131,6 +172,8 @@ export class WorkerPool implements Executor {
   private nextTaskId = 0;
   private nextExecutor = 0;
   private closed = false;
+  /** @internal MAX_FUNCTIONS_PER_WORKER; a test lowers it. */
+  maxFunctionsPerWorker = MAX_FUNCTIONS_PER_WORKER;
   /** Workers replaced after dying or hanging, for tests and metrics. */
   replacedWorkers = 0;
   private readonly failureListeners: ((failure: TaskFailure) => void)[] = [];
@@ -188,12 +231,16 @@ export class WorkerPool implements Executor {
         throw load;
       }
       const functions: FunctionDescriptor[] = [];
+      // Functions are built from their descriptors once per worker; past the bound both sides forget them all.
+      const forgetFunctions = slot.sent.size >= this.maxFunctionsPerWorker;
+      if (forgetFunctions) slot.sent.clear();
       const { description: _description, preferredExecutors: _preferred, ...spec } = task;
       const message: RunTask = {
         kind: 'runTask',
         taskId,
         attempt,
         functions,
+        ...(forgetFunctions ? { forgetFunctions } : {}),
         ...spec,
         rdd: byReference(spec.rdd, slot.sent, functions),
         result: byReference(spec.result, slot.sent, functions),
@@ -237,20 +284,35 @@ export class WorkerPool implements Executor {
   async fetchBlocks(executor: number, blockIds: readonly string[]): Promise<unknown[][]> {
     const slot = this.slots.find((s) => s?.alive && s.executor === executor);
     if (!slot) throw new FetchFailedError(executor, blockIds[0] ?? '');
-    slot.reading++;
-    slot.worker.ref();
-    let reply: FromWorker | WorkerLost;
-    try {
-      reply = await Promise.race([slot.api.handle({ kind: 'getBlocks', blockIds }), slot.lost]);
-    } finally {
-      slot.reading--;
-      if (slot.running === 0 && slot.reading === 0 && slot.alive) slot.worker.unref();
-    }
+    const reply = await this.ask(slot, { kind: 'getBlocks', blockIds });
     if (reply instanceof WorkerLost || reply.kind !== 'blocks') throw new FetchFailedError(executor, blockIds[0] ?? '');
     return transfer!.unpackBlocks(reply.blocks).map((b, i) => {
       if (!b) throw new FetchFailedError(executor, blockIds[i]!, `block ${blockIds[i]} is not in the store of executor ${executor}`);
       return b as unknown[];
     });
+  }
+
+  /**
+   * What each live worker holds: its heap (after a full GC when the runtime exposes one, as
+   * `node --expose-gc` does in every thread), the blocks in its store and the functions it keeps.
+   * For tests and monitoring; a worker busy with a task answers when the task is done.
+   */
+  async memory(): Promise<WorkerMemory[]> {
+    const live = this.slots.filter((s): s is Slot => s !== undefined && s.alive);
+    const replies = await Promise.all(live.map((s) => this.ask(s, { kind: 'memory' })));
+    return replies.flatMap((r) => (r instanceof WorkerLost || r.kind !== 'memory' ? [] : [r.memory]));
+  }
+
+  /** A request that is not a task (a driver read of blocks, memory): like a task, it keeps a Node process alive until answered. */
+  private async ask(slot: Slot, message: ToWorker): Promise<FromWorker | WorkerLost> {
+    slot.reading++;
+    slot.worker.ref();
+    try {
+      return await slot.request(message);
+    } finally {
+      slot.reading--;
+      if (slot.running === 0 && slot.reading === 0 && slot.alive) slot.worker.unref();
+    }
   }
 
   removeBlocks(prefixes: readonly string[]): void {
@@ -282,7 +344,7 @@ export class WorkerPool implements Executor {
       // Partitions cross here (transfer.ts): columnar where cheaper, their buffers moved, not copied.
       const [wire, buffers] = transfer!.packTask(message);
       const reply = slot.api.handle(comlink!.transfer(wire, buffers)).then((r) => transfer!.unpackReply(r, message.result));
-      return await Promise.race([reply, slot.lost, timedOut]);
+      return await slot.unlessLost(Promise.race([reply, timedOut]));
     } catch (e) {
       if ((e as Error)?.name === 'DataCloneError') {
         throw new TypeError(`The task for ${(message.rdd.operation)} at ${message.rdd.callSite} cannot be sent to a worker: ${(e as Error).message}`);
@@ -303,14 +365,25 @@ export class WorkerPool implements Executor {
   private async loadPipeline(slot: Slot): Promise<Error | WorkerLost | undefined> {
     if (this.refused) return this.refused;
     if (!this.definitions || !this.loadsPipeline) return undefined;
-    slot.loaded ??= Promise.race([slot.api.handle({ kind: 'load', definitions: this.definitions() }), slot.lost]);
-    const reply = await slot.loaded;
+    // Bounded like a task: a pipeline module that waits at its top level for something that never
+    // comes (before it defines the context) would otherwise hold the job for ever.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<'timedOut'>((resolve) => (timer = setTimeout(() => resolve('timedOut'), this.taskTimeout)));
+    slot.loaded ??= slot.unlessLost(Promise.race([slot.api.handle({ kind: 'load', definitions: this.definitions() }), timedOut]));
+    const reply = await slot.loaded.finally(() => clearTimeout(timer));
     if (reply instanceof WorkerLost) return reply;
+    if (reply === 'timedOut') {
+      this.refused ??= new PipelineMismatchError(
+        `Worker ${slot.index} did not finish loading the pipeline within the task timeout (${this.taskTimeout} ms): its copy of the pipeline code never defined the driver's context. ` +
+          'Does the module wait at its top level (for a connection, a file, user input) before it defines the streams? Define the pipeline first, or guard the wait with isDriver().',
+      );
+      return this.refused;
+    }
     if (reply.kind === 'loaded') return undefined;
     if (reply.kind !== 'loadFailed') return new Error(`internal: unexpected reply ${reply.kind} to load`);
-    // The worker's message says it all; its stack (the pipeline's own error, when it failed to load) is kept.
+    // The worker's message says it all; when the pipeline's code threw while loading, its stack is kept.
     const refused = new PipelineMismatchError(reply.error.message);
-    if (reply.error.stack) refused.stack = `PipelineMismatchError: ${reply.error.message}\n    in the worker: ${reply.error.stack.split('\n').slice(1).join('\n')}`;
+    if (reply.error.name === 'PipelineLoadError' && reply.error.stack) refused.stack = `PipelineMismatchError: ${reply.error.message}\nCaused in the worker by: ${reply.error.stack}`;
     this.refused ??= refused;
     return this.refused;
   }

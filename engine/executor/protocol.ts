@@ -122,6 +122,12 @@ export interface RunTask {
   readonly attempt: number;
   /** Functions this worker has not been sent yet; the rest are FunctionRefs in `rdd` and `result`. */
   readonly functions: readonly FunctionDescriptor[];
+  /**
+   * The worker drops every function it holds before it learns this task's: the driver forgot which
+   * it sent, as it does past a bound (functions whose arguments change every batch would otherwise
+   * pile up on both sides).
+   */
+  readonly forgetFunctions?: boolean;
   readonly rdd: RDDDescriptor;
   readonly inputs: readonly InputBlock[];
   readonly shuffleInputs: readonly ShuffleInput[];
@@ -149,7 +155,9 @@ export type ToWorker =
   /** The driver reads blocks (a stage it runs itself reads a shuffle); answered with `blocks`. */
   | { readonly kind: 'getBlocks'; readonly blockIds: readonly string[] }
   /** Drop every block whose id starts with one of these prefixes (a shuffle or an RDD no one can read any more). */
-  | { readonly kind: 'removeBlocks'; readonly prefixes: readonly string[] };
+  | { readonly kind: 'removeBlocks'; readonly prefixes: readonly string[] }
+  /** What the worker holds (answered with `memory`); after a full GC first when the runtime exposes one (`node --expose-gc`). */
+  | { readonly kind: 'memory' };
 
 /**
  * A MessagePort to another worker: the DOM's in a browser, worker_threads' in Node. Named by the
@@ -199,7 +207,24 @@ export type FromWorker =
   | { readonly kind: 'loaded'; readonly pipeline: boolean }
   | { readonly kind: 'loadFailed'; readonly error: WireError }
   | { readonly kind: 'taskFailed'; readonly taskId: number; readonly error: WireError }
-  | { readonly kind: 'pong'; readonly threadId: number };
+  | { readonly kind: 'pong'; readonly threadId: number }
+  | { readonly kind: 'memory'; readonly memory: WorkerMemory };
+
+/**
+ * What a worker holds (`WorkerPool.memory()`): its JS heap, and the counts of what it keeps between
+ * tasks, each of which must stay bounded however many batches run.
+ */
+export interface WorkerMemory {
+  readonly executor: number;
+  /** Bytes of the worker's JS heap in use (Node: process.memoryUsage().heapUsed, per isolate; browsers: performance.memory where there is one); undefined when unknown. */
+  readonly heapUsed: number | undefined;
+  /** Whether a full GC ran just before (the runtime exposes one: `node --expose-gc`). */
+  readonly afterGC: boolean;
+  /** Blocks in its block store (shuffle outputs and cached partitions). */
+  readonly blocks: number;
+  /** Functions it holds (by hash, sent once and referred to afterwards). */
+  readonly functions: number;
+}
 
 /** What a worker exposes through Comlink: one entry point, one message kind in, one out. */
 export interface WorkerApi {

@@ -27,7 +27,7 @@ import { Definitions, matchDefinitions, mismatchMessage } from '../closure/defin
 import { executorState, type DefinedContext, type DefinitionEntry } from '../platform/executorMode.ts';
 import { pipelineOfThisThread } from '#worker';
 import { UserFunctionError } from '../util/errors.ts';
-import type { BlockLocation, FromWorker, MapStatus, RunTask, StoredBlock, ToWorker, WireError, WireFunction } from './protocol.ts';
+import type { BlockLocation, FromWorker, MapStatus, RunTask, StoredBlock, ToWorker, WireError, WireFunction, WorkerMemory } from './protocol.ts';
 import { uncloneableRecord } from './cloneable.ts';
 import { toWire } from '../rdd/wireForm.ts';
 import { BlockManager } from './BlockManager.ts';
@@ -38,7 +38,8 @@ export { fromWireError } from './wireError.ts';
 /**
  * The worker's side of the protocol: rebuild a stage's RDDs from their descriptor with the same
  * classes and narrowOps the driver uses, compute one partition, and answer with its result. The
- * functions it was sent are compiled once and kept by content hash for the worker's lifetime.
+ * functions it was sent are built once and kept by content hash until the driver says to forget
+ * them (RunTask.forgetFunctions, past WorkerPool's bound).
  */
 export class TaskRunner {
   private readonly functions = new Map<string, ShippedFunction<any>>();
@@ -66,6 +67,8 @@ export class TaskRunner {
         return { kind: 'ok' };
       case 'getBlocks':
         return { kind: 'blocks', blocks: message.blockIds.map((id) => this.blocks.getForTransfer(id) ?? null) };
+      case 'memory':
+        return { kind: 'memory', memory: this.memory() };
       case 'runTask':
         break;
     }
@@ -95,6 +98,14 @@ export class TaskRunner {
       }
       return { kind: 'taskFailed', taskId: message.taskId, error: toWireError(attributeUserError(e, { operation: message.rdd.operation, callSite: message.rdd.callSite })) };
     }
+  }
+
+  /** What this worker holds, after a full GC when the runtime exposes one. */
+  private memory(): WorkerMemory {
+    const g = globalThis as { gc?: () => void; process?: { memoryUsage?: () => { heapUsed: number } }; performance?: { memory?: { usedJSHeapSize: number } } };
+    g.gc?.();
+    const heapUsed = g.process?.memoryUsage?.().heapUsed ?? g.performance?.memory?.usedJSHeapSize;
+    return { executor: this.blocks.executor, heapUsed, afterGC: typeof g.gc === 'function', blocks: this.blocks.size, functions: this.functions.size };
   }
 
   private fn(w: WireFunction): ShippedFunction<any> {
@@ -150,7 +161,7 @@ export class TaskRunner {
         const failure = await state.loading.then(() => undefined, (e: unknown) => e);
         if (failure !== undefined) {
           const cause = failure instanceof Error ? failure : new Error(String(failure));
-          return { kind: 'loadFailed', error: toWireError(Object.assign(new Error(`The pipeline failed to load in a worker: ${cause.message}`, { cause }), { name: 'PipelineLoadError', stack: `PipelineLoadError: The pipeline failed to load in a worker: ${cause.stack ?? cause.message}` })) };
+          return { kind: 'loadFailed', error: toWireError(Object.assign(new Error(`The pipeline failed to load in a worker: ${cause.message}`, { cause }), { name: 'PipelineLoadError', stack: cause.stack ?? `${cause.name}: ${cause.message}` })) };
         }
       }
       // No more definitions to wait for: the code finished loading, or defined a context and then
@@ -167,6 +178,7 @@ export class TaskRunner {
 
   /** Runs a task; `read` receives the blocks it read from a store (this worker's or a peer's). */
   private async run(task: RunTask, persisted: [number, RDD<unknown>][], read: Set<readonly unknown[]>): Promise<unknown> {
+    if (task.forgetFunctions) this.functions.clear();
     for (const d of task.functions) this.learn(d);
     const shuffles = new Map<string, readonly (readonly unknown[])[]>();
     for (const s of task.shuffleInputs) shuffles.set(`${s.shuffleId}:${s.partition ?? task.partition}`, await this.shuffleBlocks(s.blocks));

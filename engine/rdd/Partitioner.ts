@@ -1,4 +1,4 @@
-import { compareKeys, hashKey, nonNegativeMod } from './keys.ts';
+import { KeyError, compareKeys, hashKey, nonNegativeMod } from './keys.ts';
 import type { PartitionerDescriptor } from './descriptor.ts';
 
 /**
@@ -84,17 +84,24 @@ export class RangePartitioner implements Partitioner {
     numPartitions: number,
     private readonly sampleKeys: () => Promise<unknown[]>,
     readonly ascending = true,
+    /** The operation it partitions for (sortByKey), named by errors about its keys. */
+    private readonly operation = 'RangePartitioner',
   ) {
     this.numPartitions = checkCount(numPartitions, 'RangePartitioner');
   }
 
   async prepare(): Promise<void> {
     if (this.bounds) return;
-    const keys = (await this.sampleKeys()).sort(compareKeys);
+    const keys = await this.sampleKeys();
     const bounds: unknown[] = [];
-    for (let i = 1; i < this.numPartitions && keys.length > 0; i++) {
-      const b = keys[Math.min(keys.length - 1, Math.floor((i * keys.length) / this.numPartitions))];
-      if (bounds.length === 0 || compareKeys(b, bounds[bounds.length - 1]) > 0) bounds.push(b);
+    try {
+      keys.sort(compareKeys);
+      for (let i = 1; i < this.numPartitions && keys.length > 0; i++) {
+        const b = keys[Math.min(keys.length - 1, Math.floor((i * keys.length) / this.numPartitions))];
+        if (bounds.length === 0 || compareKeys(b, bounds[bounds.length - 1]) > 0) bounds.push(b);
+      }
+    } catch (e) {
+      throw e instanceof KeyError ? e.withOperation(this.operation) : e;
     }
     this.bounds = bounds;
   }

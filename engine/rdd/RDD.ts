@@ -351,7 +351,7 @@ export abstract class RDD<T> {
     const n = numPartitions ?? Math.max(1, this.numPartitions);
     const input = this;
     const sampleSize = Math.max(20 * n, 100);
-    const partitioner = new RangePartitioner(n, () => input.sampleKeys(sampleSize), ascending);
+    const partitioner = new RangePartitioner(n, () => input.sampleKeys(sampleSize), ascending, 'sortByKey');
     return new kinds.ShuffledRDD<K, V, V>(input, partitioner, undefined, false, 'sortByKey').narrow<[K, V]>('sortByKey', 'sortPartition', { ascending }, true);
   }
 

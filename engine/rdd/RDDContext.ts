@@ -105,6 +105,10 @@ export class RDDContext {
     this.defaultParallelism = n;
     const workers = options.workers === 'auto' ? defaultWorkerCount() : options.workers ?? 0;
     if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`workers must be a non-negative integer or 'auto', got ${options.workers}.`);
+    checkTaskTimeout(options.taskTimeout, 'taskTimeout');
+    if (options.maxTaskAttempts !== undefined && (!Number.isInteger(options.maxTaskAttempts) || options.maxTaskAttempts < 1)) {
+      throw new RangeError(`maxTaskAttempts must be a positive integer, got ${String(options.maxTaskAttempts)}.`);
+    }
     if (options.createWorker !== undefined && typeof options.createWorker !== 'function') throw new TypeError(`createWorker must be a function that returns a new Worker, got ${typeof options.createWorker}.`);
     // An executor's copy of the pipeline only records its definitions: it never starts workers of its own.
     const pipeline = isExecutor() || workers === 0 || options.pipelineModule === false ? undefined : options.pipelineModule ?? defaultPipelineModule();
@@ -185,3 +189,13 @@ export class RDDContext {
     return this.scheduler.runJob(rdd, func, partitions, result);
   }
 }
+
+/** @internal A task timeout: a positive number of ms that a timer can hold (setTimeout fires at once past 2^31 - 1 ms). */
+export function checkTaskTimeout(ms: number | undefined, what: string): void {
+  if (ms === undefined) return;
+  if (typeof ms !== 'number' || !(ms > 0) || ms > MAX_TIMER_MS) {
+    throw new RangeError(`${what} must be a positive number of milliseconds up to ${MAX_TIMER_MS} (about 24.8 days), got ${String(ms)}. It is how long a task may run on a worker before the worker is taken as hung; default 60 s.`);
+  }
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;

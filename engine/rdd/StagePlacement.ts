@@ -262,10 +262,17 @@ export class StagePlacement {
   }
 }
 
-/** A stage's identity across batches: its lineage's kinds, operations and call sites, and what the job does with it. */
+/**
+ * A stage's identity across batches: its lineage's kinds, operations and call sites, and what the
+ * job does with it. Below the stage's own RDD a persisted RDD ends the walk: what is under it is
+ * read from its blocks, not computed, and under a state kept in the workers (StateInWorkers) lies
+ * one more step per batch since the state was last brought to the driver, which would make every
+ * batch's stage a new one (never measured twice, and as many entries as batches).
+ */
 export function stageKey(d: RDDDescriptor, result: ResultKind): string {
-  const walk = (x: RDDDescriptor): string => `${x.kind}:${x.operation}@${x.callSite}(${x.parents.map(walk).join(',')})`;
-  return `${result.kind}${result.kind === 'shuffleMap' ? `:${result.operation}` : ''}|${walk(d)}`;
+  const walk = (x: RDDDescriptor, root: boolean): string =>
+    `${x.kind}:${x.operation}@${x.callSite}(${!root && x.persist ? 'persisted' : x.parents.map((p) => walk(p, false)).join(',')})`;
+  return `${result.kind}${result.kind === 'shuffleMap' ? `:${result.operation}` : ''}|${walk(d, true)}`;
 }
 
 const MAX_STAGES = 1000;

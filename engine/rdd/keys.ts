@@ -22,17 +22,63 @@ export function canonicalKey(key: unknown): unknown {
   return typeof key === 'object' && key !== null ? '\u0000' + stableStringify(key) : key;
 }
 
-export function stableStringify(v: unknown): string {
+export function stableStringify(v: unknown, depth = 0): string {
   if (v === undefined) return 'undefined';
   if (typeof v === 'bigint') return `${v}n`;
   if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : Object.is(v, -0) ? '0' : String(v);
   if (typeof v !== 'object' || v === null) return JSON.stringify(v);
   if (v instanceof Date) return `D${v.getTime()}`;
-  if (Array.isArray(v)) return '[' + v.map(stableStringify).join(',') + ']';
-  if (v instanceof Map) return 'M' + stableStringify([...v.entries()].sort(compareEntries));
-  if (v instanceof Set) return 'S' + stableStringify([...v].map(stableStringify).sort());
+  // A cycle would recurse until the stack overflows; it is found once the nesting is implausible.
+  if (depth > MAX_KEY_DEPTH) throw new KeyError(isCircular(v) ? 'is a circular object (it contains itself)' : `is nested more than ${MAX_KEY_DEPTH} levels deep`);
+  const d = depth + 1;
+  if (Array.isArray(v)) {
+    let s = '[';
+    for (let i = 0; i < v.length; i++) s += (i === 0 ? '' : ',') + stableStringify(v[i], d);
+    return s + ']';
+  }
+  if (v instanceof Map) return 'M' + stableStringify([...v.entries()].sort(compareEntries), d);
+  if (v instanceof Set) return 'S' + stableStringify([...v].map((x) => stableStringify(x, d)).sort(), d);
   const keys = Object.keys(v).sort();
-  return '{' + keys.map((k) => JSON.stringify(k) + ':' + stableStringify((v as Record<string, unknown>)[k])).join(',') + '}';
+  return '{' + keys.map((k) => JSON.stringify(k) + ':' + stableStringify((v as Record<string, unknown>)[k], d)).join(',') + '}';
+}
+
+const MAX_KEY_DEPTH = 100;
+
+/**
+ * A key that cannot be compared by content (see canonicalKey). Thrown where the key is hashed or
+ * compared; the shuffle or operation that met it adds its name (withOperation).
+ */
+export class KeyError extends TypeError {
+  override name = 'TypeError';
+  constructor(
+    readonly problem: string,
+    readonly operation?: string,
+  ) {
+    super(
+      `${operation === undefined ? '' : `${operation}: `}a key ${problem}, so it cannot be compared by content. ` +
+        'Keys must be primitives, or arrays and plain objects without cycles (e.g. [user.id, day] rather than the user object).',
+    );
+  }
+
+  /** The same error, naming the operation whose records held the key (unless one already does). */
+  withOperation(operation: string): KeyError {
+    return this.operation === undefined ? new KeyError(this.problem, operation) : this;
+  }
+}
+
+/** Whether `v` reaches itself through arrays, plain objects, Maps or Sets. */
+function isCircular(v: unknown): boolean {
+  const path = new Set<unknown>();
+  const visit = (x: unknown): boolean => {
+    if (typeof x !== 'object' || x === null) return false;
+    if (path.has(x)) return true;
+    path.add(x);
+    const children = Array.isArray(x) ? x : x instanceof Map ? [...x.keys(), ...x.values()] : x instanceof Set ? [...x] : Object.values(x);
+    const found = children.some(visit);
+    path.delete(x);
+    return found;
+  };
+  return visit(v);
 }
 
 function compareEntries(a: [unknown, unknown], b: [unknown, unknown]): number {
@@ -93,14 +139,15 @@ const TYPE_ORDER: Record<string, number> = { undefined: 0, boolean: 1, number: 2
  * [[2, 'b'], [1, 'z'], [1, 'a']].sort(compareKeys); // [[1, 'a'], [1, 'z'], [2, 'b']]
  * ```
  */
-export function compareKeys(a: unknown, b: unknown): number {
+export function compareKeys(a: unknown, b: unknown, depth = 0): number {
   if (a === b) return 0;
   const ta = a === null ? 'undefined' : typeof a;
   const tb = b === null ? 'undefined' : typeof b;
   if (ta !== tb && !(TYPE_ORDER[ta] === 2 && TYPE_ORDER[tb] === 2)) return (TYPE_ORDER[ta] ?? 5) - (TYPE_ORDER[tb] ?? 5);
   if (Array.isArray(a) && Array.isArray(b)) {
+    if (depth > MAX_KEY_DEPTH) throw new KeyError(isCircular(a) || isCircular(b) ? 'is a circular object (it contains itself)' : `is nested more than ${MAX_KEY_DEPTH} levels deep`);
     for (let i = 0; i < Math.min(a.length, b.length); i++) {
-      const c = compareKeys(a[i], b[i]);
+      const c = compareKeys(a[i], b[i], depth + 1);
       if (c !== 0) return c;
     }
     return a.length - b.length;

@@ -2,7 +2,7 @@ import type { ShippedFunction } from '../closure/ship.ts';
 import { UserFunctionError as UserError } from '../util/errors.ts';
 import type { Pipe } from './MapPartitionsRDD.ts';
 import type { Emit } from './TaskContext.ts';
-import { KeyedMap, compareKeys } from './keys.ts';
+import { KeyError, KeyedMap, compareKeys } from './keys.ts';
 import { checkPair, mulberry32, poisson } from './RDD.ts';
 
 /**
@@ -19,7 +19,13 @@ type Fn = ShippedFunction<(...a: any[]) => any>;
 export const narrowOps = {
   map: ({ f }: { f: Fn }): Pipe<any, any> => {
     const g = f.call;
-    return (emit) => ({ next: (x) => emit(g(x)) });
+    return (emit) => ({
+      next: (x) => {
+        const y = g(x);
+        if (y instanceof Promise) throw asyncResult(f);
+        emit(y);
+      },
+    });
   },
   flatMap: ({ f }: { f: Fn }): Pipe<any, any> => {
     const g = f.call;
@@ -33,7 +39,14 @@ export const narrowOps = {
   },
   filter: ({ f }: { f: Fn }): Pipe<any, any> => {
     const g = f.call;
-    return (emit) => ({ next: (x) => { if (g(x)) emit(x); } });
+    return (emit) => ({
+      next: (x) => {
+        const keep = g(x);
+        // A Promise is truthy: an async predicate would keep every record.
+        if (keep instanceof Promise) throw asyncResult(f);
+        if (keep) emit(x);
+      },
+    });
   },
   mapPartitions: ({ f }: { f: Fn }): Pipe<any, any> => {
     const g = f.call; // called as a plain function: `this` is undefined in every user function
@@ -49,7 +62,13 @@ export const narrowOps = {
   },
   keyBy: ({ f }: { f: Fn }): Pipe<any, any> => {
     const g = f.call;
-    return (emit) => ({ next: (x) => emit([g(x), x]) });
+    return (emit) => ({
+      next: (x) => {
+        const k = g(x);
+        if (k instanceof Promise) throw asyncResult(f);
+        emit([k, x]);
+      },
+    });
   },
   /** x → [x, value] (distinct, countByValue). */
   pairWith: ({ value }: { value: unknown }): Pipe<any, any> => (emit) => ({ next: (x) => emit([x, value]) }),
@@ -79,7 +98,14 @@ export const narrowOps = {
     return (emit) => {
       const m = new KeyedMap<unknown, unknown>();
       return {
-        next: (kv) => { checkPair(kv, operation); m.combine(kv[0], kv[1], create, merge); },
+        next: (kv) => {
+          checkPair(kv, operation);
+          try {
+            m.combine(kv[0], kv[1], create, merge);
+          } catch (e) {
+            throw e instanceof KeyError ? e.withOperation(operation) : e;
+          }
+        },
         done: () => { for (const e of m.values()) emit(e); },
       };
     };
@@ -90,7 +116,11 @@ export const narrowOps = {
     return {
       next: (kv) => all.push(kv),
       done: () => {
-        all.sort(ascending ? (a, b) => compareKeys(a[0], b[0]) : (a, b) => compareKeys(b[0], a[0]));
+        try {
+          all.sort(ascending ? (a, b) => compareKeys(a[0], b[0]) : (a, b) => compareKeys(b[0], a[0]));
+        } catch (e) {
+          throw e instanceof KeyError ? e.withOperation('sortByKey') : e;
+        }
         for (const kv of all) emit(kv);
       },
     };
@@ -100,7 +130,9 @@ export const narrowOps = {
     return (emit) => ({
       next: (kv) => {
         if (!Array.isArray(kv) || kv.length !== 2) checkPair(kv, 'mapValues');
-        emit([kv[0], g(kv[1])]);
+        const w = g(kv[1]);
+        if (w instanceof Promise) throw asyncResult(f);
+        emit([kv[0], w]);
       },
     });
   },
@@ -181,6 +213,7 @@ export function drain<U>(ys: Iterable<U>, emit: Emit<U>, operation: string, call
     for (let i = 0; i < ys.length; i++) emit(ys[i]);
     return;
   }
+  if (ys instanceof Promise) throw asyncResult({ operation, callSite });
   if (ys == null || typeof (ys as Iterable<U>)[Symbol.iterator] !== 'function') {
     throw new UserError(operation, callSite, new TypeError(`${operation} must return an iterable (e.g. an array), got ${ys === null ? 'null' : typeof ys}`));
   }
@@ -196,6 +229,17 @@ export function drain<U>(ys: Iterable<U>, emit: Emit<U>, operation: string, call
     if (r.done) return;
     emit(r.value);
   }
+}
+
+/**
+ * A function given to a record-by-record operation returned a Promise (an async function): its
+ * result would be the Promise itself, never awaited. Said the same in this thread and in workers.
+ */
+export function asyncResult(f: { operation: string; callSite: string }): TypeError {
+  return new TypeError(
+    `${f.operation} at ${f.callSite} returned a Promise (is it an async function?): the function given to ${f.operation} must return its result, which is not awaited. ` +
+      'Do asynchronous work in foreachRDD or rdd.foreach (their promises are awaited), or before the data enters the stream.',
+  );
 }
 
 function wholePartition<T, U>(f: (records: T[], index: number) => Iterable<U>, operation: string, callSite: string): Pipe<T, U> {

@@ -1,6 +1,6 @@
 import type { ShuffleDependency } from './Dependency.ts';
 import type { TaskContext } from './TaskContext.ts';
-import { canonicalKey } from './keys.ts';
+import { KeyError, canonicalKey } from './keys.ts';
 import { checkPair } from './RDD.ts';
 
 /**
@@ -9,6 +9,15 @@ import { checkPair } from './RDD.ts';
  * combined per key, so the partitioner hashes each distinct key once.
  */
 export function writeShuffleMapOutput(dep: ShuffleDependency<any, any, any>, split: number, ctx: TaskContext): unknown[][] {
+  try {
+    return splitByKey(dep, split, ctx);
+  } catch (e) {
+    // A key that cannot be hashed (a circular object) is met here first: name the operation.
+    throw e instanceof KeyError ? e.withOperation(dep.operation) : e;
+  }
+}
+
+function splitByKey(dep: ShuffleDependency<any, any, any>, split: number, ctx: TaskContext): unknown[][] {
   const partitioner = dep.partitioner;
   const buckets: unknown[][] = Array.from({ length: partitioner.numPartitions }, () => []);
   const operation = dep.operation;

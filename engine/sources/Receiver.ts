@@ -3,7 +3,10 @@ import type { ReceiverSupervisor } from './ReceiverSupervisor.ts';
 /**
  * A custom source (Spark's Receiver). Implement onStart() to begin receiving — open a socket,
  * subscribe to something — and call store() with each record; onStop() releases what onStart
- * took. onStart must not block: start receiving asynchronously and return.
+ * took. onStart must not block: start receiving asynchronously and return. Records stored until
+ * onStop() returns (or its promise resolves) are kept, so onStop() may flush what it buffered; a
+ * graceful stop processes them. isStopped() is true from the moment onStop() is called, and
+ * ssc.stop() waits for onStop() only so long (see StopOptions.timeout).
  *
  * ```ts
  * class Ticker extends Receiver<number> {

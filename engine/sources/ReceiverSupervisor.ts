@@ -15,6 +15,14 @@ export class ReceiverSupervisor<T> {
   private restartTimer: { unsubscribe(): void } | undefined;
   /** stop() was called (by the receiver or the context): nothing may start it again (Spark shuts the supervisor down). */
   private stoppedForGood = false;
+  /**
+   * Whether store() is taken: from onStart() until onStop() returns, as Spark's block generator
+   * takes data until the receiver's onStop() has returned (a receiver may flush what it buffered
+   * there). isStopped() is true already while onStop() runs.
+   */
+  private accepting = false;
+  /** The context stopped waiting for onStop() (it did not return in time): its late end is not reported. */
+  private stopAbandoned = false;
 
   constructor(
     readonly receiver: Receiver<T>,
@@ -33,6 +41,8 @@ export class ReceiverSupervisor<T> {
 
   private async startReceiver(): Promise<void> {
     this.state = 'started';
+    this.accepting = true;
+    this.session++;
     try {
       await this.receiver.onStart();
       this.ssc.listenerBus.post({ type: 'receiverStarted', time: this.ssc.now(), streamId: this.streamId, name: this.name });
@@ -42,12 +52,12 @@ export class ReceiverSupervisor<T> {
   }
 
   push(record: T): void {
-    if (this.state !== 'started' || !this.blocks) return;
+    if (!this.accepting || !this.blocks) return;
     this.blocks.add(record, this.ssc.now());
   }
 
   pushAll(records: readonly T[]): void {
-    if (this.state !== 'started' || !this.blocks) return;
+    if (!this.accepting || !this.blocks) return;
     this.blocks.addAll(records, this.ssc.now());
   }
 
@@ -75,15 +85,42 @@ export class ReceiverSupervisor<T> {
     }, delayMs);
   }
 
-  private async stopQuietly(): Promise<void> {
+  /** The running onStop(), if any: a stop for good waits for it too. */
+  private onStopRunning: Promise<void> | undefined;
+  /** Counts starts: an onStop() ending after a restart must not end the new start's storing. */
+  private session = 0;
+
+  private stopQuietly(): Promise<void> {
     const wasStarted = this.state === 'started';
     this.state = 'stopped';
-    if (!wasStarted) return;
+    if (!wasStarted) return this.onStopRunning ?? Promise.resolve();
+    const running = this.callOnStop();
+    if (this.accepting) this.onStopRunning = running; // onStop() has not returned yet
+    return running;
+  }
+
+  private async callOnStop(): Promise<void> {
+    const session = this.session;
     try {
-      await this.receiver.onStop();
+      // Records stored until onStop() returns are kept; a synchronous onStop() ends that at once.
+      const stopping = this.receiver.onStop();
+      if (stopping && typeof (stopping as Promise<void>).then === 'function') await stopping;
     } catch (e) {
       this.reportError('onStop() threw', e);
     }
+    if (session !== this.session) return;
+    this.accepting = false;
+    this.onStopRunning = undefined;
+  }
+
+  /**
+   * The context gave up waiting for onStop() (see StreamingContext.stop()): records stored from
+   * now on are dropped, and the receiver is reported stopped now, with `message`.
+   */
+  abandonStop(message: string): void {
+    this.accepting = false;
+    this.stopAbandoned = true;
+    this.ssc.listenerBus.post({ type: 'receiverStopped', time: this.ssc.now(), streamId: this.streamId, name: this.name, message });
   }
 
   /** Stop for good: by the receiver itself, or by the context. */
@@ -91,9 +128,9 @@ export class ReceiverSupervisor<T> {
     this.stoppedForGood = true;
     this.restartTimer?.unsubscribe();
     this.restartTimer = undefined;
-    if (this.state === 'stopped') return;
+    if (this.state === 'stopped') return this.onStopRunning ?? Promise.resolve();
     if (error !== undefined) this.reportError(message, error);
     await this.stopQuietly();
-    this.ssc.listenerBus.post({ type: 'receiverStopped', time: this.ssc.now(), streamId: this.streamId, name: this.name, message });
+    if (!this.stopAbandoned) this.ssc.listenerBus.post({ type: 'receiverStopped', time: this.ssc.now(), streamId: this.streamId, name: this.name, message });
   }
 }

@@ -30,8 +30,11 @@ export interface SocketTextStreamOptions {
 /**
  * Lines of text from a TCP server (Spark's SocketReceiver): each line, without its `\n`, `\r`
  * or `\r\n`, is one record. When the connection cannot be made, fails, or the server closes it,
- * the receiver restarts and connects again after `restartDelayMs`, as Spark's does; a last line
- * without a terminator is stored before that. Node only.
+ * the receiver restarts and connects again after `restartDelayMs`, as Spark's does. When the
+ * server closed the connection, a last line without a terminator is stored before that (as Java's
+ * readLine gives it to Spark's receiver); when the connection failed (reset, network error), an
+ * unterminated last line was cut short: it is dropped and reported to listeners (onReceiverError).
+ * Node only.
  */
 export class SocketReceiver extends Receiver<string> {
   private connection: Connection | undefined;
@@ -56,8 +59,16 @@ export class SocketReceiver extends Receiver<string> {
       onEnd: ({ opened, error }) => {
         if (this.connection !== connection) return;
         this.connection = undefined;
-        store(decoder.end());
+        const rest = decoder.end();
         const where = `${this.host}:${this.port}`;
+        if (error === undefined) {
+          // The server ended the stream: its last line may lack a terminator (Java's readLine, as Spark's receiver reads).
+          store(rest);
+        } else if (rest.length > 0) {
+          // A connection error cut the line short: it is not a record.
+          const chars = rest.reduce((n, l) => n + l.length, 0);
+          this.reportError(`Dropped an incomplete line from ${where} (${chars} character${chars === 1 ? '' : 's'} without a line terminator), cut by the connection error`, error);
+        }
         if (error && !opened) this.restart(`Error connecting to ${where}`, error, this.restartDelayMs);
         else if (error) this.restart(`Error receiving data from ${where}`, error, this.restartDelayMs);
         else this.restart('Socket data stream had no more data', undefined, this.restartDelayMs);

@@ -30,9 +30,10 @@ export interface TextFileStreamOptions {
   /** How the bytes are decoded: a WHATWG encoding label. Default "utf-8". */
   encoding?: string;
   /**
-   * How long selected files are remembered, so a file is never taken twice (Spark's
-   * spark.streaming.fileStream.minRememberDuration, default 60 s). A file whose modification
-   * time is older than this when it appears in the directory is never taken.
+   * How long selected files are remembered by name, so a file is never taken twice (Spark's
+   * spark.streaming.fileStream.minRememberDuration, default 60 s). A file that appears with a
+   * modification time older than this (moved in by `cp -p`, `rsync -t`, `tar`) is still taken:
+   * files are also told apart by whether the previous listing had them.
    */
   minRememberDuration?: Duration;
 }
@@ -44,7 +45,9 @@ export interface TextFileStreamOptions {
  *   passes `filter`,
  * - its modification time is in (threshold, t] — threshold is the stream's start time
  *   (newFilesOnly) or the remember window's start, whichever is later; a file modified after t
- *   waits for the next batch,
+ *   waits for the next batch — or, whatever its modification time (at most t), it was not in
+ *   the directory at the previous listing (a file moved in with its old time kept: `cp -p`,
+ *   `rsync -t`, `tar`; Spark never reads such a file once its time is behind the window),
  * - it was not taken by a batch in the remember window.
  * Each file becomes one partition, its lines the records. Files must appear complete: write them
  * elsewhere (or under a hidden name) and rename them in — a rename keeps the modification time,
@@ -55,8 +58,9 @@ export interface TextFileStreamOptions {
  * listed and the files read synchronously when the batch is generated (compute() is
  * synchronous), so BatchInfo.numRecords is exact. Node only.
  *
- * Checkpoints: its position is the files taken by the batches in the remember window (and the
- * start threshold); each batch logs the files it took. On recovery the logged batches read the
+ * Checkpoints: its position is the files taken by the batches in the remember window, the start
+ * threshold and the names the directory held (so a file there before the checkpoint is not taken
+ * as new after it); each batch logs the files it took. On recovery the logged batches read the
  * same files again (as Spark's FileInputDStream does), files taken before are never taken again,
  * and the batches of the down time take the files that appeared meanwhile.
  */
@@ -69,6 +73,12 @@ export class FileInputDStream extends InputDStream<string> {
   private firstBatchDone = false;
   private readonly batchTimeToSelectedFiles = new Map<number, string[]>();
   private readonly recentlySelectedFiles = new Set<string>();
+  /**
+   * Every file in the directory at the last listing (or taken from the log), with the batch time
+   * it was first seen: a file not in it is new whatever its modification time. Its size is the
+   * directory's.
+   */
+  private readonly knownFiles = new Map<string, number>();
   private lastListingError: string | undefined;
 
   constructor(
@@ -87,8 +97,17 @@ export class FileInputDStream extends InputDStream<string> {
   }
 
   override start(): void {
+    const position = this.recovery?.position as Partial<FileStreamPosition> | undefined;
     // A recovered stream keeps the threshold of the run that started it.
-    if (this.newFilesOnly && this.recovery?.position === undefined) this.initialModTimeIgnoreThreshold = this.ssc.now();
+    if (this.newFilesOnly && position === undefined) this.initialModTimeIgnoreThreshold = this.ssc.now();
+    // The files already there are not new (a checkpoint from before `known` was kept: as at a fresh start).
+    if (this.newFilesOnly && position?.known === undefined) {
+      try {
+        for (const f of platform.listFiles(this.directory)) if (!isHidden(f.name)) this.knownFiles.set(f.path, this.zeroTime!);
+      } catch {
+        // Not there yet: the first batch's listing reports it.
+      }
+    }
   }
 
   protected compute(validTime: number): RDD<string> {
@@ -105,7 +124,11 @@ export class FileInputDStream extends InputDStream<string> {
       files = this.findNewFiles(validTime);
     }
     this.batchTimeToSelectedFiles.set(validTime, files.map((f) => f.path));
-    for (const f of files) this.recentlySelectedFiles.add(f.path);
+    for (const f of files) {
+      this.recentlySelectedFiles.add(f.path);
+      // A batch made again from the log took these: they are not new to the batches after it.
+      if (!this.knownFiles.has(f.path)) this.knownFiles.set(f.path, validTime);
+    }
     const partitions: string[][] = [];
     let numRecords = 0;
     for (const file of files) {
@@ -142,13 +165,24 @@ export class FileInputDStream extends InputDStream<string> {
       return [];
     }
     this.lastListingError = undefined;
-    return listing
-      .filter((f) => !isHidden(f.name))
-      .filter((f) => f.modificationTime > threshold && f.modificationTime <= currentTime)
+    const visible = listing.filter((f) => !isHidden(f.name));
+    const known = this.knownFiles;
+    const selected = visible
+      .filter((f) => (f.modificationTime > threshold || !known.has(f.path)) && f.modificationTime <= currentTime)
       .filter((f) => !this.recentlySelectedFiles.has(f.path))
       .filter((f) => this.fileFilter === undefined || this.fileFilter(f.path))
       // Oldest first, then by name: the order of partitions does not depend on the listing's.
       .sort((a, b) => a.modificationTime - b.modificationTime || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    // Known from now on: what this listing holds, except files modified after this batch that
+    // wait for a later one (their modification time will be past the threshold then). A file
+    // gone from the directory is forgotten: one appearing again under its name is new.
+    const present = new Set<string>();
+    for (const f of visible) {
+      present.add(f.path);
+      if (!known.has(f.path) && f.modificationTime <= currentTime) known.set(f.path, currentTime);
+    }
+    for (const path of known.keys()) if (!present.has(path)) known.delete(path);
+    return selected;
   }
 
   /** `{ files }`: the files this batch took, in partition order. */
@@ -163,6 +197,7 @@ export class FileInputDStream extends InputDStream<string> {
       threshold: this.initialModTimeIgnoreThreshold,
       firstBatchDone: time > this.zeroTime!,
       selected: [...this.batchTimeToSelectedFiles].filter(([t]) => t <= time),
+      known: [...this.knownFiles].filter(([, t]) => t <= time).map(([path]) => path),
     };
   }
 
@@ -179,6 +214,7 @@ export class FileInputDStream extends InputDStream<string> {
       this.batchTimeToSelectedFiles.set(t, files);
       for (const f of files) this.recentlySelectedFiles.add(f);
     }
+    if (Array.isArray(p.known)) for (const path of p.known) this.knownFiles.set(path, Number.NEGATIVE_INFINITY);
   }
 
   override clearMetadata(time: number): void {
@@ -200,6 +236,8 @@ interface FileStreamPosition {
   firstBatchDone: boolean;
   /** `[batchTime, paths]` of the batches whose files are remembered (never taken again). */
   selected: [number, string[]][];
+  /** The files in the directory as of the checkpoint (absent in checkpoints of older versions). */
+  known?: string[];
 }
 
 function isHidden(name: string): boolean {

@@ -46,7 +46,8 @@ export const CHECKPOINTS_KEPT = 3;
 export const CHECKPOINT_LAYOUT = 1;
 
 /**
- * Spark's default checkpoint interval: the smallest multiple of the slide that is at least 10 s.
+ * Spark's default checkpoint interval: the smallest multiple of the slide that is at least 10 s
+ * (updateStateByKey, windows with an inverse function; mapWithState's is 10 × its slide).
  *
  * @example
  * ```ts

@@ -4,7 +4,7 @@ import { BatchFailedError } from '../util/errors.ts';
 import type { TaskFailure } from '../executor/Executor.ts';
 import type { StageDecision } from '../rdd/StagePlacement.ts';
 import type { StageResubmitted } from '../rdd/DAGScheduler.ts';
-import type { BatchInfo, OutputOperationInfo, StreamingListenerBus } from './listener.ts';
+import type { AbandonedWork, BatchInfo, OutputOperationInfo, StreamingListenerBus } from './listener.ts';
 
 /** Everything one batch time has to run. */
 export interface JobSet {
@@ -45,6 +45,12 @@ export class JobScheduler {
   private idleWaiters: (() => void)[] = [];
   /** The batch running now (batches run one at a time), for failures reported by the executor. */
   private runningBatchTime: number | undefined;
+  /** The running batch, and what it is doing (an output operation, materializing a state, the checkpoint). */
+  private runningJobSet: JobSet | undefined;
+  private runningStep: string | undefined;
+  private runningOp: OutputOperationInfo | undefined;
+  /** stop() gave up on the running batch: whatever it does from now on is not reported, nothing runs after it. */
+  private abandonedJobSet: JobSet | undefined;
 
   constructor(private readonly host: JobSchedulerHost) {}
 
@@ -93,11 +99,66 @@ export class JobScheduler {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** Whether a batch is running now. */
+  get isRunning(): boolean {
+    return this.runningJobSet !== undefined;
+  }
+
+  /**
+   * Stop waiting for the running batch (stop() ran out of time): it is reported to listeners as
+   * completed with `reason` as its failure (and its running output operation too), and the
+   * scheduler is idle from now on and runs nothing more. The batch's code may still finish in the
+   * background (JavaScript cannot interrupt it); nothing it does then is reported or acted on.
+   */
+  abandonRunning(reason: string): AbandonedWork | undefined {
+    const jobSet = this.runningJobSet;
+    if (!jobSet) return undefined;
+    const { host } = this;
+    const step = this.runningStep;
+    this.abandonedJobSet = jobSet;
+    this.queue.length = 0;
+    const now = host.now();
+    const op = this.runningOp;
+    if (op) {
+      op.failureReason = `abandoned: ${reason}`;
+      op.endTime = now;
+      op.duration = op.endTime - op.startTime!;
+      host.listenerBus.post({ type: 'outputOperationCompleted', outputOperationInfo: { ...op } });
+    }
+    const info = jobSet.batchInfo;
+    info.processingStartTime ??= now;
+    info.schedulingDelay ??= info.processingStartTime - info.submissionTime;
+    info.processingEndTime = now;
+    info.processingDelay = info.processingEndTime - info.processingStartTime;
+    info.totalDelay = info.schedulingDelay + info.processingDelay;
+    info.failureReason = `abandoned${step === undefined ? '' : ` in ${step}`}: ${reason}`;
+    host.listenerBus.post({ type: 'batchCompleted', batchInfo: snapshot(info) });
+    this.clearRunning();
+    this.running = undefined;
+    for (const w of this.idleWaiters.splice(0)) w();
+    return {
+      kind: 'batch',
+      batchTime: jobSet.time,
+      step,
+      message: `the batch at ${jobSet.time} ms, still running${step === undefined ? '' : ` in ${step}`} (it may finish in the background, unobserved)`,
+    };
+  }
+
+  private clearRunning(): void {
+    this.runningBatchTime = undefined;
+    this.runningInfo = undefined;
+    this.runningJobSet = undefined;
+    this.runningStep = undefined;
+    this.runningOp = undefined;
+  }
+
   private async drain(): Promise<void> {
     // Start on a fresh microtask so submit() never runs user code synchronously.
     await Promise.resolve();
     for (let jobSet = this.queue.shift(); jobSet; jobSet = this.queue.shift()) {
       await this.run(jobSet);
+      // Abandoned by stop(): it already declared this scheduler idle.
+      if (this.abandonedJobSet === jobSet) return;
       // Batches queued behind a slow one would otherwise run back to back in microtasks, starving
       // timers, I/O (receivers) and, in a page, rendering until the backlog is gone.
       if (this.queue.length > 0) await yieldToEventLoop();
@@ -113,16 +174,20 @@ export class JobScheduler {
     const info = jobSet.batchInfo;
     this.runningBatchTime = jobSet.time;
     this.runningInfo = info;
+    this.runningJobSet = jobSet;
+    const abandoned = () => this.abandonedJobSet === jobSet;
     const tasksBefore = host.taskCounts && { ...host.taskCounts() };
     let failure: BatchFailedError | undefined;
     // The batch starts once its write-ahead log record is durable: waiting for it is scheduling
     // delay, and a batch whose log failed is never reported as started and then run.
     if (jobSet.generationError === undefined && jobSet.beforeRun) {
+      this.runningStep = 'its write-ahead log record';
       try {
         await jobSet.beforeRun;
       } catch (e) {
         failure = new BatchFailedError(jobSet.time, 'the write-ahead log', e);
       }
+      if (abandoned()) return;
     }
     info.processingStartTime = host.now();
     info.schedulingDelay = info.processingStartTime - info.submissionTime;
@@ -132,10 +197,14 @@ export class JobScheduler {
     } else {
       for (const stream of jobSet.materialize) {
         if (failure) break;
+        this.runningStep = `${stream.creationSite} (its state)`;
         try {
           const rdd = stream.generatedRDDs.get(jobSet.time)!;
-          stream.replaceRDD(jobSet.time, await stream.materialize(jobSet.time, rdd));
+          const materialized = await stream.materialize(jobSet.time, rdd);
+          if (abandoned()) return;
+          stream.replaceRDD(jobSet.time, materialized);
         } catch (e) {
+          if (abandoned()) return;
           failure = new BatchFailedError(jobSet.time, stream.creationSite, e);
           break;
         }
@@ -149,13 +218,18 @@ export class JobScheduler {
         if (stateFailed) {
           op.failureReason = `not run: ${stateFailed.message}`;
         } else {
+          this.runningStep = job.name;
+          this.runningOp = op;
           try {
             await job.run();
           } catch (e) {
+            if (abandoned()) return;
             const err = new BatchFailedError(jobSet.time, job.name, e);
             failure ??= err;
             op.failureReason = err.message;
           }
+          if (abandoned()) return;
+          this.runningOp = undefined;
         }
         op.endTime = host.now();
         op.duration = op.endTime - op.startTime!;
@@ -163,11 +237,13 @@ export class JobScheduler {
       }
     }
     if (!failure && host.afterBatch) {
+      this.runningStep = 'its checkpoint';
       try {
         await host.afterBatch(jobSet.time);
       } catch (e) {
         failure = new BatchFailedError(jobSet.time, 'the checkpoint', e);
       }
+      if (abandoned()) return;
     }
     info.processingEndTime = host.now();
     info.processingDelay = info.processingEndTime - info.processingStartTime;
@@ -179,8 +255,7 @@ export class JobScheduler {
       info.numLocalTasks = after.localTasks - tasksBefore.localTasks;
       info.executedOn = info.numRemoteTasks === 0 ? 'local' : info.numLocalTasks === 0 ? 'workers' : 'mixed';
     }
-    this.runningBatchTime = undefined;
-    this.runningInfo = undefined;
+    this.clearRunning();
     host.listenerBus.post({ type: 'batchCompleted', batchInfo: snapshot(info) });
     if (failure) host.onBatchFailed(jobSet.time, failure);
     host.onBatchCompleted(jobSet.time);

@@ -1,7 +1,8 @@
 import { asyncScheduler, type Observable, type SchedulerLike } from 'rxjs';
 import { RDDContext, type RDD, type RDDContextOptions } from '../rdd/index.ts';
+import { checkTaskTimeout } from '../rdd/RDDContext.ts';
 import '../dstream/index.ts';
-import { DStream, kinds } from '../dstream/DStream.ts';
+import { DStream, describeValue, kinds } from '../dstream/DStream.ts';
 import { QueueInputDStream, type QueueStreamOptions } from '../dstream/QueueInputDStream.ts';
 import { ReceiverInputDStream } from '../dstream/ReceiverInputDStream.ts';
 import { InputDStream } from '../dstream/InputDStream.ts';
@@ -15,7 +16,7 @@ import { DStreamGraph } from './DStreamGraph.ts';
 import { JobScheduler } from './JobScheduler.ts';
 import { JobGenerator } from './JobGenerator.ts';
 import { InputInfoTracker } from './InputInfoTracker.ts';
-import { StreamingListenerBus, type StreamingListener, type StreamingListenerEvent } from './listener.ts';
+import { StreamingListenerBus, type AbandonedWork, type StreamingListener, type StreamingListenerEvent } from './listener.ts';
 import type { ManualClock } from './ManualClock.ts';
 import { isManualClock } from './isManualClock.ts';
 import { checkDuration, type Duration } from '../util/duration.ts';
@@ -93,6 +94,12 @@ export interface StreamingContextOptions {
    */
   createWorker?: RDDContextOptions['createWorker'];
   /**
+   * How long `stop({ stopGracefully: true })` waits for the receivers to stop and for everything
+   * they received to be processed before it abandons what is left (see StopOptions.timeout).
+   * Default 10 × batchInterval (Spark's spark.streaming.gracefulStopTimeout).
+   */
+  gracefulStopTimeout?: Duration;
+  /**
    * The application's name (Spark's spark.app.name), recorded in its checkpoints: recovery
    * refuses a checkpoint written under another name (ApplicationMismatchError). Without it, a
    * Node application is known by its main module (`<package>:<path>`); set it in a browser, or
@@ -100,6 +107,9 @@ export interface StreamingContextOptions {
    */
   appName?: string;
 }
+
+/** How long a stop without grace waits for the running batch and the receivers' onStop() (Spark waits 2 s for running jobs). */
+export const STOP_GRACE_PERIOD = 2000;
 
 /**
  * Where a context is in its life (Spark's StreamingContextState: INITIALIZED, ACTIVE, STOPPED):
@@ -154,6 +164,14 @@ export interface GetOrCreateOptions {
 export interface StopOptions {
   /** Finish processing all data received so far before stopping (Spark's stopGracefully). */
   stopGracefully?: boolean;
+  /**
+   * How long to wait, in ms of the context's clock, before abandoning what has not finished: the
+   * running batch (its output operation), receivers whose onStop() has not returned and, with
+   * stopGracefully, batches and received records not yet processed. Each is reported to
+   * listeners (onStreamingStopped, and the batch's onBatchCompleted with a failureReason) and in
+   * a console warning. Default: gracefulStopTimeout for a graceful stop, 2 s otherwise.
+   */
+  timeout?: Duration;
 }
 
 /**
@@ -186,6 +204,8 @@ export class StreamingContext {
   readonly skipFailedBatches: boolean;
   /** See StreamingContextOptions.stateInWorkers. */
   readonly stateInWorkers: boolean | 'auto';
+  /** See StreamingContextOptions.gracefulStopTimeout. */
+  readonly gracefulStopTimeout: Duration;
   /** See StreamingContextOptions.appName. */
   readonly appName: string | undefined;
   private readonly jobScheduler: JobScheduler;
@@ -204,6 +224,8 @@ export class StreamingContext {
   private recovery: RecoveryPlan | undefined;
   /** The last batch that completed without failing. */
   private lastCompletedTime: number | undefined;
+  /** The batch failure that stops the context (skipFailedBatches false). */
+  private failure: BatchFailedError | undefined;
   private lastBatchFailed = false;
 
   constructor(options: StreamingContextOptions) {
@@ -217,9 +239,11 @@ export class StreamingContext {
       throw new TypeError('StreamingContext: scheduler must be an RxJS SchedulerLike (asyncScheduler, a ManualClock, a VirtualTimeScheduler…).');
     }
     this.skipFailedBatches = options.skipFailedBatches ?? false;
+    this.gracefulStopTimeout = checkDuration(options.gracefulStopTimeout ?? 10 * this.batchInterval, 'StreamingContext: gracefulStopTimeout');
     const stateInWorkers = options.stateInWorkers ?? 'auto';
     if (stateInWorkers !== true && stateInWorkers !== false && stateInWorkers !== 'auto') throw new TypeError(`StreamingContext: stateInWorkers must be true, false or 'auto', got ${String(stateInWorkers)}.`);
     this.stateInWorkers = stateInWorkers;
+    checkTaskTimeout(options.taskTimeout, 'StreamingContext: taskTimeout');
     if (options.appName !== undefined && (typeof options.appName !== 'string' || options.appName === '')) {
       throw new TypeError(`StreamingContext: appName must be a non-empty string, got ${JSON.stringify(options.appName) ?? String(options.appName)}.`);
     }
@@ -432,7 +456,10 @@ export class StreamingContext {
   /** Union of streams with the same slide duration. */
   union<T>(streams: DStream<T>[]): DStream<T> {
     if (!Array.isArray(streams) || streams.length === 0) throw new TypeError('union expects a non-empty array of DStreams.');
-    return new kinds.TransformedDStream<T>(this, streams, (rdds) => this.sparkContext.union(rdds as RDD<T>[]), 'union');
+    streams.forEach((s, i) => {
+      if (!(s instanceof DStream)) throw new TypeError(`union expects an array of DStreams (of the same slide duration); element ${i} is ${describeValue(s)}.`);
+    });
+    return new kinds.TransformedDStream<T>(this, streams, (rdds) => this.sparkContext.union(rdds as RDD<T>[]), 'union', undefined, undefined, true);
   }
 
   // ---- listeners ------------------------------------------------------------------------------
@@ -457,6 +484,37 @@ export class StreamingContext {
       return;
     }
     if (this.currentState === 'stopped') throw new IllegalStateError('StreamingContext.start(): this context has been stopped; a stopped context cannot be started again. Create a new one.');
+    try {
+      this.doStart();
+    } catch (e) {
+      this.startFailed(e);
+      throw e;
+    }
+  }
+
+  /**
+   * A start() that threw leaves the context stopped, as Spark's does ("Error starting the context,
+   * marking it as stopped"): it cannot be started again, what it opened is released, and
+   * awaitTermination() rejects with the error.
+   */
+  private startFailed(error: unknown): void {
+    if (this.currentState === 'active') {
+      // Inputs may have started: stop as a failed batch does.
+      this.stopping ??= this.doStop(false, error);
+      return;
+    }
+    this.currentState = 'stopped';
+    this.jobGenerator.stop();
+    const setting = this.checkpointSetting;
+    this.stopping = Promise.allSettled([
+      this.sparkContext.close(),
+      this.checkpointer ? this.checkpointer.close(setting!.owned) : setting && Promise.all([setting.log.close(), setting.owned ? setting.store.close() : undefined]),
+      setting && releaseCheckpointLock(setting.lock),
+    ]).then(() => undefined);
+    this.finish(error);
+  }
+
+  private doStart(): void {
     // In an executor, a pipeline without outputs is the driver's to refuse: here it is a mismatch, reported as one.
     if (this.graph.outputStreams.length === 0 && !isExecutor()) {
       throw new IllegalStateError('StreamingContext.start(): no output operations registered, so nothing would run. Add one, e.g. stream.print() or stream.foreachRDD(...).');
@@ -519,13 +577,17 @@ export class StreamingContext {
   }
 
   /**
-   * Stop. With `stopGracefully`, receivers stop first and every record already received is
-   * processed; without it, the running batch finishes and queued ones are dropped. The worker
-   * pool, if any, is closed. Resolves when stopped.
+   * Stop. With `stopGracefully`, receivers stop first (records they store until their onStop()
+   * returns are kept) and every record received is processed; without it, the running batch
+   * finishes and queued ones are dropped. Either way the stop is bounded (Spark's
+   * gracefulStopTimeout): what has not finished in time is abandoned and reported (see
+   * StopOptions.timeout). The worker pool, if any, is closed. Resolves when stopped; on a
+   * ManualClock the time allowed passes as the clock is advanced.
    */
   stop(options: StopOptions | boolean = {}): Promise<void> {
     if (isExecutor()) return Promise.resolve();
     const graceful = typeof options === 'boolean' ? options : options.stopGracefully ?? false;
+    const timeout = typeof options === 'boolean' || options.timeout === undefined ? undefined : checkDuration(options.timeout, 'stop: timeout');
     if (this.currentState === 'initialized') {
       this.currentState = 'stopped';
       this.finish();
@@ -535,39 +597,84 @@ export class StreamingContext {
       if (!setting) return workers;
       return Promise.all([workers, setting.log.close(), setting.owned ? setting.store.close() : undefined, releaseCheckpointLock(setting.lock)]).then(() => undefined);
     }
-    this.stopping ??= this.doStop(graceful);
+    this.stopping ??= this.doStop(graceful, undefined, timeout);
     return this.stopping;
   }
 
-  private async doStop(graceful: boolean, error?: unknown): Promise<void> {
+  private async doStop(graceful: boolean, error?: unknown, timeout?: Duration): Promise<void> {
     const inputs = this.graph.inputStreams;
+    const limit = timeout ?? (graceful ? this.gracefulStopTimeout : STOP_GRACE_PERIOD);
+    const deadline = this.deadline(limit);
+    // Each input is stopped once; `stopped` says which have.
+    const stopped = new Set<InputDStream<unknown>>();
+    const stops = new Map<InputDStream<unknown>, Promise<void>>();
+    const failedToStop = (input: InputDStream<unknown>, e: unknown) => console.error(`${input.creationSite}: failed to stop:`, e);
+    const stopInput = (input: InputDStream<unknown>): Promise<void> => {
+      let stopping = stops.get(input);
+      if (!stopping) {
+        let result: void | Promise<void> = undefined;
+        try {
+          result = input.stop();
+        } catch (e) {
+          failedToStop(input, e);
+        }
+        if (result instanceof Promise) {
+          stopping = result.catch((e) => failedToStop(input, e)).then(() => void stopped.add(input));
+        } else {
+          stopped.add(input); // stopped at once (most inputs but receivers)
+          stopping = Promise.resolve();
+        }
+        stops.set(input, stopping);
+      }
+      return stopping;
+    };
+    let inTime = true;
     if (graceful) {
-      for (const input of inputs) if (input instanceof ReceiverInputDStream) await input.stop();
-      // Wait for one more batch boundary so everything received is allocated to a batch.
-      if (inputs.some((i) => i instanceof ReceiverInputDStream && i.pendingRecords > 0)) {
-        const last = this.jobGenerator.nextBatchTime;
-        const generated = this.jobGenerator.whenGenerated(last);
-        if (isManualClock(this.scheduler)) await this.scheduler.advanceTo(last);
-        await generated;
-      }
-      this.jobGenerator.stop();
-      await this.jobScheduler.whenIdle();
-    } else {
-      this.jobGenerator.stop();
-      this.jobScheduler.dropQueued();
-      await this.jobScheduler.whenIdle();
+      const receivers = inputs.filter((i): i is ReceiverInputDStream<unknown> => i instanceof ReceiverInputDStream);
+      inTime = await deadline.race(
+        (async () => {
+          await Promise.all(receivers.map(stopInput));
+          await this.allocateEverythingReceived(receivers);
+          this.jobGenerator.stop();
+          await this.jobScheduler.whenIdle();
+        })(),
+      );
     }
-    for (const input of inputs) {
-      try {
-        await input.stop();
-      } catch (e) {
-        console.error(`${input.creationSite}: failed to stop:`, e);
+    this.jobGenerator.stop();
+    const notRun = this.jobScheduler.dropQueued();
+    const inputsStopped = Promise.all(inputs.map(stopInput));
+    if (inTime) inTime = await deadline.race(Promise.all([this.jobScheduler.whenIdle(), inputsStopped]));
+    deadline.cancel();
+
+    const abandoned: AbandonedWork[] = [];
+    let batchAbandoned = false;
+    if (!inTime) {
+      const reason = `${graceful ? 'stop({ stopGracefully: true })' : 'stop()'} gave up after ${limit} ms`;
+      const batch = this.jobScheduler.abandonRunning(reason);
+      if (batch) abandoned.push(batch);
+      batchAbandoned = batch !== undefined;
+      // A graceful stop would have run these; one without grace drops them by design.
+      if (graceful) {
+        for (const time of notRun) abandoned.push({ kind: 'batch', batchTime: time, step: undefined, message: `the batch at ${time} ms, not run` });
       }
+      for (const input of inputs) {
+        if (graceful && input instanceof ReceiverInputDStream && input.pendingRecords > 0) {
+          const n = input.pendingRecords;
+          abandoned.push({ kind: 'records', streamId: input.inputId, name: input.creationSite, numRecords: n, message: `${n} record${n === 1 ? '' : 's'} that ${input.creationSite} received and no batch took` });
+        }
+        if (stopped.has(input)) continue;
+        const what = input instanceof ReceiverInputDStream ? 'whose receiver\'s onStop() had not returned' : 'whose stop() had not returned';
+        abandoned.push({ kind: 'input', streamId: input.inputId, name: input.creationSite, message: `${input.creationSite}, ${what}` });
+        if (input instanceof ReceiverInputDStream) input.supervisor.abandonStop(`StreamingContext stopped; ${reason} waiting for onStop()`);
+      }
+      if (abandoned.length > 0) console.warn(`StreamingContext.stop(): ${reason}, abandoning ${abandoned.map((a) => a.message).join('; ')}.`);
     }
+    error ??= this.failure;
     if (this.checkpointer) {
       try {
-        // The state after the last completed batch, so a restart need not run batches again.
-        if (error === undefined && !this.lastBatchFailed) await this.checkpointer.checkpointOnStop(this.lastCompletedTime);
+        // The state after the last completed batch, so a restart need not run batches again
+        // (not after a batch abandoned halfway: its state may be half-changed).
+        if (error === undefined && !this.lastBatchFailed && !batchAbandoned) await this.checkpointer.checkpointOnStop(this.lastCompletedTime);
       } catch (e) {
         console.error(`StreamingContext.stop(): could not write the last checkpoint (a restart runs the batches since the previous one again):`, e);
       }
@@ -577,7 +684,38 @@ export class StreamingContext {
     // The context owns its worker pool: stopping (also after an error) stops the workers.
     await this.sparkContext.close().catch((e) => console.error('StreamingContext.stop(): could not stop the workers:', e));
     this.currentState = 'stopped';
+    this.listenerBus.post({ type: 'streamingStopped', time: this.now(), graceful, timeout: limit, abandoned });
     this.finish(error);
+  }
+
+  /**
+   * A graceful stop, once the receivers have stopped: let batches be generated until every
+   * record they stored is in one. A record stamped at or after the next boundary (a boundary
+   * that fired late, a receiver storing while its onStop() ran) waits for the boundary after.
+   */
+  private async allocateEverythingReceived(receivers: readonly ReceiverInputDStream<unknown>[]): Promise<void> {
+    while (receivers.some((r) => r.pendingRecords > 0)) {
+      const next = this.jobGenerator.nextBatchTime;
+      const generated = this.jobGenerator.whenGenerated(next);
+      if (isManualClock(this.scheduler)) await this.scheduler.advanceTo(next);
+      await generated;
+    }
+  }
+
+  /**
+   * Expires after `ms` on this context's clock (on a ManualClock: once advanced that far; a job
+   * blocked in clock.sleep() lets it advance, one that never settles blocks advance() itself);
+   * race() tells whether a promise settled first.
+   */
+  private deadline(ms: number): { race(p: Promise<unknown>): Promise<boolean>; cancel(): void } {
+    let resolve!: () => void;
+    const expired = new Promise<void>((r) => (resolve = r));
+    const subscription = this.scheduler.schedule(() => resolve(), ms);
+    const cancel = () => subscription.unsubscribe();
+    return {
+      race: (p) => Promise.race([p.then(() => true), expired.then(() => false)]),
+      cancel,
+    };
   }
 
   private finish(error?: unknown): void {
@@ -594,7 +732,9 @@ export class StreamingContext {
       return;
     }
     if (!this.terminationAwaited) console.error(error);
-    // Spark's default: the error stops the context; awaitTermination() rethrows it.
+    // Spark's default: the error stops the context; awaitTermination() rethrows it (also when a
+    // stop was under way).
+    this.failure ??= error;
     this.jobGenerator.stop();
     this.jobScheduler.dropQueued();
     this.stopping ??= this.doStop(false, error);

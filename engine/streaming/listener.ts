@@ -159,6 +159,69 @@ export interface StageResubmittedInfo {
 }
 
 /**
+ * Work that `ssc.stop()` gave up waiting for once its time was up (see {@link StreamingStoppedInfo}).
+ * JavaScript cannot interrupt a running function as Spark interrupts its job threads: an
+ * abandoned output or `onStop()` may still finish in the background, and nothing waits for it or
+ * reports it then (work on workers ends with them).
+ *
+ * Spark logs the same cases as warnings ("Timed out while stopping the job generator", "Not all
+ * of the receivers have deregistered") and interrupts what still runs.
+ *
+ * @example
+ * ```ts
+ * ssc.addStreamingListener({
+ *   onStreamingStopped: ({ abandoned }) => {
+ *     for (const a of abandoned) if (a.kind === 'batch') console.warn(`batch ${a.batchTime}: ${a.message}`);
+ *   },
+ * });
+ * ```
+ */
+export type AbandonedWork =
+  | {
+      /** A batch that was running (`step` set: what it was doing) or, after a graceful stop's timeout, queued and never run. */
+      kind: 'batch';
+      batchTime: number;
+      /** The output operation (`print at app.ts:12:3`) or other step (`the checkpoint`) the running batch was in; undefined for a batch never run. */
+      step: string | undefined;
+      message: string;
+    }
+  | {
+      /** An input whose stop (a receiver's `onStop()`) had not returned. */
+      kind: 'input';
+      streamId: number;
+      name: string;
+      message: string;
+    }
+  | {
+      /** After a graceful stop's timeout: records a receiver had stored that no batch took. */
+      kind: 'records';
+      streamId: number;
+      name: string;
+      numRecords: number;
+      message: string;
+    };
+
+/**
+ * How a context stopped: posted once, when `ssc.stop()` (or a failure) has stopped it, as the last
+ * event. `abandoned` lists what the stop gave up waiting for (empty when everything finished in
+ * time); `timeout` is the time it allowed (StopOptions.timeout, else gracefulStopTimeout for a
+ * graceful stop, 2 s otherwise).
+ *
+ * Spark has no counterpart event (it has onStreamingStarted only); it logs what it abandons.
+ *
+ * @example
+ * ```ts
+ * ssc.addStreamingListener({ onStreamingStopped: (e) => console.log(`stopped at ${e.time}, ${e.abandoned.length} abandoned`) });
+ * ```
+ */
+export interface StreamingStoppedInfo {
+  time: number;
+  graceful: boolean;
+  timeout: number;
+  abandoned: AbandonedWork[];
+}
+
+/**
  * One event of a running context, as delivered to a {@link StreamingListener} and on `ssc.events$`:
  * the union of Spark's StreamingListener callbacks (onBatchSubmitted, onBatchCompleted,
  * onOutputOperationCompleted, onReceiverError…), told apart by `type`.
@@ -182,7 +245,8 @@ export type StreamingListenerEvent =
   | { type: 'receiverError'; time: number; streamId: number; name: string; message: string; error: unknown }
   | ({ type: 'workerLost' } & TaskFailureInfo)
   | ({ type: 'taskRetried' } & TaskFailureInfo)
-  | ({ type: 'stageResubmitted' } & StageResubmittedInfo);
+  | ({ type: 'stageResubmitted' } & StageResubmittedInfo)
+  | ({ type: 'streamingStopped' } & StreamingStoppedInfo);
 
 type EventOf<K extends StreamingListenerEvent['type']> = Extract<StreamingListenerEvent, { type: K }>;
 
@@ -218,6 +282,8 @@ export interface StreamingListener {
   onTaskRetried?(event: EventOf<'taskRetried'>): void;
   /** A map stage runs again because the workers holding some of its outputs were lost. */
   onStageResubmitted?(event: EventOf<'stageResubmitted'>): void;
+  /** The context has stopped: the last event, with what the stop abandoned. */
+  onStreamingStopped?(event: EventOf<'streamingStopped'>): void;
 }
 
 const CALLBACK: { [K in StreamingListenerEvent['type']]: keyof StreamingListener } = {
@@ -233,15 +299,19 @@ const CALLBACK: { [K in StreamingListenerEvent['type']]: keyof StreamingListener
   workerLost: 'onWorkerLost',
   taskRetried: 'onTaskRetried',
   stageResubmitted: 'onStageResubmitted',
+  streamingStopped: 'onStreamingStopped',
 };
 
 /**
  * Delivers events to listeners, in order, on the driver, and as an RxJS Observable for UIs. A
- * listener that throws is reported on the console and does not affect the stream.
+ * listener that throws is reported on the console and does not affect the stream. Once the
+ * context has stopped (complete()), events are dropped, as Spark's bus drops them once stopped:
+ * work that finishes late (an output or a receiver that stop() gave up waiting for) tells no one.
  */
 export class StreamingListenerBus {
   private readonly listeners = new Set<StreamingListener>();
   private readonly subject = new Subject<StreamingListenerEvent>();
+  private stopped = false;
   readonly events$: Observable<StreamingListenerEvent> = this.subject.asObservable();
 
   add(listener: StreamingListener): void {
@@ -253,6 +323,7 @@ export class StreamingListenerBus {
   }
 
   post(event: StreamingListenerEvent): void {
+    if (this.stopped) return;
     const name = CALLBACK[event.type];
     for (const l of this.listeners) {
       const cb = l[name] as ((e: StreamingListenerEvent) => void) | undefined;
@@ -267,6 +338,7 @@ export class StreamingListenerBus {
   }
 
   complete(): void {
+    this.stopped = true;
     this.subject.complete();
   }
 }

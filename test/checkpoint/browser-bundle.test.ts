@@ -12,7 +12,7 @@ let warnings: string[];
 beforeAll(async () => {
   bundle = await bundleForBrowser('engine/checkpoint/index.ts', 'checkpoint');
   ({ code, warnings } = bundle);
-}, 30_000);
+});
 
 afterAll(() => bundle?.dispose());
 

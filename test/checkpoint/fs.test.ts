@@ -86,3 +86,31 @@ describe('FileSystemCheckpointStore on disk', () => {
     expect(() => new FileSystemCheckpointStore('')).toThrow(/expected a directory path, got an empty string/);
   });
 });
+
+describe('FileSystemCheckpointStore: something else in the way', () => {
+  test('a directory named like a checkpoint file: an error naming it, not a bare EISDIR', async () => {
+    const dir = tempDirectory();
+    fs.mkdirSync(path.join(dir, 'checkpoint-1000.rvck'));
+    const store = new FileSystemCheckpointStore(dir);
+    expect(await store.list()).toEqual([1000]);
+    await expect(store.read(1000)).rejects.toThrow(
+      `${path.join(dir, 'checkpoint-1000.rvck')} is a directory, not a checkpoint file; the checkpoint location ${dir} must hold only the files Rivulet writes there. Move that directory away. (EISDIR)`,
+    );
+    await expect(store.write(checkpointAt(1000))).rejects.toThrow(/^Could not write the checkpoint at time 1000 to .*checkpoint-1000\.rvck: .*checkpoint-1000\.rvck is a directory, not a checkpoint file/);
+    await store.close();
+  });
+
+  test('a checkpoint location that is a file (or under one): an error saying so, not a bare ENOTDIR', async () => {
+    const file = path.join(tempDirectory(), 'not-a-directory');
+    fs.writeFileSync(file, 'x');
+    for (const location of [file, path.join(file, 'below')]) {
+      const store = new FileSystemCheckpointStore(location);
+      const expected = `The checkpoint location ${location} is not a directory: it, or a directory above it, is a file. Give checkpoint() or getOrCreate() a directory path.`;
+      await expect(store.list()).rejects.toThrow(expected);
+      await expect(store.read(1000)).rejects.toThrow(expected);
+      await expect(store.write(checkpointAt(1000))).rejects.toThrow(expected);
+      await expect(store.lock()).rejects.toThrow(expected);
+      await store.close();
+    }
+  });
+});

@@ -241,7 +241,7 @@ describe('the same free variables as acorn + periscopic', () => {
     console.log(`free variables: ${compared} functions from ${sources.size} files compared with periscopic`);
     expect(mismatches.slice(0, 10)).toEqual([]);
     expect(compared).toBeGreaterThan(5000);
-  }, 120_000);
+  });
 
   test('for generated functions', () => {
     const sources = generatedFunctions(3000, 1);

@@ -60,4 +60,4 @@ it('every public export of engine/index.ts has a doc comment with its Spark coun
   }
   expect(missing, `public exports without a doc comment (add a /** … */ saying what it does and its Spark counterpart):\n${missing.join('\n')}`).toEqual([]);
   expect(incomplete, `doc comments that lack a part (name the Spark counterpart, or say Spark has none; add an @example):\n${incomplete.join('\n')}`).toEqual([]);
-}, 60_000);
+});

@@ -37,4 +37,4 @@ it('docs/api/ is what `npm run docs:api` generates from the current sources', ()
     .filter((file) => generated.get(file) !== committed.get(file))
     .sort();
   expect(stale, 'docs/api/ is out of date: run `npm run docs:api` and commit docs/api/').toEqual([]);
-}, 120_000);
+});

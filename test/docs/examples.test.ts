@@ -41,7 +41,7 @@ beforeAll(() => {
     },
   })!;
   program = ts.createProgram([...blocks.map(fileOf), wordcount], { ...config.options, noEmit: true });
-}, 60_000);
+});
 
 function typeErrors(file: string, block?: DocBlock): string {
   const source = program.getSourceFile(file);
@@ -77,7 +77,7 @@ describe.each([...new Set(blocks.map((b) => b.doc))])('%s', (doc) => {
       if (block.expected === undefined) return;
       if (update) actual.set(block, output);
       else expect(output).toBe(block.expected.text);
-    }, 15_000);
+    });
   }
 });
 
@@ -92,7 +92,7 @@ describe('docs/examples/wordcount.ts (npm run example)', () => {
       cwd: root,
       env: { ...process.env, RIVULET_EXAMPLE_SECONDS: '2' },
       encoding: 'utf8',
-      timeout: 15_000,
+      timeout: 150_000,
     });
     expect(run.error).toBeUndefined();
     expect(run.stderr).toBe('');
@@ -100,7 +100,7 @@ describe('docs/examples/wordcount.ts (npm run example)', () => {
     expect(run.stdout).toMatch(/-{43}\nTime: \d+ ms\n-{43}\n/);
     expect(run.stdout).toMatch(/Top words/);
     expect(run.stdout).toMatch(/Stopped/);
-  }, 20_000);
+  });
 });
 
 afterAll(() => {

@@ -41,7 +41,7 @@ async function firstExampleFirstRun(directory: string): Promise<void> {
 
 function inspect(...args: string[]) {
   // From the temporary directory, so the path printed is the relative one the docs show.
-  const run = spawnSync(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, cli), ...args], { cwd: tmp, encoding: 'utf8', timeout: 20_000 });
+  const run = spawnSync(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, cli), ...args], { cwd: tmp, encoding: 'utf8', timeout: 150_000 });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -49,7 +49,7 @@ beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rivulet-inspect-cli-'));
   dir = path.join(tmp, 'word-counts');
   await firstExampleFirstRun(dir);
-}, 30_000);
+});
 
 afterAll(() => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
@@ -77,7 +77,7 @@ describe('docs/examples/inspect-checkpoint.ts', () => {
       return;
     }
     expect(stdout).toBe(lines.slice(from, to).join('\n') + '\n');
-  }, 30_000);
+  });
 
   test('reports a corrupt checkpoint and describes the newest good one', () => {
     const copy = path.join(tmp, 'one-corrupt');
@@ -90,7 +90,7 @@ describe('docs/examples/inspect-checkpoint.ts', () => {
     expect(status).toBe(0);
     expect(stdout).toMatch(/3000 ms {2}CORRUPT {2}.*checksum/);
     expect(stdout).toContain('Checkpoint at batch time 2000 ms');
-  }, 30_000);
+  });
 
   test('exits 1 when no checkpoint can be read, 2 on bad usage', () => {
     const copy = path.join(tmp, 'all-corrupt');
@@ -100,5 +100,5 @@ describe('docs/examples/inspect-checkpoint.ts', () => {
     expect(all.status).toBe(1);
     expect(all.stdout).toContain('None of them can be read: recovery from this directory fails.');
     expect(inspect().status).toBe(2);
-  }, 30_000);
+  });
 });

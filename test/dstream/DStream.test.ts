@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { runStreams, expectBatches, createTestContext, collectBatches } from '../support/TestSuiteBase.ts';
-import type { DStream, RDD } from '../../engine/index.ts';
+import { IllegalStateError, type DStream, type RDD } from '../../engine/index.ts';
 
 // Basic (non-pair, non-window) operations, in Spark's BasicOperationsSuite style.
 
@@ -131,6 +131,29 @@ describe('union', () => {
     const { ssc } = createTestContext();
     expect(() => ssc.union([])).toThrow(TypeError);
   });
+
+  // Spark's BasicOperationsSuite "union with input stream return None": a parent without an RDD
+  // is an error, not a batch silently missing from the union.
+  test('union with an input stream that makes no RDD fails the batch, naming both streams', async () => {
+    const { output, times, error } = await runStreams({
+      input: [[1, 2, 3, 4], [101, 102, 103, 104], [201, 202, 203, 204], null],
+      operation: (s) => s.union(s.map((x) => x + 4)),
+    });
+    expect(times).toEqual([1000, 2000, 3000]);
+    expectBatches(output, [[1, 2, 3, 4, 5, 6, 7, 8], [101, 102, 103, 104, 105, 106, 107, 108], [201, 202, 203, 204, 205, 206, 207, 208]]);
+    expect(String(error)).toMatch(/^BatchFailedError: Batch 4000 ms failed in job generation: union at DStream\.test\.ts:\d+:\d+: its parent testInputStream at .* made no RDD for the batch at 4000 ms, and union needs one from every parent/);
+  });
+
+  test('ssc.union of a single stream that makes no RDD fails too', async () => {
+    const { error } = await runStreams({ input: [[1], null], operation: (s, ssc) => ssc.union([s]) });
+    expect(String(error)).toMatch(/Batch 2000 ms failed .*union at .* made no RDD for the batch at 2000 ms/);
+  });
+
+  test('a one-parent operation (map) on a stream with no RDD has none either, as in Spark', async () => {
+    const { times, error } = await runStreams({ input: [[1], null, [3]], operation: (s) => s.map((x) => x * 2) });
+    expect(error).toBeUndefined();
+    expect(times).toEqual([1000, 3000]);
+  });
 });
 
 describe('count / reduce / countByValue', () => {
@@ -223,6 +246,23 @@ describe('transform / transformWith', () => {
     expect(String(error)).toMatch(/transform at .*DStream\.test\.ts.*must return an RDD, got number/);
   });
 
+  // Spark's BasicOperationsSuite "transform with input stream return None".
+  test('transform of an input stream that makes no RDD fails the batch', async () => {
+    const { output, error } = await runStreams({
+      input: [[1, 2, 3, 4], [5, 6, 7, 8], null],
+      operation: (s) => s.transform((rdd) => rdd.map((x) => String(x))),
+    });
+    expectBatches(output, [['1', '2', '3', '4'], ['5', '6', '7', '8']]);
+    expect(String(error)).toMatch(/^BatchFailedError: Batch 3000 ms failed in job generation: transform at DStream\.test\.ts:\d+:\d+: its parent testInputStream at .* made no RDD for the batch at 3000 ms/);
+  });
+
+  test('transformWith and join of a stream that makes no RDD fail the batch', async () => {
+    const run = <R,>(operation: (a: DStream<[string, number]>, b: DStream<[string, number]>) => DStream<R>) =>
+      runStreams({ inputs: [[[['a', 1]], null], [[['a', 2]], [['a', 3]]]], operation });
+    expect(String((await run((a, b) => a.transformWith(b, (x, y) => x.union(y)))).error)).toMatch(/Batch 2000 ms failed .*transformWith at .* made no RDD/);
+    expect(String((await run((a, b) => a.join(b))).error)).toMatch(/Batch 2000 ms failed .*join at .* made no RDD/);
+  });
+
   test('transform refuses a non-function at definition', () => {
     const { ssc } = createTestContext();
     expect(() => ssc.queueStream<number>([]).transform(undefined as any)).toThrow(TypeError);
@@ -271,10 +311,12 @@ describe('slice', () => {
     ]);
   });
 
-  test('slice before start is an error naming the stream', () => {
+  // Spark: "<DStream class> has not been initialized".
+  test('slice before start is an error naming the stream: it has not been initialized', () => {
     const { ssc } = createTestContext();
     const s = ssc.queueStream<number>([]);
-    expect(() => s.slice(0, 1000)).toThrow(/slice: queueStream at .* has not started/);
+    expect(() => s.slice(0, 1000)).toThrow(IllegalStateError);
+    expect(() => s.slice(0, 1000)).toThrow(/^slice: queueStream at DStream\.test\.ts:\d+:\d+ has not been initialized: .*Call slice\(\) after start\(\), or from an output operation/);
   });
 });
 

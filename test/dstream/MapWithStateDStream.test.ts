@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { runStreams, expectBatches, createTestContext, collectBatches } from '../support/TestSuiteBase.ts';
-import { StateSpec, HashPartitioner, type State } from '../../engine/index.ts';
+import { StateSpec, HashPartitioner, type Checkpoint, type CheckpointStore, type State } from '../../engine/index.ts';
 import { StateMap } from '../../engine/dstream/StateMap.ts';
 import { mulberry32 } from '../../engine/rdd/RDD.ts';
 
@@ -208,6 +208,55 @@ describe('mapWithState', () => {
       operation: (s) => s.mapWithState(runningSum()),
     });
     expect(output.map((b) => b[0]![2])).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+  });
+});
+
+// Spark's MapWithStateSuite "mapWithState - checkpoint durations": 10 batches by default, not the
+// 10 s rule of the other stateful streams.
+describe('mapWithState checkpoint interval', () => {
+  /** A store that keeps nothing and records the times written; its log likewise. */
+  const recordingStore = (written: number[]): CheckpointStore => ({
+    location: 'memory',
+    write: async (c: Checkpoint) => void written.push(c.time),
+    read: async () => { throw new Error('nothing stored'); },
+    list: async () => [],
+    delete: async () => {},
+    prune: async () => [],
+    close: async () => {},
+    writeAheadLog: () => recordingStore([]),
+  });
+
+  /** The times of the checkpoints written in 21 batches (the initial one at 0 and the one at stop left out). */
+  async function checkpointTimes(batchInterval: number, explicit?: number): Promise<number[]> {
+    const { ssc, clock } = createTestContext({ batchInterval });
+    const written: number[] = [];
+    ssc.checkpoint(recordingStore(written));
+    const state = ssc.queueStream<KV>([]).mapWithState(StateSpec.function((_k: string, v: number | undefined) => v));
+    if (explicit !== undefined) state.checkpoint(explicit);
+    state.foreachRDD(() => {});
+    ssc.start();
+    await clock.advance(batchInterval * 21);
+    await ssc.stop();
+    return written.filter((t) => t !== 0 && t !== batchInterval * 21);
+  }
+
+  test.each([
+    [100, 1000],
+    [1000, 10_000],
+    [10_000, 100_000],
+    [3000, 30_000], // the 10 s rule would give 12 s
+  ])('batches of %i ms: every %i ms', async (batchInterval, expected) => {
+    expect(await checkpointTimes(batchInterval)).toEqual([expected, 2 * expected]);
+  });
+
+  test.each([
+    [100, 2000],
+    [1000, 2000],
+    [10_000, 20_000],
+  ])('batches of %i ms with .checkpoint(%i): that interval', async (batchInterval, explicit) => {
+    const times = await checkpointTimes(batchInterval, explicit);
+    expect(times[0]).toBe(explicit);
+    expect(times.every((t) => t % explicit === 0)).toBe(true);
   });
 });
 

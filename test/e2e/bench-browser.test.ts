@@ -23,4 +23,4 @@ test('the workers comparison runs in Chromium and gives a full table', async () 
   }
   expect(r.delays.length).toBe(20);
   expect(r.delays.every((d) => Number.isFinite(d) && d >= 0)).toBe(true);
-}, 120_000);
+});

@@ -22,7 +22,7 @@ let server: StaticServer;
 beforeAll(async () => {
   fixture = await openFixture('checkpoint-reload');
   ({ browser, server } = fixture);
-}, 60_000);
+});
 
 afterAll(async () => {
   await fixture?.close();
@@ -127,4 +127,4 @@ test('a page checkpointing to IndexedDB is reloaded mid-stream four times and re
   }
   console.log(`checkpoint reload (Chromium, IndexedDB): ${reloads.length} reloads (at: ${reloads.join('; ')}), ${N} batches × 2 outputs equal to the state computed here`);
   await context.close();
-}, 60_000);
+});

@@ -13,7 +13,7 @@ let server: StaticServer;
 beforeAll(async () => {
   await ensurePlaygroundBuilt();
   [server, browser] = await Promise.all([serveStatic(), launchChromium()]);
-}, 120_000);
+});
 
 afterAll(async () => {
   await browser?.close();
@@ -50,7 +50,7 @@ test('with checkpoints on, a reloaded page offers to resume, and the state goes 
   await page.check('[data-testid=checkpoints]');
   await page.evaluate((code) => (window as any).rivuletPlayground.setCode(code), TICKS);
   await page.click('[data-testid=run]');
-  await page.waitForSelector('[data-testid=batch-list] [data-batch-time="12000"]', { timeout: 15_000 });
+  await page.waitForSelector('[data-testid=batch-list] [data-batch-time="12000"]');
   await expect.poll(() => page.locator('[data-testid=console]').textContent()).toContain('(tick,');
   const reached = Math.max(...(await batchTimes(page)));
 
@@ -61,7 +61,7 @@ test('with checkpoints on, a reloaded page offers to resume, and the state goes 
   const stoppedAt = Number(/batch (\d+) ms/.exec((await banner.textContent())!)![1]);
   expect(stoppedAt).toBeGreaterThanOrEqual(reached);
   await page.click('[data-testid=resume-run]');
-  await page.waitForSelector(`[data-testid=batch-list] [data-batch-time="${stoppedAt + 3000}"]`, { timeout: 15_000 });
+  await page.waitForSelector(`[data-testid=batch-list] [data-batch-time="${stoppedAt + 3000}"]`);
   await page.click('[data-testid=pause]');
   // The code came back with the run, and the running total at batch t is t / 1 s: one tick per
   // batch since the first — not a fresh count from the reload.

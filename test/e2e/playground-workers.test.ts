@@ -19,7 +19,7 @@ beforeAll(async () => {
   page.on('pageerror', (e) => console.error('[page error]', e.message));
   await page.goto(server.url);
   await page.waitForSelector('.monaco-editor .view-lines');
-}, 120_000);
+});
 
 afterAll(async () => {
   await browser?.close();
@@ -41,7 +41,7 @@ ssc.start();
 async function runAndRead(code: string): Promise<string[]> {
   await page.evaluate((c) => (window as any).rivuletPlayground.setCode(c), code);
   await page.click('[data-testid=run]');
-  await expect.poll(async () => (await page.locator('[data-testid=console]').textContent()) ?? '', { timeout: 30_000 }).toMatch(/2000: /);
+  await expect.poll(async () => (await page.locator('[data-testid=console]').textContent()) ?? '').toMatch(/2000: /);
   await page.click('[data-testid=stop]');
   const text = (await page.locator('[data-testid=console]').textContent()) ?? '';
   // The panel's text runs lines together (and Stop appends a notice): pick the batch lines out.
@@ -94,7 +94,7 @@ async function runToLines(code: string): Promise<string[]> {
   await page.click('[data-testid=run]');
   // (On a timeout the Console's lines are printed: a failed batch says why there.)
   const done = (lines: string[]) => ran(lines).length === 2 && lines.some((l) => l.endsWith('filter saw e'));
-  await expect.poll(consoleLines, { timeout: 15_000 }).toSatisfy(done);
+  await expect.poll(consoleLines).toSatisfy(done);
   await page.click('[data-testid=stop]');
   return consoleLines();
 }

@@ -15,7 +15,7 @@ let server: StaticServer;
 beforeAll(async () => {
   fixture = await openFixture('workers');
   ({ browser, server } = fixture);
-}, 60_000);
+});
 
 afterAll(async () => {
   await fixture?.close();
@@ -26,7 +26,7 @@ test('Web Workers (workers: 2) give local mode results in Chromium: RDD actions 
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(server.url);
-  await page.waitForFunction(() => (window as unknown as { rivuletResults?: unknown }).rivuletResults !== undefined, undefined, { timeout: 30_000 });
+  await page.waitForFunction(() => (window as unknown as { rivuletResults?: unknown }).rivuletResults !== undefined);
   const results = (await page.evaluate(() => (window as unknown as { rivuletResults: unknown }).rivuletResults)) as {
     local: Record<string, unknown>;
     remote: Record<string, unknown>;
@@ -53,4 +53,4 @@ test('Web Workers (workers: 2) give local mode results in Chromium: RDD actions 
   expect((local.stream as string[][])[1]!.some((r) => r.startsWith('["snapshot",["b"'))).toBe(false);
   expect(localThreads).toEqual(['page', 'page', 'page', 'page']);
   expect(remoteThreads).toEqual(['worker', 'worker', 'worker', 'worker']);
-}, 60_000);
+});

@@ -31,7 +31,7 @@ async function kill(pool: WorkerPool, executor: number): Promise<void> {
   const i = pool.executors.indexOf(executor);
   expect(i).toBeGreaterThanOrEqual(0);
   await pool.workers[i]!.terminate();
-  for (let n = 0; pool.isLive(executor) && n < 200; n++) await new Promise((r) => setTimeout(r, 5));
+  while (pool.isLive(executor)) await new Promise((r) => setTimeout(r, 5));
   expect(pool.isLive(executor)).toBe(false);
 }
 

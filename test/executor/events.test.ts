@@ -25,7 +25,7 @@ describe('BatchInfo.executedOn', () => {
       expect(b.numRemoteTasks! + b.numLocalTasks!).toBeGreaterThan(0);
       if (expected === 'local') expect(b.numRemoteTasks).toBe(0);
     }
-  }, 30_000);
+  });
 });
 
 describe('listener events for worker failures', () => {
@@ -70,7 +70,7 @@ describe('listener events for worker failures', () => {
     expect(retried).toEqual([{ ...lost[0], type: 'taskRetried', attempt: 1 }]);
     expect(order).toEqual(['completed 1000', 'lost 0', 'retried 1', 'completed 2000', 'completed 3000']);
     expect(run.batches.map((b) => b.executedOn)).toEqual(['workers', 'workers', 'workers']);
-  }, 60_000);
+  });
 });
 
 describe('a worker that dies between batches', () => {
@@ -115,7 +115,7 @@ describe('a worker that dies between batches', () => {
     // What it held was recomputed, and only what it held.
     expect(resubmitted.length).toBeGreaterThanOrEqual(1);
     for (const e of resubmitted) expect(e.executors).toEqual([lost[0]!.executor]);
-  }, 60_000);
+  });
 });
 
 describe('listener events for lost blocks', () => {
@@ -144,5 +144,5 @@ describe('listener events for lost blocks', () => {
     expect(resubmitted[0]).toMatchObject({ type: 'stageResubmitted', batchTime: 2000, partitions: [0, 1] });
     expect(resubmitted[0]!.operation).toMatch(/reduceByKey at .*events\.test\.ts:\d+/);
     expect(resubmitted[0]!.executors).toHaveLength(2);
-  }, 60_000);
+  });
 });

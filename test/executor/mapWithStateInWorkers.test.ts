@@ -81,7 +81,7 @@ describe('mapWithState keeps its state in the workers (stateInWorkers: true)', (
     } finally {
       await run.ssc.sparkContext.close();
     }
-  }, 60_000);
+  });
 
   test('a batch that fails after its state step ran (an output throws) leaves the state as it was: the next batch rolls the worker\'s map back', async () => {
     // `oops` is counted like any word, but the output throws on it: the batch fails after the
@@ -111,7 +111,7 @@ describe('mapWithState keeps its state in the workers (stateInWorkers: true)', (
     } finally {
       await run.ssc.sparkContext.close();
     }
-  }, 60_000);
+  });
 
   test("where each batch's state is held: in the workers, and on the driver every checkpoint interval (3 s)", async () => {
     const held: [number, string][] = [];
@@ -133,7 +133,7 @@ describe('mapWithState keeps its state in the workers (stateInWorkers: true)', (
     } finally {
       await run.ssc.sparkContext.close();
     }
-  }, 60_000);
+  });
 
   test("the state is never sent back to a worker: each batch reads it in place (after a copy to the driver too), spread over both workers; under placement 'auto' its stages stay on the workers", async () => {
     const clean = input.map((b) => b.filter((l) => !l.includes('boom')));
@@ -178,7 +178,7 @@ describe('mapWithState keeps its state in the workers (stateInWorkers: true)', (
     } finally {
       await run.ssc.sparkContext.close();
     }
-  }, 60_000);
+  });
 
   test.each([
     // kill a worker after these batches   (state then held in the workers since the last driver copy)
@@ -204,5 +204,5 @@ describe('mapWithState keeps its state in the workers (stateInWorkers: true)', (
     } finally {
       await run.ssc.sparkContext.close();
     }
-  }, 60_000);
+  });
 });

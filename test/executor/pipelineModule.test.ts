@@ -54,6 +54,25 @@ describe('a pipeline module loaded in every worker', () => {
     expect(cause.message).toMatch(/the driver defined window \d+\/1000 of window at random\.ts:12:4, the worker \(which loaded file:\/\/.*random\.ts\) defined window \d+\/1000 of window at random\.ts:12:4\./);
   });
 
+  test('a worker that never finishes loading the pipeline is refused after the task timeout, saying what to look for', async () => {
+    const p = await import('./fixtures/pipelines/waits.ts');
+    const stopped = p.ssc.awaitTermination().then(() => undefined, (e: unknown) => e);
+    await p.clock.advance(1000);
+    const cause = ((await stopped) as Error).cause as Error;
+    expect(cause.name).toBe('PipelineMismatchError');
+    expect(cause.message).toMatch(/^Worker 0 did not finish loading the pipeline within the task timeout \(2000 ms\).*Does the module wait at its top level/);
+  });
+
+  test('a pipeline module that throws in a worker: the batch fails with its error and stack', async () => {
+    const p = await import('./fixtures/pipelines/throws.ts');
+    const stopped = p.ssc.awaitTermination().then(() => undefined, (e: unknown) => e);
+    await p.clock.advance(1000);
+    const cause = ((await stopped) as Error).cause as Error;
+    expect(cause.name).toBe('PipelineMismatchError');
+    expect(cause.message).toBe('The pipeline failed to load in a worker: no configuration in this thread');
+    expect(cause.stack).toMatch(/RangeError: no configuration in this thread[^]*readConfig[^]*throws\.ts/);
+  });
+
   test('functions created at batch time: self-contained ones travel as text, others run on the driver and the listener says why', async () => {
     const p = await import('./fixtures/pipelines/batchTime.ts');
     try {

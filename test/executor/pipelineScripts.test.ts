@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const script = (name: string) => fileURLToPath(new URL(`./fixtures/scripts/${name}`, import.meta.url));
-const run = async (command: string, args: string[]) => (await promisify(execFile)(command, args, { cwd: root, timeout: 120_000 })).stdout;
+const run = async (command: string, args: string[]) => (await promisify(execFile)(command, args, { cwd: root, timeout: 150_000 })).stdout;
 const lines = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
 
 /** The word count of wordhash.ts, computed here without the engine. */

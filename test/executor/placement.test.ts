@@ -53,20 +53,20 @@ describe('placement by cost on 2 workers: batches in, where they ran out', () =>
       expect.stringMatching(/^map at .*placement\.test\.ts:\d+:\d+ \(the map side of reduceByKey\)$/),
       expect.stringMatching(/^reduceByKey at .*placement\.test\.ts:\d+:\d+ \(collect\)$/),
     ]);
-  }, 60_000);
+  });
 
   test("placement: 'workers' ships every stage that can be shipped, however cheap", async () => {
     const run = await runStreams({ input, operation: wordCount, context: { workers: 2, placement: 'workers' } });
     expect(run.batches.map((b) => b.executedOn)).toEqual(input.map(() => 'workers'));
     expect(run.batches.every((b) => b.stageDecisions!.every((d) => d.reason === "placement: 'workers' (forced)"))).toBe(true);
-  }, 60_000);
+  });
 
   test('placement options (a plain object) tune the estimates: warmUpRuns 1 moves cheap stages to the driver after one run on each side', async () => {
     const run = await runStreams({ input, operation: wordCount, context: { workers: 2, placement: { warmUpRuns: 1 } } });
     expect(run.batches.map((b) => b.executedOn).slice(0, 2)).toEqual(['workers', 'local']);
     const forced = await runStreams({ input, operation: wordCount, context: { workers: 2, placement: { mode: 'workers' } } });
     expect(forced.batches.map((b) => b.executedOn)).toEqual(input.map(() => 'workers'));
-  }, 60_000);
+  });
 
   // Refused as the context is created, not at the first job on workers (which loads StagePlacement).
   test.each([

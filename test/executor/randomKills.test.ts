@@ -80,5 +80,5 @@ describe('workers killed at random points: every batch equals local mode', () =>
     } finally {
       await run.ssc.sparkContext.close();
     }
-  }, 60_000);
+  });
 });

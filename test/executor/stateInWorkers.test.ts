@@ -42,7 +42,7 @@ describe.each(pipelines)('%s keeps its state in the workers', (_name, counts) =>
     } finally {
       await run.ssc.sparkContext.close();
     }
-  }, 60_000);
+  });
 
   test("stateInWorkers 'auto' (the default): a state of 10,000 records or fewer stays on the driver", async () => {
     const held: string[] = [];
@@ -58,7 +58,7 @@ describe.each(pipelines)('%s keeps its state in the workers', (_name, counts) =>
     await run.ssc.sparkContext.close();
     expect(run.error).toBeUndefined();
     expect(held).toEqual(input.map(() => 'driver'));
-  }, 60_000);
+  });
 
   test.each([
     // kill a worker after these batches   (state then held in the workers since the last driver copy)
@@ -83,5 +83,5 @@ describe.each(pipelines)('%s keeps its state in the workers', (_name, counts) =>
     } finally {
       await run.ssc.sparkContext.close();
     }
-  }, 60_000);
+  });
 });

@@ -156,7 +156,7 @@ describe('the tarball', () => {
       analysis: { problems: { kind: string; entrypoint: string; resolutionKind: string }[] };
     };
     expect(report.analysis.problems.filter((p) => p.resolutionKind !== 'node10' && p.resolutionKind !== 'node16-cjs')).toEqual([]);
-  }, 120_000);
+  });
 
   it("keeps Node's built-ins out of every module a browser reaches (the browser variants of the #… imports)", () => {
     const esm = path.join(unpacked, 'dist/esm');
@@ -198,7 +198,7 @@ describe('a Node script (test/package/fixtures/node-script)', () => {
 
   it('type-checks against the shipped declarations (NodeNext resolution, no DOM library) and compiles', () => {
     run(dir, 'npx', ['tsc', '-p', '.']);
-  }, 60_000);
+  });
 
   it.each([
     ['plain node', 'node', ['out/main.js']],
@@ -211,11 +211,11 @@ describe('a Node script (test/package/fixtures/node-script)', () => {
       'tasks ran on: mixed',
       'checkpoints written: true',
     ]);
-  }, 60_000);
+  });
 
   it('loads with require() from CommonJS (Node 20.19 and later, as "engines" says)', () => {
     expect(run(dir, 'node', ['-e', "const { StreamingContext } = require('rivulet'); console.log(typeof StreamingContext)"]).trim()).toBe('function');
-  }, 60_000);
+  });
 });
 
 /** `[key, number]` pairs summed by key, sorted by key (as the fixtures print them). */
@@ -274,11 +274,11 @@ describe('a Node service in plain JavaScript (test/package/fixtures/node-service
   it('resolves rivulet/worker to the executor entry', () => {
     const resolved = run(dir, 'node', ['--input-type=module', '-e', "console.log(import.meta.resolve('rivulet/worker'))"]).trim();
     expect(resolved).toBe(pathToFileURL(path.join(realpathSync(dir), 'node_modules/rivulet/dist/esm/executor/worker.js')).href);
-  }, 60_000);
+  });
 
   it('runs with plain node (workers: 2, no other option): its closures and imports work on the workers, every batch is right', () => {
     check(run(dir, 'node', ['main.js']));
-  }, 60_000);
+  });
 
   it('runs bundled by esbuild into one minified file, from a directory with nothing else in it: every batch is right', () => {
     // The package and its dependencies (rxjs, comlink, ws, lz-string) in the bundle, as a service deploys.
@@ -293,7 +293,7 @@ describe('a Node service in plain JavaScript (test/package/fixtures/node-service
     for (const file of ['service.mjs', 'batches.json']) cpSync(path.join(dir, file), path.join(deployed, file));
     // The workers start from service.mjs itself (there is no engine worker file beside it).
     check(run(deployed, 'node', ['service.mjs']));
-  }, 60_000);
+  });
 });
 
 describe('a Vite + TypeScript web app with its own worker entry (test/package/fixtures/web-app)', () => {
@@ -326,7 +326,7 @@ describe('a Vite + TypeScript web app with its own worker entry (test/package/fi
 
   it('type-checks against the shipped declarations, rivulet/worker included (bundler resolution, no @types/node)', () => {
     run(dir, 'npx', ['tsc', '-p', '.']);
-  }, 60_000);
+  });
 
   it("builds with a default (minified) `vite build`: the app's worker entry is a chunk of its own, no Node built-in anywhere", () => {
     run(dir, 'npx', ['vite', 'build', '--logLevel', 'warn']);
@@ -336,7 +336,7 @@ describe('a Vite + TypeScript web app with its own worker entry (test/package/fi
     for (const file of scripts) {
       expect({ file: path.basename(file), imports: nodeImports(readFileSync(file, 'utf8')) }).toEqual({ file: path.basename(file), imports: [] });
     }
-  }, 120_000);
+  });
 
   it.each([
     ['on two Web Workers', 'workers'],
@@ -349,7 +349,7 @@ describe('a Vite + TypeScript web app with its own worker entry (test/package/fi
     page.on('pageerror', (e) => errors.push(e.stack ?? e.message));
     await page.goto(`${server.url}?mode=${mode}`);
     // The page sets `done` when its run is over, failed or not (it stops its context either way).
-    await page.waitForFunction(() => (window as unknown as { rivulet?: { done: boolean } }).rivulet?.done === true, null, { timeout: 60_000 });
+    await page.waitForFunction(() => (window as unknown as { rivulet?: { done: boolean } }).rivulet?.done === true);
     type Violation = { where: string; directive: string; blocked: string; source: string };
     const result = (await page.evaluate(() => (window as unknown as { rivulet: unknown }).rivulet)) as {
       mode: string;
@@ -378,5 +378,5 @@ describe('a Vite + TypeScript web app with its own worker entry (test/package/fi
     // The policy is in force: compiling a string afterwards was refused in the page and in each worker.
     const probed = result.probe.map((v) => `${v.where} ${v.directive} ${v.blocked}`).sort();
     expect(probed).toEqual(['page script-src eval', ...(mode === 'workers' ? ['worker script-src eval', 'worker script-src eval'] : [])]);
-  }, 120_000);
+  });
 });

@@ -17,7 +17,7 @@ let warnings: string[];
 beforeAll(async () => {
   bundle = await bundleForBrowser('engine/index.ts', 'rivulet');
   ({ outDir, code, warnings } = bundle);
-}, 30_000);
+});
 
 afterAll(() => bundle?.dispose());
 

@@ -14,8 +14,12 @@ export function union<T>(batches: { records: T[] }[]): T[] {
   return batches.flatMap((b) => b.records);
 }
 
-/** Resolve once `condition` holds, polling every 10 ms; reject after `timeoutMs` saying what was awaited. */
-export async function until(condition: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+/**
+ * Resolve once `condition` holds, polling every 10 ms. `timeoutMs` only bounds a genuine hang
+ * (below the test's own timeout, so the error says what was awaited): a loaded machine may take
+ * long, and the condition ends the wait.
+ */
+export async function until(condition: () => boolean, what: string, timeoutMs = 150_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

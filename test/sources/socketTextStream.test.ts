@@ -110,6 +110,23 @@ describe('socketTextStream', () => {
     expect(errors).toEqual([`Restarting receiver with delay 50 ms: Error receiving data from 127.0.0.1:${port}`]);
   });
 
+  test('a line cut short by a connection reset is dropped and reported, not delivered as a record', async () => {
+    const { port } = await startServer((socket, index) => {
+      if (index === 0) socket.write('whole\nhalf a li', () => setTimeout(() => socket.resetAndDestroy(), 20));
+      else socket.write('second\n');
+    });
+    ssc = new StreamingContext({ batchInterval: 100 });
+    const errors = receiverErrors(ssc);
+    const batches = collectBatches(ssc.socketTextStream('127.0.0.1', port, { restartDelayMs: 50 }));
+    ssc.start();
+    await until(() => union(batches).includes('second'), 'the line sent on the second connection');
+    expect(union(batches)).toEqual(['whole', 'second']);
+    expect(errors).toEqual([
+      `Dropped an incomplete line from 127.0.0.1:${port} (9 characters without a line terminator), cut by the connection error`,
+      `Restarting receiver with delay 50 ms: Error receiving data from 127.0.0.1:${port}`,
+    ]);
+  });
+
   test('connection refused: retries every restartDelayMs until the server is up', async () => {
     // A port that was free a moment ago and has nothing listening now.
     const probe = await startServer(() => {});

@@ -67,7 +67,7 @@ describe('textFileStream on a ManualClock (file times set by hand)', () => {
     await clock.advanceTo(T0 + 3000);
 
     await clock.advanceTo(T0 + 8000);
-    put('stale.txt', 'too old\n', T0 + 2900); // older than the 5 s remember window at 8000
+    put('copied.txt', 'old time kept\n', T0 + 2900); // moved in now with a time behind the 5 s window (cp -p): new all the same
     put('fresh.txt', 'fresh\n', T0 + 8500);
     await clock.advanceTo(T0 + 9000);
     await clock.advanceTo(T0 + 15000); // a.txt (modified 2500) is forgotten by now, and behind the threshold
@@ -78,7 +78,7 @@ describe('textFileStream on a ManualClock (file times set by hand)', () => {
       2000: [[], ['f1']], // empty.txt (1200) then from-the-future.txt (1500): oldest first
       3000: [['late']],
       4000: [], 5000: [], 6000: [], 7000: [], 8000: [],
-      9000: [['fresh']],
+      9000: [['old time kept'], ['fresh']],
       10000: [], 11000: [], 12000: [], 13000: [], 14000: [], 15000: [],
     });
     expect(numRecords.get(1000)).toBe(3);
@@ -95,6 +95,65 @@ describe('textFileStream on a ManualClock (file times set by hand)', () => {
     put('new.txt', 'z\n', T0 + 1500);
     await clock.advanceTo(T0 + 3000);
     expect([...batches.values()]).toEqual([[['x'], ['y']], [['z']], []]);
+  });
+
+  test('a file moved in with its old modification time (cp -p, rsync -t, tar) is read once; one there at the start is not; one deleted and put back is new again', async () => {
+    const clock = new ManualClock(T0);
+    ssc = new StreamingContext({ batchInterval: 1000, scheduler: clock });
+    const batches = partitionsPerBatch(ssc.textFileStream(dir, { minRememberDuration: 2000 }));
+    const lastYear = T0 - 365 * 24 * 3600_000;
+    put('there-before.txt', 'before\n', lastYear);
+    ssc.start();
+    await clock.advanceTo(T0 + 1000);
+    put('archive.txt', 'from last year\n', lastYear); // tar -x keeps the time it was written
+    await clock.advanceTo(T0 + 2000);
+    await clock.advanceTo(T0 + 6000); // long past the remember window: still not taken again
+    fs.rmSync(path.join(dir, 'archive.txt'));
+    await clock.advanceTo(T0 + 7000);
+    put('archive.txt', 'put back\n', lastYear);
+    await clock.advanceTo(T0 + 8000);
+
+    const byBatch = Object.fromEntries([...batches].map(([t, parts]) => [t - T0, parts]));
+    expect(byBatch).toEqual({
+      1000: [],
+      2000: [['from last year']],
+      3000: [], 4000: [], 5000: [], 6000: [], 7000: [],
+      8000: [['put back']],
+    });
+  });
+
+  test('after a restart from a checkpoint, the files there before it are not new; one moved in meanwhile with an old time is', async () => {
+    const checkpoints = fs.mkdtempSync(path.join(os.tmpdir(), 'rivulet-textFileStream-ckpt-'));
+    const lastYear = T0 - 365 * 24 * 3600_000;
+    const create = (clock: ManualClock, out: Map<number, string[][]>) => () => {
+      const ctx = new StreamingContext({ batchInterval: 1000, scheduler: clock });
+      ctx.checkpoint(checkpoints);
+      ctx.textFileStream(dir, { minRememberDuration: 2000 }).name('files').glom().foreachRDD(async (rdd, time) => void out.set(time - T0, await rdd.collect()));
+      return ctx;
+    };
+    try {
+      put('there-before.txt', 'before\n', lastYear);
+      const first = new Map<number, string[][]>();
+      const clock1 = new ManualClock(T0);
+      ssc = await StreamingContext.getOrCreate(checkpoints, create(clock1, first));
+      ssc.start();
+      put('copied.txt', 'copied\n', lastYear);
+      await clock1.advanceTo(T0 + 4000);
+      await ssc.stop(); // a checkpoint at 4000
+      put('copied-while-down.txt', 'while down\n', lastYear);
+
+      const second = new Map<number, string[][]>();
+      const clock2 = new ManualClock(T0 + 6500);
+      ssc = await StreamingContext.getOrCreate(checkpoints, create(clock2, second));
+      ssc.start();
+      await clock2.advanceTo(T0 + 8000);
+      expect(Object.fromEntries(first)).toEqual({ 1000: [['copied']], 2000: [], 3000: [], 4000: [] });
+      expect(Object.fromEntries(second)).toEqual({ 5000: [['while down']], 6000: [], 7000: [], 8000: [] });
+    } finally {
+      await ssc?.stop();
+      ssc = undefined;
+      fs.rmSync(checkpoints, { recursive: true, force: true });
+    }
   });
 
   test('filter skips files by path', async () => {

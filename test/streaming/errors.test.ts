@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { createTestContext, collectBatches, expectBatches, runStreams } from '../support/TestSuiteBase.ts';
-import { BatchFailedError, StateSpec, UserFunctionError, type State, type BatchInfo, type RDD } from '../../engine/index.ts';
+import { BatchFailedError, RDDContext, StateSpec, StreamingContext, UserFunctionError, type State, type BatchInfo, type DStream, type RDD } from '../../engine/index.ts';
 
 // Failures: what the user sees, and what happens to the context and its state.
 
@@ -361,6 +361,80 @@ describe('errors at definition', () => {
     expect(() => pairs.map(3 as never)).toThrow(/^map at errors\.test\.ts:\d+:\d+ expects a function, got number\.$/);
     expect(() => pairs.updateStateByKey(null as never)).toThrow(/updateStateByKey at .* expects a function, got null/);
     expect(() => pairs.reduceByKeyAndWindow((a, b) => a + b, 'x' as never, 2000)).toThrow(/reduceByKeyAndWindow \(inverse\) at .* expects a function, got string/);
+  });
+
+  test('mapWithState without a StateSpec, union with something that is not a stream: a TypeError saying what is expected', () => {
+    const { ssc } = createTestContext();
+    const pairs = ssc.queueStream<KV>([]);
+    expect(() => pairs.mapWithState(null as never)).toThrow(/^mapWithState expects a StateSpec, e\.g\. stream\.mapWithState\(StateSpec\.function\(\(key, value, state\) => mapped\)\); got null\.$/);
+    expect(() => pairs.mapWithState({} as never)).toThrow(/^mapWithState expects a StateSpec, .*; got an object \(\{\}\)\.$/);
+    expect(() => pairs.mapWithState((() => 1) as never)).toThrow(/^mapWithState expects a StateSpec, .*; got a function\.$/);
+    expect(() => pairs.union(null as never)).toThrow(/^union expects DStreams \(of the same slide duration\), e\.g\. a\.union\(b, c\); argument 1 is null\.$/);
+    expect(() => pairs.union(pairs, undefined as never)).toThrow(/argument 2 is undefined\.$/);
+    expect(() => ssc.union([pairs, [1, 2] as never])).toThrow(/^union expects an array of DStreams \(of the same slide duration\); element 1 is an Array\.$/);
+    expect(() => pairs.join(null as never)).toThrow(/^join expects another DStream, got null\.$/);
+    expect(() => pairs.transformWith(null as never, (a) => a)).toThrow(/^transformWith expects DStreams, got null\.$/);
+  });
+
+  test('taskTimeout (and maxTaskAttempts) must be positive numbers a timer can hold', () => {
+    for (const bad of [Number.NaN, -1, 0, 2 ** 31, Number.POSITIVE_INFINITY, '1000' as never]) {
+      expect(() => new StreamingContext({ batchInterval: 1000, taskTimeout: bad })).toThrow(RangeError);
+      expect(() => new StreamingContext({ batchInterval: 1000, taskTimeout: bad })).toThrow(/^StreamingContext: taskTimeout must be a positive number of milliseconds up to 2147483647 \(about 24\.8 days\), got .*; default 60 s\.$/);
+      expect(() => new RDDContext({ taskTimeout: bad })).toThrow(/^taskTimeout must be a positive number of milliseconds/);
+    }
+    expect(() => new RDDContext({ maxTaskAttempts: 0 })).toThrow(/^maxTaskAttempts must be a positive integer, got 0\.$/);
+    expect(new StreamingContext({ batchInterval: 1000, taskTimeout: 1.5 }).batchInterval).toBe(1000);
+  });
+
+  test('a circular object used as a key: a TypeError naming the operation, not a stack overflow', async () => {
+    const circularObject = (name: string) => {
+      const o: Record<string, unknown> = { name };
+      o.self = o;
+      return o;
+    };
+    const circularArray = (name: string) => {
+      const a: unknown[] = [name];
+      a.push(a);
+      return a;
+    };
+    for (const [operation, define] of [
+      ['reduceByKey', (s: DStream<[unknown, number]>) => s.reduceByKey((a, b) => a + b)],
+      ['groupByKey', (s: DStream<[unknown, number]>) => s.groupByKey()],
+      ['updateStateByKey', (s: DStream<[unknown, number]>) => s.updateStateByKey((vs: number[], st: number | undefined) => (st ?? 0) + vs.length)],
+      ['sortByKey', (s: DStream<[unknown, number]>) => s.transform((rdd) => rdd.sortByKey())],
+    ] as const) {
+      for (const circular of [circularObject, circularArray]) {
+        const input = [[['a', 1], [circular('ann'), 2], [circular('ann'), 3]]] as [unknown, number][][];
+        const { error } = await runStreams({ input, operation: define as (s: DStream<[unknown, number]>) => DStream<unknown> });
+        const typeError = causes(error).find((c) => c instanceof TypeError) as TypeError | undefined;
+        expect(typeError?.message, `${operation} with ${circular.name}: ${String(error)}`).toMatch(
+          /^[A-Za-z]+: a key is a circular object \(it contains itself\), so it cannot be compared by content\. Keys must be primitives, or arrays and plain objects without cycles/,
+        );
+        expect(String(error)).toContain(operation);
+        expect(causes(error).some((c) => c instanceof RangeError)).toBe(false);
+      }
+    }
+  });
+
+  test('an async function given to map, filter, flatMap, mapValues, keyBy: a TypeError naming the operation, the same in local mode and on workers', async () => {
+    const operations: [string, (s: DStream<number>) => DStream<any>][] = [
+      ['map', (s) => s.map(async (x) => x * 2)],
+      ['filter', (s) => s.filter(async (x) => x > 1)],
+      ['flatMap', (s) => s.flatMap((async (x: number) => [x]) as never)],
+      ['mapValues', (s) => s.map((x) => [x, x] as [number, number]).mapValues(async (x) => x)],
+      ['keyBy', (s) => s.transform((rdd) => rdd.keyBy(async (x) => x))],
+    ];
+    const message = (operation: string) =>
+      new RegExp(`^${operation} at errors\\.test\\.ts:\\d+:\\d+ returned a Promise \\(is it an async function\\?\\): the function given to ${operation} must return its result, which is not awaited\\. Do asynchronous work in foreachRDD`);
+    for (const [operation, define] of operations) {
+      const { output, error } = await runStreams({ input: [[1, 2, 3]], operation: define });
+      expect(output, operation).toEqual([]);
+      const typeError = causes(error).find((c) => c instanceof TypeError) as TypeError | undefined;
+      expect(typeError?.message, operation).toMatch(message(operation));
+    }
+    const onWorkers = await runStreams({ input: [[1, 2, 3]], operation: operations[0]![1], context: { workers: 1 } });
+    expect(onWorkers.error).toBeInstanceOf(BatchFailedError);
+    expect(String(onWorkers.error)).toMatch(/map at errors\.test\.ts:\d+:\d+ returned a Promise \(is it an async function\?\)/);
   });
 
   test('a pair operation on records that are not pairs: a clear TypeError in the failed batch', async () => {

@@ -157,6 +157,27 @@ describe('listener events', () => {
     await ssc.stop();
     expect(events).toEqual(['receiverStarted 0', 'receiverStopped 0']);
   });
+
+  // Spark's StreamingListenerSuite "StreamingListener receives no events after stopping StreamingListenerBus".
+  test('no event reaches a listener after stop(): a receiver reporting late, an event posted on the bus', async () => {
+    const { ssc, clock } = createTestContext();
+    const subject = new Subject<number>();
+    const stream = ssc.fromObservable(subject);
+    stream.foreachRDD(() => {});
+    const events: string[] = [];
+    ssc.addStreamingListener({
+      onBatchCompleted: (e) => void events.push(`completed ${e.batchInfo.batchTime}`),
+      onReceiverError: (e) => void events.push(`receiverError ${e.message}`),
+    });
+    ssc.start();
+    await clock.advance(1000);
+    await ssc.stop();
+    const before = [...events];
+    stream.supervisor.reportError('a callback of the closed connection');
+    ssc.listenerBus.post({ type: 'batchCompleted', batchInfo: { batchTime: 9000, streamIdToNumRecords: {}, numRecords: 0, submissionTime: 9000, outputOperationInfos: [] } });
+    expect(before).toEqual(['completed 1000']);
+    expect(events).toEqual(before);
+  });
 });
 
 describe('events$', () => {
@@ -175,7 +196,9 @@ describe('events$', () => {
       'streamingStarted',
       'batchSubmitted', 'batchStarted', 'outputOperationStarted', 'outputOperationCompleted', 'batchCompleted',
       'batchSubmitted', 'batchStarted', 'outputOperationStarted', 'outputOperationCompleted', 'batchCompleted',
+      'streamingStopped',
     ]);
+    expect(events.at(-1)).toEqual({ type: 'streamingStopped', time: 2000, graceful: false, timeout: 2000, abandoned: [] });
     const done = events.filter((e): e is Extract<StreamingListenerEvent, { type: 'batchCompleted' }> => e.type === 'batchCompleted');
     expect(done.map((e) => [e.batchInfo.batchTime, e.batchInfo.numRecords])).toEqual([[1000, 1], [2000, 1]]);
   });

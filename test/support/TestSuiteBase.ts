@@ -12,7 +12,7 @@
  * ```
  */
 import { expect } from 'vitest';
-import { ManualClock, StreamingContext, type BatchInfo, type DStream, type RDD, type StreamingContextOptions } from '../../engine/index.ts';
+import { InputDStream, ManualClock, StreamingContext, type BatchInfo, type DStream, type RDD, type StreamingContextOptions } from '../../engine/index.ts';
 
 export interface RunOptionsBase {
   /** Batches to run; default: as many as the longest input has. */
@@ -38,23 +38,26 @@ export interface RunResult<U> {
   error: unknown;
 }
 
-/** One input stream: `input` holds one array per batch. */
+/**
+ * One input stream: `input` holds one array per batch. A `null` batch makes no RDD at all (a
+ * {@link TestInputStream}), as in Spark's tests.
+ */
 export function runStreams<T, U>(
-  options: RunOptionsBase & { input: T[][]; operation: (stream: DStream<T>, ssc: StreamingContext) => DStream<U> },
+  options: RunOptionsBase & { input: (T[] | null)[]; operation: (stream: DStream<T>, ssc: StreamingContext) => DStream<U> },
 ): Promise<RunResult<U>>;
 /**
  * Several input streams: `inputs[i]` holds the batches of stream i; `operation` receives one
  * stream per input, then the context (annotate the streams' types).
  */
 export function runStreams<U>(
-  options: RunOptionsBase & { inputs: unknown[][][]; operation: (...args: any[]) => DStream<U> },
+  options: RunOptionsBase & { inputs: (unknown[] | null)[][]; operation: (...args: any[]) => DStream<U> },
 ): Promise<RunResult<U>>;
-export async function runStreams(options: RunOptionsBase & { input?: unknown[][]; inputs?: unknown[][][]; operation: (...a: any[]) => DStream<unknown> }): Promise<RunResult<unknown>> {
+export async function runStreams(options: RunOptionsBase & { input?: (unknown[] | null)[]; inputs?: (unknown[] | null)[][]; operation: (...a: any[]) => DStream<unknown> }): Promise<RunResult<unknown>> {
   const inputs = options.inputs ?? [options.input!];
   const batchInterval = options.batchInterval ?? 1000;
   const numBatches = options.numBatches ?? Math.max(...inputs.map((i) => i.length));
   const { ssc, clock } = createTestContext({ batchInterval, defaultParallelism: options.defaultParallelism ?? 2, ...options.context });
-  const streams = inputs.map((batches) => ssc.queueStream([...batches]));
+  const streams = inputs.map((batches) => (batches.includes(null) ? new TestInputStream(ssc, batches) : ssc.queueStream([...(batches as unknown[][])])));
   const outputStream = options.operation(...streams, ssc);
   const collected = collectBatches(outputStream);
   const batches: BatchInfo[] = [];
@@ -66,6 +69,28 @@ export async function runStreams(options: RunOptionsBase & { input?: unknown[][]
   await ssc.stop();
   await terminated;
   return { output: collected.output, times: collected.times, batches, ssc, clock, error };
+}
+
+/**
+ * Spark's TestInputStream: the batch at zeroTime + (i + 1) * interval holds `batches[i]` (an empty
+ * batch past the end); a `null` batch makes no RDD at all, to test what happens downstream when
+ * a stream has none ("lets us test cases where RDDs are not created").
+ */
+export class TestInputStream<T> extends InputDStream<T> {
+  constructor(
+    ssc: StreamingContext,
+    private readonly batches: readonly (readonly T[] | null)[],
+  ) {
+    super(ssc, 'testInputStream');
+  }
+
+  protected compute(validTime: number): RDD<T> | undefined {
+    const index = (validTime - this.zeroTime!) / this.slideDuration - 1;
+    const batch = index < this.batches.length ? this.batches[index] : [];
+    if (batch === null || batch === undefined) return undefined;
+    this.reportRecords(validTime, batch.length);
+    return this.ssc.sparkContext.parallelize([...batch]);
+  }
 }
 
 /** A context on a fresh ManualClock at time 0. */

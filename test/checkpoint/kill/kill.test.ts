@@ -39,7 +39,7 @@ let bundle: string | undefined;
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rivulet-kill-'));
   bundle = await bundlePipeline(path.join(tmp, 'bundle'));
-}, 60_000);
+});
 afterAll(() => {
   if (keep) console.log(`kill test: kept ${tmp}`);
   else if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
@@ -223,7 +223,7 @@ describe('SIGKILL and restart: pipeline.ts as a child process, 50 ms batches on 
         `${N} batches compared with the uninterrupted run (4 outputs + saveAsTextFiles each), all equal; ` +
         `${rewrites} batch outputs written again after a recovery, identically; ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
-  }, 120_000);
+  });
 
   test('fromObservable, a checkpoint every 3 batches: 8 kills; logged batches keep exactly their records, none is in two batches, state exact', async () => {
     const N = 100;
@@ -275,7 +275,7 @@ describe('SIGKILL and restart: pipeline.ts as a child process, 50 ms batches on 
         `${logged} log records checked against their batches; ${seenIn.size} of ${emitted} lines processed once each, ${emitted - seenIn.size} emitted while no process was receiving (lost by nature); ` +
         `${rewrites} batch outputs written again identically; ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
-  }, 120_000);
+  });
 
   test('corrupt newest checkpoints: resumes from the newest good one with a warning for each, outputs exact', async () => {
     const N = 30;
@@ -315,7 +315,7 @@ describe('SIGKILL and restart: pipeline.ts as a child process, 50 ms batches on 
     compareOutputs(actual, readOutputs(outOf('corrupt-reference'), INTERVAL), N);
     expectFinalTotals(actual, N, generateBatches(SEED, N));
     console.log(`kill test, corrupt checkpoints: the newest truncated and the next altered; resumed from the third with 2 warnings; ${N} batches equal to an uninterrupted run`);
-  }, 60_000);
+  });
 
   test('every checkpoint corrupt: recovery fails with a clear error and writes nothing', async () => {
     const N = 40;
@@ -349,5 +349,5 @@ describe('SIGKILL and restart: pipeline.ts as a child process, 50 ms batches on 
     expect(fs.readFileSync(path.join(outOf(name), 'log.jsonl'), 'utf8'), 'no output written').toBe(logBefore);
     const message = failed.stderr.split('\n').find((l) => l.includes('None of the'));
     console.log(`kill test, every checkpoint corrupt: exit ${failed.exit!.code}, "${message?.trim()}"`);
-  }, 60_000);
+  });
 });

@@ -77,5 +77,5 @@ describe('two applications with the same graph shape, one after the other on one
     const sumsLater = start('sums', ['--checkpoint', dir]);
     expect(await sumsLater.exited).toEqual({ code: 1, signal: null });
     expect(sumsLater.lines.find(startsWith('error '))).toContain('another application, main module rivulet:test/checkpoint/processes/labels');
-  }, 90_000);
+  });
 });

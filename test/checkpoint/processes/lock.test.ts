@@ -74,7 +74,7 @@ describe('two processes on one checkpoint directory', () => {
     expect(sumOf(next), 'the third resumes after the last batch the first completed').toBe(sums.length + 1);
     third.send('stop');
     expect(await third.exited).toEqual({ code: 0, signal: null });
-  }, 60_000);
+  });
 
   test('a process killed with SIGKILL leaves its lock; the next process takes it over and resumes from its checkpoint', async () => {
     const dir = tempDirectory();
@@ -97,7 +97,7 @@ describe('two processes on one checkpoint directory', () => {
     second.send('stop');
     expect(await second.exited).toEqual({ code: 0, signal: null });
     expect(fs.existsSync(path.join(dir, 'rivulet.lock'))).toBe(false);
-  }, 60_000);
+  });
 
   test('a lock held from another host (a shared file system) is refused, saying how to remove it; nothing is written', async () => {
     const dir = tempDirectory();
@@ -112,7 +112,7 @@ describe('two processes on one checkpoint directory', () => {
         `if no process on batch-2.example uses this directory any more (it was stopped or the host is gone), delete ${lock} and start again.`,
     );
     expect(fs.readdirSync(dir)).toEqual(['rivulet.lock']);
-  }, 60_000);
+  });
 
   test('a process that exits without stop() releases its lock as it exits', async () => {
     const dir = tempDirectory();
@@ -122,5 +122,5 @@ describe('two processes on one checkpoint directory', () => {
     first.send('exit');
     expect(await first.exited).toEqual({ code: 0, signal: null });
     expect(fs.existsSync(path.join(dir, 'rivulet.lock'))).toBe(false);
-  }, 60_000);
+  });
 });
