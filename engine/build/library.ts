@@ -286,7 +286,8 @@ function replaceFile(file: string, text: string): void {
 /**
  * prepack: package.json becomes the published one, the repository's kept in dist/ until postpack
  * (npm packs the package.json it finds on disk). Meanwhile, for the seconds npm takes to pack, a
- * process that reads package.json (a test run beside `npm pack`) finds `#platform`… mapped to dist/esm.
+ * process that reads package.json finds `#platform`… mapped to dist/esm: so test/package/consumers.test.ts
+ * packs a copy of the repository's package files, never the repository itself, while other tests run.
  */
 function publishManifest(): void {
   restoreManifest();

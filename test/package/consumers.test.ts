@@ -25,7 +25,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -81,11 +81,25 @@ let manifest: { exports: Record<string, Record<string, string>>; imports: Record
 /** The tarball unpacked (its files under package/, as npm extracts it). */
 const unpacked = path.join(work, 'package');
 
+/**
+ * A copy of what `npm pack` reads (package.json, the sources it builds from, the files it ships),
+ * with the repository's node_modules: its prepack (engine/build/library.ts) builds dist/ there and
+ * puts the published package.json in place for the seconds npm takes to pack, so that the
+ * repository's own package.json, which the other test files' processes read to resolve `#platform`…
+ * meanwhile, never changes.
+ */
+const checkout = path.join(work, 'checkout');
+
 beforeAll(() => {
+  mkdirSync(checkout);
+  for (const file of ['package.json', 'tsconfig.json', 'engine', 'README.md', 'LICENSE', 'CHANGELOG.md']) cpSync(path.join(root, file), path.join(checkout, file), { recursive: true });
+  symlinkSync(path.join(root, 'node_modules'), path.join(checkout, 'node_modules'), 'dir');
   // `npm pack` runs the prepack script, which builds the library into dist/.
-  const out = run(root, 'npm', ['pack', '--json', '--pack-destination', work, '--loglevel=error']);
+  const out = run(checkout, 'npm', ['pack', '--json', '--pack-destination', work, '--loglevel=error']);
   packed = JSON.parse(out)[0];
   renameSync(path.join(work, (packed as unknown as { filename: string }).filename), path.join(work, 'rivulet.tgz'));
+  // After packing, the copy's package.json is the repository's again (postpack).
+  expect(readFileSync(path.join(checkout, 'package.json'), 'utf8')).toBe(readFileSync(path.join(root, 'package.json'), 'utf8'));
   manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
   run(work, 'tar', ['-xzf', 'rivulet.tgz']);
 }, 240_000);
@@ -139,7 +153,7 @@ describe('the tarball', () => {
     expect(published.engines.node).toBe('^20.19.0 || >=22.12.0');
     expect(published.peerDependencies).toEqual({ rxjs: '^7.8.0' });
     expect(published.dependencies.rxjs).toBeUndefined();
-    // The repository's own map (to engine/*.ts) is back after packing.
+    // The repository's own map is to the sources.
     expect(Object.values(manifest.imports['#platform']!)).toEqual(['./engine/platform/node.ts', './engine/platform/browser.ts']);
   });
 
@@ -198,6 +212,10 @@ describe('a Node script (test/package/fixtures/node-script)', () => {
 
   it('type-checks against the shipped declarations (NodeNext resolution, no DOM library) and compiles', () => {
     run(dir, 'npx', ['tsc', '-p', '.']);
+  });
+
+  it('type-checks with TypeScript 5.7, the oldest the declarations support (5.6 has no generic Uint8Array)', () => {
+    run(dir, 'npm', ['exec', '--yes', '--prefer-offline', '--package=typescript@5.7.3', '--', 'tsc', '-p', '.', '--noEmit']);
   });
 
   it.each([
