@@ -16,7 +16,7 @@ import { DStreamGraph } from './DStreamGraph.ts';
 import { JobScheduler } from './JobScheduler.ts';
 import { JobGenerator } from './JobGenerator.ts';
 import { InputInfoTracker } from './InputInfoTracker.ts';
-import { StreamingListenerBus, type AbandonedWork, type StreamingListener, type StreamingListenerEvent } from './listener.ts';
+import { StreamingListenerBus, type StreamingListener, type StreamingListenerEvent } from './listener.ts';
 import type { ManualClock } from './ManualClock.ts';
 import { isManualClock } from './isManualClock.ts';
 import { checkDuration, type Duration } from '../util/duration.ts';
@@ -28,6 +28,7 @@ import { Checkpointer } from './Checkpointer.ts';
 import type { RecoveryPlan } from './recovery.ts';
 import { stableIds } from './stableIds.ts';
 import { releaseCheckpointLock, takeCheckpointLock } from './checkpointLock.ts';
+import type { Deadline } from './stopContext.ts';
 import { applicationIdentity } from './application.ts';
 import { isExecutor } from '../platform/executorMode.ts';
 import type { Definitions } from '../closure/definitions.ts';
@@ -601,105 +602,38 @@ export class StreamingContext {
     return this.stopping;
   }
 
-  private async doStop(graceful: boolean, error?: unknown, timeout?: Duration): Promise<void> {
-    const inputs = this.graph.inputStreams;
+  /**
+   * Stops the running context (see stop()). What must happen at once happens here: the deadline
+   * starts on the context's clock (a ManualClock advanced right after stop() counts), and a stop
+   * without grace generates no more batches. The rest is loaded on first use (stopContext.ts),
+   * as a page that never stops its context need not carry it.
+   */
+  private doStop(graceful: boolean, error?: unknown, timeout?: Duration): Promise<void> {
     const limit = timeout ?? (graceful ? this.gracefulStopTimeout : STOP_GRACE_PERIOD);
     const deadline = this.deadline(limit);
-    // Each input is stopped once; `stopped` says which have.
-    const stopped = new Set<InputDStream<unknown>>();
-    const stops = new Map<InputDStream<unknown>, Promise<void>>();
-    const failedToStop = (input: InputDStream<unknown>, e: unknown) => console.error(`${input.creationSite}: failed to stop:`, e);
-    const stopInput = (input: InputDStream<unknown>): Promise<void> => {
-      let stopping = stops.get(input);
-      if (!stopping) {
-        let result: void | Promise<void> = undefined;
-        try {
-          result = input.stop();
-        } catch (e) {
-          failedToStop(input, e);
-        }
-        if (result instanceof Promise) {
-          stopping = result.catch((e) => failedToStop(input, e)).then(() => void stopped.add(input));
-        } else {
-          stopped.add(input); // stopped at once (most inputs but receivers)
-          stopping = Promise.resolve();
-        }
-        stops.set(input, stopping);
-      }
-      return stopping;
-    };
-    let inTime = true;
-    if (graceful) {
-      const receivers = inputs.filter((i): i is ReceiverInputDStream<unknown> => i instanceof ReceiverInputDStream);
-      inTime = await deadline.race(
-        (async () => {
-          await Promise.all(receivers.map(stopInput));
-          await this.allocateEverythingReceived(receivers);
-          this.jobGenerator.stop();
-          await this.jobScheduler.whenIdle();
-        })(),
-      );
-    }
-    this.jobGenerator.stop();
-    const notRun = this.jobScheduler.dropQueued();
-    const inputsStopped = Promise.all(inputs.map(stopInput));
-    if (inTime) inTime = await deadline.race(Promise.all([this.jobScheduler.whenIdle(), inputsStopped]));
-    deadline.cancel();
-
-    const abandoned: AbandonedWork[] = [];
-    let batchAbandoned = false;
-    if (!inTime) {
-      const reason = `${graceful ? 'stop({ stopGracefully: true })' : 'stop()'} gave up after ${limit} ms`;
-      const batch = this.jobScheduler.abandonRunning(reason);
-      if (batch) abandoned.push(batch);
-      batchAbandoned = batch !== undefined;
-      // A graceful stop would have run these; one without grace drops them by design.
-      if (graceful) {
-        for (const time of notRun) abandoned.push({ kind: 'batch', batchTime: time, step: undefined, message: `the batch at ${time} ms, not run` });
-      }
-      for (const input of inputs) {
-        if (graceful && input instanceof ReceiverInputDStream && input.pendingRecords > 0) {
-          const n = input.pendingRecords;
-          abandoned.push({ kind: 'records', streamId: input.inputId, name: input.creationSite, numRecords: n, message: `${n} record${n === 1 ? '' : 's'} that ${input.creationSite} received and no batch took` });
-        }
-        if (stopped.has(input)) continue;
-        const what = input instanceof ReceiverInputDStream ? 'whose receiver\'s onStop() had not returned' : 'whose stop() had not returned';
-        abandoned.push({ kind: 'input', streamId: input.inputId, name: input.creationSite, message: `${input.creationSite}, ${what}` });
-        if (input instanceof ReceiverInputDStream) input.supervisor.abandonStop(`StreamingContext stopped; ${reason} waiting for onStop()`);
-      }
-      if (abandoned.length > 0) console.warn(`StreamingContext.stop(): ${reason}, abandoning ${abandoned.map((a) => a.message).join('; ')}.`);
-    }
-    error ??= this.failure;
-    if (this.checkpointer) {
-      try {
-        // The state after the last completed batch, so a restart need not run batches again
-        // (not after a batch abandoned halfway: its state may be half-changed).
-        if (error === undefined && !this.lastBatchFailed && !batchAbandoned) await this.checkpointer.checkpointOnStop(this.lastCompletedTime);
-      } catch (e) {
-        console.error(`StreamingContext.stop(): could not write the last checkpoint (a restart runs the batches since the previous one again):`, e);
-      }
-      await this.checkpointer.close(this.checkpointSetting!.owned).catch((e) => console.error('StreamingContext.stop(): could not close the checkpoint store:', e));
-      await releaseCheckpointLock(this.checkpointSetting!.lock).catch((e) => console.error('StreamingContext.stop(): could not release the checkpoint location\'s lock:', e));
-    }
-    // The context owns its worker pool: stopping (also after an error) stops the workers.
-    await this.sparkContext.close().catch((e) => console.error('StreamingContext.stop(): could not stop the workers:', e));
-    this.currentState = 'stopped';
-    this.listenerBus.post({ type: 'streamingStopped', time: this.now(), graceful, timeout: limit, abandoned });
-    this.finish(error);
-  }
-
-  /**
-   * A graceful stop, once the receivers have stopped: let batches be generated until every
-   * record they stored is in one. A record stamped at or after the next boundary (a boundary
-   * that fired late, a receiver storing while its onStop() ran) waits for the boundary after.
-   */
-  private async allocateEverythingReceived(receivers: readonly ReceiverInputDStream<unknown>[]): Promise<void> {
-    while (receivers.some((r) => r.pendingRecords > 0)) {
-      const next = this.jobGenerator.nextBatchTime;
-      const generated = this.jobGenerator.whenGenerated(next);
-      if (isManualClock(this.scheduler)) await this.scheduler.advanceTo(next);
-      await generated;
-    }
+    if (!graceful) this.jobGenerator.stop();
+    const checkpoint = this.checkpointer && { checkpointer: this.checkpointer, owned: this.checkpointSetting!.owned, lock: this.checkpointSetting!.lock };
+    return import('./stopContext.ts').then(({ stopContext }) =>
+      stopContext(
+        {
+          inputs: this.graph.inputStreams,
+          scheduler: this.scheduler,
+          jobGenerator: this.jobGenerator,
+          jobScheduler: this.jobScheduler,
+          checkpoint,
+          sparkContext: this.sparkContext,
+          failure: () => this.failure,
+          lastBatchFailed: () => this.lastBatchFailed,
+          lastCompletedTime: () => this.lastCompletedTime,
+          stopped: (event) => {
+            this.currentState = 'stopped';
+            this.listenerBus.post({ type: 'streamingStopped', time: this.now(), ...event });
+          },
+          finish: (e) => this.finish(e),
+        },
+        { graceful, limit, deadline, error },
+      ),
+    );
   }
 
   /**
@@ -707,7 +641,7 @@ export class StreamingContext {
    * blocked in clock.sleep() lets it advance, one that never settles blocks advance() itself);
    * race() tells whether a promise settled first.
    */
-  private deadline(ms: number): { race(p: Promise<unknown>): Promise<boolean>; cancel(): void } {
+  private deadline(ms: number): Deadline {
     let resolve!: () => void;
     const expired = new Promise<void>((r) => (resolve = r));
     const subscription = this.scheduler.schedule(() => resolve(), ms);

@@ -77,9 +77,8 @@ describe('function forms', () => {
     expect(await sc.parallelize([1, 2], 1).flatMap(obj.twice).collect()).toEqual([1, 1, 2, 2]);
   });
 
-  test('async method shorthand (the record is the promise)', async () => {
-    const [p] = await sc.parallelize([5], 1).map(obj.later).collect();
-    expect(await p).toBe(5);
+  test('async method shorthand: map refuses the promise it returns, naming the operation', async () => {
+    await expect(sc.parallelize([5], 1).map(obj.later).collect()).rejects.toThrow(/map at ship\.test\.ts:\d+:\d+ returned a Promise \(is it an async function\?\)/);
   });
 
   test('bound and native functions', async () => {
