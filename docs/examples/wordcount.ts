@@ -28,7 +28,7 @@ const stopWords = new Set(['the', 'a', 'my', 'some', 'every']);
 const pairs = lines
   .flatMap((line) => line.split(' '))
   .filter((word) => !stopWords.has(word))
-  .map((word) => [word, 1] as [string, number]);
+  .map((word) => [word, 1]);
 
 // Word counts of each 1-second batch.
 pairs.reduceByKey((a, b) => a + b).print(5);

@@ -3,6 +3,9 @@ import { engineFn } from '../closure/engineFunctions.ts';
 import { userCallSite } from '../util/callSite.ts';
 import { checkDuration, isMultipleOf, type Duration } from '../util/duration.ts';
 import { HashPartitioner, type Partitioner, type RDD } from '../rdd/index.ts';
+import { combineOptions, type CombineOptions, type PreservesPartitioning } from '../rdd/RDD.ts';
+import { isPartitioner, partitioning, readOptions, type PartitionOptions } from '../rdd/options.ts';
+import type { AnyRecord, Widen } from '../rdd/recordTypes.ts';
 import type { StreamingContext } from '../streaming/StreamingContext.ts';
 import type { TransformedDStream } from './TransformedDStream.ts';
 import type { ForEachDStream } from './ForEachDStream.ts';
@@ -37,11 +40,17 @@ export const kinds = {} as {
  * ```ts
  * import { StreamingContext, Seconds } from 'rivulet';
  * const ssc = new StreamingContext({ batchInterval: Seconds(1) });
- * const words = ssc.queueStream([['a', 'b', 'a']]).map((w) => [w, 1] as [string, number]);
+ * const words = ssc.queueStream([['a', 'b', 'a']]).map((w) => [w, 1]);
  * words.reduceByKey((a, b) => a + b).print();
  * ```
  */
-export abstract class DStream<T> {
+export abstract class DStream<out T> {
+  /**
+   * Type only, never set: the type of this stream's records. Declared first so that, when records
+   * of the wrong type meet an operation (reduceByKey on records that are not pairs), TypeScript's
+   * error compares this and stops, rather than walking through the stream's other members.
+   */
+  declare readonly recordType?: [T];
   readonly id: number;
   /** `map at wordcount.ts:12:8` — shown in errors, listener events and the playground. */
   readonly creationSite: string;
@@ -227,24 +236,30 @@ export abstract class DStream<T> {
     return new kinds.TransformedDStream<U>(this.ssc, [this], ([rdd], time) => f(rdd as RDD<T>, time), operation, callSite, slideDuration);
   }
 
-  map<U>(f: UserFn<(x: T) => U>): DStream<U> {
+  /** Each record through f. An array literal f returns is a tuple: `map((w) => [w, 1])` makes `[string, number]` pairs. */
+  map<U extends AnyRecord>(f: UserFn<(x: T) => U>): DStream<U> {
     const g = this.fn(f, 'map');
     return this.derive('map', (rdd) => rdd.map(g));
   }
 
-  flatMap<U>(f: UserFn<(x: T) => Iterable<U>>): DStream<U> {
+  flatMap<U extends AnyRecord>(f: UserFn<(x: T) => Iterable<U>>): DStream<U> {
     const g = this.fn(f, 'flatMap');
     return this.derive('flatMap', (rdd) => rdd.flatMap(g));
   }
 
+  /** The records for which f is truthy; a type predicate narrows the type (`filter((x) => x !== undefined)`). */
+  filter<S extends T>(f: UserFn<(x: T) => x is S>): DStream<S>;
+  filter(f: UserFn<(x: T) => unknown>): DStream<T>;
   filter(f: UserFn<(x: T) => unknown>): DStream<T> {
     const g = this.fn(f, 'filter');
     return this.derive('filter', (rdd) => rdd.filter(g));
   }
 
-  mapPartitions<U>(f: UserFn<(records: T[]) => Iterable<U>>, preservesPartitioning = false): DStream<U> {
+  /** f over each partition's records; `preservesPartitioning` positional, or `{ preservesPartitioning }`. */
+  mapPartitions<U extends AnyRecord>(f: UserFn<(records: T[]) => Iterable<U>>, preservesPartitioning: boolean | PreservesPartitioning = false): DStream<U> {
     const g = this.fn(f, 'mapPartitions');
-    return this.derive('mapPartitions', (rdd) => rdd.mapPartitions(g, preservesPartitioning));
+    const preserves = typeof preservesPartitioning === 'boolean' ? preservesPartitioning : readOptions<PreservesPartitioning>(preservesPartitioning, 'mapPartitions', ['preservesPartitioning']).preservesPartitioning ?? false;
+    return this.derive('mapPartitions', (rdd) => rdd.mapPartitions(g, preserves));
   }
 
   glom(): DStream<T[]> {
@@ -256,7 +271,12 @@ export abstract class DStream<T> {
     return this.derive('repartition', (rdd) => rdd.repartition(numPartitions));
   }
 
-  union(...others: DStream<T>[]): DStream<T> {
+  /**
+   * The records of this stream and the others, per batch. Typed over U, T or a type that includes
+   * it, as are reduce and reduceByWindow: a method taking T where it also returns T would make
+   * DStream invariant, and a DStream<string> would not be a DStream<unknown>.
+   */
+  union<U>(this: DStream<U>, ...others: DStream<U>[]): DStream<U> {
     others.forEach((o, i) => {
       if (!(o instanceof DStream)) throw new TypeError(`union expects DStreams (of the same slide duration), e.g. a.union(b, c); argument ${i + 1} is ${describeValue(o)}.`);
     });
@@ -274,15 +294,15 @@ export abstract class DStream<T> {
   }
 
   /** One element per batch, the records reduced with f; no element for an empty batch. */
-  reduce(f: UserFn<(a: T, b: T) => T>): DStream<T> {
+  reduce<U>(this: DStream<U>, f: UserFn<(a: U, b: U) => U>): DStream<U> {
     const g = this.fn(f, 'reduce');
-    const reduceAll = engineFn<(records: T[]) => T[]>('reduceAll', { f: g }, 'reduce');
+    const reduceAll = engineFn<(records: U[]) => U[]>('reduceAll', { f: g }, 'reduce');
     return this.derive('reduce', (rdd) => rdd.mapPartitions(reduceAll).coalesce(1).mapPartitions(reduceAll));
   }
 
   /** `[value, count]` for every distinct value in the batch. */
-  countByValue(numPartitions?: number): DStream<[T, number]> {
-    return this.map((x) => [x, 1] as [T, number]).reduceByKey((a, b) => a + b, numPartitions);
+  countByValue(numPartitions?: number | PartitionOptions): DStream<[T, number]> {
+    return this.map((x): [T, number] => [x, 1]).reduceByKey((a, b) => a + b, this.partitionerFor(numPartitions, 'countByValue'));
   }
 
   /** Any RDD-to-RDD function, run on the driver at each batch (Spark's transform). */
@@ -308,107 +328,127 @@ export abstract class DStream<T> {
   // ---- windows --------------------------------------------------------------------------------
 
   /** All records of the batches in (t - windowDuration, t], every slideDuration. */
-  window(windowDuration: Duration, slideDuration: Duration = this.slideDuration): DStream<T> {
-    return new kinds.WindowedDStream<T>(this, windowDuration, slideDuration);
+  window(windowDuration: Duration, slideDuration: Duration | { slideDuration?: Duration } = this.slideDuration): DStream<T> {
+    return new kinds.WindowedDStream<T>(this, windowDuration, slideOf(this, slideDuration, 'window'));
   }
 
   /** Number of records in each window (built on the inverse-function window, as in Spark). */
-  countByWindow(windowDuration: Duration, slideDuration: Duration = this.slideDuration): DStream<number> {
-    return this.map(() => 1).reduceByWindow((a, b) => a + b, (a, b) => a - b, windowDuration, slideDuration);
+  countByWindow(windowDuration: Duration, slideDuration: Duration | { slideDuration?: Duration } = this.slideDuration): DStream<number> {
+    return this.map(() => 1).reduceByWindow((a, b) => a + b, (a, b) => a - b, windowDuration, slideOf(this, slideDuration, 'countByWindow'));
   }
 
-  reduceByWindow(f: UserFn<(a: T, b: T) => T>, windowDuration: Duration, slideDuration?: Duration): DStream<T>;
-  reduceByWindow(f: UserFn<(a: T, b: T) => T>, invF: UserFn<(a: T, b: T) => T>, windowDuration: Duration, slideDuration?: Duration): DStream<T>;
-  reduceByWindow(f: UserFn<(a: T, b: T) => T>, ...rest: any[]): DStream<T> {
-    if (typeof rest[0] === 'number') {
-      const [windowDuration, slideDuration = this.slideDuration] = rest as [number, number | undefined];
-      return this.reduce(f).window(windowDuration, slideDuration).reduce(f);
-    }
-    const [invF, windowDuration, slideDuration = this.slideDuration] = rest as [UserFn<(a: T, b: T) => T>, number, number | undefined];
-    const windowed = this.map((x) => [1, x] as [number, T]).reduceByKeyAndWindow(f, invF, windowDuration, slideDuration, 1);
+  /**
+   * One element per window: its records reduced with f. Spark's positional forms, with or without
+   * the inverse function, or an options object after the window: `{ invFunc, slideDuration }`.
+   */
+  reduceByWindow<U>(this: DStream<U>, f: UserFn<(a: U, b: U) => U>, windowDuration: Duration, slideDuration?: Duration | { slideDuration?: Duration; invFunc?: UserFn<(a: U, b: U) => U> }): DStream<U>;
+  reduceByWindow<U>(this: DStream<U>, f: UserFn<(a: U, b: U) => U>, invF: UserFn<(a: U, b: U) => U>, windowDuration: Duration, slideDuration?: Duration): DStream<U>;
+  reduceByWindow<U>(this: DStream<U>, f: UserFn<(a: U, b: U) => U>, ...rest: any[]): DStream<U> {
+    let invF: UserFn<(a: U, b: U) => U> | undefined;
+    let windowDuration: Duration;
+    let slideDuration: Duration | undefined;
+    if (typeof rest[0] === 'number' && typeof rest[1] === 'object' && rest[1] !== null) {
+      windowDuration = rest[0];
+      ({ invFunc: invF, slideDuration } = readOptions<{ slideDuration?: Duration; invFunc?: UserFn<(a: U, b: U) => U> }>(rest[1], 'reduceByWindow', ['slideDuration', 'invFunc']));
+    } else if (typeof rest[0] === 'number') [windowDuration, slideDuration] = rest as [number, number | undefined];
+    else [invF, windowDuration, slideDuration] = rest as [UserFn<(a: U, b: U) => U>, number, number | undefined];
+    slideDuration ??= this.slideDuration;
+    if (invF === undefined) return this.reduce(f).window(windowDuration, slideDuration).reduce(f);
+    const windowed = this.map((x): [number, any] => [1, x]).reduceByKeyAndWindow(f, invF, windowDuration, slideDuration, 1) as DStream<[number, U]>;
     const values = windowed.map((kv) => kv[1]);
     values.nameTarget = windowed;
     return values;
   }
 
   /** `[value, count]` per window; values whose count fell to 0 are dropped. */
-  countByValueAndWindow(windowDuration: Duration, slideDuration: Duration = this.slideDuration, numPartitions?: number): DStream<[T, number]> {
-    return this.map((x) => [x, 1] as [T, number]).reduceByKeyAndWindow(
+  countByValueAndWindow(windowDuration: Duration, slideDuration?: Duration | WindowOptions, numPartitions?: number | Partitioner): DStream<[T, number]> {
+    const o = windowOptions(slideDuration, numPartitions, 'countByValueAndWindow', []);
+    return this.map((x): [T, number] => [x, 1]).reduceByKeyAndWindow(
       (a, b) => a + b,
       (a, b) => a - b,
       windowDuration,
-      slideDuration,
-      numPartitions,
+      o.slideDuration ?? this.slideDuration,
+      this.partitionerFor(o.partitioning, 'countByValueAndWindow'),
       (kv) => kv[1] !== 0,
     );
   }
 
   // ---- pair operations (records are [K, V] tuples) ----------------------------------------
 
-  protected partitionerFor(numPartitions: number | Partitioner | undefined): Partitioner {
-    if (numPartitions === undefined) return new HashPartitioner(this.ssc.sparkContext.defaultParallelism);
-    if (typeof numPartitions === 'number') return new HashPartitioner(checkPartitions(numPartitions, 'numPartitions'));
-    return numPartitions;
+  protected partitionerFor(numPartitions: number | Partitioner | PartitionOptions | undefined, operation = 'numPartitions'): Partitioner {
+    const given = partitioning(numPartitions, operation);
+    if (given === undefined) return new HashPartitioner(this.ssc.sparkContext.defaultParallelism);
+    if (typeof given === 'number') return new HashPartitioner(checkPartitions(given, operation));
+    return given;
   }
 
-  mapValues<K, V, U>(this: DStream<[K, V]>, f: UserFn<(v: V) => U>): DStream<[K, U]> {
+  mapValues<K = any, V = any, U extends AnyRecord = any>(this: DStream<readonly [K, V]>, f: UserFn<(v: V) => U>): DStream<[K, U]> {
     const g = this.fn(f, 'mapValues');
-    return this.derive('mapValues', (rdd) => rdd.mapValues(g));
+    return pairs(this).derive('mapValues', (rdd) => rdd.mapValues(g));
   }
 
-  flatMapValues<K, V, U>(this: DStream<[K, V]>, f: UserFn<(v: V) => Iterable<U>>): DStream<[K, U]> {
+  flatMapValues<K = any, V = any, U extends AnyRecord = any>(this: DStream<readonly [K, V]>, f: UserFn<(v: V) => Iterable<U>>): DStream<[K, U]> {
     const g = this.fn(f, 'flatMapValues');
-    return this.derive('flatMapValues', (rdd) => rdd.flatMapValues(g));
+    return pairs(this).derive('flatMapValues', (rdd) => rdd.flatMapValues(g));
   }
 
-  groupByKey<K, V>(this: DStream<[K, V]>, numPartitions?: number | Partitioner): DStream<[K, V[]]> {
-    const p = this.partitionerFor(numPartitions);
-    return this.derive('groupByKey', (rdd) => rdd.groupByKey(p));
+  /** The values of each key, per batch; then `numPartitions`, a Partitioner, or `{ numPartitions }` / `{ partitioner }`. */
+  groupByKey<K = any, V = any>(this: DStream<readonly [K, V]>, numPartitions?: number | Partitioner | PartitionOptions): DStream<[K, V[]]> {
+    const p = this.partitionerFor(numPartitions, 'groupByKey');
+    return pairs(this).derive('groupByKey', (rdd) => rdd.groupByKey(p));
   }
 
-  reduceByKey<K, V>(this: DStream<[K, V]>, f: UserFn<(a: V, b: V) => V>, numPartitions?: number | Partitioner): DStream<[K, V]> {
+  /** The values of each key merged with f, per batch; then `numPartitions`, a Partitioner, or `{ numPartitions }` / `{ partitioner }`. */
+  reduceByKey<K = any, V = any>(this: DStream<readonly [K, V]>, f: UserFn<(a: Widen<V>, b: Widen<V>) => Widen<V>>, numPartitions?: number | Partitioner | PartitionOptions): DStream<[K, Widen<V>]> {
     const g = this.fn(f, 'reduceByKey');
-    const p = this.partitionerFor(numPartitions);
-    return this.derive('reduceByKey', (rdd) => rdd.reduceByKey(g, p));
+    const p = this.partitionerFor(numPartitions, 'reduceByKey');
+    return (this as DStream<readonly [K, any]> as DStream<[K, Widen<V>]>).derive('reduceByKey', (rdd) => rdd.reduceByKey<K, any>(g, p));
   }
 
-  combineByKey<K, V, C>(
-    this: DStream<[K, V]>,
+  /**
+   * Spark's combineByKey, per batch. After the three functions: Spark's positional
+   * `numPartitions` (or a Partitioner) and `mapSideCombine`, or `{ numPartitions, partitioner,
+   * mapSideCombine }`.
+   */
+  combineByKey<K = any, V = any, C = any>(
+    this: DStream<readonly [K, V]>,
     createCombiner: UserFn<(v: V) => C>,
     mergeValue: UserFn<(c: C, v: V) => C>,
     mergeCombiners: UserFn<(a: C, b: C) => C>,
-    numPartitions?: number | Partitioner,
+    numPartitions?: number | Partitioner | CombineOptions,
     mapSideCombine = true,
   ): DStream<[K, C]> {
     const create = this.fn(createCombiner, 'combineByKey');
     const mergeV = this.fn(mergeValue, 'combineByKey');
     const mergeC = this.fn(mergeCombiners, 'combineByKey');
-    const p = this.partitionerFor(numPartitions);
-    return this.derive('combineByKey', (rdd) => rdd.combineByKey(create, mergeV, mergeC, p, mapSideCombine));
+    const options = combineOptions(numPartitions, mapSideCombine, 'combineByKey');
+    const p = this.partitionerFor(options.partitioning, 'combineByKey');
+    return pairs(this).derive('combineByKey', (rdd) => rdd.combineByKey(create, mergeV, mergeC, p, options.mapSideCombine));
   }
 
-  join<K, V, W>(this: DStream<[K, V]>, other: DStream<[K, W]>, numPartitions?: number | Partitioner): DStream<[K, [V, W]]> {
-    const p = this.partitionerFor(numPartitions);
+  /** Pairs of values per key in both streams' batches; after `other`: `numPartitions`, a Partitioner, or `{ numPartitions }` / `{ partitioner }` (so for the outer joins and cogroup too). */
+  join<K = any, V = any, W = any>(this: DStream<readonly [K, V]>, other: DStream<readonly [K, W]>, numPartitions?: number | Partitioner | PartitionOptions): DStream<[K, [V, W]]> {
+    const p = this.partitionerFor(numPartitions, 'join');
     return this.joinLike(other, 'join', (a, b) => a.join(b, p));
   }
 
-  leftOuterJoin<K, V, W>(this: DStream<[K, V]>, other: DStream<[K, W]>, numPartitions?: number | Partitioner): DStream<[K, [V, W | undefined]]> {
-    const p = this.partitionerFor(numPartitions);
+  leftOuterJoin<K = any, V = any, W = any>(this: DStream<readonly [K, V]>, other: DStream<readonly [K, W]>, numPartitions?: number | Partitioner | PartitionOptions): DStream<[K, [V, W | undefined]]> {
+    const p = this.partitionerFor(numPartitions, 'leftOuterJoin');
     return this.joinLike(other, 'leftOuterJoin', (a, b) => a.leftOuterJoin(b, p));
   }
 
-  rightOuterJoin<K, V, W>(this: DStream<[K, V]>, other: DStream<[K, W]>, numPartitions?: number | Partitioner): DStream<[K, [V | undefined, W]]> {
-    const p = this.partitionerFor(numPartitions);
+  rightOuterJoin<K = any, V = any, W = any>(this: DStream<readonly [K, V]>, other: DStream<readonly [K, W]>, numPartitions?: number | Partitioner | PartitionOptions): DStream<[K, [V | undefined, W]]> {
+    const p = this.partitionerFor(numPartitions, 'rightOuterJoin');
     return this.joinLike(other, 'rightOuterJoin', (a, b) => a.rightOuterJoin(b, p));
   }
 
-  fullOuterJoin<K, V, W>(this: DStream<[K, V]>, other: DStream<[K, W]>, numPartitions?: number | Partitioner): DStream<[K, [V | undefined, W | undefined]]> {
-    const p = this.partitionerFor(numPartitions);
+  fullOuterJoin<K = any, V = any, W = any>(this: DStream<readonly [K, V]>, other: DStream<readonly [K, W]>, numPartitions?: number | Partitioner | PartitionOptions): DStream<[K, [V | undefined, W | undefined]]> {
+    const p = this.partitionerFor(numPartitions, 'fullOuterJoin');
     return this.joinLike(other, 'fullOuterJoin', (a, b) => a.fullOuterJoin(b, p));
   }
 
-  cogroup<K, V, W>(this: DStream<[K, V]>, other: DStream<[K, W]>, numPartitions?: number | Partitioner): DStream<[K, [V[], W[]]]> {
-    const p = this.partitionerFor(numPartitions);
+  cogroup<K = any, V = any, W = any>(this: DStream<readonly [K, V]>, other: DStream<readonly [K, W]>, numPartitions?: number | Partitioner | PartitionOptions): DStream<[K, [V[], W[]]]> {
+    const p = this.partitionerFor(numPartitions, 'cogroup');
     return this.joinLike(other, 'cogroup', (a, b) => a.cogroup(b, p));
   }
 
@@ -417,69 +457,107 @@ export abstract class DStream<T> {
     return new kinds.TransformedDStream<R>(this.ssc, [this, other], ([a, b]) => f(a!, b!), operation);
   }
 
-  /** Group values per key over a window. */
-  groupByKeyAndWindow<K, V>(this: DStream<[K, V]>, windowDuration: Duration, slideDuration: Duration = this.slideDuration, numPartitions?: number | Partitioner): DStream<[K, V[]]> {
-    return this.window(windowDuration, slideDuration).groupByKey(numPartitions);
+  /**
+   * Group values per key over a window. After the window: Spark's positional `slideDuration` and
+   * `numPartitions` (or a Partitioner), or `{ slideDuration, numPartitions, partitioner }`.
+   */
+  groupByKeyAndWindow<K = any, V = any>(
+    this: DStream<readonly [K, V]>,
+    windowDuration: Duration,
+    slideDuration?: Duration | WindowOptions,
+    numPartitions?: number | Partitioner,
+  ): DStream<[K, V[]]> {
+    const o = windowOptions(slideDuration, numPartitions, 'groupByKeyAndWindow', []);
+    return pairs(this).window(windowDuration, o.slideDuration ?? this.slideDuration).groupByKey(this.partitionerFor(o.partitioning, 'groupByKeyAndWindow'));
   }
 
   /**
    * Reduce values per key over a window. With an inverse function the new window is computed
    * from the previous one (subtract what left, add what entered), which costs only the changed
-   * batches; without one, every window reduces all its batches.
+   * batches; without one, every window reduces all its batches. Spark's positional forms, or an
+   * options object after the window: `reduceByKeyAndWindow(f, Seconds(30), { invFunc, slideDuration,
+   * numPartitions, filterFunc })`.
    */
-  reduceByKeyAndWindow<K, V>(this: DStream<[K, V]>, f: UserFn<(a: V, b: V) => V>, windowDuration: Duration, slideDuration?: Duration, numPartitions?: number | Partitioner): DStream<[K, V]>;
-  reduceByKeyAndWindow<K, V>(
-    this: DStream<[K, V]>,
-    f: UserFn<(a: V, b: V) => V>,
-    invF: UserFn<(a: V, b: V) => V>,
+  reduceByKeyAndWindow<K = any, V = any>(this: DStream<readonly [K, V]>, f: UserFn<(a: Widen<V>, b: Widen<V>) => Widen<V>>, windowDuration: Duration, slideDuration?: Duration, numPartitions?: number | Partitioner): DStream<[K, Widen<V>]>;
+  reduceByKeyAndWindow<K = any, V = any>(this: DStream<readonly [K, V]>, f: UserFn<(a: Widen<V>, b: Widen<V>) => Widen<V>>, windowDuration: Duration, options: ReduceByKeyAndWindowOptions<K, Widen<V>>): DStream<[K, Widen<V>]>;
+  reduceByKeyAndWindow<K = any, V = any>(
+    this: DStream<readonly [K, V]>,
+    f: UserFn<(a: Widen<V>, b: Widen<V>) => Widen<V>>,
+    invF: UserFn<(a: Widen<V>, b: Widen<V>) => Widen<V>>,
     windowDuration: Duration,
     slideDuration?: Duration,
     numPartitions?: number | Partitioner,
-    filterFunc?: UserFn<(kv: [K, V]) => boolean>,
-  ): DStream<[K, V]>;
-  reduceByKeyAndWindow<K, V>(this: DStream<[K, V]>, f: UserFn<(a: V, b: V) => V>, ...rest: any[]): DStream<[K, V]> {
-    if (typeof rest[0] === 'number') {
-      const [windowDuration, slideDuration = this.slideDuration, numPartitions] = rest as [number, number | undefined, number | Partitioner | undefined];
-      const p = this.partitionerFor(numPartitions);
-      return this.reduceByKey(f, p).window(windowDuration, slideDuration).reduceByKey(f, p);
+    filterFunc?: UserFn<(kv: [K, Widen<V>]) => boolean>,
+  ): DStream<[K, Widen<V>]>;
+  reduceByKeyAndWindow<K, V>(this: DStream<readonly [K, V]>, f: UserFn<(a: V, b: V) => V>, ...rest: any[]): DStream<[K, V]> {
+    const self = pairs(this);
+    let invF: UserFn<(a: V, b: V) => V> | undefined;
+    let windowDuration: Duration;
+    let slideDuration: Duration | undefined;
+    let numPartitions: number | Partitioner | PartitionOptions | undefined;
+    let filterFunc: UserFn<(kv: [K, V]) => boolean> | undefined;
+    if (typeof rest[0] === 'number' && typeof rest[1] === 'object' && rest[1] !== null && !isPartitioner(rest[1])) {
+      windowDuration = rest[0];
+      const o = windowOptions(rest[1] as ReduceByKeyAndWindowOptions<K, V>, undefined, 'reduceByKeyAndWindow', ['invFunc', 'filterFunc']) as ReturnType<typeof windowOptions> & ReduceByKeyAndWindowOptions<K, V>;
+      ({ invFunc: invF, filterFunc, slideDuration } = o);
+      numPartitions = o.partitioning;
+      if (filterFunc !== undefined && invF === undefined) throw new TypeError('reduceByKeyAndWindow: filterFunc needs invFunc (it filters the pairs the inverse function leaves).');
+    } else if (typeof rest[0] === 'number') {
+      [windowDuration, slideDuration, numPartitions] = rest as [number, number | undefined, number | Partitioner | undefined];
+    } else {
+      [invF, windowDuration, slideDuration, numPartitions, filterFunc] = rest as [UserFn<(a: V, b: V) => V>, number, number | undefined, number | Partitioner | undefined, UserFn<(kv: [K, V]) => boolean> | undefined];
     }
-    const [invF, windowDuration, slideDuration = this.slideDuration, numPartitions, filterFunc] = rest as [
-      UserFn<(a: V, b: V) => V>, number, number | undefined, number | Partitioner | undefined, UserFn<(kv: [K, V]) => boolean> | undefined,
-    ];
+    slideDuration ??= this.slideDuration;
+    if (invF === undefined) {
+      const p = this.partitionerFor(numPartitions, 'reduceByKeyAndWindow');
+      const anyValues = self as DStream<[K, any]>; // V is the values' type already (Widen<V> is for literal types)
+      return anyValues.reduceByKey(f, p).window(windowDuration, slideDuration).reduceByKey(f, p);
+    }
     return new kinds.ReducedWindowedDStream<K, V>(
-      this,
+      self,
       this.fn(f, 'reduceByKeyAndWindow'),
       this.fn(invF, 'reduceByKeyAndWindow (inverse)'),
       filterFunc === undefined ? undefined : this.fn(filterFunc, 'reduceByKeyAndWindow (filter)'),
       windowDuration,
       slideDuration,
-      this.partitionerFor(numPartitions),
+      this.partitionerFor(numPartitions, 'reduceByKeyAndWindow'),
     );
   }
 
   /**
    * Keep state per key across batches. `update(values, state)` is called every batch for every
    * key that has state or new values (values = [] when none arrived); returning undefined
-   * removes the key. The stream holds `[key, state]` for every key.
+   * removes the key. The stream holds `[key, state]` for every key. The state's type is read from
+   * `update` when its `state` parameter is annotated, or from `initialState`; otherwise it is the
+   * values' type (a running count or sum needs no annotation). After `update`: Spark's positional
+   * `numPartitions` or Partitioner, or `{ numPartitions, partitioner, initialState }`.
    */
-  updateStateByKey<K, V, S>(
-    this: DStream<[K, V]>,
+  updateStateByKey<K = any, V = any, S = Widen<V>>(
+    this: DStream<readonly [K, V]>,
     update: UserFn<(values: V[], state: S | undefined) => S | undefined>,
-    options: { numPartitions?: number; partitioner?: Partitioner; initialState?: Iterable<[K, S]> | RDD<[K, S]> } = {},
+    options: number | Partitioner | UpdateStateOptions<K, S> = {},
   ): DStream<[K, S]> {
+    let partitioning: number | Partitioner | PartitionOptions = options as number | Partitioner;
+    let initialState: UpdateStateOptions<K, S>['initialState'];
+    if (typeof options !== 'number' && !isPartitioner(options)) {
+      const o = readOptions<UpdateStateOptions<K, S>>(options, 'updateStateByKey', ['numPartitions', 'partitioner', 'initialState']);
+      partitioning = { numPartitions: o.numPartitions, partitioner: o.partitioner };
+      initialState = o.initialState;
+    }
     return new kinds.StateDStream<K, V, S>(
-      this,
+      pairs(this),
       this.fn(update, 'updateStateByKey'),
-      options.partitioner ?? this.partitionerFor(options.numPartitions),
-      options.initialState,
+      this.partitionerFor(partitioning, 'updateStateByKey'),
+      initialState as Iterable<[K, S]> | RDD<[K, S]> | undefined,
     );
   }
 
   /**
    * Keep state per key, calling the StateSpec's function only for keys with data in the batch
    * (and for keys timing out); its cost per batch grows with the keys touched, not the keys held.
+   * The function returning undefined emits nothing, so the stream's type leaves undefined out.
    */
-  mapWithState<K, V, S, M>(this: DStream<[K, V]>, spec: StateSpec<K, V, S, M>): MapWithStateDStream<K, V, S, M> {
+  mapWithState<K = any, V = any, S = any, M = any>(this: DStream<readonly [K, V]>, spec: StateSpec<K, V, S, M>): MapWithStateDStream<K, V, S, M> {
     if (typeof spec !== 'object' || spec === null || typeof (spec as Partial<StateSpec<K, V, S, M>>).mappingFunction?.call !== 'function') {
       throw new TypeError(
         `mapWithState expects a StateSpec, e.g. stream.mapWithState(StateSpec.function((key, value, state) => mapped)); got ${describeValue(spec)}.`,
@@ -551,4 +629,72 @@ export function checkWindow(parent: DStream<any>, windowDuration: Duration, slid
   if (!isMultipleOf(slideDuration, base)) {
     throw new RangeError(`${operation}: the slide duration (${slideDuration} ms) must be a multiple of the parent stream's slide duration (${base} ms), e.g. ${Math.max(base, Math.round(slideDuration / base) * base)} ms.`);
   }
+}
+
+/**
+ * The options object of the window operations by key: the slide and where the pairs go. Spark:
+ * their positional `slideDuration` and `numPartitions` (or `partitioner`).
+ *
+ * @example
+ * ```ts
+ * const perMinute = pairs.groupByKeyAndWindow(Minutes(1), { slideDuration: Seconds(10), numPartitions: 4 });
+ * ```
+ */
+export interface WindowOptions extends PartitionOptions {
+  /** How often a window is computed (default: the parent's slide). */
+  slideDuration?: Duration;
+}
+
+/**
+ * reduceByKeyAndWindow's options object, after the window duration. Spark: its positional
+ * `invReduceFunc`, `slideDuration`, `numPartitions` (or `partitioner`) and `filterFunc`.
+ *
+ * @example
+ * ```ts
+ * const counts = pairs.reduceByKeyAndWindow((a, b) => a + b, Minutes(1), { invFunc: (a, b) => a - b, filterFunc: ([, n]) => n > 0 });
+ * ```
+ */
+export interface ReduceByKeyAndWindowOptions<K, V> extends WindowOptions {
+  /** The inverse of f: subtracts the batches that left the window, so only changed batches are reduced. */
+  invFunc?: UserFn<(a: V, b: V) => V>;
+  /** With invFunc: pairs to keep after each window (e.g. drop counts that fell to 0). */
+  filterFunc?: UserFn<(kv: [K, V]) => boolean>;
+}
+
+/**
+ * updateStateByKey's options object. Spark: updateStateByKey's positional `numPartitions` (or
+ * `partitioner`) and `initialRDD`.
+ *
+ * @example
+ * ```ts
+ * const totals = pairs.updateStateByKey((values, total) => values.reduce((a, b) => a + b, total ?? 0), { numPartitions: 4, initialState: [['a', 10]] });
+ * ```
+ */
+export interface UpdateStateOptions<K, S> extends PartitionOptions {
+  /** State to start from: `[key, state]` pairs (or an RDD of them). */
+  initialState?: Iterable<readonly [K, S]> | RDD<readonly [K, S]>;
+}
+
+/** A pair operation's `this` (readonly pairs accepted) as its implementation uses it. */
+function pairs<K, V>(stream: DStream<readonly [K, V]>): DStream<[K, V]> {
+  return stream as DStream<[K, V]>;
+}
+
+/** A window's slide, positional or `{ slideDuration }`; the stream's own slide when not given. */
+function slideOf(stream: DStream<unknown>, arg: Duration | { slideDuration?: Duration }, operation: string): Duration {
+  if (typeof arg === 'number') return arg;
+  return readOptions<{ slideDuration?: Duration }>(arg, operation, ['slideDuration']).slideDuration ?? stream.slideDuration;
+}
+
+/** A window operation's trailing arguments, Spark's positional slide and partitions or {@link WindowOptions}. */
+function windowOptions(
+  arg: Duration | WindowOptions | undefined,
+  numPartitions: number | Partitioner | undefined,
+  operation: string,
+  extra: readonly string[],
+): { slideDuration: Duration | undefined; partitioning: number | Partitioner | PartitionOptions | undefined } {
+  if (arg === undefined || typeof arg === 'number') return { slideDuration: arg, partitioning: numPartitions };
+  if (numPartitions !== undefined) throw new TypeError(`${operation}: numPartitions goes in the options object when one is given.`);
+  const o = readOptions<WindowOptions & Record<string, unknown>>(arg, operation, ['slideDuration', 'numPartitions', 'partitioner', ...extra]);
+  return { ...o, slideDuration: o.slideDuration, partitioning: { numPartitions: o.numPartitions, partitioner: o.partitioner } };
 }

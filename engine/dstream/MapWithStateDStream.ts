@@ -303,24 +303,25 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
  * counts.stateSnapshots().print();
  * ```
  */
-export class MapWithStateDStream<K, V, S, M> extends DStream<M> {
+export class MapWithStateDStream<K, V, S, M> extends DStream<Exclude<M, undefined>> {
   readonly dependencies: readonly DStream<any>[];
   readonly slideDuration: Duration;
   readonly internal: InternalMapWithStateDStream<K, V, S, M>;
 
-  constructor(parent: DStream<[K, V]>, spec: StateSpec<K, V, S, M>) {
+  constructor(parent: DStream<readonly [K, V]>, spec: StateSpec<K, V, S, M>) {
     super(parent.ssc, 'mapWithState');
-    this.internal = new InternalMapWithStateDStream(parent, spec);
+    this.internal = new InternalMapWithStateDStream(parent as DStream<[K, V]>, spec);
     this.nameTarget = this.internal;
     this.dependencies = [this.internal];
     this.slideDuration = parent.slideDuration;
   }
 
-  protected compute(validTime: number): RDD<M> | undefined {
+  // The mapping function's undefined results were never kept (applyBatch.ts): M without undefined.
+  protected compute(validTime: number): RDD<Exclude<M, undefined>> | undefined {
     const records = this.internal.getOrCompute(validTime);
-    if (records && this.internal.inWorkers) return mappedRDD(records as unknown as RDD<PlainStateRecord<K, S, M>>);
-    return records?.pipe<M>('mapWithState', (emit) => ({
-      next: (record) => { for (const m of record.mapped) emit(m); },
+    if (records && this.internal.inWorkers) return mappedRDD(records as unknown as RDD<PlainStateRecord<K, S, Exclude<M, undefined>>>);
+    return records?.pipe<Exclude<M, undefined>>('mapWithState', (emit) => ({
+      next: (record) => { for (const m of record.mapped) emit(m as Exclude<M, undefined>); },
     }));
   }
 

@@ -6,6 +6,8 @@ import type { Duration } from '../util/duration.ts';
 import { MaterializedRDD } from './MaterializedRDD.ts';
 import { beforeCheckpointError, distribute, malformedState, tuplesOf, type StatefulDStream } from './checkpointing.ts';
 import { StateInWorkers } from './StateInWorkers.ts';
+import { WindowStateRDD } from './WindowStateRDD.ts';
+import { InPlaceStateRDD, previousParent, statePairs, type StateRecord } from './InPlaceStateRDD.ts';
 
 /** What a checkpoint keeps of a window with an inverse function (see saveState). */
 export interface ReducedWindowState<K, V> {
@@ -41,6 +43,15 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> implements Sta
   private restoredAt: number | undefined;
   private readonly inWorkers = new StateInWorkers<[K, V]>(this);
   private readonly stepsByOld = new Map<number, ShippedFunction<(groups: [K, V[][]][]) => [K, V][]>>();
+  /**
+   * Whether each window is computed from the previous one in place (WindowStateRDD): in local
+   * mode, when nothing reads a window after the next one is made. Decided at the first window.
+   */
+  private inPlace: boolean | undefined;
+  /** In place: each window's records (one per partition: its map), by time, while remembered. */
+  private readonly records = new Map<number, RDD<StateRecord<K, V>>>();
+  /** In place: windows of batches not completed yet, whose changes a failed batch undoes. */
+  private readonly uncommitted = new Map<number, WindowStateRDD<K, V>>();
 
   constructor(
     readonly parent: DStream<[K, V]>,
@@ -53,7 +64,7 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> implements Sta
   ) {
     super(parent.ssc, 'reduceByKeyAndWindow');
     checkWindow(parent, windowDuration, slideDuration, 'reduceByKeyAndWindow');
-    this.reducedStream = parent.reduceByKey(reduceFunc, partitioner).persist();
+    this.reducedStream = (parent as DStream<[K, any]>).reduceByKey(reduceFunc, partitioner).persist();
     this.dependencies = [this.reducedStream];
     this.mustMaterialize = true;
   }
@@ -62,9 +73,49 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> implements Sta
     return this.rememberDuration! + this.windowDuration;
   }
 
-  /** With workers, each window stays in them between checkpoint intervals (see StateInWorkers). */
-  override materialize(time: number, rdd: RDD<[K, V]>): Promise<RDD<[K, V]>> {
-    return this.inWorkers.materialize(time, rdd);
+  /**
+   * In place: the window's maps are brought up to date (no copy of the window: the records hold
+   * the maps). With workers, each window stays in them between checkpoint intervals (see StateInWorkers).
+   */
+  override async materialize(time: number, rdd: RDD<[K, V]>): Promise<RDD<[K, V]>> {
+    const step = this.uncommitted.get(time);
+    if (step === undefined || this.records.get(time) !== step) return this.inWorkers.materialize(time, rdd);
+    const kept = await MaterializedRDD.of(step); // one record per partition: cuts the lineage
+    step.forgetParents();
+    this.records.set(time, kept);
+    return this.pairsOf(kept);
+  }
+
+  private pairsOf(records: RDD<StateRecord<K, V>>): RDD<[K, V]> {
+    return records.pipe<[K, V]>('reduceByKeyAndWindow', (emit) => ({
+      next: (record) => statePairs(record, 'reduceByKeyAndWindow', emit),
+    }), true, this.creationSite.replace(/^\S+ at /, ''));
+  }
+
+  override clearMetadata(time: number): void {
+    super.clearMetadata(time);
+    for (const [t, step] of this.uncommitted) {
+      if (t > time) continue;
+      step.commit();
+      this.uncommitted.delete(t);
+    }
+    for (const t of [...this.records.keys()]) if (!this.generatedRDDs.has(t)) this.records.delete(t);
+  }
+
+  /**
+   * In place: the windows the failed batch changed and did not keep are undone, newest first (the
+   * maps go back to the window before), and made again from it, from the same batches, when next
+   * read. (A window with lineage is simply computed again when next read.)
+   */
+  override onBatchFailed(time: number): void {
+    for (const [t, step] of [...this.uncommitted].sort((a, b) => b[0] - a[0])) {
+      if (t > time || this.records.get(t) !== step) continue; // kept: its batch failed in an output, after the window was made
+      step.undo();
+      const again = step.again();
+      this.uncommitted.set(t, again);
+      this.records.set(t, again);
+      this.generatedRDDs.set(t, this.pairsOf(again));
+    }
   }
 
   protected compute(validTime: number): RDD<[K, V]> {
@@ -79,7 +130,20 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> implements Sta
     // them belong to neither.
     const oldRDDs = this.reducedStream.slice(previousBegin, Math.min(previousEnd, currentBegin - parentSlide));
     const newRDDs = this.reducedStream.slice(Math.max(previousEnd + parentSlide, currentBegin), validTime);
-    const previousWindow = this.getOrCompute(previousEnd) ?? this.ssc.sparkContext.emptyRDD<[K, V]>();
+    this.inPlace ??= this.ssc.sparkContext.executor === undefined && this.rememberDuration! <= this.slideDuration;
+    const previous = this.getOrCompute(previousEnd);
+    if (this.inPlace) {
+      const records = previous === undefined ? undefined : this.records.get(previousEnd);
+      const prev = previous === undefined ? undefined : records !== undefined ? { records } : { pairs: previous };
+      if (InPlaceStateRDD.fits(this.partitioner, [...previousParent(prev), ...oldRDDs, ...newRDDs] as RDD<unknown>[])) {
+        const f = this.reduceFunc.call;
+        const step = new WindowStateRDD<K, V>(prev, oldRDDs, newRDDs, { add: f, subtract: this.invReduceFunc.call, keep: this.filterFunc?.call }, validTime, this.partitioner, this.creationSite.replace(/^\S+ at /, ''));
+        this.records.set(validTime, step);
+        this.uncommitted.set(validTime, step);
+        return this.pairsOf(step);
+      }
+    }
+    const previousWindow = previous ?? this.ssc.sparkContext.emptyRDD<[K, V]>();
 
     const cogrouped = (previousWindow.cogroup as unknown as (...a: unknown[]) => RDD<[K, V[][]]>).call(
       previousWindow, ...oldRDDs, ...newRDDs, this.partitioner,

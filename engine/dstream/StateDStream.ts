@@ -6,6 +6,8 @@ import type { Duration } from '../util/duration.ts';
 import { MaterializedRDD } from './MaterializedRDD.ts';
 import { beforeCheckpointError, distribute, tuplesOf, type StatefulDStream } from './checkpointing.ts';
 import { StateInWorkers } from './StateInWorkers.ts';
+import { InPlaceStateRDD, previousParent, statePairs, type PreviousState, type StateRecord } from './InPlaceStateRDD.ts';
+import { UpdateStateRDD } from './UpdateStateRDD.ts';
 
 type UpdateFunc<V, S> = (values: V[], state: S | undefined) => S | undefined;
 
@@ -33,6 +35,15 @@ export class StateDStream<K, V, S> extends DStream<[K, S]> implements StatefulDS
   private initialRDD: RDD<[K, S]> | undefined;
   private readonly inWorkers = new StateInWorkers<[K, S]>(this);
   private restoredAt: number | undefined;
+  /**
+   * Whether each state is made from the previous one in place (UpdateStateRDD): in local mode,
+   * when nothing reads a state after the next one is made. Decided at the first batch.
+   */
+  private inPlace: boolean | undefined;
+  /** In place: each state's records (one per partition: its map), by time, while remembered. */
+  private readonly records = new Map<number, RDD<StateRecord<K, S>>>();
+  /** In place: states of batches not completed yet, whose changes a failed batch undoes. */
+  private readonly uncommitted = new Map<number, UpdateStateRDD<K, V, S>>();
 
   constructor(
     readonly parent: DStream<[K, V]>,
@@ -66,12 +77,50 @@ export class StateDStream<K, V, S> extends DStream<[K, S]> implements StatefulDS
   protected compute(validTime: number): RDD<[K, S]> | undefined {
     if (this.restoredAt !== undefined && validTime <= this.restoredAt) throw beforeCheckpointError(this, validTime, this.restoredAt);
     const prevState = this.previousState(validTime);
-    const data = this.parent.getOrCompute(validTime) ?? this.ssc.sparkContext.emptyRDD<[K, V]>();
+    const batch = this.parent.getOrCompute(validTime);
+    this.inPlace ??= this.ssc.sparkContext.executor === undefined && this.rememberDuration! <= this.slideDuration;
+    if (this.inPlace) {
+      const records = this.records.get(validTime - this.slideDuration);
+      const prev: PreviousState<K, S> = records !== undefined ? { records } : { pairs: prevState };
+      const data = batch && this.partitioner.equals(batch.partitioner) ? batch : batch?.partitionBy(this.partitioner);
+      if (InPlaceStateRDD.fits(this.partitioner, [...previousParent(prev), ...(data ? [data] : [])] as RDD<unknown>[])) {
+        const step = new UpdateStateRDD<K, V, S>(prev, data, this.updateFunc.call, validTime, this.partitioner, this.creationSite.replace(/^\S+ at /, ''));
+        this.records.set(validTime, step);
+        this.uncommitted.set(validTime, step);
+        return this.pairsOf(step);
+      }
+    }
+    const data = batch ?? this.ssc.sparkContext.emptyRDD<[K, V]>();
     return data.cogroup(prevState, this.partitioner).mapPartitions(this.step, true);
   }
 
-  override materialize(time: number, rdd: RDD<[K, S]>): Promise<RDD<[K, S]>> {
-    return this.inWorkers.materialize(time, rdd);
+  /**
+   * In place: the state's maps are brought up to date (no copy of the state: the records hold the
+   * maps). With workers, the state stays in them between checkpoint intervals (see StateInWorkers).
+   */
+  override async materialize(time: number, rdd: RDD<[K, S]>): Promise<RDD<[K, S]>> {
+    const step = this.uncommitted.get(time);
+    if (step === undefined || this.records.get(time) !== step) return this.inWorkers.materialize(time, rdd);
+    const kept = await MaterializedRDD.of(step); // one record per partition: cuts the lineage
+    step.forgetParents();
+    this.records.set(time, kept);
+    return this.pairsOf(kept);
+  }
+
+  private pairsOf(records: RDD<StateRecord<K, S>>): RDD<[K, S]> {
+    return records.pipe<[K, S]>('updateStateByKey', (emit) => ({
+      next: (record) => statePairs(record, 'updateStateByKey', emit),
+    }), true, this.creationSite.replace(/^\S+ at /, ''));
+  }
+
+  override clearMetadata(time: number): void {
+    super.clearMetadata(time);
+    for (const [t, step] of this.uncommitted) {
+      if (t > time) continue;
+      step.commit();
+      this.uncommitted.delete(t);
+    }
+    for (const t of [...this.records.keys()]) if (!this.generatedRDDs.has(t)) this.records.delete(t);
   }
 
   /**
@@ -81,7 +130,21 @@ export class StateDStream<K, V, S> extends DStream<[K, S]> implements StatefulDS
    * again, the failed batch's data included.)
    */
   override onBatchFailed(time: number): void {
-    if (this.isTimeValid(time)) this.replaceRDD(time, this.previousState(time));
+    // In place: the failed batch's changes are undone (newest first, should it have made an earlier state too).
+    const undone: number[] = [];
+    for (const [t, step] of [...this.uncommitted].sort((a, b) => b[0] - a[0])) {
+      if (t > time) continue;
+      step.undo();
+      this.uncommitted.delete(t);
+      this.records.delete(t);
+      undone.unshift(t);
+    }
+    if (this.isTimeValid(time) && !undone.includes(time)) undone.push(time);
+    for (const t of undone) {
+      this.replaceRDD(t, this.previousState(t));
+      const before = this.records.get(t - this.slideDuration);
+      if (before !== undefined) this.records.set(t, before);
+    }
   }
 
   stateParameters(): Record<string, number> {

@@ -15,6 +15,8 @@ import type { ShuffledRDD } from './ShuffledRDD.ts';
 import type { UnionRDD } from './UnionRDD.ts';
 import type { CoalescedRDD } from './CoalescedRDD.ts';
 import type { CoGroupedRDD } from './CoGroupedRDD.ts';
+import type { AnyRecord, Widen } from './recordTypes.ts';
+import { isPartitioner, partitioning, readOptions, type PartitionOptions } from './options.ts';
 
 /**
  * Constructors of the RDD kinds. Their modules extend RDD, so this module cannot import them
@@ -33,6 +35,11 @@ export const STOP = Symbol('rivulet.stop');
 
 export type Pair<K, V> = [K, V];
 
+/** A pair operation's `this` (readonly pairs accepted) as its implementation uses it. */
+function pairs<K, V>(rdd: RDD<readonly [K, V]>): RDD<[K, V]> {
+  return rdd as RDD<[K, V]>;
+}
+
 /**
  * A Resilient Distributed Dataset: a fixed number of partitions plus the lineage to compute
  * them. Transformations are lazy and narrow ones are pipelined (one pass per partition, no
@@ -44,11 +51,17 @@ export type Pair<K, V> = [K, V];
  * ```ts
  * import { RDDContext } from 'rivulet';
  * const sc = new RDDContext();
- * const counts = sc.parallelize(['a b', 'b']).flatMap((l) => l.split(' ')).map((w) => [w, 1] as [string, number]).reduceByKey((a, b) => a + b);
+ * const counts = sc.parallelize(['a b', 'b']).flatMap((l) => l.split(' ')).map((w) => [w, 1]).reduceByKey((a, b) => a + b);
  * console.log(await counts.collect()); // [['a', 1], ['b', 2]] (in some order)
  * ```
  */
-export abstract class RDD<T> {
+export abstract class RDD<out T> {
+  /**
+   * Type only, never set: the type of this RDD's records. Declared first so that, when records
+   * of the wrong type meet an operation (reduceByKey on records that are not pairs), TypeScript's
+   * error compares this and stops, rather than walking through the RDD's other members.
+   */
+  declare readonly recordType?: [T];
   readonly id: number;
   readonly operation: string;
   private site: string | Error;
@@ -176,27 +189,32 @@ export abstract class RDD<T> {
     return ship(f, operation, this.context.definitions);
   }
 
-  map<U>(f: UserFn<(x: T) => U>): RDD<U> {
+  /** Each record through f. An array literal f returns is a tuple: `map((w) => [w, 1])` makes `[string, number]` pairs. */
+  map<U extends AnyRecord>(f: UserFn<(x: T) => U>): RDD<U> {
     return this.narrow('map', 'map', { f: this.fn(f, 'map') });
   }
 
-  flatMap<U>(f: UserFn<(x: T) => Iterable<U>>): RDD<U> {
+  flatMap<U extends AnyRecord>(f: UserFn<(x: T) => Iterable<U>>): RDD<U> {
     return this.narrow('flatMap', 'flatMap', { f: this.fn(f, 'flatMap') });
   }
 
+  /** The records for which f is truthy; a type predicate narrows the type (`filter((x) => x !== undefined)`). */
+  filter<S extends T>(f: UserFn<(x: T) => x is S>): RDD<S>;
+  filter(f: UserFn<(x: T) => unknown>): RDD<T>;
   filter(f: UserFn<(x: T) => unknown>): RDD<T> {
     return this.narrow('filter', 'filter', { f: this.fn(f, 'filter') }, true);
   }
 
-  mapPartitions<U>(f: UserFn<(records: T[]) => Iterable<U>>, preservesPartitioning = false): RDD<U> {
-    return this.narrow('mapPartitions', 'mapPartitions', { f: this.fn(f, 'mapPartitions') }, preservesPartitioning);
+  /** f over each partition's records; `preservesPartitioning` (positional, or `{ preservesPartitioning }`) when f keeps every key where it was. */
+  mapPartitions<U extends AnyRecord>(f: UserFn<(records: T[]) => Iterable<U>>, preservesPartitioning: boolean | PreservesPartitioning = false): RDD<U> {
+    return this.narrow('mapPartitions', 'mapPartitions', { f: this.fn(f, 'mapPartitions') }, preserves(preservesPartitioning, 'mapPartitions'));
   }
 
-  mapPartitionsWithIndex<U>(
+  mapPartitionsWithIndex<U extends AnyRecord>(
     f: UserFn<(index: number, records: T[]) => Iterable<U>>,
-    preservesPartitioning = false,
+    preservesPartitioning: boolean | PreservesPartitioning = false,
   ): RDD<U> {
-    return this.narrow('mapPartitionsWithIndex', 'mapPartitionsWithIndex', { f: this.fn(f, 'mapPartitionsWithIndex') }, preservesPartitioning);
+    return this.narrow('mapPartitionsWithIndex', 'mapPartitionsWithIndex', { f: this.fn(f, 'mapPartitionsWithIndex') }, preserves(preservesPartitioning, 'mapPartitionsWithIndex'));
   }
 
   /** Each partition as one array. */
@@ -208,18 +226,25 @@ export abstract class RDD<T> {
     return this.narrow('keyBy', 'keyBy', { f: this.fn(f, 'keyBy') });
   }
 
-  union(...others: RDD<T>[]): RDD<T> {
-    return new kinds.UnionRDD<T>(this.context, [this, ...others]);
+  /**
+   * The records of this RDD and the others. Typed over U, T or a type that includes it, as are
+   * reduce and fold: a method taking T where it also returns T would make RDD invariant, and an
+   * RDD<string> would not be an RDD<unknown>.
+   */
+  union<U>(this: RDD<U>, ...others: RDD<U>[]): RDD<U> {
+    return new kinds.UnionRDD<U>(this.context, [this, ...others]);
   }
 
-  distinct(numPartitions?: number): RDD<T> {
+  /** The distinct records; `numPartitions` positional or `{ numPartitions }` / `{ partitioner }`. */
+  distinct(numPartitions?: number | PartitionOptions): RDD<T> {
     return this.narrow<[T, null]>('distinct', 'pairWith', { value: null })
-      .reduceByKey((a) => a, numPartitions)
+      .reduceByKey((a) => a, partitioning(numPartitions, 'distinct'))
       .narrow('distinct', 'pairKey');
   }
 
   /** Spark's sample: Bernoulli sampling without replacement, Poisson with. Seeded per partition. */
-  sample(withReplacement: boolean, fraction: number, seed: number = 42): RDD<T> {
+  sample(withReplacement: boolean, fraction: number, seed: number | { seed?: number } = 42): RDD<T> {
+    if (typeof seed !== 'number') seed = readOptions<{ seed?: number }>(seed, 'sample', ['seed']).seed ?? 42;
     if (!(fraction >= 0) || (!withReplacement && fraction > 1)) {
       throw new RangeError(`sample: fraction must be in [0, 1] without replacement and >= 0 with it, got ${fraction}.`);
     }
@@ -233,7 +258,9 @@ export abstract class RDD<T> {
     return this.coalesce(numPartitions, true);
   }
 
-  coalesce(numPartitions: number, shuffle = false): RDD<T> {
+  /** Fewer partitions, without a shuffle unless `shuffle` (positional, or `{ shuffle: true }`). */
+  coalesce(numPartitions: number, shuffle: boolean | { shuffle?: boolean } = false): RDD<T> {
+    if (typeof shuffle !== 'boolean') shuffle = readOptions<{ shuffle?: boolean }>(shuffle, 'coalesce', ['shuffle']).shuffle ?? false;
     if (!Number.isInteger(numPartitions) || numPartitions < 1) {
       throw new RangeError(`coalesce/repartition: numPartitions must be a positive integer, got ${numPartitions}.`);
     }
@@ -243,7 +270,8 @@ export abstract class RDD<T> {
       .narrow('repartition', 'pairValue');
   }
 
-  sortBy<K>(f: UserFn<(x: T) => K>, ascending = true, numPartitions?: number): RDD<T> {
+  /** Sorted by f's key; `ascending` and `numPartitions` positional, or `{ ascending, numPartitions }`. */
+  sortBy<K>(f: UserFn<(x: T) => K>, ascending: boolean | SortOptions = true, numPartitions?: number): RDD<T> {
     return this.narrow<[K, T]>('sortBy', 'keyWith', { f: this.fn(f, 'sortBy') })
       .sortByKey(ascending, numPartitions)
       .narrow('sortBy', 'pairValue');
@@ -261,25 +289,34 @@ export abstract class RDD<T> {
     return new HashPartitioner(this.context.defaultParallelism ?? widest);
   }
 
-  partitionBy<K, V>(this: RDD<[K, V]>, partitioner: Partitioner | number): RDD<[K, V]> {
+  /** Shuffle the pairs so that equal keys share a partition: by a Partitioner, or hash-partitioned into n. */
+  partitionBy<K = any, V = any>(this: RDD<readonly [K, V]>, partitioner: Partitioner | number): RDD<[K, V]> {
+    const self = pairs<K, V>(this);
     const p = typeof partitioner === 'number' ? new HashPartitioner(partitioner) : partitioner;
-    if (p.equals(this.partitioner)) return this;
-    return new kinds.ShuffledRDD<K, V, V>(this, p, undefined, false, 'partitionBy');
+    if (p.equals(self.partitioner)) return self;
+    return new kinds.ShuffledRDD<K, V, V>(self, p, undefined, false, 'partitionBy');
   }
 
-  combineByKey<K, V, C>(
-    this: RDD<[K, V]>,
+  /**
+   * Spark's combineByKey. After the three functions: Spark's positional `partitioner` (or a number
+   * of partitions) and `mapSideCombine`, or an options object `{ numPartitions, partitioner,
+   * mapSideCombine }`.
+   */
+  combineByKey<K = any, V = any, C = any>(
+    this: RDD<readonly [K, V]>,
     createCombiner: UserFn<(v: V) => C>,
     mergeValue: UserFn<(c: C, v: V) => C>,
     mergeCombiners: UserFn<(a: C, b: C) => C>,
-    partitioner?: Partitioner | number,
+    partitioner?: Partitioner | number | CombineOptions,
     mapSideCombine = true,
     operation = 'combineByKey',
   ): RDD<[K, C]> {
+    const self = pairs<K, V>(this);
+    const options = combineOptions(partitioner, mapSideCombine, operation);
     const shipped: ShippedAggregator = {
-      createCombiner: this.fn(createCombiner, operation),
-      mergeValue: this.fn(mergeValue, operation),
-      mergeCombiners: this.fn(mergeCombiners, operation),
+      createCombiner: self.fn(createCombiner, operation),
+      mergeValue: self.fn(mergeValue, operation),
+      mergeCombiners: self.fn(mergeCombiners, operation),
     };
     const aggregator: Aggregator<V, C> = {
       createCombiner: shipped.createCombiner.call,
@@ -287,69 +324,75 @@ export abstract class RDD<T> {
       mergeCombiners: shipped.mergeCombiners.call,
       shipped,
     };
-    const p = typeof partitioner === 'number' || partitioner === undefined ? this.defaultPartitioner(partitioner) : partitioner;
-    const input = this;
-    if (p.equals(this.partitioner)) {
+    const given = options.partitioning;
+    const p = typeof given === 'number' || given === undefined ? self.defaultPartitioner(given) : given;
+    if (p.equals(self.partitioner)) {
       // Already partitioned by key: combine within each partition, no shuffle.
-      return input.narrow<[K, C]>(operation, 'combineInPartition', { createCombiner: shipped.createCombiner, mergeValue: shipped.mergeValue, operation }, true);
+      return self.narrow<[K, C]>(operation, 'combineInPartition', { createCombiner: shipped.createCombiner, mergeValue: shipped.mergeValue, operation }, true);
     }
-    return new kinds.ShuffledRDD<K, V, C>(input, p, aggregator, mapSideCombine, operation);
+    return new kinds.ShuffledRDD<K, V, C>(self, p, aggregator, options.mapSideCombine, operation);
   }
 
-  reduceByKey<K, V>(this: RDD<[K, V]>, f: UserFn<(a: V, b: V) => V>, numPartitions?: number | Partitioner): RDD<[K, V]> {
-    const g = this.fn(f, 'reduceByKey');
-    return this.combineByKey<K, V, V>(IDENTITY, g, g, numPartitions, true, 'reduceByKey');
+  /** Merge the values of each key with f; then `numPartitions`, a Partitioner, or `{ numPartitions }` / `{ partitioner }`. */
+  reduceByKey<K = any, V = any>(this: RDD<readonly [K, V]>, f: UserFn<(a: Widen<V>, b: Widen<V>) => Widen<V>>, numPartitions?: number | Partitioner | PartitionOptions): RDD<[K, Widen<V>]> {
+    const self = this as RDD<readonly [K, any]> as RDD<[K, Widen<V>]>;
+    const g = self.fn(f, 'reduceByKey');
+    return self.combineByKey<K, Widen<V>, Widen<V>>(IDENTITY, g, g, partitioning(numPartitions, 'reduceByKey'), true, 'reduceByKey');
   }
 
-  foldByKey<K, V>(this: RDD<[K, V]>, zeroValue: V, f: UserFn<(a: V, b: V) => V>, numPartitions?: number | Partitioner): RDD<[K, V]> {
-    const g = this.fn(f, 'foldByKey');
+  foldByKey<K = any, V = any>(this: RDD<readonly [K, V]>, zeroValue: Widen<V>, f: UserFn<(a: Widen<V>, b: Widen<V>) => Widen<V>>, numPartitions?: number | Partitioner | PartitionOptions): RDD<[K, Widen<V>]> {
+    const self = this as RDD<readonly [K, any]> as RDD<[K, Widen<V>]>;
+    const g = self.fn(f, 'foldByKey');
     const zero = structuredClone(zeroValue);
-    return this.combineByKey<K, V, V>(
+    return self.combineByKey<K, Widen<V>, Widen<V>>(
       engineFn('zeroThen', { f: g, zero }, 'foldByKey'),
       g,
       g,
-      numPartitions,
+      partitioning(numPartitions, 'foldByKey'),
       true,
       'foldByKey',
     );
   }
 
-  aggregateByKey<K, V, U>(
-    this: RDD<[K, V]>,
+  aggregateByKey<K = any, V = any, U = any>(
+    this: RDD<readonly [K, V]>,
     zeroValue: U,
     seqOp: UserFn<(acc: U, v: V) => U>,
     combOp: UserFn<(a: U, b: U) => U>,
-    numPartitions?: number | Partitioner,
+    numPartitions?: number | Partitioner | PartitionOptions,
   ): RDD<[K, U]> {
-    const seq = this.fn(seqOp, 'aggregateByKey');
-    const comb = this.fn(combOp, 'aggregateByKey');
+    const self = pairs<K, V>(this);
+    const seq = self.fn(seqOp, 'aggregateByKey');
+    const comb = self.fn(combOp, 'aggregateByKey');
     const zero = structuredClone(zeroValue);
-    return this.combineByKey<K, V, U>(
+    return self.combineByKey<K, V, U>(
       engineFn('zeroThen', { f: seq, zero }, 'aggregateByKey'),
       seq,
       comb,
-      numPartitions,
+      partitioning(numPartitions, 'aggregateByKey'),
       true,
       'aggregateByKey',
     );
   }
 
-  groupByKey<K, V>(this: RDD<[K, V]>, numPartitions?: number | Partitioner): RDD<[K, V[]]> {
+  groupByKey<K = any, V = any>(this: RDD<readonly [K, V]>, numPartitions?: number | Partitioner | PartitionOptions): RDD<[K, V[]]> {
     // Map-side combine would not shrink the data for groupByKey, so Spark (and Rivulet) skip it.
-    return this.combineByKey<K, V, V[]>(
+    return pairs<K, V>(this).combineByKey<K, V, V[]>(
       GROUP.create,
       GROUP.mergeValue,
       GROUP.mergeCombiners,
-      numPartitions,
+      partitioning(numPartitions, 'groupByKey'),
       false,
       'groupByKey',
     );
   }
 
-  sortByKey<K, V>(this: RDD<[K, V]>, ascending = true, numPartitions?: number): RDD<[K, V]> {
+  /** Sorted by key; `ascending` and `numPartitions` positional, or `{ ascending, numPartitions }`. */
+  sortByKey<K = any, V = any>(this: RDD<readonly [K, V]>, ascending: boolean | SortOptions = true, numPartitions?: number): RDD<[K, V]> {
+    const input = pairs<K, V>(this);
+    if (typeof ascending !== 'boolean') ({ ascending = true, numPartitions } = readOptions<SortOptions>(ascending, 'sortByKey', ['ascending', 'numPartitions']));
     // An RDD may have no partitions (an empty batch); a range partitioner needs at least one.
-    const n = numPartitions ?? Math.max(1, this.numPartitions);
-    const input = this;
+    const n = numPartitions ?? Math.max(1, input.numPartitions);
     const sampleSize = Math.max(20 * n, 100);
     const partitioner = new RangePartitioner(n, () => input.sampleKeys(sampleSize), ascending, 'sortByKey');
     return new kinds.ShuffledRDD<K, V, V>(input, partitioner, undefined, false, 'sortByKey').narrow<[K, V]>('sortByKey', 'sortPartition', { ascending }, true);
@@ -373,57 +416,64 @@ export abstract class RDD<T> {
     return parts.flat();
   }
 
-  mapValues<K, V, U>(this: RDD<[K, V]>, f: UserFn<(v: V) => U>): RDD<[K, U]> {
-    return this.narrow<[K, U]>('mapValues', 'mapValues', { f: this.fn(f, 'mapValues') }, true);
+  mapValues<K = any, V = any, U extends AnyRecord = any>(this: RDD<readonly [K, V]>, f: UserFn<(v: V) => U>): RDD<[K, U]> {
+    const self = pairs<K, V>(this);
+    return self.narrow<[K, U]>('mapValues', 'mapValues', { f: self.fn(f, 'mapValues') }, true);
   }
 
-  flatMapValues<K, V, U>(this: RDD<[K, V]>, f: UserFn<(v: V) => Iterable<U>>): RDD<[K, U]> {
-    return this.narrow<[K, U]>('flatMapValues', 'flatMapValues', { f: this.fn(f, 'flatMapValues') }, true);
+  flatMapValues<K = any, V = any, U extends AnyRecord = any>(this: RDD<readonly [K, V]>, f: UserFn<(v: V) => Iterable<U>>): RDD<[K, U]> {
+    const self = pairs<K, V>(this);
+    return self.narrow<[K, U]>('flatMapValues', 'flatMapValues', { f: self.fn(f, 'flatMapValues') }, true);
   }
 
-  keys<K, V>(this: RDD<[K, V]>): RDD<K> {
-    return this.narrow<K>('keys', 'keys');
+  keys<K = any, V = any>(this: RDD<readonly [K, V]>): RDD<K> {
+    return pairs<K, V>(this).narrow<K>('keys', 'keys');
   }
 
-  values<K, V>(this: RDD<[K, V]>): RDD<V> {
-    return this.narrow<V>('values', 'values');
+  values<K = any, V = any>(this: RDD<readonly [K, V]>): RDD<V> {
+    return pairs<K, V>(this).narrow<V>('values', 'values');
   }
 
-  /** Group this RDD and the others by key: `[k, [vs, ws, ...]]` (Spark's cogroup). */
-  cogroup<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number | Partitioner): RDD<[K, [V[], W[]]]>;
-  cogroup<K, V, W1, W2>(this: RDD<[K, V]>, other1: RDD<[K, W1]>, other2: RDD<[K, W2]>, numPartitions?: number | Partitioner): RDD<[K, [V[], W1[], W2[]]]>;
-  cogroup(this: RDD<[any, any]>, ...args: any[]): RDD<any> {
+  /**
+   * Group this RDD and the others by key: `[k, [vs, ws, ...]]` (Spark's cogroup). After the
+   * others: `numPartitions`, a Partitioner, or `{ numPartitions }` / `{ partitioner }`.
+   */
+  cogroup<K = any, V = any, W1 = any, W2 = any>(this: RDD<readonly [K, V]>, other1: RDD<readonly [K, W1]>, other2: RDD<readonly [K, W2]>, numPartitions?: number | Partitioner | PartitionOptions): RDD<[K, [V[], W1[], W2[]]]>;
+  cogroup<K = any, V = any, W = any>(this: RDD<readonly [K, V]>, other: RDD<readonly [K, W]>, numPartitions?: number | Partitioner | PartitionOptions): RDD<[K, [V[], W[]]]>;
+  cogroup(this: RDD<readonly [any, any]>, ...args: any[]): RDD<any> {
     const others = args.filter((a): a is RDD<[any, any]> => a instanceof RDD);
     const last = args[args.length - 1];
     const p = last instanceof RDD ? undefined : last;
-    return this.cogroupAs('cogroup', others, p);
+    return pairs(this).cogroupAs('cogroup', others, partitioning(p, 'cogroup'));
   }
 
   /** A cogroup named after the operation built on it (join, subtractByKey…), as Spark names it. */
-  private cogroupAs(this: RDD<[any, any]>, operation: string, others: RDD<[any, any]>[], p: number | Partitioner | undefined): RDD<[any, any[][]]> {
-    const partitioner = typeof p === 'object' ? p : this.defaultPartitioner(p, ...others);
-    return new kinds.CoGroupedRDD<any>([this, ...others], partitioner, undefined, operation);
+  private cogroupAs(this: RDD<[any, any]>, operation: string, others: RDD<readonly [any, any]>[], p: number | Partitioner | PartitionOptions | undefined): RDD<[any, any[][]]> {
+    const given = partitioning(p, operation);
+    const partitioner = typeof given === 'object' ? given : this.defaultPartitioner(given, ...others);
+    return new kinds.CoGroupedRDD<any>([this, ...(others as RDD<[any, any]>[])], partitioner, undefined, operation);
   }
 
-  join<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number | Partitioner): RDD<[K, [V, W]]> {
-    return this.cogroupAs('join', [other], numPartitions).narrow<[K, [V, W]]>('join', 'join', {}, true);
+  /** Pairs of values per key in both; after `other`: `numPartitions`, a Partitioner, or `{ numPartitions }` / `{ partitioner }` (so for the outer joins too). */
+  join<K = any, V = any, W = any>(this: RDD<readonly [K, V]>, other: RDD<readonly [K, W]>, numPartitions?: number | Partitioner | PartitionOptions): RDD<[K, [V, W]]> {
+    return pairs(this).cogroupAs('join', [other], numPartitions).narrow<[K, [V, W]]>('join', 'join', {}, true);
   }
 
-  leftOuterJoin<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number | Partitioner): RDD<[K, [V, W | undefined]]> {
-    return this.cogroupAs('leftOuterJoin', [other], numPartitions).narrow<[K, [V, W | undefined]]>('leftOuterJoin', 'leftOuterJoin', {}, true);
+  leftOuterJoin<K = any, V = any, W = any>(this: RDD<readonly [K, V]>, other: RDD<readonly [K, W]>, numPartitions?: number | Partitioner | PartitionOptions): RDD<[K, [V, W | undefined]]> {
+    return pairs(this).cogroupAs('leftOuterJoin', [other], numPartitions).narrow<[K, [V, W | undefined]]>('leftOuterJoin', 'leftOuterJoin', {}, true);
   }
 
-  rightOuterJoin<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number | Partitioner): RDD<[K, [V | undefined, W]]> {
-    return this.cogroupAs('rightOuterJoin', [other], numPartitions).narrow<[K, [V | undefined, W]]>('rightOuterJoin', 'rightOuterJoin', {}, true);
+  rightOuterJoin<K = any, V = any, W = any>(this: RDD<readonly [K, V]>, other: RDD<readonly [K, W]>, numPartitions?: number | Partitioner | PartitionOptions): RDD<[K, [V | undefined, W]]> {
+    return pairs(this).cogroupAs('rightOuterJoin', [other], numPartitions).narrow<[K, [V | undefined, W]]>('rightOuterJoin', 'rightOuterJoin', {}, true);
   }
 
-  fullOuterJoin<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number | Partitioner): RDD<[K, [V | undefined, W | undefined]]> {
-    return this.cogroupAs('fullOuterJoin', [other], numPartitions).narrow<[K, [V | undefined, W | undefined]]>('fullOuterJoin', 'fullOuterJoin', {}, true);
+  fullOuterJoin<K = any, V = any, W = any>(this: RDD<readonly [K, V]>, other: RDD<readonly [K, W]>, numPartitions?: number | Partitioner | PartitionOptions): RDD<[K, [V | undefined, W | undefined]]> {
+    return pairs(this).cogroupAs('fullOuterJoin', [other], numPartitions).narrow<[K, [V | undefined, W | undefined]]>('fullOuterJoin', 'fullOuterJoin', {}, true);
   }
 
   /** Pairs of this RDD whose key does not appear in `other`. */
-  subtractByKey<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number | Partitioner): RDD<[K, V]> {
-    return this.cogroupAs('subtractByKey', [other], numPartitions).narrow<[K, V]>('subtractByKey', 'subtractByKey', {}, true);
+  subtractByKey<K = any, V = any, W = any>(this: RDD<readonly [K, V]>, other: RDD<readonly [K, W]>, numPartitions?: number | Partitioner | PartitionOptions): RDD<[K, V]> {
+    return pairs(this).cogroupAs('subtractByKey', [other], numPartitions).narrow<[K, V]>('subtractByKey', 'subtractByKey', {}, true);
   }
 
   // ---- actions ---------------------------------------------------------------------------------
@@ -477,21 +527,21 @@ export abstract class RDD<T> {
   }
 
   /** Reduce all records with f. Throws on an empty RDD, as Spark does. */
-  async reduce(f: UserFn<(a: T, b: T) => T>): Promise<T> {
+  async reduce<U>(this: RDD<U>, f: UserFn<(a: U, b: U) => U>): Promise<U> {
     const shipped = this.fn(f, 'reduce');
     const g = shipped.call;
     const parts = await this.context.runJob(this, (iterate) => {
-      let acc: T | undefined;
+      let acc: U | undefined;
       let any = false;
-      iterate((x) => { acc = any ? g(acc as T, x) : x; any = true; });
-      return any ? [acc as T] : [];
+      iterate((x) => { acc = any ? g(acc as U, x) : x; any = true; });
+      return any ? [acc as U] : [];
     }, undefined, () => withFunction(shipped, this.context.pipelineInWorkers, (f) => ({ kind: 'reduce', f })));
-    const results = parts.flat() as T[];
+    const results = parts.flat() as U[];
     if (results.length === 0) throw new Error(`reduce: ${this} is empty; use fold() to give a zero value.`);
     return callingUser(() => results.reduce((a, b) => g(a, b)));
   }
 
-  async fold(zeroValue: T, f: UserFn<(a: T, b: T) => T>): Promise<T> {
+  async fold<U>(this: RDD<U>, zeroValue: U, f: UserFn<(a: U, b: U) => U>): Promise<U> {
     const shipped = this.fn(f, 'fold');
     const g = shipped.call;
     const parts = await this.context.runJob(this, (iterate) => {
@@ -522,15 +572,15 @@ export abstract class RDD<T> {
     return new Map(pairs);
   }
 
-  async countByKey<K, V>(this: RDD<[K, V]>): Promise<Map<K, number>> {
-    const pairs = await this.mapValues(() => 1).reduceByKey((a, b) => a + b).collect();
-    return new Map(pairs);
+  async countByKey<K = any, V = any>(this: RDD<readonly [K, V]>): Promise<Map<K, number>> {
+    const counts = await pairs<K, V>(this).mapValues(() => 1).reduceByKey((a, b) => a + b).collect();
+    return new Map(counts);
   }
 
   /** The pairs as a Map; for a duplicated key the last value wins (Spark's collectAsMap). */
-  async collectAsMap<K, V>(this: RDD<[K, V]>): Promise<Map<K, V>> {
+  async collectAsMap<K = any, V = any>(this: RDD<readonly [K, V]>): Promise<Map<K, V>> {
     const byKey = new KeyedMap<K, V>();
-    for (const kv of await this.collect()) {
+    for (const kv of await pairs<K, V>(this).collect()) {
       if (!Array.isArray(kv) || kv.length !== 2) checkPair(kv, 'collectAsMap');
       byKey.set(kv[0], kv[1]);
     }
@@ -630,6 +680,57 @@ const GROUP = {
   mergeValue: engineFn<(c: any[], v: any) => any[]>('groupMerge', {}, 'groupByKey'),
   mergeCombiners: engineFn<(a: any[], b: any[]) => any[]>('groupCombine', {}, 'groupByKey'),
 };
+
+/**
+ * mapPartitions' options object. Spark: the positional `preservesPartitioning: Boolean`.
+ *
+ * @example
+ * ```ts
+ * const same = pairs.partitionBy(4).mapPartitions((kvs) => kvs.filter(([, v]) => v > 0), { preservesPartitioning: true });
+ * ```
+ */
+export interface PreservesPartitioning {
+  /** f keeps every key in the partition it was in, so the partitioner still holds. */
+  preservesPartitioning?: boolean;
+}
+
+/**
+ * sortBy's and sortByKey's options object. Spark: the positional `ascending` and `numPartitions`.
+ *
+ * @example
+ * ```ts
+ * const largestFirst = numbers.sortBy((n) => n, { ascending: false, numPartitions: 1 });
+ * ```
+ */
+export interface SortOptions {
+  ascending?: boolean;
+  numPartitions?: number;
+}
+
+/**
+ * combineByKey's options object: where the combined pairs go, and whether to combine before the
+ * shuffle. Spark: combineByKey's positional `partitioner` (or `numPartitions`) and `mapSideCombine`.
+ *
+ * @example
+ * ```ts
+ * const lists = pairs.combineByKey((v) => [v], (c, v) => [...c, v], (a, b) => [...a, ...b], { numPartitions: 4, mapSideCombine: false });
+ * ```
+ */
+export interface CombineOptions extends PartitionOptions {
+  /** Combine within each partition before the shuffle (default true). */
+  mapSideCombine?: boolean;
+}
+
+function preserves(arg: boolean | PreservesPartitioning, operation: string): boolean {
+  return typeof arg === 'boolean' ? arg : readOptions<PreservesPartitioning>(arg, operation, ['preservesPartitioning']).preservesPartitioning ?? false;
+}
+
+/** combineByKey's arguments after the functions, positional (Spark's) or an options object. */
+export function combineOptions(arg: Partitioner | number | CombineOptions | undefined, mapSideCombine: boolean, operation: string): { partitioning: Partitioner | number | undefined; mapSideCombine: boolean } {
+  if (arg === undefined || typeof arg === 'number' || isPartitioner(arg)) return { partitioning: arg, mapSideCombine };
+  const o = readOptions<CombineOptions>(arg, operation, ['numPartitions', 'partitioner', 'mapSideCombine']);
+  return { partitioning: partitioning({ numPartitions: o.numPartitions, partitioner: o.partitioner }, operation), mapSideCombine: o.mapSideCombine ?? mapSideCombine };
+}
 
 /** The ResultKind of an action with a user function, or why that function cannot reach a worker. */
 function withFunction(f: ShippedFunction<any>, withDefinitions: boolean, kind: (f: FunctionDescriptor) => ResultKind): ResultKind | string {

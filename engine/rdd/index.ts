@@ -8,6 +8,9 @@ import { CoGroupedRDD } from './CoGroupedRDD.ts';
 Object.assign(kinds, { MapPartitionsRDD, ShuffledRDD, UnionRDD, CoalescedRDD, CoGroupedRDD });
 
 export { RDD, MapPartitionsRDD, ShuffledRDD, UnionRDD, CoalescedRDD, CoGroupedRDD };
+export type { CombineOptions, SortOptions, PreservesPartitioning } from './RDD.ts';
+export type { PartitionOptions } from './options.ts';
+export type { AnyRecord, Widen } from './recordTypes.ts';
 export { ParallelCollectionRDD } from './ParallelCollectionRDD.ts';
 export { RDDContext, type RDDContextOptions } from './RDDContext.ts';
 export { HashPartitioner, RangePartitioner, type Partitioner } from './Partitioner.ts';

@@ -183,7 +183,7 @@ export interface StopOptions {
  * const ssc = new StreamingContext({ batchInterval: Seconds(1) });
  * ssc.socketTextStream('localhost', 9999)
  *   .flatMap(line => line.split(' '))
- *   .map(word => [word, 1] as [string, number])
+ *   .map(word => [word, 1])
  *   .reduceByKey((a, b) => a + b)
  *   .print();
  * ssc.start();

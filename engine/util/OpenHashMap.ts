@@ -138,6 +138,15 @@ export class OpenHashMap<K, V> {
     }
   }
 
+  /** `f(key, value, slot)` for every key, in slot order, without an entry per key; `f` may change values (setValueAt), not insert or delete. */
+  forEach(f: (key: K, value: V, slot: number) => void): void {
+    const slots = this.slots;
+    for (let i = 0; i < slots.length; i += 2) {
+      const k = slots[i];
+      if (k !== FREE) f(k as K, slots[i + 1] as V, i >> 1);
+    }
+  }
+
   [Symbol.iterator](): Generator<[K, V]> {
     return this.entries();
   }

@@ -16,7 +16,7 @@ const lines = ssc.queueStream([
 const counts = lines
   .flatMap((line) => line.split(' '))
   .filter((word) => !stopWords.has(word))
-  .map((word) => [word, 1] as [string, number])
+  .map((word) => [word, 1])
   .reduceByKey((a, b) => a + b);
 
 counts.print();

@@ -9,7 +9,7 @@ const ssc = new StreamingContext({ batchInterval: Seconds(1) });
 
 const words = sentenceStream(ssc, { perSecond: 8 })
   .flatMap((line) => line.split(' '))
-  .map((word) => [word, 1] as [string, number]);
+  .map((word) => [word, 1]);
 
 const windowCounts = words.reduceByKeyAndWindow(
   (a, b) => a + b,

@@ -12,7 +12,7 @@ interface Session {
 
 const ssc = new StreamingContext({ batchInterval: Seconds(1) });
 const byUser = clickStream(ssc, { perSecond: 6, users: 6, idleRate: 0.6 })
-  .map((click) => [click.user, click] as [string, Click]);
+  .map((click) => [click.user, click]);
 
 const spec = StateSpec.function((user: string, click: Click | undefined, state: State<Session>) => {
   if (state.isTimingOut()) {

@@ -7,12 +7,12 @@ const ssc = new StreamingContext({ batchInterval: Seconds(1), defaultParallelism
 const clicks = clickStream(ssc, { perSecond: 40 });
 
 const pageViews = clicks
-  .map((c) => [c.page, 1] as [string, number])
+  .map((c) => [c.page, 1])
   .reduceByKeyAndWindow((a, b) => a + b, Seconds(5), Seconds(1));
 pageViews.print();
 
 const busiest = clicks
-  .map((c) => [c.user, 1] as [string, number])
+  .map((c) => [c.user, 1])
   .reduceByKey((a, b) => a + b)
   .filter(([, n]) => n >= 6);
 busiest.print();

@@ -13,6 +13,7 @@ import { runTransferBench } from './transfer.ts';
 import { runShuffleTransfer } from './shuffleTransfer.ts';
 import { measureOverhead, measureOverheadInChromium, measureWritesInNode, nodeRunner, type OverheadRow } from './checkpointOverhead.ts';
 import { runBudgets } from './budgets.ts';
+import { runHandLoops } from './handLoops.ts';
 
 const quick = process.argv.includes('--quick');
 let commit = 'unknown';
@@ -20,6 +21,9 @@ try {
   commit = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
 } catch {}
 console.log(`Rivulet benchmarks — commit ${commit}, node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${quick ? 'quick' : 'full'} run\n`);
+
+// ---- issue 14: windows, state, word count and workers against hand-written loops ----
+await runHandLoops(quick);
 
 // ---- word count ----
 const data = makeBatches(quick ? 5 : 20, quick ? 10_000 : 50_000);

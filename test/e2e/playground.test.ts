@@ -72,6 +72,14 @@ test('loads with an example in the editor and the engine types in Monaco', async
   // A type error in the pipeline is underlined by Monaco's TypeScript service, which knows the engine's API.
   await typeCode(page, `import { StreamingContext, Seconds } from 'rivulet';\nconst ssc = new StreamingContext({ batchInterval: Seconds(1) });\nconst n: number = ssc.queueStream([['a']]);\n`);
   await page.waitForFunction(() => (window as any).rivuletPlayground.markers().some((m: { owner: string; line: number }) => m.owner === 'typescript' && m.line === 3));
+  // The engine's types infer in Monaco as in tsc: pairs from map without a cast (line 4) are not
+  // marked; reduceByKey on records that are not pairs (line 5) is, with the short message.
+  await typeCode(page, `import { StreamingContext, Seconds } from 'rivulet';\nconst ssc = new StreamingContext({ batchInterval: Seconds(1) });\nconst words = ssc.queueStream([['a']]);\nwords.map((w) => [w, 1]).reduceByKey((a, b) => a + b).print();\nwords.reduceByKey((a, b) => a + b);\n`);
+  await page.waitForFunction(() => (window as any).rivuletPlayground.markers().some((m: { owner: string; line: number }) => m.owner === 'typescript' && m.line === 5));
+  const marked = await page.evaluate(() => (window as any).rivuletPlayground.markers().filter((m: { owner: string }) => m.owner === 'typescript') as { line: number; message: string }[]);
+  expect(marked.map((m) => m.line)).toEqual([5]);
+  expect(marked[0]!.message).toContain("Type 'string' is not assignable to type 'readonly [any, any]'.");
+  expect(marked[0]!.message).not.toContain('generatedRDDs');
 });
 
 test('edit, run, and see a batch RDD partition by partition', async () => {

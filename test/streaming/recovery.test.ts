@@ -12,6 +12,17 @@ import { expectSameOutputs, record, removeTempDirectories, runUninterrupted, run
 
 afterEach(() => removeTempDirectories());
 
+/** Silence console.error (the context logs a batch failure nobody awaits). */
+async function quietly<R>(body: () => Promise<R>): Promise<R> {
+  const error = console.error;
+  console.error = () => {};
+  try {
+    return await body();
+  } finally {
+    console.error = error;
+  }
+}
+
 /** Seeded batches of words from a small vocabulary; some batches are empty. */
 function wordBatches(n: number, seed = 1): string[][] {
   const random = seededRandom(seed);
@@ -115,6 +126,39 @@ describe('reduceByKeyAndWindow with an inverse function', () => {
     const reference = await runUninterrupted(build, 24_000);
     for (const [crashAt, resumeAt] of [[4000, 4000], [5000, 8000], [7000, 12_000], [16_000, 17_000]] as const) {
       const { sink } = await runWithCrash({ store: tempDirectory(), first: build, crashAt, resumeAt, until: 24_000 });
+      expectSameOutputs(sink, reference);
+    }
+  });
+
+  test('a batch that fails part-way through the windows stops the context; recovery makes it again exactly', async () => {
+    const reference = await runUninterrupted(build, 24_000);
+    for (const failAt of [4, 11, 25]) {
+      // The inverse function throws once, at its `failAt`-th call (in the window step of some
+      // batch, part-way through its keys): the context stops with the error and a new one
+      // recovers from the last checkpoint, the failed batch included.
+      let calls = 0;
+      let failedAt: number | undefined;
+      const failing: Build = (ssc, sink) => {
+        const pairs = pairsOf(ssc.queueStream(input.map((b) => [...b])));
+        ssc.addStreamingListener({ onBatchCompleted: ({ batchInfo }) => void (batchInfo.failureReason && (failedAt ??= batchInfo.batchTime)) });
+        const subtract = (a: number, b: number) => {
+          if (++calls === failAt) throw new Error(`fails once, at call ${failAt}`);
+          return a - b;
+        };
+        const sliding = pairs.reduceByKeyAndWindow((a, b) => a + b, subtract, 3000, 1000).checkpoint(3000);
+        const hopping = pairs.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 4000, 2000, 2, (kv) => kv[1] !== 0);
+        const counted = pairs.map(() => 1).countByWindow(5000, 1000);
+        record(sink, 'sliding', sliding);
+        record(sink, 'hopping', hopping);
+        record(sink, 'counted', counted);
+      };
+      const first = new Sink();
+      await quietly(() => runUntilCrash({ store: tempDirectory('rivulet-probe-'), first: failing, crashAt: 24_000, sink: first }));
+      expect(failedAt).toBeGreaterThan(3000);
+      const crashAt = failedAt! + 1000;
+      calls = 0;
+      const { sink } = await quietly(() => runWithCrash({ store: tempDirectory(), first: failing, crashAt, resumeAt: crashAt, until: 24_000 }));
+      expect(calls).toBeGreaterThan(failAt);
       expectSameOutputs(sink, reference);
     }
   });

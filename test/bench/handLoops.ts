@@ -1,0 +1,418 @@
+/**
+ * `npx tsx test/bench/handLoops.ts [--quick]` (and part of `npm run bench`): issue 14's
+ * comparisons, every figure measured side by side in one run against a hand-written loop doing the
+ * same work (and RxJS `scan` where the issue quotes it). Variants are stepped one batch each in
+ * turn, so load spikes hit all of them alike; medians of per-batch wall time. Heap: bytes still
+ * reachable after a full GC, the structure built minus before.
+ *
+ * (1) inverse windows: 20,000 keyed events per batch, Zipf keys over 10,000, slide 1 batch, a
+ *     10- and a 30-batch window: reduceByKeyAndWindow with an inverse, without one,
+ *     countByValueAndWindow, countByWindow; the hand incremental loop (a Map of the window, the
+ *     batches' counts kept to subtract) and the same in RxJS `scan`.
+ * (2) mapWithState: 10,000 keys touched per batch of a 1,000,000-key state; a plain Map loop, RxJS scan.
+ * (3) updateStateByKey at 1,000,000 keys; a hand loop with the same semantics (the update called for every key).
+ * (4) word count, local mode with default settings, against the loop.
+ * (5) a CPU-bound map (parse + hash 1 KB JSON) with 2 workers against local, default settings.
+ */
+import os from 'node:os';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { Subject, scan } from 'rxjs';
+import { ManualClock, StateSpec, StreamingContext, type DStream, type State } from '../../engine/index.ts';
+import { median, rng, table } from './stats.ts';
+import { handLoop, makeBatches, rivuletLocal } from './wordcount.ts';
+
+v8.setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+function heapNow(): number {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+const load = () => os.loadavg().map((l) => l.toFixed(2)).join(', ');
+
+/** A stepper: one batch per call, returns its wall time in ms. */
+type Step = () => Promise<number> | number;
+
+/** Runs `warm` unmeasured batches then `measured` batches of every variant, one batch each in turn. */
+async function interleave(variants: [string, Step][], warm: number, measured: number): Promise<Map<string, number[]>> {
+  for (let b = 0; b < warm; b++) for (const [, step] of variants) await step();
+  const times = new Map<string, number[]>(variants.map(([n]) => [n, []]));
+  for (let b = 0; b < measured; b++) for (const [name, step] of variants) times.get(name)!.push(await step());
+  return times;
+}
+
+/** Zipf (s = 1) over `n` keys: a sampler from the cumulative weights. */
+function zipf(n: number, seed: number): () => number {
+  const cdf = new Float64Array(n);
+  let sum = 0;
+  for (let k = 0; k < n; k++) cdf[k] = sum += 1 / (k + 1);
+  const rand = rng(seed);
+  return () => {
+    const x = rand() * sum;
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cdf[mid]! < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+}
+
+/** A Rivulet pipeline on its own ManualClock fed one batch at a time. */
+async function stepped<T>(build: (input: DStream<T>) => void, next: () => T[], options: { workers?: number } = {}): Promise<{ step: Step; stop: () => Promise<void> }> {
+  const clock = new ManualClock();
+  // This script is not a pipeline module the workers could load: functions travel as text.
+  const ssc = new StreamingContext({ batchInterval: 1000, scheduler: clock, pipelineModule: false, ...options });
+  const queue: T[][] = [];
+  build(ssc.queueStream(queue));
+  // A failed batch would be timed as a fast one: stop the bench instead.
+  let failed: string | undefined;
+  ssc.addStreamingListener({ onBatchCompleted: ({ batchInfo }) => void (failed ??= batchInfo.failureReason) });
+  ssc.start();
+  return {
+    step: async () => {
+      queue.push(next());
+      const start = performance.now();
+      await clock.advance(1000);
+      const ms = performance.now() - start;
+      if (failed !== undefined) throw new Error(`a benchmark batch failed: ${failed}`);
+      return ms;
+    },
+    stop: () => ssc.stop(),
+  };
+}
+
+/** The hand incremental window: a Map of the window's values; each batch's counts kept to subtract when it leaves. */
+function handWindow(window: number) {
+  const sums = new Map<number, number>();
+  const past: Map<number, number>[] = [];
+  return (counts: Map<number, number>): number => {
+    for (const [k, n] of counts) sums.set(k, (sums.get(k) ?? 0) + n);
+    past.push(counts);
+    if (past.length > window) {
+      for (const [k, n] of past.shift()!) {
+        const v = sums.get(k)! - n;
+        if (v === 0) sums.delete(k);
+        else sums.set(k, v);
+      }
+    }
+    return sums.size;
+  };
+}
+
+function countBatch(events: [number, number][]): Map<number, number> {
+  const m = new Map<number, number>();
+  for (const [k, v] of events) m.set(k, (m.get(k) ?? 0) + v);
+  return m;
+}
+
+export interface Ratio {
+  goal: string;
+  value: string;
+  target: string;
+  met: boolean;
+}
+
+async function windows(quick: boolean, ratios: Ratio[]): Promise<void> {
+  const perBatch = quick ? 5_000 : 20_000;
+  const measured = quick ? 10 : 30;
+  const rows: (string | number)[][] = [];
+  for (const W of [10, 30]) {
+    const variants: [string, Step][] = [];
+    const stops: (() => Promise<void>)[] = [];
+    const source = (seed: number) => {
+      const key = zipf(10_000, seed);
+      return () => Array.from({ length: perBatch }, () => [key(), 1] as [number, number]);
+    };
+    {
+      const next = source(W);
+      const slide = handWindow(W);
+      variants.push(['hand incremental loop', () => {
+        const events = next();
+        const start = performance.now();
+        slide(countBatch(events));
+        return performance.now() - start;
+      }]);
+    }
+    {
+      const next = source(W);
+      const slide = handWindow(W);
+      const subject = new Subject<[number, number][]>();
+      subject.pipe(scan((size, events) => slide(countBatch(events)), 0)).subscribe();
+      variants.push(['RxJS scan', () => {
+        const events = next();
+        const start = performance.now();
+        subject.next(events);
+        return performance.now() - start;
+      }]);
+    }
+    const rivulet = async (name: string, build: (s: DStream<[number, number]>) => DStream<any>) => {
+      let records = 0;
+      const p = await stepped<[number, number]>((s) => build(s).foreachRDD(async (rdd) => void (records += await rdd.count())), source(W));
+      variants.push([name, p.step]);
+      stops.push(p.stop);
+    };
+    const add = (a: number, b: number) => a + b;
+    const sub = (a: number, b: number) => a - b;
+    await rivulet('reduceByKeyAndWindow + inverse', (s) => s.reduceByKeyAndWindow(add, sub, W * 1000, 1000));
+    await rivulet('reduceByKeyAndWindow, no inverse', (s) => s.reduceByKeyAndWindow(add, W * 1000, 1000));
+    await rivulet('countByValueAndWindow', (s) => s.map((kv) => kv[0]).countByValueAndWindow(W * 1000, 1000));
+    await rivulet('countByWindow', (s) => s.countByWindow(W * 1000, 1000));
+    const times = await interleave(variants, W, measured);
+    for (const p of stops) await p();
+    const loop = median(times.get('hand incremental loop')!);
+    const noInverse = median(times.get('reduceByKeyAndWindow, no inverse')!);
+    for (const [name, ts] of times) rows.push([`${W} batches`, name, median(ts), loop / median(ts), noInverse / median(ts)]);
+    const inv = median(times.get('reduceByKeyAndWindow + inverse')!);
+    ratios.push({ goal: `1. reduceByKeyAndWindow + inverse, ${W}-batch window, vs hand loop`, value: `${(loop / inv).toFixed(2)}x`, target: '>= 0.5x', met: loop / inv >= 0.5 });
+    ratios.push({ goal: `1. … vs the same window without inverse (${W} slides)`, value: `${(noInverse / inv).toFixed(2)}x`, target: '> 1x', met: noInverse / inv > 1 });
+    for (const name of ['countByValueAndWindow', 'countByWindow']) {
+      const m = median(times.get(name)!);
+      ratios.push({ goal: `1. ${name}, ${W}-batch window, vs hand loop`, value: `${(loop / m).toFixed(2)}x`, target: '>= 0.5x', met: loop / m >= 0.5 });
+    }
+  }
+  console.log(`(1) Windows: ${perBatch.toLocaleString('en-US')} events per batch, Zipf keys over 10,000, slide 1 batch; ${measured} measured batches after the window filled; output count(); load ${load()}`);
+  console.log(table(['window', 'variant', 'p50 ms/batch', 'speed vs hand loop', 'speed vs no inverse'], rows));
+  console.log();
+}
+
+async function mapWithState(quick: boolean, ratios: Ratio[]): Promise<void> {
+  const total = quick ? 200_000 : 1_000_000;
+  const touched = 10_000;
+  const measured = quick ? 10 : 30;
+  const keysOf = (seed: number) => {
+    const rand = rng(seed);
+    return () => Array.from({ length: touched }, () => [Math.floor(rand() * total), 1] as [number, number]);
+  };
+  const all = () => Array.from({ length: total }, (_, k) => [k, 1] as [number, number]);
+  let before = heapNow();
+  // The plain Map loop: the same update, its output collected as mapWithState's is.
+  const map = new Map<number, number>();
+  const loopStep = (events: [number, number][]) => {
+    const out: number[] = [];
+    for (const [k, v] of events) {
+      const s = (map.get(k) ?? 0) + v;
+      map.set(k, s);
+      out.push(s);
+    }
+    return out.length;
+  };
+  loopStep(all());
+  const mapHeap = heapNow() - before;
+  const nextLoop = keysOf(1);
+  const subjectMap = new Map<number, number>();
+  const subject = new Subject<[number, number][]>();
+  subject.pipe(scan((m, events) => {
+    const out: number[] = [];
+    for (const [k, v] of events) {
+      const s = (m.get(k) ?? 0) + v;
+      m.set(k, s);
+      out.push(s);
+    }
+    return m;
+  }, subjectMap)).subscribe();
+  subject.next(all());
+  const nextRx = keysOf(2);
+  before = heapNow();
+  let first = true;
+  const nextMws = keysOf(3);
+  const spec = StateSpec.function((_k: number, v: number | undefined, state: State<number>) => {
+    const s = (state.getOption() ?? 0) + (v ?? 0);
+    state.update(s);
+    return s;
+  });
+  let outputs = 0;
+  const mws = await stepped<[number, number]>((s) => s.mapWithState(spec).foreachRDD(async (rdd) => void (outputs += await rdd.count())), () => (first ? ((first = false), all()) : nextMws()));
+  await mws.step(); // loads the 1M keys
+  const mwsHeap = heapNow() - before;
+  const times = await interleave(
+    [
+      ['plain Map loop', () => {
+        const e = nextLoop();
+        const start = performance.now();
+        loopStep(e);
+        return performance.now() - start;
+      }],
+      ['RxJS scan', () => {
+        const e = nextRx();
+        const start = performance.now();
+        subject.next(e);
+        return performance.now() - start;
+      }],
+      ['mapWithState', mws.step],
+    ],
+    3,
+    measured,
+  );
+  await mws.stop();
+  const loop = median(times.get('plain Map loop')!);
+  console.log(`(2) mapWithState: ${touched.toLocaleString('en-US')} keys touched per batch of ${total.toLocaleString('en-US')}; ${measured} measured batches; output count(); load ${load()}`);
+  console.log(table(['variant', 'p50 ms/batch', 'speed vs Map loop', 'heap MB', 'heap vs Map'], [...times].map(([n, ts]) => [n, median(ts), loop / median(ts), n === 'mapWithState' ? mwsHeap / 2 ** 20 : n === 'plain Map loop' ? mapHeap / 2 ** 20 : '—', n === 'mapWithState' ? mwsHeap / mapHeap : n === 'plain Map loop' ? 1 : '—'])));
+  console.log();
+  const r = loop / median(times.get('mapWithState')!);
+  ratios.push({ goal: '2. mapWithState vs plain Map loop', value: `${r.toFixed(2)}x`, target: '>= 0.8x', met: r >= 0.8 });
+  ratios.push({ goal: '2. mapWithState heap vs the Map', value: `${(mwsHeap / mapHeap).toFixed(2)}x`, target: '<= 1.15x', met: mwsHeap / mapHeap <= 1.15 });
+  map.clear();
+  subjectMap.clear();
+}
+
+async function updateStateByKey(quick: boolean, ratios: Ratio[]): Promise<void> {
+  const total = quick ? 100_000 : 1_000_000;
+  const touched = 10_000;
+  const measured = quick ? 3 : 5;
+  const keysOf = (seed: number) => {
+    const rand = rng(seed);
+    return () => Array.from({ length: touched }, () => [Math.floor(rand() * total), 1] as [number, number]);
+  };
+  const all = () => Array.from({ length: total }, (_, k) => [k, 1] as [number, number]);
+  const update = (values: number[], state: number | undefined) => {
+    let s = state ?? 0;
+    for (const v of values) s += v;
+    return s;
+  };
+  // The hand loop with updateStateByKey's semantics: the batch's values grouped by key, then the
+  // update called for every key with state or values; undefined removes the key.
+  let before = heapNow();
+  const state = new Map<number, number>();
+  const loopStep = (events: [number, number][]) => {
+    const values = new Map<number, number[]>();
+    for (const [k, v] of events) {
+      const vs = values.get(k);
+      if (vs) vs.push(v);
+      else values.set(k, [v]);
+    }
+    for (const [k, s] of state) {
+      const vs = values.get(k);
+      const next = update(vs ?? [], s);
+      if (vs) values.delete(k);
+      if (next === undefined) state.delete(k);
+      else if (next !== s) state.set(k, next);
+    }
+    for (const [k, vs] of values) {
+      const next = update(vs, undefined);
+      if (next !== undefined) state.set(k, next);
+    }
+    return state.size;
+  };
+  loopStep(all());
+  const mapHeap = heapNow() - before;
+  const nextLoop = keysOf(1);
+  before = heapNow();
+  let first = true;
+  const nextU = keysOf(2);
+  let size = 0;
+  const u = await stepped<[number, number]>((s) => s.updateStateByKey(update).foreachRDD(async (rdd) => void (size = await rdd.count())), () => (first ? ((first = false), all()) : nextU()));
+  await u.step();
+  const uHeap = heapNow() - before;
+  const times = await interleave(
+    [
+      ['hand loop (update every key)', () => {
+        const e = nextLoop();
+        const start = performance.now();
+        loopStep(e);
+        return performance.now() - start;
+      }],
+      ['updateStateByKey', u.step],
+    ],
+    1,
+    measured,
+  );
+  await u.stop();
+  if (size !== total) throw new Error(`updateStateByKey held ${size} keys, expected ${total}`);
+  const loop = median(times.get('hand loop (update every key)')!);
+  console.log(`(3) updateStateByKey: ${total.toLocaleString('en-US')} keys, ${touched.toLocaleString('en-US')} events per batch; ${measured} measured batches; output count(); load ${load()}`);
+  console.log(table(['variant', 'p50 ms/batch', 'time vs hand loop', 'heap MB', 'heap vs Map'], [...times].map(([n, ts]) => [n, median(ts), median(ts) / loop, n === 'updateStateByKey' ? uHeap / 2 ** 20 : mapHeap / 2 ** 20, n === 'updateStateByKey' ? uHeap / mapHeap : 1])));
+  console.log();
+  const r = median(times.get('updateStateByKey')!) / loop;
+  ratios.push({ goal: '3. updateStateByKey time vs hand loop', value: `${r.toFixed(2)}x`, target: '<= 2x', met: r <= 2 });
+  ratios.push({ goal: '3. updateStateByKey heap vs the Map', value: `${(uHeap / mapHeap).toFixed(2)}x`, target: '<= 1.3x', met: uHeap / mapHeap <= 1.3 });
+  state.clear();
+}
+
+async function wordCount(quick: boolean, ratios: Ratio[]): Promise<void> {
+  const data = makeBatches(quick ? 5 : 10, quick ? 10_000 : 50_000);
+  const rounds = quick ? 3 : 7;
+  const variants: [string, () => unknown][] = [
+    ['hand-written loop', () => handLoop(data)],
+    ['Rivulet local, default settings', async () => {
+      const clock = new ManualClock();
+      const ssc = new StreamingContext({ batchInterval: 1000, scheduler: clock });
+      let pairs = 0;
+      ssc.queueStream([...data.batches]).flatMap((line) => line.split(' ')).map((w) => [w, 1] as [string, number]).reduceByKey((a, b) => a + b)
+        .foreachRDD(async (rdd) => void (pairs += (await rdd.collect()).length));
+      ssc.start();
+      await clock.advance(data.batches.length * 1000);
+      await ssc.stop();
+      return pairs;
+    }],
+    ['Rivulet local, 1 partition', () => rivuletLocal(data, 1)],
+  ];
+  const expected = handLoop(data);
+  for (const [name, run] of variants) if ((await run()) !== expected) throw new Error(`${name}: wrong word count`);
+  const times = new Map<string, number[]>(variants.map(([n]) => [n, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, run] of variants) {
+      const start = performance.now();
+      await run();
+      times.get(name)!.push(performance.now() - start);
+    }
+  }
+  const loop = median(times.get('hand-written loop')!);
+  console.log(`(4) Word count: ${data.batches.length} batches, ${data.words.toLocaleString('en-US')} words, median of ${rounds} interleaved rounds; load ${load()}`);
+  console.log(table(['variant', 'median ms', 'speed vs loop'], [...times].map(([n, ts]) => [n, median(ts), loop / median(ts)])));
+  console.log();
+  const r = loop / median(times.get('Rivulet local, default settings')!);
+  ratios.push({ goal: '4. word count, local, default settings, vs loop', value: `${r.toFixed(2)}x`, target: '>= 0.9x', met: r >= 0.9 });
+}
+
+async function workers(quick: boolean, ratios: Ratio[]): Promise<void> {
+  const perBatch = quick ? 1_000 : 4_000;
+  const measured = quick ? 5 : 15;
+  const tags = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta'];
+  const source = () => {
+    let b = 0;
+    return () => {
+      b++;
+      return Array.from({ length: perBatch }, (_, i) => {
+        const id = b * 100_000 + i;
+        return JSON.stringify({ id, user: `user-${id % 997}`, tags: tags.slice(0, 1 + (id % 8)), payload: 'x'.repeat(900 - (id % 50)), at: 1_700_000_000_000 + id });
+      });
+    };
+  };
+  // The function uses nothing from its surroundings, so it travels to the workers as text (see stepped).
+  const build = (s: DStream<string>) => s.map((r: string): [number, number] => {
+    const o = JSON.parse(r) as { id: number };
+    let h = 2166136261;
+    for (let k = 0; k < 8; k++) for (let i = 0; i < r.length; i++) h = Math.imul(h ^ r.charCodeAt(i) ^ k, 16777619);
+    return [o.id % 16, h >>> 0];
+  }).reduceByKey((a, b) => (a ^ b) >>> 0).foreachRDD(async (rdd) => void (await rdd.collect()));
+  const local = await stepped<string>(build, source());
+  const onWorkers = await stepped<string>(build, source(), { workers: 2 });
+  const times = await interleave([['local', local.step], ['2 workers', onWorkers.step]], 6, measured);
+  await local.stop();
+  await onWorkers.stop();
+  const l = median(times.get('local')!);
+  console.log(`(5) CPU-bound map (parse + hash 1 KB JSON), ${perBatch.toLocaleString('en-US')} records per batch, default settings (StreamingContext({ workers: 2 }) vs {}); 6 warm-up batches, ${measured} measured; load ${load()}`);
+  console.log(table(['variant', 'p50 ms/batch', 'speed vs local'], [...times].map(([n, ts]) => [n, median(ts), l / median(ts)])));
+  console.log();
+  const r = l / median(times.get('2 workers')!);
+  ratios.push({ goal: '5. CPU-bound map, 2 workers vs local', value: `${r.toFixed(2)}x`, target: '>= 1.7x', met: r >= 1.7 });
+}
+
+export async function runHandLoops(quick: boolean, only?: string[]): Promise<void> {
+  console.log(`\nIssue 14: Rivulet against hand-written loops — ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'cpu'}), node ${process.version}, load average at start ${load()} (1, 5, 15 min)\n`);
+  const ratios: Ratio[] = [];
+  const parts: [string, (q: boolean, r: Ratio[]) => Promise<void>][] = [['windows', windows], ['mapWithState', mapWithState], ['updateStateByKey', updateStateByKey], ['wordcount', wordCount], ['workers', workers]];
+  for (const [name, part] of parts) if (!only || only.length === 0 || only.includes(name)) await part(quick, ratios);
+  console.log(`Issue 14 goals (targets are for a quiet machine), load average at the end ${load()}`);
+  console.log(table(['goal', 'measured', 'target', 'met here'], ratios.map((r) => [r.goal, r.value, r.target, r.met ? 'yes' : 'no'])));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await runHandLoops(process.argv.includes('--quick'), process.argv.slice(2).filter((a) => !a.startsWith('--')));
+  process.exit(0);
+}
