@@ -1,8 +1,9 @@
 /**
  * The Node implementation of Platform (chosen by the `node` condition of package.json's
  * "imports" map for `#platform`). Only Node reaches this file, so it may import `node:` modules
- * and `ws` (loaded when a WebSocket is first opened: a CommonJS package that a service bundled
- * into one ES module could not load at start, and that most pipelines never need).
+ * and `ws` (Node 20's WebSocket client, loaded when one is first opened and Node has no global
+ * WebSocket: a CommonJS package that a service bundled into one ES module could not load at start,
+ * and that most pipelines never need).
  */
 import { createConnection } from 'node:net';
 import * as fs from 'node:fs';
@@ -49,8 +50,11 @@ export const platform: Platform = {
   },
 
   openWebSocket(url, protocols, handlers) {
-    // Node 20 has no global WebSocket; `ws` is used on every Node version so behaviour does not
-    // depend on which one runs. It loads on first use; the connection opens once it has.
+    // Node 22 and later have a WHATWG WebSocket (undici's), as browsers do: used when present.
+    // Node 20 has none (unless run with --experimental-websocket): there `ws` opens it, loaded on
+    // first use; the connection opens once it has.
+    const Global = (globalThis as { WebSocket?: new (url: string, protocols?: string | string[]) => WhatwgWebSocket }).WebSocket;
+    if (typeof Global === 'function') return attachWebSocket(new Global(url, protocols), url, handlers);
     let socket: Connection | undefined;
     let closed = false;
     import('ws').then(

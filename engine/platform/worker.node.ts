@@ -38,8 +38,8 @@ const ESBUILD = 'esbuild';
 let bundle: string | undefined;
 
 /**
- * How a worker thread gets the engine. From the built package: the worker file built next to the
- * engine (dist/node/rivulet-worker.js). From the TypeScript sources: the driver bundles
+ * How a worker thread gets the engine. From the built package: the executor's entry built with
+ * the engine (dist/esm/executor/worker.js, rivulet/worker). From the TypeScript sources: the driver bundles
  * engine/executor/worker.ts with esbuild into one .mjs in the OS temp directory (named by its
  * content hash, written once), so a worker starts in tens of milliseconds. Without esbuild, a
  * worker starts from worker.node.mjs, which registers tsx's loader and imports the sources
@@ -48,9 +48,10 @@ let bundle: string | undefined;
  */
 export async function prepareWorkers(): Promise<void> {
   if (bundle) return;
-  // The published package (engine/build/library.ts) ships its worker next to this module's
-  // bundle: plain node, tsx and any bundler-free script start workers from it, with no esbuild.
-  const built = new URL('./rivulet-worker.js', import.meta.url);
+  // The published package (engine/build/library.ts) ships the executor's entry, compiled, where
+  // the sources have worker.ts: plain node, tsx and any bundler-free script start workers from it,
+  // with no esbuild. (From the sources there is no worker.js.)
+  const built = new URL('../executor/worker.js', import.meta.url);
   if (built.protocol === 'file:' && existsSync(built)) {
     bundle = fileURLToPath(built);
     return;
@@ -61,7 +62,7 @@ export async function prepareWorkers(): Promise<void> {
   if (!existsSync(entry)) return;
   try {
     // Named through a variable, so that a bundler bundling a service with the published engine
-    // (dist/node keeps this import) does not put esbuild itself in the service.
+    // (dist/esm keeps this import) does not put esbuild itself in the service.
     const esbuild = (await import(/* @vite-ignore */ ESBUILD)) as typeof import('esbuild');
     const result = await esbuild.build({
       entryPoints: [entry],

@@ -4,7 +4,7 @@
  * browser bundle, and how long importing the engine takes in Node.
  *
  * Bundle: `vite build` (browser conditions, minified, Vite's defaults otherwise) of a tiny app
- * entry that imports StreamingContext from the built package (dist/browser/index.js, built first
+ * entry that imports StreamingContext from the built package (dist/esm/index.js, built first
  * by engine/build/library.ts, as `npm pack` ships it; and, for comparison, from engine/index.ts)
  * and runs a word count on a queue
  * stream; tree-shaking keeps only what that reaches, RxJS included. The engine's task worker
@@ -18,7 +18,7 @@
  *
  * Import time: fresh `node --import tsx` processes importing engine/index.ts, minus the same
  * processes importing nothing (median of interleaved runs, tsx's transform cache warm); and the
- * built package's dist/node/index.js imported by plain `node`, minus plain `node`.
+ * built package's dist/esm/index.js imported by plain `node`, minus plain `node`.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,7 +34,7 @@ import { buildLibrary } from '../../engine/build/library.ts';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const engineIndex = path.join(root, 'engine/index.ts');
 // The library as `npm pack` ships it (engine/build/library.ts), built at the start of the run.
-const builtNode = path.join(root, 'dist/node/index.js');
+const builtNode = path.join(root, 'dist/esm/index.js');
 const gz = (code: string | Uint8Array) => gzipSync(code, { level: 9 }).length;
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
@@ -69,7 +69,7 @@ function packageOf(id: string): string {
     const parts = id.slice(i + 'node_modules/'.length).split('/');
     return parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
   }
-  if (id.includes('/engine/') || id.includes('/dist/browser/')) return 'rivulet engine';
+  if (id.includes('/engine/') || id.includes('/dist/esm/')) return 'rivulet engine';
   return id.startsWith('\0') ? 'stubs and helpers' : 'the entry';
 }
 
@@ -139,18 +139,18 @@ export const PAGE_BUDGET_GZIP = 40 * 1024;
  * passes a directory of its own), then bundles the app in `work` (a temporary directory).
  */
 export async function measureMinimalPage(work: string, dist = path.join(root, 'dist')): Promise<BundleFigures> {
-  await buildLibrary({ dist, targets: ['browser'] });
+  await buildLibrary({ dist, targets: ['esm'] });
   const dir = path.join(work, 'package');
   mkdirSync(dir);
-  writeFileSync(path.join(dir, 'entry.ts'), entrySource(path.join(dist, 'browser/index.js')));
+  writeFileSync(path.join(dir, 'entry.ts'), entrySource(path.join(dist, 'esm/index.js')));
   return bundle(dir);
 }
 
 export async function runBudgets(quick = false): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'rivulet-budgets-'));
   try {
-    // The whole library (dist/node is measured below; measureMinimalPage builds dist/browser).
-    await buildLibrary({ targets: ['node', 'types'] });
+    // The whole library (measureMinimalPage builds dist/esm, which the import time below also measures).
+    await buildLibrary({ targets: ['types'] });
     const full = await measureMinimalPage(dir);
     const sourcesDir = path.join(dir, 'sources');
     mkdirSync(sourcesDir);
@@ -165,7 +165,7 @@ export async function runBudgets(quick = false): Promise<void> {
       table(
         ['bundle', 'page at start: minified', 'gzipped', 'loaded on first use: minified', 'gzipped', 'task worker (workers: n): minified', 'gzipped'],
         [
-          ['the built package (dist/browser, as npm installs it)', kb(full.page), kb(full.pageGzip), lazy(full, 0), lazy(full, 1), kb(full.worker), kb(full.workerGzip)],
+          ['the built package (dist/esm, as npm installs it)', kb(full.page), kb(full.pageGzip), lazy(full, 0), lazy(full, 1), kb(full.worker), kb(full.workerGzip)],
           ['the sources (engine/index.ts)', kb(fromSources.page), kb(fromSources.pageGzip), lazy(fromSources, 0), lazy(fromSources, 1), kb(fromSources.worker), kb(fromSources.workerGzip)],
           ['the sources, free-variable reader stubbed (no functions as text on workers)', kb(noShippingCheck.page), kb(noShippingCheck.pageGzip), lazy(noShippingCheck, 0), lazy(noShippingCheck, 1), kb(noShippingCheck.worker), kb(noShippingCheck.workerGzip)],
         ],
@@ -200,7 +200,7 @@ export async function runBudgets(quick = false): Promise<void> {
       table(
         ['import', 'process ms', 'empty process ms', 'import ms'],
         [
-          ['the built package (dist/node/index.js), plain node', median(t.built), median(t.plainBaseline), median(t.built) - median(t.plainBaseline)],
+          ['the built package (dist/esm/index.js), plain node', median(t.built), median(t.plainBaseline), median(t.built) - median(t.plainBaseline)],
           ['the sources (engine/index.ts), node --import tsx', median(t.viaTsx), median(t.tsxBaseline), median(t.viaTsx) - median(t.tsxBaseline)],
         ],
       ),

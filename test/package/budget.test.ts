@@ -4,9 +4,9 @@
  * by Vite) must load less than 40 KB gzipped at start. The bench prints the figure; this fails
  * when it grows past the budget. A size, measured exactly; nothing here is timed.
  *
- * The library is built first (a fresh clone has no dist/), into a directory of its own under dist/:
- * consumers.test.ts builds dist/node, dist/browser and dist/types through `npm pack` and may run at
- * the same time (vitest runs files in parallel), and a build empties its directories first.
+ * The library is built first (a fresh clone has no dist/), into a directory of its own under dist/
+ * (inside the repository, so the built modules' imports resolve): a build empties its directories
+ * first, and another (`npm run build:lib`, the bench) may run at the same time.
  */
 import { afterAll, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';

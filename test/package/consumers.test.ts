@@ -16,17 +16,21 @@
  *   Chromium, with two Web Workers and without: every batch of a stop-word filter, an inverse
  *   window and a running total is compared with what this file computes, and no violation occurs.
  *
+ * The tarball itself: the engine once, no sources or maps, a package.json whose "imports" and
+ * "sideEffects" name its own files, publint and Are the Types Wrong clean (issue 15).
+ *
  * The fixtures' dependencies (typescript, vite, tsx, esbuild, @types/node, lz-string, and
  * Rivulet's own) come from the npm registry through `npm install`, as a user's would.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compressToBase64 } from 'lz-string';
+import ts from 'typescript';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../e2e/support/chromium.ts';
 import { serveDirectory, type StaticServer } from '../e2e/support/page.ts';
@@ -60,6 +64,11 @@ function* files(dir: string): Generator<string> {
   }
 }
 
+/** Every module specifier a JavaScript module imports, exports from or import()s (TypeScript's pre-processing scanner: comments and strings are not imports). */
+function moduleImports(code: string): string[] {
+  return ts.preProcessFile(code, true, true).importedFiles.map((f) => f.fileName);
+}
+
 /** Import specifiers a JavaScript file loads from Node's built-ins (`node:fs`, or bare `fs`, `worker_threads`…). */
 function nodeImports(code: string): string[] {
   const builtins = /^(node:.*|fs|path|os|net|crypto|url|worker_threads|child_process|stream|events|util|zlib|http|https)$/;
@@ -68,57 +77,119 @@ function nodeImports(code: string): string[] {
 }
 
 let packed: { files: { path: string }[] };
-let manifest: { exports: Record<string, Record<string, string>> };
+let manifest: { exports: Record<string, Record<string, string>>; imports: Record<string, Record<string, string>> };
+/** The tarball unpacked (its files under package/, as npm extracts it). */
+const unpacked = path.join(work, 'package');
+
+/**
+ * A copy of what `npm pack` reads (package.json, the sources it builds from, the files it ships),
+ * with the repository's node_modules: its prepack (engine/build/library.ts) builds dist/ there and
+ * puts the published package.json in place for the seconds npm takes to pack, so that the
+ * repository's own package.json, which the other test files' processes read to resolve `#platform`…
+ * meanwhile, never changes.
+ */
+const checkout = path.join(work, 'checkout');
 
 beforeAll(() => {
+  mkdirSync(checkout);
+  for (const file of ['package.json', 'tsconfig.json', 'engine', 'README.md', 'LICENSE', 'CHANGELOG.md']) cpSync(path.join(root, file), path.join(checkout, file), { recursive: true });
+  symlinkSync(path.join(root, 'node_modules'), path.join(checkout, 'node_modules'), 'dir');
   // `npm pack` runs the prepack script, which builds the library into dist/.
-  const out = run(root, 'npm', ['pack', '--json', '--pack-destination', work, '--loglevel=error']);
+  const out = run(checkout, 'npm', ['pack', '--json', '--pack-destination', work, '--loglevel=error']);
   packed = JSON.parse(out)[0];
   renameSync(path.join(work, (packed as unknown as { filename: string }).filename), path.join(work, 'rivulet.tgz'));
+  // After packing, the copy's package.json is the repository's again (postpack).
+  expect(readFileSync(path.join(checkout, 'package.json'), 'utf8')).toBe(readFileSync(path.join(root, 'package.json'), 'utf8'));
   manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+  run(work, 'tar', ['-xzf', 'rivulet.tgz']);
 }, 240_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('the tarball', () => {
-  it('holds the built library for both platforms, its worker entries and declarations, and no TypeScript sources', () => {
+  it('holds the engine once (one ES module tree for Node and browsers), its declarations, the licence, and no sources or source maps', () => {
     const paths = packed.files.map((f) => f.path);
     for (const file of [
       'package.json',
       'README.md',
-      'dist/node/index.js',
-      'dist/node/index.js.map',
-      'dist/node/rivulet-worker.js',
-      'dist/browser/index.js',
-      'dist/browser/index.js.map',
-      'dist/browser/executor/worker.js',
-      'dist/browser/rdd/RDD.js',
+      'LICENSE',
+      'CHANGELOG.md',
+      'dist/esm/index.js',
+      'dist/esm/executor/worker.js',
+      'dist/esm/rdd/RDD.js',
+      'dist/esm/platform/node.js',
+      'dist/esm/platform/browser.js',
       'dist/types/index.d.ts',
       'dist/types/executor/worker.d.ts',
     ]) {
       expect(paths).toContain(file);
     }
     expect(paths.filter((p) => p.endsWith('.ts') && !p.endsWith('.d.ts'))).toEqual([]);
+    expect(paths.filter((p) => p.endsWith('.map'))).toEqual([]);
+    // Every file is under dist/esm or dist/types, or one of the four at the root: no second build.
+    expect(paths.filter((p) => !/^dist\/(esm|types)\//.test(p)).sort()).toEqual(['CHANGELOG.md', 'LICENSE', 'README.md', 'package.json']);
   });
 
-  it("exports rivulet/worker (an app's worker entry imports loadPipeline from it), each condition a file it ships", () => {
-    expect(manifest.exports['./worker']).toEqual({
-      types: './dist/types/executor/worker.d.ts',
-      browser: './dist/browser/executor/worker.js',
-      node: './dist/node/rivulet-worker.js',
-      default: './dist/browser/executor/worker.js',
-    });
+  it("exports rivulet and rivulet/worker (an app's or a bundled service's worker entry), each condition a file it ships", () => {
+    expect(manifest.exports['./worker']).toEqual({ types: './dist/types/executor/worker.d.ts', default: './dist/esm/executor/worker.js' });
     const paths = packed.files.map((f) => f.path);
     for (const target of Object.values(manifest.exports).flatMap((conditions) => (typeof conditions === 'string' ? [conditions] : Object.values(conditions)))) {
       expect(paths).toContain(target.replace(/^\.\//, ''));
     }
   });
 
-  it("keeps Node's built-ins out of the browser build", () => {
-    const scripts = [...files(path.join(root, 'dist/browser'))].filter((f) => f.endsWith('.js'));
-    expect(scripts.length).toBeGreaterThan(50); // one module per source module
-    for (const file of scripts) {
-      const name = path.relative(root, file);
+  it('publishes a package.json whose "imports" and "sideEffects" name files in the tarball, with the repository, licence and engines a user checks', () => {
+    const published = JSON.parse(readFileSync(path.join(unpacked, 'package.json'), 'utf8'));
+    const paths = new Set(packed.files.map((f) => f.path));
+    const targets = Object.values(published.imports as Record<string, Record<string, string>>).flatMap((conditions) => Object.values(conditions));
+    expect(targets.length).toBeGreaterThanOrEqual(10);
+    for (const target of targets) expect(paths, target).toContain(target.replace(/^\.\//, ''));
+    expect(published.sideEffects.length).toBeGreaterThan(0);
+    for (const file of published.sideEffects) expect(paths, file).toContain(file.replace(/^\.\//, ''));
+    expect(published.license).toBe('Apache-2.0');
+    expect(published.repository.url).toMatch(/^git\+https:\/\/github\.com\//);
+    expect(published.homepage).toBeTruthy();
+    expect(published.bugs.url).toBeTruthy();
+    expect(published.engines.node).toBe('^20.19.0 || >=22.12.0');
+    expect(published.peerDependencies).toEqual({ rxjs: '^7.8.0' });
+    expect(published.dependencies.rxjs).toBeUndefined();
+    // The repository's own map is to the sources.
+    expect(Object.values(manifest.imports['#platform']!)).toEqual(['./engine/platform/node.ts', './engine/platform/browser.ts']);
+  });
+
+  it('passes publint and Are the Types Wrong (an ES-module-only package)', () => {
+    const tarball = path.join(work, 'rivulet.tgz');
+    const bin = (name: string) => path.join(root, 'node_modules/.bin', name);
+    // publint: every message (suggestions and warnings too) fails the test.
+    const lint = run(work, bin('publint'), ['run', tarball, '--strict', '--level', 'suggestion']);
+    expect(lint).toMatch(/All good!/);
+    // attw's esm-only profile (exits non-zero on a problem): both entry points resolve, with their
+    // types, from ES modules under node16/nodenext and under bundler resolution. It leaves out
+    // node10 and CommonJS resolution (require() of an ES module: Node 20.19+, tested below).
+    const report = JSON.parse(run(work, bin('attw'), [tarball, '--profile', 'esm-only', '--format', 'json', '--entrypoints', '.', './worker'])) as {
+      analysis: { problems: { kind: string; entrypoint: string; resolutionKind: string }[] };
+    };
+    expect(report.analysis.problems.filter((p) => p.resolutionKind !== 'node10' && p.resolutionKind !== 'node16-cjs')).toEqual([]);
+  });
+
+  it("keeps Node's built-ins out of every module a browser reaches (the browser variants of the #… imports)", () => {
+    const esm = path.join(unpacked, 'dist/esm');
+    const published = JSON.parse(readFileSync(path.join(unpacked, 'package.json'), 'utf8')) as { imports: Record<string, { browser: string }> };
+    const reached = new Set<string>();
+    const visit = (file: string) => {
+      if (reached.has(file)) return;
+      reached.add(file);
+      for (const specifier of moduleImports(readFileSync(file, 'utf8'))) {
+        if (specifier.startsWith('#')) visit(path.join(unpacked, published.imports[specifier]!.browser));
+        else if (specifier.startsWith('.')) visit(path.resolve(path.dirname(file), specifier));
+      }
+    };
+    visit(path.join(esm, 'index.js'));
+    visit(path.join(esm, 'executor/worker.js'));
+    expect(reached.size).toBeGreaterThan(50); // one module per source module
+    expect(reached).not.toContain(path.join(esm, 'platform/node.js'));
+    for (const file of reached) {
+      const name = path.relative(unpacked, file);
       expect({ file: name, imports: nodeImports(readFileSync(file, 'utf8')) }).toEqual({ file: name, imports: [] });
     }
   });
@@ -143,6 +214,10 @@ describe('a Node script (test/package/fixtures/node-script)', () => {
     run(dir, 'npx', ['tsc', '-p', '.']);
   });
 
+  it('type-checks with TypeScript 5.7, the oldest the declarations support (5.6 has no generic Uint8Array)', () => {
+    run(dir, 'npm', ['exec', '--yes', '--prefer-offline', '--package=typescript@5.7.3', '--', 'tsc', '-p', '.', '--noEmit']);
+  });
+
   it.each([
     ['plain node', 'node', ['out/main.js']],
     ['tsx', 'npx', ['tsx', 'main.ts']],
@@ -154,6 +229,10 @@ describe('a Node script (test/package/fixtures/node-script)', () => {
       'tasks ran on: mixed',
       'checkpoints written: true',
     ]);
+  });
+
+  it('loads with require() from CommonJS (Node 20.19 and later, as "engines" says)', () => {
+    expect(run(dir, 'node', ['-e', "const { StreamingContext } = require('rivulet'); console.log(typeof StreamingContext)"]).trim()).toBe('function');
   });
 });
 
@@ -210,9 +289,9 @@ describe('a Node service in plain JavaScript (test/package/fixtures/node-service
     for (const b of onWorkers) expect(b.remoteTasks).toBeGreaterThan(0);
   }
 
-  it('resolves rivulet/worker to the Node build of the executor entry', () => {
+  it('resolves rivulet/worker to the executor entry', () => {
     const resolved = run(dir, 'node', ['--input-type=module', '-e', "console.log(import.meta.resolve('rivulet/worker'))"]).trim();
-    expect(resolved).toBe(pathToFileURL(path.join(realpathSync(dir), 'node_modules/rivulet/dist/node/rivulet-worker.js')).href);
+    expect(resolved).toBe(pathToFileURL(path.join(realpathSync(dir), 'node_modules/rivulet/dist/esm/executor/worker.js')).href);
   });
 
   it('runs with plain node (workers: 2, no other option): its closures and imports work on the workers, every batch is right', () => {
@@ -270,7 +349,7 @@ describe('a Vite + TypeScript web app with its own worker entry (test/package/fi
   it("builds with a default (minified) `vite build`: the app's worker entry is a chunk of its own, no Node built-in anywhere", () => {
     run(dir, 'npx', ['vite', 'build', '--logLevel', 'warn']);
     const scripts = [...files(path.join(dir, 'dist'))].filter((f) => f.endsWith('.js'));
-    // src/rivulet.worker.ts with the pipeline and the engine (rivulet/worker: dist/browser/executor/worker.js) in it.
+    // src/rivulet.worker.ts with the pipeline and the engine (rivulet/worker: dist/esm/executor/worker.js) in it.
     expect(scripts.filter((f) => /^rivulet\.worker-.*\.js$/.test(path.basename(f)))).toHaveLength(1);
     for (const file of scripts) {
       expect({ file: path.basename(file), imports: nodeImports(readFileSync(file, 'utf8')) }).toEqual({ file: path.basename(file), imports: [] });
