@@ -5,7 +5,7 @@
  */
 export * from './rdd/index.ts';
 export * from './dstream/index.ts';
-export { StreamingContext, type StreamingContextOptions, type StreamingContextState, type StopOptions, type GetOrCreateOptions } from './streaming/StreamingContext.ts';
+export { StreamingContext, type StreamingContextOptions, type StreamingContextState, type StopOptions, type GetOrCreateOptions, type AwaitTerminationOptions } from './streaming/StreamingContext.ts';
 export * from './checkpoint/index.ts';
 export { CheckpointMismatchError } from './streaming/CheckpointMismatchError.ts';
 export { ApplicationMismatchError } from './streaming/ApplicationMismatchError.ts';

@@ -106,6 +106,19 @@ export interface StreamingContextOptions {
    * when the main script may move. See docs/checkpoints.md.
    */
   appName?: string;
+  /**
+   * Stops the context when aborted, as `stop()` does (without grace): the way Node's servers and
+   * fetch() take an AbortSignal. `new StreamingContext({ batchInterval, signal: AbortSignal.timeout(60_000) })`
+   * runs for a minute; a controller's abort() stops it from anywhere. awaitTermination() then
+   * resolves, as after stop(). With a signal already aborted, start() stops the context instead
+   * of starting it (no batch runs). For a graceful stop, call `stop({ stopGracefully: true })` from your own abort
+   * listener instead.
+   */
+  signal?: AbortSignal;
+}
+
+function isAbortSignal(x: unknown): x is AbortSignal {
+  return typeof x === 'object' && x !== null && typeof (x as AbortSignal).aborted === 'boolean' && typeof (x as AbortSignal).addEventListener === 'function';
 }
 
 /** How long a stop without grace waits for the running batch and the receivers' onStop() (Spark waits 2 s for running jobs). */
@@ -151,6 +164,30 @@ export interface GetOrCreateOptions {
    * renamed or moved. Default false.
    */
   allowOtherApplication?: boolean;
+}
+
+/**
+ * Options of {@link StreamingContext.awaitTermination}.
+ *
+ * Spark: none (`awaitTermination()` blocks a thread until the context stops; a Java caller
+ * interrupts the thread).
+ *
+ * @example
+ * ```ts no-run
+ * // Wait at most a minute; the context goes on running if it has not stopped by then.
+ * await ssc.awaitTermination({ signal: AbortSignal.timeout(60_000) }).catch((e) => {
+ *   if (e.name !== 'TimeoutError') throw e;
+ * });
+ * ```
+ */
+export interface AwaitTerminationOptions {
+  /**
+   * Stop waiting when aborted: the promise rejects with the signal's reason (an AbortError
+   * DOMException from `controller.abort()`, a TimeoutError from `AbortSignal.timeout()`), as
+   * fetch() and Node's `events.once()` do. Aborting does not stop the context (give the signal to
+   * the context's `signal` option for that).
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -227,6 +264,9 @@ export class StreamingContext {
   /** The batch failure that stops the context (skipFailedBatches false). */
   private failure: BatchFailedError | undefined;
   private lastBatchFailed = false;
+  /** The context's `signal` option and the listener that stops the context when it aborts (removed at stop). */
+  private readonly signal: AbortSignal | undefined;
+  private readonly onAbort = () => void this.stop();
 
   constructor(options: StreamingContextOptions) {
     if (typeof options !== 'object' || options === null) {
@@ -286,6 +326,12 @@ export class StreamingContext {
     promise.catch(() => {}); // an error nobody awaits must not crash the process; it is logged in onBatchFailed
     this.termination = { promise, resolve, reject };
     if (isManualClock(this.scheduler)) this.scheduler.attach(this);
+    if (options.signal !== undefined) {
+      if (!isAbortSignal(options.signal)) throw new TypeError(`StreamingContext: signal must be an AbortSignal, got ${describeValue(options.signal)}.`);
+      this.signal = options.signal;
+      // An already aborted signal is seen by start(): the pipeline can still be defined.
+      if (!this.signal.aborted) this.signal.addEventListener('abort', this.onAbort, { once: true });
+    }
   }
 
   /** The current time on this context's clock. Nothing in the engine reads Date.now() directly. */
@@ -483,7 +529,14 @@ export class StreamingContext {
       console.warn('StreamingContext.start(): already started; ignoring.');
       return;
     }
-    if (this.currentState === 'stopped') throw new IllegalStateError('StreamingContext.start(): this context has been stopped; a stopped context cannot be started again. Create a new one.');
+    if (this.currentState === 'initialized' && this.signal?.aborted) {
+      void this.stop();
+      return;
+    }
+    if (this.currentState === 'stopped') {
+      const why = this.signal?.aborted ? ' (its signal was aborted)' : '';
+      throw new IllegalStateError(`StreamingContext.start(): this context has been stopped${why}; a stopped context cannot be started again. Create a new one.`);
+    }
     try {
       this.doStart();
     } catch (e) {
@@ -719,6 +772,7 @@ export class StreamingContext {
   }
 
   private finish(error?: unknown): void {
+    this.signal?.removeEventListener('abort', this.onAbort);
     if (isManualClock(this.scheduler)) this.scheduler.detach(this);
     this.listenerBus.complete();
     if (error === undefined) this.termination.resolve();
@@ -740,11 +794,28 @@ export class StreamingContext {
     this.stopping ??= this.doStop(false, error);
   }
 
-  /** Resolves when the context stops; rejects with the error that stopped it. */
-  awaitTermination(): Promise<void> {
+  /**
+   * Resolves when the context stops; rejects with the error that stopped it. With a `signal`, the
+   * wait (not the context) ends when it aborts: the promise rejects with the signal's reason.
+   */
+  awaitTermination(options: AwaitTerminationOptions = {}): Promise<void> {
     // In an executor the pipeline code stops here: what follows is the driver's.
     if (isExecutor()) return new Promise<void>(() => {});
+    const { signal } = options;
+    if (signal !== undefined && !isAbortSignal(signal)) throw new TypeError(`awaitTermination: signal must be an AbortSignal, got ${describeValue(signal)}.`);
     this.terminationAwaited = true;
+    if (signal === undefined) return this.termination.promise;
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      // Settled either way: the listener goes, so a long-lived signal holds nothing of this context.
+      this.termination.promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
+
+  /** @internal Settles when the context stops (rejects with the error that stopped it), without counting as awaited. */
+  get terminated(): Promise<void> {
     return this.termination.promise;
   }
 
