@@ -15,6 +15,10 @@ import { printRDD } from './print.ts';
 import { saveAsTextFiles } from '#node-sinks';
 import { IllegalStateError, UserFunctionError } from '../util/errors.ts';
 import { MaterializedRDD } from './MaterializedRDD.ts';
+import type { Observable } from 'rxjs';
+import type { CollectedBatch } from './CollectedBatch.ts';
+import { observableOutput } from './observableOutput.ts';
+import { batchIterator } from './batchIterator.ts';
 
 /** Constructors of the DStream kinds, filled in by dstream/index.ts (they extend DStream). */
 export const kinds = {} as {
@@ -500,6 +504,31 @@ export abstract class DStream<T> {
   print(num = 10): void {
     if (!Number.isInteger(num) || num < 0) throw new RangeError(`print: num must be a non-negative integer, got ${num}.`);
     new kinds.ForEachDStream<T>(this, (rdd, time) => printRDD(rdd, time, num), 'print').register();
+  }
+
+  /**
+   * An output operation (register it before start(), as foreachRDD): every batch, collected to
+   * the driver, as `{ time, records }` on an RxJS Observable. Hot and multicast; unsubscribing
+   * leaves the context running; completes when the context stops, errors with the error that
+   * stopped it. See docs/javascript.md.
+   */
+  asObservable(): Observable<CollectedBatch<T>> {
+    const { foreachFunc, output } = observableOutput<T>(this.ssc.terminated);
+    new kinds.ForEachDStream<T>(this, foreachFunc, 'asObservable').register();
+    return output;
+  }
+
+  /**
+   * An output operation (register it before start(), as foreachRDD): every batch, collected to
+   * the driver, for `for await (const { time, records } of stream.batches())`. A batch's job
+   * finishes when the loop takes it (a slow loop delays batches; nothing piles up); the loop ends
+   * when the context stops and throws the error that stopped it; leaving it leaves the context
+   * running. See docs/javascript.md.
+   */
+  batches(): AsyncIterableIterator<CollectedBatch<T>> {
+    const { foreachFunc, output } = batchIterator<T>(this.ssc.terminated);
+    new kinds.ForEachDStream<T>(this, foreachFunc, 'batches').register();
+    return output;
   }
 
   /** One output per batch, `prefix-<timeMs>[.suffix]`, written atomically (Node). */

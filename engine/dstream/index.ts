@@ -16,3 +16,4 @@ export { MaterializedRDD } from './MaterializedRDD.ts';
 export { State } from './State.ts';
 export { StateSpec, type MappingFunction } from './StateSpec.ts';
 export type { Job } from './ForEachDStream.ts';
+export type { CollectedBatch } from './CollectedBatch.ts';
