@@ -20,6 +20,7 @@ export { isDriver, isExecutor } from './platform/executorMode.ts';
 export { PipelineMismatchError } from './executor/WorkerPool.ts';
 export { Milliseconds, Seconds, Minutes, type Duration } from './util/duration.ts';
 export { UserFunctionError, BatchFailedError, IllegalStateError } from './util/errors.ts';
+export { consoleLogger, type Logger } from './util/logger.ts';
 export { NodeOnlyError } from './platform/Platform.ts';
 export type { SocketTextStreamOptions } from './sources/socketTextStream.ts';
 export type { TextFileStreamOptions } from './sources/textFileStream.ts';

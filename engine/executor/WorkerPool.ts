@@ -1,3 +1,4 @@
+import { consoleLogger, type Logger } from '../util/logger.ts';
 import type { Remote } from 'comlink';
 import { loadsPipeline, prepareWorkers, spawnWorker as platformSpawn } from '#worker';
 import type { ExecutorWorker, PlatformWorker } from '../platform/worker.ts';
@@ -30,6 +31,8 @@ export interface WorkerPoolOptions {
    * loaded the same before it runs a task. Absent: none to check (the workers load no pipeline).
    */
   definitions?: () => readonly DefinitionEntry[];
+  /** Where a failure listener's throw is reported. Default: the console. */
+  logger?: Logger;
 }
 
 /**
@@ -166,6 +169,7 @@ export class WorkerPool implements Executor {
   readonly loadsPipeline: boolean;
   private readonly spawn: () => PlatformWorker;
   private readonly definitions: (() => readonly DefinitionEntry[]) | undefined;
+  private readonly logger: Logger;
   /** Set when a worker refused the pipeline: every task fails with it, none is retried. */
   private refused: Error | undefined;
   private readonly slots: (Slot | undefined)[];
@@ -194,6 +198,7 @@ export class WorkerPool implements Executor {
     this.usesPlatformSpawn = options.spawn === undefined;
     this.loadsPipeline = loadsPipeline(spawnOptions);
     this.definitions = options.definitions;
+    this.logger = options.logger ?? consoleLogger;
     this.slots = new Array(this.size).fill(undefined);
   }
 
@@ -329,7 +334,7 @@ export class WorkerPool implements Executor {
       try {
         listener(failure);
       } catch (e) {
-        console.error('WorkerPool: a failure listener threw (the task goes on):', e);
+        this.logger.error('WorkerPool: a failure listener threw (the task goes on):', e);
       }
     }
   }

@@ -1,3 +1,4 @@
+import { consoleLogger, type Logger } from '../util/logger.ts';
 import type { RDD } from './RDD.ts';
 import type { ShuffleDependency } from './Dependency.ts';
 import type { Emit, TaskContext } from './TaskContext.ts';
@@ -125,6 +126,8 @@ export class DAGScheduler {
   constructor(
     readonly executor?: Executor,
     private readonly placementOption: PlacementMode | StagePlacementOptions | StagePlacement = 'auto',
+    /** @internal Where a listener's throw is reported. */
+    readonly logger: Logger = consoleLogger,
   ) {
     const self = this;
     this.metrics = { remoteTasks: 0, localTasks: 0, localTasksByCost: 0, fetchFailures: 0, resubmittedStages: 0, get stages() { return self.placement?.estimates() ?? []; } };

@@ -1,3 +1,4 @@
+import { checkLogger, type Logger } from '../util/logger.ts';
 import { DAGScheduler, type PartitionIterator, type ShuffleTransfer } from './DAGScheduler.ts';
 import type { RDD } from './RDD.ts';
 import { ParallelCollectionRDD } from './ParallelCollectionRDD.ts';
@@ -70,6 +71,8 @@ export interface RDDContextOptions {
    * `createWorker: () => new Worker(new URL('./rivulet.worker.ts', import.meta.url), { type: 'module' })`.
    */
   createWorker?: () => ExecutorWorker;
+  /** Where the context reports what it cannot throw (a failure listener that threw): see {@link Logger}. Default: the console. */
+  logger?: Logger;
 }
 
 /**
@@ -97,9 +100,12 @@ export class RDDContext {
    */
   readonly definitions: Definitions;
   private nextRddId = 0;
+  /** See RDDContextOptions.logger. */
+  readonly logger: Logger;
 
   constructor(options: RDDContextOptions = {}, definitions?: Definitions) {
     this.definitions = definitions ?? new Definitions();
+    this.logger = checkLogger(options.logger, 'RDDContext');
     const n = options.defaultParallelism ?? 2;
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`defaultParallelism must be a positive integer, got ${n}.`);
     this.defaultParallelism = n;
@@ -115,12 +121,12 @@ export class RDDContext {
     this.executor =
       options.executor ??
       (workers > 0 && !isExecutor()
-        ? new WorkerPool({ workers, taskTimeout: options.taskTimeout, maxTaskAttempts: options.maxTaskAttempts, pipelineModule: pipeline, createWorker: options.createWorker, definitions: () => this.closedDefinitions() })
+        ? new WorkerPool({ workers, taskTimeout: options.taskTimeout, maxTaskAttempts: options.maxTaskAttempts, pipelineModule: pipeline, createWorker: options.createWorker, definitions: () => this.closedDefinitions(), logger: this.logger })
         : undefined);
     const placement = options.placement ?? 'auto';
     // A StagePlacement instance has the same fields (checked when it was made).
     checkPlacement(placement as PlacementMode | StagePlacementOptions);
-    this.scheduler = new DAGScheduler(this.executor, placement);
+    this.scheduler = new DAGScheduler(this.executor, placement, this.logger);
     if (options.shuffleTransfer !== undefined) {
       if (!['direct', 'relay', 'auto'].includes(options.shuffleTransfer)) throw new RangeError(`shuffleTransfer must be 'direct', 'relay' or 'auto', got ${String(options.shuffleTransfer)}.`);
       // Keeping map outputs needs block stores; an executor without them always relays.

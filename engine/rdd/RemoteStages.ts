@@ -77,7 +77,7 @@ export class RemoteStages {
           try {
             listener(e);
           } catch (err) {
-            console.error('DAGScheduler: a stage-resubmitted listener threw (the job goes on):', err);
+            this.s.logger.error('DAGScheduler: a stage-resubmitted listener threw (the job goes on):', err);
           }
         }
       }

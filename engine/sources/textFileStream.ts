@@ -158,8 +158,8 @@ export class FileInputDStream extends InputDStream<string> {
       // Spark logs and produces an empty batch; the directory may appear later.
       const reason = (e as Error).message;
       const message = `textFileStream: cannot list ${this.directory} (${reason}); the batch at ${currentTime} ms has no files. Listing again at the next batch.`;
-      // Once per run of the same failure on the console; every time to listeners.
-      if (reason !== this.lastListingError) console.warn(message);
+      // Once per run of the same failure to the logger; every time to listeners.
+      if (reason !== this.lastListingError) this.ssc.logger.warn(message);
       this.lastListingError = reason;
       this.ssc.listenerBus.post({ type: 'receiverError', time: this.ssc.now(), streamId: this.inputId, name: this.creationSite, message, error: e });
       return [];

@@ -1,3 +1,4 @@
+import { checkLogger, consoleLogger, type Logger } from '../util/logger.ts';
 import { asyncScheduler, type Observable, type SchedulerLike } from 'rxjs';
 import { RDDContext, type RDD, type RDDContextOptions } from '../rdd/index.ts';
 import { checkTaskTimeout } from '../rdd/RDDContext.ts';
@@ -115,6 +116,14 @@ export interface StreamingContextOptions {
    * listener instead.
    */
   signal?: AbortSignal;
+  /**
+   * Where the context reports what it cannot throw to you: a listener that threw, an input that
+   * failed to start or stop, a checkpoint it could not write at stop, work a stop abandoned, a
+   * failed batch while nobody awaits termination, what recovery skipped. Console-shaped
+   * (`{ debug, info, warn, error }`: `console` itself, pino, winston…); see {@link Logger}.
+   * Default: the console. (print() is an output, not a log: it writes to console.log.)
+   */
+  logger?: Logger;
 }
 
 function isAbortSignal(x: unknown): x is AbortSignal {
@@ -155,7 +164,8 @@ export type StreamingContextState = 'initialized' | 'active' | 'stopped';
 export interface GetOrCreateOptions {
   /**
    * Told what recovery skipped or could not restore: a corrupt checkpoint it fell back from, an
-   * operator or input that is new. Default: console.warn.
+   * operator or input that is new. Default: the context's logger (`warn`); what is found before
+   * createContext has returned it is told once it has (to the console if it throws).
    */
   onWarning?: (message: string) => void;
   /**
@@ -236,7 +246,9 @@ export class StreamingContext {
   get definitions(): Definitions {
     return this.sparkContext.definitions;
   }
-  readonly listenerBus = new StreamingListenerBus();
+  /** See StreamingContextOptions.logger. */
+  readonly logger: Logger;
+  readonly listenerBus: StreamingListenerBus;
   readonly inputInfoTracker = new InputInfoTracker();
   readonly skipFailedBatches: boolean;
   /** See StreamingContextOptions.stateInWorkers. */
@@ -272,6 +284,8 @@ export class StreamingContext {
     if (typeof options !== 'object' || options === null) {
       throw new TypeError('new StreamingContext({ batchInterval }) needs an options object, e.g. { batchInterval: Seconds(1) }.');
     }
+    this.logger = checkLogger(options.logger, 'StreamingContext');
+    this.listenerBus = new StreamingListenerBus(this.logger);
     this.batchInterval = checkDuration(options.batchInterval, 'StreamingContext: batchInterval');
     this.blockInterval = checkDuration(options.blockInterval ?? 200, 'StreamingContext: blockInterval');
     this.scheduler = options.scheduler ?? asyncScheduler;
@@ -296,6 +310,7 @@ export class StreamingContext {
       placement: options.placement,
       pipelineModule: options.pipelineModule,
       createWorker: options.createWorker,
+      logger: this.logger,
     });
     this.jobScheduler = new JobScheduler({
       now: () => this.now(),
@@ -425,7 +440,13 @@ export class StreamingContext {
     if (typeof createContext !== 'function') throw new TypeError(`getOrCreate: createContext must be a function that returns a new StreamingContext, got ${typeof createContext}.`);
     // An executor only needs the pipeline's definitions: the driver reads the checkpoint.
     if (isExecutor()) return createContext();
-    const warn = options.onWarning ?? ((message: string) => console.warn(message));
+    // Without onWarning, warnings go to the logger of the context createContext makes: those found before it exists wait for it.
+    let context: StreamingContext | undefined;
+    const early: string[] = [];
+    const warn = options.onWarning ?? ((message: string) => (context ? context.logger.warn(message) : early.push(message)));
+    const flushEarly = (logger: Logger) => {
+      for (const message of early.splice(0)) logger.warn(message);
+    };
     const setting = StreamingContext.openStore(storeOrDirectory);
     try {
       // Before reading: another process running on the location would change what is read.
@@ -434,7 +455,13 @@ export class StreamingContext {
       // Loaded here: a page that never resumes from a checkpoint does not load recovery.
       const { findRecoveryPoint, prepareRecovery } = await import('./recovery.ts');
       const point = await findRecoveryPoint(setting.store, setting.log, warn);
-      const ssc = createContext();
+      let ssc: StreamingContext;
+      try {
+        ssc = createContext();
+        if (ssc instanceof StreamingContext) context = ssc;
+      } finally {
+        flushEarly(context?.logger ?? consoleLogger);
+      }
       if (!(ssc instanceof StreamingContext)) throw new TypeError(`getOrCreate: createContext must return a StreamingContext, got ${ssc === null ? 'null' : typeof ssc}.`);
       if (ssc.state !== 'initialized') throw new IllegalStateError(`getOrCreate: createContext returned a context that is ${ssc.state}; it must return a new one, not started.`);
       const own = ssc.checkpointSetting;
@@ -526,7 +553,7 @@ export class StreamingContext {
   /** Start receiving and processing. Batches run at every multiple of batchInterval from now. */
   start(): void {
     if (this.currentState === 'active') {
-      console.warn('StreamingContext.start(): already started; ignoring.');
+      this.logger.warn('StreamingContext.start(): already started; ignoring.');
       return;
     }
     if (this.currentState === 'initialized' && this.signal?.aborted) {
@@ -614,7 +641,7 @@ export class StreamingContext {
     this.currentState = 'active';
     this.listenerBus.post({ type: 'streamingStarted', time: now });
     for (const input of this.graph.inputStreams) {
-      Promise.resolve(input.start()).catch((e) => console.error(`${input.creationSite}: failed to start:`, e));
+      Promise.resolve(input.start()).catch((e) => this.logger.error(`${input.creationSite}: failed to start:`, e));
     }
     // After the inputs started: a file stream's position includes its start time.
     if (this.checkpointer && !recovery) {
@@ -622,7 +649,7 @@ export class StreamingContext {
       this.checkpointer.writeInitial(locked);
       // Refused: stop before any batch runs, with the error that says who holds the location.
       locked.catch((e: unknown) => {
-        if (!this.terminationAwaited) console.error(e);
+        if (!this.terminationAwaited) this.logger.error('StreamingContext: could not take the checkpoint location\'s lock; stopping:', e);
         this.stopping ??= this.doStop(false, e);
       });
     }
@@ -661,7 +688,7 @@ export class StreamingContext {
     // Each input is stopped once; `stopped` says which have.
     const stopped = new Set<InputDStream<unknown>>();
     const stops = new Map<InputDStream<unknown>, Promise<void>>();
-    const failedToStop = (input: InputDStream<unknown>, e: unknown) => console.error(`${input.creationSite}: failed to stop:`, e);
+    const failedToStop = (input: InputDStream<unknown>, e: unknown) => this.logger.error(`${input.creationSite}: failed to stop:`, e);
     const stopInput = (input: InputDStream<unknown>): Promise<void> => {
       let stopping = stops.get(input);
       if (!stopping) {
@@ -720,7 +747,7 @@ export class StreamingContext {
         abandoned.push({ kind: 'input', streamId: input.inputId, name: input.creationSite, message: `${input.creationSite}, ${what}` });
         if (input instanceof ReceiverInputDStream) input.supervisor.abandonStop(`StreamingContext stopped; ${reason} waiting for onStop()`);
       }
-      if (abandoned.length > 0) console.warn(`StreamingContext.stop(): ${reason}, abandoning ${abandoned.map((a) => a.message).join('; ')}.`);
+      if (abandoned.length > 0) this.logger.warn(`StreamingContext.stop(): ${reason}, abandoning ${abandoned.map((a) => a.message).join('; ')}.`);
     }
     error ??= this.failure;
     if (this.checkpointer) {
@@ -729,13 +756,13 @@ export class StreamingContext {
         // (not after a batch abandoned halfway: its state may be half-changed).
         if (error === undefined && !this.lastBatchFailed && !batchAbandoned) await this.checkpointer.checkpointOnStop(this.lastCompletedTime);
       } catch (e) {
-        console.error(`StreamingContext.stop(): could not write the last checkpoint (a restart runs the batches since the previous one again):`, e);
+        this.logger.error(`StreamingContext.stop(): could not write the last checkpoint (a restart runs the batches since the previous one again):`, e);
       }
-      await this.checkpointer.close(this.checkpointSetting!.owned).catch((e) => console.error('StreamingContext.stop(): could not close the checkpoint store:', e));
-      await releaseCheckpointLock(this.checkpointSetting!.lock).catch((e) => console.error('StreamingContext.stop(): could not release the checkpoint location\'s lock:', e));
+      await this.checkpointer.close(this.checkpointSetting!.owned).catch((e) => this.logger.error('StreamingContext.stop(): could not close the checkpoint store:', e));
+      await releaseCheckpointLock(this.checkpointSetting!.lock).catch((e) => this.logger.error('StreamingContext.stop(): could not release the checkpoint location\'s lock:', e));
     }
     // The context owns its worker pool: stopping (also after an error) stops the workers.
-    await this.sparkContext.close().catch((e) => console.error('StreamingContext.stop(): could not stop the workers:', e));
+    await this.sparkContext.close().catch((e) => this.logger.error('StreamingContext.stop(): could not stop the workers:', e));
     this.currentState = 'stopped';
     this.listenerBus.post({ type: 'streamingStopped', time: this.now(), graceful, timeout: limit, abandoned });
     this.finish(error);
@@ -785,7 +812,7 @@ export class StreamingContext {
       this.graph.batchFailed(time);
       return;
     }
-    if (!this.terminationAwaited) console.error(error);
+    if (!this.terminationAwaited) this.logger.error('StreamingContext: a batch failed; stopping (awaitTermination() rejects with the error):', error);
     // Spark's default: the error stops the context; awaitTermination() rethrows it (also when a
     // stop was under way).
     this.failure ??= error;
