@@ -25,3 +25,7 @@ export { NodeOnlyError } from './platform/Platform.ts';
 export type { SocketTextStreamOptions } from './sources/socketTextStream.ts';
 export type { TextFileStreamOptions } from './sources/textFileStream.ts';
 export type { WebSocketStreamOptions } from './sources/webSocketStream.ts';
+
+import { markEngineEnd } from './util/callSite.ts';
+// Last in the engine's entry: in an application's bundle, the engine's code ends here (see util/callSite.ts).
+markEngineEnd(() => new Error());

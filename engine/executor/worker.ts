@@ -4,6 +4,7 @@ import { TaskRunner } from './runTask.ts';
 import type { WorkerApi } from './protocol.ts';
 import { packBlocks, packReply, unpackTask } from './transfer.ts';
 import { enterExecutorMode, definitionPoint, executorState } from '../platform/executorMode.ts';
+import { markEngineEnd } from '../util/callSite.ts';
 
 /**
  * An executor's entry point (a worker_threads worker or a Web Worker): one TaskRunner, exposed
@@ -81,3 +82,6 @@ if (!g[RUNTIME]) {
   };
   Comlink.expose(api, workerEndpoint());
 }
+
+// Last in the worker's entry: in an application's worker bundle, the engine's code ends here (see util/callSite.ts).
+markEngineEnd(() => new Error());
