@@ -19,7 +19,26 @@ export type { ShippedFunction, UserFn } from './closure/ship.ts';
 export { isDriver, isExecutor } from './platform/executorMode.ts';
 export { PipelineMismatchError } from './executor/WorkerPool.ts';
 export { Milliseconds, Seconds, Minutes, type Duration } from './util/duration.ts';
-export { UserFunctionError, BatchFailedError, IllegalStateError } from './util/errors.ts';
+export {
+  RivuletError,
+  UserFunctionError,
+  BatchFailedError,
+  IllegalStateError,
+  InvalidArgumentError,
+  OutOfRangeError,
+  InternalError,
+  UnsupportedOperationError,
+  NoSuchElementError,
+  InputReadError,
+  OutputWriteError,
+  ConnectionError,
+  MissingDependencyError,
+  PlatformUnsupportedError,
+  WorkerStartError,
+} from './util/errors.ts';
+export { TaskFailedError, FetchFailedError } from './executor/Executor.ts';
+export { KeyError } from './rdd/keys.ts';
+export { RecoveryError, CheckpointStoreError } from './checkpoint/errors.ts';
 export { consoleLogger, type Logger } from './util/logger.ts';
 export { NodeOnlyError } from './platform/Platform.ts';
 export type { SocketTextStreamOptions } from './sources/socketTextStream.ts';

@@ -1,3 +1,4 @@
+import { RivuletError } from '../util/errors.ts';
 /**
  * Errors of the checkpoint layer. Each says which checkpoint (time and file or database), what
  * was wrong, and what to do.
@@ -17,7 +18,8 @@
  * }
  * ```
  */
-export class CorruptCheckpointError extends Error {
+export class CorruptCheckpointError extends RivuletError {
+  static override readonly code = 'RIVULET_CHECKPOINT_CORRUPT';
   override name = 'CorruptCheckpointError';
   constructor(
     readonly source: string,
@@ -42,7 +44,8 @@ export class CorruptCheckpointError extends Error {
  * });
  * ```
  */
-export class CheckpointNotFoundError extends Error {
+export class CheckpointNotFoundError extends RivuletError {
+  static override readonly code = 'RIVULET_CHECKPOINT_NOT_FOUND';
   override name = 'CheckpointNotFoundError';
   constructor(
     readonly source: string,
@@ -64,7 +67,8 @@ export class CheckpointNotFoundError extends Error {
  * }
  * ```
  */
-export class NoGoodCheckpointError extends Error {
+export class NoGoodCheckpointError extends RivuletError {
+  static override readonly code = 'RIVULET_NO_GOOD_CHECKPOINT';
   override name = 'NoGoodCheckpointError';
   constructor(
     readonly location: string,
@@ -93,7 +97,8 @@ export class NoGoodCheckpointError extends Error {
  * }
  * ```
  */
-export class CheckpointEncodeError extends Error {
+export class CheckpointEncodeError extends RivuletError {
+  static override readonly code = 'RIVULET_CHECKPOINT_ENCODE';
   override name = 'CheckpointEncodeError';
   constructor(
     readonly time: unknown,
@@ -153,7 +158,8 @@ export interface CheckpointLockHolder {
  * }
  * ```
  */
-export class CheckpointLockedError extends Error {
+export class CheckpointLockedError extends RivuletError {
+  static override readonly code = 'RIVULET_CHECKPOINT_LOCKED';
   override name = 'CheckpointLockedError';
   constructor(
     /** The checkpoint location (a directory, an IndexedDB database). */
@@ -163,4 +169,44 @@ export class CheckpointLockedError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * Recovery from a checkpoint cannot go on: the write-ahead log lacks or garbles a batch after the
+ * checkpoint, or a checkpoint holds a state this pipeline's operator cannot take. The message
+ * names the checkpoint, the batch or operator, and what to do; nothing is resumed from a wrong state.
+ *
+ * Spark: the `SparkException` "Failed to read checkpoint" and the exceptions of
+ * `ReceivedBlockTracker` recovering its write-ahead log.
+ *
+ * @example
+ * ```ts
+ * import { RecoveryError, StreamingContext } from 'rivulet';
+ * try { await StreamingContext.getOrCreate('ckpt', createContext); }
+ * catch (e) { if (e instanceof RecoveryError) console.error(e.message); else throw e; }
+ * ```
+ */
+export class RecoveryError extends RivuletError {
+  static override readonly code = 'RIVULET_RECOVERY_FAILED';
+  override name = 'RecoveryError';
+}
+
+/**
+ * A checkpoint store could not do what was asked: write a checkpoint (disk full, quota), open its
+ * database, create its lock file, or use a location that is not a directory.
+ * The original error is the `cause`.
+ *
+ * Spark: the `IOException` from the checkpoint directory's Hadoop FileSystem.
+ *
+ * @example
+ * ```ts
+ * import { CheckpointStoreError } from 'rivulet';
+ * await ssc.awaitTermination().catch((e) => {
+ *   for (let c = e; c; c = c.cause) if (c instanceof CheckpointStoreError) console.error(c.message);
+ * });
+ * ```
+ */
+export class CheckpointStoreError extends RivuletError {
+  static override readonly code = 'RIVULET_CHECKPOINT_STORE_FAILED';
+  override name = 'CheckpointStoreError';
 }

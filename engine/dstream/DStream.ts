@@ -14,6 +14,8 @@ import type { StateSpec } from './StateSpec.ts';
 import { printRDD } from './print.ts';
 import { saveAsTextFiles } from '#node-sinks';
 import { IllegalStateError, UserFunctionError } from '../util/errors.ts';
+// In this file TypeError and RangeError are Rivulet's coded subclasses (named TypeError and RangeError, as Node's own are).
+import { InvalidArgumentError as TypeError, OutOfRangeError as RangeError } from '../util/errors.ts';
 import { MaterializedRDD } from './MaterializedRDD.ts';
 import type { Observable } from 'rxjs';
 import type { CollectedBatch } from './CollectedBatch.ts';
@@ -120,7 +122,7 @@ export abstract class DStream<T> {
   }
 
   isTimeValid(time: number): boolean {
-    if (this.zeroTime === undefined) throw new Error(`${this.creationSite} has not been initialized; start the StreamingContext first.`);
+    if (this.zeroTime === undefined) throw new IllegalStateError(`${this.creationSite} has not been initialized; start the StreamingContext first.`);
     return time > this.zeroTime && isMultipleOf(time - this.zeroTime, this.slideDuration);
   }
 

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../util/errors.ts';
 import type { CollectedBatch, CollectedOutput } from './CollectedBatch.ts';
 
 /**
@@ -50,7 +51,7 @@ export function batchIterator<T>(terminated: Promise<void>): CollectedOutput<T, 
         first.release();
         return Promise.resolve({ done: false, value: first.batch });
       }
-      if (consumer) return Promise.reject(new TypeError('batches(): next() called again before the previous call settled; iterate with for await.'));
+      if (consumer) return Promise.reject(new InvalidArgumentError('batches(): next() called again before the previous call settled; iterate with for await.'));
       return new Promise((resolve, reject) => {
         consumer = { resolve, reject };
         finish();

@@ -1,3 +1,4 @@
+import { RivuletError, InvalidArgumentError, OutOfRangeError, InternalError } from '../util/errors.ts';
 import { consoleLogger, type Logger } from '../util/logger.ts';
 import type { Remote } from 'comlink';
 import { loadsPipeline, prepareWorkers, spawnWorker as platformSpawn } from '#worker';
@@ -50,7 +51,8 @@ export interface WorkerPoolOptions {
  * });
  * ```
  */
-export class PipelineMismatchError extends Error {
+export class PipelineMismatchError extends RivuletError {
+  static override readonly code = 'RIVULET_PIPELINE_MISMATCH';
   override name = 'PipelineMismatchError';
 }
 
@@ -188,7 +190,7 @@ export class WorkerPool implements Executor {
   onTaskEvent: ((event: 'sent' | 'completed', worker: PlatformWorker) => void) | undefined;
 
   constructor(options: WorkerPoolOptions) {
-    if (!Number.isInteger(options.workers) || options.workers < 1) throw new RangeError(`workers must be a positive integer or 'auto', got ${options.workers}.`);
+    if (!Number.isInteger(options.workers) || options.workers < 1) throw new OutOfRangeError(`workers must be a positive integer or 'auto', got ${options.workers}.`);
     this.size = options.workers;
     this.taskTimeout = options.taskTimeout ?? 60_000;
     this.maxTaskAttempts = options.maxTaskAttempts ?? 4;
@@ -277,7 +279,7 @@ export class WorkerPool implements Executor {
         continue;
       }
       if (outcome.kind === 'taskFailed') throw fromWireError(outcome.error);
-      if (outcome.kind !== 'taskResult') throw new Error(`internal: unexpected reply ${outcome.kind} to a task`);
+      if (outcome.kind !== 'taskResult') throw new InternalError(`internal: unexpected reply ${outcome.kind} to a task`);
       return { value: outcome.value, executor: slot.executor, stored: outcome.stored };
     }
   }
@@ -352,7 +354,7 @@ export class WorkerPool implements Executor {
       return await slot.unlessLost(Promise.race([reply, timedOut]));
     } catch (e) {
       if ((e as Error)?.name === 'DataCloneError') {
-        throw new TypeError(`The task for ${(message.rdd.operation)} at ${message.rdd.callSite} cannot be sent to a worker: ${(e as Error).message}`);
+        throw new InvalidArgumentError(`The task for ${(message.rdd.operation)} at ${message.rdd.callSite} cannot be sent to a worker: ${(e as Error).message}`);
       }
       throw e;
     } finally {
@@ -385,7 +387,7 @@ export class WorkerPool implements Executor {
       return this.refused;
     }
     if (reply.kind === 'loaded') return undefined;
-    if (reply.kind !== 'loadFailed') return new Error(`internal: unexpected reply ${reply.kind} to load`);
+    if (reply.kind !== 'loadFailed') return new InternalError(`internal: unexpected reply ${reply.kind} to load`);
     // The worker's message says it all; when the pipeline's code threw while loading, its stack is kept.
     const refused = new PipelineMismatchError(reply.error.message);
     if (reply.error.name === 'PipelineLoadError' && reply.error.stack) refused.stack = `PipelineMismatchError: ${reply.error.message}\nCaused in the worker by: ${reply.error.stack}`;

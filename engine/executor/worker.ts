@@ -1,3 +1,4 @@
+import { IllegalStateError } from '../util/errors.ts';
 import * as Comlink from 'comlink';
 import { pipelineOfThisThread, workerEndpoint } from '#worker';
 import { TaskRunner } from './runTask.ts';
@@ -34,7 +35,7 @@ const g = globalThis as Record<symbol, unknown>;
  */
 export function loadPipeline(load: () => unknown): void {
   const state = enterExecutorMode();
-  if (state.loading) throw new Error('loadPipeline(): this worker already loads a pipeline; call it once, in the worker entry.');
+  if (state.loading) throw new IllegalStateError('loadPipeline(): this worker already loads a pipeline; call it once, in the worker entry.');
   state.loading = settleLoading(Promise.resolve().then(load));
 }
 

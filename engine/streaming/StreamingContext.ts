@@ -21,7 +21,7 @@ import { StreamingListenerBus, type AbandonedWork, type StreamingListener, type 
 import type { ManualClock } from './ManualClock.ts';
 import { isManualClock } from './isManualClock.ts';
 import { checkDuration, type Duration } from '../util/duration.ts';
-import { IllegalStateError, type BatchFailedError } from '../util/errors.ts';
+import { IllegalStateError, type BatchFailedError, InvalidArgumentError } from '../util/errors.ts';
 import { userCallSite } from '../util/callSite.ts';
 import type { CheckpointLock, CheckpointStore } from '../checkpoint/CheckpointStore.ts';
 import { openCheckpointStore } from '../checkpoint/open.ts';
@@ -282,7 +282,7 @@ export class StreamingContext {
 
   constructor(options: StreamingContextOptions) {
     if (typeof options !== 'object' || options === null) {
-      throw new TypeError('new StreamingContext({ batchInterval }) needs an options object, e.g. { batchInterval: Seconds(1) }.');
+      throw new InvalidArgumentError('new StreamingContext({ batchInterval }) needs an options object, e.g. { batchInterval: Seconds(1) }.');
     }
     this.logger = checkLogger(options.logger, 'StreamingContext');
     this.listenerBus = new StreamingListenerBus(this.logger);
@@ -290,16 +290,16 @@ export class StreamingContext {
     this.blockInterval = checkDuration(options.blockInterval ?? 200, 'StreamingContext: blockInterval');
     this.scheduler = options.scheduler ?? asyncScheduler;
     if (typeof this.scheduler.schedule !== 'function' || typeof this.scheduler.now !== 'function') {
-      throw new TypeError('StreamingContext: scheduler must be an RxJS SchedulerLike (asyncScheduler, a ManualClock, a VirtualTimeScheduler…).');
+      throw new InvalidArgumentError('StreamingContext: scheduler must be an RxJS SchedulerLike (asyncScheduler, a ManualClock, a VirtualTimeScheduler…).');
     }
     this.skipFailedBatches = options.skipFailedBatches ?? false;
     this.gracefulStopTimeout = checkDuration(options.gracefulStopTimeout ?? 10 * this.batchInterval, 'StreamingContext: gracefulStopTimeout');
     const stateInWorkers = options.stateInWorkers ?? 'auto';
-    if (stateInWorkers !== true && stateInWorkers !== false && stateInWorkers !== 'auto') throw new TypeError(`StreamingContext: stateInWorkers must be true, false or 'auto', got ${String(stateInWorkers)}.`);
+    if (stateInWorkers !== true && stateInWorkers !== false && stateInWorkers !== 'auto') throw new InvalidArgumentError(`StreamingContext: stateInWorkers must be true, false or 'auto', got ${String(stateInWorkers)}.`);
     this.stateInWorkers = stateInWorkers;
     checkTaskTimeout(options.taskTimeout, 'StreamingContext: taskTimeout');
     if (options.appName !== undefined && (typeof options.appName !== 'string' || options.appName === '')) {
-      throw new TypeError(`StreamingContext: appName must be a non-empty string, got ${JSON.stringify(options.appName) ?? String(options.appName)}.`);
+      throw new InvalidArgumentError(`StreamingContext: appName must be a non-empty string, got ${JSON.stringify(options.appName) ?? String(options.appName)}.`);
     }
     this.appName = options.appName;
     this.sparkContext = new RDDContext({
@@ -342,7 +342,7 @@ export class StreamingContext {
     this.termination = { promise, resolve, reject };
     if (isManualClock(this.scheduler)) this.scheduler.attach(this);
     if (options.signal !== undefined) {
-      if (!isAbortSignal(options.signal)) throw new TypeError(`StreamingContext: signal must be an AbortSignal, got ${describeValue(options.signal)}.`);
+      if (!isAbortSignal(options.signal)) throw new InvalidArgumentError(`StreamingContext: signal must be an AbortSignal, got ${describeValue(options.signal)}.`);
       this.signal = options.signal;
       // An already aborted signal is seen by start(): the pipeline can still be defined.
       if (!this.signal.aborted) this.signal.addEventListener('abort', this.onAbort, { once: true });
@@ -411,7 +411,7 @@ export class StreamingContext {
   private static openStore(storeOrDirectory: string | CheckpointStore): NonNullable<StreamingContext['checkpointSetting']> {
     const store = openCheckpointStore(storeOrDirectory);
     if (typeof store.writeAheadLog !== 'function') {
-      throw new TypeError(
+      throw new InvalidArgumentError(
         `checkpoint: the store for ${store.location} has no writeAheadLog() method, which a StreamingContext needs to make the batches after a checkpoint again exactly. ` +
           'Implement it by returning a second store of the same kind for the log (FileSystemCheckpointStore and IndexedDBCheckpointStore have it).',
       );
@@ -437,7 +437,7 @@ export class StreamingContext {
     createContext: () => StreamingContext,
     options: GetOrCreateOptions = {},
   ): Promise<StreamingContext> {
-    if (typeof createContext !== 'function') throw new TypeError(`getOrCreate: createContext must be a function that returns a new StreamingContext, got ${typeof createContext}.`);
+    if (typeof createContext !== 'function') throw new InvalidArgumentError(`getOrCreate: createContext must be a function that returns a new StreamingContext, got ${typeof createContext}.`);
     // An executor only needs the pipeline's definitions: the driver reads the checkpoint.
     if (isExecutor()) return createContext();
     // Without onWarning, warnings go to the logger of the context createContext makes: those found before it exists wait for it.
@@ -462,7 +462,7 @@ export class StreamingContext {
       } finally {
         flushEarly(context?.logger ?? consoleLogger);
       }
-      if (!(ssc instanceof StreamingContext)) throw new TypeError(`getOrCreate: createContext must return a StreamingContext, got ${ssc === null ? 'null' : typeof ssc}.`);
+      if (!(ssc instanceof StreamingContext)) throw new InvalidArgumentError(`getOrCreate: createContext must return a StreamingContext, got ${ssc === null ? 'null' : typeof ssc}.`);
       if (ssc.state !== 'initialized') throw new IllegalStateError(`getOrCreate: createContext returned a context that is ${ssc.state}; it must return a new one, not started.`);
       const own = ssc.checkpointSetting;
       if (own && own.store !== setting.store && own.store.location !== setting.store.location) {
@@ -506,7 +506,7 @@ export class StreamingContext {
    */
   fromObservable<T>(source: Observable<T>): ReceiverInputDStream<T> {
     if (!source || typeof (source as Observable<T>).subscribe !== 'function') {
-      throw new TypeError(`fromObservable expects an RxJS Observable, got ${source === null ? 'null' : typeof source}.`);
+      throw new InvalidArgumentError(`fromObservable expects an RxJS Observable, got ${source === null ? 'null' : typeof source}.`);
     }
     return new ReceiverInputDStream<T>(this, new ObservableReceiver(source), 'fromObservable', userCallSite());
   }
@@ -528,9 +528,9 @@ export class StreamingContext {
 
   /** Union of streams with the same slide duration. */
   union<T>(streams: DStream<T>[]): DStream<T> {
-    if (!Array.isArray(streams) || streams.length === 0) throw new TypeError('union expects a non-empty array of DStreams.');
+    if (!Array.isArray(streams) || streams.length === 0) throw new InvalidArgumentError('union expects a non-empty array of DStreams.');
     streams.forEach((s, i) => {
-      if (!(s instanceof DStream)) throw new TypeError(`union expects an array of DStreams (of the same slide duration); element ${i} is ${describeValue(s)}.`);
+      if (!(s instanceof DStream)) throw new InvalidArgumentError(`union expects an array of DStreams (of the same slide duration); element ${i} is ${describeValue(s)}.`);
     });
     return new kinds.TransformedDStream<T>(this, streams, (rdds) => this.sparkContext.union(rdds as RDD<T>[]), 'union', undefined, undefined, true);
   }
@@ -829,7 +829,7 @@ export class StreamingContext {
     // In an executor the pipeline code stops here: what follows is the driver's.
     if (isExecutor()) return new Promise<void>(() => {});
     const { signal } = options;
-    if (signal !== undefined && !isAbortSignal(signal)) throw new TypeError(`awaitTermination: signal must be an AbortSignal, got ${describeValue(signal)}.`);
+    if (signal !== undefined && !isAbortSignal(signal)) throw new InvalidArgumentError(`awaitTermination: signal must be an AbortSignal, got ${describeValue(signal)}.`);
     this.terminationAwaited = true;
     if (signal === undefined) return this.termination.promise;
     if (signal.aborted) return Promise.reject(signal.reason);

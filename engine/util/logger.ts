@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from './errors.ts';
 /**
  * Where the engine reports what it cannot throw to you: a listener that threw, an input that
  * failed to stop, a checkpoint it could not write at stop, a failed batch nobody awaits, work a
@@ -54,7 +55,7 @@ export function checkLogger(logger: unknown, where: string): Logger {
   if (logger === undefined) return consoleLogger;
   const missing = LEVELS.filter((level) => typeof (logger as Partial<Logger> | null)?.[level] !== 'function');
   if (missing.length > 0) {
-    throw new TypeError(`${where}: logger must have the methods debug, info, warn and error (console has them); ${logger === null || typeof logger !== 'object' ? `got ${logger === null ? 'null' : typeof logger}` : `it lacks ${missing.join(', ')}`}.`);
+    throw new InvalidArgumentError(`${where}: logger must have the methods debug, info, warn and error (console has them); ${logger === null || typeof logger !== 'object' ? `got ${logger === null ? 'null' : typeof logger}` : `it lacks ${missing.join(', ')}`}.`);
   }
   return logger as Logger;
 }
