@@ -13,7 +13,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const engineDir = path.join(root, 'engine');
 
 type ErrorClass = (abstract new (...args: any[]) => Error) & { code?: unknown };
-const exported = Object.entries(rivulet).filter((e): e is [string, ErrorClass] => typeof e[1] === 'function' && e[1].prototype instanceof Error);
+const exported = (Object.entries(rivulet) as [string, unknown][]).filter((e): e is [string, ErrorClass] => typeof e[1] === 'function' && e[1].prototype instanceof Error);
 /** Errors that never leave the engine: each is caught and wrapped in an exported one (named in the comment). */
 const INTERNAL = new Map([
   ['UnencodableValue', 'CheckpointEncodeError'],
