@@ -38,7 +38,8 @@ export {
 } from './util/errors.ts';
 export { TaskFailedError, FetchFailedError } from './executor/Executor.ts';
 export { KeyError } from './rdd/keys.ts';
-export { RecoveryError, CheckpointStoreError } from './checkpoint/errors.ts';
+export { CheckpointStoreError } from './checkpoint/errors.ts';
+export { RecoveryError } from './checkpoint/RecoveryError.ts';
 export { consoleLogger, type Logger } from './util/logger.ts';
 export { NodeOnlyError } from './platform/Platform.ts';
 export type { SocketTextStreamOptions } from './sources/socketTextStream.ts';

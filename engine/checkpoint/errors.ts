@@ -19,7 +19,9 @@ import { RivuletError } from '../util/errors.ts';
  * ```
  */
 export class CorruptCheckpointError extends RivuletError {
-  static override readonly code = 'RIVULET_CHECKPOINT_CORRUPT';
+  static override get code(): string {
+    return 'RIVULET_CHECKPOINT_CORRUPT';
+  }
   override name = 'CorruptCheckpointError';
   constructor(
     readonly source: string,
@@ -45,7 +47,9 @@ export class CorruptCheckpointError extends RivuletError {
  * ```
  */
 export class CheckpointNotFoundError extends RivuletError {
-  static override readonly code = 'RIVULET_CHECKPOINT_NOT_FOUND';
+  static override get code(): string {
+    return 'RIVULET_CHECKPOINT_NOT_FOUND';
+  }
   override name = 'CheckpointNotFoundError';
   constructor(
     readonly source: string,
@@ -68,7 +72,9 @@ export class CheckpointNotFoundError extends RivuletError {
  * ```
  */
 export class NoGoodCheckpointError extends RivuletError {
-  static override readonly code = 'RIVULET_NO_GOOD_CHECKPOINT';
+  static override get code(): string {
+    return 'RIVULET_NO_GOOD_CHECKPOINT';
+  }
   override name = 'NoGoodCheckpointError';
   constructor(
     readonly location: string,
@@ -98,7 +104,9 @@ export class NoGoodCheckpointError extends RivuletError {
  * ```
  */
 export class CheckpointEncodeError extends RivuletError {
-  static override readonly code = 'RIVULET_CHECKPOINT_ENCODE';
+  static override get code(): string {
+    return 'RIVULET_CHECKPOINT_ENCODE';
+  }
   override name = 'CheckpointEncodeError';
   constructor(
     readonly time: unknown,
@@ -159,7 +167,9 @@ export interface CheckpointLockHolder {
  * ```
  */
 export class CheckpointLockedError extends RivuletError {
-  static override readonly code = 'RIVULET_CHECKPOINT_LOCKED';
+  static override get code(): string {
+    return 'RIVULET_CHECKPOINT_LOCKED';
+  }
   override name = 'CheckpointLockedError';
   constructor(
     /** The checkpoint location (a directory, an IndexedDB database). */
@@ -169,26 +179,6 @@ export class CheckpointLockedError extends RivuletError {
   ) {
     super(message);
   }
-}
-
-/**
- * Recovery from a checkpoint cannot go on: the write-ahead log lacks or garbles a batch after the
- * checkpoint, or a checkpoint holds a state this pipeline's operator cannot take. The message
- * names the checkpoint, the batch or operator, and what to do; nothing is resumed from a wrong state.
- *
- * Spark: the `SparkException` "Failed to read checkpoint" and the exceptions of
- * `ReceivedBlockTracker` recovering its write-ahead log.
- *
- * @example
- * ```ts
- * import { RecoveryError, StreamingContext } from 'rivulet';
- * try { await StreamingContext.getOrCreate('ckpt', createContext); }
- * catch (e) { if (e instanceof RecoveryError) console.error(e.message); else throw e; }
- * ```
- */
-export class RecoveryError extends RivuletError {
-  static override readonly code = 'RIVULET_RECOVERY_FAILED';
-  override name = 'RecoveryError';
 }
 
 /**
@@ -207,6 +197,8 @@ export class RecoveryError extends RivuletError {
  * ```
  */
 export class CheckpointStoreError extends RivuletError {
-  static override readonly code = 'RIVULET_CHECKPOINT_STORE_FAILED';
+  static override get code(): string {
+    return 'RIVULET_CHECKPOINT_STORE_FAILED';
+  }
   override name = 'CheckpointStoreError';
 }

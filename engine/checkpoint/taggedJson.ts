@@ -38,7 +38,9 @@ export const MAX_DEPTH = 1000;
 
 /** Why a value cannot be encoded, and where: `segments` lead from the encoded root to it. */
 export class UnencodableValue extends RivuletError {
-  static override readonly code = 'RIVULET_UNENCODABLE_VALUE';
+  static override get code(): string {
+    return 'RIVULET_UNENCODABLE_VALUE';
+  }
   override name = 'UnencodableValue';
   segments: string[] = [];
   constructor(
@@ -53,7 +55,9 @@ export class UnencodableValue extends RivuletError {
 
 /** A tagged value that cannot be decoded (the payload passed its checksum, so the writer was wrong). */
 export class MalformedValue extends RivuletError {
-  static override readonly code = 'RIVULET_MALFORMED_VALUE';
+  static override get code(): string {
+    return 'RIVULET_MALFORMED_VALUE';
+  }
   override name = 'MalformedValue';
 }
 

@@ -1,4 +1,4 @@
-import { RecoveryError } from '../checkpoint/errors.ts';
+import { RecoveryError } from '../checkpoint/RecoveryError.ts';
 import { InternalError } from '../util/errors.ts';
 import { DStream } from './DStream.ts';
 import { define } from '../closure/ship.ts';

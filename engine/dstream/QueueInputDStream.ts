@@ -1,4 +1,4 @@
-import { RecoveryError } from '../checkpoint/errors.ts';
+import { RecoveryError } from '../checkpoint/RecoveryError.ts';
 import { InvalidArgumentError } from '../util/errors.ts';
 import { InputDStream } from './InputDStream.ts';
 import { RDD } from '../rdd/index.ts';

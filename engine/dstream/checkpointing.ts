@@ -1,4 +1,4 @@
-import { RecoveryError } from '../checkpoint/errors.ts';
+import { RecoveryError } from '../checkpoint/RecoveryError.ts';
 /**
  * What checkpoints need from streams; streaming/Checkpointer.ts and streaming/recovery.ts use it.
  *

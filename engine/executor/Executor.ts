@@ -102,7 +102,9 @@ export interface TaskOutput {
  * ```
  */
 export class TaskFailedError extends RivuletError {
-  static override readonly code = 'RIVULET_TASK_FAILED';
+  static override get code(): string {
+    return 'RIVULET_TASK_FAILED';
+  }
   override name = 'TaskFailedError';
 }
 
@@ -121,7 +123,9 @@ export class TaskFailedError extends RivuletError {
  * ```
  */
 export class FetchFailedError extends RivuletError {
-  static override readonly code = 'RIVULET_FETCH_FAILED';
+  static override get code(): string {
+    return 'RIVULET_FETCH_FAILED';
+  }
   override name = 'FetchFailedError';
   constructor(
     readonly executor: number,

@@ -52,7 +52,9 @@ export interface WorkerPoolOptions {
  * ```
  */
 export class PipelineMismatchError extends RivuletError {
-  static override readonly code = 'RIVULET_PIPELINE_MISMATCH';
+  static override get code(): string {
+    return 'RIVULET_PIPELINE_MISMATCH';
+  }
   override name = 'PipelineMismatchError';
 }
 

@@ -96,7 +96,9 @@ export interface OutputFile {
  * ```
  */
 export class NodeOnlyError extends RivuletError {
-  static override readonly code = 'RIVULET_NODE_ONLY';
+  static override get code(): string {
+    return 'RIVULET_NODE_ONLY';
+  }
   override name = 'NodeOnlyError';
   constructor(readonly operation: NodeOnlyOperation) {
     super(NODE_ONLY_HINTS[operation]);

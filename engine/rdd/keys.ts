@@ -63,7 +63,9 @@ const MAX_KEY_DEPTH = 100;
  * ```
  */
 export class KeyError extends InvalidArgumentError {
-  static override readonly code: string = 'RIVULET_UNCOMPARABLE_KEY';
+  static override get code(): string {
+    return 'RIVULET_UNCOMPARABLE_KEY';
+  }
   constructor(
     readonly problem: string,
     readonly operation?: string,

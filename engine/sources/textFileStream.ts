@@ -1,4 +1,4 @@
-import { RecoveryError } from '../checkpoint/errors.ts';
+import { RecoveryError } from '../checkpoint/RecoveryError.ts';
 import { InvalidArgumentError, InputReadError } from '../util/errors.ts';
 import { platform } from '#platform';
 import { InputDStream } from '../dstream/InputDStream.ts';

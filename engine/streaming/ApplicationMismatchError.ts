@@ -31,7 +31,9 @@ export function describeApplication(app: ApplicationIdentity): string {
  * ```
  */
 export class ApplicationMismatchError extends RivuletError {
-  static override readonly code = 'RIVULET_APPLICATION_MISMATCH';
+  static override get code(): string {
+    return 'RIVULET_APPLICATION_MISMATCH';
+  }
   override name = 'ApplicationMismatchError';
   constructor(
     /** The checkpoint, for messages: `at 5000 ms in /path`. */

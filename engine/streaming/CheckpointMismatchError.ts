@@ -14,7 +14,9 @@ import { RivuletError } from '../util/errors.ts';
  * ```
  */
 export class CheckpointMismatchError extends RivuletError {
-  static override readonly code = 'RIVULET_CHECKPOINT_MISMATCH';
+  static override get code(): string {
+    return 'RIVULET_CHECKPOINT_MISMATCH';
+  }
   override name = 'CheckpointMismatchError';
   constructor(
     readonly checkpoint: string,

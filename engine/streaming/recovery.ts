@@ -9,7 +9,8 @@
  * clock goes on. No batch time is skipped.
  */
 import type { Checkpoint, CheckpointStore } from '../checkpoint/CheckpointStore.ts';
-import { CorruptCheckpointError, RecoveryError } from '../checkpoint/errors.ts';
+import { CorruptCheckpointError } from '../checkpoint/errors.ts';
+import { RecoveryError } from '../checkpoint/RecoveryError.ts';
 import { latestGoodCheckpoint } from '../checkpoint/recover.ts';
 import type { DStream } from '../dstream/DStream.ts';
 import type { StatefulDStream } from '../dstream/checkpointing.ts';

@@ -36,8 +36,13 @@ function mark(error: Error, code: string): void {
  * ```
  */
 export abstract class RivuletError extends Error {
-  /** The class's stable code; each subclass has its own. */
-  static readonly code: string = 'RIVULET_ERROR';
+  /**
+   * The class's stable code; each subclass has its own. (Getters, not static fields, throughout:
+   * a class with static fields is kept in a bundle even when nothing uses it.)
+   */
+  static get code(): string {
+    return 'RIVULET_ERROR';
+  }
   /** This error's stable code, e.g. `'RIVULET_BATCH_FAILED'` (see docs/errors.md). */
   declare readonly code: string;
   constructor(message?: string, options?: ErrorOptions) {
@@ -73,7 +78,9 @@ export function markAsRivuletError(error: Error, code: string): void {
  * ```
  */
 export class InvalidArgumentError extends TypeError {
-  static readonly code: string = 'RIVULET_INVALID_ARGUMENT';
+  static get code(): string {
+    return 'RIVULET_INVALID_ARGUMENT';
+  }
   declare readonly code: string;
   constructor(message?: string, options?: ErrorOptions) {
     super(message, options);
@@ -97,7 +104,9 @@ export class InvalidArgumentError extends TypeError {
  * ```
  */
 export class OutOfRangeError extends RangeError {
-  static readonly code: string = 'RIVULET_OUT_OF_RANGE';
+  static get code(): string {
+    return 'RIVULET_OUT_OF_RANGE';
+  }
   declare readonly code: string;
   constructor(message?: string, options?: ErrorOptions) {
     super(message, options);
@@ -121,7 +130,9 @@ export class OutOfRangeError extends RangeError {
  */
 export class InternalError extends RivuletError {
   override name = 'InternalError';
-  static override readonly code = 'RIVULET_INTERNAL';
+  static override get code(): string {
+    return 'RIVULET_INTERNAL';
+  }
 }
 
 /**
@@ -137,7 +148,9 @@ export class InternalError extends RivuletError {
  */
 export class UnsupportedOperationError extends RivuletError {
   override name = 'UnsupportedOperationError';
-  static override readonly code = 'RIVULET_UNSUPPORTED_OPERATION';
+  static override get code(): string {
+    return 'RIVULET_UNSUPPORTED_OPERATION';
+  }
 }
 
 /**
@@ -155,7 +168,9 @@ export class UnsupportedOperationError extends RivuletError {
  */
 export class NoSuchElementError extends RivuletError {
   override name = 'NoSuchElementError';
-  static override readonly code = 'RIVULET_NO_SUCH_ELEMENT';
+  static override get code(): string {
+    return 'RIVULET_NO_SUCH_ELEMENT';
+  }
 }
 
 function describe(e: unknown): string {
@@ -177,7 +192,9 @@ function describe(e: unknown): string {
  * ```
  */
 export class UserFunctionError extends RivuletError {
-  static override readonly code = 'RIVULET_USER_FUNCTION_FAILED';
+  static override get code(): string {
+    return 'RIVULET_USER_FUNCTION_FAILED';
+  }
   override name = 'UserFunctionError';
   constructor(
     readonly operation: string,
@@ -202,7 +219,9 @@ export class UserFunctionError extends RivuletError {
  * ```
  */
 export class BatchFailedError extends RivuletError {
-  static override readonly code = 'RIVULET_BATCH_FAILED';
+  static override get code(): string {
+    return 'RIVULET_BATCH_FAILED';
+  }
   override name = 'BatchFailedError';
   constructor(
     readonly batchTime: number,
@@ -229,7 +248,9 @@ export class BatchFailedError extends RivuletError {
  * ```
  */
 export class IllegalStateError extends RivuletError {
-  static override readonly code = 'RIVULET_ILLEGAL_STATE';
+  static override get code(): string {
+    return 'RIVULET_ILLEGAL_STATE';
+  }
   override name = 'IllegalStateError';
 }
 
@@ -248,7 +269,9 @@ export class IllegalStateError extends RivuletError {
  * ```
  */
 export class InputReadError extends RivuletError {
-  static override readonly code = 'RIVULET_INPUT_READ_FAILED';
+  static override get code(): string {
+    return 'RIVULET_INPUT_READ_FAILED';
+  }
   override name = 'InputReadError';
 }
 
@@ -266,7 +289,9 @@ export class InputReadError extends RivuletError {
  * ```
  */
 export class OutputWriteError extends RivuletError {
-  static override readonly code = 'RIVULET_OUTPUT_WRITE_FAILED';
+  static override get code(): string {
+    return 'RIVULET_OUTPUT_WRITE_FAILED';
+  }
   override name = 'OutputWriteError';
 }
 
@@ -283,7 +308,9 @@ export class OutputWriteError extends RivuletError {
  * ```
  */
 export class ConnectionError extends RivuletError {
-  static override readonly code = 'RIVULET_CONNECTION_FAILED';
+  static override get code(): string {
+    return 'RIVULET_CONNECTION_FAILED';
+  }
   override name = 'ConnectionError';
 }
 
@@ -300,7 +327,9 @@ export class ConnectionError extends RivuletError {
  * ```
  */
 export class MissingDependencyError extends RivuletError {
-  static override readonly code = 'RIVULET_MISSING_DEPENDENCY';
+  static override get code(): string {
+    return 'RIVULET_MISSING_DEPENDENCY';
+  }
   override name = 'MissingDependencyError';
 }
 
@@ -317,7 +346,9 @@ export class MissingDependencyError extends RivuletError {
  * ```
  */
 export class PlatformUnsupportedError extends RivuletError {
-  static override readonly code = 'RIVULET_PLATFORM_UNSUPPORTED';
+  static override get code(): string {
+    return 'RIVULET_PLATFORM_UNSUPPORTED';
+  }
   override name = 'PlatformUnsupportedError';
 }
 
@@ -336,6 +367,8 @@ export class PlatformUnsupportedError extends RivuletError {
  * ```
  */
 export class WorkerStartError extends RivuletError {
-  static override readonly code = 'RIVULET_WORKER_START_FAILED';
+  static override get code(): string {
+    return 'RIVULET_WORKER_START_FAILED';
+  }
   override name = 'WorkerStartError';
 }
