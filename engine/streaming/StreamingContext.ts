@@ -216,7 +216,7 @@ export interface StopOptions {
    * running batch (its output operation), receivers whose onStop() has not returned and, with
    * stopGracefully, batches and received records not yet processed. Each is reported to
    * listeners (onStreamingStopped, and the batch's onBatchCompleted with a failureReason) and in
-   * a console warning. Default: gracefulStopTimeout for a graceful stop, 2 s otherwise.
+   * a warning to the logger. Default: gracefulStopTimeout for a graceful stop, 2 s otherwise.
    */
   timeout?: Duration;
 }
