@@ -20,7 +20,6 @@ import { MaterializedRDD } from './MaterializedRDD.ts';
 import type { Observable } from 'rxjs';
 import type { CollectedBatch } from './CollectedBatch.ts';
 import { observableOutput } from './observableOutput.ts';
-import { batchIterator } from './batchIterator.ts';
 
 /** Constructors of the DStream kinds, filled in by dstream/index.ts (they extend DStream). */
 export const kinds = {} as {
@@ -528,9 +527,16 @@ export abstract class DStream<T> {
    * running. See docs/javascript.md.
    */
   batches(): AsyncIterableIterator<CollectedBatch<T>> {
-    const { foreachFunc, output } = batchIterator<T>(this.ssc.terminated);
-    new kinds.ForEachDStream<T>(this, foreachFunc, 'batches').register();
-    return output;
+    // Loaded when first used (a page that never iterates does not carry it); every call below waits for it.
+    const loaded = import('./batchIterator.ts').then((m) => m.batchIterator<T>(this.ssc.terminated));
+    new kinds.ForEachDStream<T>(this, async (rdd, time) => (await loaded).foreachFunc(rdd, time), 'batches').register();
+    return {
+      next: async () => (await loaded).output.next(),
+      return: async () => (await loaded).output.return!(),
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
   }
 
   /** One output per batch, `prefix-<timeMs>[.suffix]`, written atomically (Node). */
