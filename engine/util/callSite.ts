@@ -9,10 +9,11 @@
  *   everything under that engine directory;
  * - from the installed package (`…/node_modules/rivulet/…`, also pnpm's and Yarn's layouts, and
  *   a bundle mapped back with `node --enable-source-maps`): everything in the package;
- * - bundled into an application's own file (esbuild, Vite, webpack without source maps): the
- *   engine's code is emitted before the modules that import it, so in that file the engine's
- *   frames are those at or before its end marker (see markEngineEnd), and the user's frame is
- *   reported as the bundle's `file:line:column`.
+ * - bundled into an application's files (esbuild, Vite, webpack without source maps): the
+ *   engine's code is emitted before the modules that import it, so in a file where the engine's
+ *   entry set its end mark (see markEngineEnd) the engine's frames are those at or before it, and
+ *   the user's frame is reported as the bundle's `file:line:column`; a chunk holding this module
+ *   and no mark is the engine's alone.
  */
 
 /** One stack frame's location. */
@@ -75,29 +76,36 @@ function locateEngine(): EngineFrames {
 
 const engine = locateEngine();
 
-/** The last position of the engine's code in the file this module runs in (a bundle), as marked by markEngineEnd. */
-let engineEnd: { line: number; column: number } | undefined;
+/**
+ * Where the engine's code ends in each bundle file that marks it (markEngineEnd), by file. A
+ * bundler may split the engine across files (chunks): each entry's file is marked.
+ */
+const engineEnds = new Map<string, { line: number; column: number }>();
 
 /**
  * @internal Called (at the top level) by the modules an application imports the engine through
  * (the package entry and the worker entry): `markEngineEnd(() => new Error())`. A bundler emits a
  * module after everything it imports, so in an application's bundle the code of the engine lies
- * at or before the furthest of these marks, and the application's code that calls it after.
+ * at or before the furthest of these marks in that file, and the application's code that calls it after.
  */
 export function markEngineEnd(probe: () => Error): void {
   const mark = framesOf(probe().stack ?? '')[0];
-  if (!mark || normal(mark.file) !== normal(engine.ownFile)) return;
-  if (!engineEnd || mark.line > engineEnd.line || (mark.line === engineEnd.line && mark.column > engineEnd.column)) {
-    engineEnd = { line: mark.line, column: mark.column };
+  if (!mark) return;
+  const file = normal(mark.file);
+  const end = engineEnds.get(file);
+  if (!end || mark.line > end.line || (mark.line === end.line && mark.column > end.column)) {
+    engineEnds.set(file, { line: mark.line, column: mark.column });
   }
 }
 
 function isEngineFrame(frame: Frame): boolean {
-  if (engine.directory !== undefined && normal(frame.file).startsWith(engine.directory)) return true;
-  if (normal(frame.file) !== normal(engine.ownFile)) return false;
-  // In the engine's own file but not in its directory: a bundle. Without an end mark, all of it.
-  if (!engineEnd) return true;
-  return frame.line < engineEnd.line || (frame.line === engineEnd.line && frame.column <= engineEnd.column);
+  const file = normal(frame.file);
+  if (engine.directory !== undefined && file.startsWith(engine.directory)) return true;
+  const end = engineEnds.get(file);
+  // A bundle file with an end mark: the engine's code up to it. This module's own file without
+  // one: a chunk of the engine alone.
+  if (end) return frame.line < end.line || (frame.line === end.line && frame.column <= end.column);
+  return file === normal(engine.ownFile);
 }
 
 export function userCallSite(): string {
