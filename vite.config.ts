@@ -46,9 +46,9 @@ export default defineConfig({
         // kind in the graph, a record's class in the partition view. (Nothing depends on a
         // function's name: user code reaches the executors as code, not as function text.)
         minify: { compress: { keepNames: { function: false, class: true } }, mangle: { keepNames: { function: false, class: true } } },
-        // The pipeline worker and the executor workers bundle the engine. Their files live under
-        // assets/engine/ so that the engine's call-site detection (which skips stack frames from
-        // an `engine/` path) skips the bundled engine's frames and names the line in the user's pipeline.
+        // The pipeline worker and the executor workers bundle the engine (under assets/engine/). The
+        // engine's call-site detection skips the frames of that bundle up to the end mark each
+        // worker entry sets (markEngineEnd), and names the line in the user's pipeline.
         entryFileNames: (chunk) => (chunk.moduleIds.some((id) => id.includes('/engine/')) ? 'assets/engine/[name]-[hash].js' : 'assets/[name]-[hash].js'),
         // The same for chunks the engine loads on first use (the placement code, the source reader…).
         chunkFileNames: (chunk) => (chunk.moduleIds.some((id) => id.includes('/engine/')) ? 'assets/engine/[name]-[hash].js' : 'assets/[name]-[hash].js'),

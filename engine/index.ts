@@ -5,7 +5,7 @@
  */
 export * from './rdd/index.ts';
 export * from './dstream/index.ts';
-export { StreamingContext, type StreamingContextOptions, type StreamingContextState, type StopOptions, type GetOrCreateOptions } from './streaming/StreamingContext.ts';
+export { StreamingContext, type StreamingContextOptions, type StreamingContextState, type StopOptions, type GetOrCreateOptions, type AwaitTerminationOptions } from './streaming/StreamingContext.ts';
 export * from './checkpoint/index.ts';
 export { CheckpointMismatchError } from './streaming/CheckpointMismatchError.ts';
 export { ApplicationMismatchError } from './streaming/ApplicationMismatchError.ts';
@@ -23,8 +23,33 @@ export type { ShippedFunction, UserFn } from './closure/ship.ts';
 export { isDriver, isExecutor } from './platform/executorMode.ts';
 export { PipelineMismatchError } from './executor/WorkerPool.ts';
 export { Milliseconds, Seconds, Minutes, type Duration } from './util/duration.ts';
-export { UserFunctionError, BatchFailedError, IllegalStateError } from './util/errors.ts';
+export {
+  RivuletError,
+  UserFunctionError,
+  BatchFailedError,
+  IllegalStateError,
+  InvalidArgumentError,
+  OutOfRangeError,
+  InternalError,
+  UnsupportedOperationError,
+  NoSuchElementError,
+  InputReadError,
+  OutputWriteError,
+  ConnectionError,
+  MissingDependencyError,
+  PlatformUnsupportedError,
+  WorkerStartError,
+} from './util/errors.ts';
+export { TaskFailedError, FetchFailedError } from './executor/Executor.ts';
+export { KeyError } from './rdd/keys.ts';
+export { CheckpointStoreError } from './checkpoint/errors.ts';
+export { RecoveryError } from './checkpoint/RecoveryError.ts';
+export { consoleLogger, type Logger } from './util/logger.ts';
 export { NodeOnlyError } from './platform/Platform.ts';
 export type { SocketTextStreamOptions } from './sources/socketTextStream.ts';
 export type { TextFileStreamOptions } from './sources/textFileStream.ts';
 export type { WebSocketStreamOptions } from './sources/webSocketStream.ts';
+
+import { markEngineEnd } from './util/callSite.ts';
+// Last in the engine's entry: in an application's bundle, the engine's code ends here (see util/callSite.ts).
+markEngineEnd(() => new Error());

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../util/errors.ts';
 /**
  * The contract between the engine and wherever checkpoints are kept. Two stores implement it —
  * FileSystemCheckpointStore (Node: one file per checkpoint in a directory) and
@@ -133,14 +134,14 @@ export interface CheckpointLock {
 /** Checks that `time` can identify a checkpoint (a non-negative safe integer, in ms). */
 export function requireCheckpointTime(time: unknown, operation: string): asserts time is number {
   if (typeof time !== 'number' || !Number.isSafeInteger(time) || time < 0) {
-    throw new TypeError(`${operation}: a checkpoint time must be a batch time in ms (a non-negative integer), got ${describeValue(time)}`);
+    throw new InvalidArgumentError(`${operation}: a checkpoint time must be a batch time in ms (a non-negative integer), got ${describeValue(time)}`);
   }
 }
 
 /** Checks `keepLast` for prune(). */
 export function requireKeepLast(keepLast: unknown): asserts keepLast is number {
   if (typeof keepLast !== 'number' || !Number.isSafeInteger(keepLast) || keepLast < 1) {
-    throw new TypeError(`prune(keepLast): keepLast must be a positive integer (the number of newest checkpoints to keep), got ${describeValue(keepLast)}; use delete(time) to remove the last ones`);
+    throw new InvalidArgumentError(`prune(keepLast): keepLast must be a positive integer (the number of newest checkpoints to keep), got ${describeValue(keepLast)}; use delete(time) to remove the last ones`);
   }
 }
 

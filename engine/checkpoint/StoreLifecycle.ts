@@ -1,3 +1,4 @@
+import { IllegalStateError } from '../util/errors.ts';
 /**
  * What both checkpoint stores need to close cleanly: refuse calls once closed, and let close()
  * wait for the writes already in flight, so a checkpoint is never cut off mid-write.
@@ -18,7 +19,7 @@ export class StoreLifecycle {
   }
 
   requireOpen(operation: string): void {
-    if (this.closed) throw new Error(`${operation}: the checkpoint store in ${this.location()} is closed`);
+    if (this.closed) throw new IllegalStateError(`${operation}: the checkpoint store in ${this.location()} is closed`);
   }
 
   /** Refuse new calls, then wait for those in flight. */

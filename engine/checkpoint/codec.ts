@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../util/errors.ts';
 /**
  * The one format of a checkpoint, shared by every store (Spark serializes its Checkpoint object
  * with Java serialization and a compression codec, with no checksum). Format version 1:
@@ -22,7 +23,7 @@ import type { Checkpoint } from './CheckpointStore.ts';
 import { requireCheckpointTime } from './CheckpointStore.ts';
 import { crc32 } from './crc32.ts';
 import { CheckpointEncodeError, CorruptCheckpointError } from './errors.ts';
-import { decodeValue, describeUnencodable, encodeValue, keySegment, setOwn, TAG, UnencodableValue } from './taggedJson.ts';
+import { decodeValue, describeUnencodable, encodeValue, keySegment, setOwn, TAG, UnencodableValue, MalformedValue } from './taggedJson.ts';
 
 /**
  * The format version this code writes and the only one it reads. Spark has no counterpart: its
@@ -186,7 +187,7 @@ function decodePayload(payload: Uint8Array): Checkpoint {
   let head: Record<string, unknown> | undefined;
   for (let start = 0, n = 1; start < payload.length; n++) {
     const end = payload.indexOf(NEWLINE, start);
-    if (end < 0) throw new Error(`line ${n} does not end with a newline`);
+    if (end < 0) throw new MalformedValue(`line ${n} does not end with a newline`);
     let tree: unknown;
     let tagged: boolean;
     try {
@@ -194,10 +195,10 @@ function decodePayload(payload: Uint8Array): Checkpoint {
       tagged = text.includes(TAGGED_VALUE_START);
       tree = JSON.parse(text);
     } catch (e) {
-      throw new Error(`line ${n} is not JSON: ${e instanceof Error ? e.message : String(e)}`);
+      throw new MalformedValue(`line ${n} is not JSON: ${e instanceof Error ? e.message : String(e)}`);
     }
     start = end + 1;
-    if (!isPlainRecord(tree)) throw new Error(`line ${n} is not a JSON object`);
+    if (!isPlainRecord(tree)) throw new MalformedValue(`line ${n} is not a JSON object`);
     const decode = tagged ? decodeValue : untouched;
     if (!head) {
       head = { time: tree.time, metadata: decode(tree.metadata) };
@@ -205,25 +206,25 @@ function decodePayload(payload: Uint8Array): Checkpoint {
       continue;
     }
     const { op } = tree;
-    if (typeof op !== 'string') throw new Error(`line ${n} names no operator ("op")`);
+    if (typeof op !== 'string') throw new MalformedValue(`line ${n} names no operator ("op")`);
     if (Array.isArray(tree.items)) {
       const items = decode(tree.items) as unknown[];
       const previous = data.get(op);
       if (!data.has(op)) data.set(op, items);
       else if (Array.isArray(previous)) for (const item of items) previous.push(item);
-      else throw new Error(`line ${n} continues the state of ${JSON.stringify(op)}, which is not an array`);
+      else throw new MalformedValue(`line ${n} continues the state of ${JSON.stringify(op)}, which is not an array`);
     } else if ('value' in tree) {
-      if (data.has(op)) throw new Error(`line ${n} repeats the state of ${JSON.stringify(op)}`);
+      if (data.has(op)) throw new MalformedValue(`line ${n} repeats the state of ${JSON.stringify(op)}`);
       data.set(op, decode(tree.value));
     } else {
-      throw new Error(`line ${n} has neither "items" nor "value"`);
+      throw new MalformedValue(`line ${n} has neither "items" nor "value"`);
     }
   }
-  if (!head) throw new Error('it has no lines');
+  if (!head) throw new MalformedValue('it has no lines');
   const time = head.time;
-  if (typeof time !== 'number' || !Number.isSafeInteger(time) || time < 0) throw new Error(`line 1 has no valid "time" (${JSON.stringify(time)})`);
+  if (typeof time !== 'number' || !Number.isSafeInteger(time) || time < 0) throw new MalformedValue(`line 1 has no valid "time" (${JSON.stringify(time)})`);
   const metadata = head.metadata;
-  if (!isPlainRecord(metadata)) throw new Error('line 1 has no "metadata" object');
+  if (!isPlainRecord(metadata)) throw new MalformedValue('line 1 has no "metadata" object');
   const checkpoint: Checkpoint = { time, metadata, data: {} };
   if ('createdAt' in head) checkpoint.createdAt = head.createdAt as number;
   for (const [op, state] of data) setOwn(checkpoint.data, op, state);
@@ -231,12 +232,12 @@ function decodePayload(payload: Uint8Array): Checkpoint {
 }
 
 function requireShape(checkpoint: Checkpoint): void {
-  if (typeof checkpoint !== 'object' || checkpoint === null) throw new TypeError(`write(checkpoint): expected { time, metadata, data }, got ${String(checkpoint)}`);
+  if (typeof checkpoint !== 'object' || checkpoint === null) throw new InvalidArgumentError(`write(checkpoint): expected { time, metadata, data }, got ${String(checkpoint)}`);
   requireCheckpointTime(checkpoint.time, 'write(checkpoint)');
-  if (!isPlainRecord(checkpoint.metadata)) throw new TypeError(`write(checkpoint): checkpoint.metadata must be a plain object (checkpoint at time ${checkpoint.time})`);
-  if (!isPlainRecord(checkpoint.data)) throw new TypeError(`write(checkpoint): checkpoint.data must be a plain object of state per operator id (checkpoint at time ${checkpoint.time})`);
+  if (!isPlainRecord(checkpoint.metadata)) throw new InvalidArgumentError(`write(checkpoint): checkpoint.metadata must be a plain object (checkpoint at time ${checkpoint.time})`);
+  if (!isPlainRecord(checkpoint.data)) throw new InvalidArgumentError(`write(checkpoint): checkpoint.data must be a plain object of state per operator id (checkpoint at time ${checkpoint.time})`);
   if (checkpoint.createdAt !== undefined && typeof checkpoint.createdAt !== 'number') {
-    throw new TypeError(`write(checkpoint): checkpoint.createdAt must be a number of ms when given (checkpoint at time ${checkpoint.time})`);
+    throw new InvalidArgumentError(`write(checkpoint): checkpoint.createdAt must be a number of ms when given (checkpoint at time ${checkpoint.time})`);
   }
 }
 

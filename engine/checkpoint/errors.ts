@@ -1,3 +1,4 @@
+import { RivuletError } from '../util/errors.ts';
 /**
  * Errors of the checkpoint layer. Each says which checkpoint (time and file or database), what
  * was wrong, and what to do.
@@ -17,7 +18,10 @@
  * }
  * ```
  */
-export class CorruptCheckpointError extends Error {
+export class CorruptCheckpointError extends RivuletError {
+  static override get code(): string {
+    return 'RIVULET_CHECKPOINT_CORRUPT';
+  }
   override name = 'CorruptCheckpointError';
   constructor(
     readonly source: string,
@@ -42,7 +46,10 @@ export class CorruptCheckpointError extends Error {
  * });
  * ```
  */
-export class CheckpointNotFoundError extends Error {
+export class CheckpointNotFoundError extends RivuletError {
+  static override get code(): string {
+    return 'RIVULET_CHECKPOINT_NOT_FOUND';
+  }
   override name = 'CheckpointNotFoundError';
   constructor(
     readonly source: string,
@@ -64,7 +71,10 @@ export class CheckpointNotFoundError extends Error {
  * }
  * ```
  */
-export class NoGoodCheckpointError extends Error {
+export class NoGoodCheckpointError extends RivuletError {
+  static override get code(): string {
+    return 'RIVULET_NO_GOOD_CHECKPOINT';
+  }
   override name = 'NoGoodCheckpointError';
   constructor(
     readonly location: string,
@@ -93,7 +103,10 @@ export class NoGoodCheckpointError extends Error {
  * }
  * ```
  */
-export class CheckpointEncodeError extends Error {
+export class CheckpointEncodeError extends RivuletError {
+  static override get code(): string {
+    return 'RIVULET_CHECKPOINT_ENCODE';
+  }
   override name = 'CheckpointEncodeError';
   constructor(
     readonly time: unknown,
@@ -153,7 +166,10 @@ export interface CheckpointLockHolder {
  * }
  * ```
  */
-export class CheckpointLockedError extends Error {
+export class CheckpointLockedError extends RivuletError {
+  static override get code(): string {
+    return 'RIVULET_CHECKPOINT_LOCKED';
+  }
   override name = 'CheckpointLockedError';
   constructor(
     /** The checkpoint location (a directory, an IndexedDB database). */
@@ -163,4 +179,26 @@ export class CheckpointLockedError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * A checkpoint store could not do what was asked: write a checkpoint (disk full, quota), open its
+ * database, create its lock file, or use a location that is not a directory.
+ * The original error is the `cause`.
+ *
+ * Spark: the `IOException` from the checkpoint directory's Hadoop FileSystem.
+ *
+ * @example
+ * ```ts
+ * import { CheckpointStoreError } from 'rivulet';
+ * await ssc.awaitTermination().catch((e) => {
+ *   for (let c = e; c; c = c.cause) if (c instanceof CheckpointStoreError) console.error(c.message);
+ * });
+ * ```
+ */
+export class CheckpointStoreError extends RivuletError {
+  static override get code(): string {
+    return 'RIVULET_CHECKPOINT_STORE_FAILED';
+  }
+  override name = 'CheckpointStoreError';
 }

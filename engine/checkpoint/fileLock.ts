@@ -29,7 +29,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { threadId } from 'node:worker_threads';
 import type { CheckpointLock } from './CheckpointStore.ts';
-import { CheckpointLockedError, type CheckpointLockHolder } from './errors.ts';
+import { CheckpointLockedError, type CheckpointLockHolder, CheckpointStoreError } from './errors.ts';
 
 /** The lock file's name in a checkpoint directory. */
 export const LOCK_FILE_NAME = 'rivulet.lock';
@@ -114,7 +114,7 @@ export async function lockDirectory(directory: string): Promise<CheckpointLock> 
     throw e;
   }
   tokens.delete(mine.token);
-  throw new Error(`Could not take the lock of the checkpoint directory ${directory}: ${ATTEMPTS} times a stale lock file (${file}) was removed and another process created one first. Is a process restarting in a loop on this directory?`);
+  throw new CheckpointStoreError(`Could not take the lock of the checkpoint directory ${directory}: ${ATTEMPTS} times a stale lock file (${file}) was removed and another process created one first. Is a process restarting in a loop on this directory?`);
 }
 
 /** `token`'s lock file was created: it is held until released or the process exits. */
@@ -160,7 +160,7 @@ async function createExclusively(file: string, content: LockContent): Promise<bo
     handle = await fs.promises.open(file, 'wx');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw new Error(`Could not create the lock file ${file} of the checkpoint directory: ${(e as Error).message}`, { cause: e });
+    throw new CheckpointStoreError(`Could not create the lock file ${file} of the checkpoint directory: ${(e as Error).message}`, { cause: e });
   }
   try {
     try {

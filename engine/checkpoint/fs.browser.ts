@@ -1,3 +1,4 @@
+import { PlatformUnsupportedError } from '../util/errors.ts';
 /**
  * The browser variant of `#checkpoint-fs` (package.json "imports", `default` condition): a
  * browser has no directories to write to, so constructing a FileSystemCheckpointStore — or
@@ -8,7 +9,7 @@ import type { FileSystemCheckpointStore as NodeFileSystemCheckpointStore } from 
 /** Throws: a directory path needs Node. */
 export const FileSystemCheckpointStore = class FileSystemCheckpointStore {
   constructor(directory: string) {
-    throw new Error(
+    throw new PlatformUnsupportedError(
       `Checkpoint directory ${JSON.stringify(directory)}: a directory path needs Node; in a browser pass new IndexedDBCheckpointStore(name) to keep checkpoints in IndexedDB.`,
     );
   }

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../util/errors.ts';
 /**
  * Checkpoints as files in a directory, for Node (Spark's CheckpointWriter/CheckpointReader on a
  * checkpoint directory). Node-only: reached through the `#checkpoint-fs` import, whose browser
@@ -18,7 +19,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { requireCheckpointTime, requireKeepLast, type Checkpoint, type CheckpointLock, type CheckpointStore } from './CheckpointStore.ts';
 import { decodeCheckpoint, encodeCheckpoint } from './codec.ts';
-import { CheckpointNotFoundError } from './errors.ts';
+import { CheckpointNotFoundError, CheckpointStoreError } from './errors.ts';
 import { fsyncDirectory } from '../platform/fsyncDirectory.ts';
 import { StoreLifecycle } from './StoreLifecycle.ts';
 import { lockDirectory, LOCK_FILE_NAME } from './fileLock.ts';
@@ -72,11 +73,11 @@ export class FileSystemCheckpointStore implements CheckpointStore {
 
   constructor(directory: string, options: FileSystemCheckpointStoreOptions = {}) {
     if (typeof directory !== 'string' || directory === '') {
-      throw new TypeError(`FileSystemCheckpointStore: expected a directory path, got ${typeof directory === 'string' ? 'an empty string' : String(directory)}`);
+      throw new InvalidArgumentError(`FileSystemCheckpointStore: expected a directory path, got ${typeof directory === 'string' ? 'an empty string' : String(directory)}`);
     }
     const prefix = options.filePrefix ?? 'checkpoint';
     if (typeof prefix !== 'string' || !/^[A-Za-z0-9_][A-Za-z0-9_-]*$/.test(prefix)) {
-      throw new TypeError(`FileSystemCheckpointStore: filePrefix must be letters, digits, "_" and "-" (not starting with "-"), got ${JSON.stringify(prefix)}`);
+      throw new InvalidArgumentError(`FileSystemCheckpointStore: filePrefix must be letters, digits, "_" and "-" (not starting with "-"), got ${JSON.stringify(prefix)}`);
     }
     this.directory = path.resolve(directory);
     this.filePrefix = prefix;
@@ -198,7 +199,7 @@ export class FileSystemCheckpointStore implements CheckpointStore {
     } catch (e) {
       await fs.promises.rm(temp, { force: true }).catch(() => {});
       const cause = locationError(e, this.directory, target);
-      throw new Error(`Could not write the checkpoint at time ${time} to ${target}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+      throw new CheckpointStoreError(`Could not write the checkpoint at time ${time} to ${target}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     } finally {
       this.writingNow.delete(name);
     }
@@ -223,10 +224,10 @@ export class FileSystemCheckpointStore implements CheckpointStore {
 function locationError(e: unknown, directory: string, file?: string): unknown {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'EISDIR' && file !== undefined) {
-    return new Error(`${file} is a directory, not a checkpoint file; the checkpoint location ${directory} must hold only the files Rivulet writes there. Move that directory away. (${code})`, { cause: e });
+    return new CheckpointStoreError(`${file} is a directory, not a checkpoint file; the checkpoint location ${directory} must hold only the files Rivulet writes there. Move that directory away. (${code})`, { cause: e });
   }
   if (code === 'ENOTDIR' || (code === 'EEXIST' && (e as NodeJS.ErrnoException).syscall === 'mkdir')) {
-    return new Error(`The checkpoint location ${directory} is not a directory: it, or a directory above it, is a file. Give checkpoint() or getOrCreate() a directory path. (${code})`, { cause: e });
+    return new CheckpointStoreError(`The checkpoint location ${directory} is not a directory: it, or a directory above it, is a file. Give checkpoint() or getOrCreate() a directory path. (${code})`, { cause: e });
   }
   return e;
 }

@@ -1,3 +1,4 @@
+import { InvalidArgumentError, PlatformUnsupportedError } from '../util/errors.ts';
 /**
  * Checkpoints in IndexedDB, for browsers (and workers): one database, one object store
  * `checkpoints`, keyed by batch time, each value the checkpoint's bytes in codec.ts's format —
@@ -17,7 +18,7 @@
 import type { DBSchema, IDBPDatabase } from 'idb';
 import { requireCheckpointTime, requireKeepLast, type Checkpoint, type CheckpointLock, type CheckpointStore } from './CheckpointStore.ts';
 import { decodeCheckpoint, encodeCheckpoint } from './codec.ts';
-import { CheckpointLockedError, CheckpointNotFoundError, CorruptCheckpointError } from './errors.ts';
+import { CheckpointLockedError, CheckpointNotFoundError, CorruptCheckpointError, CheckpointStoreError } from './errors.ts';
 import { StoreLifecycle } from './StoreLifecycle.ts';
 
 /** The database schema version; an upgrade that changes the object stores increments it. */
@@ -126,7 +127,7 @@ export class IndexedDBCheckpointStore implements CheckpointStore {
     readonly dbName: string,
     options: IndexedDBCheckpointStoreOptions = {},
   ) {
-    if (typeof dbName !== 'string' || dbName === '') throw new TypeError(`IndexedDBCheckpointStore: expected a database name, got ${JSON.stringify(dbName) ?? String(dbName)}`);
+    if (typeof dbName !== 'string' || dbName === '') throw new InvalidArgumentError(`IndexedDBCheckpointStore: expected a database name, got ${JSON.stringify(dbName) ?? String(dbName)}`);
     this.factory = options.indexedDB as IDBFactory | undefined;
     this.locks = options.locks;
     this.location = `IndexedDB database ${JSON.stringify(dbName)}`;
@@ -142,7 +143,7 @@ export class IndexedDBCheckpointStore implements CheckpointStore {
         await Promise.all([tx.store.put(bytes, checkpoint.time), tx.done]);
       } catch (e) {
         const quota = (e as { name?: unknown })?.name === 'QuotaExceededError' ? ' The origin is out of storage quota: prune older checkpoints or free space.' : '';
-        throw new Error(`Could not write the checkpoint at time ${checkpoint.time} to ${this.location}: ${describe(e)}.${quota}`, { cause: e });
+        throw new CheckpointStoreError(`Could not write the checkpoint at time ${checkpoint.time} to ${this.location}: ${describe(e)}.${quota}`, { cause: e });
       }
     });
   }
@@ -296,7 +297,7 @@ export class IndexedDBCheckpointStore implements CheckpointStore {
   private async open(): Promise<IDBPDatabase<CheckpointDB>> {
     const factory = this.factory ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
     if (!factory || typeof (globalThis as { IDBRequest?: unknown }).IDBRequest !== 'function') {
-      throw new Error(
+      throw new PlatformUnsupportedError(
         `${this.location}: this environment has no IndexedDB (globalThis.${factory ? 'IDBRequest' : 'indexedDB'} is undefined). In Node keep checkpoints in a directory (openCheckpointStore("path")); in Node tests, import 'fake-indexeddb/auto' first.`,
       );
     }
@@ -307,7 +308,7 @@ export class IndexedDBCheckpointStore implements CheckpointStore {
     const request = factory.open(this.dbName, CHECKPOINT_DB_VERSION);
     if (!((request as unknown) instanceof IDBRequest)) {
       request.onsuccess = () => request.result.close();
-      throw new Error(`${this.location}: the indexedDB factory given is not the implementation of the global IDB classes, which idb needs; pass a factory of the same implementation (after import 'fake-indexeddb/auto', new IDBFactory() from fake-indexeddb)`);
+      throw new InvalidArgumentError(`${this.location}: the indexedDB factory given is not the implementation of the global IDB classes, which idb needs; pass a factory of the same implementation (after import 'fake-indexeddb/auto', new IDBFactory() from fake-indexeddb)`);
     }
     request.addEventListener('upgradeneeded', () => {
       const db = request.result;
@@ -318,7 +319,7 @@ export class IndexedDBCheckpointStore implements CheckpointStore {
       db = (await wrap(request)) as unknown as IDBPDatabase<CheckpointDB>;
     } catch (e) {
       const newer = (e as { name?: unknown })?.name === 'VersionError' ? ' It was created by a newer Rivulet.' : '';
-      throw new Error(`Could not open ${this.location}: ${describe(e)}.${newer}`, { cause: e });
+      throw new CheckpointStoreError(`Could not open ${this.location}: ${describe(e)}.${newer}`, { cause: e });
     }
     return db;
   }

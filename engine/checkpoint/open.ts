@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../util/errors.ts';
 /**
  * openCheckpointStore: what the engine calls with the user's checkpoint setting (Spark's
  * `ssc.checkpoint(directory)`), which may be a directory path or a store object.
@@ -25,9 +26,9 @@ export function openCheckpointStore(storeOrDirectory: string | CheckpointStore):
   if (typeof storeOrDirectory === 'object' && storeOrDirectory !== null) {
     const missing = METHODS.filter((m) => typeof (storeOrDirectory as unknown as Record<string, unknown>)[m] !== 'function');
     if (missing.length === 0) return storeOrDirectory;
-    throw new TypeError(`openCheckpointStore: the object given is not a CheckpointStore: it has no ${missing.join(', ')} method${missing.length === 1 ? '' : 's'}`);
+    throw new InvalidArgumentError(`openCheckpointStore: the object given is not a CheckpointStore: it has no ${missing.join(', ')} method${missing.length === 1 ? '' : 's'}`);
   }
-  throw new TypeError(
+  throw new InvalidArgumentError(
     `openCheckpointStore: expected a directory path (Node) or a CheckpointStore such as new IndexedDBCheckpointStore(name), got ${storeOrDirectory === null ? 'null' : typeof storeOrDirectory}`,
   );
 }

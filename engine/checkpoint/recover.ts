@@ -2,6 +2,7 @@
  * Choosing the checkpoint to recover from (Spark's CheckpointReader.read, which tries the files
  * newest first and logs a warning for each one it cannot read).
  */
+import { consoleLogger } from '../util/logger.ts';
 import type { Checkpoint, CheckpointStore } from './CheckpointStore.ts';
 import { CheckpointNotFoundError, CorruptCheckpointError, NoGoodCheckpointError } from './errors.ts';
 
@@ -36,7 +37,7 @@ export type CheckpointWarningHandler = (message: string, error: CorruptCheckpoin
  */
 export async function latestGoodCheckpoint(
   store: CheckpointStore,
-  onWarning: CheckpointWarningHandler = (message) => console.warn(message),
+  onWarning: CheckpointWarningHandler = (message) => consoleLogger.warn(message),
 ): Promise<Checkpoint | undefined> {
   const times = await store.list();
   const failures: Error[] = [];

@@ -1,3 +1,4 @@
+import { RivuletError } from '../util/errors.ts';
 /**
  * Values ↔ JSON trees, keeping what structured clone keeps and a restored state needs: undefined
  * (also in arrays and as a property value), NaN, ±Infinity, -0, bigint, Date, RegExp, Map, Set,
@@ -36,7 +37,10 @@ export const TAG = '~';
 export const MAX_DEPTH = 1000;
 
 /** Why a value cannot be encoded, and where: `segments` lead from the encoded root to it. */
-export class UnencodableValue extends Error {
+export class UnencodableValue extends RivuletError {
+  static override get code(): string {
+    return 'RIVULET_UNENCODABLE_VALUE';
+  }
   override name = 'UnencodableValue';
   segments: string[] = [];
   constructor(
@@ -50,7 +54,10 @@ export class UnencodableValue extends Error {
 }
 
 /** A tagged value that cannot be decoded (the payload passed its checksum, so the writer was wrong). */
-export class MalformedValue extends Error {
+export class MalformedValue extends RivuletError {
+  static override get code(): string {
+    return 'RIVULET_MALFORMED_VALUE';
+  }
   override name = 'MalformedValue';
 }
 

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../util/errors.ts';
 import { tokenize, type Token } from './tokens.ts';
 
 /**
@@ -31,7 +32,7 @@ export function freeVariables(source: string): string[] {
   const is = (value: string, t = peek()): boolean => t.value === value && (t.type === PUNCT || t.type === NAME);
   const eat = (value: string): boolean => is(value) && !!next();
   const expect = (value: string): void => {
-    if (!eat(value)) throw new Error(`expected \`${value}\` but found \`${peek().value}\` (token ${i})`);
+    if (!eat(value)) throw new InvalidArgumentError(`expected \`${value}\` but found \`${peek().value}\` (token ${i})`);
   };
   const enter = (fn: boolean, async = false, generator = false): void => void (scope = { names: new Set(), fn, async, generator, parent: scope });
   const leave = (): void => void (scope = scope.parent!);
@@ -63,7 +64,7 @@ export function freeVariables(source: string): string[] {
           if (eat('=')) assignment();
         }
       });
-    } else throw new Error(`unexpected \`${t.value}\` in a binding`);
+    } else throw new InvalidArgumentError(`unexpected \`${t.value}\` in a binding`);
   }
   function element(into: Scope): void {
     eat('...');
@@ -225,7 +226,7 @@ export function freeVariables(source: string): string[] {
       expression();
       const t = next();
       if (t.type === 'tail') return;
-      if (t.type !== 'middle') throw new Error(`unexpected \`${t.value}\` in a template literal`);
+      if (t.type !== 'middle') throw new InvalidArgumentError(`unexpected \`${t.value}\` in a template literal`);
     }
   }
   function primary(): void {
@@ -265,7 +266,7 @@ export function freeVariables(source: string): string[] {
           if (eat('=')) assignment();
         }
       });
-    } else if (t.type === PUNCT || t === end) throw new Error(`unexpected \`${t.value}\``);
+    } else if (t.type === PUNCT || t === end) throw new InvalidArgumentError(`unexpected \`${t.value}\``);
   }
 
   // ---- statements ----
@@ -359,7 +360,7 @@ export function freeVariables(source: string): string[] {
       statement();
     } else expression();
     eat(';');
-    if (i === start) throw new Error(`unexpected \`${peek().value}\``);
+    if (i === start) throw new InvalidArgumentError(`unexpected \`${peek().value}\``);
   }
   function parenthesized(): void {
     expect('(');
@@ -368,7 +369,7 @@ export function freeVariables(source: string): string[] {
   }
 
   expression();
-  if (peek() !== end) throw new Error(`unexpected \`${peek().value}\` after the function`);
+  if (peek() !== end) throw new InvalidArgumentError(`unexpected \`${peek().value}\` after the function`);
   // Most recent reference first: the order acorn + periscopic reported them in, kept for the error messages.
   const free = new Set<string>();
   for (let r = references.length - 1; r >= 0; r--) {

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../util/errors.ts';
 import { userCallSite } from '../util/callSite.ts';
 import { attributed } from './attribution.ts';
 import type { Definitions } from './definitions.ts';
@@ -104,7 +105,7 @@ export function ship<F extends (...args: any[]) => any>(fn: UserFn<F>, operation
   if (isShipped(fn)) return fn as ShippedFunction<F>;
   const callSite = userCallSite();
   if (typeof fn !== 'function') {
-    throw new TypeError(`${operation} at ${callSite} expects a function, got ${fn === null ? 'null' : Array.isArray(fn) ? 'an array' : typeof fn}.`);
+    throw new InvalidArgumentError(`${operation} at ${callSite} expects a function, got ${fn === null ? 'null' : Array.isArray(fn) ? 'an array' : typeof fn}.`);
   }
   const f = new UserFunction(fn as F, operation, callSite);
   if (definitions) f.definedAt = definitions.addFunction(fn as F, operation, callSite);

@@ -17,7 +17,12 @@ import type { StateSpec } from './StateSpec.ts';
 import { printRDD } from './print.ts';
 import { saveAsTextFiles } from '#node-sinks';
 import { IllegalStateError, UserFunctionError } from '../util/errors.ts';
+// In this file TypeError and RangeError are Rivulet's coded subclasses (named TypeError and RangeError, as Node's own are).
+import { InvalidArgumentError as TypeError, OutOfRangeError as RangeError } from '../util/errors.ts';
 import { MaterializedRDD } from './MaterializedRDD.ts';
+import type { Observable } from 'rxjs';
+import type { CollectedBatch } from './CollectedBatch.ts';
+import { observableOutput } from './observableOutput.ts';
 
 /** Constructors of the DStream kinds, filled in by dstream/index.ts (they extend DStream). */
 export const kinds = {} as {
@@ -125,7 +130,7 @@ export abstract class DStream<out T> {
   }
 
   isTimeValid(time: number): boolean {
-    if (this.zeroTime === undefined) throw new Error(`${this.creationSite} has not been initialized; start the StreamingContext first.`);
+    if (this.zeroTime === undefined) throw new IllegalStateError(`${this.creationSite} has not been initialized; start the StreamingContext first.`);
     return time > this.zeroTime && isMultipleOf(time - this.zeroTime, this.slideDuration);
   }
 
@@ -578,6 +583,38 @@ export abstract class DStream<out T> {
   print(num = 10): void {
     if (!Number.isInteger(num) || num < 0) throw new RangeError(`print: num must be a non-negative integer, got ${num}.`);
     new kinds.ForEachDStream<T>(this, (rdd, time) => printRDD(rdd, time, num), 'print').register();
+  }
+
+  /**
+   * An output operation (register it before start(), as foreachRDD): every batch, collected to
+   * the driver, as `{ time, records }` on an RxJS Observable. Hot and multicast; unsubscribing
+   * leaves the context running; completes when the context stops, errors with the error that
+   * stopped it. See docs/javascript.md.
+   */
+  asObservable(): Observable<CollectedBatch<T>> {
+    const { foreachFunc, output } = observableOutput<T>(this.ssc.terminated);
+    new kinds.ForEachDStream<T>(this, foreachFunc, 'asObservable').register();
+    return output;
+  }
+
+  /**
+   * An output operation (register it before start(), as foreachRDD): every batch, collected to
+   * the driver, for `for await (const { time, records } of stream.batches())`. A batch's job
+   * finishes when the loop takes it (a slow loop delays batches; nothing piles up); the loop ends
+   * when the context stops and throws the error that stopped it; leaving it leaves the context
+   * running. See docs/javascript.md.
+   */
+  batches(): AsyncIterableIterator<CollectedBatch<T>> {
+    // Loaded when first used (a page that never iterates does not carry it); every call below waits for it.
+    const loaded = import('./batchIterator.ts').then((m) => m.batchIterator<T>(this.ssc.terminated));
+    new kinds.ForEachDStream<T>(this, async (rdd, time) => (await loaded).foreachFunc(rdd, time), 'batches').register();
+    return {
+      next: async () => (await loaded).output.next(),
+      return: async () => (await loaded).output.return!(),
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
   }
 
   /** One output per batch, `prefix-<timeMs>[.suffix]`, written atomically (Node). */

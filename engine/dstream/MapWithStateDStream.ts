@@ -1,3 +1,5 @@
+import { RecoveryError } from '../checkpoint/RecoveryError.ts';
+import { InternalError } from '../util/errors.ts';
 import { DStream } from './DStream.ts';
 import { define } from '../closure/ship.ts';
 import { HashPartitioner, NarrowDependency, RDD, UnionRDD, type Emit, type Partitioner, type TaskContext } from '../rdd/index.ts';
@@ -50,7 +52,7 @@ class MapWithStateRDD<K, V, S, M> extends RDD<MapWithStateRecord<K, S, M>> {
     let prev: MapWithStateRecord<K, S, M> | undefined;
     this.prevStateRDD.iterator(split, ctx, (r) => { prev = r; });
     const map = prev?.stateMap ?? new StateMap<K, S>(this.timeout !== undefined);
-    if (map.supersededBy !== undefined) throw new Error(`internal: mapWithState state for partition ${split} already advanced to ${map.supersededBy} ms`);
+    if (map.supersededBy !== undefined) throw new InternalError(`internal: mapWithState state for partition ${split} already advanced to ${map.supersededBy} ms`);
     const mark = map.logLength;
     const states = map.states;
     let mapped: M[];
@@ -174,7 +176,7 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
     if (this.inWorkers) {
       // Partition i of the union is the previous state's one record, then the batch's data for it.
       const union = new UnionRDD<any>(this.ssc.sparkContext, [prev, data], 'mapWithState');
-      if (!union.partitionerAware) throw new Error(`internal: ${this.creationSite}: the state at ${validTime - this.slideDuration} ms is not partitioned as the batch's data`);
+      if (!union.partitionerAware) throw new InternalError(`internal: ${this.creationSite}: the state at ${validTime - this.slideDuration} ms is not partitioned as the batch's data`);
       const params = { f: this.spec.mappingFunction, batchTime: validTime, timeout: this.spec.timeoutDuration, fromInitial: earlier === undefined };
       return stateStepRDD(union, params) as unknown as RDD<MapWithStateRecord<K, S, M>>;
     }
@@ -217,7 +219,7 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
    */
   async saveState(time: number): Promise<[K, S, number][]> {
     const rdd = this.generatedRDDs.get(time);
-    if (!rdd) throw new Error(`internal: ${this.creationSite} has no state at ${time} ms to checkpoint`);
+    if (!rdd) throw new InternalError(`internal: ${this.creationSite} has no state at ${time} ms to checkpoint`);
     const out: [K, S, number][] = [];
     const ops = this.inWorkers ? await import('./mapWithStateOps.ts') : undefined;
     for (const partition of await MaterializedRDD.partitionsOf(rdd)) {
@@ -226,7 +228,7 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
           for (const [key, state, updatedAt] of ops!.entriesOrThrow(record as unknown as PlainStateRecord<K, S, M>)) out.push([key, state, this.spec.timeoutDuration === undefined ? time : updatedAt]);
           continue;
         }
-        if (record.stateMap.supersededBy !== undefined) throw new Error(`internal: ${this.creationSite}: the state at ${time} ms was taken over by batch ${record.stateMap.supersededBy} ms before it was checkpointed`);
+        if (record.stateMap.supersededBy !== undefined) throw new InternalError(`internal: ${this.creationSite}: the state at ${time} ms was taken over by batch ${record.stateMap.supersededBy} ms before it was checkpointed`);
         for (const triple of record.stateMap.withUpdateTimes(time)) out.push(triple);
       }
     }
@@ -240,7 +242,7 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
       return;
     }
     const triples = tuplesOf(value, 3, this, source, 'an array of [key, state, updatedAt] triples') as unknown as [K, S, number][];
-    if (!triples.every((t) => typeof t[2] === 'number')) throw new Error(`The checkpoint ${source} holds a mapWithState state for ${this.creationSite} whose update times are not numbers.`);
+    if (!triples.every((t) => typeof t[2] === 'number')) throw new RecoveryError(`The checkpoint ${source} holds a mapWithState state for ${this.creationSite} whose update times are not numbers.`);
     const partitions = distribute(triples, this.partitioner, (t) => t[0]).map((entries) => {
       // Timeouts scan each map from its least recently updated key: keep that order (a stable
       // sort: with the same partitioner the order is already the saved one).
@@ -265,7 +267,7 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
 
   restoreEarlier(time: number, value: unknown, source: string): void {
     if (!Array.isArray(value) || !value.every(Array.isArray)) {
-      throw new Error(`The checkpoint ${source} holds earlier mapped values for ${this.creationSite} that are not partitions of values.`);
+      throw new RecoveryError(`The checkpoint ${source} holds earlier mapped values for ${this.creationSite} that are not partitions of values.`);
     }
     // Mapped values have no key: with another number of partitions they all go to the first one.
     const n = this.partitioner.numPartitions;

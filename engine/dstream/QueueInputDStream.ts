@@ -1,3 +1,5 @@
+import { RecoveryError } from '../checkpoint/RecoveryError.ts';
+import { InvalidArgumentError } from '../util/errors.ts';
 import { InputDStream } from './InputDStream.ts';
 import { RDD } from '../rdd/index.ts';
 import type { StreamingContext } from '../streaming/StreamingContext.ts';
@@ -68,7 +70,7 @@ export class QueueInputDStream<T> extends InputDStream<T> {
     options: QueueStreamOptions<T> = {},
   ) {
     super(ssc, 'queueStream');
-    if (!Array.isArray(queue)) throw new TypeError(`queueStream expects an array used as a queue (entries: arrays or RDDs), got ${typeof queue}.`);
+    if (!Array.isArray(queue)) throw new InvalidArgumentError(`queueStream expects an array used as a queue (entries: arrays or RDDs), got ${typeof queue}.`);
     this.oneAtATime = options.oneAtATime ?? true;
     this.defaultRDD = options.defaultRDD;
   }
@@ -89,7 +91,7 @@ export class QueueInputDStream<T> extends InputDStream<T> {
     const rdds = taken.map((entry, i) => {
       if (entry instanceof RDD) return entry;
       if (!Array.isArray(entry)) {
-        throw new TypeError(`queueStream: queue entry ${i} at batch ${validTime} ms is ${typeof entry}; entries must be arrays or RDDs.`);
+        throw new InvalidArgumentError(`queueStream: queue entry ${i} at batch ${validTime} ms is ${typeof entry}; entries must be arrays or RDDs.`);
       }
       return this.ssc.sparkContext.parallelize(entry);
     });
@@ -110,7 +112,7 @@ export class QueueInputDStream<T> extends InputDStream<T> {
   private removeUpTo(to: number, validTime: number, why: string): void {
     if (to <= this.consumed) return;
     if (this.consumed + this.queue.length < to) {
-      throw new Error(
+      throw new RecoveryError(
         `${this.creationSite}: resuming from the checkpoint, the batch at ${validTime} ms needs queue entries up to #${to - 1} (to ${why}), ` +
           `but ${this.consumed === 0 ? 'the queue holds' : `after the ${this.consumed} already taken, the queue holds`} only ${this.queue.length}. ` +
           'On recovery, createContext must fill the queue again with the same entries, in the same order, from the first one.',
@@ -151,7 +153,7 @@ export class QueueInputDStream<T> extends InputDStream<T> {
     for (const [time, value] of recovery.logged) {
       const b = value as Partial<QueueBatch> | undefined;
       if (typeof b?.from !== 'number' || typeof b.to !== 'number' || b.from > b.to) {
-        throw new Error(`${this.creationSite}: the write-ahead log record of the batch at ${time} ms does not say which queue entries it took (${JSON.stringify(value)}).`);
+        throw new RecoveryError(`${this.creationSite}: the write-ahead log record of the batch at ${time} ms does not say which queue entries it took (${JSON.stringify(value)}).`);
       }
       this.needed.push({ from: b.from, to: b.to });
       if (time > recovery.checkpointTime) this.resumeAt = Math.max(this.resumeAt, b.to);

@@ -1,3 +1,5 @@
+import { RecoveryError } from '../checkpoint/RecoveryError.ts';
+import { InvalidArgumentError } from '../util/errors.ts';
 import { InputDStream } from './InputDStream.ts';
 import type { RDD } from '../rdd/index.ts';
 import type { StreamingContext } from '../streaming/StreamingContext.ts';
@@ -32,7 +34,7 @@ export class ReceiverInputDStream<T> extends InputDStream<T> {
   constructor(ssc: StreamingContext, receiver: Receiver<T>, operation = 'receiverStream', callSite?: string) {
     super(ssc, operation, callSite);
     if (!receiver || typeof (receiver as Receiver<T>).onStart !== 'function') {
-      throw new TypeError(`${operation} expects a Receiver (a class with onStart/onStop), got ${typeof receiver}.`);
+      throw new InvalidArgumentError(`${operation} expects a Receiver (a class with onStart/onStop), got ${typeof receiver}.`);
     }
     this.supervisor = new ReceiverSupervisor(receiver, this.inputId, ssc, this.creationSite);
   }
@@ -58,7 +60,7 @@ export class ReceiverInputDStream<T> extends InputDStream<T> {
     const logged = this.recovery?.logged.get(time) as { blocks?: unknown } | undefined;
     if (logged === undefined) return undefined;
     if (!Array.isArray(logged.blocks) || !logged.blocks.every(Array.isArray)) {
-      throw new Error(`${this.creationSite}: the write-ahead log record of the batch at ${time} ms holds no blocks of records (${JSON.stringify(logged).slice(0, 80)}).`);
+      throw new RecoveryError(`${this.creationSite}: the write-ahead log record of the batch at ${time} ms holds no blocks of records (${JSON.stringify(logged).slice(0, 80)}).`);
     }
     return logged.blocks as T[][];
   }

@@ -1,3 +1,4 @@
+import { InternalError } from '../util/errors.ts';
 import { DStream, checkWindow } from './DStream.ts';
 import type { ShippedFunction } from '../closure/ship.ts';
 import { engineFn } from '../closure/engineFunctions.ts';
@@ -172,7 +173,7 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> implements Sta
    */
   async saveState(time: number): Promise<ReducedWindowState<K, V>> {
     const rdd = this.generatedRDDs.get(time);
-    if (!rdd) throw new Error(`internal: ${this.creationSite} has no window at ${time} ms to checkpoint`);
+    if (!rdd) throw new InternalError(`internal: ${this.creationSite} has no window at ${time} ms to checkpoint`);
     const window = (await MaterializedRDD.partitionsOf(rdd)).flat();
     const batches: [number, [K, V][]][] = [];
     const step = this.parent.slideDuration;

@@ -1,3 +1,4 @@
+import { IllegalStateError, NoSuchElementError } from '../util/errors.ts';
 /**
  * The state of one key inside a mapWithState function (Spark's State). A fresh view is handed to
  * each call; what the function does to it decides what is kept.
@@ -37,7 +38,7 @@ export class State<S> {
 
   /** The state; throws when there is none (check exists() first, or use getOption()). */
   get(): S {
-    if (!this.defined) throw new Error('State.get(): this key has no state (it was never set, or was removed). Check state.exists() first.');
+    if (!this.defined) throw new NoSuchElementError('State.get(): this key has no state (it was never set, or was removed). Check state.exists() first.');
     return this.value as S;
   }
 
@@ -46,16 +47,16 @@ export class State<S> {
   }
 
   update(newState: S): void {
-    if (this.removed) throw new Error('State.update(): cannot update the state after it has been removed in this call.');
-    if (this.timingOut) throw new Error('State.update(): cannot update the state of a key that is timing out.');
+    if (this.removed) throw new IllegalStateError('State.update(): cannot update the state after it has been removed in this call.');
+    if (this.timingOut) throw new IllegalStateError('State.update(): cannot update the state of a key that is timing out.');
     this.defined = true;
     this.value = newState;
     this.updated = true;
   }
 
   remove(): void {
-    if (this.timingOut) throw new Error('State.remove(): cannot remove the state of a key that is timing out; it is removed anyway.');
-    if (this.removed) throw new Error('State.remove(): the state has already been removed.');
+    if (this.timingOut) throw new IllegalStateError('State.remove(): cannot remove the state of a key that is timing out; it is removed anyway.');
+    if (this.removed) throw new IllegalStateError('State.remove(): the state has already been removed.');
     this.defined = false;
     this.value = undefined;
     this.removed = true;

@@ -1,3 +1,4 @@
+import { InternalError } from '../util/errors.ts';
 import { DStream } from './DStream.ts';
 import { RDD, type Partitioner } from '../rdd/index.ts';
 import type { ShippedFunction } from '../closure/ship.ts';
@@ -154,7 +155,7 @@ export class StateDStream<K, V, S> extends DStream<[K, S]> implements StatefulDS
   /** `[key, state]` for every key, partition after partition. */
   async saveState(time: number): Promise<[K, S][]> {
     const rdd = this.generatedRDDs.get(time);
-    if (!rdd) throw new Error(`internal: ${this.creationSite} has no state at ${time} ms to checkpoint`);
+    if (!rdd) throw new InternalError(`internal: ${this.creationSite} has no state at ${time} ms to checkpoint`);
     return (await MaterializedRDD.partitionsOf(rdd)).flat();
   }
 

@@ -1,3 +1,4 @@
+import { IllegalStateError } from '../util/errors.ts';
 import { canonicalKey } from '../rdd/keys.ts';
 import { OpenHashMap } from '../util/OpenHashMap.ts';
 
@@ -138,9 +139,9 @@ export class StateMap<K, S> {
 
   /** `[key, state]` for every key. */
   *snapshot(): Generator<[K, S]> {
-    if (this.unavailable !== undefined) throw new Error(this.unavailable);
+    if (this.unavailable !== undefined) throw new IllegalStateError(this.unavailable);
     if (this.supersededBy !== undefined) {
-      throw new Error(`mapWithState: this state was superseded by batch ${this.supersededBy} ms; only the latest state is kept.`);
+      throw new IllegalStateError(`mapWithState: this state was superseded by batch ${this.supersededBy} ms; only the latest state is kept.`);
     }
     for (const [mk, state] of this.states.entries()) yield [this.keyOf(mk), state];
   }

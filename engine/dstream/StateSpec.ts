@@ -1,3 +1,4 @@
+import { OutOfRangeError } from '../util/errors.ts';
 import { ship, type ShippedFunction, type UserFn } from '../closure/ship.ts';
 import type { State } from './State.ts';
 import type { Partitioner, RDD } from '../rdd/index.ts';
@@ -53,7 +54,7 @@ export class StateSpec<K, V, S, M> {
   }
 
   numPartitions(n: number): this {
-    if (!Number.isInteger(n) || n < 1) throw new RangeError(`StateSpec.numPartitions: must be a positive integer, got ${n}.`);
+    if (!Number.isInteger(n) || n < 1) throw new OutOfRangeError(`StateSpec.numPartitions: must be a positive integer, got ${n}.`);
     this.partitionCount = n;
     return this;
   }

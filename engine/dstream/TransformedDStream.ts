@@ -1,3 +1,4 @@
+import { InvalidArgumentError, OutOfRangeError, IllegalStateError } from '../util/errors.ts';
 import { DStream, describeValue } from './DStream.ts';
 import type { StreamingContext } from '../streaming/StreamingContext.ts';
 import type { RDD } from '../rdd/index.ts';
@@ -35,14 +36,14 @@ export class TransformedDStream<U> extends DStream<U> {
     private readonly requireParentRDDs = dependencies.length > 1,
   ) {
     super(ssc, operation, callSite);
-    if (dependencies.length === 0) throw new Error(`${operation}: needs at least one parent stream.`);
+    if (dependencies.length === 0) throw new InvalidArgumentError(`${operation}: needs at least one parent stream.`);
     for (const d of dependencies) {
-      if (!(d instanceof DStream)) throw new TypeError(`${operation} expects DStreams, got ${describeValue(d)}.`);
-      if (d.ssc !== ssc) throw new Error(`${operation}: all streams must belong to the same StreamingContext.`);
+      if (!(d instanceof DStream)) throw new InvalidArgumentError(`${operation} expects DStreams, got ${describeValue(d)}.`);
+      if (d.ssc !== ssc) throw new InvalidArgumentError(`${operation}: all streams must belong to the same StreamingContext.`);
     }
     const slides = new Set(dependencies.map((d) => d.slideDuration));
     if (slides.size > 1) {
-      throw new RangeError(`${operation}: the streams have different slide durations (${[...slides].join(' ms, ')} ms); window them to the same slide first.`);
+      throw new OutOfRangeError(`${operation}: the streams have different slide durations (${[...slides].join(' ms, ')} ms); window them to the same slide first.`);
     }
     this.slideDuration = slideDuration === undefined ? dependencies[0]!.slideDuration : checkDuration(slideDuration, `${operation}: slideDuration`);
   }
@@ -52,7 +53,7 @@ export class TransformedDStream<U> extends DStream<U> {
     for (const parent of this.dependencies) {
       const rdd = parent.getOrCompute(validTime);
       if (!rdd && this.requireParentRDDs) {
-        throw new Error(
+        throw new IllegalStateError(
           `${this.creationSite}: its parent ${parent.creationSite} made no RDD for the batch at ${validTime} ms, and ${this.operation} needs one from every parent ` +
             '(as in Spark: "Could not generate RDD from a parent"). An input stream must return an RDD for every batch, an empty one when there is no data.',
         );
@@ -62,7 +63,7 @@ export class TransformedDStream<U> extends DStream<U> {
     }
     const out = this.transformFunc(rdds, validTime);
     if (!out || typeof (out as RDD<U>).iterator !== 'function') {
-      throw new TypeError(`${this.creationSite}: the function must return an RDD, got ${out === null ? 'null' : typeof out}.`);
+      throw new InvalidArgumentError(`${this.creationSite}: the function must return an RDD, got ${out === null ? 'null' : typeof out}.`);
     }
     return out;
   }

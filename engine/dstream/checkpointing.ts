@@ -1,3 +1,4 @@
+import { RecoveryError } from '../checkpoint/RecoveryError.ts';
 /**
  * What checkpoints need from streams; streaming/Checkpointer.ts and streaming/recovery.ts use it.
  *
@@ -60,7 +61,7 @@ export interface InputRecovery {
 
 /** The error for a stateful stream asked for a time it cannot compute after a restore. */
 export function beforeCheckpointError(stream: DStream<any>, time: number, restoredAt: number): Error {
-  return new Error(
+  return new RecoveryError(
     `${stream.creationSite}: the state at ${time} ms is not in the checkpoint this stream was restored from (at ${restoredAt} ms), ` +
       'so it cannot be computed: only the state at the checkpoint time is saved. Something reads this stream at earlier times ' +
       '(a window or slice over a stateful stream), which a recovered context cannot rebuild; window its input instead.',
@@ -69,7 +70,7 @@ export function beforeCheckpointError(stream: DStream<any>, time: number, restor
 
 /** A checkpointed state that is not the shape this kind of stream saves. */
 export function malformedState(stream: DStream<any>, source: string, expected: string): Error {
-  return new Error(`The checkpoint ${source} holds a state for ${stream.creationSite} that is not ${expected}; it was not written by this kind of operator.`);
+  return new RecoveryError(`The checkpoint ${source} holds a state for ${stream.creationSite} that is not ${expected}; it was not written by this kind of operator.`);
 }
 
 /** `value` as an array of arrays of at least `width` elements (pairs, triples), or throws malformedState. */

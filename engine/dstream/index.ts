@@ -17,3 +17,4 @@ export { State } from './State.ts';
 export { StateSpec, type MappingFunction } from './StateSpec.ts';
 export type { Job } from './ForEachDStream.ts';
 export type { WindowOptions, ReduceByKeyAndWindowOptions, UpdateStateOptions } from './DStream.ts';
+export type { CollectedBatch } from './CollectedBatch.ts';

@@ -1,3 +1,4 @@
+import { IllegalStateError, InternalError } from '../util/errors.ts';
 import type { ShippedFunction } from '../closure/ship.ts';
 import { registerNarrowOp } from '../rdd/narrowOps.ts';
 import type { Pipe } from '../rdd/index.ts';
@@ -86,7 +87,7 @@ export function entriesOf<K, S, M>(record: PlainStateRecord<K, S, M>): [K, S, nu
 /** As {@link entriesOf}, or an error that says why the state is not there. */
 export function entriesOrThrow<K, S, M>(record: PlainStateRecord<K, S, M>): [K, S, number][] {
   const entries = entriesOf(record);
-  if (entries === undefined) throw new Error(unavailableReason(record));
+  if (entries === undefined) throw new IllegalStateError(unavailableReason(record));
   return entries;
 }
 
@@ -102,7 +103,7 @@ function takeOver<K, S, M>(prev: PlainStateRecord<K, S, M>, time: number, timed:
     for (const [key, s, t] of entriesOrThrow(prev)) map.load(key, s, t);
     return { map, done: () => {}, failed: () => {} };
   }
-  if (!reclaim(h)) throw new Error(h.gone ?? `internal: mapWithState state for partition ${partition} is gone`);
+  if (!reclaim(h)) throw new IllegalStateError(h.gone ?? `internal: mapWithState state for partition ${partition} is gone`);
   const map = h.map!;
   map.commit(); // The changes that made this state are final: a later batch builds on it.
   return {
@@ -151,7 +152,7 @@ const step = ({ f, batchTime, timeout, fromInitial }: StepParams): Pipe<unknown,
       slots.push(base.map.states.find(mk));
     },
     done: () => {
-      if (base === undefined) throw new Error(`internal: mapWithState's state for partition ${partition} before ${batchTime} ms is missing`);
+      if (base === undefined) throw new InternalError(`internal: mapWithState's state for partition ${partition} before ${batchTime} ms is missing`);
       let mapped: unknown[];
       try {
         mapped = applyBatch(base.map, records, mks, slots, f.call, batchTime, timeout);

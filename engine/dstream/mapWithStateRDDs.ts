@@ -1,3 +1,4 @@
+import { InternalError } from '../util/errors.ts';
 import { MapPartitionsRDD, type Pipe, type RDD } from '../rdd/index.ts';
 import { narrowOpNamed } from '../rdd/narrowOps.ts';
 import type { StepParams } from './mapWithStateOps.ts';
@@ -23,7 +24,7 @@ export const loadMapWithStateOps = (): Promise<unknown> => import('./mapWithStat
 /** A registered narrow operation's pipe, looked up when a partition is computed (its module loads lazily). */
 const registered = (name: string, params: Record<string, unknown>): Pipe<any, any> => (emit, partition) => {
   const op = narrowOpNamed(name);
-  if (!op) throw new Error(`internal: ${name} computed before mapWithStateOps.ts was loaded`);
+  if (!op) throw new InternalError(`internal: ${name} computed before mapWithStateOps.ts was loaded`);
   return op(params)(emit, partition);
 };
 

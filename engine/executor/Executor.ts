@@ -1,3 +1,4 @@
+import { RivuletError } from '../util/errors.ts';
 import type { RunTask, StoredBlock } from './protocol.ts';
 
 /** A task as the scheduler hands it over: the protocol message minus what the executor fills in. */
@@ -86,17 +87,45 @@ export interface TaskOutput {
   readonly stored: readonly StoredBlock[];
 }
 
-/** A task could not complete: its worker died or hung too often. Names the task and its operation. */
-export class TaskFailedError extends Error {
+/**
+ * A task could not complete: its worker died or hung too often (maxTaskAttempts). Names the task
+ * and its operation; the batch fails with it as its cause.
+ *
+ * Spark: the `SparkException` "Task … failed 4 times" after `spark.task.maxFailures`.
+ *
+ * @example
+ * ```ts
+ * import { TaskFailedError } from 'rivulet';
+ * await ssc.awaitTermination().catch((e) => {
+ *   for (let c = e; c; c = c.cause) if (c instanceof TaskFailedError) console.error('workers keep dying:', c.message);
+ * });
+ * ```
+ */
+export class TaskFailedError extends RivuletError {
+  static override get code(): string {
+    return 'RIVULET_TASK_FAILED';
+  }
   override name = 'TaskFailedError';
 }
 
 /**
  * A block a task reads could not be fetched: the worker that held it died (Spark's FetchFailed).
  * Not retried as a task: the DAGScheduler forgets that worker's blocks, recomputes them from
- * lineage (resubmitting the map stages whose outputs were lost) and runs the task again.
+ * lineage (resubmitting the map stages whose outputs were lost) and runs the task again; a user
+ * meets it only when that fails too.
+ *
+ * Spark: `org.apache.spark.shuffle.FetchFailedException`.
+ *
+ * @example
+ * ```ts
+ * import { FetchFailedError } from 'rivulet';
+ * const lost = (e: unknown) => e instanceof FetchFailedError && `executor ${e.executor} lost ${e.blockId}`;
+ * ```
  */
-export class FetchFailedError extends Error {
+export class FetchFailedError extends RivuletError {
+  static override get code(): string {
+    return 'RIVULET_FETCH_FAILED';
+  }
   override name = 'FetchFailedError';
   constructor(
     readonly executor: number,

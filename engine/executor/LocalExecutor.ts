@@ -1,3 +1,4 @@
+import { InternalError } from '../util/errors.ts';
 import type { FunctionDescriptor } from '../rdd/descriptor.ts';
 import { FetchFailedError, type Executor, type TaskOutput, type TaskSpec } from './Executor.ts';
 import { TaskRunner, fromWireError } from './runTask.ts';
@@ -24,7 +25,7 @@ export class LocalExecutor implements Executor {
     const [wireReply, replyTransfer] = packReply(await this.runner.handle(message), message.result);
     const reply = unpackReply(structuredClone(wireReply, { transfer: replyTransfer }), message.result);
     if (reply.kind === 'taskFailed') throw fromWireError(reply.error);
-    if (reply.kind !== 'taskResult') throw new Error(`internal: unexpected reply ${reply.kind}`);
+    if (reply.kind !== 'taskResult') throw new InternalError(`internal: unexpected reply ${reply.kind}`);
     return { value: reply.value, executor: 0, stored: reply.stored };
   }
 

@@ -1,3 +1,5 @@
+import { RivuletError, InvalidArgumentError, OutOfRangeError, InternalError } from '../util/errors.ts';
+import { consoleLogger, type Logger } from '../util/logger.ts';
 import type { Remote } from 'comlink';
 import { loadsPipeline, prepareWorkers, spawnWorker as platformSpawn } from '#worker';
 import type { ExecutorWorker, PlatformWorker } from '../platform/worker.ts';
@@ -30,6 +32,8 @@ export interface WorkerPoolOptions {
    * loaded the same before it runs a task. Absent: none to check (the workers load no pipeline).
    */
   definitions?: () => readonly DefinitionEntry[];
+  /** Where a failure listener's throw is reported. Default: the console. */
+  logger?: Logger;
 }
 
 /**
@@ -47,7 +51,10 @@ export interface WorkerPoolOptions {
  * });
  * ```
  */
-export class PipelineMismatchError extends Error {
+export class PipelineMismatchError extends RivuletError {
+  static override get code(): string {
+    return 'RIVULET_PIPELINE_MISMATCH';
+  }
   override name = 'PipelineMismatchError';
 }
 
@@ -166,6 +173,7 @@ export class WorkerPool implements Executor {
   readonly loadsPipeline: boolean;
   private readonly spawn: () => PlatformWorker;
   private readonly definitions: (() => readonly DefinitionEntry[]) | undefined;
+  private readonly logger: Logger;
   /** Set when a worker refused the pipeline: every task fails with it, none is retried. */
   private refused: Error | undefined;
   private readonly slots: (Slot | undefined)[];
@@ -184,7 +192,7 @@ export class WorkerPool implements Executor {
   onTaskEvent: ((event: 'sent' | 'completed', worker: PlatformWorker) => void) | undefined;
 
   constructor(options: WorkerPoolOptions) {
-    if (!Number.isInteger(options.workers) || options.workers < 1) throw new RangeError(`workers must be a positive integer or 'auto', got ${options.workers}.`);
+    if (!Number.isInteger(options.workers) || options.workers < 1) throw new OutOfRangeError(`workers must be a positive integer or 'auto', got ${options.workers}.`);
     this.size = options.workers;
     this.taskTimeout = options.taskTimeout ?? 60_000;
     this.maxTaskAttempts = options.maxTaskAttempts ?? 4;
@@ -194,6 +202,7 @@ export class WorkerPool implements Executor {
     this.usesPlatformSpawn = options.spawn === undefined;
     this.loadsPipeline = loadsPipeline(spawnOptions);
     this.definitions = options.definitions;
+    this.logger = options.logger ?? consoleLogger;
     this.slots = new Array(this.size).fill(undefined);
   }
 
@@ -272,7 +281,7 @@ export class WorkerPool implements Executor {
         continue;
       }
       if (outcome.kind === 'taskFailed') throw fromWireError(outcome.error);
-      if (outcome.kind !== 'taskResult') throw new Error(`internal: unexpected reply ${outcome.kind} to a task`);
+      if (outcome.kind !== 'taskResult') throw new InternalError(`internal: unexpected reply ${outcome.kind} to a task`);
       return { value: outcome.value, executor: slot.executor, stored: outcome.stored };
     }
   }
@@ -329,7 +338,7 @@ export class WorkerPool implements Executor {
       try {
         listener(failure);
       } catch (e) {
-        console.error('WorkerPool: a failure listener threw (the task goes on):', e);
+        this.logger.error('WorkerPool: a failure listener threw (the task goes on):', e);
       }
     }
   }
@@ -347,7 +356,7 @@ export class WorkerPool implements Executor {
       return await slot.unlessLost(Promise.race([reply, timedOut]));
     } catch (e) {
       if ((e as Error)?.name === 'DataCloneError') {
-        throw new TypeError(`The task for ${(message.rdd.operation)} at ${message.rdd.callSite} cannot be sent to a worker: ${(e as Error).message}`);
+        throw new InvalidArgumentError(`The task for ${(message.rdd.operation)} at ${message.rdd.callSite} cannot be sent to a worker: ${(e as Error).message}`);
       }
       throw e;
     } finally {
@@ -380,7 +389,7 @@ export class WorkerPool implements Executor {
       return this.refused;
     }
     if (reply.kind === 'loaded') return undefined;
-    if (reply.kind !== 'loadFailed') return new Error(`internal: unexpected reply ${reply.kind} to load`);
+    if (reply.kind !== 'loadFailed') return new InternalError(`internal: unexpected reply ${reply.kind} to load`);
     // The worker's message says it all; when the pipeline's code threw while loading, its stack is kept.
     const refused = new PipelineMismatchError(reply.error.message);
     if (reply.error.name === 'PipelineLoadError' && reply.error.stack) refused.stack = `PipelineMismatchError: ${reply.error.message}\nCaused in the worker by: ${reply.error.stack}`;

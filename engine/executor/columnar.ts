@@ -1,3 +1,4 @@
+import { PlatformUnsupportedError } from '../util/errors.ts';
 /**
  * A columnar encoding of a partition for crossing a thread: typed arrays (moved with a transfer
  * list, not copied) plus one packed string table, instead of a structured clone of every record.
@@ -243,7 +244,7 @@ function objectBuilder(p: ColumnarPartition, strings: readonly string[]): (i: nu
   const readers = p.columns.map((c) => reader(c, strings));
   const { keys } = p;
   try {
-    if (!COMPILE_BUILDERS) throw new Error('no eval in browsers');
+    if (!COMPILE_BUILDERS) throw new PlatformUnsupportedError('no eval in browsers');
     // Uniform number and string columns are read inline; the others through their reader.
     const fields = p.columns.map((c, j) => {
       const value = c.tag === Tag.Number ? `d${j}[i]` : c.tag === Tag.String ? `s[d${j}[i]]` : `r${j}(i)`;

@@ -193,6 +193,8 @@ export interface WireError {
   readonly thrownValue?: string;
   /** A block this task reads could not be fetched (FetchFailedError): the executor that should have held it. */
   readonly fetchFailed?: { readonly executor: number; readonly blockId: string };
+  /** A RivuletError's code (the driver's copy is a RivuletError with the same code and name). */
+  readonly code?: string;
 }
 
 export type FromWorker =

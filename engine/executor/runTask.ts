@@ -26,7 +26,7 @@ import { engineFactory } from '../closure/engineFunctions.ts';
 import { Definitions, matchDefinitions, mismatchMessage } from '../closure/definitions.ts';
 import { executorState, type DefinedContext, type DefinitionEntry } from '../platform/executorMode.ts';
 import { pipelineOfThisThread } from '#worker';
-import { UserFunctionError } from '../util/errors.ts';
+import { UserFunctionError, InvalidArgumentError, InternalError, RivuletError } from '../util/errors.ts';
 import type { BlockLocation, FromWorker, MapStatus, RunTask, StoredBlock, ToWorker, WireError, WireFunction, WorkerMemory } from './protocol.ts';
 import { uncloneableRecord } from './cloneable.ts';
 import { toWire } from '../rdd/wireForm.ts';
@@ -111,7 +111,7 @@ export class TaskRunner {
   private fn(w: WireFunction): ShippedFunction<any> {
     if (isFunctionDescriptor(w)) return this.learn(w);
     const f = this.functions.get(w.hash);
-    if (!f) throw new Error(`internal: this worker was never sent function ${w.hash}`);
+    if (!f) throw new InternalError(`internal: this worker was never sent function ${w.hash}`);
     return f;
   }
 
@@ -127,14 +127,14 @@ export class TaskRunner {
     switch (how.kind) {
       case 'defined': {
         const raw = this.definitions?.functionAt(how.index);
-        if (!raw) throw new Error(`internal: this worker has no function defined at place ${how.index} (${d.operation} at ${d.callSite}); it was not loaded with the pipeline`);
+        if (!raw) throw new InternalError(`internal: this worker has no function defined at place ${how.index} (${d.operation} at ${d.callSite}); it was not loaded with the pipeline`);
         return shipped(attributed(raw, d.operation, d.callSite), d);
       }
       case 'source':
         return shipped(attributed(compileSource(how.source, d.operation, d.callSite), d.operation, d.callSite), d);
       case 'engine': {
         const factory = engineFactory(how.name);
-        if (!factory) throw new Error(`internal: no engine function named ${how.name} on this worker`);
+        if (!factory) throw new InternalError(`internal: no engine function named ${how.name} on this worker`);
         const args: Record<string, unknown> = {};
         for (const [k, v] of Object.entries(how.args)) args[k] = isFunctionDescriptor(v) ? this.learn(v) : v;
         return engineFunction(how.name, args, factory(args), d.operation, d.callSite);
@@ -160,17 +160,17 @@ export class TaskRunner {
       if (state.settled && state.loading) {
         const failure = await state.loading.then(() => undefined, (e: unknown) => e);
         if (failure !== undefined) {
-          const cause = failure instanceof Error ? failure : new Error(String(failure));
-          return { kind: 'loadFailed', error: toWireError(Object.assign(new Error(`The pipeline failed to load in a worker: ${cause.message}`, { cause }), { name: 'PipelineLoadError', stack: cause.stack ?? `${cause.name}: ${cause.message}` })) };
+          const [message, stack] = failure instanceof Error ? [failure.message, failure.stack ?? `${failure.name}: ${failure.message}`] : [String(failure), String(failure)];
+          // Only its message and stack cross: the driver makes it a PipelineMismatchError.
+          return { kind: 'loadFailed', error: { name: 'PipelineLoadError', message: `The pipeline failed to load in a worker: ${message}`, stack } };
         }
       }
       // No more definitions to wait for: the code finished loading, or defined a context and then
       // nothing for a while (it awaits its own termination, which never comes in an executor).
       const defined = state.contexts.some((c) => c.closed);
       if (state.settled || (defined && (await quietFor(state, QUIET_MS)))) {
-        const error = new Error(mismatchMessage(driver, closest?.entries, pipelineOfThisThread()?.pipeline ?? 'the pipeline module'));
-        error.name = 'PipelineMismatchError';
-        return { kind: 'loadFailed', error: toWireError(error) };
+        const message = mismatchMessage(driver, closest?.entries, pipelineOfThisThread()?.pipeline ?? 'the pipeline module');
+        return { kind: 'loadFailed', error: { name: 'PipelineMismatchError', message, stack: undefined } };
       }
       if (!defined) await new Promise<void>((resolve) => state.waiters.push(resolve));
     }
@@ -193,7 +193,7 @@ export class TaskRunner {
       shuffleBlocks(dep, reducePartition) {
         const blocks = shuffles.get(`${depIds.get(dep) ?? -1}:${reducePartition}`);
         if (!blocks) throwIfLostBlock(cached);
-        if (!blocks) throw new Error(`internal: task for partition ${task.partition} was not sent shuffle ${depIds.get(dep)} for partition ${reducePartition}`);
+        if (!blocks) throw new InternalError(`internal: task for partition ${task.partition} was not sent shuffle ${depIds.get(dep)} for partition ${reducePartition}`);
         return blocks;
       },
     };
@@ -339,7 +339,7 @@ export class TaskRunner {
       case 'mapPartitions': {
         const op = d.params.op as string;
         const narrowOp = narrowOpNamed(op);
-        if (!narrowOp) throw new Error(`internal: no narrow operation named ${op} on this worker`);
+        if (!narrowOp) throw new InternalError(`internal: no narrow operation named ${op} on this worker`);
         const args: Record<string, unknown> = {};
         for (const [k, v] of Object.entries(d.params.args as Record<string, unknown>)) args[k] = isWire(v) ? this.fn(v) : v;
         const pipe = narrowOp(args);
@@ -370,7 +370,7 @@ export class TaskRunner {
         rdd = new CoalescedRDD(parents()[0]!, d.params.maxPartitions as number, d.callSite);
         break;
       default:
-        throw new Error(`internal: a worker cannot rebuild an RDD of kind ${d.kind}`);
+        throw new InternalError(`internal: a worker cannot rebuild an RDD of kind ${d.kind}`);
     }
     if (partitioner) rdd.partitioner = partitioner;
     if (d.persist && d.kind !== 'input') {
@@ -433,7 +433,7 @@ class TaskInputRDD<T> extends ParallelCollectionRDD<T> {
   protected override compute(split: number, ctx: TaskContext, emit: (x: T) => void): void {
     if (this.slices[split] === undefined) {
       throwIfLostBlock(this.cached);
-      throw new Error(`internal: a task was not sent partition ${split} of ${this.d.operation} at ${this.d.callSite}`);
+      throw new InternalError(`internal: a task was not sent partition ${split} of ${this.d.operation} at ${this.d.callSite}`);
     }
     super.compute(split, ctx, emit);
   }
@@ -456,7 +456,7 @@ function checked<T extends readonly unknown[]>(given: T, where: string): T {
   const records = toWire(given) as T;
   const bad = uncloneableRecord(records);
   if (bad) {
-    throw new TypeError(
+    throw new InvalidArgumentError(
       `The records of ${where} cannot be sent from a worker to the driver: ${bad}. ` +
         `Records that cross threads must be plain data (objects, arrays, Map, Set, Date, typed arrays); convert them before this step, or run with workers: 0.`,
     );
@@ -475,7 +475,10 @@ export function toWireError(e: unknown): WireError {
   if (e instanceof UserFunctionError) {
     return { name: e.name, message: e.message, stack: e.stack, operation: e.operation, callSite: e.callSite, cause: toWireError(e.cause) };
   }
-  if (e instanceof Error) return { name: e.name, message: e.message, stack: e.stack };
+  if (e instanceof Error) {
+    const code = (e as { code?: unknown }).code;
+    return { name: e.name, message: e.message, stack: e.stack, ...(e instanceof RivuletError && typeof code === 'string' ? { code } : {}) };
+  }
   return { name: 'Error', message: String(e), stack: undefined, thrownValue: String(e) };
 }
 

@@ -1,9 +1,11 @@
+import { IllegalStateError } from '../util/errors.ts';
 import * as Comlink from 'comlink';
 import { pipelineOfThisThread, workerEndpoint } from '#worker';
 import { TaskRunner } from './runTask.ts';
 import type { WorkerApi } from './protocol.ts';
 import { packBlocks, packReply, unpackTask } from './transfer.ts';
 import { enterExecutorMode, definitionPoint, executorState } from '../platform/executorMode.ts';
+import { markEngineEnd } from '../util/callSite.ts';
 
 /**
  * An executor's entry point (a worker_threads worker or a Web Worker): one TaskRunner, exposed
@@ -33,7 +35,7 @@ const g = globalThis as Record<symbol, unknown>;
  */
 export function loadPipeline(load: () => unknown): void {
   const state = enterExecutorMode();
-  if (state.loading) throw new Error('loadPipeline(): this worker already loads a pipeline; call it once, in the worker entry.');
+  if (state.loading) throw new IllegalStateError('loadPipeline(): this worker already loads a pipeline; call it once, in the worker entry.');
   state.loading = settleLoading(Promise.resolve().then(load));
 }
 
@@ -81,3 +83,6 @@ if (!g[RUNTIME]) {
   };
   Comlink.expose(api, workerEndpoint());
 }
+
+// Last in the worker's entry: in an application's worker bundle, the engine's code ends here (see util/callSite.ts).
+markEngineEnd(() => new Error());

@@ -1,3 +1,4 @@
+import { RivuletError } from '../util/errors.ts';
 /**
  * What sources and sinks need from the platform they run on. Two implementations exist, chosen by
  * package.json's "imports" map when `#platform` is resolved: `node.ts` under the `node`
@@ -94,7 +95,10 @@ export interface OutputFile {
  * }
  * ```
  */
-export class NodeOnlyError extends Error {
+export class NodeOnlyError extends RivuletError {
+  static override get code(): string {
+    return 'RIVULET_NODE_ONLY';
+  }
   override name = 'NodeOnlyError';
   constructor(readonly operation: NodeOnlyOperation) {
     super(NODE_ONLY_HINTS[operation]);

@@ -1,3 +1,4 @@
+import { PlatformUnsupportedError } from '../util/errors.ts';
 /**
  * The browser implementation of Platform (the `default` of package.json's "imports" map for
  * `#platform`). It must not import any `node:` module or Node-only package: a browser bundle
@@ -20,7 +21,7 @@ export const platform: Platform = {
   openWebSocket(url: string, protocols: string | string[] | undefined, handlers: ConnectionHandlers<string | ArrayBuffer>): Connection {
     const WebSocketClass = (globalThis as { WebSocket?: new (url: string, protocols?: string | string[]) => WhatwgWebSocket }).WebSocket;
     if (typeof WebSocketClass !== 'function') {
-      throw new Error('webSocketStream: this environment has no WebSocket (globalThis.WebSocket is undefined); run it in a browser, a Web Worker or Node.');
+      throw new PlatformUnsupportedError('webSocketStream: this environment has no WebSocket (globalThis.WebSocket is undefined); run it in a browser, a Web Worker or Node.');
     }
     return attachWebSocket(new WebSocketClass(url, protocols), url, handlers);
   },

@@ -1,3 +1,4 @@
+import { MissingDependencyError } from '../util/errors.ts';
 /**
  * The Node implementation of Platform (chosen by the `node` condition of package.json's
  * "imports" map for `#platform`). Only Node reaches this file, so it may import `node:` modules
@@ -64,7 +65,7 @@ export const platform: Platform = {
       (e: unknown) => {
         if (closed) return;
         closed = true;
-        handlers.onEnd({ opened: false, error: new Error(`webSocketStream(${url}): could not load the ws package, which opens WebSockets in Node: ${(e as Error)?.message ?? e}. Install it (npm install ws).`) });
+        handlers.onEnd({ opened: false, error: new MissingDependencyError(`webSocketStream(${url}): could not load the ws package, which opens WebSockets in Node: ${(e as Error)?.message ?? e}. Install it (npm install ws).`) });
       },
     );
     return {

@@ -1,3 +1,4 @@
+import { ConnectionError } from '../util/errors.ts';
 import type { Connection, ConnectionHandlers } from './Platform.ts';
 
 /** The part of the WHATWG WebSocket API used here; both browsers' WebSocket and the `ws` package have it. */
@@ -34,7 +35,7 @@ export function attachWebSocket(socket: WhatwgWebSocket, url: string, handlers: 
   // The WHATWG error event carries no detail; the `ws` package puts the cause on event.error.
   socket.onerror = (event) => {
     const cause = event?.error ?? event?.message;
-    error ??= cause instanceof Error ? cause : new Error(`WebSocket error on ${url}${cause ? `: ${String(cause)}` : ''}`);
+    error ??= cause instanceof Error ? cause : new ConnectionError(`WebSocket error on ${url}${cause ? `: ${String(cause)}` : ''}`);
   };
   socket.onclose = (event) => {
     if (closedByUs) return;

@@ -1,3 +1,4 @@
+import { IllegalStateError, MissingDependencyError, WorkerStartError } from '../util/errors.ts';
 import { Worker, isMainThread, parentPort, threadId, workerData } from 'node:worker_threads';
 import { availableParallelism, tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
@@ -27,7 +28,7 @@ if (pipelineOfThisThread()?.self) {
 
 /** The worker side: the port to the thread that started this one. */
 export function workerEndpoint(): Endpoint {
-  if (!parentPort) throw new Error('workerEndpoint() called outside a worker thread');
+  if (!parentPort) throw new IllegalStateError('workerEndpoint() called outside a worker thread');
   (globalThis as { rivuletThreadId?: number }).rivuletThreadId = threadId;
   return nodeEndpoint(parentPort);
 }
@@ -111,7 +112,7 @@ export function spawnWorker(options: SpawnOptions = {}, entry?: string | URL): P
   } else if (pipeline) {
     worker = new Worker(new URL(pipeline), { workerData: { [DATA_KEY]: { self: true } satisfies ExecutorData } });
   } else {
-    throw new Error(
+    throw new WorkerStartError(
       'Cannot start workers: this copy of Rivulet has no worker file beside it (a service bundled into one file?) and no pipeline module to start them from. ' +
         'Name the module that defines the pipeline with the pipelineModule option (new URL(import.meta.url) in the bundle), or import the worker entry rivulet/worker.',
     );
@@ -195,6 +196,6 @@ function tsxRegisterAPI(pipeline: string): string {
   try {
     return import.meta.resolve('tsx/esm/api');
   } catch {
-    throw new Error(`The pipeline module ${pipeline} is TypeScript: workers import it through tsx, which is not installed here. Install it (npm install --save-dev tsx) or build the pipeline to JavaScript.`);
+    throw new MissingDependencyError(`The pipeline module ${pipeline} is TypeScript: workers import it through tsx, which is not installed here. Install it (npm install --save-dev tsx) or build the pipeline to JavaScript.`);
   }
 }

@@ -1,3 +1,5 @@
+import { OutOfRangeError, InternalError } from '../util/errors.ts';
+import { consoleLogger, type Logger } from '../util/logger.ts';
 import type { RDD } from './RDD.ts';
 import type { ShuffleDependency } from './Dependency.ts';
 import type { Emit, TaskContext } from './TaskContext.ts';
@@ -125,6 +127,8 @@ export class DAGScheduler {
   constructor(
     readonly executor?: Executor,
     private readonly placementOption: PlacementMode | StagePlacementOptions | StagePlacement = 'auto',
+    /** @internal Where a listener's throw is reported. */
+    readonly logger: Logger = consoleLogger,
   ) {
     const self = this;
     this.metrics = { remoteTasks: 0, localTasks: 0, localTasksByCost: 0, fetchFailures: 0, resubmittedStages: 0, get stages() { return self.placement?.estimates() ?? []; } };
@@ -220,7 +224,7 @@ export class DAGScheduler {
       attemptNumber: 0,
       shuffleBlocks(dep, reducePartition) {
         return mapOutputs.get(dep).map((o) => {
-          if (o.executor !== undefined) throw new Error(`internal: shuffle ${dep.shuffleId} read on the driver before its blocks were fetched`);
+          if (o.executor !== undefined) throw new InternalError(`internal: shuffle ${dep.shuffleId} read on the driver before its blocks were fetched`);
           return o.buckets[reducePartition]!;
         });
       },
@@ -231,7 +235,7 @@ export class DAGScheduler {
 function validate(rdd: RDD<any>, parts: readonly number[]): void {
   for (const p of parts) {
     if (!Number.isInteger(p) || p < 0 || p >= rdd.numPartitions) {
-      throw new RangeError(`runJob: partition ${p} does not exist in ${rdd} (it has ${rdd.numPartitions}).`);
+      throw new OutOfRangeError(`runJob: partition ${p} does not exist in ${rdd} (it has ${rdd.numPartitions}).`);
     }
   }
 }

@@ -1,3 +1,4 @@
+import { InternalError } from '../util/errors.ts';
 import type { ShuffleDependency } from './Dependency.ts';
 
 /**
@@ -65,7 +66,7 @@ export class MapOutputTracker {
   get(dep: ShuffleDependency<any, any, any>): readonly MapOutput[] {
     if (dep.rdd.numPartitions === 0) return [];
     const outputs = this.outputs.get(dep);
-    if (!outputs || outputs.some((o) => !o)) throw new Error(`internal: shuffle ${dep.shuffleId} read before its map stage ran`);
+    if (!outputs || outputs.some((o) => !o)) throw new InternalError(`internal: shuffle ${dep.shuffleId} read before its map stage ran`);
     return outputs as MapOutput[];
   }
 }

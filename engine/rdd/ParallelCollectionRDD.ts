@@ -1,3 +1,4 @@
+import { OutOfRangeError } from '../util/errors.ts';
 import { RDD } from './RDD.ts';
 import type { RDDContext } from './RDDContext.ts';
 import type { Emit, TaskContext } from './TaskContext.ts';
@@ -32,7 +33,7 @@ export class ParallelCollectionRDD<T> extends RDD<T> {
   /** Cut `data` into `numSlices` contiguous slices of near-equal size, as Spark does. */
   static slice<T>(data: readonly T[], numSlices: number): T[][] {
     if (!Number.isInteger(numSlices) || numSlices < 1) {
-      throw new RangeError(`parallelize: numSlices must be a positive integer, got ${numSlices}.`);
+      throw new OutOfRangeError(`parallelize: numSlices must be a positive integer, got ${numSlices}.`);
     }
     const out: T[][] = [];
     for (let i = 0; i < numSlices; i++) {

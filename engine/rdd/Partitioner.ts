@@ -1,3 +1,4 @@
+import { OutOfRangeError, InternalError } from '../util/errors.ts';
 import { KeyError, compareKeys, hashKey, nonNegativeMod } from './keys.ts';
 import type { PartitionerDescriptor } from './descriptor.ts';
 
@@ -23,7 +24,7 @@ export interface Partitioner {
 }
 
 function checkCount(n: number, what: string): number {
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`${what}: the number of partitions must be a positive integer, got ${n}.`);
+  if (!Number.isInteger(n) || n < 1) throw new OutOfRangeError(`${what}: the number of partitions must be a positive integer, got ${n}.`);
   return n;
 }
 
@@ -107,7 +108,7 @@ export class RangePartitioner implements Partitioner {
   }
 
   getPartition(key: unknown): number {
-    if (!this.bounds) throw new Error('RangePartitioner used before its bounds were computed');
+    if (!this.bounds) throw new InternalError('RangePartitioner used before its bounds were computed');
     let lo = 0;
     let hi = this.bounds.length;
     while (lo < hi) {

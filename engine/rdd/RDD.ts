@@ -1,3 +1,5 @@
+// In this file TypeError and RangeError are Rivulet's coded subclasses (named TypeError and RangeError, as Node's own are).
+import { InvalidArgumentError as TypeError, OutOfRangeError as RangeError, UnsupportedOperationError } from '../util/errors.ts';
 import { ship, type ShippedFunction, type UserFn } from '../closure/ship.ts';
 import { engineFn } from '../closure/engineFunctions.ts';
 import { callSiteFromStack } from '../util/callSite.ts';
@@ -518,7 +520,7 @@ export abstract class RDD<out T> {
 
   async first(): Promise<T> {
     const [x] = await this.take(1);
-    if (x === undefined && (await this.isEmpty())) throw new Error(`first: ${this} is empty.`);
+    if (x === undefined && (await this.isEmpty())) throw new UnsupportedOperationError(`first: ${this} is empty.`);
     return x as T;
   }
 
@@ -537,7 +539,7 @@ export abstract class RDD<out T> {
       return any ? [acc as U] : [];
     }, undefined, () => withFunction(shipped, this.context.pipelineInWorkers, (f) => ({ kind: 'reduce', f })));
     const results = parts.flat() as U[];
-    if (results.length === 0) throw new Error(`reduce: ${this} is empty; use fold() to give a zero value.`);
+    if (results.length === 0) throw new UnsupportedOperationError(`reduce: ${this} is empty; use fold() to give a zero value.`);
     return callingUser(() => results.reduce((a, b) => g(a, b)));
   }
 

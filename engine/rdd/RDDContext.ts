@@ -1,3 +1,5 @@
+import { InvalidArgumentError, OutOfRangeError } from '../util/errors.ts';
+import { checkLogger, type Logger } from '../util/logger.ts';
 import { DAGScheduler, type PartitionIterator, type ShuffleTransfer } from './DAGScheduler.ts';
 import type { RDD } from './RDD.ts';
 import { ParallelCollectionRDD } from './ParallelCollectionRDD.ts';
@@ -70,6 +72,8 @@ export interface RDDContextOptions {
    * `createWorker: () => new Worker(new URL('./rivulet.worker.ts', import.meta.url), { type: 'module' })`.
    */
   createWorker?: () => ExecutorWorker;
+  /** Where the context reports what it cannot throw (a failure listener that threw): see {@link Logger}. Default: the console. */
+  logger?: Logger;
 }
 
 /**
@@ -97,32 +101,35 @@ export class RDDContext {
    */
   readonly definitions: Definitions;
   private nextRddId = 0;
+  /** See RDDContextOptions.logger. */
+  readonly logger: Logger;
 
   constructor(options: RDDContextOptions = {}, definitions?: Definitions) {
     this.definitions = definitions ?? new Definitions();
+    this.logger = checkLogger(options.logger, 'RDDContext');
     const n = options.defaultParallelism ?? 2;
-    if (!Number.isInteger(n) || n < 1) throw new RangeError(`defaultParallelism must be a positive integer, got ${n}.`);
+    if (!Number.isInteger(n) || n < 1) throw new OutOfRangeError(`defaultParallelism must be a positive integer, got ${n}.`);
     this.defaultParallelism = n;
     const workers = options.workers === 'auto' ? defaultWorkerCount() : options.workers ?? 0;
-    if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`workers must be a non-negative integer or 'auto', got ${options.workers}.`);
+    if (!Number.isInteger(workers) || workers < 0) throw new OutOfRangeError(`workers must be a non-negative integer or 'auto', got ${options.workers}.`);
     checkTaskTimeout(options.taskTimeout, 'taskTimeout');
     if (options.maxTaskAttempts !== undefined && (!Number.isInteger(options.maxTaskAttempts) || options.maxTaskAttempts < 1)) {
-      throw new RangeError(`maxTaskAttempts must be a positive integer, got ${String(options.maxTaskAttempts)}.`);
+      throw new OutOfRangeError(`maxTaskAttempts must be a positive integer, got ${String(options.maxTaskAttempts)}.`);
     }
-    if (options.createWorker !== undefined && typeof options.createWorker !== 'function') throw new TypeError(`createWorker must be a function that returns a new Worker, got ${typeof options.createWorker}.`);
+    if (options.createWorker !== undefined && typeof options.createWorker !== 'function') throw new InvalidArgumentError(`createWorker must be a function that returns a new Worker, got ${typeof options.createWorker}.`);
     // An executor's copy of the pipeline only records its definitions: it never starts workers of its own.
     const pipeline = isExecutor() || workers === 0 || options.pipelineModule === false ? undefined : options.pipelineModule ?? defaultPipelineModule();
     this.executor =
       options.executor ??
       (workers > 0 && !isExecutor()
-        ? new WorkerPool({ workers, taskTimeout: options.taskTimeout, maxTaskAttempts: options.maxTaskAttempts, pipelineModule: pipeline, createWorker: options.createWorker, definitions: () => this.closedDefinitions() })
+        ? new WorkerPool({ workers, taskTimeout: options.taskTimeout, maxTaskAttempts: options.maxTaskAttempts, pipelineModule: pipeline, createWorker: options.createWorker, definitions: () => this.closedDefinitions(), logger: this.logger })
         : undefined);
     const placement = options.placement ?? 'auto';
     // A StagePlacement instance has the same fields (checked when it was made).
     checkPlacement(placement as PlacementMode | StagePlacementOptions);
-    this.scheduler = new DAGScheduler(this.executor, placement);
+    this.scheduler = new DAGScheduler(this.executor, placement, this.logger);
     if (options.shuffleTransfer !== undefined) {
-      if (!['direct', 'relay', 'auto'].includes(options.shuffleTransfer)) throw new RangeError(`shuffleTransfer must be 'direct', 'relay' or 'auto', got ${String(options.shuffleTransfer)}.`);
+      if (!['direct', 'relay', 'auto'].includes(options.shuffleTransfer)) throw new OutOfRangeError(`shuffleTransfer must be 'direct', 'relay' or 'auto', got ${String(options.shuffleTransfer)}.`);
       // Keeping map outputs needs block stores; an executor without them always relays.
       if (this.scheduler.shuffleTransfer !== 'relay') this.scheduler.shuffleTransfer = options.shuffleTransfer;
     }
@@ -194,7 +201,7 @@ export class RDDContext {
 export function checkTaskTimeout(ms: number | undefined, what: string): void {
   if (ms === undefined) return;
   if (typeof ms !== 'number' || !(ms > 0) || ms > MAX_TIMER_MS) {
-    throw new RangeError(`${what} must be a positive number of milliseconds up to ${MAX_TIMER_MS} (about 24.8 days), got ${String(ms)}. It is how long a task may run on a worker before the worker is taken as hung; default 60 s.`);
+    throw new OutOfRangeError(`${what} must be a positive number of milliseconds up to ${MAX_TIMER_MS} (about 24.8 days), got ${String(ms)}. It is how long a task may run on a worker before the worker is taken as hung; default 60 s.`);
   }
 }
 

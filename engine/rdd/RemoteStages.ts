@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../util/errors.ts';
 import type { RDD } from './RDD.ts';
 import type { ShuffleDependency } from './Dependency.ts';
 import { describeAggregator, type RDDDescriptor } from './descriptor.ts';
@@ -77,7 +78,7 @@ export class RemoteStages {
           try {
             listener(e);
           } catch (err) {
-            console.error('DAGScheduler: a stage-resubmitted listener threw (the job goes on):', err);
+            this.s.logger.error('DAGScheduler: a stage-resubmitted listener threw (the job goes on):', err);
           }
         }
       }
@@ -261,7 +262,7 @@ export class RemoteStages {
       const records = toWire(computed) as unknown[];
       const bad = this.uncloneableRecord(records);
       if (bad) {
-        throw new TypeError(
+        throw new InvalidArgumentError(
           `The records of ${rdd.creationSite} cannot be sent to a worker: ${bad}. ` +
             `Records that cross threads must be plain data (objects, arrays, Map, Set, Date, typed arrays).`,
         );

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../util/errors.ts';
 /**
  * Key semantics for shuffles. Spark compares keys with equals/hashCode; JavaScript's Map compares
  * objects by identity. Rivulet gives keys value semantics: primitives are used as they are, and
@@ -45,11 +46,26 @@ export function stableStringify(v: unknown, depth = 0): string {
 const MAX_KEY_DEPTH = 100;
 
 /**
- * A key that cannot be compared by content (see canonicalKey). Thrown where the key is hashed or
- * compared; the shuffle or operation that met it adds its name (withOperation).
+ * A key that cannot be compared by content (see canonicalKey): a function, a class instance, a
+ * cyclic object. Thrown where the key is hashed or compared; the shuffle or operation that met it
+ * adds its name (withOperation). An {@link InvalidArgumentError} (so a TypeError, named
+ * `TypeError`) with its own code, `RIVULET_UNCOMPARABLE_KEY`.
+ *
+ * Spark: none (the JVM compares any key by its `hashCode`/`equals`); the nearest is the
+ * `SparkException` "HashPartitioner cannot partition array keys".
+ *
+ * @example
+ * ```ts
+ * import { KeyError } from 'rivulet';
+ * await ssc.awaitTermination().catch((e) => {
+ *   for (let c = e; c; c = c.cause) if (c instanceof KeyError) console.error(c.operation, c.problem);
+ * });
+ * ```
  */
-export class KeyError extends TypeError {
-  override name = 'TypeError';
+export class KeyError extends InvalidArgumentError {
+  static override get code(): string {
+    return 'RIVULET_UNCOMPARABLE_KEY';
+  }
   constructor(
     readonly problem: string,
     readonly operation?: string,

@@ -1,5 +1,5 @@
 import type { ShippedFunction } from '../closure/ship.ts';
-import { UserFunctionError as UserError } from '../util/errors.ts';
+import { UserFunctionError as UserError, InvalidArgumentError, InternalError } from '../util/errors.ts';
 import type { Pipe } from './MapPartitionsRDD.ts';
 import type { Emit } from './TaskContext.ts';
 import { KeyError, KeyedMap, compareKeys } from './keys.ts';
@@ -198,7 +198,7 @@ function isNarrowOp(name: string): name is NarrowOpName {
 const registered = new Map<string, NarrowOp>();
 
 export function registerNarrowOp(name: string, op: NarrowOp): void {
-  if (isNarrowOp(name) || (registered.has(name) && registered.get(name) !== op)) throw new Error(`internal: a narrow operation named ${name} is already registered`);
+  if (isNarrowOp(name) || (registered.has(name) && registered.get(name) !== op)) throw new InternalError(`internal: a narrow operation named ${name} is already registered`);
   registered.set(name, op);
 }
 
@@ -215,7 +215,7 @@ export function drain<U>(ys: Iterable<U>, emit: Emit<U>, operation: string, call
   }
   if (ys instanceof Promise) throw asyncResult({ operation, callSite });
   if (ys == null || typeof (ys as Iterable<U>)[Symbol.iterator] !== 'function') {
-    throw new UserError(operation, callSite, new TypeError(`${operation} must return an iterable (e.g. an array), got ${ys === null ? 'null' : typeof ys}`));
+    throw new UserError(operation, callSite, new InvalidArgumentError(`${operation} must return an iterable (e.g. an array), got ${ys === null ? 'null' : typeof ys}`));
   }
   const it = (ys as Iterable<U>)[Symbol.iterator]();
   for (;;) {
@@ -236,7 +236,7 @@ export function drain<U>(ys: Iterable<U>, emit: Emit<U>, operation: string, call
  * result would be the Promise itself, never awaited. Said the same in this thread and in workers.
  */
 export function asyncResult(f: { operation: string; callSite: string }): TypeError {
-  return new TypeError(
+  return new InvalidArgumentError(
     `${f.operation} at ${f.callSite} returned a Promise (is it an async function?): the function given to ${f.operation} must return its result, which is not awaited. ` +
       'Do asynchronous work in foreachRDD or rdd.foreach (their promises are awaited), or before the data enters the stream.',
   );

@@ -1,3 +1,4 @@
+import { OutOfRangeError } from '../util/errors.ts';
 import type { PlacementMode, StagePlacementOptions } from './StagePlacement.ts';
 
 /**
@@ -8,9 +9,9 @@ import type { PlacementMode, StagePlacementOptions } from './StagePlacement.ts';
  */
 export function checkPlacement(placement: PlacementMode | StagePlacementOptions): void {
   const options = typeof placement === 'object' ? placement : { mode: placement };
-  if (!['auto', 'workers'].includes(options.mode ?? 'auto')) throw new RangeError(`placement must be 'auto' or 'workers', got ${String(options.mode)}.`);
+  if (!['auto', 'workers'].includes(options.mode ?? 'auto')) throw new OutOfRangeError(`placement must be 'auto' or 'workers', got ${String(options.mode)}.`);
   for (const name of ['warmUpRuns', 'probeEvery', 'window'] as const) {
     const n = options[name] ?? 1;
-    if (!Number.isInteger(n) || n < 1) throw new RangeError(`placement ${name} must be a positive integer, got ${n}.`);
+    if (!Number.isInteger(n) || n < 1) throw new OutOfRangeError(`placement ${name} must be a positive integer, got ${n}.`);
   }
 }

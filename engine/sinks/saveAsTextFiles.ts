@@ -1,3 +1,4 @@
+import { InvalidArgumentError, OutputWriteError } from '../util/errors.ts';
 import { platform } from '#platform';
 import type { OutputFile } from '../platform/Platform.ts';
 import type { RDD } from '../rdd/index.ts';
@@ -31,11 +32,11 @@ export function batchOutputPath(prefix: string, suffix: string | undefined, time
 export function saveAsTextFiles<T>(prefix: string, suffix?: string): (rdd: RDD<T>, time: number) => Promise<void> {
   platform.requireSupport('saveAsTextFiles');
   if (typeof prefix !== 'string' || prefix.length === 0) {
-    throw new TypeError(`saveAsTextFiles: prefix must be a non-empty path prefix such as "out/counts", got ${JSON.stringify(prefix)}.`);
+    throw new InvalidArgumentError(`saveAsTextFiles: prefix must be a non-empty path prefix such as "out/counts", got ${JSON.stringify(prefix)}.`);
   }
-  if (suffix !== undefined && typeof suffix !== 'string') throw new TypeError(`saveAsTextFiles: suffix must be a string, got ${typeof suffix}.`);
+  if (suffix !== undefined && typeof suffix !== 'string') throw new InvalidArgumentError(`saveAsTextFiles: suffix must be a string, got ${typeof suffix}.`);
   if (/[\\/]$/.test(prefix)) {
-    throw new TypeError(`saveAsTextFiles: prefix "${prefix}" ends with a path separator; the batch time is appended to it (prefix-<time>), so give a name, e.g. "${prefix}counts".`);
+    throw new InvalidArgumentError(`saveAsTextFiles: prefix "${prefix}" ends with a path separator; the batch time is appended to it (prefix-<time>), so give a name, e.g. "${prefix}counts".`);
   }
   return async (rdd: RDD<T>, time: number) => {
     const partitions = await rdd.glom().collect();
@@ -48,7 +49,7 @@ export function saveAsTextFiles<T>(prefix: string, suffix?: string): (rdd: RDD<T
     try {
       await platform.writeDirectoryAtomically(path, files);
     } catch (e) {
-      throw new Error(`saveAsTextFiles: could not write the batch at ${time} ms to ${path}: ${(e as Error).message}`, { cause: e });
+      throw new OutputWriteError(`saveAsTextFiles: could not write the batch at ${time} ms to ${path}: ${(e as Error).message}`, { cause: e });
     }
   };
 }

@@ -1,3 +1,4 @@
+import { IllegalStateError } from '../util/errors.ts';
 import type { ReceiverSupervisor } from './ReceiverSupervisor.ts';
 
 /**
@@ -76,7 +77,7 @@ export abstract class Receiver<T> {
   }
 
   private attached(what: string): ReceiverSupervisor<T> {
-    if (!this.supervisor) throw new Error(`Receiver.${what}(): this receiver is not attached to a stream; pass it to ssc.receiverStream() first.`);
+    if (!this.supervisor) throw new IllegalStateError(`Receiver.${what}(): this receiver is not attached to a stream; pass it to ssc.receiverStream() first.`);
     return this.supervisor;
   }
 }

@@ -1,3 +1,4 @@
+import { IllegalStateError } from '../util/errors.ts';
 import type { Receiver } from './Receiver.ts';
 import { BlockGenerator } from './BlockGenerator.ts';
 import type { StreamingContext } from '../streaming/StreamingContext.ts';
@@ -36,7 +37,7 @@ export class ReceiverSupervisor<T> {
     private readonly ssc: StreamingContext,
     readonly name: string,
   ) {
-    if (receiver.supervisor) throw new Error(`${name}: this receiver already feeds another stream; create one receiver per stream.`);
+    if (receiver.supervisor) throw new IllegalStateError(`${name}: this receiver already feeds another stream; create one receiver per stream.`);
     receiver.supervisor = this;
   }
 

@@ -1,3 +1,4 @@
+import { OutOfRangeError } from '../util/errors.ts';
 /**
  * Bytes to lines of text, as Java's BufferedReader.readLine (which Spark's socketTextStream
  * uses) and Hadoop's TextInputFormat split them: a line ends at `\n`, `\r` or `\r\n`; the
@@ -66,7 +67,7 @@ export function checkEncoding(encoding: string | undefined, operation: string): 
   try {
     new TextDecoder(label);
   } catch {
-    throw new RangeError(`${operation}: unknown encoding "${label}"; use a WHATWG encoding label such as "utf-8", "utf-16le" or "latin1".`);
+    throw new OutOfRangeError(`${operation}: unknown encoding "${label}"; use a WHATWG encoding label such as "utf-8", "utf-16le" or "latin1".`);
   }
   return label;
 }

@@ -1,3 +1,4 @@
+import { InvalidArgumentError, OutOfRangeError } from '../util/errors.ts';
 import { platform } from '#platform';
 import type { Connection } from '../platform/Platform.ts';
 import { Receiver } from './Receiver.ts';
@@ -88,8 +89,8 @@ export class SocketReceiver extends Receiver<string> {
 /** `ssc.socketTextStream(host, port, options)`: see SocketReceiver. */
 export function socketTextStream(ssc: StreamingContext, host: string, port: number, options: SocketTextStreamOptions = {}): ReceiverInputDStream<string> {
   platform.requireSupport('socketTextStream');
-  if (typeof host !== 'string' || host.length === 0) throw new TypeError(`socketTextStream: host must be a non-empty string, got ${JSON.stringify(host)}.`);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`socketTextStream: port must be an integer from 1 to 65535, got ${String(port)}.`);
+  if (typeof host !== 'string' || host.length === 0) throw new InvalidArgumentError(`socketTextStream: host must be a non-empty string, got ${JSON.stringify(host)}.`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new OutOfRangeError(`socketTextStream: port must be an integer from 1 to 65535, got ${String(port)}.`);
   const encoding = checkEncoding(options.encoding, 'socketTextStream');
   const restartDelayMs = checkDelay(options.restartDelayMs ?? 2000, 'socketTextStream');
   return new ReceiverInputDStream(ssc, new SocketReceiver(host, port, encoding, restartDelayMs), 'socketTextStream', userCallSite());
@@ -98,7 +99,7 @@ export function socketTextStream(ssc: StreamingContext, host: string, port: numb
 /** @internal */
 export function checkDelay(ms: number, operation: string): number {
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
-    throw new RangeError(`${operation}: restartDelayMs must be a non-negative number of milliseconds, got ${String(ms)}.`);
+    throw new OutOfRangeError(`${operation}: restartDelayMs must be a non-negative number of milliseconds, got ${String(ms)}.`);
   }
   return ms;
 }

@@ -1,3 +1,5 @@
+import { RecoveryError } from '../checkpoint/RecoveryError.ts';
+import { InvalidArgumentError, InputReadError } from '../util/errors.ts';
 import { platform } from '#platform';
 import { InputDStream } from '../dstream/InputDStream.ts';
 import type { RDD } from '../rdd/index.ts';
@@ -115,7 +117,7 @@ export class FileInputDStream extends InputDStream<string> {
     let files: { path: string }[];
     if (logged !== undefined) {
       if (!Array.isArray(logged.files) || !logged.files.every((f) => typeof f === 'string')) {
-        throw new Error(`${this.creationSite}: the write-ahead log record of the batch at ${validTime} ms does not list the files it took (${JSON.stringify(logged).slice(0, 80)}).`);
+        throw new RecoveryError(`${this.creationSite}: the write-ahead log record of the batch at ${validTime} ms does not list the files it took (${JSON.stringify(logged).slice(0, 80)}).`);
       }
       files = logged.files.map((path) => ({ path }));
     } else if (this.isDoneAndUnlogged(validTime)) {
@@ -138,7 +140,7 @@ export class FileInputDStream extends InputDStream<string> {
       } catch (e) {
         // Deleted between listing and reading: the file is gone, nothing to process.
         if ((e as { code?: string }).code === 'ENOENT') continue;
-        throw new Error(`textFileStream: could not read ${file.path} for the batch at ${validTime} ms: ${(e as Error).message}`, { cause: e });
+        throw new InputReadError(`textFileStream: could not read ${file.path} for the batch at ${validTime} ms: ${(e as Error).message}`, { cause: e });
       }
       partitions.push(lines);
       numRecords += lines.length;
@@ -158,8 +160,8 @@ export class FileInputDStream extends InputDStream<string> {
       // Spark logs and produces an empty batch; the directory may appear later.
       const reason = (e as Error).message;
       const message = `textFileStream: cannot list ${this.directory} (${reason}); the batch at ${currentTime} ms has no files. Listing again at the next batch.`;
-      // Once per run of the same failure on the console; every time to listeners.
-      if (reason !== this.lastListingError) console.warn(message);
+      // Once per run of the same failure to the logger; every time to listeners.
+      if (reason !== this.lastListingError) this.ssc.logger.warn(message);
       this.lastListingError = reason;
       this.ssc.listenerBus.post({ type: 'receiverError', time: this.ssc.now(), streamId: this.inputId, name: this.creationSite, message, error: e });
       return [];
@@ -206,7 +208,7 @@ export class FileInputDStream extends InputDStream<string> {
     const p = recovery.position as Partial<FileStreamPosition> | undefined;
     if (p === undefined) return;
     if (typeof p.threshold !== 'number' || !Array.isArray(p.selected)) {
-      throw new Error(`${this.creationSite}: the checkpointed position of this stream is not a file stream's (${JSON.stringify(p).slice(0, 80)}).`);
+      throw new RecoveryError(`${this.creationSite}: the checkpointed position of this stream is not a file stream's (${JSON.stringify(p).slice(0, 80)}).`);
     }
     this.initialModTimeIgnoreThreshold = p.threshold;
     this.firstBatchDone = p.firstBatchDone === true;
@@ -247,7 +249,7 @@ function isHidden(name: string): boolean {
 /** `ssc.textFileStream(directory, options)`: see FileInputDStream. */
 export function textFileStream(ssc: StreamingContext, directory: string, options: TextFileStreamOptions = {}): InputDStream<string> {
   platform.requireSupport('textFileStream');
-  if (typeof directory !== 'string' || directory.length === 0) throw new TypeError(`textFileStream: directory must be a non-empty path, got ${JSON.stringify(directory)}.`);
-  if (options.filter !== undefined && typeof options.filter !== 'function') throw new TypeError(`textFileStream: filter must be a function (path) => boolean, got ${typeof options.filter}.`);
+  if (typeof directory !== 'string' || directory.length === 0) throw new InvalidArgumentError(`textFileStream: directory must be a non-empty path, got ${JSON.stringify(directory)}.`);
+  if (options.filter !== undefined && typeof options.filter !== 'function') throw new InvalidArgumentError(`textFileStream: filter must be a function (path) => boolean, got ${typeof options.filter}.`);
   return new FileInputDStream(ssc, directory, options, userCallSite());
 }

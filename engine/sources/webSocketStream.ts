@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../util/errors.ts';
 import { platform } from '#platform';
 import type { Connection } from '../platform/Platform.ts';
 import { Receiver } from './Receiver.ts';
@@ -95,10 +96,10 @@ export class WebSocketReceiver<T> extends Receiver<T> {
 /** `ssc.webSocketStream(url, options)`: see WebSocketReceiver. */
 export function webSocketStream<T = string>(ssc: StreamingContext, url: string, options: WebSocketStreamOptions<T> = {}): ReceiverInputDStream<T> {
   if (typeof url !== 'string' || !/^(wss?|https?):\/\//i.test(url)) {
-    throw new TypeError(`webSocketStream: url must be a ws:// or wss:// URL, got ${JSON.stringify(url)}.`);
+    throw new InvalidArgumentError(`webSocketStream: url must be a ws:// or wss:// URL, got ${JSON.stringify(url)}.`);
   }
   if (options.decode !== undefined && typeof options.decode !== 'function') {
-    throw new TypeError(`webSocketStream: decode must be a function (text) => record, e.g. JSON.parse; got ${typeof options.decode}.`);
+    throw new InvalidArgumentError(`webSocketStream: decode must be a function (text) => record, e.g. JSON.parse; got ${typeof options.decode}.`);
   }
   const restartDelayMs = checkDelay(options.restartDelayMs ?? 2000, 'webSocketStream');
   const receiver = new WebSocketReceiver<T>(url, options.decode, options.protocols, restartDelayMs);

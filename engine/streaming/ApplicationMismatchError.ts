@@ -1,3 +1,4 @@
+import { RivuletError } from '../util/errors.ts';
 import type { ApplicationIdentity } from './application.ts';
 
 /** An application's identity, for messages. */
@@ -29,7 +30,10 @@ export function describeApplication(app: ApplicationIdentity): string {
  * }
  * ```
  */
-export class ApplicationMismatchError extends Error {
+export class ApplicationMismatchError extends RivuletError {
+  static override get code(): string {
+    return 'RIVULET_APPLICATION_MISMATCH';
+  }
   override name = 'ApplicationMismatchError';
   constructor(
     /** The checkpoint, for messages: `at 5000 ms in /path`. */

@@ -1,3 +1,4 @@
+import { RivuletError } from '../util/errors.ts';
 /**
  * The pipeline rebuilt by createContext does not match the checkpoint: a stateful operator or an
  * input the checkpoint holds is missing or changed. `problems` lists each one.
@@ -12,7 +13,10 @@
  * catch (e) { if (e instanceof CheckpointMismatchError) console.error(e.problems); else throw e; }
  * ```
  */
-export class CheckpointMismatchError extends Error {
+export class CheckpointMismatchError extends RivuletError {
+  static override get code(): string {
+    return 'RIVULET_CHECKPOINT_MISMATCH';
+  }
   override name = 'CheckpointMismatchError';
   constructor(
     readonly checkpoint: string,

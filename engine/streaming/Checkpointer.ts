@@ -1,3 +1,4 @@
+import { IllegalStateError } from '../util/errors.ts';
 /**
  * Writes a context's checkpoints and its write-ahead log (Spark's JobGenerator.doCheckpoint,
  * CheckpointWriter and the receiver and batch-allocation write-ahead logs, in one place).
@@ -162,7 +163,7 @@ export class Checkpointer {
           newer.length ? `checkpoints at ${newer.sort((a, b) => a - b).join(', ')} ms` : '',
           newerLog.length ? `write-ahead log records of ${newerLog.length} batches up to ${Math.max(...newerLog)} ms` : '',
         ].filter(Boolean).join(' and ');
-        throw new Error(
+        throw new IllegalStateError(
           `${store.location} holds ${what}, at or after this run's zero time (${zeroTime} ms): they are another run's, and a recovery of this run would resume from them. ` +
             'To resume that run, create the context with StreamingContext.getOrCreate; to start afresh, use an empty location or delete them.',
         );

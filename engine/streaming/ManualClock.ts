@@ -1,3 +1,4 @@
+import { OutOfRangeError } from '../util/errors.ts';
 import { VirtualTimeScheduler } from 'rxjs';
 
 /** Something whose asynchronous work a ManualClock waits for between steps. */
@@ -45,7 +46,7 @@ export class ManualClock extends VirtualTimeScheduler {
   }
 
   async advance(ms: number): Promise<void> {
-    if (!(ms >= 0)) throw new RangeError(`ManualClock.advance: ms must be >= 0, got ${ms}.`);
+    if (!(ms >= 0)) throw new OutOfRangeError(`ManualClock.advance: ms must be >= 0, got ${ms}.`);
     await this.advanceTo(this.now() + ms);
   }
 
@@ -69,7 +70,7 @@ export class ManualClock extends VirtualTimeScheduler {
    * on, generating the batches that fall due meanwhile — where it would otherwise wait forever.
    */
   sleep(ms: number): Promise<void> {
-    if (!(ms >= 0)) throw new RangeError(`ManualClock.sleep: ms must be >= 0, got ${ms}.`);
+    if (!(ms >= 0)) throw new OutOfRangeError(`ManualClock.sleep: ms must be >= 0, got ${ms}.`);
     this.sleepers++;
     for (const w of this.sleepWaiters.splice(0)) w();
     return new Promise((resolve) => {

@@ -1,3 +1,4 @@
+import { checkLogger, consoleLogger, type Logger } from '../util/logger.ts';
 import { asyncScheduler, type Observable, type SchedulerLike } from 'rxjs';
 import { RDDContext, type RDD, type RDDContextOptions } from '../rdd/index.ts';
 import { checkTaskTimeout } from '../rdd/RDDContext.ts';
@@ -20,7 +21,7 @@ import { StreamingListenerBus, type StreamingListener, type StreamingListenerEve
 import type { ManualClock } from './ManualClock.ts';
 import { isManualClock } from './isManualClock.ts';
 import { checkDuration, type Duration } from '../util/duration.ts';
-import { IllegalStateError, type BatchFailedError } from '../util/errors.ts';
+import { IllegalStateError, type BatchFailedError, InvalidArgumentError } from '../util/errors.ts';
 import { userCallSite } from '../util/callSite.ts';
 import type { CheckpointLock, CheckpointStore } from '../checkpoint/CheckpointStore.ts';
 import { openCheckpointStore } from '../checkpoint/open.ts';
@@ -107,6 +108,27 @@ export interface StreamingContextOptions {
    * when the main script may move. See docs/checkpoints.md.
    */
   appName?: string;
+  /**
+   * Stops the context when aborted, as `stop()` does (without grace): the way Node's servers and
+   * fetch() take an AbortSignal. `new StreamingContext({ batchInterval, signal: AbortSignal.timeout(60_000) })`
+   * runs for a minute; a controller's abort() stops it from anywhere. awaitTermination() then
+   * resolves, as after stop(). With a signal already aborted, start() stops the context instead
+   * of starting it (no batch runs). For a graceful stop, call `stop({ stopGracefully: true })` from your own abort
+   * listener instead.
+   */
+  signal?: AbortSignal;
+  /**
+   * Where the context reports what it cannot throw to you: a listener that threw, an input that
+   * failed to start or stop, a checkpoint it could not write at stop, work a stop abandoned, a
+   * failed batch while nobody awaits termination, what recovery skipped. Console-shaped
+   * (`{ debug, info, warn, error }`: `console` itself, pino, winston…); see {@link Logger}.
+   * Default: the console. (print() is an output, not a log: it writes to console.log.)
+   */
+  logger?: Logger;
+}
+
+function isAbortSignal(x: unknown): x is AbortSignal {
+  return typeof x === 'object' && x !== null && typeof (x as AbortSignal).aborted === 'boolean' && typeof (x as AbortSignal).addEventListener === 'function';
 }
 
 /** How long a stop without grace waits for the running batch and the receivers' onStop() (Spark waits 2 s for running jobs). */
@@ -143,7 +165,8 @@ export type StreamingContextState = 'initialized' | 'active' | 'stopped';
 export interface GetOrCreateOptions {
   /**
    * Told what recovery skipped or could not restore: a corrupt checkpoint it fell back from, an
-   * operator or input that is new. Default: console.warn.
+   * operator or input that is new. Default: the context's logger (`warn`); what is found before
+   * createContext has returned it is told once it has (to the console if it throws).
    */
   onWarning?: (message: string) => void;
   /**
@@ -152,6 +175,30 @@ export interface GetOrCreateOptions {
    * renamed or moved. Default false.
    */
   allowOtherApplication?: boolean;
+}
+
+/**
+ * Options of {@link StreamingContext.awaitTermination}.
+ *
+ * Spark: none (`awaitTermination()` blocks a thread until the context stops; a Java caller
+ * interrupts the thread).
+ *
+ * @example
+ * ```ts no-run
+ * // Wait at most a minute; the context goes on running if it has not stopped by then.
+ * await ssc.awaitTermination({ signal: AbortSignal.timeout(60_000) }).catch((e) => {
+ *   if (e.name !== 'TimeoutError') throw e;
+ * });
+ * ```
+ */
+export interface AwaitTerminationOptions {
+  /**
+   * Stop waiting when aborted: the promise rejects with the signal's reason (an AbortError
+   * DOMException from `controller.abort()`, a TimeoutError from `AbortSignal.timeout()`), as
+   * fetch() and Node's `events.once()` do. Aborting does not stop the context (give the signal to
+   * the context's `signal` option for that).
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -170,7 +217,7 @@ export interface StopOptions {
    * running batch (its output operation), receivers whose onStop() has not returned and, with
    * stopGracefully, batches and received records not yet processed. Each is reported to
    * listeners (onStreamingStopped, and the batch's onBatchCompleted with a failureReason) and in
-   * a console warning. Default: gracefulStopTimeout for a graceful stop, 2 s otherwise.
+   * a warning to the logger. Default: gracefulStopTimeout for a graceful stop, 2 s otherwise.
    */
   timeout?: Duration;
 }
@@ -200,7 +247,9 @@ export class StreamingContext {
   get definitions(): Definitions {
     return this.sparkContext.definitions;
   }
-  readonly listenerBus = new StreamingListenerBus();
+  /** See StreamingContextOptions.logger. */
+  readonly logger: Logger;
+  readonly listenerBus: StreamingListenerBus;
   readonly inputInfoTracker = new InputInfoTracker();
   readonly skipFailedBatches: boolean;
   /** See StreamingContextOptions.stateInWorkers. */
@@ -228,25 +277,30 @@ export class StreamingContext {
   /** The batch failure that stops the context (skipFailedBatches false). */
   private failure: BatchFailedError | undefined;
   private lastBatchFailed = false;
+  /** The context's `signal` option and the listener that stops the context when it aborts (removed at stop). */
+  private readonly signal: AbortSignal | undefined;
+  private readonly onAbort = () => void this.stop();
 
   constructor(options: StreamingContextOptions) {
     if (typeof options !== 'object' || options === null) {
-      throw new TypeError('new StreamingContext({ batchInterval }) needs an options object, e.g. { batchInterval: Seconds(1) }.');
+      throw new InvalidArgumentError('new StreamingContext({ batchInterval }) needs an options object, e.g. { batchInterval: Seconds(1) }.');
     }
+    this.logger = checkLogger(options.logger, 'StreamingContext');
+    this.listenerBus = new StreamingListenerBus(this.logger);
     this.batchInterval = checkDuration(options.batchInterval, 'StreamingContext: batchInterval');
     this.blockInterval = checkDuration(options.blockInterval ?? 200, 'StreamingContext: blockInterval');
     this.scheduler = options.scheduler ?? asyncScheduler;
     if (typeof this.scheduler.schedule !== 'function' || typeof this.scheduler.now !== 'function') {
-      throw new TypeError('StreamingContext: scheduler must be an RxJS SchedulerLike (asyncScheduler, a ManualClock, a VirtualTimeScheduler…).');
+      throw new InvalidArgumentError('StreamingContext: scheduler must be an RxJS SchedulerLike (asyncScheduler, a ManualClock, a VirtualTimeScheduler…).');
     }
     this.skipFailedBatches = options.skipFailedBatches ?? false;
     this.gracefulStopTimeout = checkDuration(options.gracefulStopTimeout ?? 10 * this.batchInterval, 'StreamingContext: gracefulStopTimeout');
     const stateInWorkers = options.stateInWorkers ?? 'auto';
-    if (stateInWorkers !== true && stateInWorkers !== false && stateInWorkers !== 'auto') throw new TypeError(`StreamingContext: stateInWorkers must be true, false or 'auto', got ${String(stateInWorkers)}.`);
+    if (stateInWorkers !== true && stateInWorkers !== false && stateInWorkers !== 'auto') throw new InvalidArgumentError(`StreamingContext: stateInWorkers must be true, false or 'auto', got ${String(stateInWorkers)}.`);
     this.stateInWorkers = stateInWorkers;
     checkTaskTimeout(options.taskTimeout, 'StreamingContext: taskTimeout');
     if (options.appName !== undefined && (typeof options.appName !== 'string' || options.appName === '')) {
-      throw new TypeError(`StreamingContext: appName must be a non-empty string, got ${JSON.stringify(options.appName) ?? String(options.appName)}.`);
+      throw new InvalidArgumentError(`StreamingContext: appName must be a non-empty string, got ${JSON.stringify(options.appName) ?? String(options.appName)}.`);
     }
     this.appName = options.appName;
     this.sparkContext = new RDDContext({
@@ -257,6 +311,7 @@ export class StreamingContext {
       placement: options.placement,
       pipelineModule: options.pipelineModule,
       createWorker: options.createWorker,
+      logger: this.logger,
     });
     this.jobScheduler = new JobScheduler({
       now: () => this.now(),
@@ -288,6 +343,12 @@ export class StreamingContext {
     promise.catch(() => {}); // an error nobody awaits must not crash the process; it is logged in onBatchFailed
     this.termination = { promise, resolve, reject };
     if (isManualClock(this.scheduler)) this.scheduler.attach(this);
+    if (options.signal !== undefined) {
+      if (!isAbortSignal(options.signal)) throw new InvalidArgumentError(`StreamingContext: signal must be an AbortSignal, got ${describeValue(options.signal)}.`);
+      this.signal = options.signal;
+      // An already aborted signal is seen by start(): the pipeline can still be defined.
+      if (!this.signal.aborted) this.signal.addEventListener('abort', this.onAbort, { once: true });
+    }
   }
 
   /** The current time on this context's clock. Nothing in the engine reads Date.now() directly. */
@@ -352,7 +413,7 @@ export class StreamingContext {
   private static openStore(storeOrDirectory: string | CheckpointStore): NonNullable<StreamingContext['checkpointSetting']> {
     const store = openCheckpointStore(storeOrDirectory);
     if (typeof store.writeAheadLog !== 'function') {
-      throw new TypeError(
+      throw new InvalidArgumentError(
         `checkpoint: the store for ${store.location} has no writeAheadLog() method, which a StreamingContext needs to make the batches after a checkpoint again exactly. ` +
           'Implement it by returning a second store of the same kind for the log (FileSystemCheckpointStore and IndexedDBCheckpointStore have it).',
       );
@@ -378,10 +439,16 @@ export class StreamingContext {
     createContext: () => StreamingContext,
     options: GetOrCreateOptions = {},
   ): Promise<StreamingContext> {
-    if (typeof createContext !== 'function') throw new TypeError(`getOrCreate: createContext must be a function that returns a new StreamingContext, got ${typeof createContext}.`);
+    if (typeof createContext !== 'function') throw new InvalidArgumentError(`getOrCreate: createContext must be a function that returns a new StreamingContext, got ${typeof createContext}.`);
     // An executor only needs the pipeline's definitions: the driver reads the checkpoint.
     if (isExecutor()) return createContext();
-    const warn = options.onWarning ?? ((message: string) => console.warn(message));
+    // Without onWarning, warnings go to the logger of the context createContext makes: those found before it exists wait for it.
+    let context: StreamingContext | undefined;
+    const early: string[] = [];
+    const warn = options.onWarning ?? ((message: string) => (context ? context.logger.warn(message) : early.push(message)));
+    const flushEarly = (logger: Logger) => {
+      for (const message of early.splice(0)) logger.warn(message);
+    };
     const setting = StreamingContext.openStore(storeOrDirectory);
     try {
       // Before reading: another process running on the location would change what is read.
@@ -390,8 +457,14 @@ export class StreamingContext {
       // Loaded here: a page that never resumes from a checkpoint does not load recovery.
       const { findRecoveryPoint, prepareRecovery } = await import('./recovery.ts');
       const point = await findRecoveryPoint(setting.store, setting.log, warn);
-      const ssc = createContext();
-      if (!(ssc instanceof StreamingContext)) throw new TypeError(`getOrCreate: createContext must return a StreamingContext, got ${ssc === null ? 'null' : typeof ssc}.`);
+      let ssc: StreamingContext;
+      try {
+        ssc = createContext();
+        if (ssc instanceof StreamingContext) context = ssc;
+      } finally {
+        flushEarly(context?.logger ?? consoleLogger);
+      }
+      if (!(ssc instanceof StreamingContext)) throw new InvalidArgumentError(`getOrCreate: createContext must return a StreamingContext, got ${ssc === null ? 'null' : typeof ssc}.`);
       if (ssc.state !== 'initialized') throw new IllegalStateError(`getOrCreate: createContext returned a context that is ${ssc.state}; it must return a new one, not started.`);
       const own = ssc.checkpointSetting;
       if (own && own.store !== setting.store && own.store.location !== setting.store.location) {
@@ -435,7 +508,7 @@ export class StreamingContext {
    */
   fromObservable<T>(source: Observable<T>): ReceiverInputDStream<T> {
     if (!source || typeof (source as Observable<T>).subscribe !== 'function') {
-      throw new TypeError(`fromObservable expects an RxJS Observable, got ${source === null ? 'null' : typeof source}.`);
+      throw new InvalidArgumentError(`fromObservable expects an RxJS Observable, got ${source === null ? 'null' : typeof source}.`);
     }
     return new ReceiverInputDStream<T>(this, new ObservableReceiver(source), 'fromObservable', userCallSite());
   }
@@ -457,9 +530,9 @@ export class StreamingContext {
 
   /** Union of streams with the same slide duration. */
   union<T>(streams: DStream<T>[]): DStream<T> {
-    if (!Array.isArray(streams) || streams.length === 0) throw new TypeError('union expects a non-empty array of DStreams.');
+    if (!Array.isArray(streams) || streams.length === 0) throw new InvalidArgumentError('union expects a non-empty array of DStreams.');
     streams.forEach((s, i) => {
-      if (!(s instanceof DStream)) throw new TypeError(`union expects an array of DStreams (of the same slide duration); element ${i} is ${describeValue(s)}.`);
+      if (!(s instanceof DStream)) throw new InvalidArgumentError(`union expects an array of DStreams (of the same slide duration); element ${i} is ${describeValue(s)}.`);
     });
     return new kinds.TransformedDStream<T>(this, streams, (rdds) => this.sparkContext.union(rdds as RDD<T>[]), 'union', undefined, undefined, true);
   }
@@ -482,10 +555,17 @@ export class StreamingContext {
   /** Start receiving and processing. Batches run at every multiple of batchInterval from now. */
   start(): void {
     if (this.currentState === 'active') {
-      console.warn('StreamingContext.start(): already started; ignoring.');
+      this.logger.warn('StreamingContext.start(): already started; ignoring.');
       return;
     }
-    if (this.currentState === 'stopped') throw new IllegalStateError('StreamingContext.start(): this context has been stopped; a stopped context cannot be started again. Create a new one.');
+    if (this.currentState === 'initialized' && this.signal?.aborted) {
+      void this.stop();
+      return;
+    }
+    if (this.currentState === 'stopped') {
+      const why = this.signal?.aborted ? ' (its signal was aborted)' : '';
+      throw new IllegalStateError(`StreamingContext.start(): this context has been stopped${why}; a stopped context cannot be started again. Create a new one.`);
+    }
     try {
       this.doStart();
     } catch (e) {
@@ -563,7 +643,7 @@ export class StreamingContext {
     this.currentState = 'active';
     this.listenerBus.post({ type: 'streamingStarted', time: now });
     for (const input of this.graph.inputStreams) {
-      Promise.resolve(input.start()).catch((e) => console.error(`${input.creationSite}: failed to start:`, e));
+      Promise.resolve(input.start()).catch((e) => this.logger.error(`${input.creationSite}: failed to start:`, e));
     }
     // After the inputs started: a file stream's position includes its start time.
     if (this.checkpointer && !recovery) {
@@ -571,7 +651,7 @@ export class StreamingContext {
       this.checkpointer.writeInitial(locked);
       // Refused: stop before any batch runs, with the error that says who holds the location.
       locked.catch((e: unknown) => {
-        if (!this.terminationAwaited) console.error(e);
+        if (!this.terminationAwaited) this.logger.error('StreamingContext: could not take the checkpoint location\'s lock; stopping:', e);
         this.stopping ??= this.doStop(false, e);
       });
     }
@@ -623,6 +703,7 @@ export class StreamingContext {
           jobScheduler: this.jobScheduler,
           checkpoint,
           sparkContext: this.sparkContext,
+          logger: this.logger,
           failure: () => this.failure,
           lastBatchFailed: () => this.lastBatchFailed,
           lastCompletedTime: () => this.lastCompletedTime,
@@ -654,6 +735,7 @@ export class StreamingContext {
   }
 
   private finish(error?: unknown): void {
+    this.signal?.removeEventListener('abort', this.onAbort);
     if (isManualClock(this.scheduler)) this.scheduler.detach(this);
     this.listenerBus.complete();
     if (error === undefined) this.termination.resolve();
@@ -666,7 +748,7 @@ export class StreamingContext {
       this.graph.batchFailed(time);
       return;
     }
-    if (!this.terminationAwaited) console.error(error);
+    if (!this.terminationAwaited) this.logger.error('StreamingContext: a batch failed; stopping (awaitTermination() rejects with the error):', error);
     // Spark's default: the error stops the context; awaitTermination() rethrows it (also when a
     // stop was under way).
     this.failure ??= error;
@@ -675,11 +757,28 @@ export class StreamingContext {
     this.stopping ??= this.doStop(false, error);
   }
 
-  /** Resolves when the context stops; rejects with the error that stopped it. */
-  awaitTermination(): Promise<void> {
+  /**
+   * Resolves when the context stops; rejects with the error that stopped it. With a `signal`, the
+   * wait (not the context) ends when it aborts: the promise rejects with the signal's reason.
+   */
+  awaitTermination(options: AwaitTerminationOptions = {}): Promise<void> {
     // In an executor the pipeline code stops here: what follows is the driver's.
     if (isExecutor()) return new Promise<void>(() => {});
+    const { signal } = options;
+    if (signal !== undefined && !isAbortSignal(signal)) throw new InvalidArgumentError(`awaitTermination: signal must be an AbortSignal, got ${describeValue(signal)}.`);
     this.terminationAwaited = true;
+    if (signal === undefined) return this.termination.promise;
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      // Settled either way: the listener goes, so a long-lived signal holds nothing of this context.
+      this.termination.promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
+
+  /** @internal Settles when the context stops (rejects with the error that stopped it), without counting as awaited. */
+  get terminated(): Promise<void> {
     return this.termination.promise;
   }
 

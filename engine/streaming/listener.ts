@@ -1,3 +1,4 @@
+import { consoleLogger, type Logger } from '../util/logger.ts';
 import { Subject, type Observable } from 'rxjs';
 import type { StageDecision } from '../rdd/StagePlacement.ts';
 
@@ -312,6 +313,7 @@ export class StreamingListenerBus {
   private readonly listeners = new Set<StreamingListener>();
   private readonly subject = new Subject<StreamingListenerEvent>();
   private stopped = false;
+  constructor(private readonly logger: Logger = consoleLogger) {}
   readonly events$: Observable<StreamingListenerEvent> = this.subject.asObservable();
 
   add(listener: StreamingListener): void {
@@ -331,7 +333,7 @@ export class StreamingListenerBus {
       try {
         cb.call(l, event);
       } catch (e) {
-        console.error(`StreamingListener.${name} threw (the stream goes on):`, e);
+        this.logger.error(`StreamingListener.${name} threw (the stream goes on):`, e);
       }
     }
     this.subject.next(event);

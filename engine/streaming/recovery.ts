@@ -10,6 +10,7 @@
  */
 import type { Checkpoint, CheckpointStore } from '../checkpoint/CheckpointStore.ts';
 import { CorruptCheckpointError } from '../checkpoint/errors.ts';
+import { RecoveryError } from '../checkpoint/RecoveryError.ts';
 import { latestGoodCheckpoint } from '../checkpoint/recover.ts';
 import type { DStream } from '../dstream/DStream.ts';
 import type { StatefulDStream } from '../dstream/checkpointing.ts';
@@ -50,7 +51,7 @@ export async function findRecoveryPoint(store: CheckpointStore, log: CheckpointS
   const logTimes = (await log.list()).sort((a, b) => a - b);
   if (checkpoint) return { checkpoint, logTimes };
   if (logTimes.length === 0) return undefined;
-  throw new Error(
+  throw new RecoveryError(
     `${log.location} holds write-ahead log records (batches ${logTimes[0]} to ${logTimes[logTimes.length - 1]} ms) but ${store.location} holds no checkpoint: ` +
       'the state those batches apply to is unknown (a checkpoint is written before the first record, so it was deleted). ' +
       'Delete the log records too to start over.',
@@ -81,7 +82,7 @@ export async function prepareRecovery(
   // First: another application's checkpoint differs in everything, and saying so is the useful message.
   checkApplication(meta.application, application.identity, description, application.allowOther, warn);
   if (meta.batchInterval !== batchInterval) {
-    throw new Error(
+    throw new RecoveryError(
       `The checkpoint ${description} was taken with a batch interval of ${meta.batchInterval} ms; this context's is ${batchInterval} ms. ` +
         'Batches resume on the checkpoint\'s grid, so the interval cannot change: create the context with the same one, or start over with an empty checkpoint location.',
     );
@@ -97,7 +98,7 @@ export async function prepareRecovery(
       record = await log.read(time);
     } catch (e) {
       if (!(e instanceof CorruptCheckpointError) || time > checkpoint.time) {
-        throw new Error(`Cannot recover from the checkpoint ${description}: the write-ahead log record of the batch at ${time} ms cannot be read (${(e as Error).message}); that batch cannot be made again as it was.`, { cause: e });
+        throw new RecoveryError(`Cannot recover from the checkpoint ${description}: the write-ahead log record of the batch at ${time} ms cannot be read (${(e as Error).message}); that batch cannot be made again as it was.`, { cause: e });
       }
       warn(`Skipping the write-ahead log record of the batch at ${time} ms (before the checkpoint at ${checkpoint.time} ms): ${(e as Error).message}`);
       continue;
@@ -112,7 +113,7 @@ export async function prepareRecovery(
   const replayed = records.filter((r) => r.time > checkpoint.time).map((r) => r.time);
   for (let i = 0; i < replayed.length; i++) {
     if (replayed[i] !== checkpoint.time + (i + 1) * meta.batchInterval) {
-      throw new Error(`Cannot recover from the checkpoint ${description}: the write-ahead log has no record of the batch at ${checkpoint.time + (i + 1) * meta.batchInterval} ms but has later ones; it was damaged.`);
+      throw new RecoveryError(`Cannot recover from the checkpoint ${description}: the write-ahead log has no record of the batch at ${checkpoint.time + (i + 1) * meta.batchInterval} ms but has later ones; it was damaged.`);
     }
   }
 
@@ -125,7 +126,7 @@ export async function prepareRecovery(
       const time = checkpoint.time - ((checkpoint.time - meta.zeroTime) % op.slideDuration);
       if (time > meta.zeroTime) op.restoreState(time, undefined, description);
     } else if (saved.time !== null) {
-      const missing = (key: string, time: number) => new Error(`The checkpoint ${description} lists the state of ${JSON.stringify(id)} at ${time} ms but does not hold it (no ${JSON.stringify(key)}).`);
+      const missing = (key: string, time: number) => new RecoveryError(`The checkpoint ${description} lists the state of ${JSON.stringify(id)} at ${time} ms but does not hold it (no ${JSON.stringify(key)}).`);
       if (!Object.hasOwn(checkpoint.data, id)) throw missing(id, saved.time);
       op.restoreState(saved.time, checkpoint.data[id], description);
       for (const t of saved.earlier ?? []) {
@@ -151,7 +152,7 @@ export async function prepareRecovery(
 
 function readMetadata(checkpoint: Checkpoint, description: string): CheckpointMetadata {
   const m = checkpoint.metadata as Partial<CheckpointMetadata>;
-  const bad = (what: string) => new Error(`The checkpoint ${description} was not written by a StreamingContext (or by a newer Rivulet): ${what}.`);
+  const bad = (what: string) => new RecoveryError(`The checkpoint ${description} was not written by a StreamingContext (or by a newer Rivulet): ${what}.`);
   if (m.layout !== CHECKPOINT_LAYOUT) throw bad(`its metadata layout is ${JSON.stringify(m.layout)}, this Rivulet reads ${CHECKPOINT_LAYOUT}`);
   if (typeof m.zeroTime !== 'number' || typeof m.batchInterval !== 'number') throw bad('it has no zero time or batch interval');
   if (typeof m.inputs !== 'object' || m.inputs === null || typeof m.operators !== 'object' || m.operators === null) throw bad('it lists no inputs or operators');

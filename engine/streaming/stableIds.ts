@@ -1,3 +1,4 @@
+import { IllegalStateError } from '../util/errors.ts';
 /**
  * Stable ids: how a checkpoint names input streams and stateful operators, so that a pipeline
  * whose code changed can still find its state (DESIGN.md: Spark identifies them by serialized
@@ -105,7 +106,7 @@ function requireUnique(ids: ReadonlyMap<DStream<unknown>, string>, what: string)
   for (const [s, id] of ids) byId.set(id, [...(byId.get(id) ?? []), s]);
   for (const [id, streams] of byId) {
     if (streams.length > 1) {
-      throw new Error(
+      throw new IllegalStateError(
         `Two ${what} have the same checkpoint id ${JSON.stringify(id)}: ${streams.map((s) => s.creationSite).join(' and ')}. ` +
           'Checkpoints tell them apart by id: give each its own name with .name(\'...\').',
       );

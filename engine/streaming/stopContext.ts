@@ -19,6 +19,7 @@ import type { JobScheduler } from './JobScheduler.ts';
 import type { AbandonedWork } from './listener.ts';
 import { isManualClock } from './isManualClock.ts';
 import { releaseCheckpointLock } from './checkpointLock.ts';
+import type { Logger } from '../util/logger.ts';
 
 /** A time limit on the context's clock; race() tells whether a promise settled before it. */
 export interface Deadline {
@@ -34,6 +35,7 @@ export interface StoppingContext {
   readonly jobScheduler: JobScheduler;
   readonly checkpoint: { checkpointer: Checkpointer; owned: boolean; lock: Promise<CheckpointLock | undefined> | undefined } | undefined;
   readonly sparkContext: RDDContext;
+  readonly logger: Logger;
   /** The batch failure that stops the context (skipFailedBatches false), if any. */
   failure(): unknown;
   lastBatchFailed(): boolean;
@@ -53,7 +55,7 @@ export async function stopContext(
   // Each input is stopped once; `stopped` says which have.
   const stopped = new Set<InputDStream<unknown>>();
   const stops = new Map<InputDStream<unknown>, Promise<void>>();
-  const failedToStop = (input: InputDStream<unknown>, e: unknown) => console.error(`${input.creationSite}: failed to stop:`, e);
+  const failedToStop = (input: InputDStream<unknown>, e: unknown) => ctx.logger.error(`${input.creationSite}: failed to stop:`, e);
   const stopInput = (input: InputDStream<unknown>): Promise<void> => {
     let stopping = stops.get(input);
     if (!stopping) {
@@ -114,7 +116,7 @@ export async function stopContext(
       abandoned.push({ kind: 'input', streamId: input.inputId, name: input.creationSite, message: `${input.creationSite}, ${what}` });
       if (input instanceof ReceiverInputDStream) input.supervisor.abandonStop(`StreamingContext stopped; ${reason} waiting for onStop()`);
     }
-    if (abandoned.length > 0) console.warn(`StreamingContext.stop(): ${reason}, abandoning ${abandoned.map((a) => a.message).join('; ')}.`);
+    if (abandoned.length > 0) ctx.logger.warn(`StreamingContext.stop(): ${reason}, abandoning ${abandoned.map((a) => a.message).join('; ')}.`);
   }
   error ??= ctx.failure();
   const { checkpoint } = ctx;
@@ -124,13 +126,13 @@ export async function stopContext(
       // (not after a batch abandoned halfway: its state may be half-changed).
       if (error === undefined && !ctx.lastBatchFailed() && !batchAbandoned) await checkpoint.checkpointer.checkpointOnStop(ctx.lastCompletedTime());
     } catch (e) {
-      console.error(`StreamingContext.stop(): could not write the last checkpoint (a restart runs the batches since the previous one again):`, e);
+      ctx.logger.error(`StreamingContext.stop(): could not write the last checkpoint (a restart runs the batches since the previous one again):`, e);
     }
-    await checkpoint.checkpointer.close(checkpoint.owned).catch((e) => console.error('StreamingContext.stop(): could not close the checkpoint store:', e));
-    await releaseCheckpointLock(checkpoint.lock).catch((e) => console.error("StreamingContext.stop(): could not release the checkpoint location's lock:", e));
+    await checkpoint.checkpointer.close(checkpoint.owned).catch((e) => ctx.logger.error('StreamingContext.stop(): could not close the checkpoint store:', e));
+    await releaseCheckpointLock(checkpoint.lock).catch((e) => ctx.logger.error("StreamingContext.stop(): could not release the checkpoint location's lock:", e));
   }
   // The context owns its worker pool: stopping (also after an error) stops the workers.
-  await ctx.sparkContext.close().catch((e) => console.error('StreamingContext.stop(): could not stop the workers:', e));
+  await ctx.sparkContext.close().catch((e) => ctx.logger.error('StreamingContext.stop(): could not stop the workers:', e));
   ctx.stopped({ graceful, timeout: limit, abandoned });
   ctx.finish(error);
 }

@@ -1,3 +1,4 @@
+import { OutOfRangeError } from './errors.ts';
 /**
  * Durations are plain milliseconds; these helpers read like Spark's Milliseconds/Seconds/Minutes.
  * Spark: `org.apache.spark.streaming.Duration`.
@@ -42,7 +43,7 @@ export const Minutes = (m: number): Duration => m * 60_000;
 /** A positive whole number of milliseconds, or a RangeError naming `what`. */
 export function checkDuration(ms: number, what: string): Duration {
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0 || !Number.isInteger(ms)) {
-    throw new RangeError(`${what} must be a positive whole number of milliseconds (e.g. Seconds(1)), got ${String(ms)}.`);
+    throw new OutOfRangeError(`${what} must be a positive whole number of milliseconds (e.g. Seconds(1)), got ${String(ms)}.`);
   }
   return ms;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { RDDContext, StreamingContext, type DStream, type StageRun } from '../../engine/index.ts';
+import { OutOfRangeError, RDDContext, StreamingContext, type DStream, type StageRun } from '../../engine/index.ts';
 import { StagePlacement } from '../../engine/rdd/StagePlacement.ts';
 import { runStreams } from '../support/TestSuiteBase.ts';
 
@@ -81,8 +81,8 @@ describe('placement by cost on 2 workers: batches in, where they ran out', () =>
     [{ window: NaN }, 'placement window must be a positive integer, got NaN.'],
     [{ mode: 'workers', warmUpRuns: 2, window: 0.5 }, 'placement window must be a positive integer, got 0.5.'],
   ])('a bad placement option is refused when the context is created: %o', (placement, message) => {
-    expect(() => new StreamingContext({ batchInterval: 1000, workers: 2, placement: placement as never })).toThrow(new RangeError(message));
-    expect(() => new RDDContext({ workers: 2, placement: placement as never })).toThrow(new RangeError(message));
+    expect(() => new StreamingContext({ batchInterval: 1000, workers: 2, placement: placement as never })).toThrow(new OutOfRangeError(message)); // a RangeError with code RIVULET_OUT_OF_RANGE
+    expect(() => new RDDContext({ workers: 2, placement: placement as never })).toThrow(new OutOfRangeError(message)); // a RangeError with code RIVULET_OUT_OF_RANGE
   });
 
   test('good placement options are accepted when the context is created', () => {

@@ -96,7 +96,7 @@ describe('a user function that throws fails the batch', () => {
     ssc.queueStream([[1]]).map(() => { throw new Error('x'); }).foreachRDD(async (rdd) => { await rdd.collect(); });
     const logged: unknown[] = [];
     const error = console.error;
-    console.error = (...a: unknown[]) => void logged.push(a[0]);
+    console.error = (...a: unknown[]) => void logged.push(a[1]); // (message, error), as the Logger contract has it
     try {
       ssc.start();
       await clock.advance(1000);

@@ -79,14 +79,14 @@ export async function runStreams(options: RunOptionsBase & { input?: (unknown[] 
 export class TestInputStream<T> extends InputDStream<T> {
   constructor(
     ssc: StreamingContext,
-    private readonly batches: readonly (readonly T[] | null)[],
+    private readonly inputBatches: readonly (readonly T[] | null)[],
   ) {
     super(ssc, 'testInputStream');
   }
 
   protected compute(validTime: number): RDD<T> | undefined {
     const index = (validTime - this.zeroTime!) / this.slideDuration - 1;
-    const batch = index < this.batches.length ? this.batches[index] : [];
+    const batch = index < this.inputBatches.length ? this.inputBatches[index] : [];
     if (batch === null || batch === undefined) return undefined;
     this.reportRecords(validTime, batch.length);
     return this.ssc.sparkContext.parallelize([...batch]);

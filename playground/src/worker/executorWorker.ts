@@ -10,6 +10,7 @@
  * first: loadPipeline() is called now, while this module evaluates, and its load waits for it.
  */
 import * as rivulet from 'rivulet';
+import { markEngineEnd } from '../../../engine/util/callSite.ts';
 import { loadPipeline } from 'rivulet/worker';
 import { evaluatePipeline, moduleResolver } from './modules.ts';
 import { interceptConsole } from './console.ts';
@@ -64,3 +65,7 @@ loadPipeline(async () => {
   }
   return script;
 });
+
+// Last in this worker's bundle: the engine's call-site detection takes everything up to here (the
+// engine and this wrapper) as the engine's own code, and names the line in the user's pipeline.
+markEngineEnd(() => new Error());

@@ -10,6 +10,7 @@
  * import the same module: the contexts the user creates get a `createWorker` that starts one.
  */
 import * as rivulet from 'rivulet';
+import { markEngineEnd } from '../../../engine/util/callSite.ts';
 import * as rxjs from 'rxjs';
 import type { DStream, RDD } from 'rivulet';
 import { compilePipeline } from './compile.ts';
@@ -378,3 +379,7 @@ scope.onmessage = (e: MessageEvent<ToWorker>) => {
 };
 
 post({ type: 'ready' });
+
+// Last in this worker's bundle: the engine's call-site detection takes everything up to here (the
+// engine and this wrapper) as the engine's own code, and names the line in the user's pipeline.
+markEngineEnd(() => new Error());
