@@ -6,6 +6,8 @@ import { PIDRateEstimator } from '../streaming/PIDRateEstimator.ts';
 import { userCallSite } from '../util/callSite.ts';
 import { SourceRDD } from './SourceRDD.ts';
 import type { Offset, OffsetRange, ReadLimit, ReplayableSource } from './Source.ts';
+import { InputReadError, InternalError, InvalidArgumentError, OutOfRangeError } from '../util/errors.ts';
+import { RecoveryError } from '../checkpoint/RecoveryError.ts';
 
 /**
  * Options of a direct stream (`createDirectStream(ssc, source, options)`), with the names of
@@ -90,7 +92,7 @@ export class DirectInputDStream<R, O extends Offset = number> extends InputDStre
     checkSource(source, operation);
     const { maxRatePerPartition, initialRate, minRate } = options;
     for (const [name, v] of [['maxRatePerPartition', maxRatePerPartition], ['initialRate', initialRate], ['minRate', minRate]] as const) {
-      if (v !== undefined && !(typeof v === 'number' && v > 0)) throw new RangeError(`${operation}: ${name} must be a positive number of records per second, got ${String(v)}.`);
+      if (v !== undefined && !(typeof v === 'number' && v > 0)) throw new OutOfRangeError(`${operation}: ${name} must be a positive number of records per second, got ${String(v)}.`);
     }
     this.mustMaterialize = true;
     if (options.backpressure) {
@@ -141,7 +143,7 @@ export class DirectInputDStream<R, O extends Offset = number> extends InputDStre
     const logged = this.recovery?.logged.get(validTime) as LoggedBatch<O> | undefined;
     let ranges: OffsetRange<O>[];
     if (logged !== undefined) {
-      if (!Array.isArray(logged?.ranges)) throw new Error(`${this.creationSite}: the write-ahead log record of the batch at ${validTime} ms does not hold its offset ranges (${JSON.stringify(logged).slice(0, 80)}).`);
+      if (!Array.isArray(logged?.ranges)) throw new RecoveryError(`${this.creationSite}: the write-ahead log record of the batch at ${validTime} ms does not hold its offset ranges (${JSON.stringify(logged).slice(0, 80)}).`);
       ranges = logged.ranges;
       // The batches after the logged ones go on from where they ended.
       if (validTime > this.recovery!.checkpointTime) this.advance(validTime, ranges);
@@ -149,7 +151,7 @@ export class DirectInputDStream<R, O extends Offset = number> extends InputDStre
       ranges = [];
     } else {
       const planned = this.planned.get(validTime);
-      if (planned === undefined) throw new Error(`internal: ${this.creationSite}: the batch at ${validTime} ms was generated without its offset ranges planned first.`);
+      if (planned === undefined) throw new InternalError(`internal: ${this.creationSite}: the batch at ${validTime} ms was generated without its offset ranges planned first.`);
       this.planned.delete(validTime);
       ranges = planned;
       this.advance(validTime, ranges);
@@ -182,12 +184,12 @@ export class DirectInputDStream<R, O extends Offset = number> extends InputDStre
         try {
           records = await this.source.readRange(range);
         } catch (e) {
-          throw new Error(`${this.creationSite}: could not read ${range.partition} [${String(range.fromOffset)}, ${String(range.untilOffset)}) for the batch at ${time} ms: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+          throw new InputReadError(`${this.creationSite}: could not read ${range.partition} [${String(range.fromOffset)}, ${String(range.untilOffset)}) for the batch at ${time} ms: ${(e as Error)?.message ?? String(e)}`, { cause: e });
         }
-        if (!Array.isArray(records)) throw new TypeError(`${this.creationSite}: readRange(${range.partition}) for the batch at ${time} ms gave ${typeof records}, not an array of records.`);
+        if (!Array.isArray(records)) throw new InvalidArgumentError(`${this.creationSite}: readRange(${range.partition}) for the batch at ${time} ms gave ${typeof records}, not an array of records.`);
         const expected = range.count ?? (typeof range.fromOffset === 'number' && !this.source.gaps ? (range.untilOffset as number) - range.fromOffset : undefined);
         if (expected !== undefined && records.length !== expected) {
-          throw new Error(
+          throw new InputReadError(
             `${this.creationSite}: readRange(${range.partition} [${String(range.fromOffset)}, ${String(range.untilOffset)})) for the batch at ${time} ms gave ${records.length} records, the range holds ${expected}. ` +
               'A replayable source must give exactly the records of the range (were they deleted from the log by its retention?).',
           );
@@ -203,7 +205,7 @@ export class DirectInputDStream<R, O extends Offset = number> extends InputDStre
     if (!ranges || !commit) return;
     this.commits = this.commits.then(() =>
       commit.call(this.source, ranges).catch((e: unknown) => {
-        if (!this.warnedCommit) console.warn(`${this.creationSite}: could not commit the offsets of the batch at ${time} ms to the source (recovery does not need them; monitoring tools see older offsets): ${(e as Error)?.message ?? String(e)}`);
+        if (!this.warnedCommit) this.ssc.logger.warn(`${this.creationSite}: could not commit the offsets of the batch at ${time} ms to the source (recovery does not need them; monitoring tools see older offsets): ${(e as Error)?.message ?? String(e)}`);
         this.warnedCommit = true;
       }),
     );
@@ -239,10 +241,10 @@ export class DirectInputDStream<R, O extends Offset = number> extends InputDStre
     const p = recovery.position as Partial<DirectStreamPosition<O>> | undefined;
     if (p !== undefined) {
       if (typeof p !== 'object' || p === null || typeof p.offsets !== 'object' || p.offsets === null) {
-        throw new Error(`${this.creationSite}: the checkpointed position of this stream is not a direct stream's (${JSON.stringify(p).slice(0, 80)}).`);
+        throw new RecoveryError(`${this.creationSite}: the checkpointed position of this stream is not a direct stream's (${JSON.stringify(p).slice(0, 80)}).`);
       }
       if (p.kind !== this.source.kind) {
-        throw new Error(`${this.creationSite}: the checkpoint was made reading a ${JSON.stringify(p.kind)} source and this stream reads a ${JSON.stringify(this.source.kind)} one; its offsets mean nothing here.`);
+        throw new RecoveryError(`${this.creationSite}: the checkpoint was made reading a ${JSON.stringify(p.kind)} source and this stream reads a ${JSON.stringify(this.source.kind)} one; its offsets mean nothing here.`);
       }
       this.restoredPosition = { ...p.offsets } as Record<string, O>;
     }
@@ -263,10 +265,10 @@ function countOf(r: OffsetRange<Offset>): number {
 }
 
 function checkSource(source: ReplayableSource<unknown, Offset>, operation: string): void {
-  if (typeof source !== 'object' || source === null) throw new TypeError(`${operation} expects a ReplayableSource, got ${source === null ? 'null' : typeof source}.`);
+  if (typeof source !== 'object' || source === null) throw new InvalidArgumentError(`${operation} expects a ReplayableSource, got ${source === null ? 'null' : typeof source}.`);
   const missing = (['initialOffsets', 'planBatch', 'readRange'] as const).filter((m) => typeof source[m] !== 'function');
   if (typeof source.kind !== 'string' || source.kind === '') missing.unshift('kind' as never);
-  if (missing.length > 0) throw new TypeError(`${operation}: the source lacks ${missing.join(', ')} (a ReplayableSource has kind, initialOffsets(), planBatch(), readRange() and optionally commit(), close()).`);
+  if (missing.length > 0) throw new InvalidArgumentError(`${operation}: the source lacks ${missing.join(', ')} (a ReplayableSource has kind, initialOffsets(), planBatch(), readRange() and optionally commit(), close()).`);
 }
 
 function isOffset(o: unknown): o is Offset {
@@ -274,28 +276,28 @@ function isOffset(o: unknown): o is Offset {
 }
 
 function checkOffsets<O extends Offset>(offsets: Readonly<Record<string, O>>, where: string): Record<string, O> {
-  if (typeof offsets !== 'object' || offsets === null || Array.isArray(offsets)) throw new TypeError(`${where} gave ${JSON.stringify(offsets)}; expected an object of offsets by partition, e.g. { "events-0": 0 }.`);
+  if (typeof offsets !== 'object' || offsets === null || Array.isArray(offsets)) throw new InvalidArgumentError(`${where} gave ${JSON.stringify(offsets)}; expected an object of offsets by partition, e.g. { "events-0": 0 }.`);
   for (const [p, o] of Object.entries(offsets)) {
-    if (!isOffset(o)) throw new TypeError(`${where} gave the offset ${JSON.stringify(o)} for partition ${JSON.stringify(p)}; an offset is a safe integer or a string.`);
+    if (!isOffset(o)) throw new InvalidArgumentError(`${where} gave the offset ${JSON.stringify(o)} for partition ${JSON.stringify(p)}; an offset is a safe integer or a string.`);
   }
   return offsets as Record<string, O>;
 }
 
 function checkRanges<O extends Offset>(ranges: readonly OffsetRange<O>[], from: Readonly<Record<string, O>>, where: string): OffsetRange<O>[] {
-  if (!Array.isArray(ranges)) throw new TypeError(`${where} gave ${typeof ranges}; expected an array of offset ranges.`);
+  if (!Array.isArray(ranges)) throw new InvalidArgumentError(`${where} gave ${typeof ranges}; expected an array of offset ranges.`);
   const seen = new Set<string>();
   const out: OffsetRange<O>[] = [];
   for (const r of ranges) {
     const show = JSON.stringify(r);
-    if (typeof r?.partition !== 'string' || r.partition === '') throw new TypeError(`${where} gave a range without a partition name: ${show}.`);
-    if (seen.has(r.partition)) throw new Error(`${where} gave two ranges for partition ${JSON.stringify(r.partition)}.`);
+    if (typeof r?.partition !== 'string' || r.partition === '') throw new InvalidArgumentError(`${where} gave a range without a partition name: ${show}.`);
+    if (seen.has(r.partition)) throw new InvalidArgumentError(`${where} gave two ranges for partition ${JSON.stringify(r.partition)}.`);
     seen.add(r.partition);
-    if (!isOffset(r.fromOffset) || !isOffset(r.untilOffset) || typeof r.fromOffset !== typeof r.untilOffset) throw new TypeError(`${where} gave a range whose offsets are not both safe integers or both strings: ${show}.`);
-    if (typeof r.fromOffset === 'number' && (r.untilOffset as number) < r.fromOffset) throw new RangeError(`${where} gave a range that ends before it starts: ${show}.`);
-    if (r.count !== undefined && !(Number.isSafeInteger(r.count) && r.count >= 0)) throw new TypeError(`${where} gave a range whose count is not a whole number: ${show}.`);
-    if (typeof r.fromOffset === 'string' && r.count === undefined && r.fromOffset !== r.untilOffset) throw new TypeError(`${where} gave a range with string offsets and no count: ${show}; a source whose offsets are not numbers says how many records each range holds.`);
+    if (!isOffset(r.fromOffset) || !isOffset(r.untilOffset) || typeof r.fromOffset !== typeof r.untilOffset) throw new InvalidArgumentError(`${where} gave a range whose offsets are not both safe integers or both strings: ${show}.`);
+    if (typeof r.fromOffset === 'number' && (r.untilOffset as number) < r.fromOffset) throw new OutOfRangeError(`${where} gave a range that ends before it starts: ${show}.`);
+    if (r.count !== undefined && !(Number.isSafeInteger(r.count) && r.count >= 0)) throw new InvalidArgumentError(`${where} gave a range whose count is not a whole number: ${show}.`);
+    if (typeof r.fromOffset === 'string' && r.count === undefined && r.fromOffset !== r.untilOffset) throw new InvalidArgumentError(`${where} gave a range with string offsets and no count: ${show}; a source whose offsets are not numbers says how many records each range holds.`);
     if (Object.hasOwn(from, r.partition) && r.fromOffset !== from[r.partition]) {
-      throw new Error(`${where} gave ${r.partition} a range from ${JSON.stringify(r.fromOffset)}, but the previous batch ended at ${JSON.stringify(from[r.partition])}; a batch starts where the one before it ended, or records would be skipped or read twice.`);
+      throw new InvalidArgumentError(`${where} gave ${r.partition} a range from ${JSON.stringify(r.fromOffset)}, but the previous batch ended at ${JSON.stringify(from[r.partition])}; a batch starts where the one before it ended, or records would be skipped or read twice.`);
     }
     const copy: OffsetRange<O> = { partition: r.partition, fromOffset: r.fromOffset, untilOffset: r.untilOffset };
     out.push(r.count === undefined ? copy : { ...copy, count: r.count });

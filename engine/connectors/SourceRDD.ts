@@ -1,5 +1,6 @@
 import { RDD, type RDDContext, type Emit, type TaskContext } from '../rdd/index.ts';
 import type { HasOffsetRanges, Offset, OffsetRange } from './Source.ts';
+import { InputReadError } from '../util/errors.ts';
 
 /**
  * A direct stream's batch: one partition per offset range, in order (Spark's `KafkaRDD`). Its
@@ -37,7 +38,7 @@ export class SourceRDD<T, O extends Offset = Offset> extends RDD<T> implements H
 
   protected compute(split: number, _ctx: TaskContext, _emit: Emit<T>): void {
     const r = this.offsetRanges[split];
-    throw new Error(
+    throw new InputReadError(
       `internal: ${this.creationSite}: the range ${r ? `${r.partition} [${String(r.fromOffset)}, ${String(r.untilOffset)})` : `#${split}`} of the batch at ${this.batchTime} ms was not read before a job used it; ` +
         'a direct stream\'s partitions are read when its batch starts.',
     );

@@ -1,5 +1,6 @@
 import { NarrowDependency, RDD, type Emit, type Partitioner, type TaskContext } from '../rdd/index.ts';
 import { StateMap } from './StateMap.ts';
+import { IllegalStateError, InternalError } from '../util/errors.ts';
 
 /**
  * One partition of a state kept on the driver and changed in place batch after batch (an inverse
@@ -60,7 +61,7 @@ export abstract class InPlaceStateRDD<K, S> extends RDD<StateRecord<K, S>> {
     const previous = this.previous;
     if (previous !== undefined && 'records' in previous) {
       previous.records.iterator(split, ctx, (r) => void (prev = r));
-      if (prev?.map === undefined) throw new Error(`internal: ${this.operation}'s state for partition ${split} before ${this.time} ms was already taken over by ${prev?.supersededBy} ms`);
+      if (prev?.map === undefined) throw new InternalError(`internal: ${this.operation}'s state for partition ${split} before ${this.time} ms was already taken over by ${prev?.supersededBy} ms`);
       map = prev.map;
     } else {
       map = new StateMap<K, S>(false);
@@ -129,7 +130,7 @@ export function previousParent<K, S>(previous: PreviousState<K, S>): RDD<unknown
 export function statePairs<K, S>(record: StateRecord<K, S>, operation: string, emit: (kv: [K, S]) => void): void {
   const map = record.map;
   if (map === undefined) {
-    throw new Error(`${operation}: this state was taken over by batch ${record.supersededBy} ms; only the latest state is kept (a stream that reads earlier ones keeps copies: window() over it, or remember()).`);
+    throw new IllegalStateError(`${operation}: this state was taken over by batch ${record.supersededBy} ms; only the latest state is kept (a stream that reads earlier ones keeps copies: window() over it, or remember()).`);
   }
   if (map.objectKeys.size === 0) map.states.forEach((k, s) => emit([k as K, s]));
   else map.states.forEach((mk, s) => emit([map.keyOf(mk), s]));

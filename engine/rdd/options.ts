@@ -1,4 +1,5 @@
 import type { Partitioner } from './Partitioner.ts';
+import { InvalidArgumentError } from '../util/errors.ts';
 
 /**
  * Where a shuffle's output goes, as an options object: `reduceByKey(f, { numPartitions: 4 })`.
@@ -33,11 +34,11 @@ export function isPartitioner(x: unknown): x is Partitioner {
  */
 export function readOptions<O extends object>(value: unknown, operation: string, allowed: readonly (keyof O & string)[]): O {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new TypeError(`${operation}: expected an options object { ${allowed.join(', ')} }, got ${describe(value)}.`);
+    throw new InvalidArgumentError(`${operation}: expected an options object { ${allowed.join(', ')} }, got ${describe(value)}.`);
   }
   const unknown = Object.keys(value).filter((k) => !(allowed as readonly string[]).includes(k));
   if (unknown.length > 0) {
-    throw new TypeError(`${operation}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; the options are ${allowed.join(', ')}.`);
+    throw new InvalidArgumentError(`${operation}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; the options are ${allowed.join(', ')}.`);
   }
   return value as O;
 }
@@ -50,10 +51,10 @@ export function partitioning(arg: number | Partitioner | PartitionOptions | unde
   if (arg === undefined || typeof arg === 'number' || isPartitioner(arg)) return arg;
   const o = readOptions<PartitionOptions>(arg, operation, ['numPartitions', 'partitioner']);
   if (o.numPartitions !== undefined && o.partitioner !== undefined) {
-    throw new TypeError(`${operation}: give numPartitions or partitioner, not both (the partitioner decides the number of partitions).`);
+    throw new InvalidArgumentError(`${operation}: give numPartitions or partitioner, not both (the partitioner decides the number of partitions).`);
   }
   if (o.partitioner !== undefined && !isPartitioner(o.partitioner)) {
-    throw new TypeError(`${operation}: the partitioner option must be a Partitioner (with getPartition), got ${describe(o.partitioner)}.`);
+    throw new InvalidArgumentError(`${operation}: the partitioner option must be a Partitioner (with getPartition), got ${describe(o.partitioner)}.`);
   }
   return o.partitioner ?? o.numPartitions;
 }

@@ -76,7 +76,7 @@ export class ReceiverSupervisor<T> {
 
   pushReliably(records: readonly T[]): Promise<void> {
     if (!this.accepting || !this.blocks) {
-      return Promise.reject(new Error(`${this.name}: storeReliably() after the receiver stopped; the records were not stored.`));
+      return Promise.reject(new IllegalStateError(`${this.name}: storeReliably() after the receiver stopped; the records were not stored.`));
     }
     const now = this.ssc.now();
     this.blocks.addAll(records, now);
@@ -96,10 +96,10 @@ export class ReceiverSupervisor<T> {
       this.awaitingBatch.delete(batchTime);
       for (const w of waiting ?? []) {
         if (failureReason === undefined) w.resolve();
-        else w.reject(new Error(`${this.name}: the batch at ${batchTime} ms did not complete (${failureReason})`));
+        else w.reject(new IllegalStateError(`${this.name}: the batch at ${batchTime} ms did not complete (${failureReason})`));
       }
     } else if (e.type === 'streamingStopped') {
-      const error = new Error(`${this.name}: the context stopped before the batch holding these records completed.`);
+      const error = new IllegalStateError(`${this.name}: the context stopped before the batch holding these records completed.`);
       for (const waiting of this.awaitingBatch.values()) for (const w of waiting) w.reject(error);
       this.awaitingBatch.clear();
       this.batchEvents?.unsubscribe();
@@ -123,11 +123,11 @@ export class ReceiverSupervisor<T> {
     if (this.stoppedForGood) return;
     if (this.state === 'stopped' && this.restartTimer === undefined && !this.ssc.isActive) return;
     this.reportError(`Restarting receiver with delay ${delayMs} ms: ${message}`, error);
-    // Spark logs every restart; a console here would repeat one line every couple of seconds for
+    // Spark logs every restart; a warning here would repeat one line every couple of seconds for
     // as long as a server is down. It is told once, until the receiver gets data again.
     if (!this.restartToldOnConsole) {
       this.restartToldOnConsole = true;
-      console.warn(`${this.name}: ${message}. Retrying every ${delayMs} ms (said once; listeners hear every retry as onReceiverError).`);
+      this.ssc.logger.warn(`${this.name}: ${message}. Retrying every ${delayMs} ms (said once; listeners hear every retry as onReceiverError).`);
     }
     void this.stopQuietly();
     this.restartTimer?.unsubscribe();

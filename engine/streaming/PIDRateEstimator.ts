@@ -14,6 +14,7 @@
  * e.compute(2000, 2500, 1000, 1000); // a rate below 2500 records/s: the batches fall behind
  * ```
  */
+import { OutOfRangeError } from '../util/errors.ts';
 export class PIDRateEstimator {
   private firstRun = true;
   private latestTime = -1;
@@ -27,9 +28,9 @@ export class PIDRateEstimator {
     readonly derivative = 0.0,
     readonly minRate = 100,
   ) {
-    if (!(batchIntervalMillis > 0)) throw new RangeError(`PIDRateEstimator: the batch interval must be positive, got ${batchIntervalMillis}.`);
-    if (!(minRate > 0)) throw new RangeError(`PIDRateEstimator: minRate must be positive, got ${minRate}.`);
-    if (proportional < 0 || integral < 0 || derivative < 0) throw new RangeError('PIDRateEstimator: the proportional, integral and derivative gains must not be negative.');
+    if (!(batchIntervalMillis > 0)) throw new OutOfRangeError(`PIDRateEstimator: the batch interval must be positive, got ${batchIntervalMillis}.`);
+    if (!(minRate > 0)) throw new OutOfRangeError(`PIDRateEstimator: minRate must be positive, got ${minRate}.`);
+    if (proportional < 0 || integral < 0 || derivative < 0) throw new OutOfRangeError('PIDRateEstimator: the proportional, integral and derivative gains must not be negative.');
   }
 
   /**

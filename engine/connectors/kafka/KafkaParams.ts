@@ -8,6 +8,7 @@
  * const kafkaParams: KafkaParams = { 'bootstrap.servers': '127.0.0.1:9092', 'group.id': 'wordcount', 'auto.offset.reset': 'earliest' };
  * ```
  */
+import { InvalidArgumentError } from '../../util/errors.ts';
 export interface KafkaParams {
   /** `host:port[,host:port…]`. */
   'bootstrap.servers': string;
@@ -28,16 +29,16 @@ const KNOWN = new Set(['bootstrap.servers', 'group.id', 'auto.offset.reset', 'is
 
 /** The brokers of `kafkaParams`, after checking every setting; `where` names the caller in errors. */
 export function checkKafkaParams(params: KafkaParams, where: string): string[] {
-  if (typeof params !== 'object' || params === null) throw new TypeError(`${where}: kafkaParams must be an object of Kafka settings, e.g. { 'bootstrap.servers': '127.0.0.1:9092' }.`);
+  if (typeof params !== 'object' || params === null) throw new InvalidArgumentError(`${where}: kafkaParams must be an object of Kafka settings, e.g. { 'bootstrap.servers': '127.0.0.1:9092' }.`);
   const unknown = Object.keys(params).filter((k) => !KNOWN.has(k));
-  if (unknown.length > 0) throw new TypeError(`${where}: unknown kafkaParams ${unknown.map((k) => JSON.stringify(k)).join(', ')}; known: ${[...KNOWN].join(', ')}.`);
+  if (unknown.length > 0) throw new InvalidArgumentError(`${where}: unknown kafkaParams ${unknown.map((k) => JSON.stringify(k)).join(', ')}; known: ${[...KNOWN].join(', ')}.`);
   const servers = params['bootstrap.servers'];
-  if (typeof servers !== 'string' || servers.trim() === '') throw new TypeError(`${where}: kafkaParams['bootstrap.servers'] must be 'host:port[,host:port…]', got ${JSON.stringify(servers)}.`);
+  if (typeof servers !== 'string' || servers.trim() === '') throw new InvalidArgumentError(`${where}: kafkaParams['bootstrap.servers'] must be 'host:port[,host:port…]', got ${JSON.stringify(servers)}.`);
   const reset = params['auto.offset.reset'];
-  if (reset !== undefined && reset !== 'earliest' && reset !== 'latest') throw new TypeError(`${where}: kafkaParams['auto.offset.reset'] must be 'earliest' or 'latest', got ${JSON.stringify(reset)}.`);
+  if (reset !== undefined && reset !== 'earliest' && reset !== 'latest') throw new InvalidArgumentError(`${where}: kafkaParams['auto.offset.reset'] must be 'earliest' or 'latest', got ${JSON.stringify(reset)}.`);
   const isolation = params['isolation.level'];
   if (isolation !== undefined && isolation !== 'read_committed' && isolation !== 'read_uncommitted') {
-    throw new TypeError(`${where}: kafkaParams['isolation.level'] must be 'read_committed' or 'read_uncommitted', got ${JSON.stringify(isolation)}.`);
+    throw new InvalidArgumentError(`${where}: kafkaParams['isolation.level'] must be 'read_committed' or 'read_uncommitted', got ${JSON.stringify(isolation)}.`);
   }
   return servers.split(',').map((s) => s.trim()).filter(Boolean);
 }
@@ -51,6 +52,6 @@ export function topicPartition(topic: string, partition: number): string {
 export function parseTopicPartition(name: string): { topic: string; partition: number } {
   const i = name.lastIndexOf('-');
   const partition = Number(name.slice(i + 1));
-  if (i <= 0 || !Number.isInteger(partition) || partition < 0) throw new Error(`"${name}" is not a Kafka topic-partition name (topic-N).`);
+  if (i <= 0 || !Number.isInteger(partition) || partition < 0) throw new InvalidArgumentError(`"${name}" is not a Kafka topic-partition name (topic-N).`);
   return { topic: name.slice(0, i), partition };
 }

@@ -2,6 +2,7 @@ import { Consumer, Producer, Admin, stringSerializers } from '@platformatic/kafk
 import type { DStream } from '../../dstream/DStream.ts';
 import { checkKafkaParams, type KafkaParams } from './KafkaParams.ts';
 import { fetchRange } from './readRange.ts';
+import { InvalidArgumentError, OutputWriteError } from '../../util/errors.ts';
 
 /**
  * A record to write to Kafka: a value, optionally a key (records with the same key go to the same
@@ -69,8 +70,8 @@ export function saveToKafka<T extends ProducerRecord>(stream: DStream<T>, option
   const where = 'saveToKafka';
   const brokers = checkKafkaParams({ 'bootstrap.servers': options.kafkaParams?.['bootstrap.servers'], 'client.id': options.kafkaParams?.['client.id'] } as KafkaParams, where);
   const transactionalId = options.kafkaParams['transactional.id'];
-  if (typeof transactionalId !== 'string' || transactionalId === '') throw new TypeError(`${where}: kafkaParams['transactional.id'] must be a non-empty string that stays the same across restarts.`);
-  if (typeof options.topic !== 'string' || options.topic === '') throw new TypeError(`${where}: topic must be a topic name, got ${JSON.stringify(options.topic)}.`);
+  if (typeof transactionalId !== 'string' || transactionalId === '') throw new InvalidArgumentError(`${where}: kafkaParams['transactional.id'] must be a non-empty string that stays the same across restarts.`);
+  if (typeof options.topic !== 'string' || options.topic === '') throw new InvalidArgumentError(`${where}: topic must be a topic name, got ${JSON.stringify(options.topic)}.`);
   const sink = new KafkaTransactionalSink(brokers, options.topic, transactionalId, options.kafkaParams['client.id'] ?? 'rivulet');
   stream.foreachRDD(async (rdd, time) => {
     const records = await rdd.collect();
@@ -108,7 +109,7 @@ export class KafkaTransactionalSink {
     const admin = new Admin({ clientId: this.clientId, bootstrapBrokers: this.brokers });
     try {
       const existing = await admin.listTopics();
-      if (!existing.includes(this.topic)) throw new Error(`saveToKafka: the topic "${this.topic}" does not exist in Kafka at ${this.brokers.join(',')}; create it (with the partitions you want) before the pipeline starts.`);
+      if (!existing.includes(this.topic)) throw new OutputWriteError(`saveToKafka: the topic "${this.topic}" does not exist in Kafka at ${this.brokers.join(',')}; create it (with the partitions you want) before the pipeline starts.`);
       if (!existing.includes(this.markerTopic)) {
         await admin.createTopics({ topics: [this.markerTopic], partitions: 1, replicas: 1 }).catch((e: Error) => {
           if (!/already exists/i.test(e.message) && !/TOPIC_ALREADY_EXISTS/i.test(JSON.stringify(e))) throw e;
@@ -174,7 +175,7 @@ export class KafkaTransactionalSink {
       return;
     }
     if (this.failed) {
-      throw new Error(
+      throw new OutputWriteError(
         `saveToKafka: not writing the batch at ${batchTime} ms to "${this.topic}": the write of the batch at ${this.failed.time} ms failed (${(this.failed.error as Error)?.message ?? String(this.failed.error)}). ` +
           'A restart from the checkpoint writes the batches not written.',
         { cause: this.failed.error },
@@ -183,7 +184,7 @@ export class KafkaTransactionalSink {
     try {
       const messages = records.map((r, i) => {
         if (typeof r !== 'object' || r === null || typeof r.value !== 'string') {
-          throw new TypeError(`saveToKafka: record ${i} of the batch at ${batchTime} ms is ${JSON.stringify(r)?.slice(0, 80)}; expected { key?: string, value: string, headers? }.`);
+          throw new InvalidArgumentError(`saveToKafka: record ${i} of the batch at ${batchTime} ms is ${JSON.stringify(r)?.slice(0, 80)}; expected { key?: string, value: string, headers? }.`);
         }
         return { topic: this.topic, key: r.key, value: r.value, headers: r.headers ? new Map(Object.entries(r.headers)) : undefined };
       });

@@ -2,6 +2,7 @@ import { Admin, Consumer } from '@platformatic/kafka';
 import { limitRanges, type OffsetRange, type ReadLimit, type ReplayableSource } from '../Source.ts';
 import { checkKafkaParams, parseTopicPartition, topicPartition, type KafkaParams } from './KafkaParams.ts';
 import { fetchRange, type ConsumerRecord } from './readRange.ts';
+import { InvalidArgumentError } from '../../util/errors.ts';
 
 /**
  * What a Kafka direct stream reads: topics by name or by pattern (Spark's
@@ -46,14 +47,14 @@ export class KafkaSource implements ReplayableSource<ConsumerRecord> {
     const where = 'Kafka direct stream';
     this.brokers = checkKafkaParams(subscription.kafkaParams, where);
     const { topics, subscribePattern } = subscription;
-    if ((topics === undefined) === (subscribePattern === undefined)) throw new TypeError(`${where}: give either topics (an array of names) or subscribePattern (a RegExp), not ${topics ? 'both' : 'neither'}.`);
+    if ((topics === undefined) === (subscribePattern === undefined)) throw new InvalidArgumentError(`${where}: give either topics (an array of names) or subscribePattern (a RegExp), not ${topics ? 'both' : 'neither'}.`);
     if (topics !== undefined && (!Array.isArray(topics) || topics.length === 0 || !topics.every((t) => typeof t === 'string' && t !== ''))) {
-      throw new TypeError(`${where}: topics must be a non-empty array of topic names, got ${JSON.stringify(topics)}.`);
+      throw new InvalidArgumentError(`${where}: topics must be a non-empty array of topic names, got ${JSON.stringify(topics)}.`);
     }
-    if (subscribePattern !== undefined && !(subscribePattern instanceof RegExp)) throw new TypeError(`${where}: subscribePattern must be a RegExp.`);
+    if (subscribePattern !== undefined && !(subscribePattern instanceof RegExp)) throw new InvalidArgumentError(`${where}: subscribePattern must be a RegExp.`);
     for (const [name, offset] of Object.entries(subscription.offsets ?? {})) {
       parseTopicPartition(name);
-      if (!Number.isSafeInteger(offset) || offset < 0) throw new TypeError(`${where}: offsets[${JSON.stringify(name)}] must be a non-negative integer, got ${JSON.stringify(offset)}.`);
+      if (!Number.isSafeInteger(offset) || offset < 0) throw new InvalidArgumentError(`${where}: offsets[${JSON.stringify(name)}] must be a non-negative integer, got ${JSON.stringify(offset)}.`);
     }
     this.readCommitted = subscription.kafkaParams['isolation.level'] !== 'read_uncommitted';
     // Transactions leave markers, and with read_committed aborted records are skipped.

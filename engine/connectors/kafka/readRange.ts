@@ -1,4 +1,5 @@
 import type { Consumer, RecordsBatch } from '@platformatic/kafka';
+import { InputReadError } from '../../util/errors.ts';
 
 /**
  * One record of a Kafka topic as a direct stream gives it (Spark's `ConsumerRecord`): key and
@@ -45,7 +46,7 @@ export async function fetchRange(consumer: Consumer<Buffer, Buffer, Buffer, Buff
     const metadata = await consumer.metadata({ topics: [topic] });
     const t = metadata.topics.get(topic);
     const p = t?.partitions[partition];
-    if (!t || !p) throw new Error(`Kafka has no partition ${partition} of topic "${topic}".`);
+    if (!t || !p) throw new InputReadError(`Kafka has no partition ${partition} of topic "${topic}".`);
     const response = await consumer.fetch({
       node: p.leader,
       maxWaitTime: 100,
@@ -55,10 +56,10 @@ export async function fetchRange(consumer: Consumer<Buffer, Buffer, Buffer, Buff
       topics: [{ topicId: t.id, partitions: [{ partition, fetchOffset: BigInt(offset), partitionMaxBytes: MAX_BYTES, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }] }],
     });
     const answer = response.responses[0]?.partitions.find((x) => x.partitionIndex === partition);
-    if (!answer) throw new Error(`Kafka's fetch of ${topic}-${partition} from offset ${offset} answered nothing for the partition.`);
+    if (!answer) throw new InputReadError(`Kafka's fetch of ${topic}-${partition} from offset ${offset} answered nothing for the partition.`);
     if (answer.errorCode !== 0) {
       const why = answer.errorCode === 1 ? ` (offset out of range: the log starts at ${answer.logStartOffset}; the records were deleted by retention)` : '';
-      throw new Error(`Kafka's fetch of ${topic}-${partition} from offset ${offset} failed with error code ${answer.errorCode}${why}.`);
+      throw new InputReadError(`Kafka's fetch of ${topic}-${partition} from offset ${offset} failed with error code ${answer.errorCode}${why}.`);
     }
     const abortedTransactions = [...(answer.abortedTransactions ?? [])].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0));
     const batches: RecordsBatch[] = answer.records ?? [];
@@ -100,7 +101,7 @@ export async function fetchRange(consumer: Consumer<Buffer, Buffer, Buffer, Buff
     }
     if (next <= offset) {
       // Nothing yet (the leader may lag behind the offsets listed): fetch again, a bounded number of times.
-      if (++emptyFetches > 100) throw new Error(`Kafka's fetch of ${topic}-${partition} gave no records from offset ${offset} (the range ends at ${until}) after ${emptyFetches} tries.`);
+      if (++emptyFetches > 100) throw new InputReadError(`Kafka's fetch of ${topic}-${partition} gave no records from offset ${offset} (the range ends at ${until}) after ${emptyFetches} tries.`);
       continue;
     }
     emptyFetches = 0;

@@ -5,25 +5,26 @@ import { userCallSite } from '../../util/callSite.ts';
 import { MQTTReceiver } from './MQTTReceiver.ts';
 import type { MQTTStreamOptions } from './options.ts';
 import { saveToMQTT, type MQTTSinkOptions } from './saveToMQTT.ts';
+import { InvalidArgumentError, OutOfRangeError } from '../../util/errors.ts';
 
 const utf8 = new TextDecoder();
 
 function checkUrl(brokerUrl: string, operation: string): void {
   if (typeof brokerUrl !== 'string' || !/^(mqtts?|wss?|tcp|ssl):\/\//i.test(brokerUrl)) {
-    throw new TypeError(`${operation}: brokerUrl must be an mqtt://, mqtts://, ws:// or wss:// URL, got ${JSON.stringify(brokerUrl)}.`);
+    throw new InvalidArgumentError(`${operation}: brokerUrl must be an mqtt://, mqtts://, ws:// or wss:// URL, got ${JSON.stringify(brokerUrl)}.`);
   }
 }
 
 function topicList(topics: string | readonly string[], operation: string): string[] {
   const list = typeof topics === 'string' ? [topics] : [...(topics ?? [])];
   if (list.length === 0 || !list.every((t) => typeof t === 'string' && t.length > 0)) {
-    throw new TypeError(`${operation}: topics must be a topic filter or a non-empty array of them (e.g. 'sensors/+/temperature'), got ${JSON.stringify(topics)}.`);
+    throw new InvalidArgumentError(`${operation}: topics must be a topic filter or a non-empty array of them (e.g. 'sensors/+/temperature'), got ${JSON.stringify(topics)}.`);
   }
   return list;
 }
 
 function checkedInteger(value: number, name: string, operation: string, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(`${operation}: ${name} must be an integer from ${min} to ${max}, got ${value}.`);
+  if (!Number.isInteger(value) || value < min || value > max) throw new OutOfRangeError(`${operation}: ${name} must be an integer from ${min} to ${max}, got ${value}.`);
   return value;
 }
 
@@ -31,10 +32,10 @@ function receiver<T, R>(ssc: StreamingContext, brokerUrl: string, topics: string
   checkUrl(brokerUrl, operation);
   const list = topicList(topics, operation);
   if (options.decode !== undefined && typeof options.decode !== 'function') {
-    throw new TypeError(`${operation}: decode must be a function (payload, topic) => record; got ${typeof options.decode}.`);
+    throw new InvalidArgumentError(`${operation}: decode must be a function (payload, topic) => record; got ${typeof options.decode}.`);
   }
   const qos = options.qos ?? 1;
-  if (qos !== 0 && qos !== 1) throw new RangeError(`${operation}: qos must be 0 or 1, got ${String(qos)} (QoS 2 is not supported: at-least-once plus the batch is what QoS 1 gives).`);
+  if (qos !== 0 && qos !== 1) throw new OutOfRangeError(`${operation}: qos must be 0 or 1, got ${String(qos)} (QoS 2 is not supported: at-least-once plus the batch is what QoS 1 gives).`);
   const decode = options.decode ?? ((payload: Uint8Array) => utf8.decode(payload) as T);
   const r = new MQTTReceiver<R>(
     brokerUrl,

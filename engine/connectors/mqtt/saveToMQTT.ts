@@ -1,5 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { DStream } from '../../dstream/DStream.ts';
+import { InvalidArgumentError } from '../../util/errors.ts';
 
 /**
  * Options of `MQTTUtils.saveToMQTT(stream, brokerUrl, topic, options)`.
@@ -31,8 +32,8 @@ const encodeDefault = (record: unknown): string => (typeof record === 'string' ?
  * messages holding the latest value per topic.
  */
 export function saveToMQTT<T>(stream: DStream<T>, brokerUrl: string, topic: string | ((record: T) => string), options: MQTTSinkOptions<T> = {}): void {
-  if (typeof topic !== 'string' && typeof topic !== 'function') throw new TypeError(`MQTTUtils.saveToMQTT: topic must be a topic name or a function record => topic, got ${typeof topic}.`);
-  if (typeof topic === 'string' && (topic.length === 0 || /[+#]/.test(topic))) throw new TypeError(`MQTTUtils.saveToMQTT: topic must be a topic name without wildcards, got ${JSON.stringify(topic)}.`);
+  if (typeof topic !== 'string' && typeof topic !== 'function') throw new InvalidArgumentError(`MQTTUtils.saveToMQTT: topic must be a topic name or a function record => topic, got ${typeof topic}.`);
+  if (typeof topic === 'string' && (topic.length === 0 || /[+#]/.test(topic))) throw new InvalidArgumentError(`MQTTUtils.saveToMQTT: topic must be a topic name without wildcards, got ${JSON.stringify(topic)}.`);
   const encode = options.encode ?? encodeDefault;
   const qos = options.qos ?? 1;
   let client: MqttClient | undefined;

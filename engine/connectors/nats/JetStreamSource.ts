@@ -3,13 +3,14 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { connectNats } from '#nats-transport';
 import { limitRanges, type OffsetRange, type ReadLimit, type ReplayableSource } from '../Source.ts';
 import type { JetStreamSourceOptions } from './options.ts';
+import { InputReadError, InvalidArgumentError } from '../../util/errors.ts';
 
 const utf8 = new TextDecoder();
 
 export function serverList(servers: string | string[], operation: string): string[] {
   const list = typeof servers === 'string' ? [servers] : servers;
   if (!Array.isArray(list) || list.length === 0 || !list.every((s) => typeof s === 'string' && /^(nats|tls|wss?):\/\//i.test(s))) {
-    throw new TypeError(`${operation}: servers must be a nats:// URL (Node) or ws:// / wss:// URL (browsers), or an array of them; got ${JSON.stringify(servers)}.`);
+    throw new InvalidArgumentError(`${operation}: servers must be a nats:// URL (Node) or ws:// / wss:// URL (browsers), or an array of them; got ${JSON.stringify(servers)}.`);
   }
   return list;
 }
@@ -28,15 +29,15 @@ export function jetStreamSource<T = string>(options: JetStreamSourceOptions<T>, 
   const servers = serverList(options.servers, operation);
   const streams = typeof options.streams === 'string' ? [options.streams] : [...(options.streams ?? [])];
   if (streams.length === 0 || !streams.every((s) => typeof s === 'string' && /^[^\s.*>]+$/.test(s))) {
-    throw new TypeError(`${operation}: streams must be a JetStream stream name or a non-empty array of them (no spaces, dots or wildcards); got ${JSON.stringify(options.streams)}.`);
+    throw new InvalidArgumentError(`${operation}: streams must be a JetStream stream name or a non-empty array of them (no spaces, dots or wildcards); got ${JSON.stringify(options.streams)}.`);
   }
   const starting = options.startingOffsets ?? 'earliest';
   if (typeof starting === 'object') {
     for (const s of streams) {
-      if (!Number.isInteger(starting[s]) || starting[s]! < 1) throw new TypeError(`${operation}: startingOffsets must give a stream sequence (1 or more) for stream ${s}, got ${JSON.stringify(starting[s])}.`);
+      if (!Number.isInteger(starting[s]) || starting[s]! < 1) throw new InvalidArgumentError(`${operation}: startingOffsets must give a stream sequence (1 or more) for stream ${s}, got ${JSON.stringify(starting[s])}.`);
     }
   } else if (starting !== 'earliest' && starting !== 'latest') {
-    throw new TypeError(`${operation}: startingOffsets must be 'earliest', 'latest' or a sequence per stream; got ${JSON.stringify(starting)}.`);
+    throw new InvalidArgumentError(`${operation}: startingOffsets must be 'earliest', 'latest' or a sequence per stream; got ${JSON.stringify(starting)}.`);
   }
   const decode = options.decode ?? ((data: Uint8Array) => utf8.decode(data) as T);
 
@@ -54,7 +55,7 @@ export function jetStreamSource<T = string>(options: JetStreamSourceOptions<T>, 
       try {
         info = await jsm.streams.info(s);
       } catch (e) {
-        throw new Error(`${operation}: cannot read JetStream stream ${JSON.stringify(s)} on ${servers.join(', ')}: ${(e as Error).message}`, { cause: e });
+        throw new InputReadError(`${operation}: cannot read JetStream stream ${JSON.stringify(s)} on ${servers.join(', ')}: ${(e as Error).message}`, { cause: e });
       }
       next[s] = info.state.last_seq + 1;
       // An empty stream reports first_seq = last_seq + 1.

@@ -4,6 +4,7 @@ import { connectNats } from '#nats-transport';
 import type { DStream } from '../../dstream/DStream.ts';
 import { serverList } from './JetStreamSource.ts';
 import type { JetStreamSinkOptions } from './options.ts';
+import { InvalidArgumentError, OutputWriteError } from '../../util/errors.ts';
 
 const encodeDefault = (record: unknown): string => (typeof record === 'string' ? record : JSON.stringify(record));
 
@@ -20,9 +21,9 @@ export function saveToJetStream<T>(stream: DStream<T>, options: JetStreamSinkOpt
   const servers = serverList(options.servers, operation);
   const { subject } = options;
   if (typeof subject === 'string' ? subject.length === 0 || /[\s*>]/.test(subject) : typeof subject !== 'function') {
-    throw new TypeError(`${operation}: subject must be a subject without wildcards, or a function record => subject; got ${JSON.stringify(subject)}.`);
+    throw new InvalidArgumentError(`${operation}: subject must be a subject without wildcards, or a function record => subject; got ${JSON.stringify(subject)}.`);
   }
-  if (options.msgId !== undefined && typeof options.msgId !== 'function') throw new TypeError(`${operation}: msgId must be a function (record, batchTime, index) => string.`);
+  if (options.msgId !== undefined && typeof options.msgId !== 'function') throw new InvalidArgumentError(`${operation}: msgId must be a function (record, batchTime, index) => string.`);
   const encode = options.encode ?? encodeDefault;
   const msgId = options.msgId ?? ((_r: T, batchTime: number, index: number) => `${batchTime}-${index}`);
   let connection: Promise<NatsConnection> | undefined;
@@ -44,7 +45,7 @@ export function saveToJetStream<T>(stream: DStream<T>, options: JetStreamSinkOpt
         try {
           await js.publish(to, encode(r), { msgID: msgId(r, batchTime, i) });
         } catch (e) {
-          throw new Error(`${operation}: publishing to ${to} failed for the batch at ${batchTime} ms (is there a JetStream stream capturing ${to}?): ${(e as Error).message}`, { cause: e });
+          throw new OutputWriteError(`${operation}: publishing to ${to} failed for the batch at ${batchTime} ms (is there a JetStream stream capturing ${to}?): ${(e as Error).message}`, { cause: e });
         }
       }),
     );

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { DStream } from '../../dstream/DStream.ts';
+import { InvalidArgumentError } from '../../util/errors.ts';
 
 /**
  * Adds a batch's entries in one script (atomic: all or none), with explicit ids
@@ -36,8 +37,8 @@ const valueField = (record: unknown): Record<string, string> => ({ value: typeof
  * owns the key. Node only (ioredis).
  */
 export function saveToRedisStream<T>(stream: DStream<T>, url: string, key: string, fields: (record: T) => Record<string, string> = valueField, operation = 'RedisStreamUtils.saveToRedisStream'): void {
-  if (typeof url !== 'string' || !/^rediss?:\/\//i.test(url)) throw new TypeError(`${operation}: url must be a redis:// or rediss:// URL, got ${JSON.stringify(url)}.`);
-  if (typeof key !== 'string' || key.length === 0) throw new TypeError(`${operation}: key must be a stream key, got ${JSON.stringify(key)}.`);
+  if (typeof url !== 'string' || !/^rediss?:\/\//i.test(url)) throw new InvalidArgumentError(`${operation}: url must be a redis:// or rediss:// URL, got ${JSON.stringify(url)}.`);
+  if (typeof key !== 'string' || key.length === 0) throw new InvalidArgumentError(`${operation}: key must be a stream key, got ${JSON.stringify(key)}.`);
   let client: Redis | undefined;
   const subscription = stream.context.events$.subscribe((e) => {
     if (e.type !== 'streamingStopped') return;
@@ -54,7 +55,7 @@ export function saveToRedisStream<T>(stream: DStream<T>, url: string, key: strin
       const f = fields(r);
       const flat = Object.entries(f).flat();
       if (flat.length === 0 || !flat.every((v) => typeof v === 'string')) {
-        throw new TypeError(`${operation}: fields must give an entry at least one field, every value a string; got ${JSON.stringify(f)} for a record of the batch at ${batchTime} ms.`);
+        throw new InvalidArgumentError(`${operation}: fields must give an entry at least one field, every value a string; got ${JSON.stringify(f)} for a record of the batch at ${batchTime} ms.`);
       }
       args.push(flat.length, ...flat);
     }
