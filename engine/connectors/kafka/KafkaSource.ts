@@ -2,7 +2,8 @@ import type { Admin, Consumer } from '@platformatic/kafka';
 import { kafkaClient } from './client.ts';
 import { limitRanges, type OffsetRange, type ReadLimit, type ReplayableSource } from '../Source.ts';
 import { checkKafkaParams, parseTopicPartition, topicPartition, type KafkaParams } from './KafkaParams.ts';
-import { fetchRange, type ConsumerRecord } from './readRange.ts';
+import { fetchRange } from './readRange.ts';
+import type { ConsumerRecord } from './ConsumerRecord.ts';
 
 /**
  * What a Kafka direct stream reads: topics by name or by pattern (Spark's
