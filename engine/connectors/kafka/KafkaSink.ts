@@ -1,4 +1,5 @@
-import { Consumer, Producer, Admin, stringSerializers } from '@platformatic/kafka';
+import type { Consumer, Producer } from '@platformatic/kafka';
+import { kafkaClient } from './client.ts';
 import type { DStream } from '../../dstream/DStream.ts';
 import { checkKafkaParams, type KafkaParams } from './KafkaParams.ts';
 import { fetchRange } from './readRange.ts';
@@ -106,6 +107,7 @@ export class KafkaTransactionalSink {
   }
 
   private async start(): Promise<void> {
+    const { Admin, Producer, stringSerializers } = await kafkaClient();
     const admin = new Admin({ clientId: this.clientId, bootstrapBrokers: this.brokers });
     try {
       const existing = await admin.listTopics();
@@ -137,7 +139,8 @@ export class KafkaTransactionalSink {
 
   /** The batch times of the committed markers (read_committed). */
   private async committedMarkers(): Promise<Set<number>> {
-    const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({ clientId: this.clientId, bootstrapBrokers: this.brokers, groupId: `rivulet-sink-${this.transactionalId}` });
+    const { Consumer } = await kafkaClient();
+    const consumer: Consumer<Buffer, Buffer, Buffer, Buffer> = new Consumer<Buffer, Buffer, Buffer, Buffer>({ clientId: this.clientId, bootstrapBrokers: this.brokers, groupId: `rivulet-sink-${this.transactionalId}` });
     try {
       // A topic just created takes a moment to appear in the brokers' metadata.
       for (let attempt = 0; ; attempt++) {

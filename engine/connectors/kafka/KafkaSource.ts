@@ -1,7 +1,9 @@
-import { Admin, Consumer } from '@platformatic/kafka';
+import type { Admin, Consumer } from '@platformatic/kafka';
+import { kafkaClient } from './client.ts';
 import { limitRanges, type OffsetRange, type ReadLimit, type ReplayableSource } from '../Source.ts';
 import { checkKafkaParams, parseTopicPartition, topicPartition, type KafkaParams } from './KafkaParams.ts';
-import { fetchRange, type ConsumerRecord } from './readRange.ts';
+import { fetchRange } from './readRange.ts';
+import type { ConsumerRecord } from './ConsumerRecord.ts';
 import { InvalidArgumentError } from '../../util/errors.ts';
 
 /**
@@ -61,7 +63,8 @@ export class KafkaSource implements ReplayableSource<ConsumerRecord> {
     this.gaps = true;
   }
 
-  private get consumer(): Consumer<Buffer, Buffer, Buffer, Buffer> {
+  private async consumer(): Promise<Consumer<Buffer, Buffer, Buffer, Buffer>> {
+    const { Consumer } = await kafkaClient();
     this.consumerClient ??= new Consumer({
       clientId: this.subscription.kafkaParams['client.id'] ?? 'rivulet',
       bootstrapBrokers: this.brokers,
@@ -72,7 +75,8 @@ export class KafkaSource implements ReplayableSource<ConsumerRecord> {
     return this.consumerClient;
   }
 
-  private get admin(): Admin {
+  private async admin(): Promise<Admin> {
+    const { Admin } = await kafkaClient();
     this.adminClient ??= new Admin({ clientId: this.subscription.kafkaParams['client.id'] ?? 'rivulet', bootstrapBrokers: this.brokers, retries: 5 });
     return this.adminClient;
   }
@@ -81,7 +85,7 @@ export class KafkaSource implements ReplayableSource<ConsumerRecord> {
   private async currentTopics(): Promise<string[]> {
     const pattern = this.subscription.subscribePattern;
     if (pattern === undefined) return this.subscription.topics!;
-    const all = await this.admin.listTopics();
+    const all = await (await this.admin()).listTopics();
     return all.filter((t) => !t.startsWith('__') && new RegExp(pattern.source, pattern.flags.replace('g', '')).test(t)).sort();
   }
 
@@ -89,7 +93,7 @@ export class KafkaSource implements ReplayableSource<ConsumerRecord> {
   private async listOffsets(topics: string[], which: 'latest' | 'earliest'): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
     if (topics.length === 0) return out;
-    const offsets = await this.consumer.listOffsets({ topics, timestamp: which === 'latest' ? -1n : -2n, isolationLevel: this.readCommitted ? 1 : 0 });
+    const offsets = await (await this.consumer()).listOffsets({ topics, timestamp: which === 'latest' ? -1n : -2n, isolationLevel: this.readCommitted ? 1 : 0 });
     for (const [topic, partitions] of offsets) partitions.forEach((o, p) => (out[topicPartition(topic, p)] = Number(o)));
     return out;
   }
@@ -98,7 +102,7 @@ export class KafkaSource implements ReplayableSource<ConsumerRecord> {
     const group = this.subscription.kafkaParams['group.id'];
     const out: Record<string, number> = {};
     if (group === undefined || topics.length === 0) return out;
-    const [result] = await this.admin.listConsumerGroupOffsets({ groups: [group] });
+    const [result] = await (await this.admin()).listConsumerGroupOffsets({ groups: [group] });
     for (const t of result?.topics ?? []) {
       if (!topics.includes(t.name)) continue;
       for (const p of t.partitions) if (p.committedOffset >= 0n) out[topicPartition(t.name, p.partitionIndex)] = Number(p.committedOffset);
@@ -135,7 +139,7 @@ export class KafkaSource implements ReplayableSource<ConsumerRecord> {
   async readRange(range: OffsetRange): Promise<ConsumerRecord[]> {
     if (range.untilOffset <= range.fromOffset) return [];
     const { topic, partition } = parseTopicPartition(range.partition);
-    return fetchRange(this.consumer, topic, partition, range.fromOffset, range.untilOffset, this.readCommitted);
+    return fetchRange(await this.consumer(), topic, partition, range.fromOffset, range.untilOffset, this.readCommitted);
   }
 
   /** Commit each range's end to `group.id` (Spark's `commitAsync`), for consumer-lag tools. */
@@ -151,7 +155,7 @@ export class KafkaSource implements ReplayableSource<ConsumerRecord> {
       byTopic.set(topic, list);
     }
     if (byTopic.size === 0) return;
-    await this.admin.alterConsumerGroupOffsets({ groupId, topics: [...byTopic].map(([name, partitionOffsets]) => ({ name, partitionOffsets })) });
+    await (await this.admin()).alterConsumerGroupOffsets({ groupId, topics: [...byTopic].map(([name, partitionOffsets]) => ({ name, partitionOffsets })) });
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,7 @@ import type { StreamingContext } from '../../streaming/StreamingContext.ts';
 import { userCallSite } from '../../util/callSite.ts';
 import { DirectInputDStream, type DirectStreamOptions } from '../DirectInputDStream.ts';
 import { KafkaSource, type KafkaSubscription } from './KafkaSource.ts';
-import type { ConsumerRecord } from './readRange.ts';
+import type { ConsumerRecord } from './ConsumerRecord.ts';
 
 /**
  * Options of `createKafkaDirectStream`: what to read (topics or a pattern, kafkaParams, starting

@@ -1,5 +1,5 @@
 export type { KafkaParams } from './KafkaParams.ts';
-export type { ConsumerRecord } from './readRange.ts';
-export { KafkaSource, type KafkaSubscription } from './KafkaSource.ts';
+export type { ConsumerRecord } from './ConsumerRecord.ts';
+export type { KafkaSubscription } from './KafkaSource.ts';
 export { createKafkaDirectStream, type KafkaDirectStreamOptions } from './createKafkaDirectStream.ts';
 export { saveToKafka, type KafkaSinkOptions, type ProducerRecord } from './KafkaSink.ts';
