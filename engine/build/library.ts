@@ -52,6 +52,7 @@ const entries = [path.join(engine, 'index.ts'), path.join(engine, 'executor/work
  * plain `"sideEffects": false` would drop these registrations, and no error would say so.
  */
 const SIDE_EFFECTS = [
+  'index.js', // markEngineEnd(): where the engine's code ends in an application's bundle (call sites)
   'closure/sourceText.js', // useSourceReader(): functions' text for workers without the pipeline
   'dstream/index.js', // the DStream kinds that DStream.ts cannot import without a cycle
   'dstream/mapWithStateOps.js', // registerNarrowOp() of mapWithState's steps, which tasks name

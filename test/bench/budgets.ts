@@ -131,7 +131,11 @@ function timeNode(args: string[]): number {
 }
 
 /** The budget of the minimal app's page at start, gzipped (test/package/budget.test.ts fails at or above it). */
-export const PAGE_BUDGET_GZIP = 40 * 1024;
+/**
+ * 48 KB since the merges of 2026-12-07 (was 40 KB, issue 6): see docs/performance.md, "The budget
+ * raised to 48 KB", for what grew and what would bring it back.
+ */
+export const PAGE_BUDGET_GZIP = 48 * 1024;
 
 /**
  * The minimal app (entrySource) bundled from the built package: builds the library's browser
@@ -158,7 +162,7 @@ export async function runBudgets(quick = false): Promise<void> {
     const fromSources = await bundle(sourcesDir);
     const noShippingCheck = await bundle(sourcesDir, { './freeVariables.ts': ['freeVariables'] });
 
-    console.log('\nPackage: a minimal browser bundle (vite build, minified) of StreamingContext + a queueStream word count; target under 40 KB gzipped');
+    console.log(`\nPackage: a minimal browser bundle (vite build, minified) of StreamingContext + a queueStream word count; target under ${PAGE_BUDGET_GZIP / 1024} KB gzipped`);
     console.log(`The built package's page at start: ${full.pageGzip} bytes gzipped (budget: under ${PAGE_BUDGET_GZIP}).`);
     const lazy = (f: BundleFigures, i: 0 | 1) => kb([...f.lazy.values()].reduce((sum, sizes) => sum + sizes[i], 0));
     console.log(
