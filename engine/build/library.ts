@@ -43,7 +43,12 @@ import ts from 'typescript';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const engine = path.join(root, 'engine');
 const defaultDist = path.join(root, 'dist');
-const entries = [path.join(engine, 'index.ts'), path.join(engine, 'executor/worker.ts')];
+const entries = [
+  path.join(engine, 'index.ts'),
+  path.join(engine, 'executor/worker.ts'),
+  // The connectors whose clients are optional peer dependencies: rivulet/mqtt, rivulet/nats, rivulet/redis.
+  ...['mqtt', 'nats', 'redis'].map((name) => path.join(engine, `connectors/${name}/index.ts`)),
+];
 
 /**
  * The modules that do something when loaded, which a bundler must keep whenever they are imported

@@ -77,7 +77,7 @@ function nodeImports(code: string): string[] {
 }
 
 let packed: { files: { path: string }[] };
-let manifest: { exports: Record<string, Record<string, string>>; imports: Record<string, Record<string, string>> };
+let manifest: { exports: Record<string, Record<string, string>>; imports: Record<string, Record<string, string>>; peerDependenciesMeta?: Record<string, { optional?: boolean }> };
 /** The tarball unpacked (its files under package/, as npm extracts it). */
 const unpacked = path.join(work, 'package');
 
@@ -151,7 +151,11 @@ describe('the tarball', () => {
     expect(published.homepage).toBeTruthy();
     expect(published.bugs.url).toBeTruthy();
     expect(published.engines.node).toBe('^20.19.0 || >=22.12.0');
-    expect(published.peerDependencies).toEqual({ rxjs: '^7.8.0' });
+    // rxjs (its types are in the API) and the connectors' clients, which only rivulet/mqtt,
+    // rivulet/nats and rivulet/redis import: optional, so an app without them installs nothing.
+    expect(Object.keys(published.peerDependencies).sort()).toEqual(['@nats-io/jetstream', '@nats-io/nats-core', '@nats-io/transport-node', 'ioredis', 'mqtt', 'rxjs']);
+    expect(published.peerDependencies.rxjs).toBe('^7.8.0');
+    for (const name of Object.keys(published.peerDependencies)) expect(published.peerDependenciesMeta?.[name]?.optional ?? false, name).toBe(name !== 'rxjs');
     expect(published.dependencies.rxjs).toBeUndefined();
     // The repository's own map is to the sources.
     expect(Object.values(manifest.imports['#platform']!)).toEqual(['./engine/platform/node.ts', './engine/platform/browser.ts']);
@@ -288,6 +292,14 @@ describe('a Node service in plain JavaScript (test/package/fixtures/node-service
     expect(onWorkers.length, JSON.stringify(ran.batches)).toBeGreaterThan(0);
     for (const b of onWorkers) expect(b.remoteTasks).toBeGreaterThan(0);
   }
+
+  it('resolves rivulet/mqtt, rivulet/nats and rivulet/redis to the connectors (their clients are optional peer dependencies)', () => {
+    for (const name of ['mqtt', 'nats', 'redis']) {
+      const resolved = run(dir, 'node', ['--input-type=module', '-e', `console.log(import.meta.resolve('rivulet/${name}'))`]).trim();
+      expect(resolved).toBe(pathToFileURL(path.join(realpathSync(dir), `node_modules/rivulet/dist/esm/connectors/${name}/index.js`)).href);
+      expect(manifest.peerDependenciesMeta?.[name === 'nats' ? '@nats-io/jetstream' : name === 'redis' ? 'ioredis' : 'mqtt']).toEqual({ optional: true });
+    }
+  });
 
   it('resolves rivulet/worker to the executor entry', () => {
     const resolved = run(dir, 'node', ['--input-type=module', '-e', "console.log(import.meta.resolve('rivulet/worker'))"]).trim();
