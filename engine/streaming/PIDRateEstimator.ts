@@ -1,3 +1,5 @@
+import { OutOfRangeError } from '../util/errors.ts';
+
 /**
  * Spark's PID rate estimator (backpressure): after each completed batch, the rate (records per
  * second) the pipeline can take, from how many records the batch had, how long it took and how
@@ -14,7 +16,6 @@
  * e.compute(2000, 2500, 1000, 1000); // a rate below 2500 records/s: the batches fall behind
  * ```
  */
-import { OutOfRangeError } from '../util/errors.ts';
 export class PIDRateEstimator {
   private firstRun = true;
   private latestTime = -1;

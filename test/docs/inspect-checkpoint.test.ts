@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ManualClock, Seconds, StreamingContext } from '../../engine/index.ts';
+import { buildLibrary } from '../../engine/build/library.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const doc = path.join(root, 'docs/checkpoints.md');
@@ -46,6 +47,9 @@ function inspect(...args: string[]) {
 }
 
 beforeAll(async () => {
+  // The example imports 'rivulet', which the repository resolves to its own build (package.json
+  // "exports"): a fresh clone has none yet.
+  if (!fs.existsSync(path.join(root, 'dist/esm/index.js'))) await buildLibrary({ targets: ['esm'] });
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rivulet-inspect-cli-'));
   dir = path.join(tmp, 'word-counts');
   await firstExampleFirstRun(dir);

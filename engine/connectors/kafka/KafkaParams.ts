@@ -1,3 +1,5 @@
+import { InvalidArgumentError } from '../../util/errors.ts';
+
 /**
  * Kafka settings under Kafka's own names, as Spark's `kafkaParams` map holds them. Only these are
  * read; anything else is refused, so a misspelt setting is not silently ignored.
@@ -8,7 +10,6 @@
  * const kafkaParams: KafkaParams = { 'bootstrap.servers': '127.0.0.1:9092', 'group.id': 'wordcount', 'auto.offset.reset': 'earliest' };
  * ```
  */
-import { InvalidArgumentError } from '../../util/errors.ts';
 export interface KafkaParams {
   /** `host:port[,host:port…]`. */
   'bootstrap.servers': string;
