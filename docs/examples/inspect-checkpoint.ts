@@ -41,7 +41,9 @@ export async function inspectCheckpointDirectory(directory: string, time?: numbe
     }
     const logTimes = (await log.list()).sort((a, b) => a - b);
     lines.push(
-      logTimes.length === 0 ? 'Write-ahead log: empty' : `Write-ahead log: ${logTimes.length} batch record${logTimes.length === 1 ? '' : 's'}, ${logTimes[0]} … ${logTimes[logTimes.length - 1]} ms`,
+      logTimes.length === 0
+        ? 'Write-ahead log: empty'
+        : `Write-ahead log: ${logTimes.length} batch record${logTimes.length === 1 ? '' : 's'}, ${logTimes[0]} … ${logTimes[logTimes.length - 1]} ms`,
     );
     const chosen = time === undefined ? good.get(times.find((t) => good.has(t)) ?? -1) : good.get(time);
     if (!chosen) {

@@ -213,6 +213,8 @@ export class FileSystemCheckpointStore implements CheckpointStore {
       throw locationError(e, this.directory);
     }
   }
+
+
 }
 
 /**
@@ -222,15 +224,10 @@ export class FileSystemCheckpointStore implements CheckpointStore {
 function locationError(e: unknown, directory: string, file?: string): unknown {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'EISDIR' && file !== undefined) {
-    return new CheckpointStoreError(
-      `${file} is a directory, not a checkpoint file; the checkpoint location ${directory} must hold only the files Rivulet writes there. Move that directory away. (${code})`,
-      { cause: e },
-    );
+    return new CheckpointStoreError(`${file} is a directory, not a checkpoint file; the checkpoint location ${directory} must hold only the files Rivulet writes there. Move that directory away. (${code})`, { cause: e });
   }
   if (code === 'ENOTDIR' || (code === 'EEXIST' && (e as NodeJS.ErrnoException).syscall === 'mkdir')) {
-    return new CheckpointStoreError(`The checkpoint location ${directory} is not a directory: it, or a directory above it, is a file. Give checkpoint() or getOrCreate() a directory path. (${code})`, {
-      cause: e,
-    });
+    return new CheckpointStoreError(`The checkpoint location ${directory} is not a directory: it, or a directory above it, is a file. Give checkpoint() or getOrCreate() a directory path. (${code})`, { cause: e });
   }
   return e;
 }
@@ -256,3 +253,4 @@ async function removeFile(file: string): Promise<boolean> {
     throw e;
   }
 }
+

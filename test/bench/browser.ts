@@ -36,10 +36,7 @@ export async function runBrowserBench(size: BenchSize): Promise<BrowserBenchResu
 if (import.meta.url === `file://${process.argv[1]}`) {
   const size: BenchSize = process.argv.includes('--quick') ? 'quick' : 'full';
   const r = await runBrowserBench(size);
-  const load = os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(', ');
+  const load = os.loadavg().map((l) => l.toFixed(2)).join(', ');
   console.log(`Workers (issue 3) in ${r.browser} (headless), Web Workers: ${r.cores} logical cores (${os.cpus()[0]?.model ?? 'cpu'}), load average after the run ${load}, ${size} run`);
   console.log(table(r.columns, r.rows));
   console.log(`Scheduling delay, 10 ms batch interval, local mode, ${r.delays.length} batches: p50 ${median(r.delays)} ms, p99 ${percentile(r.delays, 99)} ms, max ${Math.max(...r.delays)} ms`);

@@ -171,25 +171,12 @@ export async function runBudgets(quick = false): Promise<void> {
         [
           ['the built package (dist/esm, as npm installs it)', kb(full.page), kb(full.pageGzip), lazy(full, 0), lazy(full, 1), kb(full.worker), kb(full.workerGzip)],
           ['the sources (engine/index.ts)', kb(fromSources.page), kb(fromSources.pageGzip), lazy(fromSources, 0), lazy(fromSources, 1), kb(fromSources.worker), kb(fromSources.workerGzip)],
-          [
-            'the sources, free-variable reader stubbed (no functions as text on workers)',
-            kb(noShippingCheck.page),
-            kb(noShippingCheck.pageGzip),
-            lazy(noShippingCheck, 0),
-            lazy(noShippingCheck, 1),
-            kb(noShippingCheck.worker),
-            kb(noShippingCheck.workerGzip),
-          ],
+          ['the sources, free-variable reader stubbed (no functions as text on workers)', kb(noShippingCheck.page), kb(noShippingCheck.pageGzip), lazy(noShippingCheck, 0), lazy(noShippingCheck, 1), kb(noShippingCheck.worker), kb(noShippingCheck.workerGzip)],
         ],
       ),
     );
     console.log('Chunks loaded on first use (the built package):');
-    console.log(
-      table(
-        ['chunk', 'minified', 'gzipped'],
-        [...full.lazy].map(([name, [min, gzip]]) => [name, kb(min), kb(gzip)]),
-      ),
-    );
+    console.log(table(['chunk', 'minified', 'gzipped'], [...full.lazy].map(([name, [min, gzip]]) => [name, kb(min), kb(gzip)])));
     const rows: (string | number)[][] = [];
     for (const [pkg, code] of [...full.byPackage].sort((a, b) => b[1].length - a[1].length)) {
       const min = (await transform(code, { minify: true, loader: 'js' })).code;

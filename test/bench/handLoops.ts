@@ -30,11 +30,7 @@ function heapNow(): number {
   return process.memoryUsage().heapUsed;
 }
 
-const load = () =>
-  os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(', ');
+const load = () => os.loadavg().map((l) => l.toFixed(2)).join(', ');
 
 /** A stepper: one batch per call, returns its wall time in ms. */
 type Step = () => Promise<number> | number;
@@ -135,30 +131,24 @@ async function windows(quick: boolean, ratios: Ratio[]): Promise<void> {
     {
       const next = source(W);
       const slide = handWindow(W);
-      variants.push([
-        'hand incremental loop',
-        () => {
-          const events = next();
-          const start = performance.now();
-          slide(countBatch(events));
-          return performance.now() - start;
-        },
-      ]);
+      variants.push(['hand incremental loop', () => {
+        const events = next();
+        const start = performance.now();
+        slide(countBatch(events));
+        return performance.now() - start;
+      }]);
     }
     {
       const next = source(W);
       const slide = handWindow(W);
       const subject = new Subject<[number, number][]>();
       subject.pipe(scan((size, events) => slide(countBatch(events)), 0)).subscribe();
-      variants.push([
-        'RxJS scan',
-        () => {
-          const events = next();
-          const start = performance.now();
-          subject.next(events);
-          return performance.now() - start;
-        },
-      ]);
+      variants.push(['RxJS scan', () => {
+        const events = next();
+        const start = performance.now();
+        subject.next(events);
+        return performance.now() - start;
+      }]);
     }
     const rivulet = async (name: string, build: (s: DStream<[number, number]>) => DStream<any>) => {
       let records = 0;
@@ -185,9 +175,7 @@ async function windows(quick: boolean, ratios: Ratio[]): Promise<void> {
       ratios.push({ goal: `1. ${name}, ${W}-batch window, vs hand loop`, value: `${(loop / m).toFixed(2)}x`, target: '>= 0.5x', met: loop / m >= 0.5 });
     }
   }
-  console.log(
-    `(1) Windows: ${perBatch.toLocaleString('en-US')} events per batch, Zipf keys over 10,000, slide 1 batch; ${measured} measured batches after the window filled; output count(); load ${load()}`,
-  );
+  console.log(`(1) Windows: ${perBatch.toLocaleString('en-US')} events per batch, Zipf keys over 10,000, slide 1 batch; ${measured} measured batches after the window filled; output count(); load ${load()}`);
   console.log(table(['window', 'variant', 'p50 ms/batch', 'speed vs hand loop', 'speed vs no inverse'], rows));
   console.log();
 }
@@ -218,19 +206,15 @@ async function mapWithState(quick: boolean, ratios: Ratio[]): Promise<void> {
   const nextLoop = keysOf(1);
   const subjectMap = new Map<number, number>();
   const subject = new Subject<[number, number][]>();
-  subject
-    .pipe(
-      scan((m, events) => {
-        const out: number[] = [];
-        for (const [k, v] of events) {
-          const s = (m.get(k) ?? 0) + v;
-          m.set(k, s);
-          out.push(s);
-        }
-        return m;
-      }, subjectMap),
-    )
-    .subscribe();
+  subject.pipe(scan((m, events) => {
+    const out: number[] = [];
+    for (const [k, v] of events) {
+      const s = (m.get(k) ?? 0) + v;
+      m.set(k, s);
+      out.push(s);
+    }
+    return m;
+  }, subjectMap)).subscribe();
   subject.next(all());
   const nextRx = keysOf(2);
   before = heapNow();
@@ -242,32 +226,23 @@ async function mapWithState(quick: boolean, ratios: Ratio[]): Promise<void> {
     return s;
   });
   let outputs = 0;
-  const mws = await stepped<[number, number]>(
-    (s) => s.mapWithState(spec).foreachRDD(async (rdd) => void (outputs += await rdd.count())),
-    () => (first ? ((first = false), all()) : nextMws()),
-  );
+  const mws = await stepped<[number, number]>((s) => s.mapWithState(spec).foreachRDD(async (rdd) => void (outputs += await rdd.count())), () => (first ? ((first = false), all()) : nextMws()));
   await mws.step(); // loads the 1M keys
   const mwsHeap = heapNow() - before;
   const times = await interleave(
     [
-      [
-        'plain Map loop',
-        () => {
-          const e = nextLoop();
-          const start = performance.now();
-          loopStep(e);
-          return performance.now() - start;
-        },
-      ],
-      [
-        'RxJS scan',
-        () => {
-          const e = nextRx();
-          const start = performance.now();
-          subject.next(e);
-          return performance.now() - start;
-        },
-      ],
+      ['plain Map loop', () => {
+        const e = nextLoop();
+        const start = performance.now();
+        loopStep(e);
+        return performance.now() - start;
+      }],
+      ['RxJS scan', () => {
+        const e = nextRx();
+        const start = performance.now();
+        subject.next(e);
+        return performance.now() - start;
+      }],
       ['mapWithState', mws.step],
     ],
     3,
@@ -276,18 +251,7 @@ async function mapWithState(quick: boolean, ratios: Ratio[]): Promise<void> {
   await mws.stop();
   const loop = median(times.get('plain Map loop')!);
   console.log(`(2) mapWithState: ${touched.toLocaleString('en-US')} keys touched per batch of ${total.toLocaleString('en-US')}; ${measured} measured batches; output count(); load ${load()}`);
-  console.log(
-    table(
-      ['variant', 'p50 ms/batch', 'speed vs Map loop', 'heap MB', 'heap vs Map'],
-      [...times].map(([n, ts]) => [
-        n,
-        median(ts),
-        loop / median(ts),
-        n === 'mapWithState' ? mwsHeap / 2 ** 20 : n === 'plain Map loop' ? mapHeap / 2 ** 20 : '—',
-        n === 'mapWithState' ? mwsHeap / mapHeap : n === 'plain Map loop' ? 1 : '—',
-      ]),
-    ),
-  );
+  console.log(table(['variant', 'p50 ms/batch', 'speed vs Map loop', 'heap MB', 'heap vs Map'], [...times].map(([n, ts]) => [n, median(ts), loop / median(ts), n === 'mapWithState' ? mwsHeap / 2 ** 20 : n === 'plain Map loop' ? mapHeap / 2 ** 20 : '—', n === 'mapWithState' ? mwsHeap / mapHeap : n === 'plain Map loop' ? 1 : '—'])));
   console.log();
   const r = loop / median(times.get('mapWithState')!);
   ratios.push({ goal: '2. mapWithState vs plain Map loop', value: `${r.toFixed(2)}x`, target: '>= 0.8x', met: r >= 0.8 });
@@ -341,23 +305,17 @@ async function updateStateByKey(quick: boolean, ratios: Ratio[]): Promise<void> 
   let first = true;
   const nextU = keysOf(2);
   let size = 0;
-  const u = await stepped<[number, number]>(
-    (s) => s.updateStateByKey(update).foreachRDD(async (rdd) => void (size = await rdd.count())),
-    () => (first ? ((first = false), all()) : nextU()),
-  );
+  const u = await stepped<[number, number]>((s) => s.updateStateByKey(update).foreachRDD(async (rdd) => void (size = await rdd.count())), () => (first ? ((first = false), all()) : nextU()));
   await u.step();
   const uHeap = heapNow() - before;
   const times = await interleave(
     [
-      [
-        'hand loop (update every key)',
-        () => {
-          const e = nextLoop();
-          const start = performance.now();
-          loopStep(e);
-          return performance.now() - start;
-        },
-      ],
+      ['hand loop (update every key)', () => {
+        const e = nextLoop();
+        const start = performance.now();
+        loopStep(e);
+        return performance.now() - start;
+      }],
       ['updateStateByKey', u.step],
     ],
     1,
@@ -367,12 +325,7 @@ async function updateStateByKey(quick: boolean, ratios: Ratio[]): Promise<void> 
   if (size !== total) throw new Error(`updateStateByKey held ${size} keys, expected ${total}`);
   const loop = median(times.get('hand loop (update every key)')!);
   console.log(`(3) updateStateByKey: ${total.toLocaleString('en-US')} keys, ${touched.toLocaleString('en-US')} events per batch; ${measured} measured batches; output count(); load ${load()}`);
-  console.log(
-    table(
-      ['variant', 'p50 ms/batch', 'time vs hand loop', 'heap MB', 'heap vs Map'],
-      [...times].map(([n, ts]) => [n, median(ts), median(ts) / loop, n === 'updateStateByKey' ? uHeap / 2 ** 20 : mapHeap / 2 ** 20, n === 'updateStateByKey' ? uHeap / mapHeap : 1]),
-    ),
-  );
+  console.log(table(['variant', 'p50 ms/batch', 'time vs hand loop', 'heap MB', 'heap vs Map'], [...times].map(([n, ts]) => [n, median(ts), median(ts) / loop, n === 'updateStateByKey' ? uHeap / 2 ** 20 : mapHeap / 2 ** 20, n === 'updateStateByKey' ? uHeap / mapHeap : 1])));
   console.log();
   const r = median(times.get('updateStateByKey')!) / loop;
   ratios.push({ goal: '3. updateStateByKey time vs hand loop', value: `${r.toFixed(2)}x`, target: '<= 2x', met: r <= 2 });
@@ -385,24 +338,17 @@ async function wordCount(quick: boolean, ratios: Ratio[]): Promise<void> {
   const rounds = quick ? 3 : 7;
   const variants: [string, () => unknown][] = [
     ['hand-written loop', () => handLoop(data)],
-    [
-      'Rivulet local, default settings',
-      async () => {
-        const clock = new ManualClock();
-        const ssc = new StreamingContext({ batchInterval: 1000, scheduler: clock });
-        let pairs = 0;
-        ssc
-          .queueStream([...data.batches])
-          .flatMap((line) => line.split(' '))
-          .map((w) => [w, 1] as [string, number])
-          .reduceByKey((a, b) => a + b)
-          .foreachRDD(async (rdd) => void (pairs += (await rdd.collect()).length));
-        ssc.start();
-        await clock.advance(data.batches.length * 1000);
-        await ssc.stop();
-        return pairs;
-      },
-    ],
+    ['Rivulet local, default settings', async () => {
+      const clock = new ManualClock();
+      const ssc = new StreamingContext({ batchInterval: 1000, scheduler: clock });
+      let pairs = 0;
+      ssc.queueStream([...data.batches]).flatMap((line) => line.split(' ')).map((w) => [w, 1] as [string, number]).reduceByKey((a, b) => a + b)
+        .foreachRDD(async (rdd) => void (pairs += (await rdd.collect()).length));
+      ssc.start();
+      await clock.advance(data.batches.length * 1000);
+      await ssc.stop();
+      return pairs;
+    }],
     ['Rivulet local, 1 partition', () => rivuletLocal(data, 1)],
   ];
   const expected = handLoop(data);
@@ -417,12 +363,7 @@ async function wordCount(quick: boolean, ratios: Ratio[]): Promise<void> {
   }
   const loop = median(times.get('hand-written loop')!);
   console.log(`(4) Word count: ${data.batches.length} batches, ${data.words.toLocaleString('en-US')} words, median of ${rounds} interleaved rounds; load ${load()}`);
-  console.log(
-    table(
-      ['variant', 'median ms', 'speed vs loop'],
-      [...times].map(([n, ts]) => [n, median(ts), loop / median(ts)]),
-    ),
-  );
+  console.log(table(['variant', 'median ms', 'speed vs loop'], [...times].map(([n, ts]) => [n, median(ts), loop / median(ts)])));
   console.log();
   const r = loop / median(times.get('Rivulet local, default settings')!);
   ratios.push({ goal: '4. word count, local, default settings, vs loop', value: `${r.toFixed(2)}x`, target: '>= 0.9x', met: r >= 0.9 });
@@ -443,69 +384,35 @@ async function workers(quick: boolean, ratios: Ratio[]): Promise<void> {
     };
   };
   // The function uses nothing from its surroundings, so it travels to the workers as text (see stepped).
-  const build = (s: DStream<string>) =>
-    s
-      .map((r: string): [number, number] => {
-        const o = JSON.parse(r) as { id: number };
-        let h = 2166136261;
-        for (let k = 0; k < 8; k++) for (let i = 0; i < r.length; i++) h = Math.imul(h ^ r.charCodeAt(i) ^ k, 16777619);
-        return [o.id % 16, h >>> 0];
-      })
-      .reduceByKey((a, b) => (a ^ b) >>> 0)
-      .foreachRDD(async (rdd) => void (await rdd.collect()));
+  const build = (s: DStream<string>) => s.map((r: string): [number, number] => {
+    const o = JSON.parse(r) as { id: number };
+    let h = 2166136261;
+    for (let k = 0; k < 8; k++) for (let i = 0; i < r.length; i++) h = Math.imul(h ^ r.charCodeAt(i) ^ k, 16777619);
+    return [o.id % 16, h >>> 0];
+  }).reduceByKey((a, b) => (a ^ b) >>> 0).foreachRDD(async (rdd) => void (await rdd.collect()));
   const local = await stepped<string>(build, source());
   const onWorkers = await stepped<string>(build, source(), { workers: 2 });
-  const times = await interleave(
-    [
-      ['local', local.step],
-      ['2 workers', onWorkers.step],
-    ],
-    6,
-    measured,
-  );
+  const times = await interleave([['local', local.step], ['2 workers', onWorkers.step]], 6, measured);
   await local.stop();
   await onWorkers.stop();
   const l = median(times.get('local')!);
-  console.log(
-    `(5) CPU-bound map (parse + hash 1 KB JSON), ${perBatch.toLocaleString('en-US')} records per batch, default settings (StreamingContext({ workers: 2 }) vs {}); 6 warm-up batches, ${measured} measured; load ${load()}`,
-  );
-  console.log(
-    table(
-      ['variant', 'p50 ms/batch', 'speed vs local'],
-      [...times].map(([n, ts]) => [n, median(ts), l / median(ts)]),
-    ),
-  );
+  console.log(`(5) CPU-bound map (parse + hash 1 KB JSON), ${perBatch.toLocaleString('en-US')} records per batch, default settings (StreamingContext({ workers: 2 }) vs {}); 6 warm-up batches, ${measured} measured; load ${load()}`);
+  console.log(table(['variant', 'p50 ms/batch', 'speed vs local'], [...times].map(([n, ts]) => [n, median(ts), l / median(ts)])));
   console.log();
   const r = l / median(times.get('2 workers')!);
   ratios.push({ goal: '5. CPU-bound map, 2 workers vs local', value: `${r.toFixed(2)}x`, target: '>= 1.7x', met: r >= 1.7 });
 }
 
 export async function runHandLoops(quick: boolean, only?: string[]): Promise<void> {
-  console.log(
-    `\nIssue 14: Rivulet against hand-written loops — ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'cpu'}), node ${process.version}, load average at start ${load()} (1, 5, 15 min)\n`,
-  );
+  console.log(`\nIssue 14: Rivulet against hand-written loops — ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'cpu'}), node ${process.version}, load average at start ${load()} (1, 5, 15 min)\n`);
   const ratios: Ratio[] = [];
-  const parts: [string, (q: boolean, r: Ratio[]) => Promise<void>][] = [
-    ['windows', windows],
-    ['mapWithState', mapWithState],
-    ['updateStateByKey', updateStateByKey],
-    ['wordcount', wordCount],
-    ['workers', workers],
-  ];
+  const parts: [string, (q: boolean, r: Ratio[]) => Promise<void>][] = [['windows', windows], ['mapWithState', mapWithState], ['updateStateByKey', updateStateByKey], ['wordcount', wordCount], ['workers', workers]];
   for (const [name, part] of parts) if (!only || only.length === 0 || only.includes(name)) await part(quick, ratios);
   console.log(`Issue 14 goals (targets are for a quiet machine), load average at the end ${load()}`);
-  console.log(
-    table(
-      ['goal', 'measured', 'target', 'met here'],
-      ratios.map((r) => [r.goal, r.value, r.target, r.met ? 'yes' : 'no']),
-    ),
-  );
+  console.log(table(['goal', 'measured', 'target', 'met here'], ratios.map((r) => [r.goal, r.value, r.target, r.met ? 'yes' : 'no'])));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  await runHandLoops(
-    process.argv.includes('--quick'),
-    process.argv.slice(2).filter((a) => !a.startsWith('--')),
-  );
+  await runHandLoops(process.argv.includes('--quick'), process.argv.slice(2).filter((a) => !a.startsWith('--')));
   process.exit(0);
 }

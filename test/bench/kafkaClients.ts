@@ -67,15 +67,7 @@ try {
     await c.subscribe({ topic: 'kj', fromBeginning: true });
     t = performance.now();
     let m = 0;
-    await new Promise<void>(
-      (resolve) =>
-        void c.run({
-          autoCommit: false,
-          eachMessage: async () => {
-            if (++m === N) resolve();
-          },
-        }),
-    );
+    await new Promise<void>((resolve) => void c.run({ autoCommit: false, eachMessage: async () => { if (++m === N) resolve(); } }));
     rows.push(`kafkajs consume (eachMessage, from joining the group): ${perSecond(N, t)} records/s`);
     await c.disconnect();
   }

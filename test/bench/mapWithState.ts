@@ -28,12 +28,9 @@ async function mapWithStatePipeline(totalKeys: number, touchedPerBatch: number, 
     return sum;
   }).initialState(initial);
   let outputs = 0;
-  ssc
-    .queueStream(queue)
-    .mapWithState(spec)
-    .foreachRDD(async (rdd) => {
-      outputs += await rdd.count();
-    });
+  ssc.queueStream(queue).mapWithState(spec).foreachRDD(async (rdd) => {
+    outputs += await rdd.count();
+  });
   ssc.start();
   await clock.advance(1000); // the first batch loads the initial state: not measured
   return {
@@ -67,8 +64,7 @@ export async function mapWithStatePerBatch(totalKeys: number[], touchedPerBatch:
 /** updateStateByKey for contrast: it calls the update for every key every batch. */
 export async function updateStateByKeyPerBatch(totalKeys: number, touchedPerBatch: number, batches: number): Promise<number[]> {
   const { queue, clock, ssc, initial } = setUp(totalKeys, touchedPerBatch, batches);
-  ssc
-    .queueStream(queue)
+  ssc.queueStream(queue)
     .updateStateByKey<number, number, number>((values, state) => values.reduce((a, b) => a + b, state ?? 0), { initialState: initial })
     .foreachRDD(() => {});
   ssc.start();

@@ -14,10 +14,7 @@ const BATCHES = quick ? 12 : 30;
 const WARMUP = 3;
 const WORDS_PER_BATCH = 20_000;
 
-interface Variant {
-  name: string;
-  options: Partial<StreamingContextOptions>;
-}
+interface Variant { name: string; options: Partial<StreamingContextOptions> }
 const variants: Variant[] = [
   { name: 'local (no workers)', options: {} },
   { name: 'workers: 2, state on the driver', options: { workers: 2, stateInWorkers: false, placement: 'workers' } },
@@ -26,7 +23,7 @@ const variants: Variant[] = [
 
 function batchesFor(keys: number): string[][] {
   let seed = 7;
-  const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
   return Array.from({ length: BATCHES }, () => Array.from({ length: WORDS_PER_BATCH / 10 }, () => Array.from({ length: 10 }, () => `w${Math.floor(rand() * keys)}`).join(' ')));
 }
 
@@ -77,12 +74,7 @@ async function measure(keys: number, work: 0 | 200): Promise<string[]> {
 }
 
 const rows: string[][] = [];
-for (const [keys, work] of [
-  [2_000, 0],
-  [200_000, 0],
-  [2_000, 200],
-  [200_000, 200],
-] as const) {
+for (const [keys, work] of [[2_000, 0], [200_000, 0], [2_000, 200], [200_000, 200]] as const) {
   const cells = await measure(keys, work);
   rows.push([`~${keys.toLocaleString('en')} keys, ${work === 0 ? 'count' : `count + ${work} hash rounds`}`, ...cells]);
 }

@@ -31,11 +31,7 @@ const placement = mode === 'local' ? undefined : new Traced({ ...JSON.parse(opti
 const clock = new ManualClock();
 const ssc = new StreamingContext({ batchInterval: 1000, scheduler: clock, defaultParallelism: 4, workers: placement && 2, placement });
 c.rivulet(ssc.queueStream([...warm, ...c.batches])).foreachRDD(async (rdd) => void (await rdd.collect()));
-if (placement)
-  await ssc.sparkContext
-    .parallelize([0, 1, 2, 3], 4)
-    .map((x) => x)
-    .collect();
+if (placement) await ssc.sparkContext.parallelize([0, 1, 2, 3], 4).map((x) => x).collect();
 let start = 0;
 const times: number[] = [];
 ssc.addStreamingListener({
@@ -48,12 +44,7 @@ ssc.addStreamingListener({
     times.push(t);
   },
 });
-console.log(
-  `${c.name}, placement ${mode} ${options}, load average ${os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(', ')} (* = warm-up batch)`,
-);
+console.log(`${c.name}, placement ${mode} ${options}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(', ')} (* = warm-up batch)`);
 ssc.start();
 await clock.advance((warm.length + c.batches.length) * 1000);
 await ssc.stop();

@@ -18,9 +18,7 @@ import { runHandLoops } from './handLoops.ts';
 const quick = process.argv.includes('--quick');
 let commit = 'unknown';
 try {
-  commit = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] })
-    .toString()
-    .trim();
+  commit = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
 } catch {}
 console.log(`Rivulet benchmarks — commit ${commit}, node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${quick ? 'quick' : 'full'} run\n`);
 
@@ -55,9 +53,7 @@ console.log(
     ],
   ),
 );
-console.log(
-  `ratio of medians, 1,000,000 / 10,000 keys: mapWithState ${(median(large) / median(small)).toFixed(2)}x (target: within 2x); plain Map ${(median(plainLarge) / median(plainSmall)).toFixed(2)}x\n`,
-);
+console.log(`ratio of medians, 1,000,000 / 10,000 keys: mapWithState ${(median(large) / median(small)).toFixed(2)}x (target: within 2x); plain Map ${(median(plainLarge) / median(plainSmall)).toFixed(2)}x\n`);
 
 // ---- updateStateByKey for contrast ----
 const uSmall = await updateStateByKeyPerBatch(10_000, touched, quick ? 5 : 10);
@@ -74,28 +70,14 @@ console.log(
 );
 
 // ---- checkpoint overhead ----
-const checkpointSizes = quick
-  ? [{ keys: 10_000, batches: 30 }]
-  : [
-      { keys: 10_000, batches: 100 },
-      { keys: 100_000, batches: 50 },
-    ];
+const checkpointSizes = quick ? [{ keys: 10_000, batches: 30 }] : [{ keys: 10_000, batches: 100 }, { keys: 100_000, batches: 50 }];
 const checkpointRounds = quick ? 1 : 5;
 const checkpointTouched = 1000;
 const writePairs = quick ? [0, 10_000] : [0, 10_000, 100_000];
 const overheadTable = (rows: OverheadRow[]) =>
   table(
     ['state keys', 'checkpoint', 'ms/batch', 'added ms/batch', 'vs never', 'checkpoint writes', 'log writes', 'checkpoint bytes'],
-    rows.map((r) => [
-      r.keys.toLocaleString('en-US'),
-      r.label,
-      r.msPerBatch,
-      r.msPerBatch - r.msPerBatch / r.ratio,
-      `${r.ratio.toFixed(2)}x`,
-      String(r.checkpointWrites),
-      String(r.walWrites),
-      r.checkpointBytes === 0 ? '—' : r.checkpointBytes.toLocaleString('en-US'),
-    ]),
+    rows.map((r) => [r.keys.toLocaleString('en-US'), r.label, r.msPerBatch, r.msPerBatch - r.msPerBatch / r.ratio, `${r.ratio.toFixed(2)}x`, String(r.checkpointWrites), String(r.walWrites), r.checkpointBytes === 0 ? '—' : r.checkpointBytes.toLocaleString('en-US')]),
   );
 console.log(
   `\nCheckpoint overhead: mapWithState, ${checkpointTouched.toLocaleString('en-US')} keys touched per batch, ManualClock (batches back to back); ms/batch = the whole run (final checkpoint included) / batches; median of ${checkpointRounds} interleaved round${checkpointRounds === 1 ? '' : 's'}`,

@@ -18,71 +18,33 @@ function jobs(quick: boolean): Job[] {
   const n = quick ? 100_000 : 400_000;
   // Each job's functions use nothing from their surroundings (the ~40 B payload is a literal): the
   // cases are built inside functions, where no pipeline module defines them, so they travel as text.
-  const records = (sc: RDDContext): RDD<number> =>
-    sc.parallelize(
-      Array.from({ length: n }, (_, i) => i),
-      4,
-    );
+  const records = (sc: RDDContext): RDD<number> => sc.parallelize(Array.from({ length: n }, (_, i) => i), 4);
   const words = Array.from({ length: quick ? 20_000 : 80_000 }, (_, i) => `w${i % 500} w${(i * 7) % 300} w${i % 11}`);
   return [
     {
       name: `groupByKey, ${n.toLocaleString('en-US')} records of ~50 B, 20k keys → count`,
-      run: (sc) =>
-        records(sc)
-          .map((i) => [i % 20_000, `xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx${i}`] as [number, string])
-          .groupByKey(4)
-          .count(),
+      run: (sc) => records(sc).map((i) => [i % 20_000, `xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx${i}`] as [number, string]).groupByKey(4).count(),
     },
     {
       name: `repartition(4), ${n.toLocaleString('en-US')} records → count`,
-      run: (sc) =>
-        records(sc)
-          .map((i) => `xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx${i}`)
-          .repartition(4)
-          .count(),
+      run: (sc) => records(sc).map((i) => `xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx${i}`).repartition(4).count(),
     },
     {
       name: `sortByKey, ${n.toLocaleString('en-US')} records → count`,
-      run: (sc) =>
-        records(sc)
-          .map((i) => [(i * 7919) % 1_000_003, i] as [number, number])
-          .sortByKey(true, 4)
-          .count(),
+      run: (sc) => records(sc).map((i) => [(i * 7919) % 1_000_003, i] as [number, number]).sortByKey(true, 4).count(),
     },
     {
       name: `word count (map-side combine: ~800 keys cross), ${words.length.toLocaleString('en-US')} lines → collect`,
-      run: (sc) =>
-        sc
-          .parallelize(words, 4)
-          .flatMap((l) => l.split(' '))
-          .map((w) => [w, 1] as [string, number])
-          .reduceByKey((a, b) => a + b, 4)
-          .collect(),
+      run: (sc) => sc.parallelize(words, 4).flatMap((l) => l.split(' ')).map((w) => [w, 1] as [string, number]).reduceByKey((a, b) => a + b, 4).collect(),
     },
     {
       name: 'tiny shuffle: 40 records → collect',
-      run: (sc) =>
-        sc
-          .parallelize(
-            Array.from({ length: 40 }, (_, i) => i),
-            4,
-          )
-          .map((i) => [i % 5, i] as [number, number])
-          .reduceByKey((a, b) => a + b, 4)
-          .collect(),
+      run: (sc) => sc.parallelize(Array.from({ length: 40 }, (_, i) => i), 4).map((i) => [i % 5, i] as [number, number]).reduceByKey((a, b) => a + b, 4).collect(),
     },
     // Where relaying stops paying: the same job with growing map outputs.
     ...[250, 500, 1_000, 4_000, 16_000].map((perTask) => ({
       name: `repartition(4), ${perTask.toLocaleString('en-US')} records of ~50 B per map task → count`,
-      run: (sc: RDDContext) =>
-        sc
-          .parallelize(
-            Array.from({ length: perTask * 4 }, (_, i) => i),
-            4,
-          )
-          .map((i) => `xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx${i}`)
-          .repartition(4)
-          .count(),
+      run: (sc: RDDContext) => sc.parallelize(Array.from({ length: perTask * 4 }, (_, i) => i), 4).map((i) => `xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx${i}`).repartition(4).count(),
     })),
   ];
 }

@@ -22,16 +22,10 @@ const json = (i: number) => JSON.stringify({ id: i, user: `user-${i % 997}`, tag
 export function shapes(quick: boolean): Shape[] {
   const big = quick ? 20_000 : 100_000;
   return [
-    {
-      name: `${big.toLocaleString('en-US')} small objects {id, user, score, ok}`,
-      make: () => Array.from({ length: big }, (_, i) => ({ id: i, user: `user-${i % 997}`, score: i * 0.5, ok: i % 3 === 0 })),
-    },
+    { name: `${big.toLocaleString('en-US')} small objects {id, user, score, ok}`, make: () => Array.from({ length: big }, (_, i) => ({ id: i, user: `user-${i % 997}`, score: i * 0.5, ok: i % 3 === 0 })) },
     { name: `${big.toLocaleString('en-US')} [string, number] pairs (word counts)`, make: () => Array.from({ length: big }, (_, i) => [words[i % 10]! + (i % 2000), i % 7] as [string, number]) },
     { name: `${big.toLocaleString('en-US')} numbers`, make: () => Array.from({ length: big }, (_, i) => i * 1.5) },
-    {
-      name: `${big.toLocaleString('en-US')} short lines (8 words)`,
-      make: () => Array.from({ length: big }, (_, i) => Array.from({ length: 8 }, (_, j) => words[(i * 7 + j * 3) % 10]).join(' ') + ` ${i}`),
-    },
+    { name: `${big.toLocaleString('en-US')} short lines (8 words)`, make: () => Array.from({ length: big }, (_, i) => Array.from({ length: 8 }, (_, j) => words[(i * 7 + j * 3) % 10]).join(' ') + ` ${i}`) },
     { name: '1,000 records of 1 KB JSON strings', make: () => Array.from({ length: 1_000 }, (_, i) => json(i)) },
     { name: '1,000 [number, number] pairs', make: () => Array.from({ length: 1_000 }, (_, i) => [i % 16, i * 31] as [number, number]) },
     { name: '100 [string, number] pairs', make: () => Array.from({ length: 100 }, (_, i) => [words[i % 10]!, i] as [string, number]) },
@@ -52,10 +46,7 @@ export function measureTransfer(records: unknown[], rounds: number): { clone: nu
   const t = { clone: [] as number[], columnar: [] as number[] };
   const reps = Math.max(2, Math.round(200_000 / records.length));
   for (let r = 0; r < rounds + 1; r++) {
-    for (const [name, f] of [
-      ['clone', clone],
-      ['columnar', columnar],
-    ] as const) {
+    for (const [name, f] of [['clone', clone], ['columnar', columnar]] as const) {
       const start = performance.now();
       for (let k = 0; k < reps; k++) f(records);
       if (r > 0) t[name].push((performance.now() - start) / reps);

@@ -60,8 +60,7 @@ export async function rivuletLocal(data: WordCountData, parallelism = 2): Promis
   const clock = new ManualClock();
   const ssc = new StreamingContext({ batchInterval: 1000, scheduler: clock, defaultParallelism: parallelism });
   let pairs = 0;
-  ssc
-    .queueStream([...data.batches])
+  ssc.queueStream([...data.batches])
     .flatMap((line) => line.split(' '))
     .map((w) => [w, 1] as [string, number])
     .reduceByKey((a, b) => a + b)

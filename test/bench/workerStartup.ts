@@ -58,13 +58,7 @@ export async function runWorkerStartup(quick: boolean): Promise<void> {
   const service = await bundledService(dir);
   const tsx = path.join(root, 'node_modules/.bin/tsx');
   const fixture = (name: string) => path.join(root, 'test/bench/fixtures/startup', name);
-  const time = (args: string[]) =>
-    Number(
-      execFileSync(args[0]!, args.slice(1), { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
-        .trim()
-        .split('\n')
-        .pop(),
-    );
+  const time = (args: string[]) => Number(execFileSync(args[0]!, args.slice(1), { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop());
   variants.length = 0;
   variants.push(
     ["no pipeline (the engine's worker only), tsx", () => time([tsx, fixture('none.ts')])],
@@ -75,20 +69,12 @@ export async function runWorkerStartup(quick: boolean): Promise<void> {
   const results = new Map<string, number[]>(variants.map(([name]) => [name, []]));
   for (let r = 0; r < runs; r++) for (const [name, run] of variants) results.get(name)!.push(run());
   const base = median(results.get(variants[0]![0])!);
-  const load = os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(', ');
+  const load = os.loadavg().map((l) => l.toFixed(2)).join(', ');
   console.log(`\nWorker start-up (issue 11): the first job on 2 new workers, pool start to result, in a new process each run; ${runs} alternating runs, load average ${load}`);
-  console.log(
-    table(
-      ['workers load', 'median ms', 'min ms', 'vs no pipeline'],
-      variants.map(([name]) => {
-        const ts = results.get(name)!;
-        return [name, median(ts), Math.min(...ts), `${(median(ts) / base).toFixed(2)}x`];
-      }),
-    ),
-  );
+  console.log(table(['workers load', 'median ms', 'min ms', 'vs no pipeline'], variants.map(([name]) => {
+    const ts = results.get(name)!;
+    return [name, median(ts), Math.min(...ts), `${(median(ts) / base).toFixed(2)}x`];
+  })));
   rmSync(dir, { recursive: true, force: true });
 }
 

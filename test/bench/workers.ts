@@ -20,35 +20,16 @@ const records = Array.from({ length: quick ? 5_000 : 20_000 }, (_, i) =>
 );
 
 const jobs: [string, number, (sc: RDDContext) => Promise<unknown>][] = [
-  [
-    '(a) word count',
-    lines.length,
-    (sc) =>
-      sc
-        .parallelize(lines, 8)
-        .flatMap((l) => l.split(' '))
-        .map((w) => [w, 1] as [string, number])
-        .reduceByKey((a, b) => a + b)
-        .collect(),
-  ],
-  [
-    '(b) parse + hash 1 KB JSON',
-    records.length,
-    (sc) =>
-      sc
-        .parallelize(records, 8)
-        .map((r) => {
-          const o = JSON.parse(r) as { id: number; payload: string; tags: string[] };
-          let h = 2166136261;
-          for (let k = 0; k < 20; k++) {
-            const s = JSON.stringify(o) + k;
-            for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-          }
-          return [o.id % 16, h >>> 0] as [number, number];
-        })
-        .reduceByKey((a, b) => (a ^ b) >>> 0)
-        .collect(),
-  ],
+  ['(a) word count', lines.length, (sc) => sc.parallelize(lines, 8).flatMap((l) => l.split(' ')).map((w) => [w, 1] as [string, number]).reduceByKey((a, b) => a + b).collect()],
+  ['(b) parse + hash 1 KB JSON', records.length, (sc) => sc.parallelize(records, 8).map((r) => {
+    const o = JSON.parse(r) as { id: number; payload: string; tags: string[] };
+    let h = 2166136261;
+    for (let k = 0; k < 20; k++) {
+      const s = JSON.stringify(o) + k;
+      for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+    }
+    return [o.id % 16, h >>> 0] as [number, number];
+  }).reduceByKey((a, b) => (a ^ b) >>> 0).collect()],
 ];
 
 const local = new RDDContext();
@@ -61,11 +42,7 @@ const rows: (string | number)[][] = [];
 for (const [name, n, job] of jobs) {
   const t: Record<'local' | 'workers' | 'forced', number[]> = { local: [], workers: [], forced: [] };
   for (let r = 0; r < rounds + 1; r++) {
-    for (const [mode, sc] of [
-      ['local', local],
-      ['workers', workers],
-      ['forced', forced],
-    ] as const) {
+    for (const [mode, sc] of [['local', local], ['workers', workers], ['forced', forced]] as const) {
       const start = performance.now();
       await job(sc);
       if (r > 0) t[mode].push(performance.now() - start); // round 0 warms up (JIT, function caches)

@@ -44,13 +44,7 @@ const countWords = (batch: string[], into = new Map<string, number>()) => {
   return into;
 };
 const rxCounts = (batch: string[]) =>
-  lastValueFrom(
-    from(batch).pipe(
-      mergeMap(split),
-      map((w) => [w, 1] as const),
-      reduce((m, [w, n]) => m.set(w, (m.get(w) ?? 0) + n), new Map<string, number>()),
-    ),
-  );
+  lastValueFrom(from(batch).pipe(mergeMap(split), map((w) => [w, 1] as const), reduce((m, [w, n]) => m.set(w, (m.get(w) ?? 0) + n), new Map<string, number>())));
 
 /** A sliding window of per-batch counts with an inverse step, as reduceByKeyAndWindow keeps it. */
 function windowOf(): (counts: Map<string, number>) => number {
@@ -88,11 +82,7 @@ export function cases(size: BenchSize): Case[] {
       records: wc.batches[0]!.length,
       loop: () => (batch) => countWords(batch).size,
       rxjs: () => async (batch) => (await rxCounts(batch)).size,
-      rivulet: (lines) =>
-        lines
-          .flatMap((l) => l.split(' '))
-          .map((w) => [w, 1] as [string, number])
-          .reduceByKey((a, b) => a + b),
+      rivulet: (lines) => lines.flatMap((l) => l.split(' ')).map((w) => [w, 1] as [string, number]).reduceByKey((a, b) => a + b),
     },
     {
       name: `(b) parse + hash 1 KB JSON, ${(jsonBatches.length * jsonBatches[0]!.length).toLocaleString('en-US')} records`,
@@ -107,14 +97,7 @@ export function cases(size: BenchSize): Case[] {
         return m.size;
       },
       rxjs: () => async (batch) =>
-        (
-          await lastValueFrom(
-            from(batch).pipe(
-              map(parseAndHash),
-              reduce((m, [k, h]) => m.set(k, ((m.get(k) ?? 0) ^ h) >>> 0), new Map<number, number>()),
-            ),
-          )
-        ).size,
+        (await lastValueFrom(from(batch).pipe(map(parseAndHash), reduce((m, [k, h]) => m.set(k, ((m.get(k) ?? 0) ^ h) >>> 0), new Map<number, number>())))).size,
       rivulet: (lines) => lines.map(parseAndHash).reduceByKey((a, b) => (a ^ b) >>> 0),
     },
     {
@@ -129,16 +112,7 @@ export function cases(size: BenchSize): Case[] {
         const slide = windowOf();
         return async (batch) => slide(await rxCounts(batch));
       },
-      rivulet: (lines) =>
-        lines
-          .flatMap((l) => l.split(' '))
-          .map((w) => [w, 1] as [string, number])
-          .reduceByKeyAndWindow(
-            (a, b) => a + b,
-            (a, b) => a - b,
-            WINDOW * 1000,
-            1000,
-          ),
+      rivulet: (lines) => lines.flatMap((l) => l.split(' ')).map((w) => [w, 1] as [string, number]).reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, WINDOW * 1000, 1000),
     },
   ];
 }
@@ -159,11 +133,7 @@ async function rivulet(c: Case, warm: string[][], workers: number | undefined, p
   const ssc = new StreamingContext({ batchInterval: 1000, scheduler: clock, defaultParallelism: 4, workers, placement });
   c.rivulet(ssc.queueStream([...warm, ...c.batches])).foreachRDD(async (rdd) => void (await rdd.collect()));
   // Start the workers (and load the engine in them) before the clock runs: not a batch's cost.
-  if (workers)
-    await ssc.sparkContext
-      .parallelize([0, 1, 2, 3], 4)
-      .map((x) => x)
-      .collect();
+  if (workers) await ssc.sparkContext.parallelize([0, 1, 2, 3], 4).map((x) => x).collect();
   const times: number[] = [];
   const executedOn: BatchInfo['executedOn'][] = [];
   let start = 0;
@@ -226,7 +196,7 @@ export async function compareWorkers(size: BenchSize, progress?: (row: (string |
       const times = ps.flatMap((p) => p.times);
       const executedOn = ps[0]!.executedOn && ps.flatMap((p) => p.executedOn!);
       const total = times.reduce((a, b) => a + b, 0);
-      const row = [c.name, VARIANTS[i]!, ((c.records * times.length) / total) * 1000, median(times), percentile(times, 99), where(executedOn)];
+      const row = [c.name, VARIANTS[i]!, (c.records * times.length) / total * 1000, median(times), percentile(times, 99), where(executedOn)];
       rows.push(row);
       progress?.(row);
     }
@@ -238,11 +208,7 @@ export async function compareWorkers(size: BenchSize, progress?: (row: (string |
 export async function schedulingDelays(batches: number): Promise<number[]> {
   const ssc = new StreamingContext({ batchInterval: 10 });
   const delays: number[] = [];
-  ssc
-    .queueStream(Array.from({ length: batches }, (_, i) => [`a b ${i}`, 'c d']))
-    .flatMap((l) => l.split(' '))
-    .map((w) => [w, 1] as [string, number])
-    .reduceByKey((a, b) => a + b)
+  ssc.queueStream(Array.from({ length: batches }, (_, i) => [`a b ${i}`, 'c d'])).flatMap((l) => l.split(' ')).map((w) => [w, 1] as [string, number]).reduceByKey((a, b) => a + b)
     .foreachRDD(async (rdd) => void (await rdd.collect()));
   ssc.addStreamingListener({ onBatchCompleted: ({ batchInfo }) => void delays.push(batchInfo.schedulingDelay!) });
   ssc.start();

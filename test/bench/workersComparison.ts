@@ -8,10 +8,7 @@ import { COLUMNS, ROUNDS, compareWorkers, schedulingDelays } from './workersCase
 import { median, percentile, table } from './stats.ts';
 
 export async function runWorkersComparison(quick: boolean): Promise<void> {
-  const load = os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(', ');
+  const load = os.loadavg().map((l) => l.toFixed(2)).join(', ');
   console.log(`\nWorkers (issue 3): ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'cpu'}), load average ${load} (1, 5, 15 min), node ${process.version}`);
   const rounds = ROUNDS[quick ? 'quick' : 'full'];
   console.log(
@@ -22,9 +19,7 @@ export async function runWorkersComparison(quick: boolean): Promise<void> {
   console.log(table(COLUMNS, await compareWorkers(quick ? 'quick' : 'full')));
   const n = quick ? 100 : 300;
   const delays = await schedulingDelays(n);
-  console.log(
-    `Scheduling delay, 10 ms batch interval, local mode, real clock (asyncScheduler), ${n} batches: p50 ${median(delays)} ms, p99 ${percentile(delays, 99)} ms, max ${Math.max(...delays)} ms (target on an idle machine: p99 < 2 ms)`,
-  );
+  console.log(`Scheduling delay, 10 ms batch interval, local mode, real clock (asyncScheduler), ${n} batches: p50 ${median(delays)} ms, p99 ${percentile(delays, 99)} ms, max ${Math.max(...delays)} ms (target on an idle machine: p99 < 2 ms)`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await runWorkersComparison(process.argv.includes('--quick'));

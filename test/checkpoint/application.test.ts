@@ -76,24 +76,9 @@ describe('the application identity in a checkpoint', () => {
 
   test('the same application resumes, after a code change that keeps its operators too (no warning)', async () => {
     const dir = tempDirectory();
-    expect((await run(dir, 0, 2, 'clicks')).out).toEqual([
-      [['a', 1]],
-      [
-        ['a', 2],
-        ['b', 1],
-      ],
-    ]);
+    expect((await run(dir, 0, 2, 'clicks')).out).toEqual([[['a', 1]], [['a', 2], ['b', 1]]]);
     const again = await run(dir, Seconds(2), 2, 'clicks');
-    expect(again.out).toEqual([
-      [
-        ['a', 2],
-        ['b', 2],
-      ],
-      [
-        ['a', 3],
-        ['b', 2],
-      ],
-    ]);
+    expect(again.out).toEqual([[['a', 2], ['b', 2]], [['a', 3], ['b', 2]]]);
     expect(again.warnings).toEqual([]);
   });
 
@@ -122,37 +107,16 @@ describe('the application identity in a checkpoint', () => {
     // batch:        1         2                  | 3 (as "orders")     4
     // input:        [a]       [a, b]             | [b]                 [a]
     // output:       a:1       a:2 b:1            | a:2 b:2             a:3 b:2
-    expect((await run(dir, 0, 2, 'clicks')).out).toEqual([
-      [['a', 1]],
-      [
-        ['a', 2],
-        ['b', 1],
-      ],
-    ]);
+    expect((await run(dir, 0, 2, 'clicks')).out).toEqual([[['a', 1]], [['a', 2], ['b', 1]]]);
     const renamed = await run(dir, Seconds(2), 2, 'orders', { allowOtherApplication: true });
-    expect(renamed.out).toEqual([
-      [
-        ['a', 2],
-        ['b', 2],
-      ],
-      [
-        ['a', 3],
-        ['b', 2],
-      ],
-    ]);
+    expect(renamed.out).toEqual([[['a', 2], ['b', 2]], [['a', 3], ['b', 2]]]);
     expect(renamed.warnings).toEqual([
       `The checkpoint at 2000 ms in ${dir} was written by another application, "clicks" (appName); it is restored into this one, "orders" (appName), as allowOtherApplication asks. ` +
         "The checkpoints written from now on carry this application's identity.",
     ]);
     // Now "orders" owns it: it resumes without the option and without a warning; "clicks" is refused.
     const next = await run(dir, Seconds(4), 1, 'orders');
-    expect(next.out).toEqual([
-      [
-        ['a', 3],
-        ['b', 2],
-        ['c', 1],
-      ],
-    ]);
+    expect(next.out).toEqual([[['a', 3], ['b', 2], ['c', 1]]]);
     expect(next.warnings).toEqual([]);
     expect(await rejection(run(dir, Seconds(5), 1, 'clicks'))).toBeInstanceOf(ApplicationMismatchError);
   });
@@ -169,12 +133,7 @@ describe('the application identity in a checkpoint', () => {
     }
     await store.close();
     const resumed = await run(dir, Seconds(2), 1, 'orders');
-    expect(resumed.out).toEqual([
-      [
-        ['a', 2],
-        ['b', 2],
-      ],
-    ]);
+    expect(resumed.out).toEqual([[['a', 2], ['b', 2]]]);
     expect(resumed.warnings).toEqual([
       `The checkpoint at 2000 ms in ${dir} does not say which application wrote it (an older Rivulet wrote it): it is restored without that check. ` +
         'The checkpoints written from now on record this one, "orders" (appName).',

@@ -14,11 +14,7 @@ function sample(): Checkpoint {
     createdAt: 1_700_000_000_123,
     metadata: { batchInterval: 1000, graph: { outputs: ['print'] }, pending: [13_000, 14_000] },
     data: {
-      wordCounts: [
-        ['a', 1],
-        ['b', 2],
-        ['c', 3],
-      ],
+      wordCounts: [['a', 1], ['b', 2], ['c', 3]],
       sessions: [[7, { start: new Date(5), pages: new Set(['/', '/x']), bytes: 10n ** 30n }]],
       nothing: [],
       config: { alpha: 0.5 },
@@ -49,15 +45,7 @@ describe('codec round trip', () => {
     ['bigint', [0n, -1n, 2n ** 64n, -(10n ** 40n)]],
     ['Date, and an invalid Date', [new Date(0), new Date(1_700_000_000_123), new Date(NaN)]],
     ['RegExp', [/a+b/gi, /^\d{3}$/u]],
-    [
-      'Map with any keys, in order',
-      new Map<unknown, unknown>([
-        ['z', 1],
-        [1, 'one'],
-        [[1, 2], new Set([3])],
-        [undefined, null],
-      ]),
-    ],
+    ['Map with any keys, in order', new Map<unknown, unknown>([['z', 1], [1, 'one'], [[1, 2], new Set([3])], [undefined, null]])],
     ['Set, in order', new Set(['b', 'a', 3, undefined])],
     ['nested arrays and objects', { a: [[1, [2, [3, { b: [undefined, NaN] }]]]], c: { d: { e: {} } } }],
     ['undefined in arrays and as property values', { list: [1, undefined, 3], prop: undefined }],
@@ -169,22 +157,10 @@ describe('codec round trip', () => {
 });
 
 describe('codec refuses what it cannot restore, saying where', () => {
-  const write =
-    (data: Record<string, unknown>, metadata: Record<string, unknown> = {}) =>
-    () =>
-      encodeCheckpoint({ time: 3000, metadata, data });
+  const write = (data: Record<string, unknown>, metadata: Record<string, unknown> = {}) => () => encodeCheckpoint({ time: 3000, metadata, data });
 
   test.each<[string, () => unknown, RegExp]>([
-    [
-      'a function in a pair',
-      write({
-        counts: [
-          ['a', 1],
-          ['b', { onChange: () => 1 }],
-        ],
-      }),
-      /time 3000: checkpoint\.data\.counts\[1\]\[1\]\.onChange is a function\./,
-    ],
+    ['a function in a pair', write({ counts: [['a', 1], ['b', { onChange: () => 1 }]] }), /time 3000: checkpoint\.data\.counts\[1\]\[1\]\.onChange is a function\./],
     ['a symbol in metadata', write({}, { id: Symbol('x') }), /checkpoint\.metadata\.id is a symbol/],
     ['a class instance', write({ s: [[1, new (class Session {})()]] }), /checkpoint\.data\.s\[0\]\[1\] is a Session, whose class would be lost on recovery/],
     ['a value in a Map', write({ m: new Map([['k', () => 0]]) }), /checkpoint\.data\.m\.get\("k"\) is a function/],
@@ -198,9 +174,7 @@ describe('codec refuses what it cannot restore, saying where', () => {
   test('a cycle names where it closes and what it returns to', () => {
     const node: Record<string, unknown> = { name: 'root', children: [] };
     (node.children as unknown[]).push({ parent: node });
-    expect(write({ tree: [['k', node]] })).toThrow(
-      /checkpoint\.data\.tree\[0\]\[1\]\.children\[0\]\.parent refers back to one of its own containers \(a cycle\): it is checkpoint\.data\.tree\[0\]\[1\] again/,
-    );
+    expect(write({ tree: [['k', node]] })).toThrow(/checkpoint\.data\.tree\[0\]\[1\]\.children\[0\]\.parent refers back to one of its own containers \(a cycle\): it is checkpoint\.data\.tree\[0\]\[1\] again/);
   });
 
   test('a shared (not cyclic) object is written twice and restored as two equal copies', () => {

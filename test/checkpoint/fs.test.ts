@@ -96,9 +96,7 @@ describe('FileSystemCheckpointStore: something else in the way', () => {
     await expect(store.read(1000)).rejects.toThrow(
       `${path.join(dir, 'checkpoint-1000.rvck')} is a directory, not a checkpoint file; the checkpoint location ${dir} must hold only the files Rivulet writes there. Move that directory away. (EISDIR)`,
     );
-    await expect(store.write(checkpointAt(1000))).rejects.toThrow(
-      /^Could not write the checkpoint at time 1000 to .*checkpoint-1000\.rvck: .*checkpoint-1000\.rvck is a directory, not a checkpoint file/,
-    );
+    await expect(store.write(checkpointAt(1000))).rejects.toThrow(/^Could not write the checkpoint at time 1000 to .*checkpoint-1000\.rvck: .*checkpoint-1000\.rvck is a directory, not a checkpoint file/);
     await store.close();
   });
 

@@ -48,24 +48,7 @@ test('a window with an inverse function counts the keys of its window', () => {
   const window: Checkpoint = {
     time: 6000,
     metadata: {},
-    data: {
-      recent: {
-        window: [
-          ['a', 2],
-          ['b', 1],
-        ],
-        batches: [
-          [5000, [['a', 1]]],
-          [
-            6000,
-            [
-              ['a', 1],
-              ['b', 1],
-            ],
-          ],
-        ],
-      },
-    },
+    data: { recent: { window: [['a', 2], ['b', 1]], batches: [[5000, [['a', 1]]], [6000, [['a', 1], ['b', 1]]]] } },
   };
   expect(summarizeCheckpoint(window).operators).toEqual([{ id: 'recent', keys: 2, kind: 'window' }]);
   expect(describeCheckpoint(window)).toBe('Checkpoint at batch time 6000 ms\nmetadata: (none)\nstate: 1 operator, 2 keys\n  recent  2 keys (window)');

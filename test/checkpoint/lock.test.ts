@@ -111,7 +111,7 @@ describe('FileSystemCheckpointStore.lock()', () => {
     expect(fs.readFileSync(lockFileOf(dir), 'utf8')).toBe(before);
   });
 
-  test('a lock of another host is refused, whatever its pid, saying how to remove it', async () => {
+  test("a lock of another host is refused, whatever its pid, saying how to remove it", async () => {
     const dir = tempDirectory();
     writeLock(dir, { pid: deadPid(), host: 'worker-7.example' });
     const error = (await rejection(new FileSystemCheckpointStore(dir).lock())) as CheckpointLockedError;
@@ -123,7 +123,7 @@ describe('FileSystemCheckpointStore.lock()', () => {
     expect(fs.existsSync(lockFileOf(dir))).toBe(true);
   });
 
-  test("a lock with this process's pid written before it started (an earlier process with the same pid) is taken over", async () => {
+  test('a lock with this process\'s pid written before it started (an earlier process with the same pid) is taken over', async () => {
     const dir = tempDirectory();
     writeLock(dir, { pid: process.pid, thread: threadId, since: '2000-01-01T00:00:00.000Z' });
     const lock = await new FileSystemCheckpointStore(dir).lock();

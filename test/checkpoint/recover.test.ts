@@ -27,21 +27,14 @@ const cp = (time: number): Checkpoint => ({ time, metadata: {}, data: {} });
 
 describe('latestGoodCheckpoint', () => {
   test('reads newest first and stops at the first good one', async () => {
-    const store = storeOf([
-      [1000, cp(1000)],
-      [3000, cp(3000)],
-      [2000, cp(2000)],
-    ]);
+    const store = storeOf([[1000, cp(1000)], [3000, cp(3000)], [2000, cp(2000)]]);
     expect(await latestGoodCheckpoint(store, () => expect.fail('no warning expected'))).toEqual(cp(3000));
     expect(store.reads).toEqual([3000]);
   });
 
   test('an error that is not about the checkpoint (the disk, permissions) is not a reason to fall back', async () => {
     const io = Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
-    const store = storeOf([
-      [1000, cp(1000)],
-      [2000, io],
-    ]);
+    const store = storeOf([[1000, cp(1000)], [2000, io]]);
     await expect(latestGoodCheckpoint(store, () => {})).rejects.toBe(io);
   });
 

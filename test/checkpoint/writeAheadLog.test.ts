@@ -21,7 +21,7 @@ afterEach(() => {
 });
 
 describe('FileSystemCheckpointStore.writeAheadLog()', () => {
-  test("wal-<time>.rvck files in the same directory; neither store lists the other one's files", async () => {
+  test('wal-<time>.rvck files in the same directory; neither store lists the other one\'s files', async () => {
     const dir = tempDirectory();
     const store = new FileSystemCheckpointStore(dir);
     const log = store.writeAheadLog();

@@ -23,7 +23,10 @@ describe('functions use what they close over and import', () => {
       .filter((w) => !stop.has(w))
       .map((w) => createHash('sha1').update(w).digest('hex').slice(0, 6) + SEP + tokenize('x y').length)
       .collect();
-    expect(out).toEqual([createHash('sha1').update('cat').digest('hex').slice(0, 6) + ' 2', createHash('sha1').update('hat').digest('hex').slice(0, 6) + ' 2']);
+    expect(out).toEqual([
+      createHash('sha1').update('cat').digest('hex').slice(0, 6) + ' 2',
+      createHash('sha1').update('hat').digest('hex').slice(0, 6) + ' 2',
+    ]);
   });
 
   test('a class instance is used as it is, methods and all', async () => {
@@ -34,36 +37,20 @@ describe('functions use what they close over and import', () => {
       }
     }
     const c = new Counter();
-    expect(
-      await sc
-        .parallelize([1, 2, 3], 1)
-        .map(() => c.inc())
-        .collect(),
-    ).toEqual([1, 2, 3]);
+    expect(await sc.parallelize([1, 2, 3], 1).map(() => c.inc()).collect()).toEqual([1, 2, 3]);
   });
 });
 
 describe('errors', () => {
   test('a throw is a UserFunctionError naming the operation and where it was defined', async () => {
-    const e = await words()
-      .map((w) => {
-        if (w === 'a') throw new RangeError('short');
-        return w;
-      })
-      .collect()
-      .catch((x: Error) => x);
+    const e = await words().map((w) => { if (w === 'a') throw new RangeError('short'); return w; }).collect().catch((x: Error) => x);
     expect(e).toBeInstanceOf(UserFunctionError);
     expect((e as Error).message).toMatch(/^map at ship\.test\.ts:\d+:\d+ threw RangeError: short$/);
     expect((e as Error).cause).toBeInstanceOf(RangeError);
   });
 
   test('a thrown non-Error is kept as the cause', async () => {
-    const e = await words()
-      .filter(() => {
-        throw 'no';
-      })
-      .collect()
-      .catch((x: Error) => x);
+    const e = await words().filter(() => { throw 'no'; }).collect().catch((x: Error) => x);
     expect(e).toBeInstanceOf(UserFunctionError);
     expect((e as UserFunctionError).cause).toBe('no');
   });
@@ -77,16 +64,9 @@ describe('errors', () => {
 
 describe('function forms', () => {
   const obj = {
-    double(x: number) {
-      return x * 2;
-    },
-    async later(x: number) {
-      return x;
-    },
-    *twice(x: number) {
-      yield x;
-      yield x;
-    },
+    double(x: number) { return x * 2; },
+    async later(x: number) { return x; },
+    *twice(x: number) { yield x; yield x; },
   };
 
   test('object method shorthand', async () => {
@@ -102,59 +82,23 @@ describe('function forms', () => {
   });
 
   test('bound and native functions', async () => {
-    const prefix = {
-      p: '>',
-      add(this: { p: string }, w: string) {
-        return this.p + w;
-      },
-    };
+    const prefix = { p: '>', add(this: { p: string }, w: string) { return this.p + w; } };
     expect(await sc.parallelize(['a'], 1).map(prefix.add.bind(prefix)).collect()).toEqual(['>a']);
     expect(await sc.parallelize(['1', '2'], 1).map(Number).collect()).toEqual([1, 2]);
   });
 
   test('exactly the arguments the engine passes arrive (rest parameters, arguments)', async () => {
-    expect(
-      await sc
-        .parallelize([1, 2], 1)
-        .map((...args: unknown[]) => args.length)
-        .collect(),
-    ).toEqual([1, 1]);
-    expect(
-      await sc.parallelize([1, 2, 3], 1).reduce(function (...args: number[]) {
-        return args.length === 2 ? args[0]! + args[1]! : -1;
-      }),
-    ).toBe(6);
+    expect(await sc.parallelize([1, 2], 1).map((...args: unknown[]) => args.length).collect()).toEqual([1, 1]);
+    expect(await sc.parallelize([1, 2, 3], 1).reduce(function (...args: number[]) { return args.length === 2 ? args[0]! + args[1]! : -1; })).toBe(6);
   });
 
   test('`this` is undefined in a user function, whatever the operation', async () => {
-    const isUndefined = function (this: unknown) {
-      return this === undefined;
-    };
+    const isUndefined = function (this: unknown) { return this === undefined; };
     const one = sc.parallelize([1], 1);
     expect(await one.map(isUndefined).collect()).toEqual([true]);
-    expect(
-      await one
-        .mapPartitions(function (this: unknown) {
-          return [this === undefined];
-        })
-        .collect(),
-    ).toEqual([true]);
-    expect(
-      await one
-        .mapPartitionsWithIndex(function (this: unknown) {
-          return [this === undefined];
-        })
-        .collect(),
-    ).toEqual([true]);
-    expect(
-      await one
-        .keyBy((x: number) => x)
-        .flatMapValues(function (this: unknown) {
-          return [this === undefined];
-        })
-        .values()
-        .collect(),
-    ).toEqual([true]);
+    expect(await one.mapPartitions(function (this: unknown) { return [this === undefined]; }).collect()).toEqual([true]);
+    expect(await one.mapPartitionsWithIndex(function (this: unknown) { return [this === undefined]; }).collect()).toEqual([true]);
+    expect(await one.keyBy((x: number) => x).flatMapValues(function (this: unknown) { return [this === undefined]; }).values().collect()).toEqual([true]);
     expect(await one.filter(isUndefined).count()).toBe(1);
   });
 });
@@ -181,22 +125,8 @@ describe('how a function reaches a worker', () => {
 
   test.each([
     ['an arrow', (x: number) => x + 1, '(x) => x + 1'],
-    [
-      'a function expression',
-      function (x: number) {
-        return x * 2;
-      },
-      'function(x) {\n      return x * 2;\n    }',
-    ],
-    [
-      'a method shorthand',
-      {
-        m(x: number) {
-          return x;
-        },
-      }.m,
-      'function (x) { return x; }',
-    ],
+    ['a function expression', function (x: number) { return x * 2; }, 'function(x) {\n      return x * 2;\n    }'],
+    ['a method shorthand', { m(x: number) { return x; } }.m, 'function (x) { return x; }'],
     ['a global built-in', Number, 'globalThis.Number'],
   ])('%s that uses nothing from its surroundings travels as its source text', (_name, fn, source) => {
     const d = describeFunction(ship(fn as (x: number) => number, 'map'), false);
@@ -206,28 +136,19 @@ describe('how a function reaches a worker', () => {
 
   test('a function that uses its surroundings, created at batch time, cannot reach a worker: the reason names what it uses', () => {
     const k = 3;
-    const d = describeFunction(
-      ship((x: number) => x * k + SEP.length, 'map'),
-      false,
-    );
+    const d = describeFunction(ship((x: number) => x * k + SEP.length, 'map'), false);
     expect(d).toMatch(/^map at ship\.test\.ts:\d+:\d+ uses (`k`, `SEP`|`SEP`, `k`) from its surroundings, and it was created after the pipeline was defined/);
   });
 
   test('a function defined with the pipeline, when the workers did not load it, says how to fix that', () => {
     const k = 3;
-    const d = describeFunction(
-      ship((x: number) => x * k, 'map', new Definitions()),
-      false,
-    );
+    const d = describeFunction(ship((x: number) => x * k, 'map', new Definitions()), false);
     expect(d).toMatch(/uses `k` from its surroundings, and the workers have not loaded the pipeline code \(name its module with the pipelineModule option/);
   });
 
-  test("the engine's own functions travel by name, with the user functions they wrap", () => {
+  test('the engine\'s own functions travel by name, with the user functions they wrap', () => {
     const defs = new Definitions();
-    const rdd = sc.parallelize([['a', 1]] as [string, number][]).foldByKey(
-      0,
-      ship((a: number, b: number) => a + b, 'foldByKey', defs),
-    );
+    const rdd = sc.parallelize([['a', 1]] as [string, number][]).foldByKey(0, ship((a: number, b: number) => a + b, 'foldByKey', defs));
     const params = rdd.describe();
     expect(params?.kind).toBe('shuffled');
     const agg = params!.params.aggregator as Record<string, { how: unknown }>;

@@ -26,15 +26,9 @@ describe('directStream over a replayable source', () => {
     ssc.addStreamingListener({ onBatchCompleted: ({ batchInfo }) => void infos.push(batchInfo) });
 
     const appended = [
-      [
-        ['p0', 'a', 'b'],
-        ['p1', 'x'],
-      ],
+      [['p0', 'a', 'b'], ['p1', 'x']],
       [],
-      [
-        ['p1', 'y', 'z'],
-        ['p0', 'c'],
-      ],
+      [['p1', 'y', 'z'], ['p0', 'c']],
     ] as const;
     log.append('p0');
     log.append('p1');
@@ -46,29 +40,16 @@ describe('directStream over a replayable source', () => {
     await ssc.stop();
 
     expectBatches(output, [['a', 'b', 'x'], [], ['c', 'y', 'z']]);
-    expect(partitions).toEqual([
-      [['a', 'b'], ['x']],
-      [[], []],
-      [['c'], ['y', 'z']],
-    ]);
+    expect(partitions).toEqual([[['a', 'b'], ['x']], [[], []], [['c'], ['y', 'z']]]);
     expect(ranges).toEqual([
-      [
-        { partition: 'p0', fromOffset: 0, untilOffset: 2 },
-        { partition: 'p1', fromOffset: 0, untilOffset: 1 },
-      ],
-      [
-        { partition: 'p0', fromOffset: 2, untilOffset: 2 },
-        { partition: 'p1', fromOffset: 1, untilOffset: 1 },
-      ],
-      [
-        { partition: 'p0', fromOffset: 2, untilOffset: 3 },
-        { partition: 'p1', fromOffset: 1, untilOffset: 3 },
-      ],
+      [{ partition: 'p0', fromOffset: 0, untilOffset: 2 }, { partition: 'p1', fromOffset: 0, untilOffset: 1 }],
+      [{ partition: 'p0', fromOffset: 2, untilOffset: 2 }, { partition: 'p1', fromOffset: 1, untilOffset: 1 }],
+      [{ partition: 'p0', fromOffset: 2, untilOffset: 3 }, { partition: 'p1', fromOffset: 1, untilOffset: 3 }],
     ]);
     expect(infos.map((b) => b.numRecords)).toEqual([3, 0, 3]);
   });
 
-  test("offsets are committed after each batch's outputs completed, in order; the source is closed at stop", async () => {
+  test('offsets are committed after each batch\'s outputs completed, in order; the source is closed at stop', async () => {
     const log = new MemoryLog<number>();
     const { ssc, clock } = createTestContext();
     const source = log.source();
@@ -152,23 +133,14 @@ describe('directStream over a replayable source', () => {
 describe('recovery of a direct stream', () => {
   // 1 s batches; records appended by a schedule keyed on the batch they arrive before.
   const arrivals: Record<number, [string, string[]][]> = {
-    1000: [
-      ['p0', ['a', 'b']],
-      ['p1', ['c']],
-    ],
+    1000: [['p0', ['a', 'b']], ['p1', ['c']]],
     2000: [['p1', ['a']]],
     3000: [['p0', ['b', 'b']]],
-    4000: [
-      ['p0', ['c']],
-      ['p1', ['a', 'd']],
-    ],
+    4000: [['p0', ['c']], ['p1', ['a', 'd']]],
     5000: [],
     6000: [['p1', ['e']]],
     7000: [['p0', ['a']]],
-    8000: [
-      ['p0', ['f']],
-      ['p1', ['f']],
-    ],
+    8000: [['p0', ['f']], ['p1', ['f']]],
   };
   /** The log filled as arrivals say, on the clock of each run (a batch at t sees the arrivals up to t). */
   function feeding(log: MemoryLog<string>) {
@@ -183,15 +155,13 @@ describe('recovery of a direct stream', () => {
     };
   }
   const sum = (values: number[], state: number | undefined) => values.reduce((a, b) => a + b, state ?? 0);
-  const buildOn =
-    (log: MemoryLog<string>, start: 'earliest' | 'committed' = 'earliest'): Build =>
-    (ssc, sink) => {
-      const words = createDirectStream(ssc, log.source(start));
-      const counts = words.map((w) => [w, 1] as [string, number]).updateStateByKey(sum);
-      counts.checkpoint(3000);
-      record(sink, 'counts', counts);
-      record(sink, 'words', words);
-    };
+  const buildOn = (log: MemoryLog<string>, start: 'earliest' | 'committed' = 'earliest'): Build => (ssc, sink) => {
+    const words = createDirectStream(ssc, log.source(start));
+    const counts = words.map((w) => [w, 1] as [string, number]).updateStateByKey(sum);
+    counts.checkpoint(3000);
+    record(sink, 'counts', counts);
+    record(sink, 'words', words);
+  };
 
   test('after a crash the logged batches re-read exactly their ranges and later batches go on from their ends: the state is exact', async () => {
     const referenceLog = new MemoryLog<string>();
@@ -216,14 +186,7 @@ describe('recovery of a direct stream', () => {
       beforeSecondStart: (_ssc, clock) => feeding(log)(clock),
     });
     expectSameOutputs(sink, reference);
-    expect(sink.final().counts![8000]).toEqual([
-      ['a', 4],
-      ['b', 3],
-      ['c', 2],
-      ['d', 1],
-      ['e', 1],
-      ['f', 2],
-    ]);
+    expect(sink.final().counts![8000]).toEqual([['a', 4], ['b', 3], ['c', 2], ['d', 1], ['e', 1], ['f', 2]]);
     // Batches 4 and 5 ran again from the checkpoint at 3 s, reading exactly the logged ranges.
     expect(sink.rewritten()).toEqual({ counts: [4000, 5000], words: [4000, 5000] });
     expect(recovered.getState()).toBe('stopped');
@@ -233,12 +196,7 @@ describe('recovery of a direct stream', () => {
     const log = new MemoryLog<string>();
     log.append('p0', 'a', 'b', 'c');
     const source = log.source('committed');
-    const noCommit: ReplayableSource<string> = {
-      ...source,
-      commit: async () => {
-        log.committed.p0 = 0;
-      },
-    };
+    const noCommit: ReplayableSource<string> = { ...source, commit: async () => { log.committed.p0 = 0; } };
     const build: Build = (ssc, sink) => record(sink, 'words', createDirectStream(ssc, noCommit));
     const { sink } = await runWithCrash({
       store: tempDirectory(),

@@ -25,10 +25,7 @@ function hasDocComment(decl: ts.Declaration): boolean {
 function docText(decl: ts.Declaration): string {
   let node: ts.Node = decl;
   if (ts.isVariableDeclaration(node)) node = node.parent.parent;
-  return ts
-    .getJSDocCommentsAndTags(node)
-    .map((d) => d.getText())
-    .join('\n');
+  return ts.getJSDocCommentsAndTags(node).map((d) => d.getText()).join('\n');
 }
 
 function where(decl: ts.Declaration): string {
@@ -37,16 +34,12 @@ function where(decl: ts.Declaration): string {
 }
 
 it('every public export of engine/index.ts has a doc comment with its Spark counterpart and an example', () => {
-  const config = ts.getParsedCommandLineOfConfigFile(
-    path.join(root, 'tsconfig.json'),
-    {},
-    {
-      ...ts.sys,
-      onUnRecoverableConfigFileDiagnostic: (d) => {
-        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
-      },
+  const config = ts.getParsedCommandLineOfConfigFile(path.join(root, 'tsconfig.json'), {}, {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (d) => {
+      throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
     },
-  )!;
+  })!;
   const program = ts.createProgram([entry], { ...config.options, noEmit: true });
   const checker = program.getTypeChecker();
   const moduleSymbol = checker.getSymbolAtLocation(program.getSourceFile(entry)!)!;

@@ -33,6 +33,8 @@ it('docs/api/ is what `npm run docs:api` generates from the current sources', ()
   expect(result.status, `${result.stdout}${result.stderr}`).toBe(0);
   const generated = contents(out);
   const committed = contents(path.join(root, 'docs/api'));
-  const stale = [...new Set([...generated.keys(), ...committed.keys()])].filter((file) => generated.get(file) !== committed.get(file)).sort();
+  const stale = [...new Set([...generated.keys(), ...committed.keys()])]
+    .filter((file) => generated.get(file) !== committed.get(file))
+    .sort();
   expect(stale, 'docs/api/ is out of date: run `npm run docs:api` and commit docs/api/').toEqual([]);
 });

@@ -32,11 +32,7 @@ describe('blocksOf', () => {
   const blocks = blocksOf('docs/x.md', md);
 
   it('finds ts and typescript blocks with their fence line, numbered per doc', () => {
-    expect(blocks.map((b) => [b.line, b.index])).toEqual([
-      [3, 1],
-      [12, 2],
-      [19, 3],
-    ]);
+    expect(blocks.map((b) => [b.line, b.index])).toEqual([[3, 1], [12, 2], [19, 3]]);
     expect(blocks[0]!.code).toBe("console.log('a');\n");
     expect(blocks[2]!.code).toBe('```\n'); // a longer fence may hold a shorter one
   });

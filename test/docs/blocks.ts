@@ -102,5 +102,7 @@ export function markdownFiles(dir: string): string[] {
 
 /** The blocks of the README (its first example is what a user runs after `npm install rivulet`) and of every doc under docs/. */
 export function docBlocks(root: string): DocBlock[] {
-  return [path.join(root, 'README.md'), ...markdownFiles(path.join(root, 'docs'))].flatMap((file) => blocksOf(path.relative(root, file).split(path.sep).join('/'), readFileSync(file, 'utf8')));
+  return [path.join(root, 'README.md'), ...markdownFiles(path.join(root, 'docs'))].flatMap((file) =>
+    blocksOf(path.relative(root, file).split(path.sep).join('/'), readFileSync(file, 'utf8')),
+  );
 }

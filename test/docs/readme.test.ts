@@ -21,13 +21,11 @@ it('opens with `npm install rivulet`, then a first program that runs (no `no-run
   expect(first.code).not.toMatch(/socketTextStream|webSocketStream|textFileStream/);
   // Each in turn, after the one before.
   let at = 0;
-  const missing = ['npm install rivulet', first.code.trim(), '## Three ways to use it', '## Contributing', '```sh\nnpm install && npm start\n```', '```sh\nnpm install && npm test\n```'].filter(
-    (text) => {
-      const found = readme.indexOf(text, at);
-      if (found >= 0) at = found + text.length;
-      return found < 0;
-    },
-  );
+  const missing = ['npm install rivulet', first.code.trim(), '## Three ways to use it', '## Contributing', '```sh\nnpm install && npm start\n```', '```sh\nnpm install && npm test\n```'].filter((text) => {
+    const found = readme.indexOf(text, at);
+    if (found >= 0) at = found + text.length;
+    return found < 0;
+  });
   expect(missing, 'README.md: these are missing or out of order').toEqual([]);
 });
 

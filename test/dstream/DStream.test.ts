@@ -7,22 +7,10 @@ import { IllegalStateError, type DStream, type RDD } from '../../engine/index.ts
 describe('map / flatMap / filter', () => {
   test('map', async () => {
     const { output } = await runStreams({
-      input: [
-        [1, 2, 3, 4],
-        [5, 6, 7, 8],
-        [9, 10, 11, 12],
-      ],
+      input: [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]],
       operation: (s) => s.map((x) => String(x)),
     });
-    expectBatches(
-      output,
-      [
-        ['1', '2', '3', '4'],
-        ['5', '6', '7', '8'],
-        ['9', '10', '11', '12'],
-      ],
-      { ordered: true },
-    );
+    expectBatches(output, [['1', '2', '3', '4'], ['5', '6', '7', '8'], ['9', '10', '11', '12']], { ordered: true });
   });
 
   test('map with a function that closes over a value', async () => {
@@ -54,10 +42,7 @@ describe('map / flatMap / filter', () => {
   test('flatMap accepts any iterable (a generator)', async () => {
     const { output } = await runStreams({
       input: [[2, 0, 1]],
-      operation: (s) =>
-        s.flatMap(function* (n) {
-          for (let i = 0; i < n; i++) yield n;
-        }),
+      operation: (s) => s.flatMap(function* (n) { for (let i = 0; i < n; i++) yield n; }),
     });
     expectBatches(output, [[2, 2, 1]], { ordered: true });
   });
@@ -88,17 +73,7 @@ describe('mapPartitions / glom / repartition', () => {
       input: [[1, 2, 3, 4], [5]],
       operation: (s) => s.glom(),
     });
-    expectBatches(
-      output,
-      [
-        [
-          [1, 2],
-          [3, 4],
-        ],
-        [[], [5]],
-      ],
-      { ordered: true },
-    );
+    expectBatches(output, [[[1, 2], [3, 4]], [[], [5]]], { ordered: true });
   });
 
   test('repartition sets the partition count and keeps every record', async () => {
@@ -124,10 +99,7 @@ describe('mapPartitions / glom / repartition', () => {
 describe('union', () => {
   test('stream.union(other)', async () => {
     const { output } = await runStreams({
-      inputs: [
-        [[1, 2], [3], []],
-        [[10], [], [30]],
-      ],
+      inputs: [[[1, 2], [3], []], [[10], [], [30]]],
       operation: (a: DStream<number>, b: DStream<number>) => a.union(b),
     });
     expectBatches(output, [[1, 2, 10], [3], [30]]);
@@ -135,17 +107,10 @@ describe('union', () => {
 
   test('ssc.union of three streams', async () => {
     const { output } = await runStreams({
-      inputs: [
-        [['a'], ['b']],
-        [['c'], []],
-        [[], ['d']],
-      ],
+      inputs: [[['a'], ['b']], [['c'], []], [[], ['d']]],
       operation: (a: DStream<string>, b: DStream<string>, c: DStream<string>, ssc) => ssc.union([a, b, c]),
     });
-    expectBatches(output, [
-      ['a', 'c'],
-      ['b', 'd'],
-    ]);
+    expectBatches(output, [['a', 'c'], ['b', 'd']]);
   });
 
   test('streams of different slide durations cannot be unioned', () => {
@@ -175,14 +140,8 @@ describe('union', () => {
       operation: (s) => s.union(s.map((x) => x + 4)),
     });
     expect(times).toEqual([1000, 2000, 3000]);
-    expectBatches(output, [
-      [1, 2, 3, 4, 5, 6, 7, 8],
-      [101, 102, 103, 104, 105, 106, 107, 108],
-      [201, 202, 203, 204, 205, 206, 207, 208],
-    ]);
-    expect(String(error)).toMatch(
-      /^BatchFailedError: Batch 4000 ms failed in job generation: union at DStream\.test\.ts:\d+:\d+: its parent testInputStream at .* made no RDD for the batch at 4000 ms, and union needs one from every parent/,
-    );
+    expectBatches(output, [[1, 2, 3, 4, 5, 6, 7, 8], [101, 102, 103, 104, 105, 106, 107, 108], [201, 202, 203, 204, 205, 206, 207, 208]]);
+    expect(String(error)).toMatch(/^BatchFailedError: Batch 4000 ms failed in job generation: union at DStream\.test\.ts:\d+:\d+: its parent testInputStream at .* made no RDD for the batch at 4000 ms, and union needs one from every parent/);
   });
 
   test('ssc.union of a single stream that makes no RDD fails too', async () => {
@@ -242,34 +201,15 @@ describe('count / reduce / countByValue', () => {
       input: [['a', 'b', 'a', 'c', 'a'], [], ['x', 'x']],
       operation: (s) => s.countByValue(),
     });
-    expectBatches(output, [
-      [
-        ['a', 3],
-        ['b', 1],
-        ['c', 1],
-      ],
-      [],
-      [['x', 2]],
-    ]);
+    expectBatches(output, [[['a', 3], ['b', 1], ['c', 1]], [], [['x', 2]]]);
   });
 
   test('countByValue compares composite values by content', async () => {
     const { output } = await runStreams({
-      input: [
-        [
-          [1, 2],
-          [1, 2],
-          [2, 1],
-        ] as [number, number][],
-      ],
+      input: [[[1, 2], [1, 2], [2, 1]] as [number, number][]],
       operation: (s) => s.countByValue(),
     });
-    expectBatches(output, [
-      [
-        [[1, 2], 2],
-        [[2, 1], 1],
-      ],
-    ]);
+    expectBatches(output, [[[[1, 2], 2], [[2, 1], 1]]]);
   });
 
   test('countByValue(numPartitions) sets the partition count', async () => {
@@ -287,32 +227,15 @@ describe('transform / transformWith', () => {
       input: [[1], [2, 3], []],
       operation: (s) => s.transform((rdd, time) => rdd.map((x) => [time, x] as [number, number])),
     });
-    expectBatches(output, [
-      [[1000, 1]],
-      [
-        [2000, 2],
-        [2000, 3],
-      ],
-      [],
-    ]);
+    expectBatches(output, [[[1000, 1]], [[2000, 2], [2000, 3]], []]);
   });
 
   test('transform can use any RDD operation (sortBy)', async () => {
     const { output } = await runStreams({
-      input: [
-        [5, 3, 9, 1],
-        [2, 1],
-      ],
+      input: [[5, 3, 9, 1], [2, 1]],
       operation: (s) => s.transform((rdd) => rdd.sortBy((x) => x, true, 1)),
     });
-    expectBatches(
-      output,
-      [
-        [1, 3, 5, 9],
-        [1, 2],
-      ],
-      { ordered: true },
-    );
+    expectBatches(output, [[1, 3, 5, 9], [1, 2]], { ordered: true });
   });
 
   test('transform must return an RDD', async () => {
@@ -329,24 +252,13 @@ describe('transform / transformWith', () => {
       input: [[1, 2, 3, 4], [5, 6, 7, 8], null],
       operation: (s) => s.transform((rdd) => rdd.map((x) => String(x))),
     });
-    expectBatches(output, [
-      ['1', '2', '3', '4'],
-      ['5', '6', '7', '8'],
-    ]);
-    expect(String(error)).toMatch(
-      /^BatchFailedError: Batch 3000 ms failed in job generation: transform at DStream\.test\.ts:\d+:\d+: its parent testInputStream at .* made no RDD for the batch at 3000 ms/,
-    );
+    expectBatches(output, [['1', '2', '3', '4'], ['5', '6', '7', '8']]);
+    expect(String(error)).toMatch(/^BatchFailedError: Batch 3000 ms failed in job generation: transform at DStream\.test\.ts:\d+:\d+: its parent testInputStream at .* made no RDD for the batch at 3000 ms/);
   });
 
   test('transformWith and join of a stream that makes no RDD fail the batch', async () => {
-    const run = <R>(operation: (a: DStream<[string, number]>, b: DStream<[string, number]>) => DStream<R>) =>
-      runStreams({
-        inputs: [
-          [[['a', 1]], null],
-          [[['a', 2]], [['a', 3]]],
-        ],
-        operation,
-      });
+    const run = <R,>(operation: (a: DStream<[string, number]>, b: DStream<[string, number]>) => DStream<R>) =>
+      runStreams({ inputs: [[[['a', 1]], null], [[['a', 2]], [['a', 3]]]], operation });
     expect(String((await run((a, b) => a.transformWith(b, (x, y) => x.union(y)))).error)).toMatch(/Batch 2000 ms failed .*transformWith at .* made no RDD/);
     expect(String((await run((a, b) => a.join(b))).error)).toMatch(/Batch 2000 ms failed .*join at .* made no RDD/);
   });
@@ -356,28 +268,18 @@ describe('transform / transformWith', () => {
     expect(() => ssc.queueStream<number>([]).transform(undefined as any)).toThrow(TypeError);
   });
 
-  test("transformWith combines both streams' RDDs at the same time", async () => {
+  test('transformWith combines both streams\' RDDs at the same time', async () => {
     const { output } = await runStreams({
-      inputs: [
-        [[1, 2], [3], []],
-        [['a'], [], ['b']],
-      ],
-      operation: (a: DStream<number>, b: DStream<string>) => a.transformWith(b, (ra, rb, time) => ra.map((x) => `${x}@${time}`).union(rb)),
+      inputs: [[[1, 2], [3], []], [['a'], [], ['b']]],
+      operation: (a: DStream<number>, b: DStream<string>) =>
+        a.transformWith(b, (ra, rb, time) => ra.map((x) => `${x}@${time}`).union(rb)),
     });
     expectBatches(output, [['1@1000', '2@1000', 'a'], ['3@2000'], ['b']]);
   });
 
   test('transformWith can join the two RDDs', async () => {
     const { output } = await runStreams({
-      inputs: [
-        [
-          [
-            ['a', 1],
-            ['b', 2],
-          ],
-        ],
-        [[['a', 'x']]],
-      ] as [[string, number][][], [string, string][][]],
+      inputs: [[[['a', 1], ['b', 2]]], [[['a', 'x']]]] as [[string, number][][], [string, string][][]],
       operation: (a: DStream<[string, number]>, b: DStream<[string, string]>) => a.transformWith(b, (ra, rb) => ra.join(rb)),
     });
     expectBatches(output, [[['a', [1, 'x']]]]);
@@ -392,12 +294,7 @@ describe('slice', () => {
     const sliced: number[][][] = [];
     input.foreachRDD(async (_rdd, time) => {
       if (time === 5000) {
-        for (const [from, to] of [
-          [2000, 4000],
-          [1000, 1000],
-          [1500, 3500],
-          [0, 5000],
-        ]) {
+        for (const [from, to] of [[2000, 4000], [1000, 1000], [1500, 3500], [0, 5000]]) {
           const rdds = input.slice(from!, to!);
           sliced.push(await Promise.all(rdds.map((r) => r.collect())).then((parts) => parts));
         }
@@ -406,7 +303,12 @@ describe('slice', () => {
     ssc.start();
     await clock.advance(5000);
     await ssc.stop();
-    expect(sliced).toEqual([[[2], [3], [4]], [[1]], [[1], [2], [3]], [[1], [2], [3], [4], [5]]]);
+    expect(sliced).toEqual([
+      [[2], [3], [4]],
+      [[1]],
+      [[1], [2], [3]],
+      [[1], [2], [3], [4], [5]],
+    ]);
   });
 
   // Spark: "<DStream class> has not been initialized".
@@ -440,8 +342,7 @@ describe('chaining and sharing', () => {
     const { output } = await runStreams({
       input: [['The quick brown fox', 'jumps over'], ['the lazy dog']],
       operation: (s) =>
-        s
-          .flatMap((l) => l.split(' '))
+        s.flatMap((l) => l.split(' '))
           .map((w) => w.toLowerCase())
           .filter((w) => w.length > 3)
           .map((w) => w.length),

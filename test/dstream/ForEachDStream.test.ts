@@ -19,22 +19,21 @@ async function printed(batches: unknown[][], define: (s: DStream<any>) => void):
 }
 
 describe('print', () => {
-  test("Spark's format: dashes, Time: <ms> ms, dashes, records, blank line", async () => {
+  test('Spark\'s format: dashes, Time: <ms> ms, dashes, records, blank line', async () => {
     const out = await printed([[1, 2, 3]], (s) => s.print());
     expect(out).toBe([DASHES, 'Time: 1000 ms', DASHES, '1', '2', '3', ''].join('\n'));
     expect(DASHES).toHaveLength(43);
   });
 
   test('print(n) shows n records and ... when there are more', async () => {
-    const out = await printed(
+    const out = await printed([[1, 2, 3, 4], [1, 2], [1, 2, 3]], (s) => s.print(3));
+    expect(out).toBe(
       [
-        [1, 2, 3, 4],
-        [1, 2],
-        [1, 2, 3],
-      ],
-      (s) => s.print(3),
+        DASHES, 'Time: 1000 ms', DASHES, '1', '2', '3', '...', '',
+        DASHES, 'Time: 2000 ms', DASHES, '1', '2', '',
+        DASHES, 'Time: 3000 ms', DASHES, '1', '2', '3', '',
+      ].join('\n'),
     );
-    expect(out).toBe([DASHES, 'Time: 1000 ms', DASHES, '1', '2', '3', '...', '', DASHES, 'Time: 2000 ms', DASHES, '1', '2', '', DASHES, 'Time: 3000 ms', DASHES, '1', '2', '3', ''].join('\n'));
   });
 
   test('default n is 10', async () => {
@@ -53,16 +52,7 @@ describe('print', () => {
   });
 
   test('pairs print as (k,v), like Scala tuples; strings bare', async () => {
-    const out = await printed(
-      [
-        [
-          ['a', 1],
-          ['b', [2, 3, 4]],
-        ],
-        [['x y']],
-      ],
-      (s) => s.print(),
-    );
+    const out = await printed([[['a', 1], ['b', [2, 3, 4]]], [['x y']]], (s) => s.print());
     expect(out.split('\n')).toEqual([DASHES, 'Time: 1000 ms', DASHES, '(a,1)', '(b,[2, 3, 4])', '', DASHES, 'Time: 2000 ms', DASHES, '[x y]', '']);
   });
 
@@ -80,7 +70,7 @@ describe('print', () => {
 });
 
 describe('foreachRDD', () => {
-  test("gets each batch's RDD and time, in order", async () => {
+  test('gets each batch\'s RDD and time, in order', async () => {
     const { ssc, clock } = createTestContext();
     const seen: [number, number[]][] = [];
     ssc.queueStream([[1], [], [2, 3]]).foreachRDD(async (rdd, time) => {
@@ -89,11 +79,7 @@ describe('foreachRDD', () => {
     ssc.start();
     await clock.advance(3000);
     await ssc.stop();
-    expect(seen).toEqual([
-      [1000, [1]],
-      [2000, []],
-      [3000, [2, 3]],
-    ]);
+    expect(seen).toEqual([[1000, [1]], [2000, []], [3000, [2, 3]]]);
   });
 
   test('an async function: the batch waits for it, and the next batch starts after', async () => {

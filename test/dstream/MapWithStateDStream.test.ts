@@ -24,25 +24,14 @@ afterEach(() => {
 describe('mapWithState', () => {
   test('the function is called only for keys with data in the batch', async () => {
     const { output } = await runStreams({
-      input: [
-        [['a', 1]],
-        [['b', 2]],
-        [],
-        [
-          ['a', 3],
-          ['a', 4],
-        ],
-      ] as KV[][],
+      input: [[['a', 1]], [['b', 2]], [], [['a', 3], ['a', 4]]] as KV[][],
       operation: (s) => s.mapWithState(runningSum()),
     });
     expectBatches(output, [
       [['a', 1, 1]],
       [['b', 2, 2]],
       [],
-      [
-        ['a', 3, 4],
-        ['a', 4, 8],
-      ],
+      [['a', 3, 4], ['a', 4, 8]],
     ]);
   });
 
@@ -53,54 +42,22 @@ describe('mapWithState', () => {
     });
     expectBatches(output, [
       [['a', 1]],
-      [
-        ['a', 1],
-        ['b', 2],
-      ],
-      [
-        ['a', 1],
-        ['b', 2],
-      ],
-      [
-        ['a', 4],
-        ['b', 2],
-      ],
+      [['a', 1], ['b', 2]],
+      [['a', 1], ['b', 2]],
+      [['a', 4], ['b', 2]],
     ]);
   });
 
   test('mapped values and snapshots together', async () => {
     const { ssc, clock } = createTestContext();
-    const mapped = ssc
-      .queueStream<KV>([
-        [
-          ['a', 1],
-          ['b', 1],
-        ],
-        [['a', 1]],
-      ])
-      .mapWithState(runningSum());
+    const mapped = ssc.queueStream<KV>([[['a', 1], ['b', 1]], [['a', 1]]]).mapWithState(runningSum());
     const out = collectBatches(mapped);
     const snap = collectBatches(mapped.stateSnapshots());
     ssc.start();
     await clock.advance(2000);
     await ssc.stop();
-    expectBatches(out.output, [
-      [
-        ['a', 1, 1],
-        ['b', 1, 1],
-      ],
-      [['a', 1, 2]],
-    ]);
-    expectBatches(snap.output, [
-      [
-        ['a', 1],
-        ['b', 1],
-      ],
-      [
-        ['a', 2],
-        ['b', 1],
-      ],
-    ]);
+    expectBatches(out.output, [[['a', 1, 1], ['b', 1, 1]], [['a', 1, 2]]]);
+    expectBatches(snap.output, [[['a', 1], ['b', 1]], [['a', 2], ['b', 1]]]);
   });
 
   test('stateSnapshots read later (a window sliding by 2) are the snapshots of their own batches', async () => {
@@ -111,32 +68,16 @@ describe('mapWithState', () => {
     expect(error).toBeUndefined();
     expect(times).toEqual([2000, 4000]);
     expectBatches(output, [
-      [
-        ['a', 1],
-        ['a', 2],
-      ],
-      [
-        ['a', 2],
-        ['b', 1],
-        ['a', 2],
-        ['b', 2],
-      ],
+      [['a', 1], ['a', 2]],
+      [['a', 2], ['b', 1], ['a', 2], ['b', 2]],
     ]);
   });
 
   test('stateSnapshots keeps the state partitioner (a join with it needs no shuffle of the state)', async () => {
     const { output } = await runStreams({
-      input: [
-        [
-          ['a', 1],
-          ['b', 2],
-          ['c', 3],
-        ],
-      ] as KV[][],
+      input: [[['a', 1], ['b', 2], ['c', 3]]] as KV[][],
       operation: (s) =>
-        s
-          .mapWithState(runningSum().numPartitions(3))
-          .stateSnapshots()
+        s.mapWithState(runningSum().numPartitions(3)).stateSnapshots()
           .transform((rdd) => rdd.context.parallelize([rdd.partitioner?.numPartitions ?? 'none'])),
     });
     expect(output).toEqual([[3]]);
@@ -144,12 +85,7 @@ describe('mapWithState', () => {
 
   test('a function returning undefined contributes no record', async () => {
     const { output } = await runStreams({
-      input: [
-        [
-          ['a', 1],
-          ['b', 2],
-        ],
-      ] as KV[][],
+      input: [[['a', 1], ['b', 2]]] as KV[][],
       operation: (s) => s.mapWithState(StateSpec.function((key: string, value: number | undefined) => (key === 'a' ? value : undefined))),
     });
     expectBatches(output, [[1]]);
@@ -166,36 +102,14 @@ describe('mapWithState', () => {
       return `${key}=${sum}`;
     });
     const { ssc, clock } = createTestContext();
-    const mapped = ssc
-      .queueStream<KV>([
-        [
-          ['a', 1],
-          ['b', 1],
-        ],
-        [['a', 0]],
-        [
-          ['a', 5],
-          ['b', 1],
-        ],
-      ])
-      .mapWithState(spec);
+    const mapped = ssc.queueStream<KV>([[['a', 1], ['b', 1]], [['a', 0]], [['a', 5], ['b', 1]]]).mapWithState(spec);
     const out = collectBatches(mapped);
     const snap = collectBatches(mapped.stateSnapshots());
     ssc.start();
     await clock.advance(3000);
     await ssc.stop();
     expectBatches(out.output, [['a=1', 'b=1'], ['a removed'], ['a=5', 'b=2']]);
-    expectBatches(snap.output, [
-      [
-        ['a', 1],
-        ['b', 1],
-      ],
-      [['b', 1]],
-      [
-        ['a', 5],
-        ['b', 2],
-      ],
-    ]);
+    expectBatches(snap.output, [[['a', 1], ['b', 1]], [['b', 1]], [['a', 5], ['b', 2]]]);
   });
 
   test('a key that gets data but no update keeps its state', async () => {
@@ -212,12 +126,7 @@ describe('mapWithState', () => {
 
   test('initialState', async () => {
     const { ssc, clock } = createTestContext();
-    const mapped = ssc.queueStream<KV>([[['a', 1]], [['c', 1]]]).mapWithState(
-      runningSum().initialState([
-        ['a', 10],
-        ['b', 20],
-      ]),
-    );
+    const mapped = ssc.queueStream<KV>([[['a', 1]], [['c', 1]]]).mapWithState(runningSum().initialState([['a', 10], ['b', 20]]));
     const out = collectBatches(mapped);
     const snap = collectBatches(mapped.stateSnapshots());
     ssc.start();
@@ -225,17 +134,7 @@ describe('mapWithState', () => {
     await ssc.stop();
     // Keys only in the initial state are not called; they are in the snapshots.
     expectBatches(out.output, [[['a', 1, 11]], [['c', 1, 1]]]);
-    expectBatches(snap.output, [
-      [
-        ['a', 11],
-        ['b', 20],
-      ],
-      [
-        ['a', 11],
-        ['b', 20],
-        ['c', 1],
-      ],
-    ]);
+    expectBatches(snap.output, [[['a', 11], ['b', 20]], [['a', 11], ['b', 20], ['c', 1]]]);
   });
 
   test('initialState as an RDD', async () => {
@@ -248,29 +147,13 @@ describe('mapWithState', () => {
 
   test('numPartitions and partitioner set the state partition count', async () => {
     const a = await runStreams({
-      input: [
-        [
-          ['a', 1],
-          ['b', 1],
-          ['c', 1],
-        ],
-      ] as KV[][],
+      input: [[['a', 1], ['b', 1], ['c', 1]]] as KV[][],
       operation: (s) => s.mapWithState(runningSum().numPartitions(5)).stateSnapshots().glom(),
     });
     expect(a.output[0]).toHaveLength(5);
     const b = await runStreams({
-      input: [
-        [
-          ['a', 1],
-          ['b', 1],
-          ['c', 1],
-        ],
-      ] as KV[][],
-      operation: (s) =>
-        s
-          .mapWithState(runningSum().partitioner(new HashPartitioner(3)))
-          .stateSnapshots()
-          .glom(),
+      input: [[['a', 1], ['b', 1], ['c', 1]]] as KV[][],
+      operation: (s) => s.mapWithState(runningSum().partitioner(new HashPartitioner(3))).stateSnapshots().glom(),
     });
     expect(b.output[0]).toHaveLength(3);
     expect(() => runningSum().numPartitions(0)).toThrow(RangeError);
@@ -278,22 +161,12 @@ describe('mapWithState', () => {
 
   test('composite keys are compared by content', async () => {
     const { output } = await runStreams({
-      input: [
-        [
-          [['u', 1], 1],
-          [['u', 1], 2],
-        ],
-        [[['u', 1], 3]],
-      ] as [[string, number], number][][],
+      input: [[[['u', 1], 1], [['u', 1], 2]], [[['u', 1], 3]]] as [[string, number], number][][],
       operation: (s) =>
-        s
-          .mapWithState(
-            StateSpec.function((_key: [string, number], value: number | undefined, state: State<number>) => {
-              state.update((state.getOption() ?? 0) + value!);
-              return state.get();
-            }),
-          )
-          .stateSnapshots(),
+        s.mapWithState(StateSpec.function((_key: [string, number], value: number | undefined, state: State<number>) => {
+          state.update((state.getOption() ?? 0) + value!);
+          return state.get();
+        })).stateSnapshots(),
     });
     expectBatches(output, [[[['u', 1], 3]], [[['u', 1], 6]]]);
   });
@@ -317,15 +190,13 @@ describe('mapWithState', () => {
     const { output } = await runStreams({
       input: batches,
       operation: (s) =>
-        s.mapWithState(
-          StateSpec.function((key: number, value: number | undefined, state: State<number>) => {
-            const before = state.exists() ? state.get() : null;
-            if (value! < 0) {
-              if (state.exists()) state.remove();
-            } else state.update((before ?? 0) + value!);
-            return [key, before, state.getOption() ?? null];
-          }).numPartitions(1),
-        ),
+        s.mapWithState(StateSpec.function((key: number, value: number | undefined, state: State<number>) => {
+          const before = state.exists() ? state.get() : null;
+          if (value! < 0) {
+            if (state.exists()) state.remove();
+          } else state.update((before ?? 0) + value!);
+          return [key, before, state.getOption() ?? null];
+        }).numPartitions(1)),
     });
     expectBatches(output, expected, { ordered: true });
   });
@@ -347,9 +218,7 @@ describe('mapWithState checkpoint interval', () => {
   const recordingStore = (written: number[]): CheckpointStore => ({
     location: 'memory',
     write: async (c: Checkpoint) => void written.push(c.time),
-    read: async () => {
-      throw new Error('nothing stored');
-    },
+    read: async () => { throw new Error('nothing stored'); },
     list: async () => [],
     delete: async () => {},
     prune: async () => [],
@@ -413,15 +282,7 @@ describe('State', () => {
   test('update after remove throws', async () => {
     const { output } = await runStreams({
       input: [[['a', 1]]] as KV[][],
-      operation: (s) =>
-        s.mapWithState(
-          probe((v, state) => {
-            state.update(v);
-            state.remove();
-            state.update(2);
-            return 'no error';
-          }),
-        ),
+      operation: (s) => s.mapWithState(probe((v, state) => { state.update(v); state.remove(); state.update(2); return 'no error'; })),
     });
     expect(output[0]![0]).toMatch(/^threw: State\.update\(\): cannot update the state after it has been removed/);
   });
@@ -429,15 +290,7 @@ describe('State', () => {
   test('remove twice throws', async () => {
     const { output } = await runStreams({
       input: [[['a', 1]]] as KV[][],
-      operation: (s) =>
-        s.mapWithState(
-          probe((v, state) => {
-            state.update(v);
-            state.remove();
-            state.remove();
-            return 'no error';
-          }),
-        ),
+      operation: (s) => s.mapWithState(probe((v, state) => { state.update(v); state.remove(); state.remove(); return 'no error'; })),
     });
     expect(output[0]![0]).toMatch(/^threw: State\.remove\(\): the state has already been removed/);
   });
@@ -445,50 +298,22 @@ describe('State', () => {
   test('update then get in the same call sees the new state; isTimingOut is false with data', async () => {
     const { output } = await runStreams({
       input: [[['a', 7]]] as KV[][],
-      operation: (s) =>
-        s.mapWithState(
-          probe((v, state) => {
-            state.update(v * 2);
-            return [state.get(), state.isTimingOut()];
-          }),
-        ),
+      operation: (s) => s.mapWithState(probe((v, state) => { state.update(v * 2); return [state.get(), state.isTimingOut()]; })),
     });
     expectBatches(output, [[[14, false]]]);
   });
 
-  test("each call sees its own key's state (one view object serves a partition)", async () => {
+  test('each call sees its own key\'s state (one view object serves a partition)', async () => {
     const { output } = await runStreams({
-      input: [
-        [
-          ['a', 1],
-          ['b', 2],
-        ],
-        [
-          ['b', 0],
-          ['a', 0],
-          ['c', 0],
-        ],
-      ] as KV[][],
+      input: [[['a', 1], ['b', 2]], [['b', 0], ['a', 0], ['c', 0]]] as KV[][],
       operation: (s) =>
-        s.mapWithState(
-          StateSpec.function((key: string, value: number | undefined, state: State<number>) => {
-            const before = state.getOption();
-            if (value !== 0) state.update(value!);
-            return [key, before ?? null];
-          }),
-        ),
+        s.mapWithState(StateSpec.function((key: string, value: number | undefined, state: State<number>) => {
+          const before = state.getOption();
+          if (value !== 0) state.update(value!);
+          return [key, before ?? null];
+        })),
     });
-    expectBatches(output, [
-      [
-        ['a', null],
-        ['b', null],
-      ],
-      [
-        ['a', 1],
-        ['b', 2],
-        ['c', null],
-      ],
-    ]);
+    expectBatches(output, [[['a', null], ['b', null]], [['a', 1], ['b', 2], ['c', null]]]);
   });
 });
 
@@ -503,54 +328,26 @@ describe('mapWithState timeout', () => {
 
   test('a key idle for the timeout gets one last call (value undefined, isTimingOut) and is removed', async () => {
     const { ssc, clock } = createTestContext();
-    const mapped = ssc
-      .queueStream<KV>([
-        [
-          ['a', 1],
-          ['b', 1],
-        ],
-        [['b', 1]],
-        [['b', 1]],
-        [['b', 1]],
-        [],
-        [],
-        [],
-      ])
-      .mapWithState(tracking(2000));
+    const mapped = ssc.queueStream<KV>([[['a', 1], ['b', 1]], [['b', 1]], [['b', 1]], [['b', 1]], [], [], []]).mapWithState(tracking(2000));
     const out = collectBatches(mapped);
     const snap = collectBatches(mapped.stateSnapshots());
     ssc.start();
     await clock.advance(7000);
     await ssc.stop();
     expectBatches(out.output, [
-      [
-        ['a', 1, false, null],
-        ['b', 1, false, null],
-      ],
+      [['a', 1, false, null], ['b', 1, false, null]],
       [['b', 1, false, 1]],
       [['b', 1, false, 2]],
       // a: last data at 1000; idle at 2000 and 3000; timed out at 4000 (1000 < 4000 - 2000).
-      [
-        ['b', 1, false, 3],
-        ['a', null, true, 1],
-      ],
+      [['b', 1, false, 3], ['a', null, true, 1]],
       [],
       [],
       [['b', null, true, 4]],
     ]);
     expectBatches(snap.output, [
-      [
-        ['a', 1],
-        ['b', 1],
-      ],
-      [
-        ['a', 1],
-        ['b', 2],
-      ],
-      [
-        ['a', 1],
-        ['b', 3],
-      ],
+      [['a', 1], ['b', 1]],
+      [['a', 1], ['b', 2]],
+      [['a', 1], ['b', 3]],
       [['b', 4]],
       [['b', 4]],
       [['b', 4]],
@@ -578,16 +375,8 @@ describe('mapWithState timeout', () => {
         return 'updated';
       }
       const errors: string[] = [];
-      try {
-        state.update(1);
-      } catch (e) {
-        errors.push((e as Error).message);
-      }
-      try {
-        state.remove();
-      } catch (e) {
-        errors.push((e as Error).message);
-      }
+      try { state.update(1); } catch (e) { errors.push((e as Error).message); }
+      try { state.remove(); } catch (e) { errors.push((e as Error).message); }
       return errors;
     }).timeout(1000);
     const { output } = await runStreams({

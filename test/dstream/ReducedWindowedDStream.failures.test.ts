@@ -18,25 +18,10 @@ const [p0a, p0b] = keys.filter((k) => partitioner.getPartition(k) === 0) as [str
 const [p1a, p1b] = keys.filter((k) => partitioner.getPartition(k) === 1) as [string, string];
 
 const input: KV[][] = [
-  [
-    [p0a, 1],
-    [p1a, 1],
-    [p1b, 1],
-  ],
-  [
-    [p0a, 2],
-    [p0b, 2],
-    [p1a, 2],
-  ],
-  [
-    [p0a, 4],
-    [p1a, 4],
-    [p1b, 100],
-  ], // the batch at 3000 ms: adding 100 fails once
-  [
-    [p0b, 8],
-    [p1a, 8],
-  ],
+  [[p0a, 1], [p1a, 1], [p1b, 1]],
+  [[p0a, 2], [p0b, 2], [p1a, 2]],
+  [[p0a, 4], [p1a, 4], [p1b, 100]], // the batch at 3000 ms: adding 100 fails once
+  [[p0b, 8], [p1a, 8]],
   [[p1b, 16]],
   [],
   [],
@@ -44,47 +29,13 @@ const input: KV[][] = [
 
 /** The windows of an uninterrupted run (window 3, slide 1), without the filter. */
 const uninterrupted: KV[][] = [
-  [
-    [p0a, 1],
-    [p1a, 1],
-    [p1b, 1],
-  ],
-  [
-    [p0a, 3],
-    [p0b, 2],
-    [p1a, 3],
-    [p1b, 1],
-  ],
-  [
-    [p0a, 7],
-    [p0b, 2],
-    [p1a, 7],
-    [p1b, 101],
-  ],
-  [
-    [p0a, 6],
-    [p0b, 10],
-    [p1a, 14],
-    [p1b, 100],
-  ],
-  [
-    [p0a, 4],
-    [p0b, 8],
-    [p1a, 12],
-    [p1b, 116],
-  ],
-  [
-    [p0a, 0],
-    [p0b, 8],
-    [p1a, 8],
-    [p1b, 16],
-  ],
-  [
-    [p0a, 0],
-    [p0b, 0],
-    [p1a, 0],
-    [p1b, 16],
-  ],
+  [[p0a, 1], [p1a, 1], [p1b, 1]],
+  [[p0a, 3], [p0b, 2], [p1a, 3], [p1b, 1]],
+  [[p0a, 7], [p0b, 2], [p1a, 7], [p1b, 101]],
+  [[p0a, 6], [p0b, 10], [p1a, 14], [p1b, 100]],
+  [[p0a, 4], [p0b, 8], [p1a, 12], [p1b, 116]],
+  [[p0a, 0], [p0b, 8], [p1a, 8], [p1b, 16]],
+  [[p0a, 0], [p0b, 0], [p1a, 0], [p1b, 16]],
 ];
 
 /** A function that throws the first time `when` holds for its arguments, then behaves. */
@@ -115,20 +66,11 @@ describe('reduceByKeyAndWindow with an inverse: a batch that fails part-way is u
     const { output, times, error } = await runStreams({
       input,
       context: { skipFailedBatches: true },
-      operation: (s) =>
-        s.reduceByKeyAndWindow(
-          failingOnce(add, (_a, b) => b === 100),
-          subtract,
-          3000,
-          1000,
-        ),
+      operation: (s) => s.reduceByKeyAndWindow(failingOnce(add, (_a, b) => b === 100), subtract, 3000, 1000),
     });
     expect(error).toBeUndefined();
     expect(times).toEqual(batchTimes.filter((t) => t !== 3000));
-    expectBatches(
-      output,
-      uninterrupted.filter((_, i) => i !== 2),
-    );
+    expectBatches(output, uninterrupted.filter((_, i) => i !== 2));
   });
 
   test('the inverse function fails part-way (the first batch leaving)', async () => {
@@ -136,36 +78,21 @@ describe('reduceByKeyAndWindow with an inverse: a batch that fails part-way is u
     const { output, times } = await runStreams({
       input,
       context: { skipFailedBatches: true },
-      operation: (s) =>
-        s.reduceByKeyAndWindow(
-          add,
-          failingOnce(subtract, (a, b) => a === 101 && b === 1),
-          3000,
-          1000,
-        ),
+      operation: (s) => s.reduceByKeyAndWindow(add, failingOnce(subtract, (a, b) => a === 101 && b === 1), 3000, 1000),
     });
     expect(times).toEqual(batchTimes.filter((t) => t !== 4000));
-    expectBatches(
-      output,
-      uninterrupted.filter((_, i) => i !== 3),
-    );
+    expectBatches(output, uninterrupted.filter((_, i) => i !== 3));
   });
 
   test('the filter fails part-way (on the key entering, after the keys leaving were changed)', async () => {
-    const keep = failingOnce(
-      (_k, v) => (v !== 0 ? 1 : 0),
-      (_k, v) => v === 116,
-    );
+    const keep = failingOnce((_k, v) => (v !== 0 ? 1 : 0), (_k, v) => v === 116);
     const { output, times } = await runStreams({
       input,
       context: { skipFailedBatches: true },
       operation: (s) => s.reduceByKeyAndWindow(add, subtract, 3000, 1000, undefined, ([, v]) => keep(0, v) === 1),
     });
     expect(times).toEqual(batchTimes.filter((t) => t !== 5000));
-    expectBatches(
-      output,
-      uninterrupted.map((b) => b.filter(([, v]) => v !== 0)).filter((_, i) => i !== 4),
-    );
+    expectBatches(output, uninterrupted.map((b) => b.filter(([, v]) => v !== 0)).filter((_, i) => i !== 4));
   });
 
   test('an output fails after the window was made: the window stands, later windows build on it', async () => {
@@ -174,9 +101,7 @@ describe('reduceByKeyAndWindow with an inverse: a batch that fails part-way is u
       context: { skipFailedBatches: true },
       operation: (s) => {
         const windows = s.reduceByKeyAndWindow(add, subtract, 3000, 1000);
-        windows.foreachRDD((_rdd, time) => {
-          if (time === 3000) throw new Error('sink down');
-        });
+        windows.foreachRDD((_rdd, time) => { if (time === 3000) throw new Error('sink down'); });
         return windows;
       },
     });
@@ -191,26 +116,18 @@ describe('reduceByKeyAndWindow with an inverse: a batch that fails part-way is u
       input,
       context: { skipFailedBatches: true },
       operation: (s) =>
-        s.reduceByKeyAndWindow(
-          (a, b) => {
-            // Fails at 3000 ms (adding p1b's 100) and again at 4000 ms, when the window of 3000 ms is made again.
-            if (b === 100 && failures < 2) {
-              failures++;
-              throw new Error('failing twice');
-            }
-            return a + b;
-          },
-          subtract,
-          3000,
-          1000,
-        ),
+        s.reduceByKeyAndWindow((a, b) => {
+          // Fails at 3000 ms (adding p1b's 100) and again at 4000 ms, when the window of 3000 ms is made again.
+          if (b === 100 && failures < 2) {
+            failures++;
+            throw new Error('failing twice');
+          }
+          return a + b;
+        }, subtract, 3000, 1000),
     });
     expect(failures).toBe(2);
     expect(times).toEqual(batchTimes.filter((t) => t !== 3000 && t !== 4000));
-    expectBatches(
-      output,
-      uninterrupted.filter((_, i) => i !== 2 && i !== 3),
-    );
+    expectBatches(output, uninterrupted.filter((_, i) => i !== 2 && i !== 3));
   });
 
   test('countByValueAndWindow and countByWindow, with an upstream map failing once', async () => {
@@ -231,10 +148,7 @@ describe('reduceByKeyAndWindow with an inverse: a batch that fails part-way is u
       for (let i = Math.max(0, from); i <= to; i++) for (const w of words[i]!) m.set(w, (m.get(w) ?? 0) + 1);
       return [...m];
     };
-    expectBatches(
-      byValue.output,
-      batchTimes.slice(1).map((t) => counts(t / 1000 - 3, t / 1000 - 1)),
-    );
+    expectBatches(byValue.output, batchTimes.slice(1).map((t) => counts(t / 1000 - 3, t / 1000 - 1)));
     failed = false;
     const all = await runStreams({ input: words, context: { skipFailedBatches: true }, operation: (s) => s.map(once).countByWindow(3000, 1000) });
     expect(all.times).toEqual(batchTimes.filter((t) => t !== 1000));

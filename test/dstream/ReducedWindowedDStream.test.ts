@@ -7,10 +7,7 @@ type KV = [string, number];
 
 const input: KV[][] = [
   [['a', 1]],
-  [
-    ['a', 1],
-    ['b', 1],
-  ],
+  [['a', 1], ['b', 1]],
   [['b', 1]],
   [],
   [],
@@ -22,14 +19,8 @@ describe('reduceByKeyAndWindow without inverse', () => {
     const { output } = await runStreams({ input, operation: (s) => s.reduceByKeyAndWindow((a, b) => a + b, 2000, 1000) });
     expectBatches(output, [
       [['a', 1]],
-      [
-        ['a', 2],
-        ['b', 1],
-      ],
-      [
-        ['a', 1],
-        ['b', 2],
-      ],
+      [['a', 2], ['b', 1]],
+      [['a', 1], ['b', 2]],
       [['b', 1]],
       [],
       [['a', 1]],
@@ -39,17 +30,7 @@ describe('reduceByKeyAndWindow without inverse', () => {
   test('window 3, slide 2', async () => {
     const { output, times } = await runStreams({ input, operation: (s) => s.reduceByKeyAndWindow((a, b) => a + b, 3000, 2000) });
     expect(times).toEqual([2000, 4000, 6000]);
-    expectBatches(output, [
-      [
-        ['a', 2],
-        ['b', 1],
-      ],
-      [
-        ['a', 1],
-        ['b', 2],
-      ],
-      [['a', 1]],
-    ]);
+    expectBatches(output, [[['a', 2], ['b', 1]], [['a', 1], ['b', 2]], [['a', 1]]]);
   });
 
   test('numPartitions', async () => {
@@ -60,64 +41,26 @@ describe('reduceByKeyAndWindow without inverse', () => {
 
 describe('reduceByKeyAndWindow with inverse', () => {
   test('without filterFunc, keys whose batches all left stay with 0', async () => {
-    const { output } = await runStreams({
-      input,
-      operation: (s) =>
-        s.reduceByKeyAndWindow(
-          (a, b) => a + b,
-          (a, b) => a - b,
-          2000,
-          1000,
-        ),
-    });
+    const { output } = await runStreams({ input, operation: (s) => s.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 2000, 1000) });
     expectBatches(output, [
       [['a', 1]],
-      [
-        ['a', 2],
-        ['b', 1],
-      ],
-      [
-        ['a', 1],
-        ['b', 2],
-      ],
-      [
-        ['a', 0],
-        ['b', 1],
-      ],
-      [
-        ['a', 0],
-        ['b', 0],
-      ],
-      [
-        ['a', 1],
-        ['b', 0],
-      ],
+      [['a', 2], ['b', 1]],
+      [['a', 1], ['b', 2]],
+      [['a', 0], ['b', 1]],
+      [['a', 0], ['b', 0]],
+      [['a', 1], ['b', 0]],
     ]);
   });
 
   test('with filterFunc, those keys are dropped', async () => {
     const { output } = await runStreams({
       input,
-      operation: (s) =>
-        s.reduceByKeyAndWindow(
-          (a, b) => a + b,
-          (a, b) => a - b,
-          2000,
-          1000,
-          undefined,
-          ([, v]) => v !== 0,
-        ),
+      operation: (s) => s.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 2000, 1000, undefined, ([, v]) => v !== 0),
     });
     expectBatches(output, [
       [['a', 1]],
-      [
-        ['a', 2],
-        ['b', 1],
-      ],
-      [
-        ['a', 1],
-        ['b', 2],
-      ],
+      [['a', 2], ['b', 1]],
+      [['a', 1], ['b', 2]],
       [['b', 1]],
       [],
       [['a', 1]],
@@ -127,56 +70,17 @@ describe('reduceByKeyAndWindow with inverse', () => {
   test('window 3, slide 2 (two batches leave and two enter per window)', async () => {
     const { output, times } = await runStreams({
       input,
-      operation: (s) =>
-        s.reduceByKeyAndWindow(
-          (a, b) => a + b,
-          (a, b) => a - b,
-          3000,
-          2000,
-        ),
+      operation: (s) => s.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 3000, 2000),
     });
     expect(times).toEqual([2000, 4000, 6000]);
-    expectBatches(output, [
-      [
-        ['a', 2],
-        ['b', 1],
-      ],
-      [
-        ['a', 1],
-        ['b', 2],
-      ],
-      [
-        ['a', 1],
-        ['b', 0],
-      ],
-    ]);
+    expectBatches(output, [[['a', 2], ['b', 1]], [['a', 1], ['b', 2]], [['a', 1], ['b', 0]]]);
   });
 
   test('slide longer than the window: batches between windows belong to none', async () => {
     const hops: KV[][] = [[['a', 1]], [['b', 1]], [['c', 1]], [['d', 1]], [['e', 1]], [['f', 1]]];
-    const inverse = await runStreams({
-      input: hops,
-      operation: (s) =>
-        s.reduceByKeyAndWindow(
-          (a, b) => a + b,
-          (a, b) => a - b,
-          1000,
-          2000,
-        ),
-    });
+    const inverse = await runStreams({ input: hops, operation: (s) => s.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 1000, 2000) });
     expect(inverse.times).toEqual([2000, 4000, 6000]);
-    expectBatches(inverse.output, [
-      [['b', 1]],
-      [
-        ['b', 0],
-        ['d', 1],
-      ],
-      [
-        ['b', 0],
-        ['d', 0],
-        ['f', 1],
-      ],
-    ]);
+    expectBatches(inverse.output, [[['b', 1]], [['b', 0], ['d', 1]], [['b', 0], ['d', 0], ['f', 1]]]);
     const counted = await runStreams({ input: hops, operation: (s) => s.map(([k]) => k).countByValueAndWindow(1000, 3000) });
     expect(counted.times).toEqual([3000, 6000]);
     expectBatches(counted.output, [[['c', 1]], [['f', 1]]]);
@@ -185,13 +89,7 @@ describe('reduceByKeyAndWindow with inverse', () => {
   test('a key that disappears and comes back', async () => {
     const { output } = await runStreams({
       input: [[['k', 5]], [], [], [['k', 7]], [['k', 1]]] as KV[][],
-      operation: (s) =>
-        s.reduceByKeyAndWindow(
-          (a, b) => a + b,
-          (a, b) => a - b,
-          1000,
-          1000,
-        ),
+      operation: (s) => s.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 1000, 1000),
     });
     expectBatches(output, [[['k', 5]], [['k', 0]], [['k', 0]], [['k', 7]], [['k', 1]]]);
   });
@@ -199,16 +97,7 @@ describe('reduceByKeyAndWindow with inverse', () => {
   test('numPartitions sets the partition count', async () => {
     const { output } = await runStreams({
       input,
-      operation: (s) =>
-        s
-          .reduceByKeyAndWindow(
-            (a, b) => a + b,
-            (a, b) => a - b,
-            2000,
-            1000,
-            3,
-          )
-          .glom(),
+      operation: (s) => s.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 2000, 1000, 3).glom(),
     });
     expect(output.every((b) => b.length === 3)).toBe(true);
   });
@@ -216,22 +105,8 @@ describe('reduceByKeyAndWindow with inverse', () => {
   test('durations are checked at definition', () => {
     const { ssc } = createTestContext();
     const s = ssc.queueStream<KV>([]);
-    expect(() =>
-      s.reduceByKeyAndWindow(
-        (a, b) => a + b,
-        (a, b) => a - b,
-        2500,
-        1000,
-      ),
-    ).toThrow(/window duration \(2500 ms\) must be a multiple/);
-    expect(() =>
-      s.reduceByKeyAndWindow(
-        (a, b) => a + b,
-        (a, b) => a - b,
-        2000,
-        1500,
-      ),
-    ).toThrow(/slide duration \(1500 ms\) must be a multiple/);
+    expect(() => s.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 2500, 1000)).toThrow(/window duration \(2500 ms\) must be a multiple/);
+    expect(() => s.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 2000, 1500)).toThrow(/slide duration \(1500 ms\) must be a multiple/);
     expect(() => s.reduceByKeyAndWindow((a, b) => a + b, 2500, 1000)).toThrow(RangeError);
   });
 
@@ -239,13 +114,7 @@ describe('reduceByKeyAndWindow with inverse', () => {
     const batches: KV[][] = Array.from({ length: 100 }, (_, i) => [['x', i]]);
     const { output } = await runStreams({
       input: batches,
-      operation: (s) =>
-        s.reduceByKeyAndWindow(
-          (a, b) => a + b,
-          (a, b) => a - b,
-          3000,
-          1000,
-        ),
+      operation: (s) => s.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 3000, 1000),
     });
     const expected = batches.map((_, i) => [['x', [i, i - 1, i - 2].filter((j) => j >= 0).reduce((a, b) => a + b, 0)]] as KV[]);
     expectBatches(output, expected);
@@ -262,45 +131,24 @@ describe('the inverse form agrees with the plain form on random input', () => {
     });
   };
 
-  for (const [window, slide] of [
-    [5000, 1000],
-    [5000, 2000],
-    [2000, 3000],
-  ] as const) {
+  for (const [window, slide] of [[5000, 1000], [5000, 2000], [2000, 3000]] as const) {
     for (const seed of [1, 2, 3]) {
       test(`window ${window / 1000} batches, slide ${slide / 1000} (seed ${seed})`, async () => {
         const batches = random(seed);
         const plain = await runStreams({ input: batches, operation: (s) => s.reduceByKeyAndWindow((a, b) => a + b, window, slide) });
         const inverse = await runStreams({
           input: batches,
-          operation: (s) =>
-            s.reduceByKeyAndWindow(
-              (a, b) => a + b,
-              (a, b) => a - b,
-              window,
-              slide,
-              undefined,
-              ([, v]) => v !== 0,
-            ),
+          operation: (s) => s.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, window, slide, undefined, ([, v]) => v !== 0),
         });
         const unfiltered = await runStreams({
           input: batches,
-          operation: (s) =>
-            s.reduceByKeyAndWindow(
-              (a, b) => a + b,
-              (a, b) => a - b,
-              window,
-              slide,
-            ),
+          operation: (s) => s.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, window, slide),
         });
         expect(plain.times).toEqual(Array.from({ length: 30000 / slide }, (_, i) => (i + 1) * slide));
         expect(inverse.times).toEqual(plain.times);
         expectBatches(inverse.output, plain.output);
         // Without the filter, the same keys with a value, plus zeros for keys seen before.
-        expectBatches(
-          unfiltered.output.map((b) => b.filter(([, v]) => v !== 0)),
-          plain.output,
-        );
+        expectBatches(unfiltered.output.map((b) => b.filter(([, v]) => v !== 0)), plain.output);
         // And a brute-force window sum agrees with both.
         const expected = plain.times.map((t) => {
           const sums = new Map<string, number>();

@@ -31,115 +31,46 @@ describe('updateStateByKey: a batch that fails part-way is undone exactly', () =
   test('a changed value, a removed key and a new key are put back; the next batches go on from the state before', async () => {
     // The batch at 2000 ms changes p0a, removes p0b (partition 0), adds p1b, then fails on p1a's 13 (partition 1).
     const input: KV[][] = [
-      [
-        [p0a, 1],
-        [p0b, 1],
-        [p1a, 1],
-      ],
-      [
-        [p0a, 5],
-        [p0b, 0],
-        [p1b, 7],
-        [p1a, 13],
-      ],
-      [
-        [p0a, 2],
-        [p1a, 2],
-      ],
+      [[p0a, 1], [p0b, 1], [p1a, 1]],
+      [[p0a, 5], [p0b, 0], [p1b, 7], [p1a, 13]],
+      [[p0a, 2], [p1a, 2]],
       [[p1b, 3]],
     ];
     const { output, times } = await runStreams({ input, context: { skipFailedBatches: true }, operation: (s) => s.updateStateByKey(updateFailingOnce()) });
     expect(times).toEqual([1000, 3000, 4000]);
     expectBatches(output, [
-      [
-        [p0a, 1],
-        [p0b, 1],
-        [p1a, 1],
-      ],
-      [
-        [p0a, 3],
-        [p0b, 1],
-        [p1a, 3],
-      ],
-      [
-        [p0a, 3],
-        [p0b, 1],
-        [p1a, 3],
-        [p1b, 3],
-      ],
+      [[p0a, 1], [p0b, 1], [p1a, 1]],
+      [[p0a, 3], [p0b, 1], [p1a, 3]],
+      [[p0a, 3], [p0b, 1], [p1a, 3], [p1b, 3]],
     ]);
   });
 
   test('the same with an initial state, the first batch failing', async () => {
     const input: KV[][] = [
-      [
-        [p0a, 5],
-        [p0b, 0],
-        [p1b, 7],
-        [p1a, 13],
-      ],
+      [[p0a, 5], [p0b, 0], [p1b, 7], [p1a, 13]],
       [[p0a, 2]],
     ];
     const { output, times } = await runStreams({
       input,
       context: { skipFailedBatches: true },
-      operation: (s) =>
-        s.updateStateByKey(updateFailingOnce(), {
-          initialState: [
-            [p0a, 10],
-            [p0b, 20],
-            [p1a, 30],
-          ] as KV[],
-        }),
+      operation: (s) => s.updateStateByKey(updateFailingOnce(), { initialState: [[p0a, 10], [p0b, 20], [p1a, 30]] as KV[] }),
     });
     expect(times).toEqual([2000]);
-    expectBatches(output, [
-      [
-        [p0a, 12],
-        [p0b, 20],
-        [p1a, 30],
-      ],
-    ]);
+    expectBatches(output, [[[p0a, 12], [p0b, 20], [p1a, 30]]]);
   });
 
   test('an output failing after the state was made undoes it too (as a failed batch)', async () => {
-    const input: KV[][] = [
-      [
-        [p0a, 1],
-        [p1a, 1],
-      ],
-      [
-        [p0a, 1],
-        [p1b, 1],
-      ],
-      [[p0a, 1]],
-    ];
+    const input: KV[][] = [[[p0a, 1], [p1a, 1]], [[p0a, 1], [p1b, 1]], [[p0a, 1]]];
     const { output, times } = await runStreams({
       input,
       context: { skipFailedBatches: true },
       operation: (s) => {
         const state = s.updateStateByKey<string, number, number>((values, st) => values.reduce((a, b) => a + b, st ?? 0));
-        state.foreachRDD((_rdd, time) => {
-          if (time === 2000) throw new Error('sink down');
-        });
+        state.foreachRDD((_rdd, time) => { if (time === 2000) throw new Error('sink down'); });
         return state;
       },
     });
     expect(times).toEqual([1000, 2000, 3000]);
-    expectBatches(output, [
-      [
-        [p0a, 1],
-        [p1a, 1],
-      ],
-      [
-        [p0a, 2],
-        [p1a, 1],
-        [p1b, 1],
-      ],
-      [
-        [p0a, 2],
-        [p1a, 1],
-      ],
-    ]);
+    expectBatches(output, [[[p0a, 1], [p1a, 1]], [[p0a, 2], [p1a, 1], [p1b, 1]], [[p0a, 2], [p1a, 1]]]);
   });
 });

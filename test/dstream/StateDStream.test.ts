@@ -9,34 +9,16 @@ describe('updateStateByKey', () => {
   test('running count per key; the output is the whole state every batch', async () => {
     const { output } = await runStreams({
       input: [['a'], ['a', 'b'], ['a', 'b', 'c'], ['a', 'b'], ['a'], []],
-      operation: (s) => s.map((w) => [w, 1] as KV).updateStateByKey<string, number, number>((values, state) => values.reduce((a, b) => a + b, state ?? 0)),
+      operation: (s) =>
+        s.map((w) => [w, 1] as KV).updateStateByKey<string, number, number>((values, state) => values.reduce((a, b) => a + b, state ?? 0)),
     });
     expectBatches(output, [
       [['a', 1]],
-      [
-        ['a', 2],
-        ['b', 1],
-      ],
-      [
-        ['a', 3],
-        ['b', 2],
-        ['c', 1],
-      ],
-      [
-        ['a', 4],
-        ['b', 3],
-        ['c', 1],
-      ],
-      [
-        ['a', 5],
-        ['b', 3],
-        ['c', 1],
-      ],
-      [
-        ['a', 5],
-        ['b', 3],
-        ['c', 1],
-      ],
+      [['a', 2], ['b', 1]],
+      [['a', 3], ['b', 2], ['c', 1]],
+      [['a', 4], ['b', 3], ['c', 1]],
+      [['a', 5], ['b', 3], ['c', 1]],
+      [['a', 5], ['b', 3], ['c', 1]],
     ]);
   });
 
@@ -48,70 +30,30 @@ describe('updateStateByKey', () => {
     });
     expectBatches(output, [
       [['a', [[1]]]],
-      [
-        ['a', [[1], []]],
-        ['b', [[2]]],
-      ],
-      [
-        ['a', [[1], [], []]],
-        ['b', [[2], []]],
-      ],
-      [
-        ['a', [[1], [], [], [3]]],
-        ['b', [[2], [], []]],
-      ],
+      [['a', [[1], []]], ['b', [[2]]]],
+      [['a', [[1], [], []]], ['b', [[2], []]]],
+      [['a', [[1], [], [], [3]]], ['b', [[2], [], []]]],
     ]);
   });
 
-  test("all of a batch's values for a key arrive in one call", async () => {
+  test('all of a batch\'s values for a key arrive in one call', async () => {
     const { output } = await runStreams({
-      input: [
-        [
-          ['a', 1],
-          ['a', 2],
-          ['b', 5],
-          ['a', 3],
-        ],
-      ] as KV[][],
+      input: [[['a', 1], ['a', 2], ['b', 5], ['a', 3]]] as KV[][],
       operation: (s) => s.updateStateByKey<string, number, number[]>((values, state) => [...(state ?? []), ...values.sort()]),
     });
-    expectBatches(output, [
-      [
-        ['a', [1, 2, 3]],
-        ['b', [5]],
-      ],
-    ]);
+    expectBatches(output, [[['a', [1, 2, 3]], ['b', [5]]]]);
   });
 
   test('returning undefined removes the key; it can come back later', async () => {
     const { output } = await runStreams({
-      input: [
-        [
-          ['a', 1],
-          ['b', 1],
-        ],
-        [['a', -1]],
-        [],
-        [['a', 5]],
-      ] as KV[][],
+      input: [[['a', 1], ['b', 1]], [['a', -1]], [], [['a', 5]]] as KV[][],
       operation: (s) =>
         s.updateStateByKey<string, number, number>((values, state) => {
           const sum = values.reduce((x, y) => x + y, state ?? 0);
           return sum === 0 ? undefined : sum;
         }),
     });
-    expectBatches(output, [
-      [
-        ['a', 1],
-        ['b', 1],
-      ],
-      [['b', 1]],
-      [['b', 1]],
-      [
-        ['a', 5],
-        ['b', 1],
-      ],
-    ]);
+    expectBatches(output, [[['a', 1], ['b', 1]], [['b', 1]], [['b', 1]], [['a', 5], ['b', 1]]]);
   });
 
   test('a key seen only with [] values does not appear unless the function makes state', async () => {
@@ -127,23 +69,10 @@ describe('updateStateByKey', () => {
       input: [[['a', 1]], [['c', 1]]] as KV[][],
       operation: (s) =>
         s.updateStateByKey<string, number, number>((values, state) => values.reduce((a, b) => a + b, state ?? 0), {
-          initialState: [
-            ['a', 10],
-            ['b', 20],
-          ],
+          initialState: [['a', 10], ['b', 20]],
         }),
     });
-    expectBatches(output, [
-      [
-        ['a', 11],
-        ['b', 20],
-      ],
-      [
-        ['a', 11],
-        ['b', 20],
-        ['c', 1],
-      ],
-    ]);
+    expectBatches(output, [[['a', 11], ['b', 20]], [['a', 11], ['b', 20], ['c', 1]]]);
   });
 
   test('initialState as an RDD', async () => {
@@ -159,13 +88,7 @@ describe('updateStateByKey', () => {
 
   test('numPartitions sets the state partition count', async () => {
     const { output } = await runStreams({
-      input: [
-        [
-          ['a', 1],
-          ['b', 1],
-          ['c', 1],
-        ],
-      ] as KV[][],
+      input: [[['a', 1], ['b', 1], ['c', 1]]] as KV[][],
       operation: (s) => s.updateStateByKey<string, number, number>((v, st) => v.length + (st ?? 0), { numPartitions: 4 }).glom(),
     });
     expect(output[0]).toHaveLength(4);
@@ -174,12 +97,16 @@ describe('updateStateByKey', () => {
   test('the update function runs once per key per batch, even with several outputs', async () => {
     const { ssc, clock } = createTestContext();
     const calls: string[] = [];
-    const state = ssc.queueStream<KV>([[['a', 1]], [['a', 1]], []]).updateStateByKey<string, number, number>((values, s) => values.reduce((a, b) => a + b, s ?? 0));
+    const state = ssc
+      .queueStream<KV>([[['a', 1]], [['a', 1]], []])
+      .updateStateByKey<string, number, number>((values, s) => values.reduce((a, b) => a + b, s ?? 0));
     // Count calls through the state itself: each call adds 1000 to a call counter kept in the value.
-    const counted = ssc.queueStream<KV>([[['k', 1]], [], [['k', 1]]]).updateStateByKey<string, number, { sum: number; calls: number }>((values, s) => ({
-      sum: values.reduce((a, b) => a + b, s?.sum ?? 0),
-      calls: (s?.calls ?? 0) + 1,
-    }));
+    const counted = ssc
+      .queueStream<KV>([[['k', 1]], [], [['k', 1]]])
+      .updateStateByKey<string, number, { sum: number; calls: number }>((values, s) => ({
+        sum: values.reduce((a, b) => a + b, s?.sum ?? 0),
+        calls: (s?.calls ?? 0) + 1,
+      }));
     const a = collectBatches(state);
     const b = collectBatches(state.map(([k, v]) => `${k}=${v}`));
     const c = collectBatches(counted);
@@ -220,15 +147,6 @@ describe('updateStateByKey', () => {
       operation: (s) => s.updateStateByKey<string, number, number>((values, state) => values.reduce((a, b) => a + b, state ?? 0)).window(2000, 2000),
     });
     expect(times).toEqual([2000, 4000]);
-    expectBatches(output, [
-      [
-        ['a', 1],
-        ['a', 2],
-      ],
-      [
-        ['a', 3],
-        ['a', 4],
-      ],
-    ]);
+    expectBatches(output, [[['a', 1], ['a', 2]], [['a', 3], ['a', 4]]]);
   });
 });

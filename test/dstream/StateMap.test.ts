@@ -33,19 +33,7 @@ describe('StateMap', () => {
     const order = (entries: [Key, number, number][]) => (timed ? entries : [...entries].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))));
     expect(order(before)).toEqual(order([...map.withUpdateTimes(1000)]));
     // Without update times every key's time is the one given; with them, least recently updated first.
-    expect(before).toEqual(
-      timed
-        ? [
-            [['u', 1], 10, 0],
-            ['a', 1, 500],
-            ['z', 7, 900],
-          ]
-        : expect.arrayContaining([
-            ['a', 1, 1000],
-            [['u', 1], 10, 1000],
-            ['z', 7, 1000],
-          ]),
-    );
+    expect(before).toEqual(timed ? [[['u', 1], 10, 0], ['a', 1, 500], ['z', 7, 900]] : expect.arrayContaining([['a', 1, 1000], [['u', 1], 10, 1000], ['z', 7, 1000]]));
   });
 
   test('rollback undoes puts and removes, composite keys included; a key changed twice gets its first state back', () => {
@@ -57,20 +45,9 @@ describe('StateMap', () => {
     put(map, 'b', 1, 1000);
     put(map, ['u', 2], 20, 1000);
     remove(map, ['u', 1]);
-    expect(new Map(map.snapshot())).toEqual(
-      new Map<Key, number>([
-        ['a', 3],
-        ['b', 1],
-        [['u', 2], 20],
-      ]),
-    );
+    expect(new Map(map.snapshot())).toEqual(new Map<Key, number>([['a', 3], ['b', 1], [['u', 2], 20]]));
     map.rollback();
-    expect(new Map(map.snapshot())).toEqual(
-      new Map<Key, number>([
-        ['a', 1],
-        [['u', 1], 10],
-      ]),
-    );
+    expect(new Map(map.snapshot())).toEqual(new Map<Key, number>([['a', 1], [['u', 1], 10]]));
     expect(map.objectKeys.size).toBe(1);
     expect(map.logLength).toBe(0);
   });
@@ -104,15 +81,8 @@ describe('StateMap', () => {
     put(map, 'a', 2, 4000);
     map.touchExisting('b', 'b', 1, 4000);
     remove(map, 'c');
-    expect([...map.withUpdateTimes(0)]).toEqual([
-      ['a', 2, 4000],
-      ['b', 1, 4000],
-    ]);
+    expect([...map.withUpdateTimes(0)]).toEqual([['a', 2, 4000], ['b', 1, 4000]]);
     map.rollback();
-    expect([...map.withUpdateTimes(0)]).toEqual([
-      ['a', 1, 1000],
-      ['b', 1, 2000],
-      ['c', 1, 3000],
-    ]);
+    expect([...map.withUpdateTimes(0)]).toEqual([['a', 1, 1000], ['b', 1, 2000], ['c', 1, 3000]]);
   });
 });

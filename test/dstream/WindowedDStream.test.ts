@@ -30,11 +30,7 @@ describe('window(w, s)', () => {
       operation: (s) => s.window(4000, 2000),
     });
     expect(times).toEqual([2000, 4000, 6000]);
-    expectBatches(output, [
-      [1, 2],
-      [1, 2, 3, 4],
-      [3, 4, 5, 6],
-    ]);
+    expectBatches(output, [[1, 2], [1, 2, 3, 4], [3, 4, 5, 6]]);
   });
 
   test('tumbling window: window = slide = 3 batches', async () => {
@@ -43,11 +39,7 @@ describe('window(w, s)', () => {
       operation: (s) => s.window(3000, 3000),
     });
     expect(times).toEqual([3000, 6000, 9000]);
-    expectBatches(output, [
-      [1, 2, 3],
-      [4, 5, 6],
-      [7, 8, 9],
-    ]);
+    expectBatches(output, [[1, 2, 3], [4, 5, 6], [7, 8, 9]]);
   });
 
   test('window smaller than slide skips batches (hopping)', async () => {
@@ -65,10 +57,7 @@ describe('window(w, s)', () => {
       operation: (s) => s.window(2000, 2000).window(4000, 4000),
     });
     expect(times).toEqual([4000, 8000]);
-    expectBatches(output, [
-      [1, 2, 3, 4],
-      [5, 6, 7, 8],
-    ]);
+    expectBatches(output, [[1, 2, 3, 4], [5, 6, 7, 8]]);
   });
 
   test('a windowed stream of transformed batches (persisted parent) gives the same windows', async () => {
@@ -83,11 +72,7 @@ describe('window(w, s)', () => {
     const input = Array.from({ length: 20 }, (_, i) => [['k', i] as [string, number]]);
     const { output } = await runStreams({
       input,
-      operation: (s) =>
-        s
-          .reduceByKey((a, b) => a + b)
-          .window(3000)
-          .reduceByKey((a, b) => a + b),
+      operation: (s) => s.reduceByKey((a, b) => a + b).window(3000).reduceByKey((a, b) => a + b),
     });
     const expected = input.map((_, i) => [['k', [i, i - 1, i - 2].filter((x) => x >= 0).reduce((a, b) => a + b, 0)]] as [string, number][]);
     expectBatches(output, expected);
@@ -171,13 +156,7 @@ describe('countByWindow / reduceByWindow', () => {
   test('reduceByWindow with inverse gives the same sums', async () => {
     const { output } = await runStreams({
       input: [[1, 2], [3], [], [4], []],
-      operation: (s) =>
-        s.reduceByWindow(
-          (a, b) => a + b,
-          (a, b) => a - b,
-          2000,
-          1000,
-        ),
+      operation: (s) => s.reduceByWindow((a, b) => a + b, (a, b) => a - b, 2000, 1000),
     });
     expectBatches(output, [[3], [6], [3], [4], [4]]);
   });
@@ -185,13 +164,7 @@ describe('countByWindow / reduceByWindow', () => {
   test('reduceByWindow with inverse and slide 2', async () => {
     const { output, times } = await runStreams({
       input: [[1], [2], [3], [4], [5], [6]],
-      operation: (s) =>
-        s.reduceByWindow(
-          (a, b) => a + b,
-          (a, b) => a - b,
-          4000,
-          2000,
-        ),
+      operation: (s) => s.reduceByWindow((a, b) => a + b, (a, b) => a - b, 4000, 2000),
     });
     expect(times).toEqual([2000, 4000, 6000]);
     expectBatches(output, [[3], [10], [18]]);
@@ -201,14 +174,7 @@ describe('countByWindow / reduceByWindow', () => {
     const { ssc } = createTestContext();
     const s = ssc.queueStream<number>([]);
     expect(() => s.reduceByWindow((a, b) => a + b, 2500, 1000)).toThrow(/multiple of the parent stream's slide duration/);
-    expect(() =>
-      s.reduceByWindow(
-        (a, b) => a + b,
-        (a, b) => a - b,
-        2500,
-        1000,
-      ),
-    ).toThrow(/multiple of the parent stream's slide duration/);
+    expect(() => s.reduceByWindow((a, b) => a + b, (a, b) => a - b, 2500, 1000)).toThrow(/multiple of the parent stream's slide duration/);
     expect(() => s.countByWindow(2000, 1500)).toThrow(RangeError);
   });
 });
@@ -216,27 +182,13 @@ describe('countByWindow / reduceByWindow', () => {
 describe('groupByKeyAndWindow / countByValueAndWindow', () => {
   test('groupByKeyAndWindow', async () => {
     const { output } = await runStreams({
-      input: [
-        [['a', 1]],
-        [
-          ['a', 2],
-          ['b', 1],
-        ],
-        [],
-        [['b', 3]],
-      ] as [string, number][][],
+      input: [[['a', 1]], [['a', 2], ['b', 1]], [], [['b', 3]]] as [string, number][][],
       operation: (s) => s.groupByKeyAndWindow(2000).mapValues((vs) => vs.sort()),
     });
     expectBatches(output, [
       [['a', [1]]],
-      [
-        ['a', [1, 2]],
-        ['b', [1]],
-      ],
-      [
-        ['a', [2]],
-        ['b', [1]],
-      ],
+      [['a', [1, 2]], ['b', [1]]],
+      [['a', [2]], ['b', [1]]],
       [['b', [3]]],
     ]);
   });
@@ -247,13 +199,7 @@ describe('groupByKeyAndWindow / countByValueAndWindow', () => {
       operation: (s) => s.groupByKeyAndWindow(2000, 2000).mapValues((vs) => vs.sort()),
     });
     expect(times).toEqual([2000, 4000]);
-    expectBatches(output, [
-      [['a', [1, 2]]],
-      [
-        ['a', [4]],
-        ['b', [3]],
-      ],
-    ]);
+    expectBatches(output, [[['a', [1, 2]]], [['a', [4]], ['b', [3]]]]);
   });
 
   test('countByValueAndWindow drops zero counts', async () => {
@@ -262,14 +208,8 @@ describe('groupByKeyAndWindow / countByValueAndWindow', () => {
       operation: (s) => s.countByValueAndWindow(2000, 1000),
     });
     expectBatches(output, [
-      [
-        ['a', 1],
-        ['b', 1],
-      ],
-      [
-        ['a', 2],
-        ['b', 1],
-      ],
+      [['a', 1], ['b', 1]],
+      [['a', 2], ['b', 1]],
       [['a', 1]],
       [],
       [['b', 2]],
@@ -282,27 +222,14 @@ describe('groupByKeyAndWindow / countByValueAndWindow', () => {
       operation: (s) => s.countByValueAndWindow(3000, 2000),
     });
     expect(times).toEqual([2000, 4000, 6000]);
-    expectBatches(output, [
-      [
-        ['a', 2],
-        ['b', 1],
-      ],
-      [
-        ['a', 1],
-        ['b', 2],
-      ],
-      [['c', 1]],
-    ]);
+    expectBatches(output, [[['a', 2], ['b', 1]], [['a', 1], ['b', 2]], [['c', 1]]]);
   });
 });
 
 describe('windowed streams downstream', () => {
   test('a windowed stream joined with another windowed stream of the same slide', async () => {
     const { output } = await runStreams({
-      inputs: [
-        [[['a', 1]], [['b', 2]], []],
-        [[], [['a', 'x']], [['b', 'y']]],
-      ] as [[string, number][][], [string, string][][]],
+      inputs: [[[['a', 1]], [['b', 2]], []], [[], [['a', 'x']], [['b', 'y']]]] as [[string, number][][], [string, string][][]],
       operation: (l: DStream<[string, number]>, r: DStream<[string, string]>) => l.window(2000).join(r.window(2000)),
     });
     expectBatches(output, [[], [['a', [1, 'x']]], [['b', [2, 'y']]]]);

@@ -20,10 +20,7 @@ function record<T>() {
 describe('asObservable', () => {
   test('emits { time, records } per batch, in batch order, and completes when the context stops', async () => {
     const { ssc, clock } = createTestContext();
-    const out = ssc
-      .queueStream([[1, 2], [], [3]])
-      .map((x) => x * 10)
-      .asObservable();
+    const out = ssc.queueStream([[1, 2], [], [3]]).map((x) => x * 10).asObservable();
     const { seen, observer } = record<number>();
     out.subscribe(observer);
     ssc.start();
@@ -84,10 +81,7 @@ describe('asObservable', () => {
   test('with no subscriber, the batches are not collected (the stream is not even computed)', async () => {
     const { ssc, clock } = createTestContext();
     let computed = 0;
-    ssc
-      .queueStream([[1], [2]])
-      .map((x) => (computed++, x))
-      .asObservable();
+    ssc.queueStream([[1], [2]]).map((x) => (computed++, x)).asObservable();
     ssc.start();
     await clock.advance(2000);
     await ssc.stop();

@@ -81,10 +81,7 @@ describe('mapWithState state step in a worker', () => {
     const [wire] = toWire([r1]) as [Rec];
     expect(uncloneableRecord([wire])).toBeUndefined();
     const cloned = structuredClone(wire);
-    expect(cloned.entries!.sort()).toEqual([
-      ['a', 1, 1000],
-      ['b', 2, 1000],
-    ]);
+    expect(cloned.entries!.sort()).toEqual([['a', 1, 1000], ['b', 2, 1000]]);
     expect(cloned.mapped).toEqual(['a=1', 'b=1', 'b=2']);
     const elsewhere = step(structuredClone(wire), 2000, ['a']);
     expect(state(elsewhere)).toEqual({ a: 2, b: 2 });

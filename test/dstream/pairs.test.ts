@@ -9,116 +9,40 @@ type KV<V = number> = [string, V];
 describe('mapValues / flatMapValues', () => {
   test('mapValues keeps keys', async () => {
     const { output } = await runStreams({
-      input: [
-        [
-          ['a', 1],
-          ['b', 2],
-        ],
-        [],
-        [['a', 3]],
-      ] as KV[][],
+      input: [[['a', 1], ['b', 2]], [], [['a', 3]]] as KV[][],
       operation: (s) => s.mapValues((v) => v * 10),
     });
-    expectBatches(output, [
-      [
-        ['a', 10],
-        ['b', 20],
-      ],
-      [],
-      [['a', 30]],
-    ]);
+    expectBatches(output, [[['a', 10], ['b', 20]], [], [['a', 30]]]);
   });
 
   test('flatMapValues', async () => {
     const { output } = await runStreams({
-      input: [
-        [
-          ['a', 2],
-          ['b', 0],
-        ],
-        [['c', 1]],
-      ] as KV[][],
+      input: [[['a', 2], ['b', 0]], [['c', 1]]] as KV[][],
       operation: (s) => s.flatMapValues((n) => Array.from({ length: n }, (_, i) => i)),
     });
-    expectBatches(output, [
-      [
-        ['a', 0],
-        ['a', 1],
-      ],
-      [['c', 0]],
-    ]);
+    expectBatches(output, [[['a', 0], ['a', 1]], [['c', 0]]]);
   });
 
   test('mapValues keeps the partitioner (no second shuffle)', async () => {
     const { output } = await runStreams({
-      input: [
-        [
-          ['a', 1],
-          ['b', 2],
-          ['a', 3],
-        ],
-      ] as KV[][],
-      operation: (s) =>
-        s
-          .reduceByKey((a, b) => a + b, 3)
-          .mapValues((v) => -v)
-          .transform((rdd) =>
-            rdd
-              .glom()
-              .map((p) => p.length)
-              .map((n) => [String(n), n] as KV),
-          ),
+      input: [[['a', 1], ['b', 2], ['a', 3]]] as KV[][],
+      operation: (s) => s.reduceByKey((a, b) => a + b, 3).mapValues((v) => -v).transform((rdd) => rdd.glom().map((p) => p.length).map((n) => [String(n), n] as KV)),
     });
     expect(output[0]).toHaveLength(3);
   });
 });
 
 describe('groupByKey / reduceByKey / combineByKey', () => {
-  const input: KV[][] = [
-    [
-      ['a', 1],
-      ['a', 1],
-      ['b', 1],
-    ],
-    [
-      ['a', 1],
-      ['b', 1],
-      ['b', 1],
-    ],
-    [],
-    [['c', 5]],
-  ];
+  const input: KV[][] = [[['a', 1], ['a', 1], ['b', 1]], [['a', 1], ['b', 1], ['b', 1]], [], [['c', 5]]];
 
   test('groupByKey', async () => {
     const { output } = await runStreams({ input, operation: (s) => s.groupByKey().mapValues((vs) => vs.sort()) });
-    expectBatches(output, [
-      [
-        ['a', [1, 1]],
-        ['b', [1]],
-      ],
-      [
-        ['a', [1]],
-        ['b', [1, 1]],
-      ],
-      [],
-      [['c', [5]]],
-    ]);
+    expectBatches(output, [[['a', [1, 1]], ['b', [1]]], [['a', [1]], ['b', [1, 1]]], [], [['c', [5]]]]);
   });
 
   test('reduceByKey', async () => {
     const { output } = await runStreams({ input, operation: (s) => s.reduceByKey((a, b) => a + b) });
-    expectBatches(output, [
-      [
-        ['a', 2],
-        ['b', 1],
-      ],
-      [
-        ['a', 1],
-        ['b', 2],
-      ],
-      [],
-      [['c', 5]],
-    ]);
+    expectBatches(output, [[['a', 2], ['b', 1]], [['a', 1], ['b', 2]], [], [['c', 5]]]);
   });
 
   test('reduceByKey with numPartitions and with a partitioner', async () => {
@@ -134,132 +58,50 @@ describe('groupByKey / reduceByKey / combineByKey', () => {
 
   test('reduceByKey groups composite keys by content', async () => {
     const { output } = await runStreams({
-      input: [
-        [
-          [['u', 1], 1],
-          [['u', 1], 2],
-          [['u', 2], 3],
-        ],
-      ] as [[string, number], number][][],
+      input: [[[['u', 1], 1], [['u', 1], 2], [['u', 2], 3]]] as [[string, number], number][][],
       operation: (s) => s.reduceByKey((a, b) => a + b),
     });
-    expectBatches(output, [
-      [
-        [['u', 1], 3],
-        [['u', 2], 3],
-      ],
-    ]);
+    expectBatches(output, [[[['u', 1], 3], [['u', 2], 3]]]);
   });
 
   test('combineByKey (average per key)', async () => {
     const { output } = await runStreams({
-      input: [
-        [
-          ['a', 1],
-          ['a', 3],
-          ['b', 4],
-        ],
-        [['b', 1]],
-      ] as KV[][],
+      input: [[['a', 1], ['a', 3], ['b', 4]], [['b', 1]]] as KV[][],
       operation: (s) =>
-        s
-          .combineByKey(
-            (v) => [v, 1] as [number, number],
-            (c, v) => [c[0] + v, c[1] + 1] as [number, number],
-            (x, y) => [x[0] + y[0], x[1] + y[1]] as [number, number],
-          )
-          .mapValues(([sum, n]) => sum / n),
+        s.combineByKey(
+          (v) => [v, 1] as [number, number],
+          (c, v) => [c[0] + v, c[1] + 1] as [number, number],
+          (x, y) => [x[0] + y[0], x[1] + y[1]] as [number, number],
+        ).mapValues(([sum, n]) => sum / n),
     });
-    expectBatches(output, [
-      [
-        ['a', 2],
-        ['b', 4],
-      ],
-      [['b', 1]],
-    ]);
+    expectBatches(output, [[['a', 2], ['b', 4]], [['b', 1]]]);
   });
 
   test('combineByKey without map-side combine gives the same result', async () => {
     const { output } = await runStreams({
-      input: [
-        [
-          ['a', 1],
-          ['a', 3],
-          ['b', 4],
-          ['a', 5],
-        ],
-      ] as KV[][],
-      operation: (s) =>
-        s
-          .combineByKey(
-            (v) => [v],
-            (c: number[], v) => [...c, v],
-            (x, y) => [...x, ...y],
-            2,
-            false,
-          )
-          .mapValues((vs) => vs.sort()),
+      input: [[['a', 1], ['a', 3], ['b', 4], ['a', 5]]] as KV[][],
+      operation: (s) => s.combineByKey((v) => [v], (c: number[], v) => [...c, v], (x, y) => [...x, ...y], 2, false).mapValues((vs) => vs.sort()),
     });
-    expectBatches(output, [
-      [
-        ['a', [1, 3, 5]],
-        ['b', [4]],
-      ],
-    ]);
+    expectBatches(output, [[['a', [1, 3, 5]], ['b', [4]]]]);
   });
 });
 
 describe('joins and cogroup (per batch)', () => {
-  const left: KV<number>[][] = [
-    [
-      ['a', 1],
-      ['b', 2],
-    ],
-    [
-      ['a', 3],
-      ['a', 4],
-    ],
-    [],
-    [['x', 9]],
-  ];
-  const right: KV<string>[][] = [
-    [
-      ['a', 'x'],
-      ['c', 'z'],
-    ],
-    [
-      ['a', 'y'],
-      ['b', 'w'],
-    ],
-    [['a', 'q']],
-    [],
-  ];
-  const run = <R>(op: (l: DStream<KV<number>>, r: DStream<KV<string>>) => DStream<R>) => runStreams({ inputs: [left, right], operation: (l: DStream<KV<number>>, r: DStream<KV<string>>) => op(l, r) });
+  const left: KV<number>[][] = [[['a', 1], ['b', 2]], [['a', 3], ['a', 4]], [], [['x', 9]]];
+  const right: KV<string>[][] = [[['a', 'x'], ['c', 'z']], [['a', 'y'], ['b', 'w']], [['a', 'q']], []];
+  const run = <R>(op: (l: DStream<KV<number>>, r: DStream<KV<string>>) => DStream<R>) =>
+    runStreams({ inputs: [left, right], operation: (l: DStream<KV<number>>, r: DStream<KV<string>>) => op(l, r) });
 
   test('join', async () => {
     const { output } = await run((l, r) => l.join(r));
-    expectBatches(output, [
-      [['a', [1, 'x']]],
-      [
-        ['a', [3, 'y']],
-        ['a', [4, 'y']],
-      ],
-      [],
-      [],
-    ]);
+    expectBatches(output, [[['a', [1, 'x']]], [['a', [3, 'y']], ['a', [4, 'y']]], [], []]);
   });
 
   test('leftOuterJoin', async () => {
     const { output } = await run((l, r) => l.leftOuterJoin(r));
     expectBatches(output, [
-      [
-        ['a', [1, 'x']],
-        ['b', [2, undefined]],
-      ],
-      [
-        ['a', [3, 'y']],
-        ['a', [4, 'y']],
-      ],
+      [['a', [1, 'x']], ['b', [2, undefined]]],
+      [['a', [3, 'y']], ['a', [4, 'y']]],
       [],
       [['x', [9, undefined]]],
     ]);
@@ -268,15 +110,8 @@ describe('joins and cogroup (per batch)', () => {
   test('rightOuterJoin', async () => {
     const { output } = await run((l, r) => l.rightOuterJoin(r));
     expectBatches(output, [
-      [
-        ['a', [1, 'x']],
-        ['c', [undefined, 'z']],
-      ],
-      [
-        ['a', [3, 'y']],
-        ['a', [4, 'y']],
-        ['b', [undefined, 'w']],
-      ],
+      [['a', [1, 'x']], ['c', [undefined, 'z']]],
+      [['a', [3, 'y']], ['a', [4, 'y']], ['b', [undefined, 'w']]],
       [['a', [undefined, 'q']]],
       [],
     ]);
@@ -285,16 +120,8 @@ describe('joins and cogroup (per batch)', () => {
   test('fullOuterJoin', async () => {
     const { output } = await run((l, r) => l.fullOuterJoin(r));
     expectBatches(output, [
-      [
-        ['a', [1, 'x']],
-        ['b', [2, undefined]],
-        ['c', [undefined, 'z']],
-      ],
-      [
-        ['a', [3, 'y']],
-        ['a', [4, 'y']],
-        ['b', [undefined, 'w']],
-      ],
+      [['a', [1, 'x']], ['b', [2, undefined]], ['c', [undefined, 'z']]],
+      [['a', [3, 'y']], ['a', [4, 'y']], ['b', [undefined, 'w']]],
       [['a', [undefined, 'q']]],
       [['x', [9, undefined]]],
     ]);
@@ -303,15 +130,8 @@ describe('joins and cogroup (per batch)', () => {
   test('cogroup', async () => {
     const { output } = await run((l, r) => l.cogroup(r).mapValues(([vs, ws]) => [vs.sort(), ws.sort()] as [number[], string[]]));
     expectBatches(output, [
-      [
-        ['a', [[1], ['x']]],
-        ['b', [[2], []]],
-        ['c', [[], ['z']]],
-      ],
-      [
-        ['a', [[3, 4], ['y']]],
-        ['b', [[], ['w']]],
-      ],
+      [['a', [[1], ['x']]], ['b', [[2], []]], ['c', [[], ['z']]]],
+      [['a', [[3, 4], ['y']]], ['b', [[], ['w']]]],
       [['a', [[], ['q']]]],
       [['x', [[9], []]]],
     ]);

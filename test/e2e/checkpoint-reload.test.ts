@@ -35,10 +35,7 @@ function expected(k: number, batches: string[][]): { totals: Pair[]; recent: Pai
   const count = (from: number, to: number) => {
     const m = new Map<string, number>();
     for (let i = Math.max(1, from); i <= to; i++) for (const line of batches[i - 1]!) for (const w of wordsOf(line)) m.set(w, (m.get(w) ?? 0) + 1);
-    return [...m]
-      .map((p) => JSON.stringify(p))
-      .sort()
-      .map((p) => JSON.parse(p) as Pair);
+    return [...m].map((p) => JSON.stringify(p)).sort().map((p) => JSON.parse(p) as Pair);
   };
   return { totals: count(1, k), recent: count(k - 3, k) };
 }

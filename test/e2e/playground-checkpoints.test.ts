@@ -31,7 +31,8 @@ totals.print();
 ssc.start();
 `;
 
-const batchTimes = (page: Page) => page.locator('[data-testid=batch-list] [data-batch-time]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-batch-time'))));
+const batchTimes = (page: Page) =>
+  page.locator('[data-testid=batch-list] [data-batch-time]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-batch-time'))));
 
 /** The record of the updateStateByKey stream at the shown batch. */
 async function totalAt(page: Page, batchTime: number): Promise<string> {

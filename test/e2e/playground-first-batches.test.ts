@@ -26,7 +26,8 @@ afterAll(async () => {
   await server?.close();
 });
 
-const batchTimes = (page: Page) => page.locator('[data-testid=batch-list] [data-batch-time]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-batch-time'))));
+const batchTimes = (page: Page) =>
+  page.locator('[data-testid=batch-list] [data-batch-time]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-batch-time'))));
 const waitForStatus = (page: Page, text: string) => page.waitForFunction((t) => document.querySelector('[data-testid=status]')?.textContent === t, text);
 const shownRecords = async (page: Page) => (await page.locator('[data-testid=rdd-view] .record').allTextContents()).map((t) => t.replace(/^\d+/, '')).sort();
 
@@ -66,12 +67,10 @@ test('the batches with input records keep their records after a hundred empty ba
   ] as const) {
     // (The list is virtual: scroll the row into view.)
     const row = page.locator(`[data-testid=batch-list] [data-batch-time="${time}"]`);
-    await expect
-      .poll(async () => {
-        await page.locator('[data-testid=batch-list] [data-batch-time]').last().scrollIntoViewIfNeeded();
-        return row.count();
-      })
-      .toBe(1);
+    await expect.poll(async () => {
+      await page.locator('[data-testid=batch-list] [data-batch-time]').last().scrollIntoViewIfNeeded();
+      return row.count();
+    }).toBe(1);
     expect(await row.evaluate((el) => el.classList.contains('kept'))).toBe(true);
     await row.click();
     await page.waitForFunction((t) => document.querySelector('[data-testid=shown-batch]')?.textContent === String(t), time);

@@ -80,7 +80,8 @@ ssc.start();
   await stepTo(4000);
   await page.locator('[data-testid=dag] .node', { hasText: 'window' }).click();
   await page.click('[data-testid=view-over-time]');
-  const covered = () => page.locator('[data-testid=over-time] [data-testid=column].covered').evaluateAll((els) => els.map((e) => e.getAttribute('data-time')));
+  const covered = () =>
+    page.locator('[data-testid=over-time] [data-testid=column].covered').evaluateAll((els) => els.map((e) => e.getAttribute('data-time')));
   expect(await covered()).toEqual(['2000', '3000', '4000']);
   expect(await marbles()).toEqual({ records: ['"e1"', '"e2"', '"e3"', '"e4"'] });
   expect(await page.locator('[data-testid=over-time] [data-testid=result] .marble').allTextContents()).toEqual(['"e2"', '"e3"', '"e4"']);

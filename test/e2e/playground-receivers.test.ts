@@ -48,18 +48,7 @@ test('the WebSocket example with no server: its receiver shows restarting with t
   await receiver.waitFor();
   expect(await receiver.locator('.name').textContent()).toMatch(/^webSocketStream at pipeline\.ts:10:\d+$/);
   // Three failed attempts, each reported to the listener (the table counts them)…
-  await expect
-    .poll(async () =>
-      Number(
-        (
-          await receiver
-            .locator('[data-testid=receiver-errors]')
-            .textContent()
-            .catch(() => '0')
-        )?.split(' ')[0],
-      ),
-    )
-    .toBeGreaterThanOrEqual(3);
+  await expect.poll(async () => Number((await receiver.locator('[data-testid=receiver-errors]').textContent().catch(() => '0'))?.split(' ')[0])).toBeGreaterThanOrEqual(3);
   expect(await receiver.locator('[data-testid=receiver-last-error]').textContent()).toContain(`Restarting receiver with delay 200 ms: Error connecting to ws://127.0.0.1:${port}`);
   // …and told once on the Console.
   const consoleText = (await page.locator('[data-testid=console]').textContent())!;

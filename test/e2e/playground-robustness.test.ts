@@ -120,8 +120,7 @@ words.`;
   await expect.poll(async () => (await at(code.length)).includes('reduceByKeyAndWindow')).toBe(true);
   const onStream = await at(code.length);
   expect(onStream).toEqual(expect.arrayContaining(['map', 'flatMap', 'window', 'updateStateByKey', 'mapWithState', 'foreachRDD', 'print', 'transform']));
-  for (const plumbing of ['generatedRDDs', 'getOrCompute', 'clearMetadata', 'initialize', 'remember', 'isTimeValid', 'replaceRDD', 'mustMaterialize', 'rememberDuration'])
-    expect(onStream).not.toContain(plumbing);
+  for (const plumbing of ['generatedRDDs', 'getOrCompute', 'clearMetadata', 'initialize', 'remember', 'isTimeValid', 'replaceRDD', 'mustMaterialize', 'rememberDuration']) expect(onStream).not.toContain(plumbing);
   const onContext = await at(code.indexOf('ssc.queueStream') + 'ssc.'.length);
   expect(onContext).toEqual(expect.arrayContaining(['queueStream', 'start', 'stop', 'addStreamingListener', 'checkpoint']));
   for (const plumbing of ['listenerBus', 'inputInfoTracker', 'graph', 'sparkContext']) expect(onContext).not.toContain(plumbing);

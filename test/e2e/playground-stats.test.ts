@@ -54,18 +54,10 @@ ssc.start();
   expect(Number(await stat('input-rate').locator('[data-testid=axis-top]').textContent())).toBeGreaterThanOrEqual(3);
   // Each histogram counts every batch once: 1, 2 and 3 records/s once each, 0 twice.
   for (const metric of ['input-rate', 'scheduling-delay', 'processing-time', 'total-delay']) {
-    const counts = await stat(metric)
-      .locator('[data-testid=histogram] rect')
-      .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-count'))));
+    const counts = await stat(metric).locator('[data-testid=histogram] rect').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-count'))));
     expect(counts.reduce((a, b) => a + b, 0)).toBe(5);
   }
-  expect(
-    (
-      await stat('input-rate')
-        .locator('[data-testid=histogram] rect')
-        .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-count'))))
-    ).sort(),
-  ).toEqual([1, 1, 1, 2]);
+  expect((await stat('input-rate').locator('[data-testid=histogram] rect').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-count'))))).sort()).toEqual([1, 1, 1, 2]);
   // The batch interval, 2000 ms, is drawn on processing time only, at its height on that axis.
   expect(await page.locator('[data-testid=batch-interval-line]').count()).toBe(1);
   const top = Number((await stat('processing-time').locator('[data-testid=axis-top]').textContent())!.replace(/,/g, ''));
@@ -123,14 +115,7 @@ ssc.start();
   await page.waitForSelector('[data-testid=batch-list] [data-batch-time="1000"]');
   await page.waitForFunction(() => document.querySelector('[data-testid=shown-batch]')?.textContent === '1000');
   const ops = await page.locator('[data-testid=output-ops] .op').allTextContents();
-  expect(
-    ops.map((o) =>
-      o
-        .replace(/\s+/g, ' ')
-        .trim()
-        .replace(/ [\d.]+ ms$/, ''),
-    ),
-  ).toEqual(['print at pipeline.ts:4:15', 'foreachRDD at pipeline.ts:5:7']);
+  expect(ops.map((o) => o.replace(/\s+/g, ' ').trim().replace(/ [\d.]+ ms$/, ''))).toEqual(['print at pipeline.ts:4:15', 'foreachRDD at pipeline.ts:5:7']);
   expect(Number(/([\d.]+) ms$/.exec(ops[1]!.trim())![1])).toBeGreaterThanOrEqual(60);
   await page.click('[data-testid=stop]');
 });

@@ -90,7 +90,7 @@ test('a shared link carries the clock and speed, opens once, and from then on th
     localStorage.setItem('rivulet-playground:checkpointed-run', JSON.stringify({ code: '// an earlier run', mode: 'virtual', speed: 10, lastBatchTime: 7000 }));
   });
   const opened = await open(visitor, link);
-  expect(await getCode(opened)).toContain('ssc.webSocketStream(url)');
+  expect(await getCode(opened)).toContain("ssc.webSocketStream(url)");
   expect(await opened.locator('[data-testid=mode]').inputValue()).toBe('realtime');
   await opened.locator('[data-testid=banner]').waitFor();
   await opened.locator('[data-testid=resume-banner]').waitFor();

@@ -51,7 +51,10 @@ async function runAndRead(code: string): Promise<string[]> {
 test('tasks run on the executor workers under the pipeline worker, with local mode results', async () => {
   const local = await runAndRead(pipeline(''));
   const onWorkers = await runAndRead(pipeline(', workers: 2'));
-  expect(local).toEqual(['1000: [["a",3],["b",2],["c",1],["d",1]] on workers: false', '2000: [["b",2],["e",1]] on workers: false']);
+  expect(local).toEqual([
+    '1000: [["a",3],["b",2],["c",1],["d",1]] on workers: false',
+    '2000: [["b",2],["e",1]] on workers: false',
+  ]);
   expect(onWorkers).toEqual(local.map((l) => l.replace('on workers: false', 'on workers: true')));
 });
 

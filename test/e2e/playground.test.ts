@@ -48,7 +48,8 @@ async function typeCode(page: Page, code: string): Promise<void> {
 
 const status = (page: Page) => page.locator('[data-testid=status]').textContent();
 const waitForStatus = (page: Page, text: string) => page.waitForFunction((t) => document.querySelector('[data-testid=status]')?.textContent === t, text);
-const runMarkers = (page: Page) => page.evaluate(() => (window as any).rivuletPlayground.markers().filter((m: { owner: string }) => m.owner === 'rivulet') as { line: number; message: string }[]);
+const runMarkers = (page: Page) =>
+  page.evaluate(() => (window as any).rivuletPlayground.markers().filter((m: { owner: string }) => m.owner === 'rivulet') as { line: number; message: string }[]);
 
 const WORDS = `import { StreamingContext, Seconds } from 'rivulet';
 
@@ -73,10 +74,7 @@ test('loads with an example in the editor and the engine types in Monaco', async
   await page.waitForFunction(() => (window as any).rivuletPlayground.markers().some((m: { owner: string; line: number }) => m.owner === 'typescript' && m.line === 3));
   // The engine's types infer in Monaco as in tsc: pairs from map without a cast (line 4) are not
   // marked; reduceByKey on records that are not pairs (line 5) is, with the short message.
-  await typeCode(
-    page,
-    `import { StreamingContext, Seconds } from 'rivulet';\nconst ssc = new StreamingContext({ batchInterval: Seconds(1) });\nconst words = ssc.queueStream([['a']]);\nwords.map((w) => [w, 1]).reduceByKey((a, b) => a + b).print();\nwords.reduceByKey((a, b) => a + b);\n`,
-  );
+  await typeCode(page, `import { StreamingContext, Seconds } from 'rivulet';\nconst ssc = new StreamingContext({ batchInterval: Seconds(1) });\nconst words = ssc.queueStream([['a']]);\nwords.map((w) => [w, 1]).reduceByKey((a, b) => a + b).print();\nwords.reduceByKey((a, b) => a + b);\n`);
   await page.waitForFunction(() => (window as any).rivuletPlayground.markers().some((m: { owner: string; line: number }) => m.owner === 'typescript' && m.line === 5));
   const marked = await page.evaluate(() => (window as any).rivuletPlayground.markers().filter((m: { owner: string }) => m.owner === 'typescript') as { line: number; message: string }[]);
   expect(marked.map((m) => m.line)).toEqual([5]);
@@ -112,9 +110,7 @@ test('edit, run, and see a batch RDD partition by partition', async () => {
   }
   expect(records.sort()).toEqual(['["apple", 3]', '["fig", 2]', '["kiwi", 1]', '["pear", 1]']);
   // Its lineage names the RDDs' classes (the minified worker keeps class names: vite.config.ts) and the user's lines.
-  expect(await page.locator('[data-testid=lineage]').textContent()).toMatch(
-    /^\(2\) ShuffledRDD\[\d+\] at reduceByKey at pipeline\.ts:8:\d+[^]*\+-\(2\) MapPartitionsRDD\[\d+\] at map at pipeline\.ts:8:\d+/,
-  );
+  expect(await page.locator('[data-testid=lineage]').textContent()).toMatch(/^\(2\) ShuffledRDD\[\d+\] at reduceByKey at pipeline\.ts:8:\d+[^]*\+-\(2\) MapPartitionsRDD\[\d+\] at map at pipeline\.ts:8:\d+/);
   // The input stream's RDD at the same batch: the queue entry, 2 partitions.
   await page.click('[data-testid=dag] [data-stream-id="0"]');
   await expect.poll(() => page.locator('[data-testid=rdd-facts]').textContent()).toContain('7 records');
@@ -132,13 +128,11 @@ test('Pause, then Step runs exactly one batch', async () => {
   await waitForStatus(page, 'Paused');
   const rows = () => page.locator('[data-testid=batch-list] [data-batch-time]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-batch-time'))));
   // A batch already past the gate when Pause was pressed may still complete: wait until the list holds still.
-  await expect
-    .poll(async () => {
-      const seen = Math.max(...(await rows()));
-      await page.waitForTimeout(300);
-      return Math.max(...(await rows())) === seen;
-    })
-    .toBe(true);
+  await expect.poll(async () => {
+    const seen = Math.max(...(await rows()));
+    await page.waitForTimeout(300);
+    return Math.max(...(await rows())) === seen;
+  }).toBe(true);
   const before = Math.max(...(await rows()));
   await page.waitForTimeout(1500); // paused: at 1× a batch would be due every second
   expect(Math.max(...(await rows()))).toBe(before);
@@ -150,17 +144,14 @@ test('Pause, then Step runs exactly one batch', async () => {
 });
 
 test('Stop ends a pipeline stuck in an infinite loop: the worker is terminated, not waited for', async () => {
-  await typeCode(
-    page,
-    `import { StreamingContext, Seconds } from 'rivulet';
+  await typeCode(page, `import { StreamingContext, Seconds } from 'rivulet';
 const ssc = new StreamingContext({ batchInterval: Seconds(1) });
 ssc.queueStream([[1, 2, 3]]).map((x) => {
   while (true) {}
   return x;
 }).print();
 ssc.start();
-`,
-  );
+`);
   await page.click('[data-testid=run]');
   await waitForStatus(page, 'Running (virtual time)');
   await page.waitForTimeout(300); // the worker is now spinning inside map
@@ -180,25 +171,20 @@ test('errors point at their line: compile, definition and a throw inside a trans
   await waitForStatus(page, 'Failed');
   expect((await runMarkers(page)).map((m) => m.line)).toEqual([3]);
 
-  await typeCode(
-    page,
-    `import { StreamingContext, Seconds } from 'rivulet';
+  await typeCode(page, `import { StreamingContext, Seconds } from 'rivulet';
 const ssc = new StreamingContext({ batchInterval: Seconds(1) });
 const stop = new Set(['the']);
 ssc.queueStream([['the', 'cat']])
   .filter((w) => !stop.has(w));
 ssc.start();
-`,
-  );
+`);
   await page.click('[data-testid=run]');
   await waitForStatus(page, 'Failed');
   const define = await runMarkers(page);
   expect(define.map((m) => m.line)).toEqual([6]);
   expect(define[0]!.message).toContain('no output operations');
 
-  await typeCode(
-    page,
-    `import { StreamingContext, Seconds } from 'rivulet';
+  await typeCode(page, `import { StreamingContext, Seconds } from 'rivulet';
 const ssc = new StreamingContext({ batchInterval: Seconds(1) });
 ssc.queueStream([[1, 2, 3]])
   .map((x) => {
@@ -208,8 +194,7 @@ ssc.queueStream([[1, 2, 3]])
   })
   .print();
 ssc.start();
-`,
-  );
+`);
   await page.click('[data-testid=run]');
   await waitForStatus(page, 'Failed');
   const thrown = await runMarkers(page);
@@ -238,15 +223,12 @@ test('a shared link shows the code and runs it only on Run', async () => {
 });
 
 test('a partition of 100 000 records: the report is sampled and says so, load all fetches it, and it scrolls', async () => {
-  await typeCode(
-    page,
-    `import { StreamingContext, Seconds } from 'rivulet';
+  await typeCode(page, `import { StreamingContext, Seconds } from 'rivulet';
 const ssc = new StreamingContext({ batchInterval: Seconds(1), defaultParallelism: 1 });
 const numbers = Array.from({ length: 100_000 }, (_, i) => i);
 ssc.queueStream([numbers]).map((n) => n * 2).count().print();
 ssc.start();
-`,
-  );
+`);
   await page.click('[data-testid=run]');
   await page.waitForSelector('[data-testid=batch-list] [data-batch-time="1000"]');
   await page.click('[data-testid=pause]');
@@ -302,14 +284,11 @@ test('the WebSocket example loads without a server and, pointed at one, counts i
 });
 
 test('in real time, Pause holds the batches (they queue) and Step lets exactly one through', async () => {
-  await typeCode(
-    page,
-    `import { StreamingContext, Milliseconds } from 'rivulet';
+  await typeCode(page, `import { StreamingContext, Milliseconds } from 'rivulet';
 const ssc = new StreamingContext({ batchInterval: Milliseconds(200) });
 ssc.queueStream(Array.from({ length: 500 }, (_, i) => [i])).map((x) => x * 2).print();
 ssc.start();
-`,
-  );
+`);
   await page.selectOption('[data-testid=mode]', 'realtime');
   try {
     await page.click('[data-testid=run]');
@@ -319,13 +298,11 @@ ssc.start();
     await waitForStatus(page, 'Paused');
     // A batch that had passed the gate before the pause may still complete: wait until the list
     // holds still (however long that batch takes on a loaded machine).
-    await expect
-      .poll(async () => {
-        const seen = await latest();
-        await page.waitForTimeout(300);
-        return (await latest()) === seen;
-      })
-      .toBe(true);
+    await expect.poll(async () => {
+      const seen = await latest();
+      await page.waitForTimeout(300);
+      return (await latest()) === seen;
+    }).toBe(true);
     const held = await latest();
     await page.waitForTimeout(800); // four intervals of wall time: batches are made, and wait
     expect(await latest()).toBe(held);

@@ -49,9 +49,7 @@ test('Web Workers (workers: 2) give local mode results in Chromium: RDD actions 
   expect(local.counts).toContainEqual(['quick', 3]);
   expect((local.stream as unknown[][]).length).toBe(6);
   // Batch 2 is ['b b']: b's count goes 2, then 3, where its state is removed.
-  expect((local.stream as string[][])[1]).toEqual(
-    expect.arrayContaining([JSON.stringify(['mapWithState', ['b', 2]]), JSON.stringify(['mapWithState', ['b', 3]]), JSON.stringify(['snapshot', ['a', 2]])]),
-  );
+  expect((local.stream as string[][])[1]).toEqual(expect.arrayContaining([JSON.stringify(['mapWithState', ['b', 2]]), JSON.stringify(['mapWithState', ['b', 3]]), JSON.stringify(['snapshot', ['a', 2]])]));
   expect((local.stream as string[][])[1]!.some((r) => r.startsWith('["snapshot",["b"'))).toBe(false);
   expect(localThreads).toEqual(['page', 'page', 'page', 'page']);
   expect(remoteThreads).toEqual(['worker', 'worker', 'worker', 'worker']);

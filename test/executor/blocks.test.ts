@@ -8,11 +8,7 @@ import { sorted } from '../rdd/helpers.ts';
 
 const lines = Array.from({ length: 40 }, (_, i) => `w${i % 7} w${i % 3} w${(i * 5) % 11}`);
 const wordCount = (sc: RDDContext) =>
-  sc
-    .parallelize(lines, 4)
-    .flatMap((l) => l.split(' '))
-    .map((w) => [w, 1] as [string, number])
-    .reduceByKey((a, b) => a + b, 3);
+  sc.parallelize(lines, 4).flatMap((l) => l.split(' ')).map((w) => [w, 1] as [string, number]).reduceByKey((a, b) => a + b, 3);
 const expected = sorted(Object.entries(lines.flatMap((l) => l.split(' ')).reduce<Record<string, number>>((m, w) => ((m[w] = (m[w] ?? 0) + 1), m), {})));
 
 const contexts: RDDContext[] = [];
@@ -27,7 +23,8 @@ afterEach(async () => {
 });
 
 /** Where each map output of the shuffle under `rdd` is: an executor id, or 'driver'. */
-const mapOutputPlaces = (sc: RDDContext, rdd: RDD<any>) => sc.scheduler.mapOutputs.get((rdd as ShuffledRDD<any, any, any>).dep).map((o) => o.executor ?? 'driver');
+const mapOutputPlaces = (sc: RDDContext, rdd: RDD<any>) =>
+  sc.scheduler.mapOutputs.get((rdd as ShuffledRDD<any, any, any>).dep).map((o) => o.executor ?? 'driver');
 
 /** Terminate the worker running executor `executor`, and wait until the pool has seen it die. */
 async function kill(pool: WorkerPool, executor: number): Promise<void> {
@@ -46,7 +43,7 @@ describe('shuffles between workers', () => {
     ['relay', 'the word count', 'on the driver'],
     ['auto', 'the word count', 'on the driver'], // 500 records or fewer per map task: relayed
     ['auto', 'a large shuffle', 'in the workers that ran the map tasks'],
-  ] as const)("%s, %s: map outputs are %s, and the result is local mode's", async (shuffleTransfer, records, where) => {
+  ] as const)('%s, %s: map outputs are %s, and the result is local mode\'s', async (shuffleTransfer, records, where) => {
     const { sc, pool } = context({ shuffleTransfer });
     await pool.start();
     let shuffled: RDD<any>;
@@ -54,10 +51,7 @@ describe('shuffles between workers', () => {
       shuffled = wordCount(sc);
       expect(sorted(await shuffled.collect())).toEqual(expected);
     } else {
-      shuffled = sc
-        .parallelize(big, 4)
-        .map((i) => [i % 100, i] as [number, number])
-        .groupByKey(3);
+      shuffled = sc.parallelize(big, 4).map((i) => [i % 100, i] as [number, number]).groupByKey(3);
       const sums = (await shuffled.mapValues((vs: number[]) => vs.reduce((a, b) => a + b, 0)).collect()) as [number, number][];
       expect(sorted(sums)).toEqual(Array.from({ length: 100 }, (_, k) => [k, big.filter((i) => i % 100 === k).reduce((a, b) => a + b, 0)]));
     }
@@ -67,20 +61,10 @@ describe('shuffles between workers', () => {
     else expect(places.every((p) => typeof p === 'number' && pool.executors.includes(p))).toBe(true);
   });
 
-  test('auto: a large shuffle read by a stage that runs on the driver is relayed (fetching it back would cost more)', async () => {
+  test("auto: a large shuffle read by a stage that runs on the driver is relayed (fetching it back would cost more)", async () => {
     const { sc } = context({ shuffleTransfer: 'auto' });
-    const grouped = sc
-      .parallelize(
-        Array.from({ length: 4_000 }, (_, i) => i),
-        4,
-      )
-      .map((i) => [i % 10, i] as [number, number])
-      .groupByKey(2);
-    const onDriver = await sc.runJob(grouped, (iterate) => {
-      let n = 0;
-      iterate(() => n++);
-      return n;
-    });
+    const grouped = sc.parallelize(Array.from({ length: 4_000 }, (_, i) => i), 4).map((i) => [i % 10, i] as [number, number]).groupByKey(2);
+    const onDriver = await sc.runJob(grouped, (iterate) => { let n = 0; iterate(() => n++); return n; });
     expect(onDriver.reduce((a, b) => a + b, 0)).toBe(10);
     expect(mapOutputPlaces(sc, grouped)).toEqual(['driver', 'driver', 'driver', 'driver']);
   });
@@ -89,11 +73,7 @@ describe('shuffles between workers', () => {
     const { sc } = context();
     const counts = wordCount(sc);
     await counts.count(); // the map stage runs; its outputs stay in the workers
-    const viaDriver = await sc.runJob(counts, (iterate) => {
-      const out: [string, number][] = [];
-      iterate((x) => out.push(x));
-      return out;
-    });
+    const viaDriver = await sc.runJob(counts, (iterate) => { const out: [string, number][] = []; iterate((x) => out.push(x)); return out; });
     expect(sorted(viaDriver.flat())).toEqual(expected);
   });
 });
@@ -105,10 +85,7 @@ describe('locality', () => {
     contexts.push(sc);
     await pool.start();
     await sc.parallelize([0, 1], 2).collect(); // both workers started
-    const cached = sc
-      .parallelize([1, 2, 3, 4, 5, 6], 6)
-      .map((x) => x * 2)
-      .persist();
+    const cached = sc.parallelize([1, 2, 3, 4, 5, 6], 6).map((x) => x * 2).persist();
     await cached.count();
     const threadOf = new Map(pool.executors.map((e, i) => [e, pool.workers[i]!.threadId]));
     const holders = [0, 1, 2, 3, 4, 5].map((p) => threadOf.get(sc.scheduler.blockManagerMaster.location(cached, p)!));
@@ -182,10 +159,7 @@ describe('lost blocks are recomputed from lineage', () => {
 
   test('cached partitions missing from a live worker: the fetch fails, and they are computed again from lineage', async () => {
     const { sc, pool } = context();
-    const cached = sc
-      .parallelize([1, 2, 3, 4], 2)
-      .map((x) => x * 10)
-      .persist();
+    const cached = sc.parallelize([1, 2, 3, 4], 2).map((x) => x * 10).persist();
     expect(await cached.collect()).toEqual([10, 20, 30, 40]);
     pool.removeBlocks(['rdd_']); // the task below is sent no input for them: the driver thinks them cached
     expect(await cached.map((x) => x + 1).collect()).toEqual([11, 21, 31, 41]);
@@ -196,10 +170,7 @@ describe('lost blocks are recomputed from lineage', () => {
   test('two shuffles deep: a worker killed after both map stages, then a job reads the second', async () => {
     const { sc, pool } = context();
     await pool.start();
-    const byCount = wordCount(sc)
-      .map(([w, n]) => [n, w] as [number, string])
-      .groupByKey(2)
-      .mapValues((ws) => ws.length);
+    const byCount = wordCount(sc).map(([w, n]) => [n, w] as [number, string]).groupByKey(2).mapValues((ws) => ws.length);
     const first = sorted(await byCount.collect());
     await kill(pool, pool.executors[1]!);
     expect(sorted(await byCount.collect())).toEqual(first);
@@ -210,18 +181,14 @@ describe('lost blocks are recomputed from lineage', () => {
   test('a persisted RDD: partitions on a killed worker are computed again, the others read where they are', async () => {
     const { sc, pool } = context();
     await pool.start();
-    const computed = sc
-      .parallelize([1, 2, 3, 4], 4)
-      .map((x) => [x, Math.random()] as [number, number])
-      .persist();
+    const computed = sc.parallelize([1, 2, 3, 4], 4).map((x) => [x, Math.random()] as [number, number]).persist();
     const first = await computed.collect();
     const holders = [0, 1, 2, 3].map((p) => sc.scheduler.blockManagerMaster.location(computed, p)!);
     const victim = holders[0]!;
     await kill(pool, victim);
     const second = await computed.collect();
     holders.forEach((h, p) => {
-      if (h === victim)
-        expect(second[p]![1]).not.toBe(first[p]![1]); // recomputed (a new random number)
+      if (h === victim) expect(second[p]![1]).not.toBe(first[p]![1]); // recomputed (a new random number)
       else expect(second[p]).toEqual(first[p]); // read from the block
     });
     expect(sc.scheduler.blockManagerMaster.allLive(computed)).toBe(true);

@@ -28,62 +28,17 @@ describe('columnar partitions: encoded, transferred and decoded exactly as a str
     ['booleans only', [true, false, true], 'values'],
     ['undefined only', [undefined, undefined], 'values'],
     ['null only', [null], 'values'],
-    [
-      '[string, number] pairs',
-      [
-        ['a', 1],
-        ['b', 2],
-        ['a', 3],
-      ],
-      'pairs',
-    ],
-    [
-      'pairs of mixed primitives',
-      [
-        [1, 'x'],
-        [null, undefined],
-        [-0, NaN],
-        ['é🙂', true],
-      ],
-      'pairs',
-    ],
-    [
-      'flat objects, same keys',
-      [
-        { id: 1, name: 'a', ok: true, at: undefined },
-        { id: -0, name: 'b', ok: false, at: null },
-      ],
-      'objects',
-    ],
-    [
-      'objects with integer-like keys',
-      [
-        { 2: 'b', 1: 'a', z: 0 },
-        { 1: 'c', 2: 'd', z: 1 },
-      ],
-      'objects',
-    ],
+    ['[string, number] pairs', [['a', 1], ['b', 2], ['a', 3]], 'pairs'],
+    ['pairs of mixed primitives', [[1, 'x'], [null, undefined], [-0, NaN], ['é🙂', true]], 'pairs'],
+    ['flat objects, same keys', [{ id: 1, name: 'a', ok: true, at: undefined }, { id: -0, name: 'b', ok: false, at: null }], 'objects'],
+    ['objects with integer-like keys', [{ 2: 'b', 1: 'a', z: 0 }, { 1: 'c', 2: 'd', z: 1 }], 'objects'],
     ['empty partition', [], 'clone'],
-    [
-      'nested arrays',
-      [
-        [1, [2]],
-        [3, [4]],
-      ],
-      'clone',
-    ],
+    ['nested arrays', [[1, [2]], [3, [4]]], 'clone'],
     ['triples', [[1, 2, 3]], 'clone'],
     ['a pair with a hole', [sparse, [1, 2]], 'clone'],
     ['pairs, then a non-pair', [['a', 1], 'b'], 'clone'],
     ['objects with different keys', [{ a: 1 }, { b: 1 }], 'clone'],
-    [
-      'objects with keys in another order',
-      [
-        { a: 1, b: 2 },
-        { b: 2, a: 1 },
-      ],
-      'clone',
-    ],
+    ['objects with keys in another order', [{ a: 1, b: 2 }, { b: 2, a: 1 }], 'clone'],
     ['objects with an extra key', [{ a: 1 }, { a: 1, b: 2 }], 'clone'],
     ['objects with a nested value', [{ a: { b: 1 } }], 'clone'],
     ['an own __proto__ key', JSON.parse('[{"__proto__": 1}]') as unknown[], 'clone'],
@@ -106,17 +61,8 @@ describe('columnar partitions: encoded, transferred and decoded exactly as a str
 
   test('property: random partitions of every shape round-trip (seeded)', () => {
     const rand = mulberry32(42);
-    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
-    const primitive = (): unknown =>
-      pick<() => unknown>([
-        () => rand() * 1e6 - 5e5,
-        () => Math.floor(rand() * 100),
-        () => pick([-0, NaN, Infinity, -Infinity]),
-        () => pick(['', 'a', 'héllo', '🙂', `k${Math.floor(rand() * 50)}`]),
-        () => rand() < 0.5,
-        () => null,
-        () => undefined,
-      ])();
+    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+    const primitive = (): unknown => pick<() => unknown>([() => rand() * 1e6 - 5e5, () => Math.floor(rand() * 100), () => pick([-0, NaN, Infinity, -Infinity]), () => pick(['', 'a', 'héllo', '🙂', `k${Math.floor(rand() * 50)}`]), () => rand() < 0.5, () => null, () => undefined])();
     const spoiler = (): unknown => pick<() => unknown>([() => [1], () => ({ x: 1 }), () => new Date(3), () => 7n, () => new Point(2)])();
     for (let run = 0; run < 300; run++) {
       const n = Math.floor(rand() * 40);
@@ -154,17 +100,9 @@ describe('transfer.ts: the executor packs partitions where they cross', () => {
 
   test('a task: input and shuffle blocks packed, moved and unpacked', () => {
     const task = {
-      kind: 'runTask',
-      taskId: 1,
-      stageId: 0,
-      partition: 0,
-      attempt: 0,
-      functions: [],
+      kind: 'runTask', taskId: 1, stageId: 0, partition: 0, attempt: 0, functions: [],
       rdd: { id: 1, kind: 'input', operation: 'parallelize', callSite: 'x', numPartitions: 1, params: {}, parents: [] },
-      inputs: [
-        { rddId: 1, partition: 0, records: pairs },
-        { rddId: 2, partition: 0, records: ['a'] },
-      ],
+      inputs: [{ rddId: 1, partition: 0, records: pairs }, { rddId: 2, partition: 0, records: ['a'] }],
       shuffleInputs: [{ shuffleId: 3, blocks: [pairs, []] }],
       result: { kind: 'collect' },
     } as unknown as RunTask;

@@ -20,24 +20,8 @@ describe('describe()', () => {
   const lines = sc.parallelize(['a b', 'b c'], 2);
   const cases: [string, () => RDD<any>, string[] | undefined][] = [
     ['input', () => lines, ['input']],
-    [
-      'a narrow chain',
-      () =>
-        lines
-          .flatMap((l) => l.split(' '))
-          .filter((w) => w !== 'c')
-          .map((w) => [w, 1]),
-      ['mapPartitions:map', 'mapPartitions:filter', 'mapPartitions:flatMap', 'input'],
-    ],
-    [
-      'reduceByKey stops at the shuffle',
-      () =>
-        lines
-          .map((w) => [w, 1] as [string, number])
-          .reduceByKey((a, b) => a + b)
-          .mapValues((n) => n * 2),
-      ['mapPartitions:mapValues', 'shuffled'],
-    ],
+    ['a narrow chain', () => lines.flatMap((l) => l.split(' ')).filter((w) => w !== 'c').map((w) => [w, 1]), ['mapPartitions:map', 'mapPartitions:filter', 'mapPartitions:flatMap', 'input']],
+    ['reduceByKey stops at the shuffle', () => lines.map((w) => [w, 1] as [string, number]).reduceByKey((a, b) => a + b).mapValues((n) => n * 2), ['mapPartitions:mapValues', 'shuffled']],
     ['join: cogroup with two shuffle reads', () => lines.keyBy((l) => l).join(lines.keyBy((l) => l.toUpperCase())), ['mapPartitions:join', 'cogroup', 'shuffleRead', 'shuffleRead']],
     ['union and coalesce', () => lines.union(lines).coalesce(1), ['coalesce', 'union', 'input', 'input']],
     ['sortBy', () => lines.sortBy((l) => l), ['mapPartitions:pairValue', 'mapPartitions:sortPartition', 'shuffled']],

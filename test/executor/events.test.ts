@@ -12,18 +12,10 @@ describe('BatchInfo.executedOn', () => {
   test.each([
     ['local mode', undefined, (lines: DStream<string>) => pairs(lines).reduceByKey((a, b) => a + b), 'local'],
     ['word count on 2 workers', 2, (lines: DStream<string>) => pairs(lines).reduceByKey((a, b) => a + b), 'workers'],
-    [
-      'mapWithState on 2 workers (its state step runs on the driver)',
-      2,
-      (lines: DStream<string>) =>
-        pairs(lines).mapWithState(
-          StateSpec.function((key: string, one: number | undefined, state: { getOption(): number | undefined; update(n: number): void }) => {
-            state.update((state.getOption() ?? 0) + (one ?? 0));
-            return key;
-          }),
-        ),
-      'mixed',
-    ],
+    ['mapWithState on 2 workers (its state step runs on the driver)', 2, (lines: DStream<string>) => pairs(lines).mapWithState(StateSpec.function((key: string, one: number | undefined, state: { getOption(): number | undefined; update(n: number): void }) => {
+      state.update((state.getOption() ?? 0) + (one ?? 0));
+      return key;
+    })), 'mixed'],
   ] as const)('%s: %s', async (_name, workers, operation, expected) => {
     // placement: 'workers', or tiny stages would move to the driver by cost after two batches.
     const run = await runStreams({ input, operation: operation as (lines: DStream<string>) => DStream<unknown>, context: { workers, placement: 'workers' } });
@@ -39,14 +31,7 @@ describe('BatchInfo.executedOn', () => {
 describe('listener events for worker failures', () => {
   test('a worker terminated under a task: onWorkerLost, then onTaskRetried, and the batch completes with the local result', async () => {
     // Each record keeps its worker busy, so the kill lands mid-task.
-    const busy = (lines: DStream<string>) =>
-      pairs(
-        lines.map((l) => {
-          const end = Date.now() + 200;
-          while (Date.now() < end);
-          return l;
-        }),
-      ).reduceByKey((a, b) => a + b);
+    const busy = (lines: DStream<string>) => pairs(lines.map((l) => { const end = Date.now() + 200; while (Date.now() < end); return l; })).reduceByKey((a, b) => a + b);
     const local = await runStreams({ input, operation: busy });
     const lost: TaskFailureInfo[] = [];
     const retried: TaskFailureInfo[] = [];
@@ -92,10 +77,7 @@ describe('a worker that dies between batches', () => {
   test('is reported once as workerLost (no task, its executor id) and replaced at once; every later batch equals local mode', async () => {
     const batches = [['a b a', 'c'], ['b b', 'd a'], ['a'], ['c d', 'a b'], []];
     // The window reads the earlier batches' reduced RDDs again: their map outputs were kept in the workers.
-    const windowed = (lines: DStream<string>) =>
-      pairs(lines)
-        .reduceByKey((a, b) => a + b)
-        .window(3000, 1000);
+    const windowed = (lines: DStream<string>) => pairs(lines).reduceByKey((a, b) => a + b).window(3000, 1000);
     const local = await runStreams({ input: batches, operation: windowed });
     const { ssc, clock } = createTestContext({ defaultParallelism: 2, workers: 2, placement: 'workers', shuffleTransfer: 'direct' });
     const out = collectBatches(windowed(ssc.queueStream(batches.map((b) => [...b]))));
@@ -139,10 +121,7 @@ describe('a worker that dies between batches', () => {
 describe('listener events for lost blocks', () => {
   test('every worker killed between batches: onStageResubmitted for the shuffle whose map outputs they held, and the local result', async () => {
     // The window reads batch 1000's reduced RDD again at 2000: its partitions and map outputs were in the killed workers.
-    const windowed = (lines: DStream<string>) =>
-      pairs(lines)
-        .reduceByKey((a, b) => a + b)
-        .window(3000, 1000);
+    const windowed = (lines: DStream<string>) => pairs(lines).reduceByKey((a, b) => a + b).window(3000, 1000);
     const local = await runStreams({ input, operation: windowed });
     const resubmitted: StageResubmittedInfo[] = [];
     const run = await runStreams({
@@ -151,9 +130,7 @@ describe('listener events for lost blocks', () => {
       operation: (lines: DStream<string>, ssc: StreamingContext) => {
         const pool = ssc.sparkContext.executor as WorkerPool;
         ssc.addStreamingListener({
-          onBatchCompleted: ({ batchInfo }) => {
-            if (batchInfo.batchTime === 1000) for (const w of pool.workers) void w.terminate();
-          },
+          onBatchCompleted: ({ batchInfo }) => { if (batchInfo.batchTime === 1000) for (const w of pool.workers) void w.terminate(); },
           onStageResubmitted: (e) => void resubmitted.push(e),
         });
         return windowed(lines);

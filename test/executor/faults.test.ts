@@ -14,20 +14,11 @@ const input = Array.from({ length: 8 }, (_, b) => Array.from({ length: 6 }, (_, 
 /** Word count with a windowed and a stateful output, each record costing a little CPU so kills land mid-task. */
 const pipeline = (lines: DStream<string>) => {
   const pairs = lines
-    .map((l) => {
-      const end = Date.now() + 20;
-      while (Date.now() < end);
-      return l;
-    })
+    .map((l) => { const end = Date.now() + 20; while (Date.now() < end); return l; })
     .flatMap((l) => l.split(' '))
     .map((w) => [w, 1] as [string, number]);
   return pairs
-    .reduceByKeyAndWindow(
-      (a, b) => a + b,
-      (a, b) => a - b,
-      3000,
-      1000,
-    )
+    .reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 3000, 1000)
     .join(pairs.updateStateByKey((vs: number[], s: number | undefined) => vs.reduce((a, b) => a + b, s ?? 0)));
 };
 
@@ -73,23 +64,12 @@ describe('a plain Node script', () => {
   test('the driver reading blocks from idle workers keeps the process alive until they answer', async () => {
     const script = fileURLToPath(new URL('./fixtures/blocks-fetch-workers.ts', import.meta.url));
     const { stdout } = await promisify(execFile)('node_modules/.bin/tsx', [script], { cwd: fileURLToPath(new URL('../..', import.meta.url)), timeout: 150_000 });
-    expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({
-      fromShuffle: [
-        ['a', 3],
-        ['b', 2],
-        ['c', 1],
-      ],
-      fromCache: [
-        ['a', 30],
-        ['b', 20],
-        ['c', 10],
-      ],
-    });
+    expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({ fromShuffle: [['a', 3], ['b', 2], ['c', 1]], fromCache: [['a', 30], ['b', 20], ['c', 10]] });
   });
 });
 
-describe("block clean-up (Spark's ContextCleaner)", () => {
-  test("blocks in workers are dropped once the driver's shuffle or RDD is garbage collected, and on unpersist()", async () => {
+describe('block clean-up (Spark\'s ContextCleaner)', () => {
+  test('blocks in workers are dropped once the driver\'s shuffle or RDD is garbage collected, and on unpersist()', async () => {
     const script = fileURLToPath(new URL('./fixtures/blocks-cleanup.ts', import.meta.url));
     const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--import', 'tsx', script], { cwd: fileURLToPath(new URL('../..', import.meta.url)), timeout: 150_000 });
     expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({
@@ -103,14 +83,7 @@ describe("block clean-up (Spark's ContextCleaner)", () => {
 
 describe('starting workers', () => {
   const script = fileURLToPath(new URL('./fixtures/wordcount-workers.ts', import.meta.url));
-  const expected = {
-    counts: [
-      ['a', 3],
-      ['b', 2],
-      ['c', 1],
-    ],
-    onWorkers: true,
-  };
+  const expected = { counts: [['a', 3], ['b', 2], ['c', 1]], onWorkers: true };
   test.each([
     ['tsx script.ts', ['node_modules/.bin/tsx', script]],
     ['node --import tsx script.ts', [process.execPath, '--import', 'tsx', script]],

@@ -38,16 +38,10 @@ describe('StreamingContext.stop() and the worker pool', () => {
   test('a batch error that stops the context terminates the workers too', async () => {
     const { ssc, clock } = createTestContext({ workers: 2 });
     let watched: ReturnType<typeof watchWorkers> | undefined;
-    ssc
-      .queueStream([['a'], ['boom'], ['c']])
-      .map((l) => {
-        if (l === 'boom') throw new Error('bad line');
-        return l;
-      })
-      .foreachRDD(async (rdd) => {
-        await rdd.collect();
-        watched ??= watchWorkers(ssc.sparkContext.executor as WorkerPool);
-      });
+    ssc.queueStream([['a'], ['boom'], ['c']]).map((l) => { if (l === 'boom') throw new Error('bad line'); return l; }).foreachRDD(async (rdd) => {
+      await rdd.collect();
+      watched ??= watchWorkers(ssc.sparkContext.executor as WorkerPool);
+    });
     const terminated = ssc.awaitTermination();
     ssc.start();
     await clock.advance(3000);
@@ -60,12 +54,7 @@ describe('StreamingContext.stop() and the worker pool', () => {
 
   test('a context stopped before start() closes a pool its sparkContext started', async () => {
     const { ssc } = createTestContext({ workers: 1 });
-    expect(
-      await ssc.sparkContext
-        .parallelize([1, 2], 1)
-        .map((x) => x * 2)
-        .collect(),
-    ).toEqual([2, 4]);
+    expect(await ssc.sparkContext.parallelize([1, 2], 1).map((x) => x * 2).collect()).toEqual([2, 4]);
     const watched = watchWorkers(ssc.sparkContext.executor as WorkerPool);
     await ssc.stop();
     expect(await watched.exited).toHaveLength(1);

@@ -37,11 +37,7 @@ describe('state kept in the workers at a short batch interval', () => {
       return [key, total] as [string, number];
     });
     // A checkpoint interval of 10,000 batches: only the cut by depth keeps the lineage short.
-    const mapped = ssc
-      .queueStream(queue)
-      .map((w) => [w, 1] as [string, number])
-      .mapWithState(spec)
-      .checkpoint(interval * 10_000);
+    const mapped = ssc.queueStream(queue).map((w) => [w, 1] as [string, number]).mapWithState(spec).checkpoint(interval * 10_000);
     let total = 0;
     mapped.stateSnapshots().foreachRDD(async (rdd) => void (total = (await rdd.collect()).reduce((a, [, n]) => a + n, 0)));
     let failure: string | undefined;
@@ -88,14 +84,7 @@ describe('stages over a state kept in the workers', () => {
     const queue: string[][] = [];
     const pairs = ssc.queueStream(queue).map((w) => [w, 1] as [string, number]);
     const totals = pairs.updateStateByKey((vs: number[], s: number | undefined) => vs.reduce((a, b) => a + b, s ?? 0)).checkpoint(interval * 10_000);
-    const windowed = pairs
-      .reduceByKeyAndWindow(
-        (a, b) => a + b,
-        (a, b) => a - b,
-        interval * 4,
-        interval,
-      )
-      .checkpoint(interval * 10_000);
+    const windowed = pairs.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, interval * 4, interval).checkpoint(interval * 10_000);
     for (const s of [totals, windowed]) s.foreachRDD(async (rdd) => void (await rdd.count()));
     let failure: string | undefined;
     ssc.addStreamingListener({ onBatchCompleted: (e) => void (failure ??= e.batchInfo.failureReason) });
@@ -193,12 +182,7 @@ describe('a long run with workers: the heap after GC stays flat', () => {
 
 describe('functions a worker keeps', () => {
   test('past a bound the worker forgets them all and the driver sends again those it needs (functions whose arguments change every job: a foldByKey zero)', async () => {
-    const pairs: [string, number][] = [
-      ['a', 1],
-      ['b', 2],
-      ['a', 3],
-      ['c', 4],
-    ];
+    const pairs: [string, number][] = [['a', 1], ['b', 2], ['a', 3], ['c', 4]];
     const local = new RDDContext();
     const sc = new RDDContext({ workers: 1, placement: 'workers' });
     const pool = sc.executor as WorkerPool;
@@ -206,11 +190,7 @@ describe('functions a worker keeps', () => {
     const held: number[] = [];
     try {
       for (let zero = 0; zero < 12; zero++) {
-        const fold = (rdd: RDD<[string, number]>) =>
-          rdd
-            .foldByKey(zero, (a, b) => a + b)
-            .collect()
-            .then((r) => r.sort());
+        const fold = (rdd: RDD<[string, number]>) => rdd.foldByKey(zero, (a, b) => a + b).collect().then((r) => r.sort());
         expect(await fold(sc.parallelize(pairs, 2))).toEqual(await fold(local.parallelize(pairs, 2)));
         held.push((await pool.memory())[0]!.functions);
       }

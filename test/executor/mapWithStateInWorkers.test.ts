@@ -13,7 +13,18 @@ import { recordWhereHeld } from '../support/whereHeld.ts';
 
 // Batches of words: a word counts up; `-w` removes w's state; `boom` makes the function throw (the
 // batch fails and is skipped); a word with no data for 2 s times out.
-const input: string[][] = [['a b', 'a c'], ['a', 'b d'], [], ['-a c', 'e'], ['a boom', 'b'], ['c', 'f f'], [], [], ['a b', '-f c'], ['g']];
+const input: string[][] = [
+  ['a b', 'a c'],
+  ['a', 'b d'],
+  [],
+  ['-a c', 'e'],
+  ['a boom', 'b'],
+  ['c', 'f f'],
+  [],
+  [],
+  ['a b', '-f c'],
+  ['g'],
+];
 
 const spec = () =>
   StateSpec.function<string, string, number, string>((key, word, state) => {
@@ -31,11 +42,7 @@ const spec = () =>
 /** The state stream and the output: mapped values and state snapshots of each batch, tagged. */
 const pipeline = (lines: DStream<string>) => {
   // `-a` is keyed by `a`, so that it reaches a's state.
-  const mapped = lines
-    .flatMap((l) => l.split(' '))
-    .map((w) => [w.replace(/^-/, ''), w] as [string, string])
-    .mapWithState(spec())
-    .checkpoint(3000);
+  const mapped = lines.flatMap((l) => l.split(' ')).map((w) => [w.replace(/^-/, ''), w] as [string, string]).mapWithState(spec()).checkpoint(3000);
   const out = mapped.map((m) => ['mapped', m] as [string, unknown]).union(mapped.stateSnapshots().map((kv) => ['state', kv] as [string, unknown]));
   return { state: mapped.internal, out };
 };
@@ -76,17 +83,13 @@ describe('mapWithState keeps its state in the workers (stateInWorkers: true)', (
     }
   });
 
-  test("a batch that fails after its state step ran (an output throws) leaves the state as it was: the next batch rolls the worker's map back", async () => {
+  test('a batch that fails after its state step ran (an output throws) leaves the state as it was: the next batch rolls the worker\'s map back', async () => {
     // `oops` is counted like any word, but the output throws on it: the batch fails after the
     // state step changed the map in place in its worker (6000 ms is also a batch whose state is
     // copied to the driver, 8000 ms is not).
     const withOops = input.map((b, i) => (i === 5 || i === 7 ? [...b, 'oops a'] : b));
     const failingOutput = (lines: DStream<string>) => {
-      const mapped = lines
-        .flatMap((l) => l.split(' '))
-        .map((w) => [w.replace(/^-/, ''), w] as [string, string])
-        .mapWithState(spec())
-        .checkpoint(3000);
+      const mapped = lines.flatMap((l) => l.split(' ')).map((w) => [w.replace(/^-/, ''), w] as [string, string]).mapWithState(spec()).checkpoint(3000);
       const checkedOutput = mapped.map((m) => {
         if (m.startsWith('oops')) throw new Error('the output refuses oops');
         return ['mapped', m] as [string, unknown];
@@ -124,13 +127,8 @@ describe('mapWithState keeps its state in the workers (stateInWorkers: true)', (
     try {
       expect(run.error).toBeUndefined();
       expect(held.slice(0, 7)).toEqual([
-        [1000, 'workers'],
-        [2000, 'workers'],
-        [3000, 'driver'],
-        [4000, 'workers'],
-        [5000, 'workers'],
-        [6000, 'driver'],
-        [7000, 'workers'],
+        [1000, 'workers'], [2000, 'workers'], [3000, 'driver'], [4000, 'workers'],
+        [5000, 'workers'], [6000, 'driver'], [7000, 'workers'],
       ]);
     } finally {
       await run.ssc.sparkContext.close();

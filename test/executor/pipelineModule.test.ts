@@ -8,7 +8,7 @@ import LZString from 'lz-string';
 // the workers import it again.
 
 describe('a pipeline module loaded in every worker', () => {
-  test("functions close over values and call node:crypto, an npm package and the application's own modules, on the workers", async () => {
+  test('functions close over values and call node:crypto, an npm package and the application\'s own modules, on the workers', async () => {
     const p = await import('./fixtures/pipelines/closures.ts');
     try {
       await p.clock.advance(p.input.length * 1000);
@@ -19,14 +19,7 @@ describe('a pipeline module loaded in every worker', () => {
         for (const w of lines.flatMap((l) => l.split(' ')).map((w) => w.toLowerCase().replace(/[^a-z]/g, ''))) {
           if (w.length >= 2 && !stop.has(w)) counts.set(w, (counts.get(w) ?? 0) + 1);
         }
-        const records = [...counts].map(([w, n]) => [
-          createHash('sha1')
-            .update('rivulet' + w)
-            .digest('hex')
-            .slice(0, 10),
-          LZString.compressToBase64(w),
-          n,
-        ]);
+        const records = [...counts].map(([w, n]) => [createHash('sha1').update('rivulet' + w).digest('hex').slice(0, 10), LZString.compressToBase64(w), n]);
         return [(i + 1) * 1000, records.sort()];
       });
       expect(p.output.map(([t, rs]) => [t, [...rs].sort()])).toEqual(expected);
@@ -41,10 +34,7 @@ describe('a pipeline module loaded in every worker', () => {
 
   test('a pipeline whose definition differs in the workers is refused, naming the first differing operation and its call site', async () => {
     const p = await import('./fixtures/pipelines/differs.ts');
-    const stopped = p.ssc.awaitTermination().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const stopped = p.ssc.awaitTermination().then(() => undefined, (e: unknown) => e);
     await p.clock.advance(1000);
     const error = (await stopped) as Error;
     expect(error).toBeInstanceOf(Error);
@@ -57,24 +47,16 @@ describe('a pipeline module loaded in every worker', () => {
 
   test('a pipeline built from Math.random() (a window drawn in each thread) is refused, naming the window', async () => {
     const p = await import('./fixtures/pipelines/random.ts');
-    const stopped = p.ssc.awaitTermination().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const stopped = p.ssc.awaitTermination().then(() => undefined, (e: unknown) => e);
     await p.clock.advance(1000);
     const cause = ((await stopped) as Error).cause as Error;
     expect(cause.name).toBe('PipelineMismatchError');
-    expect(cause.message).toMatch(
-      /the driver defined window \d+\/1000 of window at random\.ts:12:4, the worker \(which loaded file:\/\/.*random\.ts\) defined window \d+\/1000 of window at random\.ts:12:4\./,
-    );
+    expect(cause.message).toMatch(/the driver defined window \d+\/1000 of window at random\.ts:12:4, the worker \(which loaded file:\/\/.*random\.ts\) defined window \d+\/1000 of window at random\.ts:12:4\./);
   });
 
   test('a worker that never finishes loading the pipeline is refused after the task timeout, saying what to look for', async () => {
     const p = await import('./fixtures/pipelines/waits.ts');
-    const stopped = p.ssc.awaitTermination().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const stopped = p.ssc.awaitTermination().then(() => undefined, (e: unknown) => e);
     await p.clock.advance(1000);
     const cause = ((await stopped) as Error).cause as Error;
     expect(cause.name).toBe('PipelineMismatchError');
@@ -83,10 +65,7 @@ describe('a pipeline module loaded in every worker', () => {
 
   test('a pipeline module that throws in a worker: the batch fails with its error and stack', async () => {
     const p = await import('./fixtures/pipelines/throws.ts');
-    const stopped = p.ssc.awaitTermination().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const stopped = p.ssc.awaitTermination().then(() => undefined, (e: unknown) => e);
     await p.clock.advance(1000);
     const cause = ((await stopped) as Error).cause as Error;
     expect(cause.name).toBe('PipelineMismatchError');
@@ -102,12 +81,11 @@ describe('a pipeline module loaded in every worker', () => {
       expect(p.closing.map((b) => [...b].sort())).toEqual([[1001, 1002, 1003], [2004]]);
       for (const info of p.infos) {
         expect(info.executedOn).toBe('mixed');
-        expect(info.localReason).toMatch(
-          /map at batchTime\.ts:\d+:\d+ .*uses `time` from its surroundings, and it was created after the pipeline was defined \(at batch time, in transform or foreachRDD\)/,
-        );
+        expect(info.localReason).toMatch(/map at batchTime\.ts:\d+:\d+ .*uses `time` from its surroundings, and it was created after the pipeline was defined \(at batch time, in transform or foreachRDD\)/);
       }
     } finally {
       await p.ssc.stop();
     }
   });
 });
+

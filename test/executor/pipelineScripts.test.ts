@@ -12,11 +12,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const script = (name: string) => fileURLToPath(new URL(`./fixtures/scripts/${name}`, import.meta.url));
 const run = async (command: string, args: string[]) => (await promisify(execFile)(command, args, { cwd: root, timeout: 150_000 })).stdout;
-const lines = (stdout: string) =>
-  stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+const lines = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
 
 /** The word count of wordhash.ts, computed here without the engine. */
 function expectedWordHash(): unknown[] {
@@ -36,12 +32,7 @@ describe('scripts', () => {
     const out = lines(await run(command, args));
     // The script ran once on the driver and once in each worker (as cluster does); its side
     // effects guarded by isDriver() ran once.
-    expect(
-      out
-        .filter((l) => 'loaded' in l)
-        .map((l) => l.loaded)
-        .sort(),
-    ).toEqual(['driver', 'worker', 'worker']);
+    expect(out.filter((l) => 'loaded' in l).map((l) => l.loaded).sort()).toEqual(['driver', 'worker', 'worker']);
     const result = out.find((l) => 'batches' in l)!;
     expect(result.batches).toEqual(expectedWordHash());
     expect((result.remoteTasks as number[]).some((n) => n > 0)).toBe(true);

@@ -19,11 +19,7 @@ class ScriptedPlacement extends StagePlacement {
 }
 
 const input = [['a b a', 'c'], ['b b', 'd a'], ['a'], ['c c c'], ['a b'], ['d'], ['b a']];
-const wordCount = (lines: DStream<string>) =>
-  lines
-    .flatMap((l) => l.split(' '))
-    .map((w) => [w, 1] as [string, number])
-    .reduceByKey((a, b) => a + b);
+const wordCount = (lines: DStream<string>) => lines.flatMap((l) => l.split(' ')).map((w) => [w, 1] as [string, number]).reduceByKey((a, b) => a + b);
 const canonical = (batches: unknown[][]) => batches.map((b) => b.map((r) => JSON.stringify(r)).sort());
 
 describe('placement by cost on 2 workers: batches in, where they ran out', () => {
@@ -90,14 +86,7 @@ describe('placement by cost on 2 workers: batches in, where they ran out', () =>
   });
 
   test('good placement options are accepted when the context is created', () => {
-    for (const placement of [
-      'auto',
-      'workers',
-      {},
-      { mode: 'auto', warmUpRuns: 1, probeEvery: 1, window: 1 },
-      { warmUpRuns: 5, probeEvery: 20, window: 7 },
-      new StagePlacement({ warmUpRuns: 2 }),
-    ] as const) {
+    for (const placement of ['auto', 'workers', {}, { mode: 'auto', warmUpRuns: 1, probeEvery: 1, window: 1 }, { warmUpRuns: 5, probeEvery: 20, window: 7 }, new StagePlacement({ warmUpRuns: 2 })] as const) {
       expect(new RDDContext({ workers: 2, placement }).scheduler).toBeDefined();
     }
   });

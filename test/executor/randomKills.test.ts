@@ -14,50 +14,24 @@ const pairs = (lines: DStream<string>) => lines.flatMap((l) => l.split(' ')).map
 
 const pipelines: [name: string, operation: (lines: DStream<string>) => DStream<any>][] = [
   ['word count (reduceByKey)', (lines) => pairs(lines).reduceByKey((a, b) => a + b, 3)],
-  [
-    'a window with an inverse reduce',
-    (lines) =>
-      pairs(lines).reduceByKeyAndWindow(
-        (a, b) => a + b,
-        (a, b) => a - b,
-        3000,
-        1000,
-        3,
-      ),
-  ],
-  [
-    'a window of persisted batches',
-    (lines) =>
-      pairs(lines)
-        .reduceByKey((a, b) => a + b)
-        .window(3000, 1000)
-        .groupByKey(2)
-        .mapValues((ns) => ns.reduce((a, b) => a + b, 0)),
-  ],
-  [
-    'a join',
-    (lines) => {
-      const counts = pairs(lines).reduceByKey((a, b) => a + b, 2);
-      const lengths = lines.flatMap((l) => l.split(' ')).map((w) => [w, w.length] as [string, number]);
-      return counts.join(lengths, 3);
-    },
-  ],
+  ['a window with an inverse reduce', (lines) => pairs(lines).reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 3000, 1000, 3)],
+  ['a window of persisted batches', (lines) => pairs(lines).reduceByKey((a, b) => a + b).window(3000, 1000).groupByKey(2).mapValues((ns) => ns.reduce((a, b) => a + b, 0))],
+  ['a join', (lines) => {
+    const counts = pairs(lines).reduceByKey((a, b) => a + b, 2);
+    const lengths = lines.flatMap((l) => l.split(' ')).map((w) => [w, w.length] as [string, number]);
+    return counts.join(lengths, 3);
+  }],
   ['updateStateByKey', (lines) => pairs(lines).updateStateByKey((vs: number[], s: number | undefined) => vs.reduce((a, b) => a + b, s ?? 0))],
-  [
-    'mapWithState with a timeout, and its snapshots',
-    (lines) => {
-      // A word's running count, forgotten after 2 s without data; the mapped values and the whole state each batch.
-      const counted = pairs(lines).mapWithState(
-        StateSpec.function((w: string, one: number | undefined, s: State<number>) => {
-          if (s.isTimingOut()) return `${w} timed out at ${s.get()}`;
-          const n = (s.getOption() ?? 0) + (one ?? 0);
-          s.update(n);
-          return `${w}=${n}`;
-        }).timeout(2000),
-      );
-      return counted.map((m) => ['mapped', m] as [string, unknown]).union(counted.stateSnapshots().map((kv) => ['state', kv] as [string, unknown]));
-    },
-  ],
+  ['mapWithState with a timeout, and its snapshots', (lines) => {
+    // A word's running count, forgotten after 2 s without data; the mapped values and the whole state each batch.
+    const counted = pairs(lines).mapWithState(StateSpec.function((w: string, one: number | undefined, s: State<number>) => {
+      if (s.isTimingOut()) return `${w} timed out at ${s.get()}`;
+      const n = (s.getOption() ?? 0) + (one ?? 0);
+      s.update(n);
+      return `${w}=${n}`;
+    }).timeout(2000));
+    return counted.map((m) => ['mapped', m] as [string, unknown]).union(counted.stateSnapshots().map((kv) => ['state', kv] as [string, unknown]));
+  }],
 ];
 
 const canonical = (batches: unknown[][]) => batches.map((b) => b.map((r) => JSON.stringify(r)).sort());
@@ -83,7 +57,7 @@ describe('workers killed at random points: every batch equals local mode', () =>
           kills[event]++;
           // Right after a task is sent: that worker, mid-task. After one completes: any live worker.
           const live = pool!.workers;
-          void (event === 'sent' ? worker : (live[Math.floor(rand() * live.length)] ?? worker)).terminate();
+          void (event === 'sent' ? worker : live[Math.floor(rand() * live.length)] ?? worker).terminate();
         };
         return operation(lines);
       },
@@ -100,11 +74,9 @@ describe('workers killed at random points: every batch equals local mode', () =>
       expect(lost.length).toBeLessThanOrEqual(kills.sent + kills.completed);
       for (const e of lost) if (e.stage !== undefined || e.batchTime !== undefined) expect(run.batches.map((b) => b.batchTime)).toContain(e.batchTime);
       expect(retried.length).toBeGreaterThanOrEqual(Math.min(1, kills.sent));
-      console.log(
-        `${_name} (seed ${seed}): killed ${kills.sent} workers mid-task and ${kills.completed} after a task; ` +
-          `${lost.length} reported lost (${lost.filter((e) => e.stage === undefined).length} idle), ${retried.length} tasks retried, ${pool!.replacedWorkers} replaced, ` +
-          `${run.ssc.sparkContext.scheduler.metrics.fetchFailures} fetch failures, ${run.ssc.sparkContext.scheduler.metrics.resubmittedStages} stages resubmitted`,
-      );
+      console.log(`${_name} (seed ${seed}): killed ${kills.sent} workers mid-task and ${kills.completed} after a task; ` +
+        `${lost.length} reported lost (${lost.filter((e) => e.stage === undefined).length} idle), ${retried.length} tasks retried, ${pool!.replacedWorkers} replaced, ` +
+        `${run.ssc.sparkContext.scheduler.metrics.fetchFailures} fetch failures, ${run.ssc.sparkContext.scheduler.metrics.resubmittedStages} stages resubmitted`);
     } finally {
       await run.ssc.sparkContext.close();
     }

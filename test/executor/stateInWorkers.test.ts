@@ -13,31 +13,14 @@ import { recordWhereHeld } from '../support/whereHeld.ts';
 const input = Array.from({ length: 8 }, (_, b) => Array.from({ length: 5 }, (_, i) => `k${(b + i) % 7} k${i % 3}`));
 const pairs = (lines: DStream<string>) => lines.flatMap((l) => l.split(' ')).map((w) => [w, 1] as [string, number]);
 const pipelines: [name: string, state: (lines: DStream<string>) => DStream<[string, number]>][] = [
-  [
-    'updateStateByKey',
-    (lines) =>
-      pairs(lines)
-        .updateStateByKey((vs: number[], s: number | undefined) => vs.reduce((a, b) => a + b, s ?? 0))
-        .checkpoint(3000),
-  ],
-  [
-    'reduceByKeyAndWindow with an inverse',
-    (lines) =>
-      pairs(lines)
-        .reduceByKeyAndWindow(
-          (a, b) => a + b,
-          (a, b) => a - b,
-          3000,
-          1000,
-        )
-        .checkpoint(3000),
-  ],
+  ['updateStateByKey', (lines) => pairs(lines).updateStateByKey((vs: number[], s: number | undefined) => vs.reduce((a, b) => a + b, s ?? 0)).checkpoint(3000)],
+  ['reduceByKeyAndWindow with an inverse', (lines) => pairs(lines).reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 3000, 1000).checkpoint(3000)],
 ];
 
 const canonical = (batches: unknown[][]) => batches.map((b) => b.map((r) => JSON.stringify(r)).sort());
 
 describe.each(pipelines)('%s keeps its state in the workers', (_name, counts) => {
-  test("where each batch's state is held: in the workers, and on the driver every checkpoint interval (3 s)", async () => {
+  test('where each batch\'s state is held: in the workers, and on the driver every checkpoint interval (3 s)', async () => {
     const local = await runStreams({ input, operation: counts });
     const held: [number, string][] = [];
     const run = await runStreams({
@@ -53,14 +36,8 @@ describe.each(pipelines)('%s keeps its state in the workers', (_name, counts) =>
       expect(run.error).toBeUndefined();
       expect(canonical(run.output)).toEqual(canonical(local.output));
       expect(held).toEqual([
-        [1000, 'workers'],
-        [2000, 'workers'],
-        [3000, 'driver'],
-        [4000, 'workers'],
-        [5000, 'workers'],
-        [6000, 'driver'],
-        [7000, 'workers'],
-        [8000, 'workers'],
+        [1000, 'workers'], [2000, 'workers'], [3000, 'driver'], [4000, 'workers'],
+        [5000, 'workers'], [6000, 'driver'], [7000, 'workers'], [8000, 'workers'],
       ]);
     } finally {
       await run.ssc.sparkContext.close();

@@ -14,56 +14,20 @@ type Case = [name: string, operation: (lines: DStream<string>, ssc: StreamingCon
 const cases: Case[] = [
   ['word count', (lines) => pairs(lines).reduceByKey((a, b) => a + b), true],
   ['sortBy within each batch', (lines) => lines.flatMap((l) => l.split(' ')).transform((rdd) => rdd.sortBy((w) => w)), true],
-  [
-    'join with a static RDD',
-    (lines, ssc) => {
-      const names = ssc.sparkContext.parallelize(
-        [
-          ['a', 'Alpha'],
-          ['b', 'Beta'],
-        ] as [string, string][],
-        2,
-      );
-      return pairs(lines)
-        .reduceByKey((a, b) => a + b)
-        .transform((rdd) => rdd.leftOuterJoin(names));
-    },
-    true,
-  ],
+  ['join with a static RDD', (lines, ssc) => {
+    const names = ssc.sparkContext.parallelize([['a', 'Alpha'], ['b', 'Beta']] as [string, string][], 2);
+    return pairs(lines).reduceByKey((a, b) => a + b).transform((rdd) => rdd.leftOuterJoin(names));
+  }, true],
   ['join of two streams', (lines) => pairs(lines).join(lines.map((l) => [l.split(' ')[0]!, l.length] as [string, number])), true],
-  [
-    'window (3 batches, slide 1)',
-    (lines) =>
-      pairs(lines)
-        .window(3000, 1000)
-        .reduceByKey((a, b) => a + b),
-    true,
-  ],
+  ['window (3 batches, slide 1)', (lines) => pairs(lines).window(3000, 1000).reduceByKey((a, b) => a + b), true],
   ['countByValueAndWindow', (lines) => lines.flatMap((l) => l.split(' ')).countByValueAndWindow(2000, 1000), true],
-  [
-    'reduceByKeyAndWindow with an inverse',
-    (lines) =>
-      pairs(lines).reduceByKeyAndWindow(
-        (a, b) => a + b,
-        (a, b) => a - b,
-        3000,
-        1000,
-      ),
-    true,
-  ],
+  ['reduceByKeyAndWindow with an inverse', (lines) => pairs(lines).reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 3000, 1000), true],
   ['updateStateByKey (running count)', (lines) => pairs(lines).updateStateByKey((values: number[], state: number | undefined) => values.reduce((a, b) => a + b, state ?? 0)), true],
-  [
-    'mapWithState (the shuffle of its input on workers, the state step on the driver)',
-    (lines) =>
-      pairs(lines).mapWithState(
-        StateSpec.function((key: string, one: number | undefined, state: { getOption(): number | undefined; update(n: number): void }) => {
-          const n = (state.getOption() ?? 0) + (one ?? 0);
-          state.update(n);
-          return [key, n];
-        }),
-      ),
-    true,
-  ],
+  ['mapWithState (the shuffle of its input on workers, the state step on the driver)', (lines) => pairs(lines).mapWithState(StateSpec.function((key: string, one: number | undefined, state: { getOption(): number | undefined; update(n: number): void }) => {
+    const n = (state.getOption() ?? 0) + (one ?? 0);
+    state.update(n);
+    return [key, n];
+  })), true],
 ];
 
 describe('streaming: workers: 2 give local mode output, batch by batch', () => {

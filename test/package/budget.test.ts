@@ -32,9 +32,6 @@ it(`the minimal app built from the package loads less than ${PAGE_BUDGET_GZIP / 
   // Not an empty or broken bundle: the engine and RxJS are in it.
   expect(page.pageGzip, measured).toBeGreaterThan(10 * 1024);
   // What only a pool needs loads with it: the placement code with the first job on workers.
-  expect(
-    [...page.lazy.keys()].filter((chunk) => /StagePlacement/.test(chunk)),
-    'StagePlacement.ts is a chunk loaded on first use',
-  ).toHaveLength(1);
+  expect([...page.lazy.keys()].filter((chunk) => /StagePlacement/.test(chunk)), 'StagePlacement.ts is a chunk loaded on first use').toHaveLength(1);
   expect(page.pageGzip, `${measured}. Move what a minimal app does not need behind a dynamic import() (see docs/performance.md, Package).`).toBeLessThan(PAGE_BUDGET_GZIP);
 }, 300_000);

@@ -226,9 +226,7 @@ describe('a Node script (test/package/fixtures/node-script)', () => {
     ['plain node', 'node', ['out/main.js']],
     ['tsx', 'npx', ['tsx', 'main.ts']],
   ])('runs with %s: workers start from the package with no set-up, every batch is right', (_, command, args) => {
-    const lines = run(dir, command as string, args as string[])
-      .trim()
-      .split('\n');
+    const lines = run(dir, command as string, args as string[]).trim().split('\n');
     expect(lines).toEqual([
       ...runningTotals,
       // The state step of updateStateByKey runs on the driver; the word count's tasks on the workers.
@@ -283,10 +281,7 @@ describe('a Node service in plain JavaScript (test/package/fixtures/node-service
 
   /** Run it; every batch's outputs must be the expected ones, and some batches' tasks must have run on the workers. */
   function check(stdout: string): void {
-    const lines = stdout
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as { out: string; time: number; pairs: [string, number][]; batches: { time: number; executedOn: string; remoteTasks: number }[] });
+    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as { out: string; time: number; pairs: [string, number][]; batches: { time: number; executedOn: string; remoteTasks: number }[] });
     const ran = lines.pop()!;
     // Nothing else printed: the workers, which import the script again, run no batch and print nothing.
     expect(lines).toEqual(expected());
@@ -320,14 +315,7 @@ describe('a Node service in plain JavaScript (test/package/fixtures/node-service
     // The banner gives the bundle `require`, for the CommonJS modules in it that require Node's
     // built-ins (ws: the engine's Node build imports it; esbuild's ESM output has no `require`).
     run(dir, 'npx', [
-      'esbuild',
-      'main.js',
-      '--bundle',
-      '--platform=node',
-      '--format=esm',
-      '--minify',
-      '--outfile=service.mjs',
-      '--log-level=warning',
+      'esbuild', 'main.js', '--bundle', '--platform=node', '--format=esm', '--minify', '--outfile=service.mjs', '--log-level=warning',
       "--banner:js=import{createRequire as __createRequire}from'node:module';const require=__createRequire(import.meta.url);",
     ]);
     const deployed = path.join(work, 'node-service-deployed');

@@ -35,7 +35,7 @@ describe('browser bundle of engine/index.ts', () => {
   });
 
   test('contains the browser platform, not the Node one', () => {
-    expect(code).toContain('name: "browser"');
+    expect(code).toContain("name: \"browser\"");
     expect(code).toContain('socketTextStream needs Node');
     expect(code).not.toContain('createConnection');
     expect(code).not.toContain('readdirSync');

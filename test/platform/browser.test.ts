@@ -52,7 +52,7 @@ describe('browser platform', () => {
     expect(() => browser.openWebSocket('ws://localhost:1', undefined, { onOpen() {}, onData() {}, onEnd() {} })).toThrow(/this environment has no WebSocket \(globalThis\.WebSocket is undefined\)/);
   });
 
-  test("openWebSocket uses globalThis.WebSocket: text and binary messages, then the server's close", async () => {
+  test('openWebSocket uses globalThis.WebSocket: text and binary messages, then the server\'s close', async () => {
     const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     servers.push(server);
     await new Promise((resolve) => server.once('listening', resolve));

@@ -87,13 +87,7 @@ describe('StagePlacement: runs in, decisions out', () => {
     ['a probe of the workers', () => ({ workers: 92, local: 100 }), 7, 'W', 'measuring the workers again (after 3 runs here); estimated 100 ms here vs 92 ms on workers'],
     ['a probe here', heavy, 14, 'L', 'measuring here again (after 10 runs on workers); estimated 50 ms on workers vs 85 ms here'],
     // On the workers (50 ms), then the workers slow down to 90 ms: here is cheaper, but not by 10%.
-    [
-      'staying on the workers',
-      (i: number) => (i < 5 ? heavy() : { workers: 90, local: 85 }),
-      10,
-      'W',
-      'staying on workers: estimated 90 ms on workers vs 85 ms here (here must be 10% faster to take it back)',
-    ],
+    ['staying on the workers', (i: number) => (i < 5 ? heavy() : { workers: 90, local: 85 }), 10, 'W', 'staying on workers: estimated 90 ms on workers vs 85 ms here (here must be 10% faster to take it back)'],
   ])('the reason given: %s', (_name, measure, before, side, reason) => {
     const p = new StagePlacement({ warmUpRuns: 2 });
     decisions(p, before, measure);

@@ -5,279 +5,35 @@ import { failure, here, newContext } from './helpers.ts';
 
 const sc = newContext();
 const numbers = () => sc.parallelize([1, 2, 3], 2);
-const pairs = () =>
-  sc.parallelize(
-    [
-      ['a', 1],
-      ['b', 2],
-      ['a', 3],
-    ] as [string, number][],
-    2,
-  );
+const pairs = () => sc.parallelize([['a', 1], ['b', 2], ['a', 3]] as [string, number][], 2);
 
 // Each row defines an operation whose function throws, on the same line as here(), so the test
 // knows the call site the error must name. The function runs when the action runs.
 type ThrowingCase = [operation: string, define: () => [site: string, run: () => Promise<unknown>]];
 
 const throwing: ThrowingCase[] = [
-  [
-    'map',
-    () => {
-      const r = [
-        here(),
-        numbers().map((x: number) => {
-          if (x === 2) throw new Error('boom');
-          return x;
-        }),
-      ] as const;
-      return [r[0], () => r[1].collect()];
-    },
-  ],
-  [
-    'flatMap',
-    () => {
-      const r = [
-        here(),
-        numbers().flatMap((): number[] => {
-          throw new Error('boom');
-        }),
-      ] as const;
-      return [r[0], () => r[1].collect()];
-    },
-  ],
-  [
-    'filter',
-    () => {
-      const r = [
-        here(),
-        numbers().filter(() => {
-          throw new Error('boom');
-        }),
-      ] as const;
-      return [r[0], () => r[1].collect()];
-    },
-  ],
-  [
-    'mapPartitions',
-    () => {
-      const r = [
-        here(),
-        numbers().mapPartitions((): number[] => {
-          throw new Error('boom');
-        }),
-      ] as const;
-      return [r[0], () => r[1].collect()];
-    },
-  ],
-  [
-    'mapPartitionsWithIndex',
-    () => {
-      const r = [
-        here(),
-        numbers().mapPartitionsWithIndex((i: number): number[] => {
-          if (i === 1) throw new Error('boom');
-          return [];
-        }),
-      ] as const;
-      return [r[0], () => r[1].collect()];
-    },
-  ],
-  [
-    'keyBy',
-    () => {
-      const r = [
-        here(),
-        numbers().keyBy(() => {
-          throw new Error('boom');
-        }),
-      ] as const;
-      return [r[0], () => r[1].collect()];
-    },
-  ],
-  [
-    'mapValues',
-    () => {
-      const r = [
-        here(),
-        pairs().mapValues(() => {
-          throw new Error('boom');
-        }),
-      ] as const;
-      return [r[0], () => r[1].collect()];
-    },
-  ],
-  [
-    'flatMapValues',
-    () => {
-      const r = [
-        here(),
-        pairs().flatMapValues((): number[] => {
-          throw new Error('boom');
-        }),
-      ] as const;
-      return [r[0], () => r[1].collect()];
-    },
-  ],
-  [
-    'sortBy',
-    () => {
-      const r = [
-        here(),
-        numbers().sortBy(() => {
-          throw new Error('boom');
-        }),
-      ] as const;
-      return [r[0], () => r[1].collect()];
-    },
-  ],
-  [
-    'reduceByKey',
-    () => {
-      const r = [
-        here(),
-        pairs().reduceByKey((): number => {
-          throw new Error('boom');
-        }),
-      ] as const;
-      return [r[0], () => r[1].collect()];
-    },
-  ],
-  [
-    'foldByKey',
-    () => {
-      const r = [
-        here(),
-        pairs().foldByKey(0, (): number => {
-          throw new Error('boom');
-        }),
-      ] as const;
-      return [r[0], () => r[1].collect()];
-    },
-  ],
-  [
-    'aggregateByKey',
-    () => {
-      const r = [
-        here(),
-        pairs().aggregateByKey(
-          0,
-          (): number => {
-            throw new Error('boom');
-          },
-          (a: number) => a,
-        ),
-      ] as const;
-      return [r[0], () => r[1].collect()];
-    },
-  ],
-  [
-    'combineByKey',
-    () => {
-      const r = [
-        here(),
-        pairs().combineByKey(
-          (): number => {
-            throw new Error('boom');
-          },
-          (a: number) => a,
-          (a: number) => a,
-        ),
-      ] as const;
-      return [r[0], () => r[1].collect()];
-    },
-  ],
-  [
-    'reduce',
-    () => [
-      here(),
-      () =>
-        numbers().reduce((): number => {
-          throw new Error('boom');
-        }),
-    ],
-  ],
-  [
-    'fold',
-    () => [
-      here(),
-      () =>
-        numbers().fold(0, (): number => {
-          throw new Error('boom');
-        }),
-    ],
-  ],
-  [
-    'aggregate',
-    () => [
-      here(),
-      () =>
-        numbers().aggregate(
-          0,
-          (): number => {
-            throw new Error('boom');
-          },
-          (a: number) => a,
-        ),
-    ],
-  ],
-  [
-    'foreach',
-    () => [
-      here(),
-      () =>
-        numbers().foreach(() => {
-          throw new Error('boom');
-        }),
-    ],
-  ],
-  [
-    'foreachPartition',
-    () => [
-      here(),
-      () =>
-        numbers().foreachPartition(() => {
-          throw new Error('boom');
-        }),
-    ],
-  ],
+  ['map', () => { const r = [here(), numbers().map((x: number) => { if (x === 2) throw new Error('boom'); return x; })] as const; return [r[0], () => r[1].collect()]; }],
+  ['flatMap', () => { const r = [here(), numbers().flatMap((): number[] => { throw new Error('boom'); })] as const; return [r[0], () => r[1].collect()]; }],
+  ['filter', () => { const r = [here(), numbers().filter(() => { throw new Error('boom'); })] as const; return [r[0], () => r[1].collect()]; }],
+  ['mapPartitions', () => { const r = [here(), numbers().mapPartitions((): number[] => { throw new Error('boom'); })] as const; return [r[0], () => r[1].collect()]; }],
+  ['mapPartitionsWithIndex', () => { const r = [here(), numbers().mapPartitionsWithIndex((i: number): number[] => { if (i === 1) throw new Error('boom'); return []; })] as const; return [r[0], () => r[1].collect()]; }],
+  ['keyBy', () => { const r = [here(), numbers().keyBy(() => { throw new Error('boom'); })] as const; return [r[0], () => r[1].collect()]; }],
+  ['mapValues', () => { const r = [here(), pairs().mapValues(() => { throw new Error('boom'); })] as const; return [r[0], () => r[1].collect()]; }],
+  ['flatMapValues', () => { const r = [here(), pairs().flatMapValues((): number[] => { throw new Error('boom'); })] as const; return [r[0], () => r[1].collect()]; }],
+  ['sortBy', () => { const r = [here(), numbers().sortBy(() => { throw new Error('boom'); })] as const; return [r[0], () => r[1].collect()]; }],
+  ['reduceByKey', () => { const r = [here(), pairs().reduceByKey((): number => { throw new Error('boom'); })] as const; return [r[0], () => r[1].collect()]; }],
+  ['foldByKey', () => { const r = [here(), pairs().foldByKey(0, (): number => { throw new Error('boom'); })] as const; return [r[0], () => r[1].collect()]; }],
+  ['aggregateByKey', () => { const r = [here(), pairs().aggregateByKey(0, (): number => { throw new Error('boom'); }, (a: number) => a)] as const; return [r[0], () => r[1].collect()]; }],
+  ['combineByKey', () => { const r = [here(), pairs().combineByKey((): number => { throw new Error('boom'); }, (a: number) => a, (a: number) => a)] as const; return [r[0], () => r[1].collect()]; }],
+  ['reduce', () => [here(), () => numbers().reduce((): number => { throw new Error('boom'); })]],
+  ['fold', () => [here(), () => numbers().fold(0, (): number => { throw new Error('boom'); })]],
+  ['aggregate', () => [here(), () => numbers().aggregate(0, (): number => { throw new Error('boom'); }, (a: number) => a)]],
+  ['foreach', () => [here(), () => numbers().foreach(() => { throw new Error('boom'); })]],
+  ['foreachPartition', () => [here(), () => numbers().foreachPartition(() => { throw new Error('boom'); })]],
   // Generators run lazily, after the user function has returned: still attributed to it.
-  [
-    'flatMap',
-    () => {
-      const r = [
-        here(),
-        numbers().flatMap(function* (x: number) {
-          yield x;
-          throw new Error('boom');
-        }),
-      ] as const;
-      return [r[0], () => r[1].collect()];
-    },
-  ],
-  [
-    'mapPartitions',
-    () => {
-      const r = [
-        here(),
-        numbers().mapPartitions(function* () {
-          throw new Error('boom');
-        }),
-      ] as const;
-      return [r[0], () => r[1].collect()];
-    },
-  ],
-  [
-    'flatMapValues',
-    () => {
-      const r = [
-        here(),
-        pairs().flatMapValues(function* () {
-          throw new Error('boom');
-        }),
-      ] as const;
-      return [r[0], () => r[1].collect()];
-    },
-  ],
+  ['flatMap', () => { const r = [here(), numbers().flatMap(function* (x: number) { yield x; throw new Error('boom'); })] as const; return [r[0], () => r[1].collect()]; }],
+  ['mapPartitions', () => { const r = [here(), numbers().mapPartitions(function* () { throw new Error('boom'); })] as const; return [r[0], () => r[1].collect()]; }],
+  ['flatMapValues', () => { const r = [here(), pairs().flatMapValues(function* () { throw new Error('boom'); })] as const; return [r[0], () => r[1].collect()]; }],
 ];
 
 describe('a throwing user function', () => {
@@ -296,13 +52,7 @@ describe('a throwing user function', () => {
   });
 
   test('a thrown non-Error is kept as the cause', async () => {
-    const e = await failure(() =>
-      numbers()
-        .map(() => {
-          throw 'plain string';
-        })
-        .collect(),
-    );
+    const e = await failure(() => numbers().map(() => { throw 'plain string'; }).collect());
     expect(e).toBeInstanceOf(UserFunctionError);
     expect(e.cause).toBe('plain string');
     expect(e.message).toMatch(/threw plain string$/);
@@ -320,11 +70,7 @@ describe('a throwing user function', () => {
   });
 
   test('an error downstream of a failing shuffle fails the action, and the next action retries', async () => {
-    const rdd = numbers()
-      .map((x: number) => [x % 2, x] as [number, number])
-      .reduceByKey(() => {
-        throw new Error('boom');
-      });
+    const rdd = numbers().map((x: number) => [x % 2, x] as [number, number]).reduceByKey(() => { throw new Error('boom'); });
     await expect(rdd.collect()).rejects.toThrow(UserFunctionError);
     await expect(rdd.count()).rejects.toThrow(UserFunctionError);
   });
@@ -334,28 +80,8 @@ describe('pair operations on records that are not [key, value] pairs', () => {
   const bad: [string, (r: RDD<any>) => Promise<unknown>][] = [
     ['reduceByKey', (r) => r.reduceByKey((a: number) => a).collect()],
     ['groupByKey', (r) => r.groupByKey().collect()],
-    [
-      'combineByKey',
-      (r) =>
-        r
-          .combineByKey(
-            (v: number) => v,
-            (a: number) => a,
-            (a: number) => a,
-          )
-          .collect(),
-    ],
-    [
-      'aggregateByKey',
-      (r) =>
-        r
-          .aggregateByKey(
-            0,
-            (a: number) => a,
-            (a: number) => a,
-          )
-          .collect(),
-    ],
+    ['combineByKey', (r) => r.combineByKey((v: number) => v, (a: number) => a, (a: number) => a).collect()],
+    ['aggregateByKey', (r) => r.aggregateByKey(0, (a: number) => a, (a: number) => a).collect()],
     ['foldByKey', (r) => r.foldByKey(0, (a: number) => a).collect()],
     ['partitionBy', (r) => r.partitionBy(2).collect()],
     ['sortByKey', (r) => r.sortByKey().collect()],
@@ -392,9 +118,7 @@ describe('pair operations on records that are not [key, value] pairs', () => {
 
   test('on an input already partitioned by key (combined in place, no shuffle), too', async () => {
     // mapPartitions(…, preservesPartitioning) keeps the partitioner while breaking the records.
-    const broken = pairs()
-      .partitionBy(2)
-      .mapPartitions((kvs: [string, number][]) => kvs.map(([, v]) => v) as unknown as [string, number][], true);
+    const broken = pairs().partitionBy(2).mapPartitions((kvs: [string, number][]) => kvs.map(([, v]) => v) as unknown as [string, number][], true);
     const reduced = broken.reduceByKey((a: number) => a, 2);
     expect(reduced.dependencies[0]!.kind).toBe('narrow');
     const e = await failure(() => reduced.collect());
@@ -413,26 +137,8 @@ describe('bad partition counts and arguments', () => {
     ['reduceByKey(…, 0)', () => pairs().reduceByKey((a: number) => a, 0)],
     ['groupByKey(-1)', () => pairs().groupByKey(-1)],
     ['foldByKey(…, 2.5)', () => pairs().foldByKey(0, (a: number) => a, 2.5)],
-    [
-      'aggregateByKey(…, 0)',
-      () =>
-        pairs().aggregateByKey(
-          0,
-          (a: number) => a,
-          (a: number) => a,
-          0,
-        ),
-    ],
-    [
-      'combineByKey(…, 0)',
-      () =>
-        pairs().combineByKey(
-          (v: number) => v,
-          (a: number) => a,
-          (a: number) => a,
-          0,
-        ),
-    ],
+    ['aggregateByKey(…, 0)', () => pairs().aggregateByKey(0, (a: number) => a, (a: number) => a, 0)],
+    ['combineByKey(…, 0)', () => pairs().combineByKey((v: number) => v, (a: number) => a, (a: number) => a, 0)],
     ['partitionBy(0)', () => pairs().partitionBy(0)],
     ['repartition(0)', () => numbers().repartition(0)],
     ['coalesce(-2)', () => numbers().coalesce(-2)],

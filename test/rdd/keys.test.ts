@@ -21,25 +21,10 @@ describe('hashKey: Java hashCode for the keys Spark users know', () => {
   });
 
   test.each([
-    [
-      [1, 2],
-      [1, 2],
-    ],
-    [
-      { a: 1, b: 2 },
-      { b: 2, a: 1 },
-    ],
+    [[1, 2], [1, 2]],
+    [{ a: 1, b: 2 }, { b: 2, a: 1 }],
     [new Date(5), new Date(5)],
-    [
-      new Map([
-        [1, 'x'],
-        [2, 'y'],
-      ]),
-      new Map([
-        [2, 'y'],
-        [1, 'x'],
-      ]),
-    ],
+    [new Map([[1, 'x'], [2, 'y']]), new Map([[2, 'y'], [1, 'x']])],
     [new Set(['b', 'a']), new Set(['a', 'b'])],
     [1.5, 1.5],
     [2 ** 40, 2 ** 40],
@@ -50,10 +35,7 @@ describe('hashKey: Java hashCode for the keys Spark users know', () => {
   });
 
   test.each([
-    [
-      [1, 2],
-      [2, 1],
-    ],
+    [[1, 2], [2, 1]],
     [[1], 1],
     [['1'], [1]],
     [{ a: 1 }, { a: '1' }],
@@ -98,18 +80,8 @@ describe('KeyedMap', () => {
     const first = ['u', 1];
     m.set(first, 1);
     m.set(['u', 1], 2);
-    m.combine(
-      ['u', 2],
-      5,
-      (v) => v,
-      (c, v) => c + v,
-    );
-    m.combine(
-      ['u', 2],
-      5,
-      (v) => v,
-      (c, v) => c + v,
-    );
+    m.combine(['u', 2], 5, (v) => v, (c, v) => c + v);
+    m.combine(['u', 2], 5, (v) => v, (c, v) => c + v);
     expect(m.size).toBe(2);
     expect(m.get(['u', 1])).toEqual([first, 2]);
     expect(m.get(['u', 1])![0]).toBe(first);

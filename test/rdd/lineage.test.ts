@@ -5,14 +5,7 @@ import { here, newContext } from './helpers.ts';
 const site = String.raw`lineage\.test\.ts:\d+:\d+`;
 
 describe('getNumPartitions', () => {
-  const pairs = () =>
-    newContext().parallelize(
-      [
-        ['a', 1],
-        ['b', 2],
-      ] as [string, number][],
-      3,
-    );
+  const pairs = () => newContext().parallelize([['a', 1], ['b', 2]] as [string, number][], 3);
   test.each([
     ['parallelize(…, 3)', 3, () => pairs()],
     ['map', 3, () => pairs().map((x: [string, number]) => x)],
@@ -52,10 +45,7 @@ describe('ids', () => {
     const sc = newContext();
     const sortedRdd = sc.parallelize([2, 1]).sortBy((x: number) => x);
     const ids: number[] = [];
-    const walk = (r: RDD<any>) => {
-      ids.push(r.id);
-      r.dependencies.forEach((d) => walk(d.rdd));
-    };
+    const walk = (r: RDD<any>) => { ids.push(r.id); r.dependencies.forEach((d) => walk(d.rdd)); };
     walk(sortedRdd);
     expect(new Set(ids).size).toBe(ids.length);
   });
@@ -113,10 +103,7 @@ describe('creation sites and toDebugString', () => {
 
   test('two-digit partition counts shift the bars as Spark does', () => {
     const sc = newContext();
-    const rdd = sc
-      .parallelize([['a', 1]] as [string, number][], 12)
-      .map((x: [string, number]) => x)
-      .groupByKey(10);
+    const rdd = sc.parallelize([['a', 1]] as [string, number][], 12).map((x: [string, number]) => x).groupByKey(10);
     const lines = rdd.toDebugString().split('\n');
     expect(lines[0]).toMatch(/^\(10\) ShuffledRDD\[2\] at groupByKey at /);
     expect(lines[1]).toMatch(/^ \+-\(12\) MapPartitionsRDD\[1\] at map at /);
@@ -146,11 +133,7 @@ describe('RDDContext', () => {
   test('runJob runs a function per partition, optionally on some partitions only', async () => {
     const sc = newContext();
     const rdd = sc.fromPartitions([[1, 2], [3], []]);
-    const sizes = await sc.runJob(rdd, (iterate) => {
-      let n = 0;
-      iterate(() => n++);
-      return n;
-    });
+    const sizes = await sc.runJob(rdd, (iterate) => { let n = 0; iterate(() => n++); return n; });
     expect(sizes).toEqual([2, 1, 0]);
     expect(await sc.runJob(rdd, (_iterate, p) => p, [2, 0])).toEqual([2, 0]);
     await expect(sc.runJob(rdd, () => 0, [3])).rejects.toThrow(RangeError);

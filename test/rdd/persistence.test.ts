@@ -6,10 +6,7 @@ function tracked(numSlices = 2) {
   const log = seen();
   const rdd = newContext()
     .parallelize([1, 2, 3, 4], numSlices)
-    .map((x: number) => {
-      globalThis.rivuletTestSeen!.push(x);
-      return x * 10;
-    });
+    .map((x: number) => { globalThis.rivuletTestSeen!.push(x); return x * 10; });
   return { rdd, log };
 }
 
@@ -35,14 +32,7 @@ describe('cache / persist / unpersist', () => {
     rdd.persist();
     await rdd.collect();
     expect(await rdd.map((x: number) => x + 1).collect()).toEqual([11, 21, 31, 41]);
-    expect(
-      (
-        await rdd
-          .keyBy((x: number) => x % 20)
-          .groupByKey()
-          .collect()
-      ).length,
-    ).toBe(2);
+    expect((await rdd.keyBy((x: number) => x % 20).groupByKey().collect()).length).toBe(2);
     expect(log).toEqual([1, 2, 3, 4]);
   });
 
@@ -83,11 +73,7 @@ describe('cache / persist / unpersist', () => {
     const log = seen();
     const rdd = newContext()
       .parallelize([1, 2], 1)
-      .map((x: number) => {
-        globalThis.rivuletTestSeen!.push(x);
-        if (globalThis.rivuletTestSeen!.length === 2) throw new Error('once');
-        return x;
-      })
+      .map((x: number) => { globalThis.rivuletTestSeen!.push(x); if (globalThis.rivuletTestSeen!.length === 2) throw new Error('once'); return x; })
       .cache();
     await expect(rdd.collect()).rejects.toThrow(/once/);
     expect(rdd.isMaterialized()).toBe(false);
@@ -104,17 +90,11 @@ describe('cache / persist / unpersist', () => {
     const sc = newContext();
     const counts = sc
       .parallelize(['a', 'b', 'a'], 2)
-      .map((w: string) => {
-        globalThis.rivuletTestSeen!.push(w);
-        return [w, 1] as [string, number];
-      })
+      .map((w: string) => { globalThis.rivuletTestSeen!.push(w); return [w, 1] as [string, number]; })
       .reduceByKey((x: number, y: number) => x + y)
       .cache();
     await counts.collect();
-    expect(await counts.sortByKey(false).collect()).toEqual([
-      ['b', 1],
-      ['a', 2],
-    ]);
+    expect((await counts.sortByKey(false).collect())).toEqual([['b', 1], ['a', 2]]);
     expect(log).toEqual(['a', 'b', 'a']);
   });
 });

@@ -6,42 +6,18 @@ import { newContext, partitionsOf, sorted } from './helpers.ts';
 // most tables compare the records in key order.
 type Pairs = [unknown, unknown][][];
 const sales: Pairs = [
-  [
-    ['a', 1],
-    ['b', 2],
-  ],
-  [
-    ['a', 3],
-    ['c', 4],
-  ],
+  [['a', 1], ['b', 2]],
+  [['a', 3], ['c', 4]],
   [['b', 5]],
 ];
 
 describe('aggregations by key', () => {
   type Case = [name: string, input: Pairs, build: (rdd: RDD<[any, any]>) => RDD<[any, any]>, output: [unknown, unknown][]];
   const cases: Case[] = [
-    [
-      'reduceByKey',
-      sales,
-      (r) => r.reduceByKey((x: number, y: number) => x + y),
-      [
-        ['a', 4],
-        ['b', 7],
-        ['c', 4],
-      ],
-    ],
+    ['reduceByKey', sales, (r) => r.reduceByKey((x: number, y: number) => x + y), [['a', 4], ['b', 7], ['c', 4]]],
     ['reduceByKey keeps a single value as it is', [[['k', 'v']]], (r) => r.reduceByKey(() => 'never called'), [['k', 'v']]],
     ['reduceByKey over empty input', [[], []], (r) => r.reduceByKey((x: number, y: number) => x + y), []],
-    [
-      'groupByKey',
-      sales,
-      (r) => r.groupByKey().mapValues((vs: number[]) => vs.sort()),
-      [
-        ['a', [1, 3]],
-        ['b', [2, 5]],
-        ['c', [4]],
-      ],
-    ],
+    ['groupByKey', sales, (r) => r.groupByKey().mapValues((vs: number[]) => vs.sort()), [['a', [1, 3]], ['b', [2, 5]], ['c', [4]]]],
     [
       'combineByKey (average)',
       sales,
@@ -53,155 +29,26 @@ describe('aggregations by key', () => {
             (c1: number[], c2: number[]) => [c1[0]! + c2[0]!, c1[1]! + c2[1]!],
           )
           .mapValues(([sum, n]: number[]) => sum! / n!),
-      [
-        ['a', 2],
-        ['b', 3.5],
-        ['c', 4],
-      ],
+      [['a', 2], ['b', 3.5], ['c', 4]],
     ],
     [
       'combineByKey without map-side combine',
       sales,
-      (r) =>
-        r
-          .combineByKey(
-            (v: number) => [v],
-            (c: number[], v: number) => [...c, v],
-            (x: number[], y: number[]) => [...x, ...y],
-            undefined,
-            false,
-          )
-          .mapValues((vs: number[]) => vs.sort()),
-      [
-        ['a', [1, 3]],
-        ['b', [2, 5]],
-        ['c', [4]],
-      ],
+      (r) => r.combineByKey((v: number) => [v], (c: number[], v: number) => [...c, v], (x: number[], y: number[]) => [...x, ...y], undefined, false).mapValues((vs: number[]) => vs.sort()),
+      [['a', [1, 3]], ['b', [2, 5]], ['c', [4]]],
     ],
     // Spark's aggregateByKey and foldByKey apply the zero value once per key per map partition.
-    [
-      'aggregateByKey: zero per key per partition',
-      sales,
-      (r) =>
-        r.aggregateByKey(
-          100,
-          (acc: number, v: number) => acc + v,
-          (x: number, y: number) => x + y,
-        ),
-      [
-        ['a', 204],
-        ['b', 207],
-        ['c', 104],
-      ],
-    ],
-    [
-      'aggregateByKey to another type',
-      sales,
-      (r) =>
-        r
-          .aggregateByKey(
-            '',
-            (acc: string, v: number) => acc + v,
-            (x: string, y: string) => x + y,
-          )
-          .mapValues((s: string) => [...s].sort().join('')),
-      [
-        ['a', '13'],
-        ['b', '25'],
-        ['c', '4'],
-      ],
-    ],
-    [
-      'foldByKey: zero per key per partition',
-      sales,
-      (r) => r.foldByKey(10, (x: number, y: number) => x + y),
-      [
-        ['a', 24],
-        ['b', 27],
-        ['c', 14],
-      ],
-    ],
-    [
-      'foldByKey after coalesce(1): zero once per key',
-      sales,
-      (r) => r.coalesce(1).foldByKey(10, (x: number, y: number) => x + y),
-      [
-        ['a', 14],
-        ['b', 17],
-        ['c', 14],
-      ],
-    ],
-    [
-      'foldByKey on input already partitioned by key: zero once per key',
-      sales,
-      (r) => r.partitionBy(2).foldByKey(10, (x: number, y: number) => x + y),
-      [
-        ['a', 14],
-        ['b', 17],
-        ['c', 14],
-      ],
-    ],
-    [
-      'foldByKey with 0 and +',
-      sales,
-      (r) => r.foldByKey(0, (x: number, y: number) => x + y),
-      [
-        ['a', 4],
-        ['b', 7],
-        ['c', 4],
-      ],
-    ],
-    [
-      'composite array keys group by value',
-      [
-        [
-          [['u', 1], 1],
-          [['u', 2], 2],
-        ],
-        [[['u', 1], 3]],
-      ],
-      (r) => r.reduceByKey((x: number, y: number) => x + y),
-      [
-        [['u', 1], 4],
-        [['u', 2], 2],
-      ],
-    ],
+    ['aggregateByKey: zero per key per partition', sales, (r) => r.aggregateByKey(100, (acc: number, v: number) => acc + v, (x: number, y: number) => x + y), [['a', 204], ['b', 207], ['c', 104]]],
+    ['aggregateByKey to another type', sales, (r) => r.aggregateByKey('', (acc: string, v: number) => acc + v, (x: string, y: string) => x + y).mapValues((s: string) => [...s].sort().join('')), [['a', '13'], ['b', '25'], ['c', '4']]],
+    ['foldByKey: zero per key per partition', sales, (r) => r.foldByKey(10, (x: number, y: number) => x + y), [['a', 24], ['b', 27], ['c', 14]]],
+    ['foldByKey after coalesce(1): zero once per key', sales, (r) => r.coalesce(1).foldByKey(10, (x: number, y: number) => x + y), [['a', 14], ['b', 17], ['c', 14]]],
+    ['foldByKey on input already partitioned by key: zero once per key', sales, (r) => r.partitionBy(2).foldByKey(10, (x: number, y: number) => x + y), [['a', 14], ['b', 17], ['c', 14]]],
+    ['foldByKey with 0 and +', sales, (r) => r.foldByKey(0, (x: number, y: number) => x + y), [['a', 4], ['b', 7], ['c', 4]]],
+    ['composite array keys group by value', [[[['u', 1], 1], [['u', 2], 2]], [[['u', 1], 3]]], (r) => r.reduceByKey((x: number, y: number) => x + y), [[['u', 1], 4], [['u', 2], 2]]],
     ['object keys group by value, whatever the property order', [[[{ a: 1, b: 2 }, 1]], [[{ b: 2, a: 1 }, 2]]], (r) => r.reduceByKey((x: number, y: number) => x + y), [[{ a: 1, b: 2 }, 3]]],
     ['Date keys group by time', [[[new Date(0), 1]], [[new Date(0), 2]]], (r) => r.reduceByKey((x: number, y: number) => x + y), [[new Date(0), 3]]],
-    [
-      'number keys: 0 and -0 are one key; 1 and "1" are two',
-      [
-        [
-          [0, 1],
-          [1, 1],
-        ],
-        [
-          [-0, 1],
-          ['1', 1],
-        ],
-      ],
-      (r) => r.reduceByKey((x: number, y: number) => x + y),
-      [
-        [0, 2],
-        [1, 1],
-        ['1', 1],
-      ],
-    ],
-    [
-      'null and undefined keys are keys',
-      [
-        [
-          [null, 1],
-          [undefined, 1],
-        ],
-        [[null, 1]],
-      ],
-      (r) => r.reduceByKey((x: number, y: number) => x + y),
-      [
-        [undefined, 1],
-        [null, 2],
-      ],
-    ],
+    ['number keys: 0 and -0 are one key; 1 and "1" are two', [[[0, 1], [1, 1]], [[-0, 1], ['1', 1]]], (r) => r.reduceByKey((x: number, y: number) => x + y), [[0, 2], [1, 1], ['1', 1]]],
+    ['null and undefined keys are keys', [[[null, 1], [undefined, 1]], [[null, 1]]], (r) => r.reduceByKey((x: number, y: number) => x + y), [[undefined, 1], [null, 2]]],
   ];
 
   test.each(cases)('%s', async (_name, input, build, output) => {
@@ -211,37 +58,15 @@ describe('aggregations by key', () => {
 
   test('groupByKey keeps every value, in input order per key', async () => {
     const grouped = newContext().fromPartitions(sales).groupByKey(1);
-    expect(await grouped.collect()).toEqual([
-      ['a', [1, 3]],
-      ['b', [2, 5]],
-      ['c', [4]],
-    ]);
+    expect(await grouped.collect()).toEqual([['a', [1, 3]], ['b', [2, 5]], ['c', [4]]]);
   });
 
   test.each([
     ['reduceByKey', (r: RDD<[string, number]>, n?: number) => r.reduceByKey((x: number, y: number) => x + y, n)],
     ['groupByKey', (r: RDD<[string, number]>, n?: number) => r.groupByKey(n)],
     ['foldByKey', (r: RDD<[string, number]>, n?: number) => r.foldByKey(0, (x: number, y: number) => x + y, n)],
-    [
-      'aggregateByKey',
-      (r: RDD<[string, number]>, n?: number) =>
-        r.aggregateByKey(
-          0,
-          (x: number, y: number) => x + y,
-          (x: number, y: number) => x + y,
-          n,
-        ),
-    ],
-    [
-      'combineByKey',
-      (r: RDD<[string, number]>, n?: number) =>
-        r.combineByKey(
-          (v: number) => v,
-          (x: number, y: number) => x + y,
-          (x: number, y: number) => x + y,
-          n,
-        ),
-    ],
+    ['aggregateByKey', (r: RDD<[string, number]>, n?: number) => r.aggregateByKey(0, (x: number, y: number) => x + y, (x: number, y: number) => x + y, n)],
+    ['combineByKey', (r: RDD<[string, number]>, n?: number) => r.combineByKey((v: number) => v, (x: number, y: number) => x + y, (x: number, y: number) => x + y, n)],
     ['distinct', (r: RDD<[string, number]>, n?: number) => r.distinct(n)],
   ])('%s: defaultParallelism partitions by default, n when given, hash-partitioned', (_name, build) => {
     const input = newContext().fromPartitions(sales as [string, number][][]);
@@ -253,26 +78,18 @@ describe('aggregations by key', () => {
 
   test('reduceByKey with a Partitioner uses it', async () => {
     const p = new HashPartitioner(3);
-    const reduced = newContext()
-      .fromPartitions(sales)
-      .reduceByKey((x: any, y: any) => x + y, p);
+    const reduced = newContext().fromPartitions(sales).reduceByKey((x: any, y: any) => x + y, p);
     expect(reduced.partitioner).toBe(p);
     // Every key sits in the partition the partitioner names.
     (await partitionsOf(reduced)).forEach((part, i) => part.forEach(([k]) => expect(p.getPartition(k)).toBe(i)));
   });
 
   test('on input already partitioned alike, combining needs no shuffle', async () => {
-    const partitioned = newContext()
-      .fromPartitions(sales as [string, number][][])
-      .partitionBy(2);
+    const partitioned = newContext().fromPartitions(sales as [string, number][][]).partitionBy(2);
     const reduced = partitioned.reduceByKey((x: number, y: number) => x + y);
     expect(reduced.dependencies.map((d) => d.kind)).toEqual(['narrow']);
     expect(reduced.partitioner).toBe(partitioned.partitioner);
-    expect(sorted(await reduced.collect())).toEqual([
-      ['a', 4],
-      ['b', 7],
-      ['c', 4],
-    ]);
+    expect(sorted(await reduced.collect())).toEqual([['a', 4], ['b', 7], ['c', 4]]);
     // A different partition count does shuffle.
     expect(partitioned.reduceByKey((x: number, y: number) => x + y, 3).dependencies.map((d) => d.kind)).toEqual(['shuffle']);
   });
@@ -280,70 +97,15 @@ describe('aggregations by key', () => {
   // Spark allows seqOp/combOp (and mergeValue/mergeCombiners) to modify and return their first
   // argument. Map outputs are kept for the next job, so that must not change what it reads.
   test.each([
-    [
-      'aggregateByKey',
-      (r: RDD<[string, number]>) =>
-        r.aggregateByKey(
-          [] as number[],
-          (acc: number[], v: number) => {
-            acc.push(v);
-            return acc;
-          },
-          (x: number[], y: number[]) => {
-            x.push(...y);
-            return x;
-          },
-        ),
-    ],
-    [
-      'foldByKey',
-      (r: RDD<[string, number[]]>) =>
-        r.foldByKey([] as number[], (x: number[], y: number[]) => {
-          x.push(...y);
-          return x;
-        }),
-    ],
-    [
-      'combineByKey',
-      (r: RDD<[string, number]>) =>
-        r.combineByKey(
-          (v: number) => [v],
-          (c: number[], v: number) => {
-            c.push(v);
-            return c;
-          },
-          (x: number[], y: number[]) => {
-            x.push(...y);
-            return x;
-          },
-        ),
-    ],
-    [
-      'combineByKey without map-side combine, identity createCombiner',
-      (r: RDD<[string, number[]]>) =>
-        r.combineByKey(
-          (v: number[]) => v,
-          (c: number[], v: number[]) => {
-            c.push(...v);
-            return c;
-          },
-          (x: number[], y: number[]) => {
-            x.push(...y);
-            return x;
-          },
-          undefined,
-          false,
-        ),
-    ],
+    ['aggregateByKey', (r: RDD<[string, number]>) => r.aggregateByKey([] as number[], (acc: number[], v: number) => { acc.push(v); return acc; }, (x: number[], y: number[]) => { x.push(...y); return x; })],
+    ['foldByKey', (r: RDD<[string, number[]]>) => r.foldByKey([] as number[], (x: number[], y: number[]) => { x.push(...y); return x; })],
+    ['combineByKey', (r: RDD<[string, number]>) => r.combineByKey((v: number) => [v], (c: number[], v: number) => { c.push(v); return c; }, (x: number[], y: number[]) => { x.push(...y); return x; })],
+    ['combineByKey without map-side combine, identity createCombiner', (r: RDD<[string, number[]]>) => r.combineByKey((v: number[]) => v, (c: number[], v: number[]) => { c.push(...v); return c; }, (x: number[], y: number[]) => { x.push(...y); return x; }, undefined, false)],
   ] as [string, (r: RDD<any>) => RDD<[string, number[]]>][])('%s that mutates its first argument gives the same result on every action', async (name, build) => {
     const sc = newContext();
     const input = name.startsWith('foldByKey') || name.includes('identity') ? sc.fromPartitions(sales.map((p) => p.map(([k, v]) => [k, [v]]))) : sc.fromPartitions(sales);
     const rdd = build(input).mapValues((vs: number[]) => [...vs].sort());
-    const expected = [
-      ['a', [1, 3]],
-      ['b', [2, 5]],
-      ['c', [4]],
-    ];
+    const expected = [['a', [1, 3]], ['b', [2, 5]], ['c', [4]]];
     expect(sorted(await rdd.collect())).toEqual(expected);
     expect(sorted(await rdd.collect())).toEqual(expected);
     expect(sorted(await rdd.collect())).toEqual(expected);
@@ -351,29 +113,14 @@ describe('aggregations by key', () => {
 
   test('foldByKey and aggregateByKey give every key its own copy of a mutable zero', async () => {
     const zero: string[] = [];
-    const folded = newContext()
-      .fromPartitions([
-        [
-          ['a', ['x']],
-          ['b', ['y']],
-        ],
-      ] as [string, string[]][][])
-      .foldByKey(zero, (acc: string[], v: string[]) => {
-        acc.push(...v);
-        return acc;
-      });
-    expect(sorted(await folded.collect())).toEqual([
-      ['a', ['x']],
-      ['b', ['y']],
-    ]);
+    const folded = newContext().fromPartitions([[['a', ['x']], ['b', ['y']]]] as [string, string[]][][]).foldByKey(zero, (acc: string[], v: string[]) => { acc.push(...v); return acc; });
+    expect(sorted(await folded.collect())).toEqual([['a', ['x']], ['b', ['y']]]);
     expect(zero).toEqual([]);
   });
 
   test('the zero value is taken when the operation is defined', async () => {
     const zero = { n: 1 };
-    const folded = newContext()
-      .fromPartitions<[string, { n: number }]>([[['a', { n: 1 }]]])
-      .foldByKey(zero, (x: { n: number }, y: { n: number }) => ({ n: x.n + y.n }));
+    const folded = newContext().fromPartitions<[string, { n: number }]>([[['a', { n: 1 }]]]).foldByKey(zero, (x: { n: number }, y: { n: number }) => ({ n: x.n + y.n }));
     zero.n = 100;
     expect(await folded.collect()).toEqual([['a', { n: 2 }]]);
   });
@@ -381,62 +128,15 @@ describe('aggregations by key', () => {
 
 describe('distinct', () => {
   test.each([
-    [
-      'numbers',
-      [
-        [1, 2, 1],
-        [2, 3],
-      ],
-      [1, 2, 3],
-    ],
+    ['numbers', [[1, 2, 1], [2, 3]], [1, 2, 3]],
     ['strings', [['a', 'b'], ['a'], []], ['a', 'b']],
-    [
-      'arrays by value',
-      [
-        [
-          [1, 2],
-          [2, 1],
-        ],
-        [[1, 2]],
-      ],
-      [
-        [1, 2],
-        [2, 1],
-      ],
-    ],
+    ['arrays by value', [[[1, 2], [2, 1]], [[1, 2]]], [[1, 2], [2, 1]]],
     ['objects by value', [[{ a: 1, b: [2] }], [{ b: [2], a: 1 }, { a: 2 }]], [{ a: 1, b: [2] }, { a: 2 }]],
-    [
-      'pairs (records that look like key-value pairs)',
-      [
-        [
-          ['a', 1],
-          ['a', 1],
-        ],
-        [['a', 2]],
-      ],
-      [
-        ['a', 1],
-        ['a', 2],
-      ],
-    ],
-    [
-      '0 and -0, NaN and NaN',
-      [
-        [0, NaN],
-        [-0, NaN],
-      ],
-      [0, NaN],
-    ],
+    ['pairs (records that look like key-value pairs)', [[['a', 1], ['a', 1]], [['a', 2]]], [['a', 1], ['a', 2]]],
+    ['0 and -0, NaN and NaN', [[0, NaN], [-0, NaN]], [0, NaN]],
     ['nothing', [[], []], []],
   ])('%s', async (_name, input, output) => {
-    expect(
-      sorted(
-        await newContext()
-          .fromPartitions(input as unknown[][])
-          .distinct()
-          .collect(),
-      ),
-    ).toEqual(sorted(output as unknown[]));
+    expect(sorted(await newContext().fromPartitions(input as unknown[][]).distinct().collect())).toEqual(sorted(output as unknown[]));
   });
 
   test('distinct(n) has n partitions', () => {
@@ -456,11 +156,7 @@ describe('partitionBy', () => {
     [null, 4, 0],
     ['polygenelubricants', 5, 2], // hashCode() = Integer.MIN_VALUE
   ])('key %j with %i partitions goes to partition %i', async (key, n, partition) => {
-    const parts = await partitionsOf(
-      newContext()
-        .parallelize([[key, 'v'] as [unknown, string]])
-        .partitionBy(n),
-    );
+    const parts = await partitionsOf(newContext().parallelize([[key, 'v'] as [unknown, string]]).partitionBy(n));
     expect(parts.length).toBe(n);
     expect(parts[partition]).toEqual([[key, 'v']]);
   });
@@ -480,15 +176,8 @@ describe('partitionBy', () => {
     const rdd = newContext().fromPartitions(sales).partitionBy(p);
     expect(rdd.partitioner).toBe(p);
     expect(await partitionsOf(rdd)).toEqual([
-      [
-        ['b', 2],
-        ['b', 5],
-      ],
-      [
-        ['a', 1],
-        ['a', 3],
-        ['c', 4],
-      ],
+      [['b', 2], ['b', 5]],
+      [['a', 1], ['a', 3], ['c', 4]],
     ]);
   });
 });
@@ -496,14 +185,7 @@ describe('partitionBy', () => {
 describe('repartition', () => {
   test.each([
     [[[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]], 3],
-    [
-      [
-        [1, 2, 3],
-        [4, 5, 6],
-        [7, 8, 9, 10],
-      ],
-      2,
-    ],
+    [[[1, 2, 3], [4, 5, 6], [7, 8, 9, 10]], 2],
     [[[1, 2], [3]], 5],
     [[[], []], 3],
   ])('%j into %i partitions keeps every record and balances them', async (input, n) => {
@@ -540,15 +222,10 @@ describe('sortByKey and sortBy', () => {
     ['duplicate keys', [2, 1, 2, 1, 2], true, [1, 1, 2, 2, 2]],
     ['one key', [7, 7, 7], false, [7, 7, 7]],
   ])('%s', async (_name, keys, ascending, expectedKeys) => {
-    const pairs = newContext().parallelize(
-      (keys as unknown[]).map((k, i) => [k, i] as [unknown, number]),
-      3,
-    );
+    const pairs = newContext().parallelize((keys as unknown[]).map((k, i) => [k, i] as [unknown, number]), 3);
     const byKey = pairs.sortByKey(ascending);
     expect((await byKey.collect()).map(([k]) => k)).toEqual(expectedKeys);
-    const by = newContext()
-      .parallelize(keys as unknown[], 3)
-      .sortBy((k: unknown) => k, ascending);
+    const by = newContext().parallelize(keys as unknown[], 3).sortBy((k: unknown) => k, ascending);
     expect(await by.collect()).toEqual(expectedKeys);
   });
 
@@ -556,12 +233,7 @@ describe('sortByKey and sortBy', () => {
     // A deterministic shuffle of 0..999 over 5 partitions, sorted into 4.
     const keys = Array.from({ length: 1000 }, (_, i) => (i * 7919) % 1000);
     for (const ascending of [true, false]) {
-      const rdd = newContext()
-        .parallelize(
-          keys.map((k) => [k, `v${k}`] as [number, string]),
-          5,
-        )
-        .sortByKey(ascending, 4);
+      const rdd = newContext().parallelize(keys.map((k) => [k, `v${k}`] as [number, string]), 5).sortByKey(ascending, 4);
       const parts = await partitionsOf(rdd);
       expect(parts.length).toBe(4);
       const flat = parts.flat().map(([k]) => k);
@@ -577,49 +249,22 @@ describe('sortByKey and sortBy', () => {
   });
 
   test('values travel with their keys', async () => {
-    const rdd = newContext()
-      .fromPartitions<[string, number]>([
-        [
-          ['b', 2],
-          ['c', 3],
-        ],
-        [['a', 1]],
-      ])
-      .sortByKey();
-    expect(await rdd.collect()).toEqual([
-      ['a', 1],
-      ['b', 2],
-      ['c', 3],
-    ]);
+    const rdd = newContext().fromPartitions<[string, number]>([[['b', 2], ['c', 3]], [['a', 1]]]).sortByKey();
+    expect(await rdd.collect()).toEqual([['a', 1], ['b', 2], ['c', 3]]);
   });
 
   test('keeps the input partition count unless told otherwise', () => {
     const pairs = newContext().parallelize([[1, 1] as [number, number]], 3);
     expect(pairs.sortByKey().getNumPartitions()).toBe(3);
     expect(pairs.sortByKey(true, 2).getNumPartitions()).toBe(2);
-    expect(
-      pairs
-        .map((kv: [number, number]) => kv[0])
-        .sortBy((x: number) => x, true, 5)
-        .getNumPartitions(),
-    ).toBe(5);
+    expect(pairs.map((kv: [number, number]) => kv[0]).sortBy((x: number) => x, true, 5).getNumPartitions()).toBe(5);
   });
 
   test('sorting an RDD with no partitions gives no records', async () => {
     const sc = newContext();
     expect(await sc.emptyRDD<[number, number]>().sortByKey().collect()).toEqual([]);
-    expect(
-      await sc
-        .emptyRDD<number>()
-        .sortBy((x: number) => x, false)
-        .collect(),
-    ).toEqual([]);
-    expect(
-      await sc
-        .parallelize([] as [number, number][], 3)
-        .sortByKey()
-        .collect(),
-    ).toEqual([]);
+    expect(await sc.emptyRDD<number>().sortBy((x: number) => x, false).collect()).toEqual([]);
+    expect(await sc.parallelize([] as [number, number][], 3).sortByKey().collect()).toEqual([]);
   });
 
   test('sortBy with a composite key and captures', async () => {
@@ -632,10 +277,7 @@ describe('sortByKey and sortBy', () => {
   });
 
   test('a sorted RDD can be sorted again and stays correct on a second action', async () => {
-    const sortedDesc = newContext()
-      .parallelize([3, 1, 2], 2)
-      .sortBy((x: number) => x)
-      .sortBy((x: number) => x, false);
+    const sortedDesc = newContext().parallelize([3, 1, 2], 2).sortBy((x: number) => x).sortBy((x: number) => x, false);
     expect(await sortedDesc.collect()).toEqual([3, 2, 1]);
     expect(await sortedDesc.collect()).toEqual([3, 2, 1]);
   });
@@ -646,10 +288,7 @@ describe('shuffle reuse', () => {
     const sc = newContext();
     const reduced = sc
       .fromPartitions(sales)
-      .map((kv: [unknown, unknown]) => {
-        globalThis.rivuletTestSeen!.push(kv);
-        return kv;
-      })
+      .map((kv: [unknown, unknown]) => { globalThis.rivuletTestSeen!.push(kv); return kv; })
       .reduceByKey((x: any, y: any) => x + y);
     globalThis.rivuletTestSeen = [];
     await reduced.collect();

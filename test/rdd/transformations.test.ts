@@ -8,177 +8,35 @@ type Case = [name: string, input: unknown[][], build: (rdd: RDD<any>) => RDD<any
 
 const narrow: Case[] = [
   ['map', [[1, 2], [3]], (r) => r.map((x: number) => x * 10), [[10, 20], [30]]],
-  [
-    'map to pairs',
-    [['a'], ['b', 'c']],
-    (r) => r.map((w: string) => [w, 1]),
-    [
-      [['a', 1]],
-      [
-        ['b', 1],
-        ['c', 1],
-      ],
-    ],
-  ],
+  ['map to pairs', [['a'], ['b', 'c']], (r) => r.map((w: string) => [w, 1]), [[['a', 1]], [['b', 1], ['c', 1]]]],
   ['map over an empty partition', [[], [1]], (r) => r.map((x: number) => x + 1), [[], [2]]],
   ['map(Number) (a global)', [['1', '2.5'], ['x']], (r) => r.map(Number), [[1, 2.5], [NaN]]],
   ['flatMap to arrays', [['a b', 'c'], ['d']], (r) => r.flatMap((l: string) => l.split(' ')), [['a', 'b', 'c'], ['d']]],
   ['flatMap to nothing', [[1, 2], [3]], (r) => r.flatMap((): number[] => []), [[], []]],
-  [
-    'flatMap to a generator',
-    [[1, 2], [3]],
-    (r) =>
-      r.flatMap(function* (n: number) {
-        for (let i = 0; i < n; i++) yield n;
-      }),
-    [
-      [1, 2, 2],
-      [3, 3, 3],
-    ],
-  ],
+  ['flatMap to a generator', [[1, 2], [3]], (r) => r.flatMap(function* (n: number) { for (let i = 0; i < n; i++) yield n; }), [[1, 2, 2], [3, 3, 3]]],
   ['flatMap to a Set', [[[1, 1, 2]], [[3]]], (r) => r.flatMap((xs: number[]) => new Set(xs)), [[1, 2], [3]]],
   ['flatMap to a string (iterable of characters)', [['ab'], []], (r) => r.flatMap((s: string) => s), [['a', 'b'], []]],
-  [
-    'filter',
-    [
-      [1, 2, 3],
-      [4, 5],
-    ],
-    (r) => r.filter((x: number) => x % 2 === 1),
-    [[1, 3], [5]],
-  ],
+  ['filter', [[1, 2, 3], [4, 5]], (r) => r.filter((x: number) => x % 2 === 1), [[1, 3], [5]]],
   ['filter by truthiness', [[0, 1, '', 'a', null, undefined, []]], (r) => r.filter((x: unknown) => x), [[1, 'a', []]]],
-  [
-    'filter(Boolean)',
-    [
-      [0, 2],
-      [false, true],
-    ],
-    (r) => r.filter(Boolean),
-    [[2], [true]],
-  ],
+  ['filter(Boolean)', [[0, 2], [false, true]], (r) => r.filter(Boolean), [[2], [true]]],
   ['mapPartitions', [[1, 2, 3], [4]], (r) => r.mapPartitions((xs: number[]) => [xs.reduce((a, b) => a + b, 0)]), [[6], [4]]],
   ['mapPartitions sees empty partitions', [[], [1, 2]], (r) => r.mapPartitions((xs: number[]) => [xs.length]), [[0], [2]]],
-  [
-    'mapPartitions to a generator',
-    [[1, 2], [3]],
-    (r) =>
-      r.mapPartitions(function* (xs: number[]) {
-        for (const x of xs) yield -x;
-      }),
-    [[-1, -2], [-3]],
-  ],
+  ['mapPartitions to a generator', [[1, 2], [3]], (r) => r.mapPartitions(function* (xs: number[]) { for (const x of xs) yield -x; }), [[-1, -2], [-3]]],
   ['mapPartitionsWithIndex', [['a', 'b'], [], ['c']], (r) => r.mapPartitionsWithIndex((i: number, xs: string[]) => xs.map((x) => `${i}:${x}`)), [['0:a', '0:b'], [], ['2:c']]],
   ['mapPartitionsWithIndex emits for empty partitions', [[], []], (r) => r.mapPartitionsWithIndex((i: number) => [i]), [[0], [1]]],
   ['glom', [[1, 2], [], [3]], (r) => r.glom(), [[[1, 2]], [[]], [[3]]]],
-  [
-    'keyBy',
-    [['apple', 'kiwi'], ['fig']],
-    (r) => r.keyBy((w: string) => w.length),
-    [
-      [
-        [5, 'apple'],
-        [4, 'kiwi'],
-      ],
-      [[3, 'fig']],
-    ],
-  ],
-  [
-    'mapValues',
-    [
-      [
-        ['a', 1],
-        ['b', 2],
-      ],
-      [['a', 3]],
-    ],
-    (r) => r.mapValues((v: number) => v * 2),
-    [
-      [
-        ['a', 2],
-        ['b', 4],
-      ],
-      [['a', 6]],
-    ],
-  ],
-  [
-    'flatMapValues to arrays',
-    [
-      [
-        ['a', 'x y'],
-        ['b', ''],
-      ],
-    ],
-    (r) => r.flatMapValues((v: string) => (v ? v.split(' ') : [])),
-    [
-      [
-        ['a', 'x'],
-        ['a', 'y'],
-      ],
-    ],
-  ],
-  [
-    'flatMapValues to a generator',
-    [[['a', 2]], [['b', 1]]],
-    (r) =>
-      r.flatMapValues(function* (n: number) {
-        for (let i = 0; i < n; i++) yield i;
-      }),
-    [
-      [
-        ['a', 0],
-        ['a', 1],
-      ],
-      [['b', 0]],
-    ],
-  ],
-  [
-    'keys',
-    [
-      [
-        ['a', 1],
-        ['b', 2],
-      ],
-      [[['u', 1], 3]],
-    ],
-    (r) => r.keys(),
-    [['a', 'b'], [['u', 1]]],
-  ],
-  [
-    'values',
-    [
-      [
-        ['a', 1],
-        ['b', 2],
-      ],
-      [['c', [3]]],
-    ],
-    (r) => r.values(),
-    [[1, 2], [[3]]],
-  ],
+  ['keyBy', [['apple', 'kiwi'], ['fig']], (r) => r.keyBy((w: string) => w.length), [[[5, 'apple'], [4, 'kiwi']], [[3, 'fig']]]],
+  ['mapValues', [[['a', 1], ['b', 2]], [['a', 3]]], (r) => r.mapValues((v: number) => v * 2), [[['a', 2], ['b', 4]], [['a', 6]]]],
+  ['flatMapValues to arrays', [[['a', 'x y'], ['b', '']]], (r) => r.flatMapValues((v: string) => (v ? v.split(' ') : [])), [[['a', 'x'], ['a', 'y']]]],
+  ['flatMapValues to a generator', [[['a', 2]], [['b', 1]]], (r) => r.flatMapValues(function* (n: number) { for (let i = 0; i < n; i++) yield i; }), [[['a', 0], ['a', 1]], [['b', 0]]]],
+  ['keys', [[['a', 1], ['b', 2]], [[['u', 1], 3]]], (r) => r.keys(), [['a', 'b'], [['u', 1]]]],
+  ['values', [[['a', 1], ['b', 2]], [['c', [3]]]], (r) => r.values(), [[1, 2], [[3]]]],
   ['union with itself', [[1], [2]], (r) => r.union(r), [[1], [2], [1], [2]]],
   ['coalesce(1)', [[1], [2], [3]], (r) => r.coalesce(1), [[1, 2, 3]]],
-  [
-    'coalesce(2) of 4: contiguous runs',
-    [[1], [2], [3], [4]],
-    (r) => r.coalesce(2),
-    [
-      [1, 2],
-      [3, 4],
-    ],
-  ],
+  ['coalesce(2) of 4: contiguous runs', [[1], [2], [3], [4]], (r) => r.coalesce(2), [[1, 2], [3, 4]]],
   ['coalesce(2) of 3', [[1], [2], [3]], (r) => r.coalesce(2), [[1], [2, 3]]],
   ['coalesce to more partitions keeps the count', [[1], [2]], (r) => r.coalesce(5), [[1], [2]]],
-  [
-    'a chain of narrow transformations',
-    [['a b', 'b'], ['c a']],
-    (r) =>
-      r
-        .flatMap((l: string) => l.split(' '))
-        .filter((w: string) => w !== 'c')
-        .map((w: string) => w.toUpperCase()),
-    [['A', 'B', 'B'], ['A']],
-  ],
+  ['a chain of narrow transformations', [['a b', 'b'], ['c a']], (r) => r.flatMap((l: string) => l.split(' ')).filter((w: string) => w !== 'c').map((w: string) => w.toUpperCase()), [['A', 'B', 'B'], ['A']]],
 ];
 
 describe('narrow transformations', () => {
@@ -193,9 +51,7 @@ describe('narrow transformations', () => {
   test('narrow transformations are lazy: defining one runs nothing', () => {
     const sc = newContext();
     // Would throw at once if map ran eagerly.
-    const rdd = sc.parallelize([1, 2]).map((x: number) => {
-      throw new Error(`ran on ${x}`);
-    });
+    const rdd = sc.parallelize([1, 2]).map((x: number) => { throw new Error(`ran on ${x}`); });
     expect(rdd.getNumPartitions()).toBe(2);
   });
 
@@ -203,14 +59,8 @@ describe('narrow transformations', () => {
     const sc = newContext();
     const order = sc
       .parallelize(['a', 'b'], 1)
-      .map((x: string) => {
-        globalThis.rivuletTestSeen!.push(`map ${x}`);
-        return x;
-      })
-      .filter((x: string) => {
-        globalThis.rivuletTestSeen!.push(`filter ${x}`);
-        return true;
-      });
+      .map((x: string) => { globalThis.rivuletTestSeen!.push(`map ${x}`); return x; })
+      .filter((x: string) => { globalThis.rivuletTestSeen!.push(`filter ${x}`); return true; });
     globalThis.rivuletTestSeen = [];
     await order.collect();
     expect(globalThis.rivuletTestSeen).toEqual(['map a', 'filter a', 'map b', 'filter b']);
@@ -219,14 +69,7 @@ describe('narrow transformations', () => {
 
 describe('parallelize', () => {
   test.each([
-    [
-      [1, 2, 3, 4, 5],
-      2,
-      [
-        [1, 2],
-        [3, 4, 5],
-      ],
-    ],
+    [[1, 2, 3, 4, 5], 2, [[1, 2], [3, 4, 5]]],
     [[1, 2, 3, 4, 5], 3, [[1], [2, 3], [4, 5]]],
     [[1, 2, 3], 5, [[], [1], [], [2], [3]]],
     [[], 2, [[], []]],
@@ -263,30 +106,14 @@ describe('union', () => {
 
   test('union keeps duplicates (it is not a set union)', async () => {
     const sc = newContext();
-    expect(
-      await sc
-        .parallelize([1, 2])
-        .union(sc.parallelize([2, 3]))
-        .collect(),
-    ).toEqual([1, 2, 2, 3]);
+    expect(await sc.parallelize([1, 2]).union(sc.parallelize([2, 3])).collect()).toEqual([1, 2, 2, 3]);
   });
 
   test('partitioner-aware: parents partitioned alike give partition i = union of their partitions i', async () => {
     const sc = newContext();
     const p = new HashPartitioner(3);
-    const a = sc
-      .parallelize([
-        ['a', 1],
-        ['b', 2],
-        ['c', 3],
-      ] as [string, number][])
-      .partitionBy(p);
-    const b = sc
-      .parallelize([
-        ['a', 10],
-        ['d', 40],
-      ] as [string, number][])
-      .partitionBy(new HashPartitioner(3));
+    const a = sc.parallelize([['a', 1], ['b', 2], ['c', 3]] as [string, number][]).partitionBy(p);
+    const b = sc.parallelize([['a', 10], ['d', 40]] as [string, number][]).partitionBy(new HashPartitioner(3));
     const u = a.union(b);
     expect(u.getNumPartitions()).toBe(3);
     expect(u.partitioner?.equals(p)).toBe(true);
@@ -362,9 +189,7 @@ describe('sample', () => {
   });
 
   test('keeps the partitioner (it only drops records)', () => {
-    const rdd = newContext()
-      .parallelize([['a', 1]] as [string, number][])
-      .partitionBy(2);
+    const rdd = newContext().parallelize([['a', 1]] as [string, number][]).partitionBy(2);
     expect(rdd.sample(false, 0.5).partitioner).toBe(rdd.partitioner);
   });
 });
@@ -383,9 +208,7 @@ describe('partitioning through narrow transformations', () => {
     ['mapPartitionsWithIndex(…, preservesPartitioning)', (r: RDD<[string, number]>) => r.mapPartitionsWithIndex((_i: number, xs: [string, number][]) => xs, true), true],
     ['coalesce', (r: RDD<[string, number]>) => r.coalesce(1), false],
   ])('%s keeps the partitioner: %s', (_name, build, keeps) => {
-    const partitioned = newContext()
-      .parallelize([['a', 1]] as [string, number][])
-      .partitionBy(2);
+    const partitioned = newContext().parallelize([['a', 1]] as [string, number][]).partitionBy(2);
     expect(build(partitioned).partitioner).toBe(keeps ? partitioned.partitioner : undefined);
   });
 });

@@ -32,7 +32,7 @@ function readBatch(batchDir: string): Record<string, string> | undefined {
 }
 
 describe('saveAsTextFiles', () => {
-  test("one directory per batch in Spark's layout: part files per partition, _SUCCESS, records formatted as print does", async () => {
+  test('one directory per batch in Spark\'s layout: part files per partition, _SUCCESS, records formatted as print does', async () => {
     const clock = new ManualClock();
     ssc = new StreamingContext({ batchInterval: 1000, scheduler: clock, defaultParallelism: 2 });
     const prefix = path.join(dir, 'out', 'words'); // parent directories are created
@@ -42,11 +42,11 @@ describe('saveAsTextFiles', () => {
     await clock.advanceTo(4000);
 
     expect(fs.readdirSync(path.join(dir, 'out')).sort()).toEqual(['words-1000', 'words-2000', 'words-3000', 'words-4000']);
-    expect(readBatch(`${prefix}-1000`)).toEqual({ _SUCCESS: '', 'part-00000': 'a\n', 'part-00001': 'b\nc\n' });
-    expect(readBatch(`${prefix}-2000`)).toEqual({ _SUCCESS: '', 'part-00000': '', 'part-00001': '' }); // empty partitions: empty part files
-    expect(readBatch(`${prefix}-3000`)).toEqual({ _SUCCESS: '', 'part-00000': '(k,1)\n{"x":1}\n', 'part-00001': '[1, 2, 3]\n42\nnull\n' });
-    expect(readBatch(`${prefix}-4000`)).toEqual({ _SUCCESS: '' }); // the queue ran dry: an RDD without partitions
-    expect(readBatch(path.join(dir, 'suffixed-1000.txt'))).toEqual({ _SUCCESS: '', 'part-00000': '', 'part-00001': 'only\n' });
+    expect(readBatch(`${prefix}-1000`)).toEqual({ '_SUCCESS': '', 'part-00000': 'a\n', 'part-00001': 'b\nc\n' });
+    expect(readBatch(`${prefix}-2000`)).toEqual({ '_SUCCESS': '', 'part-00000': '', 'part-00001': '' }); // empty partitions: empty part files
+    expect(readBatch(`${prefix}-3000`)).toEqual({ '_SUCCESS': '', 'part-00000': '(k,1)\n{"x":1}\n', 'part-00001': '[1, 2, 3]\n42\nnull\n' });
+    expect(readBatch(`${prefix}-4000`)).toEqual({ '_SUCCESS': '' }); // the queue ran dry: an RDD without partitions
+    expect(readBatch(path.join(dir, 'suffixed-1000.txt'))).toEqual({ '_SUCCESS': '', 'part-00000': '', 'part-00001': 'only\n' });
     expect(fs.readdirSync(dir).filter((n) => n.startsWith('.'))).toEqual([]); // no temporary directory left
   });
 
@@ -57,7 +57,7 @@ describe('saveAsTextFiles', () => {
     await save(sc.parallelize(['1', '2', '3', '4'], 4), 5000);
     expect(Object.keys(readBatch(target)!)).toEqual(['_SUCCESS', 'part-00000', 'part-00001', 'part-00002', 'part-00003']);
     await save(sc.parallelize(['x', 'y'], 1), 5000);
-    expect(readBatch(target)).toEqual({ _SUCCESS: '', 'part-00000': 'x\ny\n' });
+    expect(readBatch(target)).toEqual({ '_SUCCESS': '', 'part-00000': 'x\ny\n' });
     expect(fs.readdirSync(dir)).toEqual(['counts-5000.out']);
   });
 
@@ -68,13 +68,7 @@ describe('saveAsTextFiles', () => {
     const records = (tag: string) => Array.from({ length: 20_000 }, (_, i) => `${tag} record ${i} ${'x'.repeat(40)}`);
     const expected = (tag: string) => {
       const rdd = sc.parallelize(records(tag), 8);
-      return {
-        rdd,
-        files: rdd
-          .glom()
-          .collect()
-          .then((parts) => Object.fromEntries([['_SUCCESS', ''], ...parts.map((p, i) => [`part-0000${i}`, p.map((r) => `${r}\n`).join('')])])),
-      };
+      return { rdd, files: rdd.glom().collect().then((parts) => Object.fromEntries([['_SUCCESS', ''], ...parts.map((p, i) => [`part-0000${i}`, p.map((r) => `${r}\n`).join('')])])) };
     };
     const first = expected('old');
     const second = expected('new');
@@ -108,7 +102,7 @@ describe('saveAsTextFiles', () => {
     );
   });
 
-  test("checks its arguments when defined; names follow Spark's rddToFileName", () => {
+  test('checks its arguments when defined; names follow Spark\'s rddToFileName', () => {
     expect(() => saveAsTextFiles('')).toThrow(/prefix must be a non-empty path prefix/);
     expect(() => saveAsTextFiles('out/')).toThrow(/ends with a path separator; .* e\.g\. "out\/counts"/);
     expect(() => saveAsTextFiles('out', 3 as never)).toThrow(/suffix must be a string/);

@@ -84,11 +84,7 @@ describe('Receiver', () => {
     ssc.receiverStream(receiver).foreachRDD(async (rdd, time) => void outputs.push([time, await rdd.collect()]));
     ssc.start();
     const settled: string[] = [];
-    const track = (name: string, p: Promise<void>) =>
-      p.then(
-        () => settled.push(`${name} safe`),
-        (e: Error) => settled.push(`${name} rejected: ${e.message}`),
-      );
+    const track = (name: string, p: Promise<void>) => p.then(() => settled.push(`${name} safe`), (e: Error) => settled.push(`${name} rejected: ${e.message}`));
 
     await clock.advanceTo(100);
     const a = track('a', receiver.storeReliably(['a']));
@@ -134,16 +130,7 @@ describe('Receiver', () => {
     receiver.store(1);
     await clock.advanceTo(1000);
 
-    expect(errors).toEqual([
-      {
-        type: 'receiverError',
-        message: 'could not parse a record',
-        error: cause,
-        streamId: receiver.streamId,
-        time: 300,
-        name: expect.stringMatching(/^receiverStream at receiver\.test\.ts:\d+:\d+$/),
-      },
-    ]);
+    expect(errors).toEqual([{ type: 'receiverError', message: 'could not parse a record', error: cause, streamId: receiver.streamId, time: 300, name: expect.stringMatching(/^receiverStream at receiver\.test\.ts:\d+:\d+$/) }]);
     expect(receiver.isStarted()).toBe(true);
     expect(batches.get(1000)).toEqual([[1]]);
   });
@@ -179,7 +166,7 @@ describe('Receiver', () => {
     expect((events[1] as { error: unknown }).error).toBe(cause);
   });
 
-  test("restart without a delay argument waits 2000 ms (Spark's default)", async () => {
+  test('restart without a delay argument waits 2000 ms (Spark\'s default)', async () => {
     const { clock, ssc } = setup();
     const receiver = new HandReceiver<string>();
     partitionsPerBatch(ssc.receiverStream(receiver));
@@ -277,24 +264,8 @@ describe('fromObservable', () => {
     // value n is emitted at (n + 1) * 100 ms; blocks are [0,200), [200,400), … and never span a batch
     expect([...batches]).toEqual([
       [1000, [[0], [1, 2], [3, 4], [5, 6], [7, 8]]],
-      [
-        2000,
-        [
-          [9, 10],
-          [11, 12],
-          [13, 14],
-          [15, 16],
-          [17, 18],
-        ],
-      ],
-      [
-        3000,
-        [
-          [19, 20],
-          [21, 22],
-          [23, 24],
-        ],
-      ],
+      [2000, [[9, 10], [11, 12], [13, 14], [15, 16], [17, 18]]],
+      [3000, [[19, 20], [21, 22], [23, 24]]],
       [4000, []],
     ]);
     expect(events.map((e) => e.type)).toEqual(['receiverStarted', 'receiverStopped']);
@@ -307,10 +278,7 @@ describe('fromObservable', () => {
     const batches = partitionsPerBatch(ssc.fromObservable(interval(100, clock)));
     ssc.start();
     await clock.advanceTo(1000);
-    expect(batches.get(1000)).toEqual([
-      [0, 1, 2, 3],
-      [4, 5, 6, 7, 8],
-    ]);
+    expect(batches.get(1000)).toEqual([[0, 1, 2, 3], [4, 5, 6, 7, 8]]);
   });
 
   test('an observable error is reported to listeners and ends the input', async () => {

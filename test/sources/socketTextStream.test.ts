@@ -82,8 +82,7 @@ describe('socketTextStream', () => {
 
   test('when the server closes the connection the receiver stores the last line and reconnects', async () => {
     const { port, connections } = await startServer((socket, index) => {
-      if (index === 0)
-        socket.end('a\nb\nunterminated'); // write, then close
+      if (index === 0) socket.end('a\nb\nunterminated'); // write, then close
       else socket.write(`after reconnect ${index}\n`);
     });
     ssc = new StreamingContext({ batchInterval: 100 });

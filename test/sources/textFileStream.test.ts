@@ -77,18 +77,9 @@ describe('textFileStream on a ManualClock (file times set by hand)', () => {
       1000: [['a1', 'a2'], ['b1']],
       2000: [[], ['f1']], // empty.txt (1200) then from-the-future.txt (1500): oldest first
       3000: [['late']],
-      4000: [],
-      5000: [],
-      6000: [],
-      7000: [],
-      8000: [],
+      4000: [], 5000: [], 6000: [], 7000: [], 8000: [],
       9000: [['old time kept'], ['fresh']],
-      10000: [],
-      11000: [],
-      12000: [],
-      13000: [],
-      14000: [],
-      15000: [],
+      10000: [], 11000: [], 12000: [], 13000: [], 14000: [], 15000: [],
     });
     expect(numRecords.get(1000)).toBe(3);
     expect(numRecords.get(2000)).toBe(1);
@@ -126,11 +117,7 @@ describe('textFileStream on a ManualClock (file times set by hand)', () => {
     expect(byBatch).toEqual({
       1000: [],
       2000: [['from last year']],
-      3000: [],
-      4000: [],
-      5000: [],
-      6000: [],
-      7000: [],
+      3000: [], 4000: [], 5000: [], 6000: [], 7000: [],
       8000: [['put back']],
     });
   });
@@ -141,11 +128,7 @@ describe('textFileStream on a ManualClock (file times set by hand)', () => {
     const create = (clock: ManualClock, out: Map<number, string[][]>) => () => {
       const ctx = new StreamingContext({ batchInterval: 1000, scheduler: clock });
       ctx.checkpoint(checkpoints);
-      ctx
-        .textFileStream(dir, { minRememberDuration: 2000 })
-        .name('files')
-        .glom()
-        .foreachRDD(async (rdd, time) => void out.set(time - T0, await rdd.collect()));
+      ctx.textFileStream(dir, { minRememberDuration: 2000 }).name('files').glom().foreachRDD(async (rdd, time) => void out.set(time - T0, await rdd.collect()));
       return ctx;
     };
     try {

@@ -62,10 +62,7 @@ describe('webSocketStream', () => {
     const batches = collectBatches(events.map((e) => [e.user, e.clicks] as [string, number]));
     ssc.start();
     await until(() => union(batches).length >= 2, 'two decoded messages');
-    expect(union(batches)).toEqual([
-      ['ada', 3],
-      ['bob', 1],
-    ]);
+    expect(union(batches)).toEqual([['ada', 3], ['bob', 1]]);
     expect(errors).toHaveLength(1);
     expect(errors[0]!.message).toBe(`webSocketStream: decode threw on a message from ${url}; the message is skipped: "{not json"`);
     expect(errors[0]!.error).toBeInstanceOf(SyntaxError);

@@ -33,37 +33,23 @@ function checkpointed(batchInterval = 1000): { ssc: StreamingContext; clock: Man
 }
 
 const times = (dir: string, prefix: string) =>
-  fs
-    .readdirSync(dir)
-    .filter((f) => f.startsWith(`${prefix}-`))
-    .map((f) => Number(f.slice(prefix.length + 1, -'.rvck'.length)))
-    .sort((a, b) => a - b);
+  fs.readdirSync(dir).filter((f) => f.startsWith(`${prefix}-`)).map((f) => Number(f.slice(prefix.length + 1, -'.rvck'.length))).sort((a, b) => a - b);
 
 describe('when checkpoints are written', () => {
-  test("Spark's default interval: the smallest multiple of the slide that is at least 10 s", () => {
+  test('Spark\'s default interval: the smallest multiple of the slide that is at least 10 s', () => {
     expect(defaultCheckpointInterval(1000)).toBe(10_000);
     expect(defaultCheckpointInterval(3000)).toBe(12_000);
     expect(defaultCheckpointInterval(10_000)).toBe(10_000);
     expect(defaultCheckpointInterval(15_000)).toBe(15_000);
   });
 
-  test("at the zero time before any batch, then at every multiple of a stream's interval, and at stop", async () => {
+  test('at the zero time before any batch, then at every multiple of a stream\'s interval, and at stop', async () => {
     const { ssc, clock, dir } = checkpointed();
     const pairs = ssc.queueStream([[['a', 1]]] as [string, number][][]);
     const atFirstBatch: number[][] = [];
-    pairs
-      .updateStateByKey(sum)
-      .checkpoint(4000)
-      .foreachRDD((_rdd, time) => void (time === 1000 && atFirstBatch.push(times(dir, 'checkpoint'))));
+    pairs.updateStateByKey(sum).checkpoint(4000).foreachRDD((_rdd, time) => void (time === 1000 && atFirstBatch.push(times(dir, 'checkpoint'))));
     // A window sliding by 2 s with the default interval (10 s) adds the multiples of 10 s.
-    pairs
-      .reduceByKeyAndWindow(
-        (a, b) => a + b,
-        (a, b) => a - b,
-        4000,
-        2000,
-      )
-      .foreachRDD(() => {});
+    pairs.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 4000, 2000).foreachRDD(() => {});
     ssc.start();
     await clock.advanceTo(13_000);
     expect(atFirstBatch).toEqual([[0]]);
@@ -75,11 +61,7 @@ describe('when checkpoints are written', () => {
 
   test('every batch for an interval equal to the batch interval', async () => {
     const { ssc, clock, dir, store } = checkpointed();
-    ssc
-      .queueStream([[['a', 1]]] as [string, number][][])
-      .updateStateByKey(sum)
-      .checkpoint(1000)
-      .foreachRDD(() => {});
+    ssc.queueStream([[['a', 1]]] as [string, number][][]).updateStateByKey(sum).checkpoint(1000).foreachRDD(() => {});
     const seen: number[] = [];
     const write = store.write.bind(store);
     ssc.checkpoint(Object.assign(store, { write: (c: Checkpoint) => (seen.push(c.time), write(c)) }));
@@ -90,7 +72,7 @@ describe('when checkpoints are written', () => {
     expect(times(dir, 'checkpoint')).toEqual([3000, 4000, 5000]);
   });
 
-  test("without any stateful stream: metadata-only checkpoints every 10 s (for the inputs' positions)", async () => {
+  test('without any stateful stream: metadata-only checkpoints every 10 s (for the inputs\' positions)', async () => {
     const { ssc, clock, dir } = checkpointed();
     ssc.queueStream([[1], [2]]).foreachRDD(() => {});
     ssc.start();
@@ -99,14 +81,9 @@ describe('when checkpoints are written', () => {
     await ssc.stop();
   });
 
-  test("dstream.checkpoint(interval) must be a multiple of the stream's slide, and set before start", async () => {
+  test('dstream.checkpoint(interval) must be a multiple of the stream\'s slide, and set before start', async () => {
     const { ssc, clock } = checkpointed();
-    const windowed = ssc.queueStream<[string, number]>([]).reduceByKeyAndWindow(
-      (a, b) => a + b,
-      (a, b) => a - b,
-      6000,
-      2000,
-    );
+    const windowed = ssc.queueStream<[string, number]>([]).reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 6000, 2000);
     expect(() => windowed.checkpoint(3000)).toThrow(
       /^checkpoint: the interval \(3000 ms\) must be a multiple of the slide duration of reduceByKeyAndWindow at .*Checkpointer\.test\.ts:\d+:\d+ \(2000 ms\), e\.g\. 4000 ms\.$/,
     );
@@ -122,54 +99,35 @@ describe('when checkpoints are written', () => {
   test('.checkpoint() and .name() on what mapWithState and countByWindow return apply to the state behind them', async () => {
     const { ssc, clock, dir, store } = checkpointed();
     const pairs = ssc.queueStream<[string, number]>([[['a', 1]], [['b', 2]]]);
-    pairs
-      .mapWithState(StateSpec.function((_k: string, v: number | undefined, s) => s.update(v)))
-      .name('latest')
-      .checkpoint(3000)
-      .foreachRDD(() => {});
-    pairs
-      .map(() => 1)
-      .countByWindow(2000)
-      .name('recent')
-      .checkpoint(3000)
-      .foreachRDD(() => {});
+    pairs.mapWithState(StateSpec.function((_k: string, v: number | undefined, s) => s.update(v))).name('latest').checkpoint(3000).foreachRDD(() => {});
+    pairs.map(() => 1).countByWindow(2000).name('recent').checkpoint(3000).foreachRDD(() => {});
     ssc.start();
     await clock.advanceTo(3000);
     const checkpoint = await store.read(3000);
     expect(Object.keys(checkpoint.data).sort()).toEqual(['latest', 'recent']);
     // Without a timeout no update times are kept: each key is saved with the checkpoint's time.
-    expect(sortPairs(checkpoint.data.latest as [string, number, number][])).toEqual([
-      ['a', 1, 3000],
-      ['b', 2, 3000],
-    ]);
+    expect(sortPairs(checkpoint.data.latest as [string, number, number][])).toEqual([['a', 1, 3000], ['b', 2, 3000]]);
     expect(times(dir, 'checkpoint')).toEqual([0, 3000]);
     await ssc.stop();
   });
 
-  test("mapWithState with a timeout saves each key's last update time", async () => {
+  test('mapWithState with a timeout saves each key\'s last update time', async () => {
     const { ssc, clock, store } = checkpointed();
     const pairs = ssc.queueStream<[string, number]>([[['a', 1]], [['b', 2]], [['a', 3]]]);
     const spec = StateSpec.function((_k: string, v: number | undefined, s: State<number>) => {
       if (!s.isTimingOut()) s.update(v!);
     }).timeout(10_000);
-    pairs
-      .mapWithState(spec)
-      .name('sessions')
-      .checkpoint(3000)
-      .foreachRDD(() => {});
+    pairs.mapWithState(spec).name('sessions').checkpoint(3000).foreachRDD(() => {});
     ssc.start();
     await clock.advanceTo(3000);
     const checkpoint = await store.read(3000);
-    expect(sortPairs(checkpoint.data.sessions as [string, number, number][])).toEqual([
-      ['a', 3, 3000],
-      ['b', 2, 2000],
-    ]);
+    expect(sortPairs(checkpoint.data.sessions as [string, number, number][])).toEqual([['a', 3, 3000], ['b', 2, 2000]]);
     await ssc.stop();
   });
 });
 
 describe('what a checkpoint holds', () => {
-  test("metadata: the grid, the last completed and the pending batches, each input's position, each stateful operator", async () => {
+  test('metadata: the grid, the last completed and the pending batches, each input\'s position, each stateful operator', async () => {
     const { ssc, clock, store } = checkpointed();
     const words = ssc.queueStream([['a', 'b'], ['a'], ['c'], ['a'], ['b']]).name('words');
     const pairs = words.map((w) => [w, 1] as [string, number]);
@@ -179,15 +137,7 @@ describe('what a checkpoint holds', () => {
       if (time === 2000) await clock.sleep(2500);
       await rdd.collect();
     });
-    pairs
-      .reduceByKeyAndWindow(
-        (a, b) => a + b,
-        (a, b) => a - b,
-        3000,
-        1000,
-      )
-      .name('recent')
-      .foreachRDD(() => {});
+    pairs.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 3000, 1000).name('recent').foreachRDD(() => {});
     ssc.start();
     await clock.advanceTo(4600);
     const checkpoint = await store.read(2000);
@@ -212,25 +162,10 @@ describe('what a checkpoint holds', () => {
       },
     });
     expect(checkpoint.createdAt).toBeUndefined(); // virtual time: no wall-clock creation time
-    expect(sortPairs(checkpoint.data['words/updateStateByKey#0'] as [string, number][])).toEqual([
-      ['a', 2],
-      ['b', 1],
-    ]);
+    expect(sortPairs(checkpoint.data['words/updateStateByKey#0'] as [string, number][])).toEqual([['a', 2], ['b', 1]]);
     expect(checkpoint.data.recent).toEqual({
-      window: expect.arrayContaining([
-        ['a', 2],
-        ['b', 1],
-      ]),
-      batches: [
-        [
-          1000,
-          expect.arrayContaining([
-            ['a', 1],
-            ['b', 1],
-          ]),
-        ],
-        [2000, [['a', 1]]],
-      ],
+      window: expect.arrayContaining([['a', 2], ['b', 1]]),
+      batches: [[1000, expect.arrayContaining([['a', 1], ['b', 1]])], [2000, [['a', 1]]]],
     });
     const initial = (await store.read(0)).metadata as unknown as CheckpointMetadata;
     expect(initial).toMatchObject({ initial: true, lastCompletedBatchTime: null, pendingBatches: [], inputs: { words: { position: { consumed: 0 } } } });
@@ -264,11 +199,7 @@ describe('what a checkpoint holds', () => {
   test('log records no kept checkpoint needs are deleted: those older than the oldest kept checkpoint, less what the inputs remember', async () => {
     const { ssc, clock, dir } = checkpointed();
     const words = ssc.queueStream<string>([]);
-    words
-      .map((w) => [w, 1] as [string, number])
-      .updateStateByKey(sum)
-      .checkpoint(2000)
-      .foreachRDD(() => {});
+    words.map((w) => [w, 1] as [string, number]).updateStateByKey(sum).checkpoint(2000).foreachRDD(() => {});
     words.window(3000).foreachRDD(() => {}); // the input remembers 3 s
     ssc.start();
     await clock.advanceTo(12_000);
@@ -281,15 +212,11 @@ describe('what a checkpoint holds', () => {
 
   test('a state that cannot be saved fails the batch, naming the value', async () => {
     const { ssc, clock } = checkpointed();
-    ssc
-      .queueStream([[['a', 1]]] as [string, number][][])
+    ssc.queueStream([[['a', 1]]] as [string, number][][])
       .updateStateByKey(() => Symbol.for('not data'))
       .checkpoint(1000)
       .foreachRDD(() => {});
-    const failed = ssc.awaitTermination().then(
-      () => undefined,
-      (e: unknown) => e as Error,
-    );
+    const failed = ssc.awaitTermination().then(() => undefined, (e: unknown) => e as Error);
     ssc.start();
     await clock.advanceTo(1000);
     expect((await failed)?.message).toMatch(
@@ -332,10 +259,7 @@ describe('failures of the store', () => {
     ssc.checkpoint(memoryStore(fail));
     const outputs: number[] = [];
     ssc.queueStream([[1], [2], [3]]).foreachRDD((_rdd, t) => void outputs.push(t));
-    const failed = ssc.awaitTermination().then(
-      () => undefined,
-      (e: unknown) => e as Error,
-    );
+    const failed = ssc.awaitTermination().then(() => undefined, (e: unknown) => e as Error);
     ssc.start();
     await clock.advanceTo(1000);
     fail.log = true;
@@ -361,7 +285,7 @@ describe('failures of the store', () => {
 });
 
 describe('getOrCreate', () => {
-  test("with nothing in the store: createContext's context, checkpointing there", async () => {
+  test('with nothing in the store: createContext\'s context, checkpointing there', async () => {
     const dir = tempDirectory();
     let calls = 0;
     const clock = new ManualClock(0);
@@ -397,7 +321,7 @@ describe('getOrCreate', () => {
     ).rejects.toThrow(/^getOrCreate: createContext set checkpoints to .*, but getOrCreate reads them from .*; use the same location\.$/);
   });
 
-  test("a fresh start on a store holding another run's checkpoints at or after its zero time fails its batches, saying why", async () => {
+  test('a fresh start on a store holding another run\'s checkpoints at or after its zero time fails its batches, saying why', async () => {
     const dir = tempDirectory();
     const run = async (start: number, until: number) => {
       const clock = new ManualClock(start);
@@ -405,10 +329,7 @@ describe('getOrCreate', () => {
       ssc.checkpoint(dir);
       const outputs: number[] = [];
       ssc.queueStream([[1], [2], [3]]).foreachRDD((_rdd, t) => void outputs.push(t));
-      const failed = ssc.awaitTermination().then(
-        () => undefined,
-        (e: unknown) => e as Error,
-      );
+      const failed = ssc.awaitTermination().then(() => undefined, (e: unknown) => e as Error);
       ssc.start();
       await clock.advanceTo(until);
       await ssc.stop();
@@ -428,11 +349,7 @@ describe('getOrCreate', () => {
     const dir = tempDirectory();
     const build = (clock: ManualClock) => () => {
       const ssc = new StreamingContext({ batchInterval: 1000, scheduler: clock });
-      ssc
-        .queueStream([['a']])
-        .map((w) => [w, 1] as [string, number])
-        .updateStateByKey(sum)
-        .foreachRDD(() => {});
+      ssc.queueStream([['a']]).map((w) => [w, 1] as [string, number]).updateStateByKey(sum).foreachRDD(() => {});
       return ssc;
     };
     const clock = new ManualClock(0);
@@ -441,13 +358,8 @@ describe('getOrCreate', () => {
     await clock.advanceTo(2000);
     await first.stop();
     const second = await StreamingContext.getOrCreate(dir, build(new ManualClock(3000)));
-    second
-      .queueStream<[string, number]>([])
-      .updateStateByKey(sum)
-      .foreachRDD(() => {});
-    expect(() => second.start()).toThrow(
-      /^StreamingContext\.start\(\): updateStateByKey at .* \("queueStream#1\/updateStateByKey#0"\) was defined after getOrCreate\(\) restored the checkpoint at 2000 ms in .*Define the whole pipeline in createContext\.$/,
-    );
+    second.queueStream<[string, number]>([]).updateStateByKey(sum).foreachRDD(() => {});
+    expect(() => second.start()).toThrow(/^StreamingContext\.start\(\): updateStateByKey at .* \("queueStream#1\/updateStateByKey#0"\) was defined after getOrCreate\(\) restored the checkpoint at 2000 ms in .*Define the whole pipeline in createContext\.$/);
     await second.stop();
   });
 
@@ -456,11 +368,7 @@ describe('getOrCreate', () => {
     const out = new Map<number, number>();
     const build = (clock: ManualClock) => () => {
       const ssc = new StreamingContext({ batchInterval: 1000, scheduler: clock });
-      const counts = ssc
-        .queueStream(Array.from({ length: 8 }, (_, k) => [k + 1]))
-        .map((x) => ['n', x] as [string, number])
-        .updateStateByKey(sum)
-        .checkpoint(4000);
+      const counts = ssc.queueStream(Array.from({ length: 8 }, (_, k) => [k + 1])).map((x) => ['n', x] as [string, number]).updateStateByKey(sum).checkpoint(4000);
       counts.foreachRDD(async (rdd, time) => {
         if (time === 3000 && clock.now() < 5000) await clock.sleep(2000);
         out.set(time, (await rdd.collect())[0]![1]);
@@ -480,16 +388,7 @@ describe('getOrCreate', () => {
     second.start();
     await clock2.advanceTo(8000);
     await second.stop();
-    expect([...out]).toEqual([
-      [1000, 1],
-      [2000, 3],
-      [3000, 6],
-      [4000, 10],
-      [5000, 15],
-      [6000, 21],
-      [7000, 28],
-      [8000, 36],
-    ]);
+    expect([...out]).toEqual([[1000, 1], [2000, 3], [3000, 6], [4000, 10], [5000, 15], [6000, 21], [7000, 28], [8000, 36]]);
   });
 });
 

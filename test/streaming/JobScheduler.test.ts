@@ -27,16 +27,11 @@ describe('slow batches under the ManualClock', () => {
     await clock.advance(5000);
     await ssc.stop();
     expect(order).toEqual([
-      'start 1000 at 1000',
-      'end 1000 at 3500 with 1',
-      'start 2000 at 3500',
-      'end 2000 at 3500 with 2',
-      'start 3000 at 3500',
-      'end 3000 at 3500 with 3',
-      'start 4000 at 4000',
-      'end 4000 at 4000 with 4',
-      'start 5000 at 5000',
-      'end 5000 at 5000 with 5',
+      'start 1000 at 1000', 'end 1000 at 3500 with 1',
+      'start 2000 at 3500', 'end 2000 at 3500 with 2',
+      'start 3000 at 3500', 'end 3000 at 3500 with 3',
+      'start 4000 at 4000', 'end 4000 at 4000 with 4',
+      'start 5000 at 5000', 'end 5000 at 5000 with 5',
     ]);
     expect(infos.map((i) => [i.batchTime, i.submissionTime, i.processingStartTime, i.processingEndTime])).toEqual([
       [1000, 1000, 1000, 3500],
@@ -122,9 +117,7 @@ describe('slow batches in real time', () => {
     ssc.queueStream<number>([]).foreachRDD((_rdd, time) => {
       times.push(time);
       const until = performance.now() + 50;
-      while (performance.now() < until) {
-        /* busy: the thread is blocked, as with heavy processing */
-      }
+      while (performance.now() < until) { /* busy: the thread is blocked, as with heavy processing */ }
     });
     const infos = completedBatches(ssc);
     ssc.start();

@@ -18,9 +18,7 @@ function memoryStore(closed: string[]): CheckpointStore {
   const part = (name: string): CheckpointStore => ({
     location: `memory:${name}`,
     write: async () => {},
-    read: async () => {
-      throw new Error('empty');
-    },
+    read: async () => { throw new Error('empty'); },
     list: async () => [],
     delete: async () => {},
     prune: async () => [],
@@ -76,14 +74,8 @@ describe('states', () => {
     const closed: string[] = [];
     const store = memoryStore(closed);
     ssc.checkpoint(store);
-    ssc
-      .queueStream([])
-      .name('in')
-      .foreachRDD(() => {});
-    ssc
-      .queueStream([])
-      .name('in')
-      .foreachRDD(() => {});
+    ssc.queueStream([]).name('in').foreachRDD(() => {});
+    ssc.queueStream([]).name('in').foreachRDD(() => {});
     expect(() => ssc.start()).toThrow(/Two input streams have the same checkpoint id "in"/);
     expect(ssc.state).toBe('stopped');
     await ssc.stop();
@@ -167,9 +159,7 @@ describe('awaitTermination', () => {
     ssc.queueStream([[1]]).foreachRDD(() => {});
     ssc.start();
     let done = false;
-    const terminated = ssc.awaitTermination().then(() => {
-      done = true;
-    });
+    const terminated = ssc.awaitTermination().then(() => { done = true; });
     await clock.advance(3000);
     expect(done).toBe(false);
     await ssc.stop();
@@ -182,9 +172,7 @@ describe('awaitTermination', () => {
     ssc.queueStream([[1]]).foreachRDD(() => {});
     ssc.start();
     let result: boolean | undefined;
-    const waiting = ssc.awaitTerminationOrTimeout(2500).then((r) => {
-      result = r;
-    });
+    const waiting = ssc.awaitTerminationOrTimeout(2500).then((r) => { result = r; });
     await clock.advance(2000);
     expect(result).toBeUndefined(); // 2000 of 2500 virtual ms: still waiting
     await clock.advance(500);
@@ -300,7 +288,8 @@ function watch(ssc: StreamingContext): { events: StreamingListenerEvent[]; warni
   return { events, warnings, restore: () => warn.mockRestore() };
 }
 
-const ofType = <K extends StreamingListenerEvent['type']>(events: StreamingListenerEvent[], type: K) => events.filter((e): e is Extract<StreamingListenerEvent, { type: K }> => e.type === type);
+const ofType = <K extends StreamingListenerEvent['type']>(events: StreamingListenerEvent[], type: K) =>
+  events.filter((e): e is Extract<StreamingListenerEvent, { type: K }> => e.type === type);
 
 // Spark bounds a stop: without grace the job executor waits 2 s for running jobs, then
 // interrupts them; a graceful stop gives up after spark.streaming.gracefulStopTimeout.
@@ -384,12 +373,7 @@ describe('a stop is bounded', () => {
     expect(out.output).toEqual([['a']]);
     expect(ofType(events, 'receiverStopped').map((e) => e.message)).toEqual(['StreamingContext stopped; stop() gave up after 2000 ms waiting for onStop()']);
     expect(ofType(events, 'streamingStopped')[0]!.abandoned).toEqual([
-      {
-        kind: 'input',
-        streamId: 0,
-        name: expect.stringMatching(/^receiverStream at StreamingContext\.test\.ts:\d+:\d+$/),
-        message: expect.stringMatching(/^receiverStream at .*, whose receiver's onStop\(\) had not returned$/),
-      },
+      { kind: 'input', streamId: 0, name: expect.stringMatching(/^receiverStream at StreamingContext\.test\.ts:\d+:\d+$/), message: expect.stringMatching(/^receiverStream at .*, whose receiver's onStop\(\) had not returned$/) },
     ]);
     expect(warnings[0]).toMatch(/^StreamingContext\.stop\(\): stop\(\) gave up after 2000 ms, abandoning receiverStream at .*, whose receiver's onStop\(\) had not returned\.$/);
   });
@@ -419,9 +403,7 @@ describe('a stop is bounded', () => {
       ['batch', 5000, undefined],
     ]);
     expect(last!.abandoned[1]!.message).toBe('the batch at 5000 ms, not run');
-    expect(warnings[0]).toMatch(
-      /^StreamingContext\.stop\(\): stop\(\{ stopGracefully: true \}\) gave up after 1000 ms, abandoning the batch at 4000 ms, still running in foreachRDD at .*; the batch at 5000 ms, not run\.$/,
-    );
+    expect(warnings[0]).toMatch(/^StreamingContext\.stop\(\): stop\(\{ stopGracefully: true \}\) gave up after 1000 ms, abandoning the batch at 4000 ms, still running in foreachRDD at .*; the batch at 5000 ms, not run\.$/);
     // The abandoned batch may finish later: nobody hears of it.
     await clock.advance(5000);
     expect(finished).toEqual([1000, 2000, 3000, 4000]);
@@ -450,12 +432,9 @@ describe('a stop is bounded', () => {
     const closed: string[] = [];
     ssc.checkpoint(Object.assign(memoryStore(closed), { write: async (c: { time: number }) => void written.push(c.time) }));
     const pairs = ssc.queueStream([[['a', 1]], [['a', 2]]] as [string, number][][]);
-    pairs
-      .updateStateByKey((vs: number[], s: number | undefined) => vs.reduce((x, y) => x + y, s ?? 0))
-      .checkpoint(1000)
-      .foreachRDD(async (_rdd, time) => {
-        if (time === 2000) await clock.sleep(1e9);
-      });
+    pairs.updateStateByKey((vs: number[], s: number | undefined) => vs.reduce((x, y) => x + y, s ?? 0)).checkpoint(1000).foreachRDD(async (_rdd, time) => {
+      if (time === 2000) await clock.sleep(1e9);
+    });
     const { restore } = watch(ssc);
     ssc.start();
     await clock.advance(2000);
@@ -493,12 +472,9 @@ describe('a graceful stop processes everything received', () => {
       }
     }
     let runningCount = 0;
-    ssc
-      .receiverStream(new SlowTestReceiver())
-      .count()
-      .foreachRDD(async (rdd) => {
-        runningCount += (await rdd.collect())[0]!;
-      });
+    ssc.receiverStream(new SlowTestReceiver()).count().foreachRDD(async (rdd) => {
+      runningCount += (await rdd.collect())[0]!;
+    });
     ssc.start();
     await clock.advance(500);
     const stopping = ssc.stop({ stopGracefully: true });
@@ -538,9 +514,7 @@ describe('a graceful stop processes everything received', () => {
         // The thread is busy past the next boundary, whose timer cannot fire meanwhile; then the
         // receiver stores what it still had.
         const until = performance.now() + 120;
-        while (performance.now() < until) {
-          /* busy */
-        }
+        while (performance.now() < until) { /* busy */ }
         this.store('stored in onStop, after the boundary');
       }
     }

@@ -54,7 +54,7 @@ describe('StreamingContext({ signal })', () => {
 });
 
 describe('awaitTermination({ signal })', () => {
-  test("rejects with the signal's reason when aborted; the context goes on running", async () => {
+  test('rejects with the signal\'s reason when aborted; the context goes on running', async () => {
     const { ssc, clock } = createTestContext();
     const { output } = collectBatches(ssc.queueStream([[1], [2]]));
     ssc.start();

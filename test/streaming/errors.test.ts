@@ -27,21 +27,15 @@ async function quietly<R>(body: () => Promise<R>): Promise<R> {
 const lineOf = (marker: string, source: string) => source.split('\n').findIndex((l) => l.includes(marker)) + 1;
 
 describe('a user function that throws fails the batch', () => {
-  test("BatchFailedError names the operation and the batch time; the cause chain holds the user's error", async () => {
+  test('BatchFailedError names the operation and the batch time; the cause chain holds the user\'s error', async () => {
     const { ssc, clock } = createTestContext();
     const input = ssc.queueStream([[1, 2], [3], [4]]);
-    const mapped = input.map((x) => {
-      if (x === 3) throw new RangeError(`bad record ${x}`);
-      return x;
-    }); // MAP-SITE
+    const mapped = input.map((x) => { if (x === 3) throw new RangeError(`bad record ${x}`); return x; }); // MAP-SITE
     const out = collectBatches(mapped);
     ssc.start();
     const terminated = ssc.awaitTermination();
     await clock.advance(3000);
-    const error = await terminated.then(
-      () => undefined,
-      (e) => e,
-    );
+    const error = await terminated.then(() => undefined, (e) => e);
     expect(error).toBeInstanceOf(BatchFailedError);
     const e = error as BatchFailedError;
     expect(e.batchTime).toBe(2000);
@@ -59,20 +53,10 @@ describe('a user function that throws fails the batch', () => {
     expect(out.times).toEqual([1000]);
   });
 
-  test("the user's own error object is the root cause", async () => {
+  test('the user\'s own error object is the root cause', async () => {
     const { ssc, clock } = createTestContext();
-    ssc
-      .queueStream([[1]])
-      .map((x) => {
-        throw new TypeError(`no ${x}`);
-      })
-      .foreachRDD(async (rdd) => {
-        await rdd.collect();
-      });
-    const terminated = ssc.awaitTermination().then(
-      () => undefined,
-      (e) => e,
-    );
+    ssc.queueStream([[1]]).map((x) => { throw new TypeError(`no ${x}`); }).foreachRDD(async (rdd) => { await rdd.collect(); });
+    const terminated = ssc.awaitTermination().then(() => undefined, (e) => e);
     ssc.start();
     await clock.advance(1000);
     const e = await terminated;
@@ -84,14 +68,7 @@ describe('a user function that throws fails the batch', () => {
 
   test('awaitTerminationOrTimeout rejects with the error too', async () => {
     const { ssc, clock } = createTestContext();
-    ssc
-      .queueStream([[1]])
-      .filter(() => {
-        throw new Error('filter broke');
-      })
-      .foreachRDD(async (rdd) => {
-        await rdd.count();
-      });
+    ssc.queueStream([[1]]).filter(() => { throw new Error('filter broke'); }).foreachRDD(async (rdd) => { await rdd.count(); });
     ssc.start();
     const waiting = ssc.awaitTerminationOrTimeout(10_000);
     await clock.advance(1000);
@@ -104,10 +81,7 @@ describe('a user function that throws fails the batch', () => {
       await Promise.resolve();
       throw new Error('sink unavailable');
     });
-    const terminated = ssc.awaitTermination().then(
-      () => undefined,
-      (e) => e,
-    );
+    const terminated = ssc.awaitTermination().then(() => undefined, (e) => e);
     ssc.start();
     await clock.advance(1000);
     const e = (await terminated) as BatchFailedError;
@@ -119,14 +93,7 @@ describe('a user function that throws fails the batch', () => {
 
   test('a failure nobody awaits is logged, and the context stops', async () => {
     const { ssc, clock } = createTestContext();
-    ssc
-      .queueStream([[1]])
-      .map(() => {
-        throw new Error('x');
-      })
-      .foreachRDD(async (rdd) => {
-        await rdd.collect();
-      });
+    ssc.queueStream([[1]]).map(() => { throw new Error('x'); }).foreachRDD(async (rdd) => { await rdd.collect(); });
     const logged: unknown[] = [];
     const error = console.error;
     console.error = (...a: unknown[]) => void logged.push(a[1]); // (message, error), as the Logger contract has it
@@ -145,9 +112,7 @@ describe('a user function that throws fails the batch', () => {
   test('a failed output does not stop the other outputs of the batch; listeners see failureReason', async () => {
     const { ssc, clock } = createTestContext();
     const input = ssc.queueStream([[1]]);
-    input.foreachRDD(() => {
-      throw new Error('first output failed');
-    });
+    input.foreachRDD(() => { throw new Error('first output failed'); });
     const ran: number[] = [];
     input.foreachRDD((_rdd, time) => void ran.push(time));
     const infos: BatchInfo[] = [];
@@ -169,17 +134,11 @@ describe('a user function that throws fails the batch', () => {
 
   test('a transform function that throws at batch generation fails the batch, naming the transform', async () => {
     const { ssc, clock } = createTestContext();
-    ssc
-      .queueStream([[1], [2]])
-      .transform((rdd, time) => {
-        if (time === 2000) throw new Error('no RDD for you');
-        return rdd;
-      })
-      .foreachRDD(() => {});
-    const terminated = ssc.awaitTermination().then(
-      () => undefined,
-      (e) => e,
-    );
+    ssc.queueStream([[1], [2]]).transform((rdd, time) => {
+      if (time === 2000) throw new Error('no RDD for you');
+      return rdd;
+    }).foreachRDD(() => {});
+    const terminated = ssc.awaitTermination().then(() => undefined, (e) => e);
     ssc.start();
     await clock.advance(2000);
     const e = (await terminated) as BatchFailedError;
@@ -194,12 +153,11 @@ describe('a user function that throws fails the batch', () => {
     const { error } = await quietly(() =>
       runStreams({
         input: [[['a', 1]], [['a', -1]]] as KV[][],
-        operation: (s) =>
-          s.updateStateByKey<string, number, number>((values, state) => {
-            const sum = values.reduce((a, b) => a + b, state ?? 0);
-            if (sum <= 0) throw new Error('negative');
-            return sum;
-          }),
+        operation: (s) => s.updateStateByKey<string, number, number>((values, state) => {
+          const sum = values.reduce((a, b) => a + b, state ?? 0);
+          if (sum <= 0) throw new Error('negative');
+          return sum;
+        }),
       }),
     );
     expect(error).toBeInstanceOf(BatchFailedError);
@@ -214,10 +172,7 @@ const runningSumSpec = () =>
   });
 
 describe('skipFailedBatches', () => {
-  const failOn3 = (x: number) => {
-    if (x === 3) throw new Error('bad 3');
-    return x;
-  };
+  const failOn3 = (x: number) => { if (x === 3) throw new Error('bad 3'); return x; };
 
   test('the next batches still run; the failure is reported to listeners', async () => {
     const { ssc, clock } = createTestContext({ skipFailedBatches: true });
@@ -238,17 +193,11 @@ describe('skipFailedBatches', () => {
 
   test('updateStateByKey keeps its state from before the failed batch', async () => {
     const { output, error } = await runStreams({
-      input: [
-        [['a', 1]],
-        [
-          ['a', 3],
-          ['b', 1],
-        ],
-        [['a', 1]],
-        [],
-      ] as KV[][],
+      input: [[['a', 1]], [['a', 3], ['b', 1]], [['a', 1]], []] as KV[][],
       context: { skipFailedBatches: true },
-      operation: (s) => s.map(([k, v]) => [k, failOn3(v)] as KV).updateStateByKey<string, number, number>((values, state) => values.reduce((a, b) => a + b, state ?? 0)),
+      operation: (s) =>
+        s.map(([k, v]) => [k, failOn3(v)] as KV)
+          .updateStateByKey<string, number, number>((values, state) => values.reduce((a, b) => a + b, state ?? 0)),
     });
     expect(error).toBeUndefined();
     // Batch 2000 failed: nothing of it (not even b) reached the state.
@@ -258,61 +207,27 @@ describe('skipFailedBatches', () => {
   test('the first batch fails: the state starts again from the initial state', async () => {
     const update = (values: number[], state: number | undefined) => values.reduce((a, b) => a + b, state ?? 0);
     const viaUpdate = await runStreams({
-      input: [
-        [
-          ['a', 3],
-          ['b', 1],
-        ],
-        [['a', 1]],
-        [['a', 1]],
-      ] as KV[][],
-      context: { skipFailedBatches: true },
-      operation: (s) => s.map(([k, v]) => [k, failOn3(v)] as KV).updateStateByKey<string, number, number>(update, { initialState: [['z', 9]] }),
-    });
-    expect(viaUpdate.times).toEqual([2000, 3000]);
-    expectBatches(viaUpdate.output, [
-      [
-        ['a', 1],
-        ['z', 9],
-      ],
-      [
-        ['a', 2],
-        ['z', 9],
-      ],
-    ]);
-
-    const viaMapWithState = await runStreams({
-      input: [
-        [
-          ['a', 3],
-          ['b', 1],
-        ],
-        [['a', 1]],
-        [['a', 1]],
-      ] as KV[][],
+      input: [[['a', 3], ['b', 1]], [['a', 1]], [['a', 1]]] as KV[][],
       context: { skipFailedBatches: true },
       operation: (s) =>
-        s
-          .map(([k, v]) => [k, failOn3(v)] as KV)
-          .mapWithState(
-            StateSpec.function((key: string, value: number | undefined, state: State<number>) => {
-              state.update((state.getOption() ?? 0) + value!);
-              return key;
-            }).initialState([['z', 9]]),
-          )
+        s.map(([k, v]) => [k, failOn3(v)] as KV).updateStateByKey<string, number, number>(update, { initialState: [['z', 9]] }),
+    });
+    expect(viaUpdate.times).toEqual([2000, 3000]);
+    expectBatches(viaUpdate.output, [[['a', 1], ['z', 9]], [['a', 2], ['z', 9]]]);
+
+    const viaMapWithState = await runStreams({
+      input: [[['a', 3], ['b', 1]], [['a', 1]], [['a', 1]]] as KV[][],
+      context: { skipFailedBatches: true },
+      operation: (s) =>
+        s.map(([k, v]) => [k, failOn3(v)] as KV)
+          .mapWithState(StateSpec.function((key: string, value: number | undefined, state: State<number>) => {
+            state.update((state.getOption() ?? 0) + value!);
+            return key;
+          }).initialState([['z', 9]]))
           .stateSnapshots(),
     });
     expect(viaMapWithState.times).toEqual([2000, 3000]);
-    expectBatches(viaMapWithState.output, [
-      [
-        ['a', 1],
-        ['z', 9],
-      ],
-      [
-        ['a', 2],
-        ['z', 9],
-      ],
-    ]);
+    expectBatches(viaMapWithState.output, [[['a', 1], ['z', 9]], [['a', 2], ['z', 9]]]);
   });
 
   test('a batch that fails at generation (a transform upstream) leaves the state as it was', async () => {
@@ -359,16 +274,7 @@ describe('skipFailedBatches', () => {
       return [key, sum] as KV;
     });
     const { ssc, clock } = createTestContext({ skipFailedBatches: true, defaultParallelism: 1 });
-    const mapped = ssc
-      .queueStream<KV>([
-        [['a', 1]],
-        [
-          ['b', 5],
-          ['a', 3],
-        ],
-        [['a', 1]],
-      ])
-      .mapWithState(spec);
+    const mapped = ssc.queueStream<KV>([[['a', 1]], [['b', 5], ['a', 3]], [['a', 1]]]).mapWithState(spec);
     const out = collectBatches(mapped);
     const snap = collectBatches(mapped.stateSnapshots());
     ssc.start();
@@ -388,48 +294,15 @@ describe('skipFailedBatches', () => {
     // 'a' and 'b' hash to partitions 1 and 0 of 2; the batch at 2000 updates 'b' (partition 0),
     // then fails on 'a' (partition 1).
     const { ssc, clock } = createTestContext({ skipFailedBatches: true });
-    const mapped = ssc
-      .queueStream<KV>([
-        [
-          ['a', 1],
-          ['b', 1],
-        ],
-        [
-          ['a', 3],
-          ['b', 10],
-        ],
-        [
-          ['a', 1],
-          ['b', 1],
-        ],
-      ])
-      .mapWithState(spec.numPartitions(2));
+    const mapped = ssc.queueStream<KV>([[['a', 1], ['b', 1]], [['a', 3], ['b', 10]], [['a', 1], ['b', 1]]]).mapWithState(spec.numPartitions(2));
     const out = collectBatches(mapped);
     const snap = collectBatches(mapped.stateSnapshots());
     ssc.start();
     await clock.advance(3000);
     await ssc.stop();
     expect(out.times).toEqual([1000, 3000]);
-    expectBatches(out.output, [
-      [
-        ['a', 1],
-        ['b', 1],
-      ],
-      [
-        ['a', 2],
-        ['b', 2],
-      ],
-    ]);
-    expectBatches(snap.output, [
-      [
-        ['a', 1],
-        ['b', 1],
-      ],
-      [
-        ['a', 2],
-        ['b', 2],
-      ],
-    ]);
+    expectBatches(out.output, [[['a', 1], ['b', 1]], [['a', 2], ['b', 2]]]);
+    expectBatches(snap.output, [[['a', 1], ['b', 1]], [['a', 2], ['b', 2]]]);
   });
 
   test('mapWithState goes on after a batch whose output failed', async () => {
@@ -441,9 +314,7 @@ describe('skipFailedBatches', () => {
       }),
     );
     const out = collectBatches(mapped);
-    mapped.foreachRDD((_rdd, time) => {
-      if (time === 2000) throw new Error('sink down');
-    });
+    mapped.foreachRDD((_rdd, time) => { if (time === 2000) throw new Error('sink down'); });
     const snap = collectBatches(mapped.stateSnapshots());
     const failures: (string | undefined)[] = [];
     ssc.addStreamingListener({ onBatchCompleted: (e) => void failures.push(e.batchInfo.failureReason) });
@@ -461,11 +332,10 @@ describe('skipFailedBatches', () => {
 
   test('updateStateByKey goes on after a batch whose output failed', async () => {
     const { ssc, clock } = createTestContext({ skipFailedBatches: true });
-    const state = ssc.queueStream<KV>([[['a', 1]], [['a', 1]], [['a', 1]]]).updateStateByKey<string, number, number>((values, s) => values.reduce((a, b) => a + b, s ?? 0));
+    const state = ssc.queueStream<KV>([[['a', 1]], [['a', 1]], [['a', 1]]])
+      .updateStateByKey<string, number, number>((values, s) => values.reduce((a, b) => a + b, s ?? 0));
     const out = collectBatches(state);
-    state.foreachRDD((_rdd, time) => {
-      if (time === 2000) throw new Error('sink down');
-    });
+    state.foreachRDD((_rdd, time) => { if (time === 2000) throw new Error('sink down'); });
     ssc.start();
     await clock.advance(3000);
     await ssc.stop();
@@ -479,26 +349,10 @@ describe('errors at definition', () => {
     const factor = 3;
     const limit = 2;
     const { output } = await runStreams({
-      input: [
-        [
-          ['a', 1],
-          ['b', 3],
-        ],
-        [['a', 2]],
-      ] as KV[][],
-      operation: (s) =>
-        s
-          .map(([k, v]) => [k, v * factor] as KV)
-          .filter(([, v]) => v > limit)
-          .reduceByKey((a, b) => a + b + limit - 2),
+      input: [[['a', 1], ['b', 3]], [['a', 2]]] as KV[][],
+      operation: (s) => s.map(([k, v]) => [k, v * factor] as KV).filter(([, v]) => v > limit).reduceByKey((a, b) => a + b + limit - 2),
     });
-    expectBatches(output, [
-      [
-        ['a', 3],
-        ['b', 9],
-      ],
-      [['a', 6]],
-    ]);
+    expectBatches(output, [[['a', 3], ['b', 9]], [['a', 6]]]);
   });
 
   test('a non-function is a TypeError naming the operation where it is defined', () => {
@@ -525,9 +379,7 @@ describe('errors at definition', () => {
   test('taskTimeout (and maxTaskAttempts) must be positive numbers a timer can hold', () => {
     for (const bad of [Number.NaN, -1, 0, 2 ** 31, Number.POSITIVE_INFINITY, '1000' as never]) {
       expect(() => new StreamingContext({ batchInterval: 1000, taskTimeout: bad })).toThrow(RangeError);
-      expect(() => new StreamingContext({ batchInterval: 1000, taskTimeout: bad })).toThrow(
-        /^StreamingContext: taskTimeout must be a positive number of milliseconds up to 2147483647 \(about 24\.8 days\), got .*; default 60 s\.$/,
-      );
+      expect(() => new StreamingContext({ batchInterval: 1000, taskTimeout: bad })).toThrow(/^StreamingContext: taskTimeout must be a positive number of milliseconds up to 2147483647 \(about 24\.8 days\), got .*; default 60 s\.$/);
       expect(() => new RDDContext({ taskTimeout: bad })).toThrow(/^taskTimeout must be a positive number of milliseconds/);
     }
     expect(() => new RDDContext({ maxTaskAttempts: 0 })).toThrow(/^maxTaskAttempts must be a positive integer, got 0\.$/);
@@ -552,13 +404,7 @@ describe('errors at definition', () => {
       ['sortByKey', (s: DStream<[unknown, number]>) => s.transform((rdd) => rdd.sortByKey())],
     ] as const) {
       for (const circular of [circularObject, circularArray]) {
-        const input = [
-          [
-            ['a', 1],
-            [circular('ann'), 2],
-            [circular('ann'), 3],
-          ],
-        ] as [unknown, number][][];
+        const input = [[['a', 1], [circular('ann'), 2], [circular('ann'), 3]]] as [unknown, number][][];
         const { error } = await runStreams({ input, operation: define as (s: DStream<[unknown, number]>) => DStream<unknown> });
         const typeError = causes(error).find((c) => c instanceof TypeError) as TypeError | undefined;
         expect(typeError?.message, `${operation} with ${circular.name}: ${String(error)}`).toMatch(
@@ -579,9 +425,7 @@ describe('errors at definition', () => {
       ['keyBy', (s) => s.transform((rdd) => rdd.keyBy(async (x) => x))],
     ];
     const message = (operation: string) =>
-      new RegExp(
-        `^${operation} at errors\\.test\\.ts:\\d+:\\d+ returned a Promise \\(is it an async function\\?\\): the function given to ${operation} must return its result, which is not awaited\\. Do asynchronous work in foreachRDD`,
-      );
+      new RegExp(`^${operation} at errors\\.test\\.ts:\\d+:\\d+ returned a Promise \\(is it an async function\\?\\): the function given to ${operation} must return its result, which is not awaited\\. Do asynchronous work in foreachRDD`);
     for (const [operation, define] of operations) {
       const { output, error } = await runStreams({ input: [[1, 2, 3]], operation: define });
       expect(output, operation).toEqual([]);

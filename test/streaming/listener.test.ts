@@ -31,20 +31,8 @@ describe('listener events', () => {
     }
     expect(events).toEqual([
       'streamingStarted 0',
-      'submitted 1000',
-      'started 1000',
-      'opStarted 1000 #0',
-      'opCompleted 1000 #0',
-      'opStarted 1000 #1',
-      'opCompleted 1000 #1',
-      'completed 1000',
-      'submitted 2000',
-      'started 2000',
-      'opStarted 2000 #0',
-      'opCompleted 2000 #0',
-      'opStarted 2000 #1',
-      'opCompleted 2000 #1',
-      'completed 2000',
+      'submitted 1000', 'started 1000', 'opStarted 1000 #0', 'opCompleted 1000 #0', 'opStarted 1000 #1', 'opCompleted 1000 #1', 'completed 1000',
+      'submitted 2000', 'started 2000', 'opStarted 2000 #0', 'opCompleted 2000 #0', 'opStarted 2000 #1', 'opCompleted 2000 #1', 'completed 2000',
     ]);
   });
 
@@ -86,11 +74,7 @@ describe('listener events', () => {
     await ssc.stop();
     expect(infos.map((i) => i.batchTime)).toEqual([1000, 2000, 3000]);
     expect(infos.map((i) => i.numRecords)).toEqual([4, 2, 1]);
-    expect(infos.map((i) => i.streamIdToNumRecords)).toEqual([
-      { 0: 3, 1: 1 },
-      { 0: 0, 1: 2 },
-      { 0: 1, 1: 0 },
-    ]);
+    expect(infos.map((i) => i.streamIdToNumRecords)).toEqual([{ 0: 3, 1: 1 }, { 0: 0, 1: 2 }, { 0: 1, 1: 0 }]);
     for (const i of infos) {
       expect(i.submissionTime).toBe(i.batchTime);
       expect(i.processingStartTime).toBe(i.batchTime);
@@ -127,11 +111,7 @@ describe('listener events', () => {
     const seen: number[] = [];
     ssc.queueStream([[1], [2]]).foreachRDD((_rdd, time) => void seen.push(time));
     const completed: number[] = [];
-    ssc.addStreamingListener({
-      onBatchCompleted: () => {
-        throw new Error('listener bug');
-      },
-    });
+    ssc.addStreamingListener({ onBatchCompleted: () => { throw new Error('listener bug'); } });
     ssc.addStreamingListener({ onBatchCompleted: (e) => void completed.push(e.batchInfo.batchTime) });
     const errors: unknown[] = [];
     const error = console.error;
@@ -206,12 +186,7 @@ describe('events$', () => {
     ssc.queueStream([[1], [2]]).foreachRDD(() => {});
     const events: StreamingListenerEvent[] = [];
     let completed = false;
-    ssc.events$.subscribe({
-      next: (e) => void events.push(e),
-      complete: () => {
-        completed = true;
-      },
-    });
+    ssc.events$.subscribe({ next: (e) => void events.push(e), complete: () => { completed = true; } });
     ssc.start();
     await clock.advance(2000);
     expect(completed).toBe(false);
@@ -219,33 +194,20 @@ describe('events$', () => {
     expect(completed).toBe(true);
     expect(events.map((e) => e.type)).toEqual([
       'streamingStarted',
-      'batchSubmitted',
-      'batchStarted',
-      'outputOperationStarted',
-      'outputOperationCompleted',
-      'batchCompleted',
-      'batchSubmitted',
-      'batchStarted',
-      'outputOperationStarted',
-      'outputOperationCompleted',
-      'batchCompleted',
+      'batchSubmitted', 'batchStarted', 'outputOperationStarted', 'outputOperationCompleted', 'batchCompleted',
+      'batchSubmitted', 'batchStarted', 'outputOperationStarted', 'outputOperationCompleted', 'batchCompleted',
       'streamingStopped',
     ]);
     expect(events.at(-1)).toEqual({ type: 'streamingStopped', time: 2000, graceful: false, timeout: 2000, abandoned: [] });
     const done = events.filter((e): e is Extract<StreamingListenerEvent, { type: 'batchCompleted' }> => e.type === 'batchCompleted');
-    expect(done.map((e) => [e.batchInfo.batchTime, e.batchInfo.numRecords])).toEqual([
-      [1000, 1],
-      [2000, 1],
-    ]);
+    expect(done.map((e) => [e.batchInfo.batchTime, e.batchInfo.numRecords])).toEqual([[1000, 1], [2000, 1]]);
   });
 
   test('events are snapshots: a later change to the batch does not alter an emitted event', async () => {
     const { ssc, clock } = createTestContext();
     ssc.queueStream([[1]]).foreachRDD(() => {});
     const submitted: any[] = [];
-    ssc.events$.subscribe((e) => {
-      if (e.type === 'batchSubmitted') submitted.push(e.batchInfo);
-    });
+    ssc.events$.subscribe((e) => { if (e.type === 'batchSubmitted') submitted.push(e.batchInfo); });
     ssc.start();
     await clock.advance(1000);
     await ssc.stop();

@@ -65,9 +65,7 @@ describe('logger', () => {
 
   test('console itself is a logger; a logger without the four methods is refused where it is given', () => {
     expect(() => createTestContext({ logger: console })).not.toThrow();
-    expect(() => createTestContext({ logger: { warn() {}, error() {} } as never })).toThrow(
-      /StreamingContext: logger must have the methods debug, info, warn and error \(console has them\); it lacks debug, info/,
-    );
+    expect(() => createTestContext({ logger: { warn() {}, error() {} } as never })).toThrow(/StreamingContext: logger must have the methods debug, info, warn and error \(console has them\); it lacks debug, info/);
     expect(() => createTestContext({ logger: 'verbose' as never })).toThrow(/logger must have .*; got string/);
   });
 
@@ -77,13 +75,11 @@ describe('logger', () => {
     const offenders: string[] = [];
     for (const file of readdirSync(engine, { recursive: true, encoding: 'utf8' })) {
       if (!/\.(ts|mjs)$/.test(file) || allowed.has(file.split(path.sep).join('/'))) continue;
-      readFileSync(path.join(engine, file), 'utf8')
-        .split('\n')
-        .forEach((line, i) => {
-          const code = line.trim();
-          if (code.startsWith('*') || code.startsWith('//') || code.startsWith('/*')) return; // comments and doc examples
-          if (/\bconsole\.(log|info|debug|warn|error|trace)\b/.test(code.replace(/\/\/.*$/, ''))) offenders.push(`engine/${file}:${i + 1}: ${code}`);
-        });
+      readFileSync(path.join(engine, file), 'utf8').split('\n').forEach((line, i) => {
+        const code = line.trim();
+        if (code.startsWith('*') || code.startsWith('//') || code.startsWith('/*')) return; // comments and doc examples
+        if (/\bconsole\.(log|info|debug|warn|error|trace)\b/.test(code.replace(/\/\/.*$/, ''))) offenders.push(`engine/${file}:${i + 1}: ${code}`);
+      });
     }
     expect(offenders).toEqual([]);
   });

@@ -46,44 +46,14 @@ describe('updateStateByKey', () => {
     const { sink, warnings } = await runWithCrash({ store: dir, first: build, crashAt: 5000, resumeAt: 7000, until: 8000 });
     expect(sink.final()).toStrictEqual({
       totals: {
-        1000: [
-          ['a', 1],
-          ['b', 1],
-        ],
-        2000: [
-          ['a', 2],
-          ['b', 1],
-        ],
-        3000: [
-          ['a', 2],
-          ['b', 1],
-        ],
-        4000: [
-          ['a', 2],
-          ['b', 2],
-          ['c', 1],
-        ],
-        5000: [
-          ['a', 3],
-          ['b', 2],
-          ['c', 1],
-        ],
-        6000: [
-          ['a', 3],
-          ['b', 2],
-          ['c', 3],
-        ],
-        7000: [
-          ['a', 3],
-          ['b', 2],
-          ['c', 3],
-        ],
-        8000: [
-          ['a', 3],
-          ['b', 2],
-          ['c', 3],
-          ['d', 1],
-        ],
+        1000: [['a', 1], ['b', 1]],
+        2000: [['a', 2], ['b', 1]],
+        3000: [['a', 2], ['b', 1]],
+        4000: [['a', 2], ['b', 2], ['c', 1]],
+        5000: [['a', 3], ['b', 2], ['c', 1]],
+        6000: [['a', 3], ['b', 2], ['c', 3]],
+        7000: [['a', 3], ['b', 2], ['c', 3]],
+        8000: [['a', 3], ['b', 2], ['c', 3], ['d', 1]],
       },
     });
     expect(sink.rewritten()).toEqual({ totals: [4000, 5000] });
@@ -115,26 +85,18 @@ describe('mapWithState with a timeout', () => {
       state.update(n);
       return `${word} ${n}`;
     }).timeout(3000);
-  const buildWith =
-    (numPartitions: number): Build =>
-    (ssc, sink) => {
-      const counts = pairsOf(ssc.queueStream(input.map((b) => [...b]))).mapWithState(spec().numPartitions(numPartitions));
-      counts.checkpoint(2000);
-      record(sink, 'mapped', counts);
-      record(sink, 'snapshots', counts.stateSnapshots());
-    };
+  const buildWith = (numPartitions: number): Build => (ssc, sink) => {
+    const counts = pairsOf(ssc.queueStream(input.map((b) => [...b]))).mapWithState(spec().numPartitions(numPartitions));
+    counts.checkpoint(2000);
+    record(sink, 'mapped', counts);
+    record(sink, 'snapshots', counts.stateSnapshots());
+  };
 
-  test("the state and each key's idle time are restored: timeouts fire at the same batches, also during the down time", async () => {
+  test('the state and each key\'s idle time are restored: timeouts fire at the same batches, also during the down time', async () => {
     const reference = await runUninterrupted(buildWith(2), 24_000);
-    const timeouts = Object.values(reference.final().mapped!)
-      .flat()
-      .filter((m) => String(m).includes('idle'));
+    const timeouts = Object.values(reference.final().mapped!).flat().filter((m) => String(m).includes('idle'));
     expect(timeouts.length).toBeGreaterThan(3);
-    for (const [crashAt, resumeAt] of [
-      [5000, 9000],
-      [8000, 8000],
-      [13_000, 20_000],
-    ] as const) {
+    for (const [crashAt, resumeAt] of [[5000, 9000], [8000, 8000], [13_000, 20_000]] as const) {
       const { sink } = await runWithCrash({ store: tempDirectory(), first: buildWith(2), crashAt, resumeAt, until: 24_000 });
       expectSameOutputs(sink, reference);
     }
@@ -152,22 +114,8 @@ describe('reduceByKeyAndWindow with an inverse function', () => {
   const build: Build = (ssc, sink) => {
     const pairs = pairsOf(ssc.queueStream(input.map((b) => [...b])));
     // Checkpoints every 3 s: the 2-s-sliding window's state is then its window at the last even time.
-    const sliding = pairs
-      .reduceByKeyAndWindow(
-        (a, b) => a + b,
-        (a, b) => a - b,
-        3000,
-        1000,
-      )
-      .checkpoint(3000);
-    const hopping = pairs.reduceByKeyAndWindow(
-      (a, b) => a + b,
-      (a, b) => a - b,
-      4000,
-      2000,
-      2,
-      (kv) => kv[1] !== 0,
-    );
+    const sliding = pairs.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 3000, 1000).checkpoint(3000);
+    const hopping = pairs.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 4000, 2000, 2, (kv) => kv[1] !== 0);
     const counted = pairs.map(() => 1).countByWindow(5000, 1000);
     record(sink, 'sliding', sliding);
     record(sink, 'hopping', hopping);
@@ -176,12 +124,7 @@ describe('reduceByKeyAndWindow with an inverse function', () => {
 
   test('the window and the reduced batches still in it are restored; windows after recovery equal the uninterrupted ones', async () => {
     const reference = await runUninterrupted(build, 24_000);
-    for (const [crashAt, resumeAt] of [
-      [4000, 4000],
-      [5000, 8000],
-      [7000, 12_000],
-      [16_000, 17_000],
-    ] as const) {
+    for (const [crashAt, resumeAt] of [[4000, 4000], [5000, 8000], [7000, 12_000], [16_000, 17_000]] as const) {
       const { sink } = await runWithCrash({ store: tempDirectory(), first: build, crashAt, resumeAt, until: 24_000 });
       expectSameOutputs(sink, reference);
     }
@@ -203,14 +146,7 @@ describe('reduceByKeyAndWindow with an inverse function', () => {
           return a - b;
         };
         const sliding = pairs.reduceByKeyAndWindow((a, b) => a + b, subtract, 3000, 1000).checkpoint(3000);
-        const hopping = pairs.reduceByKeyAndWindow(
-          (a, b) => a + b,
-          (a, b) => a - b,
-          4000,
-          2000,
-          2,
-          (kv) => kv[1] !== 0,
-        );
+        const hopping = pairs.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 4000, 2000, 2, (kv) => kv[1] !== 0);
         const counted = pairs.map(() => 1).countByWindow(5000, 1000);
         record(sink, 'sliding', sliding);
         record(sink, 'hopping', hopping);
@@ -270,25 +206,10 @@ describe('windows over stateful streams', () => {
       const pairs = pairsOf(ssc.queueStream(input.map((b) => [...b])));
       record(sink, 'totals-window', pairs.updateStateByKey(sum).checkpoint(3000).window(3000, 1000));
       record(sink, 'mapped-window', pairs.mapWithState(spec()).checkpoint(3000).window(2000));
-      record(
-        sink,
-        'window-window',
-        pairs
-          .reduceByKeyAndWindow(
-            (a, b) => a + b,
-            (a, b) => a - b,
-            2000,
-          )
-          .checkpoint(3000)
-          .window(3000, 1000),
-      );
+      record(sink, 'window-window', pairs.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 2000).checkpoint(3000).window(3000, 1000));
     };
     const reference = await runUninterrupted(build, 18_000);
-    for (const [crashAt, resumeAt] of [
-      [3000, 3000],
-      [4000, 6000],
-      [10_000, 14_000],
-    ] as const) {
+    for (const [crashAt, resumeAt] of [[3000, 3000], [4000, 6000], [10_000, 14_000]] as const) {
       const { sink } = await runWithCrash({ store: tempDirectory(), first: build, crashAt, resumeAt, until: 18_000 });
       expectSameOutputs(sink, reference);
     }
@@ -305,19 +226,9 @@ describe('windows over stateful streams', () => {
   });
 
   test('a window over stateSnapshots() at the checkpoint works; reaching before it, the first batch after recovery fails, saying so', async () => {
-    const reaching =
-      (size: number): Build =>
-      (ssc, sink) => {
-        record(
-          sink,
-          'snapshots',
-          pairsOf(ssc.queueStream(input.map((b) => [...b])))
-            .mapWithState(spec())
-            .checkpoint(3000)
-            .stateSnapshots()
-            .window(size),
-        );
-      };
+    const reaching = (size: number): Build => (ssc, sink) => {
+      record(sink, 'snapshots', pairsOf(ssc.queueStream(input.map((b) => [...b]))).mapWithState(spec()).checkpoint(3000).stateSnapshots().window(size));
+    };
     const { sink } = await runWithCrash({ store: tempDirectory(), first: reaching(2000), crashAt: 4000, resumeAt: 5000, until: 8000 });
     expectSameOutputs(sink, await runUninterrupted(reaching(2000), 8000));
 
@@ -330,15 +241,10 @@ describe('windows over stateful streams', () => {
       build(ssc, new Sink());
       return ssc;
     });
-    const failed = ssc.awaitTermination().then(
-      () => undefined,
-      (e: unknown) => e as Error,
-    );
+    const failed = ssc.awaitTermination().then(() => undefined, (e: unknown) => e as Error);
     ssc.start();
     await clock.advanceTo(5000);
-    expect((await failed)?.message).toMatch(
-      /^Batch 4000 ms failed in job generation: mapWithState at .*: the state at 2000 ms is not in the checkpoint this stream was restored from \(only what the function returned then is\), so a window over stateSnapshots\(\) cannot reach back to it after recovery/,
-    );
+    expect((await failed)?.message).toMatch(/^Batch 4000 ms failed in job generation: mapWithState at .*: the state at 2000 ms is not in the checkpoint this stream was restored from \(only what the function returned then is\), so a window over stateSnapshots\(\) cannot reach back to it after recovery/);
   });
 });
 
@@ -368,16 +274,11 @@ describe('queueStream positions', () => {
       ssc.queueStream<string>([['only one entry']]).foreachRDD(() => {});
       return ssc;
     });
-    const failed = ssc.awaitTermination().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const failed = ssc.awaitTermination().then(() => undefined, (e: unknown) => e);
     ssc.start();
     await clock.advanceTo(6000);
     const error = (await failed) as Error;
-    expect(error.message).toMatch(
-      /the batch at 2000 ms needs queue entries up to #1 \(to make the batch at 2000 ms again from entries #1 to #1\), but after the 1 already taken, the queue holds only 0\./,
-    );
+    expect(error.message).toMatch(/the batch at 2000 ms needs queue entries up to #1 \(to make the batch at 2000 ms again from entries #1 to #1\), but after the 1 already taken, the queue holds only 0\./);
     expect(error.message).toMatch(/createContext must fill the queue again with the same entries, in the same order, from the first one/);
   });
 });
@@ -392,18 +293,16 @@ describe('fromObservable with the write-ahead log', () => {
       if (which(k) && due > clock.now()) clock.schedule(() => input[k - 1]!.forEach((w) => subject.next(w)), due - clock.now());
     }
   };
-  const buildWith =
-    (subject: Subject<string>, slowBatch?: number): Build =>
-    (ssc, sink) => {
-      const words = ssc.fromObservable(subject);
-      const totals = pairsOf(words).updateStateByKey(sum).checkpoint(3000);
-      words.foreachRDD(async (rdd, time) => {
-        // A slow batch: later batches are generated (and logged) while it runs.
-        if (time === slowBatch) await (ssc.scheduler as ManualClock).sleep(5000);
-        sink.writes.push({ name: 'words', time, records: (await rdd.collect()).sort() });
-      });
-      record(sink, 'totals', totals);
-    };
+  const buildWith = (subject: Subject<string>, slowBatch?: number): Build => (ssc, sink) => {
+    const words = ssc.fromObservable(subject);
+    const totals = pairsOf(words).updateStateByKey(sum).checkpoint(3000);
+    words.foreachRDD(async (rdd, time) => {
+      // A slow batch: later batches are generated (and logged) while it runs.
+      if (time === slowBatch) await (ssc.scheduler as ManualClock).sleep(5000);
+      sink.writes.push({ name: 'words', time, records: (await rdd.collect()).sort() });
+    });
+    record(sink, 'totals', totals);
+  };
 
   test('batches logged but not run when the process died are made again from the log; what arrived while it was down is lost', async () => {
     const first = new Subject<string>();
@@ -451,13 +350,7 @@ describe('textFileStream', () => {
     const build: Build = (ssc, sink) => {
       const lines = ssc.textFileStream(inputDir);
       record(sink, 'lines', lines);
-      record(
-        sink,
-        'count',
-        pairsOf(lines.map((l) => l.split(' ')[1]!.replace(/[ab]$/, '')))
-          .updateStateByKey(sum)
-          .checkpoint(4000),
-      );
+      record(sink, 'count', pairsOf(lines.map((l) => l.split(' ')[1]!.replace(/[ab]$/, ''))).updateStateByKey(sum).checkpoint(4000));
     };
     const reference = await runUninterrupted(build, T0 + 12_000, { clockStart: T0 });
     expect(reference.final().lines![T0 + 1000]).toEqual(['line 1a', 'line 1b']);
@@ -471,44 +364,20 @@ describe('upgrading the pipeline', () => {
   const original: Build = (ssc, sink) => {
     const pairs = pairsOf(ssc.queueStream(input.map((b) => [...b])));
     record(sink, 'totals', pairs.updateStateByKey(sum).checkpoint(2000));
-    record(
-      sink,
-      'window',
-      pairs
-        .reduceByKeyAndWindow(
-          (a, b) => a + b,
-          (a, b) => a - b,
-          3000,
-          1000,
-        )
-        .checkpoint(2000),
-    );
+    record(sink, 'window', pairs.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 3000, 1000).checkpoint(2000));
   };
 
   test('stateless operations added, changed and renamed, and a new output: every stateful operator keeps its id and its state', async () => {
     const upgraded: Build = (ssc, sink) => {
       const lines = ssc.queueStream(input.map((b) => [...b]));
-      record(
-        sink,
-        'lengths',
-        lines.map((w) => w.length),
-      ); // a new output on a new stateless branch
+      record(sink, 'lengths', lines.map((w) => w.length)); // a new output on a new stateless branch
       const pairs = lines
         .map((w) => w.trim())
         .filter((w) => w.length > 0)
         .map((w) => [w, 1] as [string, number])
         .mapValues((n) => n * 1);
       record(sink, 'totals', pairs.updateStateByKey(sum));
-      record(
-        sink,
-        'window',
-        pairs.reduceByKeyAndWindow(
-          (a, b) => a + b,
-          (a, b) => a - b,
-          3000,
-          1000,
-        ),
-      );
+      record(sink, 'window', pairs.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 3000, 1000));
     };
     const reference = await runUninterrupted(original, 14_000);
     const { sink, warnings } = await runWithCrash({ store: tempDirectory(), first: original, second: upgraded, crashAt: 7000, resumeAt: 9000, until: 14_000 });
@@ -521,11 +390,7 @@ describe('upgrading the pipeline', () => {
   test('a new named stateful operator starts from its initial state, with a warning', async () => {
     const upgraded: Build = (ssc, sink) => {
       original(ssc, sink);
-      const distinct = ssc
-        .queueStream<string>([])
-        .map((w) => [w, 1] as [string, number])
-        .updateStateByKey(sum)
-        .name('distinct');
+      const distinct = ssc.queueStream<string>([]).map((w) => [w, 1] as [string, number]).updateStateByKey(sum).name('distinct');
       distinct.foreachRDD(() => {});
     };
     const { warnings } = await runWithCrash({ store: tempDirectory(), first: original, second: upgraded, crashAt: 5000, resumeAt: 5000, until: 6000 });
@@ -542,24 +407,14 @@ describe('upgrading the pipeline', () => {
       const ssc = new StreamingContext({ batchInterval: 1000, scheduler: new ManualClock(9000) });
       upgraded(ssc);
       return ssc;
-    }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    }).then(() => undefined, (e: unknown) => e);
   };
 
   test('a stateful operator changed to another kind: getOrCreate rejects, naming the checkpointed operator and the current ones', async () => {
     const error = await crashThenRebuild((ssc) => {
       const pairs = pairsOf(ssc.queueStream(input.map((b) => [...b])));
       pairs.mapWithState(StateSpec.function<string, number, number, void>((_w, one, state) => state.update((state.getOption() ?? 0) + (one ?? 0)))).foreachRDD(() => {});
-      pairs
-        .reduceByKeyAndWindow(
-          (a, b) => a + b,
-          (a, b) => a - b,
-          3000,
-          1000,
-        )
-        .foreachRDD(() => {});
+      pairs.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 3000, 1000).foreachRDD(() => {});
     });
     expect(error).toBeInstanceOf(CheckpointMismatchError);
     const message = (error as Error).message;
@@ -574,19 +429,10 @@ describe('upgrading the pipeline', () => {
     const error = await crashThenRebuild((ssc) => {
       const pairs = pairsOf(ssc.queueStream(input.map((b) => [...b])));
       pairs.updateStateByKey(sum).foreachRDD(() => {});
-      pairs
-        .reduceByKeyAndWindow(
-          (a, b) => a + b,
-          (a, b) => a - b,
-          4000,
-          1000,
-        )
-        .foreachRDD(() => {});
+      pairs.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 4000, 1000).foreachRDD(() => {});
     });
     expect(error).toBeInstanceOf(CheckpointMismatchError);
-    expect((error as Error).message).toMatch(
-      /reduceByKeyAndWindow "queueStream#0\/reduceByKeyAndWindow#0" \(reduceByKeyAndWindow at .*\) changed: its windowDuration was 3000 ms when checkpointed and is 4000 ms now\./,
-    );
+    expect((error as Error).message).toMatch(/reduceByKeyAndWindow "queueStream#0\/reduceByKeyAndWindow#0" \(reduceByKeyAndWindow at .*\) changed: its windowDuration was 3000 ms when checkpointed and is 4000 ms now\./);
   });
 
   test('an unnamed stateful operator added before another of its kind: rejected, since their states would be mixed up', async () => {
@@ -594,14 +440,7 @@ describe('upgrading the pipeline', () => {
       const pairs = pairsOf(ssc.queueStream(input.map((b) => [...b])));
       pairs.updateStateByKey((vs: number[], s: number | undefined) => (s ?? 0) + vs.length * 2).foreachRDD(() => {});
       pairs.updateStateByKey(sum).foreachRDD(() => {});
-      pairs
-        .reduceByKeyAndWindow(
-          (a, b) => a + b,
-          (a, b) => a - b,
-          3000,
-          1000,
-        )
-        .foreachRDD(() => {});
+      pairs.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 3000, 1000).foreachRDD(() => {});
     });
     expect(error).toBeInstanceOf(CheckpointMismatchError);
     expect((error as Error).message).toMatch(/updateStateByKey "queueStream#0\/updateStateByKey#1" \(.*\) is not in the checkpoint, which has other updateStateByKey operators on the same upstream/);
@@ -615,21 +454,9 @@ describe('upgrading the pipeline', () => {
       first: original,
       second: (ssc, sink) => {
         const pairs = pairsOf(ssc.queueStream(input.map((b) => [...b])));
-        pairs
-          .updateStateByKey((vs: number[], s: number | undefined) => (s ?? 0) + vs.length * 2)
-          .name('doubled')
-          .foreachRDD(() => {});
+        pairs.updateStateByKey((vs: number[], s: number | undefined) => (s ?? 0) + vs.length * 2).name('doubled').foreachRDD(() => {});
         record(sink, 'totals', pairs.updateStateByKey(sum).name('queueStream#0/updateStateByKey#0'));
-        record(
-          sink,
-          'window',
-          pairs.reduceByKeyAndWindow(
-            (a, b) => a + b,
-            (a, b) => a - b,
-            3000,
-            1000,
-          ),
-        );
+        record(sink, 'window', pairs.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 3000, 1000));
       },
       crashAt: 5000,
       resumeAt: 6000,
@@ -643,14 +470,7 @@ describe('upgrading the pipeline', () => {
       const s = new Subject<string>();
       const pairs = pairsOf(ssc.fromObservable(s));
       pairs.updateStateByKey(sum).foreachRDD(() => {});
-      pairs
-        .reduceByKeyAndWindow(
-          (a, b) => a + b,
-          (a, b) => a - b,
-          3000,
-          1000,
-        )
-        .foreachRDD(() => {});
+      pairs.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 3000, 1000).foreachRDD(() => {});
     });
     expect(error).toBeInstanceOf(CheckpointMismatchError);
     expect((error as Error).message).toMatch(/input "queueStream#0" \(queueStream at .* when checkpointed\) is not in this pipeline: its position and logged batches would be lost\./);
@@ -693,9 +513,7 @@ describe('damaged checkpoints', () => {
       // Damage the newest checkpoint (6000) between the crash and the recovery.
       betweenRuns: () => flipAByte(path.join(dir, 'checkpoint-6000.rvck')),
     });
-    expect(warnings).toEqual([
-      expect.stringMatching(/^Skipping the checkpoint at time 6000: Checkpoint .*checkpoint-6000\.rvck is corrupt: checksum mismatch.*Falling back to the checkpoint at time 4000\.$/),
-    ]);
+    expect(warnings).toEqual([expect.stringMatching(/^Skipping the checkpoint at time 6000: Checkpoint .*checkpoint-6000\.rvck is corrupt: checksum mismatch.*Falling back to the checkpoint at time 4000\.$/)]);
     expect(sink.rewritten()).toEqual({ totals: [5000, 6000, 7000] });
     expectSameOutputs(sink, reference);
   });
@@ -705,17 +523,10 @@ describe('damaged checkpoints', () => {
     await runUntilCrash({ store: dir, first: build, crashAt: 5000 });
     for (const name of fs.readdirSync(dir)) if (name.startsWith('checkpoint-')) flipAByte(path.join(dir, name));
     let created = 0;
-    const error = await StreamingContext.getOrCreate(
-      dir,
-      () => {
-        created++;
-        return new StreamingContext({ batchInterval: 1000, scheduler: new ManualClock(0) });
-      },
-      { onWarning: () => {} },
-    ).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const error = await StreamingContext.getOrCreate(dir, () => {
+      created++;
+      return new StreamingContext({ batchInterval: 1000, scheduler: new ManualClock(0) });
+    }, { onWarning: () => {} }).then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(NoGoodCheckpointError);
     expect((error as Error).message).toMatch(/^None of the 3 checkpoints in .* can be read \(newest first\):/);
     expect(created).toBe(0);

@@ -99,21 +99,19 @@ export interface CrashRun {
  * stop: as if the process died), then getOrCreate a context built by `second` (default: the same
  * pipeline) on a clock started at `resumeAt`, and run it until `until`. Both runs write to one sink.
  */
-export async function runWithCrash(
-  options: RunOptions & {
-    store: string | (() => CheckpointStore);
-    first: Build;
-    second?: Build;
-    crashAt: number;
-    resumeAt: number;
-    until: number;
-    /** Called after the crash, before the recovery (e.g. to damage a checkpoint). */
-    betweenRuns?: () => void;
-    /** Called with the first context before it starts (e.g. to feed a receiver on its clock). */
-    beforeFirstStart?: (ssc: StreamingContext, clock: ManualClock) => void;
-    beforeSecondStart?: (ssc: StreamingContext, clock: ManualClock) => void;
-  },
-): Promise<CrashRun> {
+export async function runWithCrash(options: RunOptions & {
+  store: string | (() => CheckpointStore);
+  first: Build;
+  second?: Build;
+  crashAt: number;
+  resumeAt: number;
+  until: number;
+  /** Called after the crash, before the recovery (e.g. to damage a checkpoint). */
+  betweenRuns?: () => void;
+  /** Called with the first context before it starts (e.g. to feed a receiver on its clock). */
+  beforeFirstStart?: (ssc: StreamingContext, clock: ManualClock) => void;
+  beforeSecondStart?: (ssc: StreamingContext, clock: ManualClock) => void;
+}): Promise<CrashRun> {
   const sink = new Sink();
   const warnings: string[] = [];
   const storeOf = () => (typeof options.store === 'string' ? options.store : options.store());
@@ -142,15 +140,13 @@ export async function runWithCrash(
  * Run `first` with checkpoints in `store` until `crashAt`, and abandon the context there (no
  * stop: as if the process died mid-stream). It is never touched again.
  */
-export async function runUntilCrash(
-  options: RunOptions & {
-    store: string | CheckpointStore;
-    first: Build;
-    crashAt: number;
-    sink?: Sink;
-    beforeFirstStart?: (ssc: StreamingContext, clock: ManualClock) => void;
-  },
-): Promise<Sink> {
+export async function runUntilCrash(options: RunOptions & {
+  store: string | CheckpointStore;
+  first: Build;
+  crashAt: number;
+  sink?: Sink;
+  beforeFirstStart?: (ssc: StreamingContext, clock: ManualClock) => void;
+}): Promise<Sink> {
   const sink = options.sink ?? new Sink();
   const clock = new ManualClock(options.clockStart ?? 0);
   // The stores the first context writes to, closed at the crash: writes already made complete

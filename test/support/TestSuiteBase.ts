@@ -42,15 +42,17 @@ export interface RunResult<U> {
  * One input stream: `input` holds one array per batch. A `null` batch makes no RDD at all (a
  * {@link TestInputStream}), as in Spark's tests.
  */
-export function runStreams<T, U>(options: RunOptionsBase & { input: (T[] | null)[]; operation: (stream: DStream<T>, ssc: StreamingContext) => DStream<U> }): Promise<RunResult<U>>;
+export function runStreams<T, U>(
+  options: RunOptionsBase & { input: (T[] | null)[]; operation: (stream: DStream<T>, ssc: StreamingContext) => DStream<U> },
+): Promise<RunResult<U>>;
 /**
  * Several input streams: `inputs[i]` holds the batches of stream i; `operation` receives one
  * stream per input, then the context (annotate the streams' types).
  */
-export function runStreams<U>(options: RunOptionsBase & { inputs: (unknown[] | null)[][]; operation: (...args: any[]) => DStream<U> }): Promise<RunResult<U>>;
-export async function runStreams(
-  options: RunOptionsBase & { input?: (unknown[] | null)[]; inputs?: (unknown[] | null)[][]; operation: (...a: any[]) => DStream<unknown> },
-): Promise<RunResult<unknown>> {
+export function runStreams<U>(
+  options: RunOptionsBase & { inputs: (unknown[] | null)[][]; operation: (...args: any[]) => DStream<U> },
+): Promise<RunResult<U>>;
+export async function runStreams(options: RunOptionsBase & { input?: (unknown[] | null)[]; inputs?: (unknown[] | null)[][]; operation: (...a: any[]) => DStream<unknown> }): Promise<RunResult<unknown>> {
   const inputs = options.inputs ?? [options.input!];
   const batchInterval = options.batchInterval ?? 1000;
   const numBatches = options.numBatches ?? Math.max(...inputs.map((i) => i.length));
@@ -61,9 +63,7 @@ export async function runStreams(
   const batches: BatchInfo[] = [];
   ssc.addStreamingListener({ onBatchCompleted: (e) => void batches.push(e.batchInfo) });
   let error: unknown;
-  const terminated = ssc.awaitTermination().catch((e) => {
-    error = e;
-  });
+  const terminated = ssc.awaitTermination().catch((e) => { error = e; });
   ssc.start();
   await clock.advance(numBatches * batchInterval);
   await ssc.stop();
@@ -135,14 +135,7 @@ function canonical(v: unknown): string {
   if (typeof v === 'number') return `n${v}`;
   if (typeof v !== 'object' || v === null) return JSON.stringify(v);
   if (Array.isArray(v)) return '[' + v.map(canonical).join(',') + ']';
-  return (
-    '{' +
-    Object.keys(v)
-      .sort()
-      .map((k) => `${k}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(',') +
-    '}'
-  );
+  return '{' + Object.keys(v).sort().map((k) => `${k}:${canonical((v as Record<string, unknown>)[k])}`).join(',') + '}';
 }
 
 /** A seeded pseudo-random generator (the engine's mulberry32), for randomized tables that stay reproducible. */

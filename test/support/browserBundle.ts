@@ -37,10 +37,6 @@ export async function bundleForBrowser(entry: string, fileName: string): Promise
       rolldownOptions: { onwarn: (warning) => void warnings.push(String(warning.message ?? warning)) },
     },
   });
-  const code = fs
-    .readdirSync(outDir)
-    .filter((f) => /\.m?js$/.test(f))
-    .map((f) => fs.readFileSync(path.join(outDir, f), 'utf8'))
-    .join('\n');
+  const code = fs.readdirSync(outDir).filter((f) => /\.m?js$/.test(f)).map((f) => fs.readFileSync(path.join(outDir, f), 'utf8')).join('\n');
   return { outDir, code, warnings, dispose: () => fs.rmSync(outDir, { recursive: true, force: true }) };
 }

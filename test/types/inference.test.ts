@@ -57,14 +57,7 @@ describe('map infers pairs', () => {
     expectTypeOf(pairs.join(words.map((w) => [w, w.length > 1]))).toEqualTypeOf<DStream<[string, [number, boolean]]>>();
     expectTypeOf(pairs.groupByKey()).toEqualTypeOf<DStream<[string, number[]]>>();
     expectTypeOf(pairs.mapValues((n) => n * 2)).toEqualTypeOf<DStream<[string, number]>>();
-    expectTypeOf(
-      pairs.reduceByKeyAndWindow(
-        (a, b) => a + b,
-        (a, b) => a - b,
-        3000,
-        1000,
-      ),
-    ).toEqualTypeOf<DStream<[string, number]>>();
+    expectTypeOf(pairs.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 3000, 1000)).toEqualTypeOf<DStream<[string, number]>>();
     const rddPairs = wordsRDD.map((w) => [w, 1]);
     expectTypeOf(rddPairs).toEqualTypeOf<RDD<[string, number]>>();
     expectTypeOf(rddPairs.reduceByKey((a, b) => a + b)).toEqualTypeOf<RDD<[string, number]>>();
@@ -132,17 +125,13 @@ describe('state', () => {
   const pairs = words.map((w) => [w, 1]);
 
   test('updateStateByKey infers its parameters: the values from the stream, the state from an annotation, initialState, or else the values', () => {
-    expectTypeOf(
-      pairs.updateStateByKey((values, state) => {
-        expectTypeOf(values).toEqualTypeOf<number[]>();
-        expectTypeOf(state).toEqualTypeOf<number | undefined>();
-        return (state ?? 0) + values.length;
-      }),
-    ).toEqualTypeOf<DStream<[string, number]>>();
+    expectTypeOf(pairs.updateStateByKey((values, state) => {
+      expectTypeOf(values).toEqualTypeOf<number[]>();
+      expectTypeOf(state).toEqualTypeOf<number | undefined>();
+      return (state ?? 0) + values.length;
+    })).toEqualTypeOf<DStream<[string, number]>>();
     expectTypeOf(pairs.updateStateByKey((values, state: string[] | undefined) => [...(state ?? []), String(values.length)])).toEqualTypeOf<DStream<[string, string[]]>>();
-    expectTypeOf(pairs.updateStateByKey((values, state) => ({ seen: (state?.seen ?? 0) + values.length }), { initialState: [['a', { seen: 1 }]] })).toEqualTypeOf<
-      DStream<[string, { seen: number }]>
-    >();
+    expectTypeOf(pairs.updateStateByKey((values, state) => ({ seen: (state?.seen ?? 0) + values.length }), { initialState: [['a', { seen: 1 }]] })).toEqualTypeOf<DStream<[string, { seen: number }]>>();
     expectTypeOf(pairs.updateStateByKey((values, state) => (state ?? 0) + values.length, 4)).toEqualTypeOf<DStream<[string, number]>>();
     // @ts-expect-error the state is a number unless said otherwise
     pairs.updateStateByKey((values, state) => String(state));
@@ -171,16 +160,7 @@ describe('options objects in place of trailing positional optionals', () => {
     expectTypeOf(pairs.reduceByKey((a, b) => a + b, { numPartitions: 4 })).toEqualTypeOf<DStream<[string, number]>>();
     expectTypeOf(pairs.reduceByKeyAndWindow((a, b) => a + b, 3000, { invFunc: (a, b) => a - b, filterFunc: ([, n]) => n > 0 })).toEqualTypeOf<DStream<[string, number]>>();
     expectTypeOf(pairs.groupByKeyAndWindow(3000, { numPartitions: 2 })).toEqualTypeOf<DStream<[string, number[]]>>();
-    expectTypeOf(
-      wordsRDD
-        .map((w) => [w, 1])
-        .combineByKey(
-          (v) => [v],
-          (c, v) => [...c, v],
-          (a, b) => [...a, ...b],
-          { mapSideCombine: false },
-        ),
-    ).toEqualTypeOf<RDD<[string, number[]]>>();
+    expectTypeOf(wordsRDD.map((w) => [w, 1]).combineByKey((v) => [v], (c, v) => [...c, v], (a, b) => [...a, ...b], { mapSideCombine: false })).toEqualTypeOf<RDD<[string, number[]]>>();
     expectTypeOf(numsRDD.sortBy((n) => -n, { ascending: false })).toEqualTypeOf<RDD<number>>();
     // @ts-expect-error a misspelt option (and at run time, an error naming the options)
     expect(() => pairs.reduceByKey((a, b) => a + b, { numPartition: 4 })).toThrow("reduceByKey: unknown option 'numPartition'; the options are numPartitions, partitioner.");

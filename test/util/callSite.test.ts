@@ -26,7 +26,7 @@ function userApp(name: string): string {
   writeFileSync(
     file,
     [
-      `import { StreamingContext, ManualClock } from ${JSON.stringify(path.join(engineDir, 'index.ts'))};`,
+      `import { StreamingContext, ManualClock } from ${JSON.stringify(path.join(engineDir, "index.ts"))};`,
       '',
       'const clock = new ManualClock();',
       'const ssc = new StreamingContext({ batchInterval: 1000, scheduler: clock });',
@@ -58,17 +58,15 @@ function run(command: string, args: string[]): Promise<string> {
 }
 
 describe('call sites of user code in a folder named engine/', () => {
-  test("run with tsx: the error names the user's file, line and column", async () => {
+  test('run with tsx: the error names the user\'s file, line and column', async () => {
     const app = userApp('tsx');
     expect(await run(tsx, [app])).toBe('Batch 1000 ms failed in foreachRDD at app.ts:9:8: map at app.ts:5:46 threw RangeError: not a number: x');
   });
 
-  test("bundled and minified by esbuild: the bundle's file:line:column; with node --enable-source-maps, the original file", async () => {
+  test('bundled and minified by esbuild: the bundle\'s file:line:column; with node --enable-source-maps, the original file', async () => {
     const app = userApp('bundled');
     const bundle = path.join(temp, 'bundled', 'out', 'app.bundle.mjs');
-    await build({ entryPoints: [app], outfile: bundle, bundle: true, minify: true, sourcemap: true, platform: 'node', format: 'esm', logLevel: 'silent' }).catch((e) => {
-      throw new Error(e.errors.map((m: { text: string }) => m.text).join('\n'));
-    });
+    await build({ entryPoints: [app], outfile: bundle, bundle: true, minify: true, sourcemap: true, platform: 'node', format: 'esm', logLevel: 'silent' }).catch((e) => { throw new Error(e.errors.map((m: { text: string }) => m.text).join('\n')); });
     const plain = await run(process.execPath, [bundle]);
     expect(plain).toMatch(/^Batch 1000 ms failed in foreachRDD at app\.bundle\.mjs:\d+:\d+: map at app\.bundle\.mjs:\d+:\d+ threw RangeError: not a number: x$/);
     // The two sites are different places in the bundle (the user's, not the engine's).

@@ -18,7 +18,7 @@ const exported = (Object.entries(rivulet) as [string, unknown][]).filter((e): e 
 const INTERNAL = new Map([
   ['UnencodableValue', 'CheckpointEncodeError'],
   ['MalformedValue', 'CorruptCheckpointError'],
-  ['WorkerError', "the re-created error of a worker, named as the worker's own"],
+  ['WorkerError', 'the re-created error of a worker, named as the worker\'s own'],
 ]);
 /** Named TypeError or RangeError, as Node names its ERR_INVALID_ARG_TYPE and ERR_OUT_OF_RANGE errors. */
 const NATIVE_NAMED = new Map([
@@ -126,14 +126,9 @@ describe('errors met through the API carry their code', () => {
     await expect(ssc.sparkContext.parallelize<number>([]).reduce((a, b) => a + b)).rejects.toThrow(UnsupportedOperationError);
   });
 
-  test("a failed batch: BatchFailedError, caused by the UserFunctionError around the user's own error (which keeps no code)", async () => {
+  test('a failed batch: BatchFailedError, caused by the UserFunctionError around the user\'s own error (which keeps no code)', async () => {
     const { ssc, clock } = createTestContext();
-    ssc
-      .queueStream([[1]])
-      .map(() => {
-        throw new Error('mine');
-      })
-      .foreachRDD(async (rdd) => void (await rdd.collect()));
+    ssc.queueStream([[1]]).map(() => { throw new Error('mine'); }).foreachRDD(async (rdd) => void (await rdd.collect()));
     const terminated = ssc.awaitTermination().catch((e: unknown) => e);
     ssc.start();
     await clock.advance(1000);

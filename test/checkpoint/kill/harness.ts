@@ -160,14 +160,16 @@ export function readOutputs(outDir: string, interval: number): Outputs {
     text.set((Number(m[1]) - zeroTime) / interval, files);
   }
   const logFile = path.join(outDir, 'log.jsonl');
-  const log = (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '').split('\n').flatMap((line) => {
-    // A kill in the middle of an append leaves a partial last line.
-    try {
-      return line ? [JSON.parse(line)] : [];
-    } catch {
-      return [];
-    }
-  });
+  const log = (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '')
+    .split('\n')
+    .flatMap((line) => {
+      // A kill in the middle of an append leaves a partial last line.
+      try {
+        return line ? [JSON.parse(line)] : [];
+      } catch {
+        return [];
+      }
+    });
   return { streams, text, log };
 }
 

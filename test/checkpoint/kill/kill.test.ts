@@ -283,11 +283,7 @@ describe('SIGKILL and restart: pipeline.ts as a child process, 50 ms batches on 
     const first = start(argsFor(name, N));
     let written = 0;
     await new Promise<void>((resolve) => {
-      const arm = () =>
-        first.onNext(
-          (l) => l.startsWith('ckpt-done '),
-          (l) => (l !== undefined && ++written < 8 ? arm() : resolve()),
-        );
+      const arm = () => first.onNext((l) => l.startsWith('ckpt-done '), (l) => (l !== undefined && ++written < 8 ? arm() : resolve()));
       arm();
     });
     first.kill();
@@ -327,11 +323,7 @@ describe('SIGKILL and restart: pipeline.ts as a child process, 50 ms batches on 
     const first = start(argsFor(name, N));
     let written = 0;
     await new Promise<void>((resolve) => {
-      const arm = () =>
-        first.onNext(
-          (l) => l.startsWith('ckpt-done '),
-          (l) => (l !== undefined && ++written < 5 ? arm() : resolve()),
-        );
+      const arm = () => first.onNext((l) => l.startsWith('ckpt-done '), (l) => (l !== undefined && ++written < 5 ? arm() : resolve()));
       arm();
     });
     first.kill();

@@ -87,21 +87,17 @@ function createContext(): StreamingContext {
   context = ssc;
   ssc.checkpoint(store);
 
-  const lines: DStream<string> = source === 'queue' ? ssc.queueStream(batches.map((b) => [...b])).name('lines') : ssc.fromObservable(timedLines(ssc)).name('lines');
+  const lines: DStream<string> =
+    source === 'queue'
+      ? ssc.queueStream(batches.map((b) => [...b])).name('lines')
+      : ssc.fromObservable(timedLines(ssc)).name('lines');
   const pairs = lines.flatMap((line) => line.split(' ').slice(1)).map((w) => [w, 1] as [string, number]);
 
   const totals = pairs.updateStateByKey((values: number[], total: number | undefined) => values.reduce((a, b) => a + b, total ?? 0)).name('totals');
   totals.checkpoint(checkpointEvery * interval);
 
   const recent = pairs
-    .reduceByKeyAndWindow(
-      (a, b) => a + b,
-      (a, b) => a - b,
-      6 * interval,
-      2 * interval,
-      2,
-      (kv) => kv[1] !== 0,
-    )
+    .reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 6 * interval, 2 * interval, 2, (kv) => kv[1] !== 0)
     .name('recent');
   recent.checkpoint(2 * interval * Math.max(1, Math.round(checkpointEvery / 2)));
 

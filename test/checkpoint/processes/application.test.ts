@@ -70,9 +70,7 @@ describe('two applications with the same graph shape, one after the other on one
     const mixed = await runFor(allowed, 1);
     expect(mixed[0]).toBe(`${resumed[resumed.length - 1]}1`);
     expect(allowed.lines.filter(startsWith('warning '))).toEqual([
-      expect.stringContaining(
-        'was written by another application, main module rivulet:test/checkpoint/processes/sums (no appName); it is restored into this one, main module rivulet:test/checkpoint/processes/labels (no appName), as allowOtherApplication asks.',
-      ),
+      expect.stringContaining('was written by another application, main module rivulet:test/checkpoint/processes/sums (no appName); it is restored into this one, main module rivulet:test/checkpoint/processes/labels (no appName), as allowOtherApplication asks.'),
     ]);
 
     // The checkpoints are the labels' now: the sums are refused in turn.

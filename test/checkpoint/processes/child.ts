@@ -35,8 +35,7 @@ export class App {
     this.exited = new Promise((resolve) => {
       this.process.on('close', (code, signal) => {
         this.done = true;
-        for (const w of this.waiters.splice(0))
-          w.reject(new Error(`the process exited (${code ?? signal}) before printing the line awaited; it printed:\n${this.lines.join('\n')}\nstderr:\n${this.stderr}`));
+        for (const w of this.waiters.splice(0)) w.reject(new Error(`the process exited (${code ?? signal}) before printing the line awaited; it printed:\n${this.lines.join('\n')}\nstderr:\n${this.stderr}`));
         resolve({ code, signal });
       });
     });

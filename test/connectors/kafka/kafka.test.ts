@@ -49,12 +49,7 @@ describe.skipIf(skipWithoutKafka())('Kafka', () => {
       const partitions = (await rdd.glom().collect()).map((p) => (p as ConsumerRecord[]).map((r) => r.value!));
       batches.push({ partitions, ranges: hasOffsetRanges<number>(rdd) ? [...rdd.offsetRanges] : [] });
     });
-    await send(t, [
-      [0, 'a'],
-      [1, 'b'],
-      [2, 'c'],
-      [0, 'd'],
-    ]);
+    await send(t, [[0, 'a'], [1, 'b'], [2, 'c'], [0, 'd']]);
     ssc.start();
     await clock.advance(1000);
     await send(t, [[2, 'e']]);
@@ -92,15 +87,9 @@ describe.skipIf(skipWithoutKafka())('Kafka', () => {
     expect(committed).toEqual({ 'words-0': 2, 'words-1': 1, 'words-2': 2 });
   });
 
-  test("starting offsets: given ones, else the group's committed ones, else auto.offset.reset", async () => {
+  test('starting offsets: given ones, else the group\'s committed ones, else auto.offset.reset', async () => {
     const t = await topic('starts', 2);
-    await send(t, [
-      [0, 'a0'],
-      [0, 'a1'],
-      [0, 'a2'],
-      [1, 'b0'],
-      [1, 'b1'],
-    ]);
+    await send(t, [[0, 'a0'], [0, 'a1'], [0, 'a2'], [1, 'b0'], [1, 'b1']]);
     await admin.alterConsumerGroupOffsets({ groupId: 'starts-group', topics: [{ name: t, partitionOffsets: [{ partition: 1, offset: 1n }] }] });
     const given = new KafkaSource({ topics: [t], kafkaParams: { ...params(), 'group.id': 'starts-group', 'auto.offset.reset': 'earliest' }, offsets: { 'starts-0': 2 } });
     expect(await given.initialOffsets()).toEqual({ 'starts-0': 2, 'starts-1': 1 });
@@ -111,11 +100,7 @@ describe.skipIf(skipWithoutKafka())('Kafka', () => {
 
   test('subscribePattern: a topic created later joins from its beginning; maxRatePerPartition bounds each batch', async () => {
     const t1 = await topic('metrics-a', 1);
-    await send(t1, [
-      [0, '1'],
-      [0, '2'],
-      [0, '3'],
-    ]);
+    await send(t1, [[0, '1'], [0, '2'], [0, '3']]);
     const { clock, ssc } = context();
     const stream = createKafkaDirectStream(ssc, { subscribePattern: /^metrics-/, kafkaParams: { ...params(), 'auto.offset.reset': 'earliest' }, maxRatePerPartition: 2 });
     const batches: string[][] = [];
@@ -123,11 +108,7 @@ describe.skipIf(skipWithoutKafka())('Kafka', () => {
     ssc.start();
     await clock.advance(1000);
     const t2 = await topic('metrics-b', 1);
-    await send(t2, [
-      [0, 'x'],
-      [0, 'y'],
-      [0, 'z'],
-    ]);
+    await send(t2, [[0, 'x'], [0, 'y'], [0, 'z']]);
     await clock.advance(2000);
     await ssc.stop();
     expect(batches).toEqual([['metrics-a:1', 'metrics-a:2'], ['metrics-a:3', 'metrics-b:x', 'metrics-b:y'], ['metrics-b:z']]);
@@ -137,12 +118,7 @@ describe.skipIf(skipWithoutKafka())('Kafka', () => {
     const t = await topic('tx-in', 1);
     const tp = new Producer({ clientId: 'tx', bootstrapBrokers: [broker.bootstrap], serializers: stringSerializers, transactionalId: 'tx-in-writer', idempotent: true });
     const aborted = await tp.beginTransaction();
-    await aborted.send({
-      messages: [
-        { topic: t, value: 'lost-1' },
-        { topic: t, value: 'lost-2' },
-      ],
-    });
+    await aborted.send({ messages: [{ topic: t, value: 'lost-1' }, { topic: t, value: 'lost-2' }] });
     await aborted.abort();
     const committed = await tp.beginTransaction();
     await committed.send({ messages: [{ topic: t, value: 'kept' }] });
@@ -159,16 +135,10 @@ describe.skipIf(skipWithoutKafka())('Kafka', () => {
     const out = await topic('sink-out', 1);
     const first = new KafkaTransactionalSink([broker.bootstrap], out, 'sink-test', 'test');
     await first.write(1000, [{ key: 'a', value: '1' }]);
-    await first.write(2000, [
-      { key: 'b', value: '2' },
-      { key: 'c', value: '3' },
-    ]);
+    await first.write(2000, [{ key: 'b', value: '2' }, { key: 'c', value: '3' }]);
     await first.close();
     const second = new KafkaTransactionalSink([broker.bootstrap], out, 'sink-test', 'test');
-    await second.write(2000, [
-      { key: 'b', value: '2' },
-      { key: 'c', value: '3' },
-    ]);
+    await second.write(2000, [{ key: 'b', value: '2' }, { key: 'c', value: '3' }]);
     await second.write(3000, [{ key: 'd', value: '4' }]);
     await second.close();
     expect(second.skipped).toEqual([2000]);
@@ -183,22 +153,9 @@ describe.skipIf(skipWithoutKafka())('Kafka', () => {
     const first = new KafkaTransactionalSink([broker.bootstrap], out, 'zombie-sink', 'test');
     await first.write(1000, [{ value: 'batch-1' }]);
     // The dead run's producer: batch 2000's records and marker sent, never committed.
-    const dead = new Producer({
-      clientId: 'dead',
-      bootstrapBrokers: [broker.bootstrap],
-      serializers: stringSerializers,
-      transactionalId: 'zombie-sink',
-      idempotent: true,
-      producerId: -1n,
-      producerEpoch: -1,
-    });
+    const dead = new Producer({ clientId: 'dead', bootstrapBrokers: [broker.bootstrap], serializers: stringSerializers, transactionalId: 'zombie-sink', idempotent: true, producerId: -1n, producerEpoch: -1 });
     const open = await dead.beginTransaction();
-    await open.send({
-      messages: [
-        { topic: out, value: 'batch-2 (dead run)' },
-        { topic: first.markerTopic, key: 'batch', value: '2000' },
-      ],
-    });
+    await open.send({ messages: [{ topic: out, value: 'batch-2 (dead run)' }, { topic: first.markerTopic, key: 'batch', value: '2000' }] });
     const second = new KafkaTransactionalSink([broker.bootstrap], out, 'zombie-sink', 'test');
     await second.write(1000, [{ value: 'batch-1' }]);
     await second.write(2000, [{ value: 'batch-2' }]);
@@ -219,12 +176,7 @@ describe.skipIf(skipWithoutKafka())('Kafka', () => {
     await expect(sink.write(3000, [{ value: 'batch-3' }])).rejects.toThrow(/^saveToKafka: not writing the batch at 3000 ms to "failed-out": the write of the batch at 2000 ms failed/);
     await sink.close();
     const restarted = new KafkaTransactionalSink([broker.bootstrap], out, 'failed-sink', 'test');
-    for (const [t, v] of [
-      [1000, 'batch-1'],
-      [2000, 'batch-2'],
-      [3000, 'batch-3'],
-    ] as const)
-      await restarted.write(t, [{ value: v }]);
+    for (const [t, v] of [[1000, 'batch-1'], [2000, 'batch-2'], [3000, 'batch-3']] as const) await restarted.write(t, [{ value: v }]);
     expect(restarted.skipped).toEqual([1000]);
     await restarted.close();
     const source = new KafkaSource({ topics: [out], kafkaParams: { ...params(), 'auto.offset.reset': 'earliest' } });
@@ -236,17 +188,10 @@ describe.skipIf(skipWithoutKafka())('Kafka', () => {
   test('saveToKafka in a pipeline: Kafka in, count per batch, Kafka out', async () => {
     const input = await topic('seed-in', 2);
     const output = await topic('seed-out', 1);
-    await send(input, [
-      [0, 'a b'],
-      [1, 'b c'],
-      [0, 'c'],
-    ]);
+    await send(input, [[0, 'a b'], [1, 'b c'], [0, 'c']]);
     const { clock, ssc } = context();
     const words = createKafkaDirectStream(ssc, { topics: [input], kafkaParams: { ...params(), 'auto.offset.reset': 'earliest' } }).flatMap((r) => r.value!.split(' '));
-    saveToKafka(
-      words.countByValue().map(([w, n]) => ({ key: w, value: String(n) })),
-      { topic: output, kafkaParams: { ...params(), 'transactional.id': 'seed-counts' } },
-    );
+    saveToKafka(words.countByValue().map(([w, n]) => ({ key: w, value: String(n) })), { topic: output, kafkaParams: { ...params(), 'transactional.id': 'seed-counts' } });
     ssc.start();
     await clock.advance(1000);
     await ssc.stop();

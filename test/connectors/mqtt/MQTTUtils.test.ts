@@ -53,24 +53,8 @@ describeMqtt('MQTTUtils.createStream', () => {
     await expect.poll(() => union(pairs).length).toBeGreaterThan(0);
     await publish('plain/a/t', 'one', 'two');
     await publish('plain/b/other', 'three');
-    await expect
-      .poll(() =>
-        union(texts)
-          .filter((r) => r !== 'probe')
-          .sort(),
-      )
-      .toEqual(['one', 'two']);
-    await expect
-      .poll(() =>
-        union(pairs)
-          .filter(([, r]) => r !== 'probe')
-          .sort(),
-      )
-      .toEqual([
-        ['plain/a/t', 'one'],
-        ['plain/a/t', 'two'],
-        ['plain/b/other', 'three'],
-      ]);
+    await expect.poll(() => union(texts).filter((r) => r !== 'probe').sort()).toEqual(['one', 'two']);
+    await expect.poll(() => union(pairs).filter(([, r]) => r !== 'probe').sort()).toEqual([['plain/a/t', 'one'], ['plain/a/t', 'two'], ['plain/b/other', 'three']]);
   });
 
   test('decode parses the payload; a message it throws on is reported and skipped', async () => {
@@ -109,13 +93,7 @@ describeMqtt('MQTTUtils.createStream', () => {
     const second = context();
     const again = collectBatches(MQTTUtils.createStream(second, broker.url, 'alo/t', { clientId }));
     second.start();
-    await expect
-      .poll(() =>
-        union(again)
-          .filter((r) => r !== 'probe')
-          .sort(),
-      )
-      .toEqual(['a', 'b', 'c', 'd']);
+    await expect.poll(() => union(again).filter((r) => r !== 'probe').sort()).toEqual(['a', 'b', 'c', 'd']);
     await second.stop({ stopGracefully: true });
 
     // Run 3: nothing of the above comes back, only what is new.
@@ -146,20 +124,13 @@ describeMqtt('MQTTUtils.createStream', () => {
     const batchesSeen = await new Promise<number>((resolve) => {
       let n = 0;
       const s = ssc.events$.subscribe((e) => {
-        if (e.type === 'batchSubmitted' && ++n === 5) s.unsubscribe(), resolve(n);
+        if (e.type === 'batchSubmitted' && ++n === 5) (s.unsubscribe(), resolve(n));
       });
     });
     expect(batchesSeen).toBe(5);
     expect(received.flat().length - probes).toBe(2);
     release();
-    await expect
-      .poll(() =>
-        received
-          .flat()
-          .filter((r) => r !== 'probe')
-          .sort(),
-      )
-      .toEqual(['1', '2', '3', '4', '5']);
+    await expect.poll(() => received.flat().filter((r) => r !== 'probe').sort()).toEqual(['1', '2', '3', '4', '5']);
   });
 });
 

@@ -80,10 +80,7 @@ describeNats('JetStreamUtils.createDirectStream', () => {
     await jsm.jetstream().publish('NEW.y', 'two');
     await clock.advance(1000);
     await ssc.stop();
-    expect(output).toEqual([
-      [[], []],
-      [['NEW.y#1:two'], ['OLD.x#2:one']],
-    ]);
+    expect(output).toEqual([[[], []], [['NEW.y#1:two'], ['OLD.x#2:one']]]);
   });
 
   test('a stream that does not exist stops the context, naming it', async () => {
@@ -108,9 +105,7 @@ describeNats('JetStreamUtils.createDirectStream', () => {
     const { ssc } = createTestContext();
     expect(() => JetStreamUtils.createDirectStream(ssc, { servers: 'localhost:4222', streams: 'S' })).toThrow(/servers must be a nats:\/\/ URL \(Node\) or ws:\/\/ \/ wss:\/\/ URL \(browsers\)/);
     expect(() => JetStreamUtils.createDirectStream(ssc, { servers: 'nats://x', streams: 'a.b' })).toThrow(/streams must be a JetStream stream name/);
-    expect(() => JetStreamUtils.createDirectStream(ssc, { servers: 'nats://x', streams: 'S', startingOffsets: { S: 0 } })).toThrow(
-      /startingOffsets must give a stream sequence \(1 or more\) for stream S, got 0/,
-    );
+    expect(() => JetStreamUtils.createDirectStream(ssc, { servers: 'nats://x', streams: 'S', startingOffsets: { S: 0 } })).toThrow(/startingOffsets must give a stream sequence \(1 or more\) for stream S, got 0/);
     expect(() => JetStreamUtils.saveToJetStream(ssc.queueStream<string>([]), { servers: 'nats://x', subject: 'out.>' })).toThrow(/subject must be a subject without wildcards/);
   });
 });
@@ -120,13 +115,7 @@ describeNats('JetStreamUtils.saveToJetStream', () => {
     await jsm.streams.add({ name: 'OUT', subjects: ['out.>'] });
     for (let run = 0; run < 2; run++) {
       const { ssc, clock } = createTestContext();
-      const counts = ssc.queueStream([
-        [
-          ['a', 1],
-          ['b', 2],
-        ] as [string, number][],
-        [['a', 3]] as [string, number][],
-      ]);
+      const counts = ssc.queueStream([[['a', 1], ['b', 2]] as [string, number][], [['a', 3]] as [string, number][]]);
       JetStreamUtils.saveToJetStream(counts, { servers: broker.url, subject: ([word]) => `out.${word}` });
       ssc.start();
       await clock.advance(2000);
@@ -137,16 +126,7 @@ describeNats('JetStreamUtils.saveToJetStream', () => {
 
   test('msgId from a key: the same key in the same batch is one message whatever the order', async () => {
     await jsm.streams.add({ name: 'KEYED', subjects: ['keyed'] });
-    for (const batch of [
-      [
-        ['x', 1],
-        ['y', 1],
-      ],
-      [
-        ['y', 1],
-        ['x', 1],
-      ],
-    ] as [string, number][][]) {
+    for (const batch of [[['x', 1], ['y', 1]], [['y', 1], ['x', 1]]] as [string, number][][]) {
       const { ssc, clock } = createTestContext();
       JetStreamUtils.saveToJetStream(ssc.queueStream([batch]), { servers: broker.url, subject: 'keyed', msgId: ([word], time) => `${time}:${word}`, encode: ([w, n]) => `${w}=${n}` });
       ssc.start();

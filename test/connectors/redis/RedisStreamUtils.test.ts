@@ -67,10 +67,7 @@ describeRedis('RedisStreamUtils.createDirectStream', () => {
     await redis.xadd('right', '*', 'word', 'r', 'n', '1');
     await clock.advance(1000);
     await ssc.stop();
-    expect(output).toEqual([
-      [[], []],
-      [[{ word: 'new' }], [{ word: 'r', n: '1' }]],
-    ]);
+    expect(output).toEqual([[[], []], [[{ word: 'new' }], [{ word: 'r', n: '1' }]]]);
   });
 
   test('a crash and recovery from the checkpoint: the logged ranges are read again exactly and the outputs equal an uninterrupted run', async () => {
@@ -85,12 +82,7 @@ describeRedis('RedisStreamUtils.createDirectStream', () => {
     const reference = await runUninterrupted(build, 10_000);
     const { sink } = await runWithCrash({ store: tempDirectory(), first: build, crashAt: 5000, resumeAt: 5000, until: 10_000 });
     expectSameOutputs(sink, reference);
-    expect(sink.final().counts![10_000]).toEqual([
-      ['a', 4],
-      ['b', 2],
-      ['c', 1],
-      ['d', 1],
-    ]);
+    expect(sink.final().counts![10_000]).toEqual([['a', 4], ['b', 2], ['c', 1], ['d', 1]]);
     expect(sink.rewritten().words?.length ?? 0).toBeGreaterThan(0);
   });
 
@@ -101,15 +93,11 @@ describeRedis('RedisStreamUtils.createDirectStream', () => {
     first.ssc.start();
     await first.clock.advance(1000);
     await first.ssc.stop();
-    const group = ((await redis.xinfo('GROUPS', 'grouped')) as string[][]).map((g) =>
-      Object.fromEntries(g.reduce<[string, string][]>((out, v, i, all) => (i % 2 === 0 ? [...out, [v, all[i + 1]!]] : out), [])),
-    );
+    const group = ((await redis.xinfo('GROUPS', 'grouped')) as string[][]).map((g) => Object.fromEntries(g.reduce<[string, string][]>((out, v, i, all) => (i % 2 === 0 ? [...out, [v, all[i + 1]!]] : out), [])));
     expect(group.map((g) => [g.name, g['last-delivered-id']])).toEqual([['dash', '2-0']]);
 
     const second = createTestContext();
-    const { output } = collectBatches(
-      RedisStreamUtils.createDirectStream(second.ssc, { url: broker.url, streams: 'grouped', consumerGroup: 'dash', startingOffsets: 'group', decode: (_id, f) => f.word! }),
-    );
+    const { output } = collectBatches(RedisStreamUtils.createDirectStream(second.ssc, { url: broker.url, streams: 'grouped', consumerGroup: 'dash', startingOffsets: 'group', decode: (_id, f) => f.word! }));
     second.ssc.start();
     await second.clock.advance(1000);
     await second.ssc.stop();
@@ -121,21 +109,13 @@ describeRedis('RedisStreamUtils.createDirectStream', () => {
     expect(() => RedisStreamUtils.createDirectStream(ssc, { url: 'localhost:6379', streams: 's' })).toThrow(/url must be a redis:\/\/ or rediss:\/\/ URL, got "localhost:6379"/);
     expect(() => RedisStreamUtils.createDirectStream(ssc, { url: 'redis://x', streams: [] })).toThrow(/streams must be a stream key or a non-empty array of them/);
     expect(() => RedisStreamUtils.createDirectStream(ssc, { url: 'redis://x', streams: 's', startingOffsets: 'group' })).toThrow(/startingOffsets 'group' needs a consumerGroup/);
-    expect(() => RedisStreamUtils.createDirectStream(ssc, { url: 'redis://x', streams: 's', startingOffsets: { s: '12' } })).toThrow(
-      /must give an entry id \(like 1700000000000-0\) for stream s, got "12"/,
-    );
+    expect(() => RedisStreamUtils.createDirectStream(ssc, { url: 'redis://x', streams: 's', startingOffsets: { s: '12' } })).toThrow(/must give an entry id \(like 1700000000000-0\) for stream s, got "12"/);
   });
 });
 
 describeRedis('RedisStreamUtils.saveToRedisStream', () => {
   test('each batch once: a batch run again adds nothing; ids are the batch times', async () => {
-    const batches = [
-      [
-        ['a', 1],
-        ['b', 2],
-      ],
-      [['a', 3]],
-    ] as [string, number][][];
+    const batches = [[['a', 1], ['b', 2]], [['a', 3]]] as [string, number][][];
     // The first run stops after batch 1; the second (a recovery) runs batches 1 and 2.
     for (const until of [1000, 2000]) {
       const { ssc, clock } = createTestContext();
@@ -156,9 +136,7 @@ describeRedis('RedisStreamUtils.saveToRedisStream', () => {
     RedisStreamUtils.saveToRedisStream(ssc.queueStream([[1]]), { url: broker.url, key: 'bad', fields: (n) => ({ n: n as unknown as string }) });
     ssc.start();
     await clock.advance(1000);
-    await expect(ssc.awaitTermination()).rejects.toThrow(
-      /RedisStreamUtils\.saveToRedisStream: fields must give an entry at least one field, every value a string; got \{"n":1\} for a record of the batch at 1000 ms/,
-    );
+    await expect(ssc.awaitTermination()).rejects.toThrow(/RedisStreamUtils\.saveToRedisStream: fields must give an entry at least one field, every value a string; got \{"n":1\} for a record of the batch at 1000 ms/);
     expect(await redis.exists('bad')).toBe(0);
   });
 });

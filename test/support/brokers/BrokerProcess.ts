@@ -104,12 +104,7 @@ export class BrokerProcess {
     const logged = new Promise<void>((resolve, reject) => {
       const check = () => {
         if (this.launch.ready.test(this.output)) resolve();
-        else if (this.exited)
-          reject(
-            new Error(
-              `${this.launch.name} ${this.launch.args.join(' ')} exited before it was ready (${this.child.exitCode !== null ? `exit code ${this.child.exitCode}` : this.child.signalCode}):\n${this.output}`,
-            ),
-          );
+        else if (this.exited) reject(new Error(`${this.launch.name} ${this.launch.args.join(' ')} exited before it was ready (${this.child.exitCode !== null ? `exit code ${this.child.exitCode}` : this.child.signalCode}):\n${this.output}`));
       };
       this.child.stdout!.on('data', check);
       this.child.stderr!.on('data', check);

@@ -20,7 +20,7 @@ export function kafkaMissing(): string | undefined {
   const hasJava = spawnSync('java', ['-version']).status === 0;
   if (!hasJava) return 'Kafka tests need Java 17+: apt-get install -y openjdk-17-jre-headless';
   if (!existsSync(lib) || !readdirSync(lib).some((f) => f.startsWith('kafka_2.13-'))) {
-    return "Kafka tests need the broker's jars: mvn -q -f test/support/kafka/pom.xml dependency:copy-dependencies -DoutputDirectory=lib";
+    return 'Kafka tests need the broker\'s jars: mvn -q -f test/support/kafka/pom.xml dependency:copy-dependencies -DoutputDirectory=lib';
   }
   return undefined;
 }

@@ -38,12 +38,10 @@ class Child {
       }
     });
     this.process.stderr!.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
-    this.exited = new Promise((resolve) =>
-      this.process.on('close', (code) => {
-        for (const w of this.waiters) w.resolve();
-        resolve(code);
-      }),
-    );
+    this.exited = new Promise((resolve) => this.process.on('close', (code) => {
+      for (const w of this.waiters) w.resolve();
+      resolve(code);
+    }));
   }
   /** Resolves at the first line matching, or when the process exits. */
   line(match: (l: string) => boolean): Promise<void> {
@@ -76,22 +74,7 @@ describe.skipIf(skipWithoutKafka())('Kafka in, state, Kafka out, SIGKILLed', () 
     for (let i = 0; i < TOTAL; i += 400) await producer.send({ messages: input.slice(i, i + 400).map((value, j) => ({ topic: 'kill-in', value, partition: (i + j) % PARTITIONS })) });
     await producer.close();
 
-    const args = [
-      '--bootstrap',
-      broker.bootstrap,
-      '--checkpoint',
-      path.join(dir, 'checkpoint'),
-      '--in',
-      'kill-in',
-      '--out',
-      'kill-out',
-      '--total',
-      String(TOTAL),
-      '--interval',
-      '100',
-      '--rate',
-      '150',
-    ];
+    const args = ['--bootstrap', broker.bootstrap, '--checkpoint', path.join(dir, 'checkpoint'), '--in', 'kill-in', '--out', 'kill-out', '--total', String(TOTAL), '--interval', '100', '--rate', '150'];
     const kills: string[] = [];
     const runs: Child[] = [];
     for (let k = 0; k < KILLS; k++) {
@@ -128,10 +111,7 @@ describe.skipIf(skipWithoutKafka())('Kafka in, state, Kafka out, SIGKILLed', () 
     const ids = output.map((o) => o.split(' ')[0]!);
     if (new Set(ids).size !== TOTAL || ids.length !== TOTAL) {
       const seen = new Set(ids);
-      const missing = input
-        .map((r) => r.split(' ')[0]!)
-        .filter((id) => !seen.has(id))
-        .map((id) => `${id}@kill-in-${Number(id.slice(1)) % PARTITIONS}:${Math.floor(Number(id.slice(1)) / PARTITIONS)}`);
+      const missing = input.map((r) => r.split(' ')[0]!).filter((id) => !seen.has(id)).map((id) => `${id}@kill-in-${Number(id.slice(1)) % PARTITIONS}:${Math.floor(Number(id.slice(1)) / PARTITIONS)}`);
       console.error(`missing ${missing.length}: ${missing.slice(0, 60).join(' ')}\n` + runs.map((r, i) => `--- run ${i}\n${r.lines.join('\n')}\n${r.stderr}`).join('\n'));
     }
     expect(ids.length).toBe(TOTAL);
@@ -140,10 +120,7 @@ describe.skipIf(skipWithoutKafka())('Kafka in, state, Kafka out, SIGKILLed', () 
     const expected = new Map<string, number>();
     for (const r of input) expected.set(r.split(' ')[1]!, (expected.get(r.split(' ')[1]!) ?? 0) + 1);
     for (const [word, n] of expected) {
-      const counts = output
-        .filter((o) => o.split(' ')[1] === word)
-        .map((o) => Number(o.split(' ')[2]))
-        .sort((a, b) => a - b);
+      const counts = output.filter((o) => o.split(' ')[1] === word).map((o) => Number(o.split(' ')[2])).sort((a, b) => a - b);
       expect(counts, word).toEqual(Array.from({ length: n }, (_, i) => i + 1));
     }
     // And each output names the word of its input record.

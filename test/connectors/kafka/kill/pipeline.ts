@@ -34,11 +34,7 @@ const recovering = existsSync(checkpoint);
 const createContext = () => {
   const ssc = new StreamingContext({ batchInterval: interval, appName: 'kafka-kill' });
   ssc.checkpoint(checkpoint);
-  const records = createKafkaDirectStream(ssc, {
-    topics: [need('in')],
-    kafkaParams: { 'bootstrap.servers': bootstrap, 'group.id': 'kill-test', 'auto.offset.reset': 'earliest' },
-    maxRatePerPartition: rate,
-  });
+  const records = createKafkaDirectStream(ssc, { topics: [need('in')], kafkaParams: { 'bootstrap.servers': bootstrap, 'group.id': 'kill-test', 'auto.offset.reset': 'earliest' }, maxRatePerPartition: rate });
   const counted = records
     .map((r) => {
       const [id, word] = r.value!.split(' ');
