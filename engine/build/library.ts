@@ -94,7 +94,9 @@ function builtImports(imports: Record<string, Variants>, prefix: string): Record
 function esmModules(dist: string): void {
   const outDir = path.join(dist, 'esm');
   const imports = sourceImports();
-  const variants = Object.values(imports).flatMap((v) => [v.node, v.default]).map((f) => path.join(root, f));
+  const variants = Object.values(imports)
+    .flatMap((v) => [v.node, v.default])
+    .map((f) => path.join(root, f));
   // Ambient declarations (*.d.ts in engine/, e.g. comlink's Node adapter) are part of the program, as in tsconfig.json.
   const ambient = [...walk(engine)].filter((f) => f.endsWith('.d.ts'));
   compile([...entries, ...variants, ...ambient], outDir, { sourceMap: false });
@@ -156,7 +158,9 @@ function checkSideEffects(outDir: string): void {
     const calls = (node: ts.Node): boolean => ts.isCallExpression(node) || ts.isNewExpression(node) || ts.forEachChild(node, calls) === true;
     const isStatic = (m: ts.ClassElement) => ts.canHaveModifiers(m) && (ts.getModifiers(m) ?? []).some((k) => k.kind === ts.SyntaxKind.StaticKeyword);
     const acts = source.statements.some((s) =>
-      ts.isClassDeclaration(s) ? s.members.some((m) => ts.isClassStaticBlockDeclaration(m) || (ts.isPropertyDeclaration(m) && isStatic(m) && m.initializer !== undefined && calls(m.initializer))) : !declarations.has(s.kind),
+      ts.isClassDeclaration(s)
+        ? s.members.some((m) => ts.isClassStaticBlockDeclaration(m) || (ts.isPropertyDeclaration(m) && isStatic(m) && m.initializer !== undefined && calls(m.initializer)))
+        : !declarations.has(s.kind),
     );
     if (acts) effects.push(path.relative(outDir, file).split(path.sep).join('/'));
   }
@@ -204,16 +208,23 @@ function declarations(dist: string): void {
 
 /** tsc with the project's options (tsconfig.json) and `overrides`, from `roots` into `outDir`; throws on any error. */
 function compile(roots: string[], outDir: string, overrides: ts.CompilerOptions): void {
-  const config = ts.getParsedCommandLineOfConfigFile(path.join(root, 'tsconfig.json'), {}, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (d) => {
-      throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  const config = ts.getParsedCommandLineOfConfigFile(
+    path.join(root, 'tsconfig.json'),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      },
     },
-  })!;
+  )!;
   const options: ts.CompilerOptions = { ...config.options, noEmit: false, rewriteRelativeImportExtensions: true, rootDir: engine, outDir, paths: undefined, ...overrides };
   const program = ts.createProgram(roots, options);
   const result = program.emit();
-  const errors = ts.getPreEmitDiagnostics(program).concat(result.diagnostics).filter((d) => d.category === ts.DiagnosticCategory.Error);
+  const errors = ts
+    .getPreEmitDiagnostics(program)
+    .concat(result.diagnostics)
+    .filter((d) => d.category === ts.DiagnosticCategory.Error);
   if (errors.length > 0) {
     throw new Error(ts.formatDiagnostics(errors, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => '\n' }));
   }
@@ -312,7 +323,9 @@ function restoreManifest(): void {
   const kept = readFileSync(keptManifest, 'utf8');
   const current = readFileSync(manifestFile, 'utf8');
   if (current !== kept && current !== publishedManifest(kept)) {
-    throw new Error(`package.json changed while it was the published one (npm pack, prepack to postpack); the repository's own is ${path.relative(root, keptManifest)}: merge the two into package.json, then remove it.`);
+    throw new Error(
+      `package.json changed while it was the published one (npm pack, prepack to postpack); the repository's own is ${path.relative(root, keptManifest)}: merge the two into package.json, then remove it.`,
+    );
   }
   if (current !== kept) replaceFile(manifestFile, kept);
   rmSync(keptManifest);

@@ -141,7 +141,9 @@ export function requireCheckpointTime(time: unknown, operation: string): asserts
 /** Checks `keepLast` for prune(). */
 export function requireKeepLast(keepLast: unknown): asserts keepLast is number {
   if (typeof keepLast !== 'number' || !Number.isSafeInteger(keepLast) || keepLast < 1) {
-    throw new InvalidArgumentError(`prune(keepLast): keepLast must be a positive integer (the number of newest checkpoints to keep), got ${describeValue(keepLast)}; use delete(time) to remove the last ones`);
+    throw new InvalidArgumentError(
+      `prune(keepLast): keepLast must be a positive integer (the number of newest checkpoints to keep), got ${describeValue(keepLast)}; use delete(time) to remove the last ones`,
+    );
   }
 }
 

@@ -114,7 +114,9 @@ export async function lockDirectory(directory: string): Promise<CheckpointLock> 
     throw e;
   }
   tokens.delete(mine.token);
-  throw new CheckpointStoreError(`Could not take the lock of the checkpoint directory ${directory}: ${ATTEMPTS} times a stale lock file (${file}) was removed and another process created one first. Is a process restarting in a loop on this directory?`);
+  throw new CheckpointStoreError(
+    `Could not take the lock of the checkpoint directory ${directory}: ${ATTEMPTS} times a stale lock file (${file}) was removed and another process created one first. Is a process restarting in a loop on this directory?`,
+  );
 }
 
 /** `token`'s lock file was created: it is held until released or the process exits. */
@@ -243,7 +245,7 @@ function judge({ raw, content }: FoundLock, file: string, directory: string): Ch
   }
   if (isRunning(content.pid)) {
     return refuse(
-      'One application runs per checkpoint directory: two would process the same input twice and write over each other\'s checkpoints. ' +
+      "One application runs per checkpoint directory: two would process the same input twice and write over each other's checkpoints. " +
         'Stop that process first (its lock goes when it stops or exits, and a lock left by a process that died is taken over), or give this one a directory of its own.',
     );
   }

@@ -213,8 +213,6 @@ export class FileSystemCheckpointStore implements CheckpointStore {
       throw locationError(e, this.directory);
     }
   }
-
-
 }
 
 /**
@@ -224,10 +222,15 @@ export class FileSystemCheckpointStore implements CheckpointStore {
 function locationError(e: unknown, directory: string, file?: string): unknown {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'EISDIR' && file !== undefined) {
-    return new CheckpointStoreError(`${file} is a directory, not a checkpoint file; the checkpoint location ${directory} must hold only the files Rivulet writes there. Move that directory away. (${code})`, { cause: e });
+    return new CheckpointStoreError(
+      `${file} is a directory, not a checkpoint file; the checkpoint location ${directory} must hold only the files Rivulet writes there. Move that directory away. (${code})`,
+      { cause: e },
+    );
   }
   if (code === 'ENOTDIR' || (code === 'EEXIST' && (e as NodeJS.ErrnoException).syscall === 'mkdir')) {
-    return new CheckpointStoreError(`The checkpoint location ${directory} is not a directory: it, or a directory above it, is a file. Give checkpoint() or getOrCreate() a directory path. (${code})`, { cause: e });
+    return new CheckpointStoreError(`The checkpoint location ${directory} is not a directory: it, or a directory above it, is a file. Give checkpoint() or getOrCreate() a directory path. (${code})`, {
+      cause: e,
+    });
   }
   return e;
 }
@@ -253,4 +256,3 @@ async function removeFile(file: string): Promise<boolean> {
     throw e;
   }
 }
-

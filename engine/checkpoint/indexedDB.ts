@@ -184,7 +184,10 @@ export class IndexedDBCheckpointStore implements CheckpointStore {
       // One transaction: listing and deleting see the same checkpoints.
       const tx = (await this.db()).transaction(CHECKPOINT_OBJECT_STORE, 'readwrite', { durability: 'strict' });
       const keys = await tx.store.getAllKeys();
-      const doomed = keys.filter((k) => typeof k === 'number').sort((a, b) => b - a).slice(keepLast);
+      const doomed = keys
+        .filter((k) => typeof k === 'number')
+        .sort((a, b) => b - a)
+        .slice(keepLast);
       await Promise.all([...doomed.map((k) => tx.store.delete(k)), tx.done]);
       return doomed;
     });
@@ -258,7 +261,7 @@ export class IndexedDBCheckpointStore implements CheckpointStore {
       this.location,
       holder ? { since: holder.since, ...(holder.page ? { page: holder.page } : {}) } : {},
       `The checkpoints in ${this.location} are in use by ${who} (Web Lock ${JSON.stringify(name)}). One tab runs a pipeline on a checkpoint database at a time: ` +
-        'two would process the same input twice and write over each other\'s checkpoints. Close that tab or stop its context (ssc.stop()) — the browser releases the lock of a closed tab — or give this one a database of its own.',
+        "two would process the same input twice and write over each other's checkpoints. Close that tab or stop its context (ssc.stop()) — the browser releases the lock of a closed tab — or give this one a database of its own.",
     );
   }
 
@@ -308,7 +311,9 @@ export class IndexedDBCheckpointStore implements CheckpointStore {
     const request = factory.open(this.dbName, CHECKPOINT_DB_VERSION);
     if (!((request as unknown) instanceof IDBRequest)) {
       request.onsuccess = () => request.result.close();
-      throw new InvalidArgumentError(`${this.location}: the indexedDB factory given is not the implementation of the global IDB classes, which idb needs; pass a factory of the same implementation (after import 'fake-indexeddb/auto', new IDBFactory() from fake-indexeddb)`);
+      throw new InvalidArgumentError(
+        `${this.location}: the indexedDB factory given is not the implementation of the global IDB classes, which idb needs; pass a factory of the same implementation (after import 'fake-indexeddb/auto', new IDBFactory() from fake-indexeddb)`,
+      );
     }
     request.addEventListener('upgradeneeded', () => {
       const db = request.result;
@@ -323,8 +328,6 @@ export class IndexedDBCheckpointStore implements CheckpointStore {
     }
     return db;
   }
-
-
 }
 
 function describe(e: unknown): string {

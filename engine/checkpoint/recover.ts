@@ -35,10 +35,7 @@ export type CheckpointWarningHandler = (message: string, error: CorruptCheckpoin
  * if (checkpoint) console.log(`recovering from batch time ${checkpoint.time}`);
  * ```
  */
-export async function latestGoodCheckpoint(
-  store: CheckpointStore,
-  onWarning: CheckpointWarningHandler = (message) => consoleLogger.warn(message),
-): Promise<Checkpoint | undefined> {
+export async function latestGoodCheckpoint(store: CheckpointStore, onWarning: CheckpointWarningHandler = (message) => consoleLogger.warn(message)): Promise<Checkpoint | undefined> {
   const times = await store.list();
   const failures: Error[] = [];
   for (let i = 0; i < times.length; i++) {

@@ -64,8 +64,19 @@ export class MalformedValue extends RivuletError {
 const UNDEFINED = Object.freeze({ [TAG]: 'u' });
 
 const VIEW_KINDS = new Set([
-  'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array',
-  'Float16Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array', 'DataView',
+  'Int8Array',
+  'Uint8Array',
+  'Uint8ClampedArray',
+  'Int16Array',
+  'Uint16Array',
+  'Int32Array',
+  'Uint32Array',
+  'Float16Array',
+  'Float32Array',
+  'Float64Array',
+  'BigInt64Array',
+  'BigUint64Array',
+  'DataView',
 ]);
 
 /** The JSON tree of `value`; throws UnencodableValue (with the path inside `value`) when it holds something a checkpoint cannot keep. */

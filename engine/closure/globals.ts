@@ -6,10 +6,7 @@
  * a browser page's main thread are refused even when the check runs there, so a pipeline that
  * passes the check locally passes it on workers too.
  */
-const MAIN_THREAD_ONLY = new Set([
-  'window', 'document', 'localStorage', 'sessionStorage', 'alert', 'confirm', 'prompt',
-  'parent', 'top', 'opener', 'frames', 'history',
-]);
+const MAIN_THREAD_ONLY = new Set(['window', 'document', 'localStorage', 'sessionStorage', 'alert', 'confirm', 'prompt', 'parent', 'top', 'opener', 'frames', 'history']);
 
 /** Helpers that transpilers (esbuild via tsx/vite) inject into function bodies; see compile.ts. */
 export const TRANSPILER_HELPERS: Record<string, unknown> = {

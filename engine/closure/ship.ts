@@ -121,13 +121,7 @@ export function define(f: ShippedFunction<any>, definitions: Definitions): void 
  * A function the engine builds from its own code (closure/engineFunctions.ts) and `args`, which
  * may hold user functions: a worker builds the same function from the same name and arguments.
  */
-export function engineFunction<F extends (...args: any[]) => any>(
-  name: string,
-  args: Readonly<Record<string, unknown>>,
-  call: F,
-  operation: string,
-  callSite = 'engine',
-): ShippedFunction<F> {
+export function engineFunction<F extends (...args: any[]) => any>(name: string, args: Readonly<Record<string, unknown>>, call: F, operation: string, callSite = 'engine'): ShippedFunction<F> {
   return new EngineFunction(call, operation, callSite, { name, args });
 }
 

@@ -77,7 +77,8 @@ export function tokenize(source: string, at = 0, templates: number[] = [], nl = 
     }
     const length = value.length;
     // Escapes (`\u0061`) decoded: the name is what a scope declares or a reference reads.
-    if (type === 'name' && value.includes('\\')) value = value.replace(/\\u(?:\{([\da-fA-F]+)\}|([\da-fA-F]{4}))/g, (_, braced?: string, four?: string) => String.fromCodePoint(parseInt(braced ?? four!, 16)));
+    if (type === 'name' && value.includes('\\'))
+      value = value.replace(/\\u(?:\{([\da-fA-F]+)\}|([\da-fA-F]{4}))/g, (_, braced?: string, four?: string) => String.fromCodePoint(parseInt(braced ?? four!, 16)));
     tokens.push({ type, value, start: at, nl, templates: open });
     at += length;
     nl = false;

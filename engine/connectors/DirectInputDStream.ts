@@ -91,7 +91,11 @@ export class DirectInputDStream<R, O extends Offset = number> extends InputDStre
     super(ssc, operation, callSite);
     checkSource(source, operation);
     const { maxRatePerPartition, initialRate, minRate } = options;
-    for (const [name, v] of [['maxRatePerPartition', maxRatePerPartition], ['initialRate', initialRate], ['minRate', minRate]] as const) {
+    for (const [name, v] of [
+      ['maxRatePerPartition', maxRatePerPartition],
+      ['initialRate', initialRate],
+      ['minRate', minRate],
+    ] as const) {
       if (v !== undefined && !(typeof v === 'number' && v > 0)) throw new OutOfRangeError(`${operation}: ${name} must be a positive number of records per second, got ${String(v)}.`);
     }
     this.mustMaterialize = true;
@@ -143,7 +147,8 @@ export class DirectInputDStream<R, O extends Offset = number> extends InputDStre
     const logged = this.recovery?.logged.get(validTime) as LoggedBatch<O> | undefined;
     let ranges: OffsetRange<O>[];
     if (logged !== undefined) {
-      if (!Array.isArray(logged?.ranges)) throw new RecoveryError(`${this.creationSite}: the write-ahead log record of the batch at ${validTime} ms does not hold its offset ranges (${JSON.stringify(logged).slice(0, 80)}).`);
+      if (!Array.isArray(logged?.ranges))
+        throw new RecoveryError(`${this.creationSite}: the write-ahead log record of the batch at ${validTime} ms does not hold its offset ranges (${JSON.stringify(logged).slice(0, 80)}).`);
       ranges = logged.ranges;
       // The batches after the logged ones go on from where they ended.
       if (validTime > this.recovery!.checkpointTime) this.advance(validTime, ranges);
@@ -157,7 +162,10 @@ export class DirectInputDStream<R, O extends Offset = number> extends InputDStre
       this.advance(validTime, ranges);
     }
     this.ranges.set(validTime, ranges);
-    this.reportRecords(validTime, ranges.reduce((n, r) => n + countOf(r), 0));
+    this.reportRecords(
+      validTime,
+      ranges.reduce((n, r) => n + countOf(r), 0),
+    );
     return new SourceRDD<R, O>(this.ssc.sparkContext, ranges, validTime, this.operation);
   }
 
@@ -184,7 +192,10 @@ export class DirectInputDStream<R, O extends Offset = number> extends InputDStre
         try {
           records = await this.source.readRange(range);
         } catch (e) {
-          throw new InputReadError(`${this.creationSite}: could not read ${range.partition} [${String(range.fromOffset)}, ${String(range.untilOffset)}) for the batch at ${time} ms: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+          throw new InputReadError(
+            `${this.creationSite}: could not read ${range.partition} [${String(range.fromOffset)}, ${String(range.untilOffset)}) for the batch at ${time} ms: ${(e as Error)?.message ?? String(e)}`,
+            { cause: e },
+          );
         }
         if (!Array.isArray(records)) throw new InvalidArgumentError(`${this.creationSite}: readRange(${range.partition}) for the batch at ${time} ms gave ${typeof records}, not an array of records.`);
         const expected = range.count ?? (typeof range.fromOffset === 'number' && !this.source.gaps ? (range.untilOffset as number) - range.fromOffset : undefined);
@@ -205,7 +216,10 @@ export class DirectInputDStream<R, O extends Offset = number> extends InputDStre
     if (!ranges || !commit) return;
     this.commits = this.commits.then(() =>
       commit.call(this.source, ranges).catch((e: unknown) => {
-        if (!this.warnedCommit) this.ssc.logger.warn(`${this.creationSite}: could not commit the offsets of the batch at ${time} ms to the source (recovery does not need them; monitoring tools see older offsets): ${(e as Error)?.message ?? String(e)}`);
+        if (!this.warnedCommit)
+          this.ssc.logger.warn(
+            `${this.creationSite}: could not commit the offsets of the batch at ${time} ms to the source (recovery does not need them; monitoring tools see older offsets): ${(e as Error)?.message ?? String(e)}`,
+          );
         this.warnedCommit = true;
       }),
     );
@@ -244,7 +258,9 @@ export class DirectInputDStream<R, O extends Offset = number> extends InputDStre
         throw new RecoveryError(`${this.creationSite}: the checkpointed position of this stream is not a direct stream's (${JSON.stringify(p).slice(0, 80)}).`);
       }
       if (p.kind !== this.source.kind) {
-        throw new RecoveryError(`${this.creationSite}: the checkpoint was made reading a ${JSON.stringify(p.kind)} source and this stream reads a ${JSON.stringify(this.source.kind)} one; its offsets mean nothing here.`);
+        throw new RecoveryError(
+          `${this.creationSite}: the checkpoint was made reading a ${JSON.stringify(p.kind)} source and this stream reads a ${JSON.stringify(this.source.kind)} one; its offsets mean nothing here.`,
+        );
       }
       this.restoredPosition = { ...p.offsets } as Record<string, O>;
     }
@@ -268,7 +284,8 @@ function checkSource(source: ReplayableSource<unknown, Offset>, operation: strin
   if (typeof source !== 'object' || source === null) throw new InvalidArgumentError(`${operation} expects a ReplayableSource, got ${source === null ? 'null' : typeof source}.`);
   const missing = (['initialOffsets', 'planBatch', 'readRange'] as const).filter((m) => typeof source[m] !== 'function');
   if (typeof source.kind !== 'string' || source.kind === '') missing.unshift('kind' as never);
-  if (missing.length > 0) throw new InvalidArgumentError(`${operation}: the source lacks ${missing.join(', ')} (a ReplayableSource has kind, initialOffsets(), planBatch(), readRange() and optionally commit(), close()).`);
+  if (missing.length > 0)
+    throw new InvalidArgumentError(`${operation}: the source lacks ${missing.join(', ')} (a ReplayableSource has kind, initialOffsets(), planBatch(), readRange() and optionally commit(), close()).`);
 }
 
 function isOffset(o: unknown): o is Offset {
@@ -276,7 +293,8 @@ function isOffset(o: unknown): o is Offset {
 }
 
 function checkOffsets<O extends Offset>(offsets: Readonly<Record<string, O>>, where: string): Record<string, O> {
-  if (typeof offsets !== 'object' || offsets === null || Array.isArray(offsets)) throw new InvalidArgumentError(`${where} gave ${JSON.stringify(offsets)}; expected an object of offsets by partition, e.g. { "events-0": 0 }.`);
+  if (typeof offsets !== 'object' || offsets === null || Array.isArray(offsets))
+    throw new InvalidArgumentError(`${where} gave ${JSON.stringify(offsets)}; expected an object of offsets by partition, e.g. { "events-0": 0 }.`);
   for (const [p, o] of Object.entries(offsets)) {
     if (!isOffset(o)) throw new InvalidArgumentError(`${where} gave the offset ${JSON.stringify(o)} for partition ${JSON.stringify(p)}; an offset is a safe integer or a string.`);
   }
@@ -292,12 +310,16 @@ function checkRanges<O extends Offset>(ranges: readonly OffsetRange<O>[], from: 
     if (typeof r?.partition !== 'string' || r.partition === '') throw new InvalidArgumentError(`${where} gave a range without a partition name: ${show}.`);
     if (seen.has(r.partition)) throw new InvalidArgumentError(`${where} gave two ranges for partition ${JSON.stringify(r.partition)}.`);
     seen.add(r.partition);
-    if (!isOffset(r.fromOffset) || !isOffset(r.untilOffset) || typeof r.fromOffset !== typeof r.untilOffset) throw new InvalidArgumentError(`${where} gave a range whose offsets are not both safe integers or both strings: ${show}.`);
+    if (!isOffset(r.fromOffset) || !isOffset(r.untilOffset) || typeof r.fromOffset !== typeof r.untilOffset)
+      throw new InvalidArgumentError(`${where} gave a range whose offsets are not both safe integers or both strings: ${show}.`);
     if (typeof r.fromOffset === 'number' && (r.untilOffset as number) < r.fromOffset) throw new OutOfRangeError(`${where} gave a range that ends before it starts: ${show}.`);
     if (r.count !== undefined && !(Number.isSafeInteger(r.count) && r.count >= 0)) throw new InvalidArgumentError(`${where} gave a range whose count is not a whole number: ${show}.`);
-    if (typeof r.fromOffset === 'string' && r.count === undefined && r.fromOffset !== r.untilOffset) throw new InvalidArgumentError(`${where} gave a range with string offsets and no count: ${show}; a source whose offsets are not numbers says how many records each range holds.`);
+    if (typeof r.fromOffset === 'string' && r.count === undefined && r.fromOffset !== r.untilOffset)
+      throw new InvalidArgumentError(`${where} gave a range with string offsets and no count: ${show}; a source whose offsets are not numbers says how many records each range holds.`);
     if (Object.hasOwn(from, r.partition) && r.fromOffset !== from[r.partition]) {
-      throw new InvalidArgumentError(`${where} gave ${r.partition} a range from ${JSON.stringify(r.fromOffset)}, but the previous batch ended at ${JSON.stringify(from[r.partition])}; a batch starts where the one before it ended, or records would be skipped or read twice.`);
+      throw new InvalidArgumentError(
+        `${where} gave ${r.partition} a range from ${JSON.stringify(r.fromOffset)}, but the previous batch ended at ${JSON.stringify(from[r.partition])}; a batch starts where the one before it ended, or records would be skipped or read twice.`,
+      );
     }
     const copy: OffsetRange<O> = { partition: r.partition, fromOffset: r.fromOffset, untilOffset: r.untilOffset };
     out.push(r.count === undefined ? copy : { ...copy, count: r.count });

@@ -184,12 +184,7 @@ export function hasOffsetRanges<O extends Offset = Offset>(rdd: unknown): rdd is
  * // [{ partition: 'a', fromOffset: 0, untilOffset: 49 }, { partition: 'b', fromOffset: 10, untilOffset: 11 }]
  * ```
  */
-export function limitRanges(
-  from: Readonly<Record<string, number>>,
-  latest: Readonly<Record<string, number>>,
-  limit: ReadLimit,
-  start: Readonly<Record<string, number>> = {},
-): OffsetRange<number>[] {
+export function limitRanges(from: Readonly<Record<string, number>>, latest: Readonly<Record<string, number>>, limit: ReadLimit, start: Readonly<Record<string, number>> = {}): OffsetRange<number>[] {
   const partitions = Object.keys(latest).sort();
   const begin = (p: string) => from[p] ?? start[p] ?? 0;
   const lag = (p: string) => Math.max(0, latest[p]! - begin(p));

@@ -40,7 +40,7 @@ export class SourceRDD<T, O extends Offset = Offset> extends RDD<T> implements H
     const r = this.offsetRanges[split];
     throw new InputReadError(
       `internal: ${this.creationSite}: the range ${r ? `${r.partition} [${String(r.fromOffset)}, ${String(r.untilOffset)})` : `#${split}`} of the batch at ${this.batchTime} ms was not read before a job used it; ` +
-        'a direct stream\'s partitions are read when its batch starts.',
+        "a direct stream's partitions are read when its batch starts.",
     );
   }
 }

@@ -177,9 +177,11 @@ export abstract class DStream<out T> {
   /** The RDDs of every batch time in [fromTime, toTime] (aligned down to this stream's slide). */
   slice(fromTime: number, toTime: number): RDD<T>[] {
     if (this.zeroTime === undefined) {
-      throw new IllegalStateError(`slice: ${this.creationSite} has not been initialized: a stream has batches to slice once its StreamingContext has started. Call slice() after start(), or from an output operation (foreachRDD).`);
+      throw new IllegalStateError(
+        `slice: ${this.creationSite} has not been initialized: a stream has batches to slice once its StreamingContext has started. Call slice() after start(), or from an output operation (foreachRDD).`,
+      );
     }
-    const align = (t: number) => (isMultipleOf(t - this.zeroTime!, this.slideDuration) ? t : t - ((t - this.zeroTime!) % this.slideDuration + this.slideDuration) % this.slideDuration);
+    const align = (t: number) => (isMultipleOf(t - this.zeroTime!, this.slideDuration) ? t : t - ((((t - this.zeroTime!) % this.slideDuration) + this.slideDuration) % this.slideDuration));
     const out: RDD<T>[] = [];
     for (let t = align(fromTime); t <= align(toTime); t += this.slideDuration) {
       if (t <= this.zeroTime) continue;
@@ -263,7 +265,10 @@ export abstract class DStream<out T> {
   /** f over each partition's records; `preservesPartitioning` positional, or `{ preservesPartitioning }`. */
   mapPartitions<U extends AnyRecord>(f: UserFn<(records: T[]) => Iterable<U>>, preservesPartitioning: boolean | PreservesPartitioning = false): DStream<U> {
     const g = this.fn(f, 'mapPartitions');
-    const preserves = typeof preservesPartitioning === 'boolean' ? preservesPartitioning : readOptions<PreservesPartitioning>(preservesPartitioning, 'mapPartitions', ['preservesPartitioning']).preservesPartitioning ?? false;
+    const preserves =
+      typeof preservesPartitioning === 'boolean'
+        ? preservesPartitioning
+        : (readOptions<PreservesPartitioning>(preservesPartitioning, 'mapPartitions', ['preservesPartitioning']).preservesPartitioning ?? false);
     return this.derive('mapPartitions', (rdd) => rdd.mapPartitions(g, preserves));
   }
 
@@ -321,13 +326,7 @@ export abstract class DStream<out T> {
   transformWith<U, R>(other: DStream<U>, f: (a: RDD<T>, b: RDD<U>, time: number) => RDD<R>): DStream<R> {
     if (typeof f !== 'function') throw new TypeError(`transformWith expects a function (rdd1, rdd2, time) => rdd, got ${typeof f}.`);
     const callSite = userCallSite();
-    return new kinds.TransformedDStream<R>(
-      this.ssc,
-      [this, other],
-      ([a, b], time) => callDriverSide(() => f(a as RDD<T>, b as RDD<U>, time), 'transformWith', callSite),
-      'transformWith',
-      callSite,
-    );
+    return new kinds.TransformedDStream<R>(this.ssc, [this, other], ([a, b], time) => callDriverSide(() => f(a as RDD<T>, b as RDD<U>, time), 'transformWith', callSite), 'transformWith', callSite);
   }
 
   // ---- windows --------------------------------------------------------------------------------
@@ -339,7 +338,12 @@ export abstract class DStream<out T> {
 
   /** Number of records in each window (built on the inverse-function window, as in Spark). */
   countByWindow(windowDuration: Duration, slideDuration: Duration | { slideDuration?: Duration } = this.slideDuration): DStream<number> {
-    return this.map(() => 1).reduceByWindow((a, b) => a + b, (a, b) => a - b, windowDuration, slideOf(this, slideDuration, 'countByWindow'));
+    return this.map(() => 1).reduceByWindow(
+      (a, b) => a + b,
+      (a, b) => a - b,
+      windowDuration,
+      slideOf(this, slideDuration, 'countByWindow'),
+    );
   }
 
   /**
@@ -442,12 +446,20 @@ export abstract class DStream<out T> {
     return this.joinLike(other, 'leftOuterJoin', (a, b) => a.leftOuterJoin(b, p));
   }
 
-  rightOuterJoin<K = any, V = any, W = any>(this: DStream<readonly [K, V]>, other: DStream<readonly [K, W]>, numPartitions?: number | Partitioner | PartitionOptions): DStream<[K, [V | undefined, W]]> {
+  rightOuterJoin<K = any, V = any, W = any>(
+    this: DStream<readonly [K, V]>,
+    other: DStream<readonly [K, W]>,
+    numPartitions?: number | Partitioner | PartitionOptions,
+  ): DStream<[K, [V | undefined, W]]> {
     const p = this.partitionerFor(numPartitions, 'rightOuterJoin');
     return this.joinLike(other, 'rightOuterJoin', (a, b) => a.rightOuterJoin(b, p));
   }
 
-  fullOuterJoin<K = any, V = any, W = any>(this: DStream<readonly [K, V]>, other: DStream<readonly [K, W]>, numPartitions?: number | Partitioner | PartitionOptions): DStream<[K, [V | undefined, W | undefined]]> {
+  fullOuterJoin<K = any, V = any, W = any>(
+    this: DStream<readonly [K, V]>,
+    other: DStream<readonly [K, W]>,
+    numPartitions?: number | Partitioner | PartitionOptions,
+  ): DStream<[K, [V | undefined, W | undefined]]> {
     const p = this.partitionerFor(numPartitions, 'fullOuterJoin');
     return this.joinLike(other, 'fullOuterJoin', (a, b) => a.fullOuterJoin(b, p));
   }
@@ -466,14 +478,11 @@ export abstract class DStream<out T> {
    * Group values per key over a window. After the window: Spark's positional `slideDuration` and
    * `numPartitions` (or a Partitioner), or `{ slideDuration, numPartitions, partitioner }`.
    */
-  groupByKeyAndWindow<K = any, V = any>(
-    this: DStream<readonly [K, V]>,
-    windowDuration: Duration,
-    slideDuration?: Duration | WindowOptions,
-    numPartitions?: number | Partitioner,
-  ): DStream<[K, V[]]> {
+  groupByKeyAndWindow<K = any, V = any>(this: DStream<readonly [K, V]>, windowDuration: Duration, slideDuration?: Duration | WindowOptions, numPartitions?: number | Partitioner): DStream<[K, V[]]> {
     const o = windowOptions(slideDuration, numPartitions, 'groupByKeyAndWindow', []);
-    return pairs(this).window(windowDuration, o.slideDuration ?? this.slideDuration).groupByKey(this.partitionerFor(o.partitioning, 'groupByKeyAndWindow'));
+    return pairs(this)
+      .window(windowDuration, o.slideDuration ?? this.slideDuration)
+      .groupByKey(this.partitionerFor(o.partitioning, 'groupByKeyAndWindow'));
   }
 
   /**
@@ -483,8 +492,19 @@ export abstract class DStream<out T> {
    * options object after the window: `reduceByKeyAndWindow(f, Seconds(30), { invFunc, slideDuration,
    * numPartitions, filterFunc })`.
    */
-  reduceByKeyAndWindow<K = any, V = any>(this: DStream<readonly [K, V]>, f: UserFn<(a: Widen<V>, b: Widen<V>) => Widen<V>>, windowDuration: Duration, slideDuration?: Duration, numPartitions?: number | Partitioner): DStream<[K, Widen<V>]>;
-  reduceByKeyAndWindow<K = any, V = any>(this: DStream<readonly [K, V]>, f: UserFn<(a: Widen<V>, b: Widen<V>) => Widen<V>>, windowDuration: Duration, options: ReduceByKeyAndWindowOptions<K, Widen<V>>): DStream<[K, Widen<V>]>;
+  reduceByKeyAndWindow<K = any, V = any>(
+    this: DStream<readonly [K, V]>,
+    f: UserFn<(a: Widen<V>, b: Widen<V>) => Widen<V>>,
+    windowDuration: Duration,
+    slideDuration?: Duration,
+    numPartitions?: number | Partitioner,
+  ): DStream<[K, Widen<V>]>;
+  reduceByKeyAndWindow<K = any, V = any>(
+    this: DStream<readonly [K, V]>,
+    f: UserFn<(a: Widen<V>, b: Widen<V>) => Widen<V>>,
+    windowDuration: Duration,
+    options: ReduceByKeyAndWindowOptions<K, Widen<V>>,
+  ): DStream<[K, Widen<V>]>;
   reduceByKeyAndWindow<K = any, V = any>(
     this: DStream<readonly [K, V]>,
     f: UserFn<(a: Widen<V>, b: Widen<V>) => Widen<V>>,
@@ -503,14 +523,21 @@ export abstract class DStream<out T> {
     let filterFunc: UserFn<(kv: [K, V]) => boolean> | undefined;
     if (typeof rest[0] === 'number' && typeof rest[1] === 'object' && rest[1] !== null && !isPartitioner(rest[1])) {
       windowDuration = rest[0];
-      const o = windowOptions(rest[1] as ReduceByKeyAndWindowOptions<K, V>, undefined, 'reduceByKeyAndWindow', ['invFunc', 'filterFunc']) as ReturnType<typeof windowOptions> & ReduceByKeyAndWindowOptions<K, V>;
+      const o = windowOptions(rest[1] as ReduceByKeyAndWindowOptions<K, V>, undefined, 'reduceByKeyAndWindow', ['invFunc', 'filterFunc']) as ReturnType<typeof windowOptions> &
+        ReduceByKeyAndWindowOptions<K, V>;
       ({ invFunc: invF, filterFunc, slideDuration } = o);
       numPartitions = o.partitioning;
       if (filterFunc !== undefined && invF === undefined) throw new TypeError('reduceByKeyAndWindow: filterFunc needs invFunc (it filters the pairs the inverse function leaves).');
     } else if (typeof rest[0] === 'number') {
       [windowDuration, slideDuration, numPartitions] = rest as [number, number | undefined, number | Partitioner | undefined];
     } else {
-      [invF, windowDuration, slideDuration, numPartitions, filterFunc] = rest as [UserFn<(a: V, b: V) => V>, number, number | undefined, number | Partitioner | undefined, UserFn<(kv: [K, V]) => boolean> | undefined];
+      [invF, windowDuration, slideDuration, numPartitions, filterFunc] = rest as [
+        UserFn<(a: V, b: V) => V>,
+        number,
+        number | undefined,
+        number | Partitioner | undefined,
+        UserFn<(kv: [K, V]) => boolean> | undefined,
+      ];
     }
     slideDuration ??= this.slideDuration;
     if (invF === undefined) {
@@ -564,9 +591,7 @@ export abstract class DStream<out T> {
    */
   mapWithState<K = any, V = any, S = any, M = any>(this: DStream<readonly [K, V]>, spec: StateSpec<K, V, S, M>): MapWithStateDStream<K, V, S, M> {
     if (typeof spec !== 'object' || spec === null || typeof (spec as Partial<StateSpec<K, V, S, M>>).mappingFunction?.call !== 'function') {
-      throw new TypeError(
-        `mapWithState expects a StateSpec, e.g. stream.mapWithState(StateSpec.function((key, value, state) => mapped)); got ${describeValue(spec)}.`,
-      );
+      throw new TypeError(`mapWithState expects a StateSpec, e.g. stream.mapWithState(StateSpec.function((key, value, state) => mapped)); got ${describeValue(spec)}.`);
     }
     return new kinds.MapWithStateDStream<K, V, S, M>(this, spec);
   }
@@ -661,10 +686,14 @@ export function checkWindow(parent: DStream<any>, windowDuration: Duration, slid
   parent.ssc.definitions.note(`window ${windowDuration}/${slideDuration} of ${operation}`, userCallSite());
   const base = parent.slideDuration;
   if (!isMultipleOf(windowDuration, base)) {
-    throw new RangeError(`${operation}: the window duration (${windowDuration} ms) must be a multiple of the parent stream's slide duration (${base} ms), e.g. ${Math.max(base, Math.round(windowDuration / base) * base)} ms.`);
+    throw new RangeError(
+      `${operation}: the window duration (${windowDuration} ms) must be a multiple of the parent stream's slide duration (${base} ms), e.g. ${Math.max(base, Math.round(windowDuration / base) * base)} ms.`,
+    );
   }
   if (!isMultipleOf(slideDuration, base)) {
-    throw new RangeError(`${operation}: the slide duration (${slideDuration} ms) must be a multiple of the parent stream's slide duration (${base} ms), e.g. ${Math.max(base, Math.round(slideDuration / base) * base)} ms.`);
+    throw new RangeError(
+      `${operation}: the slide duration (${slideDuration} ms) must be a multiple of the parent stream's slide duration (${base} ms), e.g. ${Math.max(base, Math.round(slideDuration / base) * base)} ms.`,
+    );
   }
 }
 

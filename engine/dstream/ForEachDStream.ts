@@ -61,6 +61,13 @@ export class ForEachDStream<T> extends DStream<void> {
     const rdd = this.parent.getOrCompute(time);
     if (!rdd) return undefined;
     const f = this.foreachFunc;
-    return { time, outputOpId: this.outputOpId, name: this.creationSite, run: async () => { await f(rdd, time); } };
+    return {
+      time,
+      outputOpId: this.outputOpId,
+      name: this.creationSite,
+      run: async () => {
+        await f(rdd, time);
+      },
+    };
   }
 }

@@ -130,7 +130,9 @@ export function previousParent<K, S>(previous: PreviousState<K, S>): RDD<unknown
 export function statePairs<K, S>(record: StateRecord<K, S>, operation: string, emit: (kv: [K, S]) => void): void {
   const map = record.map;
   if (map === undefined) {
-    throw new IllegalStateError(`${operation}: this state was taken over by batch ${record.supersededBy} ms; only the latest state is kept (a stream that reads earlier ones keeps copies: window() over it, or remember()).`);
+    throw new IllegalStateError(
+      `${operation}: this state was taken over by batch ${record.supersededBy} ms; only the latest state is kept (a stream that reads earlier ones keeps copies: window() over it, or remember()).`,
+    );
   }
   if (map.objectKeys.size === 0) map.states.forEach((k, s) => emit([k as K, s]));
   else map.states.forEach((mk, s) => emit([map.keyOf(mk), s]));

@@ -50,7 +50,9 @@ class MapWithStateRDD<K, V, S, M> extends RDD<MapWithStateRecord<K, S, M>> {
 
   protected compute(split: number, ctx: TaskContext, emit: Emit<MapWithStateRecord<K, S, M>>): void {
     let prev: MapWithStateRecord<K, S, M> | undefined;
-    this.prevStateRDD.iterator(split, ctx, (r) => { prev = r; });
+    this.prevStateRDD.iterator(split, ctx, (r) => {
+      prev = r;
+    });
     const map = prev?.stateMap ?? new StateMap<K, S>(this.timeout !== undefined);
     if (map.supersededBy !== undefined) throw new InternalError(`internal: mapWithState state for partition ${split} already advanced to ${map.supersededBy} ms`);
     const mark = map.logLength;
@@ -159,13 +161,17 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
   private initialRecords(batchTime: number): RDD<MapWithStateRecord<K, S, M>> {
     // In the workers: each partition's initial pairs as one array, which the first step loads.
     if (this.inWorkers) return this.initialPairs().narrow('mapWithState (initial state)', 'glom', {}, true);
-    return this.initialPairs().pipe<MapWithStateRecord<K, S, M>>('mapWithState (initial state)', (emit) => {
-      const stateMap = new StateMap<K, S>(this.spec.timeoutDuration !== undefined);
-      return {
-        next: ([key, state]) => stateMap.load(key, state, batchTime),
-        done: () => emit({ stateMap, mapped: [] }),
-      };
-    }, true);
+    return this.initialPairs().pipe<MapWithStateRecord<K, S, M>>(
+      'mapWithState (initial state)',
+      (emit) => {
+        const stateMap = new StateMap<K, S>(this.spec.timeoutDuration !== undefined);
+        return {
+          next: ([key, state]) => stateMap.load(key, state, batchTime),
+          done: () => emit({ stateMap, mapped: [] }),
+        };
+      },
+      true,
+    );
   }
 
   protected compute(validTime: number): RDD<MapWithStateRecord<K, S, M>> {
@@ -228,7 +234,8 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
           for (const [key, state, updatedAt] of ops!.entriesOrThrow(record as unknown as PlainStateRecord<K, S, M>)) out.push([key, state, this.spec.timeoutDuration === undefined ? time : updatedAt]);
           continue;
         }
-        if (record.stateMap.supersededBy !== undefined) throw new InternalError(`internal: ${this.creationSite}: the state at ${time} ms was taken over by batch ${record.stateMap.supersededBy} ms before it was checkpointed`);
+        if (record.stateMap.supersededBy !== undefined)
+          throw new InternalError(`internal: ${this.creationSite}: the state at ${time} ms was taken over by batch ${record.stateMap.supersededBy} ms before it was checkpointed`);
         for (const triple of record.stateMap.withUpdateTimes(time)) out.push(triple);
       }
     }
@@ -285,7 +292,11 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
     const unavailable =
       `${this.creationSite}: the state at ${time} ms is not in the checkpoint this stream was restored from (only what the function returned then is), ` +
       'so a window over stateSnapshots() cannot reach back to it after recovery; window the stream mapWithState returns, or the input, instead.';
-    const partitions: MapWithStateRecord<K, S, M>[][] = byPartition.map((mapped) => [this.inWorkers ? ({ entries: undefined, mapped, unavailable } as PlainStateRecord<K, S, M> as unknown as MapWithStateRecord<K, S, M>) : { stateMap: Object.assign(new StateMap<K, S>(false), { supersededBy: superseded, unavailable }), mapped }]);
+    const partitions: MapWithStateRecord<K, S, M>[][] = byPartition.map((mapped) => [
+      this.inWorkers
+        ? ({ entries: undefined, mapped, unavailable } as PlainStateRecord<K, S, M> as unknown as MapWithStateRecord<K, S, M>)
+        : { stateMap: Object.assign(new StateMap<K, S>(false), { supersededBy: superseded, unavailable }), mapped },
+    ]);
     this.generatedRDDs.set(time, new MaterializedRDD(this.ssc.sparkContext, 'restored mapWithState', this.creationSite.replace(/^\S+ at /, ''), partitions, this.partitioner));
   }
 }
@@ -323,7 +334,9 @@ export class MapWithStateDStream<K, V, S, M> extends DStream<Exclude<M, undefine
     const records = this.internal.getOrCompute(validTime);
     if (records && this.internal.inWorkers) return mappedRDD(records as unknown as RDD<PlainStateRecord<K, S, Exclude<M, undefined>>>);
     return records?.pipe<Exclude<M, undefined>>('mapWithState', (emit) => ({
-      next: (record) => { for (const m of record.mapped) emit(m as Exclude<M, undefined>); },
+      next: (record) => {
+        for (const m of record.mapped) emit(m as Exclude<M, undefined>);
+      },
     }));
   }
 
@@ -362,8 +375,14 @@ class StateSnapshotsDStream<K, V, S, M> extends DStream<[K, S]> {
       const partitions = records.partitions.map((p) => p.flatMap((record) => [...record.stateMap.snapshot()]));
       return new MaterializedRDD(this.ssc.sparkContext, 'stateSnapshots', this.creationSite.replace(/^\S+ at /, ''), partitions, records.partitioner);
     }
-    return records?.pipe<[K, S]>('stateSnapshots', (emit) => ({
-      next: (record) => { for (const kv of record.stateMap.snapshot()) emit(kv); },
-    }), true);
+    return records?.pipe<[K, S]>(
+      'stateSnapshots',
+      (emit) => ({
+        next: (record) => {
+          for (const kv of record.stateMap.snapshot()) emit(kv);
+        },
+      }),
+      true,
+    );
   }
 }

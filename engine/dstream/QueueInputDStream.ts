@@ -95,7 +95,10 @@ export class QueueInputDStream<T> extends InputDStream<T> {
       }
       return this.ssc.sparkContext.parallelize(entry);
     });
-    this.reportRecords(validTime, taken.reduce((n, e) => n + (Array.isArray(e) ? e.length : 0), 0));
+    this.reportRecords(
+      validTime,
+      taken.reduce((n, e) => n + (Array.isArray(e) ? e.length : 0), 0),
+    );
     if (rdds.length === 0) return this.defaultRDD ?? this.ssc.sparkContext.emptyRDD<T>();
     return rdds.length === 1 ? rdds[0]! : this.ssc.sparkContext.union(rdds);
   }

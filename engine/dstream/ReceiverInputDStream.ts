@@ -53,7 +53,10 @@ export class ReceiverInputDStream<T> extends InputDStream<T> {
     const blocks = logged ?? this.supervisor.allocate(time);
     this.allocated.set(time, blocks);
     if (!logged && this.ssc.isCheckpointing) this.unlogged.set(time, blocks);
-    this.reportRecords(time, blocks.reduce((n, b) => n + b.length, 0));
+    this.reportRecords(
+      time,
+      blocks.reduce((n, b) => n + b.length, 0),
+    );
   }
 
   private loggedBlocks(time: number): T[][] | undefined {

@@ -88,9 +88,14 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> implements Sta
   }
 
   private pairsOf(records: RDD<StateRecord<K, V>>): RDD<[K, V]> {
-    return records.pipe<[K, V]>('reduceByKeyAndWindow', (emit) => ({
-      next: (record) => statePairs(record, 'reduceByKeyAndWindow', emit),
-    }), true, this.creationSite.replace(/^\S+ at /, ''));
+    return records.pipe<[K, V]>(
+      'reduceByKeyAndWindow',
+      (emit) => ({
+        next: (record) => statePairs(record, 'reduceByKeyAndWindow', emit),
+      }),
+      true,
+      this.creationSite.replace(/^\S+ at /, ''),
+    );
   }
 
   override clearMetadata(time: number): void {
@@ -138,7 +143,15 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> implements Sta
       const prev = previous === undefined ? undefined : records !== undefined ? { records } : { pairs: previous };
       if (InPlaceStateRDD.fits(this.partitioner, [...previousParent(prev), ...oldRDDs, ...newRDDs] as RDD<unknown>[])) {
         const f = this.reduceFunc.call;
-        const step = new WindowStateRDD<K, V>(prev, oldRDDs, newRDDs, { add: f, subtract: this.invReduceFunc.call, keep: this.filterFunc?.call }, validTime, this.partitioner, this.creationSite.replace(/^\S+ at /, ''));
+        const step = new WindowStateRDD<K, V>(
+          prev,
+          oldRDDs,
+          newRDDs,
+          { add: f, subtract: this.invReduceFunc.call, keep: this.filterFunc?.call },
+          validTime,
+          this.partitioner,
+          this.creationSite.replace(/^\S+ at /, ''),
+        );
         this.records.set(validTime, step);
         this.uncommitted.set(validTime, step);
         return this.pairsOf(step);
@@ -146,9 +159,7 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> implements Sta
     }
     const previousWindow = previous ?? this.ssc.sparkContext.emptyRDD<[K, V]>();
 
-    const cogrouped = (previousWindow.cogroup as unknown as (...a: unknown[]) => RDD<[K, V[][]]>).call(
-      previousWindow, ...oldRDDs, ...newRDDs, this.partitioner,
-    );
+    const cogrouped = (previousWindow.cogroup as unknown as (...a: unknown[]) => RDD<[K, V[][]]>).call(previousWindow, ...oldRDDs, ...newRDDs, this.partitioner);
     return cogrouped.mapPartitions(this.steps(oldRDDs.length), true);
   }
 
@@ -198,7 +209,13 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> implements Sta
     const window = tuplesOf(state.window, 2, this, source, 'a window of [key, value] pairs') as unknown as [K, V][];
     const callSite = this.creationSite.replace(/^\S+ at /, '');
     const materialize = (pairs: [K, V][], what: string) =>
-      new MaterializedRDD(this.ssc.sparkContext, what, callSite, distribute(pairs, this.partitioner, (kv) => kv[0]), this.partitioner);
+      new MaterializedRDD(
+        this.ssc.sparkContext,
+        what,
+        callSite,
+        distribute(pairs, this.partitioner, (kv) => kv[0]),
+        this.partitioner,
+      );
     for (const entry of state.batches as unknown[]) {
       if (!Array.isArray(entry) || typeof entry[0] !== 'number') throw malformedState(this, source, 'a list of [batchTime, pairs] batches');
       const pairs = tuplesOf(entry[1], 2, this, source, 'batches of [key, value] pairs') as unknown as [K, V][];

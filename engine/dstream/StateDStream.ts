@@ -109,9 +109,14 @@ export class StateDStream<K, V, S> extends DStream<[K, S]> implements StatefulDS
   }
 
   private pairsOf(records: RDD<StateRecord<K, S>>): RDD<[K, S]> {
-    return records.pipe<[K, S]>('updateStateByKey', (emit) => ({
-      next: (record) => statePairs(record, 'updateStateByKey', emit),
-    }), true, this.creationSite.replace(/^\S+ at /, ''));
+    return records.pipe<[K, S]>(
+      'updateStateByKey',
+      (emit) => ({
+        next: (record) => statePairs(record, 'updateStateByKey', emit),
+      }),
+      true,
+      this.creationSite.replace(/^\S+ at /, ''),
+    );
   }
 
   override clearMetadata(time: number): void {

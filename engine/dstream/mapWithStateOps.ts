@@ -130,45 +130,49 @@ export interface StepParams {
  * first) and the batch's partitioned data: the previous state's map taken over in place (see
  * {@link Holder}), the batch applied, a new record made that holds the map.
  */
-const step = ({ f, batchTime, timeout, fromInitial }: StepParams): Pipe<unknown, PlainStateRecord<any, any, any>> => (emit, partition) => {
-  let base: ReturnType<typeof takeOver<unknown, unknown, unknown>> | undefined;
-  const records: [unknown, unknown][] = [];
-  const mks: unknown[] = [];
-  const slots: number[] = [];
-  return {
-    next: (x) => {
-      if (base === undefined) {
-        if (fromInitial) {
-          const map = new StateMap<unknown, unknown>(timeout !== undefined);
-          for (const [key, s] of x as [unknown, unknown][]) map.load(key, s, batchTime);
-          base = { map, done: () => {}, failed: () => {} };
-        } else base = takeOver(x as PlainStateRecord<unknown, unknown, unknown>, batchTime, timeout !== undefined, partition);
-        return;
-      }
-      const kv = x as [unknown, unknown];
-      const mk = mapKey(kv[0]);
-      records.push(kv);
-      mks.push(mk);
-      slots.push(base.map.states.find(mk));
-    },
-    done: () => {
-      if (base === undefined) throw new InternalError(`internal: mapWithState's state for partition ${partition} before ${batchTime} ms is missing`);
-      let mapped: unknown[];
-      try {
-        mapped = applyBatch(base.map, records, mks, slots, f.call, batchTime, timeout);
-      } catch (e) {
-        base.failed();
-        throw e;
-      }
-      const next = live(base.map, batchTime, mapped);
-      base.done(next);
-      emit(next);
-    },
+const step =
+  ({ f, batchTime, timeout, fromInitial }: StepParams): Pipe<unknown, PlainStateRecord<any, any, any>> =>
+  (emit, partition) => {
+    let base: ReturnType<typeof takeOver<unknown, unknown, unknown>> | undefined;
+    const records: [unknown, unknown][] = [];
+    const mks: unknown[] = [];
+    const slots: number[] = [];
+    return {
+      next: (x) => {
+        if (base === undefined) {
+          if (fromInitial) {
+            const map = new StateMap<unknown, unknown>(timeout !== undefined);
+            for (const [key, s] of x as [unknown, unknown][]) map.load(key, s, batchTime);
+            base = { map, done: () => {}, failed: () => {} };
+          } else base = takeOver(x as PlainStateRecord<unknown, unknown, unknown>, batchTime, timeout !== undefined, partition);
+          return;
+        }
+        const kv = x as [unknown, unknown];
+        const mk = mapKey(kv[0]);
+        records.push(kv);
+        mks.push(mk);
+        slots.push(base.map.states.find(mk));
+      },
+      done: () => {
+        if (base === undefined) throw new InternalError(`internal: mapWithState's state for partition ${partition} before ${batchTime} ms is missing`);
+        let mapped: unknown[];
+        try {
+          mapped = applyBatch(base.map, records, mks, slots, f.call, batchTime, timeout);
+        } catch (e) {
+          base.failed();
+          throw e;
+        }
+        const next = live(base.map, batchTime, mapped);
+        base.done(next);
+        emit(next);
+      },
+    };
   };
-};
 
 const mapped: Pipe<PlainStateRecord<unknown, unknown, unknown>, unknown> = (emit) => ({
-  next: (record) => { for (const m of record.mapped) emit(m); },
+  next: (record) => {
+    for (const m of record.mapped) emit(m);
+  },
 });
 
 const snapshot: Pipe<PlainStateRecord<unknown, unknown, unknown>, [unknown, unknown]> = (emit) => ({

@@ -22,15 +22,19 @@ export interface PlainStateRecord<K, S, M> {
 export const loadMapWithStateOps = (): Promise<unknown> => import('./mapWithStateOps.ts');
 
 /** A registered narrow operation's pipe, looked up when a partition is computed (its module loads lazily). */
-const registered = (name: string, params: Record<string, unknown>): Pipe<any, any> => (emit, partition) => {
-  const op = narrowOpNamed(name);
-  if (!op) throw new InternalError(`internal: ${name} computed before mapWithStateOps.ts was loaded`);
-  return op(params)(emit, partition);
-};
+const registered =
+  (name: string, params: Record<string, unknown>): Pipe<any, any> =>
+  (emit, partition) => {
+    const op = narrowOpNamed(name);
+    if (!op) throw new InternalError(`internal: ${name} computed before mapWithStateOps.ts was loaded`);
+    return op(params)(emit, partition);
+  };
 
 /** The state step as an RDD that workers can rebuild (see mapWithStateOps.ts); keeps the partitioner. */
 export function stateStepRDD<K, S, M>(union: RDD<unknown>, params: StepParams): RDD<PlainStateRecord<K, S, M>> {
-  const rdd = new MapPartitionsRDD(union, registered('mapWithStateStep', { ...params }), true, 'mapWithState', undefined, { name: 'mapWithStateStep', params: { ...params } }) as RDD<PlainStateRecord<K, S, M>>;
+  const rdd = new MapPartitionsRDD(union, registered('mapWithStateStep', { ...params }), true, 'mapWithState', undefined, { name: 'mapWithStateStep', params: { ...params } }) as RDD<
+    PlainStateRecord<K, S, M>
+  >;
   // Read anywhere else, a partition would be copied whole (the driver's copy every checkpoint interval is the one exception).
   rdd.keptInWorkers = 'mapWithState keeps its state in the workers (stateInWorkers: true)';
   return rdd;

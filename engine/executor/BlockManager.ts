@@ -46,7 +46,15 @@ export class BlockManager {
     this.executor = executor;
     for (const { executor: id, port } of peers) {
       this.peers.get(id)?.lost();
-      this.peers.set(id, new Peer(id, port, (blockId) => this.getForTransfer(blockId), () => this.peers.delete(id)));
+      this.peers.set(
+        id,
+        new Peer(
+          id,
+          port,
+          (blockId) => this.getForTransfer(blockId),
+          () => this.peers.delete(id),
+        ),
+      );
     }
   }
 

@@ -111,7 +111,12 @@ class Slot {
     this.api = comlink!.wrap<WorkerApi>(worker.endpoint);
     worker.onExit((reason) => this.die(`worker ${index} (thread ${worker.threadId}) ${reason}`));
     worker.unref();
-    void this.api.handle({ kind: 'ping' }).then(() => { this.ready = true; }, () => {});
+    void this.api.handle({ kind: 'ping' }).then(
+      () => {
+        this.ready = true;
+      },
+      () => {},
+    );
   }
 
   /** A message that is not a task (connect, peerLost, removeBlocks): sent at once, failures ignored (the worker is gone). */
@@ -356,7 +361,7 @@ export class WorkerPool implements Executor {
       return await slot.unlessLost(Promise.race([reply, timedOut]));
     } catch (e) {
       if ((e as Error)?.name === 'DataCloneError') {
-        throw new InvalidArgumentError(`The task for ${(message.rdd.operation)} at ${message.rdd.callSite} cannot be sent to a worker: ${(e as Error).message}`);
+        throw new InvalidArgumentError(`The task for ${message.rdd.operation} at ${message.rdd.callSite} cannot be sent to a worker: ${(e as Error).message}`);
       }
       throw e;
     } finally {
@@ -421,7 +426,10 @@ export class WorkerPool implements Executor {
       peers.push({ executor: other.executor, port: channel.port1 });
       other.post({ kind: 'connect', executor: other.executor, peers: [{ executor: slot.executor, port: channel.port2 }] }, [channel.port2]);
     }
-    slot.post({ kind: 'connect', executor: slot.executor, peers }, peers.map((p) => p.port));
+    slot.post(
+      { kind: 'connect', executor: slot.executor, peers },
+      peers.map((p) => p.port),
+    );
     return (this.slots[i] = slot);
   }
 
@@ -510,10 +518,12 @@ export class WorkerPool implements Executor {
     this.wakeWaiters();
     const live = this.slots.filter((s): s is Slot => s !== undefined);
     this.slots.fill(undefined);
-    await Promise.all(live.map(async (s) => {
-      s.die('was stopped with the pool');
-      await s.worker.terminate().catch(() => {});
-    }));
+    await Promise.all(
+      live.map(async (s) => {
+        s.die('was stopped with the pool');
+        await s.worker.terminate().catch(() => {});
+      }),
+    );
   }
 }
 

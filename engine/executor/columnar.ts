@@ -179,22 +179,34 @@ function reader(c: Column, strings: readonly string[]): (i: number) => unknown {
     const tags = c.tags;
     return (i) => {
       switch (tags[i] as Tag) {
-        case Tag.Number: return data[i];
-        case Tag.String: return strings[data[i]!];
-        case Tag.True: return true;
-        case Tag.False: return false;
-        case Tag.Null: return null;
-        default: return undefined;
+        case Tag.Number:
+          return data[i];
+        case Tag.String:
+          return strings[data[i]!];
+        case Tag.True:
+          return true;
+        case Tag.False:
+          return false;
+        case Tag.Null:
+          return null;
+        default:
+          return undefined;
       }
     };
   }
   switch (c.tag) {
-    case Tag.Number: return (i) => data[i];
-    case Tag.String: return (i) => strings[data[i]!];
-    case Tag.True: return () => true;
-    case Tag.False: return () => false;
-    case Tag.Null: return () => null;
-    default: return () => undefined;
+    case Tag.Number:
+      return (i) => data[i];
+    case Tag.String:
+      return (i) => strings[data[i]!];
+    case Tag.True:
+      return () => true;
+    case Tag.False:
+      return () => false;
+    case Tag.Null:
+      return () => null;
+    default:
+      return () => undefined;
   }
 }
 

@@ -92,7 +92,7 @@ export class TaskRunner {
       return { kind: 'taskResult', taskId: message.taskId, value, stored };
     } catch (e) {
       // Also when it surfaced through a user function that was iterating its input.
-      const fetchFailed = e instanceof FetchFailedError ? e : (e as { cause?: unknown })?.cause instanceof FetchFailedError ? ((e as { cause: FetchFailedError }).cause) : undefined;
+      const fetchFailed = e instanceof FetchFailedError ? e : (e as { cause?: unknown })?.cause instanceof FetchFailedError ? (e as { cause: FetchFailedError }).cause : undefined;
       if (fetchFailed) {
         return { kind: 'taskFailed', taskId: message.taskId, error: { ...toWireError(fetchFailed), fetchFailed: { executor: fetchFailed.executor, blockId: fetchFailed.blockId } } };
       }
@@ -158,7 +158,10 @@ export class TaskRunner {
         return { kind: 'loaded', pipeline: true };
       }
       if (state.settled && state.loading) {
-        const failure = await state.loading.then(() => undefined, (e: unknown) => e);
+        const failure = await state.loading.then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         if (failure !== undefined) {
           const [message, stack] = failure instanceof Error ? [failure.message, failure.stack ?? `${failure.name}: ${failure.message}`] : [String(failure), String(failure)];
           // Only its message and stack cross: the driver makes it a PipelineMismatchError.
@@ -215,7 +218,11 @@ export class TaskRunner {
       case 'take': {
         const got: unknown[] = [];
         try {
-          if (r.limit > 0) iterate((x) => { got.push(x); if (got.length >= r.limit) throw STOP; });
+          if (r.limit > 0)
+            iterate((x) => {
+              got.push(x);
+              if (got.length >= r.limit) throw STOP;
+            });
         } catch (e) {
           if (e !== STOP) throw e;
         }
@@ -225,13 +232,18 @@ export class TaskRunner {
         const g = this.fn(r.f).call;
         let acc: unknown;
         let any = false;
-        iterate((x) => { acc = any ? g(acc, x) : x; any = true; });
+        iterate((x) => {
+          acc = any ? g(acc, x) : x;
+          any = true;
+        });
         return checked(any ? [acc] : [], where);
       }
       case 'fold': {
         const g = this.fn(r.f).call;
         let acc = structuredClone(r.zero);
-        iterate((x) => { acc = g(acc, x); });
+        iterate((x) => {
+          acc = g(acc, x);
+        });
         return checked([acc], where)[0];
       }
       case 'foreach': {
@@ -273,7 +285,9 @@ export class TaskRunner {
         let records = 0;
         for (const b of buckets) records += b.length;
         if (records <= r.keepAbove) return buckets;
-        buckets.forEach((b, reduceId) => { if (b.length > 0) this.blocks.put(shuffleBlockId(r.shuffleId, p, reduceId), b); });
+        buckets.forEach((b, reduceId) => {
+          if (b.length > 0) this.blocks.put(shuffleBlockId(r.shuffleId, p, reduceId), b);
+        });
         return { sizes: buckets.map((b) => b.length) } satisfies MapStatus;
       }
     }
@@ -297,16 +311,18 @@ export class TaskRunner {
    */
   private async cachedPartitions(task: RunTask): Promise<Map<string, readonly unknown[]>> {
     const out = new Map<string, readonly unknown[]>();
-    await Promise.all(task.cachedInputs.map(async (c) => {
-      const blockId = rddBlockId(c.rddId, c.partition);
-      try {
-        const [records] = await this.blocks.fetch([{ executor: c.executor, blockId }]);
-        out.set(blockId, records!);
-      } catch (e) {
-        if (!(e instanceof FetchFailedError)) throw e;
-        out.set(blockId, new LostBlock(e) as never);
-      }
-    }));
+    await Promise.all(
+      task.cachedInputs.map(async (c) => {
+        const blockId = rddBlockId(c.rddId, c.partition);
+        try {
+          const [records] = await this.blocks.fetch([{ executor: c.executor, blockId }]);
+          out.set(blockId, records!);
+        } catch (e) {
+          if (!(e instanceof FetchFailedError)) throw e;
+          out.set(blockId, new LostBlock(e) as never);
+        }
+      }),
+    );
     return out;
   }
 

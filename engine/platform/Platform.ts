@@ -106,14 +106,11 @@ export class NodeOnlyError extends RivuletError {
 }
 
 const NODE_ONLY_HINTS: Record<NodeOnlyOperation, string> = {
-  socketTextStream:
-    'socketTextStream needs Node (a browser cannot open TCP sockets); in a browser use webSocketStream(url), with a WebSocket server in front of your TCP source.',
+  socketTextStream: 'socketTextStream needs Node (a browser cannot open TCP sockets); in a browser use webSocketStream(url), with a WebSocket server in front of your TCP source.',
   textFileStream:
     'textFileStream needs Node (a browser cannot list or watch directories); in a browser feed the lines with queueStream or fromObservable (e.g. from files the user picks with <input type="file">).',
-  saveAsTextFiles:
-    'saveAsTextFiles needs Node (a browser cannot write files); in a browser write each batch yourself with foreachRDD((rdd, time) => …), e.g. to IndexedDB or a download.',
+  saveAsTextFiles: 'saveAsTextFiles needs Node (a browser cannot write files); in a browser write each batch yourself with foreachRDD((rdd, time) => …), e.g. to IndexedDB or a download.',
   createKafkaDirectStream:
     'createKafkaDirectStream needs Node (Kafka speaks TCP, which a browser cannot open); in a browser read a broker with a WebSocket transport (NATS, MQTT) or put a WebSocket bridge in front of Kafka.',
-  saveToKafka:
-    'saveToKafka needs Node (Kafka speaks TCP, which a browser cannot open); in a browser write each batch with foreachRDD to a service that writes to Kafka.',
+  saveToKafka: 'saveToKafka needs Node (Kafka speaks TCP, which a browser cannot open); in a browser write each batch with foreachRDD to a service that writes to Kafka.',
 };

@@ -65,7 +65,10 @@ export const platform: Platform = {
       (e: unknown) => {
         if (closed) return;
         closed = true;
-        handlers.onEnd({ opened: false, error: new MissingDependencyError(`webSocketStream(${url}): could not load the ws package, which opens WebSockets in Node: ${(e as Error)?.message ?? e}. Install it (npm install ws).`) });
+        handlers.onEnd({
+          opened: false,
+          error: new MissingDependencyError(`webSocketStream(${url}): could not load the ws package, which opens WebSockets in Node: ${(e as Error)?.message ?? e}. Install it (npm install ws).`),
+        });
       },
     );
     return {
@@ -122,7 +125,6 @@ async function writeFileSynced(file: string, data: string): Promise<void> {
     await handle.close();
   }
 }
-
 
 /**
  * Rename `from` to `to`. POSIX cannot rename a directory over a non-empty one, so an existing

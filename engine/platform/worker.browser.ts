@@ -12,9 +12,7 @@ export function workerEndpoint(): Endpoint {
  * (Vite) recognise by the `new Worker(new URL(…, import.meta.url))` form and bundle with the page.
  */
 export function spawnWorker(options: SpawnOptions = {}): PlatformWorker {
-  const worker: ExecutorWorker = options.createWorker
-    ? options.createWorker()
-    : new Worker(new URL('../executor/worker.ts', import.meta.url), { type: 'module' });
+  const worker: ExecutorWorker = options.createWorker ? options.createWorker() : new Worker(new URL('../executor/worker.ts', import.meta.url), { type: 'module' });
   let exited: ((reason: string) => void) | undefined;
   worker.addEventListener('error', (e: { message?: string }) => exited?.(`failed: ${e.message ?? 'the worker could not start (see the console)'}`));
   return {

@@ -10,7 +10,6 @@ import type { Endpoint } from 'comlink';
 import type { ExecutorData, PlatformWorker, SpawnOptions } from './worker.ts';
 import { enterExecutorMode } from './executorMode.ts';
 
-
 const DATA_KEY = 'rivuletExecutor';
 
 /** In a worker the pool started: what it loads. Undefined on the driver. */
@@ -196,6 +195,8 @@ function tsxRegisterAPI(pipeline: string): string {
   try {
     return import.meta.resolve('tsx/esm/api');
   } catch {
-    throw new MissingDependencyError(`The pipeline module ${pipeline} is TypeScript: workers import it through tsx, which is not installed here. Install it (npm install --save-dev tsx) or build the pipeline to JavaScript.`);
+    throw new MissingDependencyError(
+      `The pipeline module ${pipeline} is TypeScript: workers import it through tsx, which is not installed here. Install it (npm install --save-dev tsx) or build the pipeline to JavaScript.`,
+    );
   }
 }

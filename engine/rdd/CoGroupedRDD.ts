@@ -22,7 +22,13 @@ export class CoGroupedRDD<K> extends RDD<[K, unknown[][]]> {
   readonly dependencies: readonly Dependency[];
 
   /** `narrow` (set when a worker rebuilds this RDD) says which parents are read in place. */
-  constructor(readonly rdds: readonly RDD<[K, unknown]>[], partitioner: Partitioner, callSite?: string, operation = 'cogroup', narrow?: readonly boolean[]) {
+  constructor(
+    readonly rdds: readonly RDD<[K, unknown]>[],
+    partitioner: Partitioner,
+    callSite?: string,
+    operation = 'cogroup',
+    narrow?: readonly boolean[],
+  ) {
     super(rdds[0]!.context, operation, callSite);
     this.partitioner = partitioner;
     this.numPartitions = partitioner.numPartitions;
@@ -36,7 +42,16 @@ export class CoGroupedRDD<K> extends RDD<[K, unknown[][]]> {
     const parents: RDDDescriptor[] = [];
     for (const dep of this.dependencies) {
       if (dep.kind === 'shuffle') {
-        parents.push({ kind: 'shuffleRead', id: dep.rdd.id, numPartitions: dep.rdd.numPartitions, operation: dep.rdd.operation, callSite: '', partitioner: undefined, params: { shuffleId: dep.shuffleId }, parents: [] });
+        parents.push({
+          kind: 'shuffleRead',
+          id: dep.rdd.id,
+          numPartitions: dep.rdd.numPartitions,
+          operation: dep.rdd.operation,
+          callSite: '',
+          partitioner: undefined,
+          params: { shuffleId: dep.shuffleId },
+          parents: [],
+        });
         continue;
       }
       const d = dep.rdd.describe();
@@ -54,7 +69,10 @@ export class CoGroupedRDD<K> extends RDD<[K, unknown[][]]> {
         if (!Array.isArray(kv) || kv.length !== 2) checkPair(kv, this.operation);
         let e = groups.get(kv[0]);
         if (!e) {
-          groups.set(kv[0], Array.from({ length: n }, () => []));
+          groups.set(
+            kv[0],
+            Array.from({ length: n }, () => []),
+          );
           e = groups.get(kv[0])!;
         }
         e[1][i]!.push(kv[1]);

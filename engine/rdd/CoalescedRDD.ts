@@ -19,7 +19,11 @@ export class CoalescedRDD<T> extends RDD<T> {
   readonly dependencies: readonly NarrowDependency[];
   private readonly groups: number[][];
 
-  constructor(readonly prev: RDD<T>, maxPartitions: number, callSite?: string) {
+  constructor(
+    readonly prev: RDD<T>,
+    maxPartitions: number,
+    callSite?: string,
+  ) {
     super(prev.context, 'coalesce', callSite);
     const n = Math.min(maxPartitions, prev.numPartitions);
     this.groups = Array.from({ length: n }, (_, i) => {

@@ -131,7 +131,16 @@ export class DAGScheduler {
     readonly logger: Logger = consoleLogger,
   ) {
     const self = this;
-    this.metrics = { remoteTasks: 0, localTasks: 0, localTasksByCost: 0, fetchFailures: 0, resubmittedStages: 0, get stages() { return self.placement?.estimates() ?? []; } };
+    this.metrics = {
+      remoteTasks: 0,
+      localTasks: 0,
+      localTasksByCost: 0,
+      fetchFailures: 0,
+      resubmittedStages: 0,
+      get stages() {
+        return self.placement?.estimates() ?? [];
+      },
+    };
     const stores = executor?.isLive && executor.fetchBlocks ? executor : undefined;
     const isValid = (e: number, epoch: number) => (stores?.isLive!(e) ?? false) && (this.lostAt.get(e) ?? -1) < epoch;
     this.mapOutputs = new MapOutputTracker(isValid, stores?.removeBlocks && ((id) => stores.removeBlocks!([shufflePrefix(id)])));
@@ -142,12 +151,7 @@ export class DAGScheduler {
     executor?.addFailureListener?.((f) => f.type === 'workerLost' && this.lostAt.set(f.executor!, this.epoch++));
   }
 
-  async runJob<T, U>(
-    rdd: RDD<T>,
-    func: (iterate: PartitionIterator<T>, partition: number) => U,
-    partitions?: readonly number[],
-    result?: () => ResultKind | string,
-  ): Promise<U[]> {
+  async runJob<T, U>(rdd: RDD<T>, func: (iterate: PartitionIterator<T>, partition: number) => U, partitions?: readonly number[], result?: () => ResultKind | string): Promise<U[]> {
     const parts = partitions ?? Array.from({ length: rdd.numPartitions }, (_, i) => i);
     if (!this.executor) {
       await this.submitMissingShuffles(rdd, new Set());

@@ -8,7 +8,7 @@ import type { ShuffleDependency } from './Dependency.ts';
  */
 export type MapOutput =
   | { readonly executor: undefined; readonly buckets: readonly (readonly unknown[])[] }
-  | { readonly executor: number; readonly sizes: readonly number[]; /** When it was registered (see DAGScheduler's failure epochs). */ readonly epoch: number };
+  | { readonly executor: number; readonly sizes: readonly number[] /** When it was registered (see DAGScheduler's failure epochs). */; readonly epoch: number };
 
 /**
  * The driver's record of every shuffle's map outputs (Spark's MapOutputTracker), per

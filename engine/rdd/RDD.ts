@@ -146,7 +146,9 @@ export abstract class RDD<out T> {
   /** @internal The partitions held in memory, as [partition, records]. */
   cachedPartitions(): [number, T[]][] {
     const out: [number, T[]][] = [];
-    this.storage?.forEach((block, i) => { if (block) out.push([i, block]); });
+    this.storage?.forEach((block, i) => {
+      if (block) out.push([i, block]);
+    });
     return out;
   }
 
@@ -212,10 +214,7 @@ export abstract class RDD<out T> {
     return this.narrow('mapPartitions', 'mapPartitions', { f: this.fn(f, 'mapPartitions') }, preserves(preservesPartitioning, 'mapPartitions'));
   }
 
-  mapPartitionsWithIndex<U extends AnyRecord>(
-    f: UserFn<(index: number, records: T[]) => Iterable<U>>,
-    preservesPartitioning: boolean | PreservesPartitioning = false,
-  ): RDD<U> {
+  mapPartitionsWithIndex<U extends AnyRecord>(f: UserFn<(index: number, records: T[]) => Iterable<U>>, preservesPartitioning: boolean | PreservesPartitioning = false): RDD<U> {
     return this.narrow('mapPartitionsWithIndex', 'mapPartitionsWithIndex', { f: this.fn(f, 'mapPartitionsWithIndex') }, preserves(preservesPartitioning, 'mapPartitionsWithIndex'));
   }
 
@@ -268,8 +267,7 @@ export abstract class RDD<out T> {
     }
     if (!shuffle) return new kinds.CoalescedRDD<T>(this, numPartitions);
     const spread = this.narrow<[number, T]>('repartition', 'spread', { numPartitions });
-    return new kinds.ShuffledRDD<number, T, T>(spread, new HashPartitioner(numPartitions), undefined, false, 'repartition')
-      .narrow('repartition', 'pairValue');
+    return new kinds.ShuffledRDD<number, T, T>(spread, new HashPartitioner(numPartitions), undefined, false, 'repartition').narrow('repartition', 'pairValue');
   }
 
   /** Sorted by f's key; `ascending` and `numPartitions` positional, or `{ ascending, numPartitions }`. */
@@ -342,18 +340,16 @@ export abstract class RDD<out T> {
     return self.combineByKey<K, Widen<V>, Widen<V>>(IDENTITY, g, g, partitioning(numPartitions, 'reduceByKey'), true, 'reduceByKey');
   }
 
-  foldByKey<K = any, V = any>(this: RDD<readonly [K, V]>, zeroValue: Widen<V>, f: UserFn<(a: Widen<V>, b: Widen<V>) => Widen<V>>, numPartitions?: number | Partitioner | PartitionOptions): RDD<[K, Widen<V>]> {
+  foldByKey<K = any, V = any>(
+    this: RDD<readonly [K, V]>,
+    zeroValue: Widen<V>,
+    f: UserFn<(a: Widen<V>, b: Widen<V>) => Widen<V>>,
+    numPartitions?: number | Partitioner | PartitionOptions,
+  ): RDD<[K, Widen<V>]> {
     const self = this as RDD<readonly [K, any]> as RDD<[K, Widen<V>]>;
     const g = self.fn(f, 'foldByKey');
     const zero = structuredClone(zeroValue);
-    return self.combineByKey<K, Widen<V>, Widen<V>>(
-      engineFn('zeroThen', { f: g, zero }, 'foldByKey'),
-      g,
-      g,
-      partitioning(numPartitions, 'foldByKey'),
-      true,
-      'foldByKey',
-    );
+    return self.combineByKey<K, Widen<V>, Widen<V>>(engineFn('zeroThen', { f: g, zero }, 'foldByKey'), g, g, partitioning(numPartitions, 'foldByKey'), true, 'foldByKey');
   }
 
   aggregateByKey<K = any, V = any, U = any>(
@@ -367,26 +363,12 @@ export abstract class RDD<out T> {
     const seq = self.fn(seqOp, 'aggregateByKey');
     const comb = self.fn(combOp, 'aggregateByKey');
     const zero = structuredClone(zeroValue);
-    return self.combineByKey<K, V, U>(
-      engineFn('zeroThen', { f: seq, zero }, 'aggregateByKey'),
-      seq,
-      comb,
-      partitioning(numPartitions, 'aggregateByKey'),
-      true,
-      'aggregateByKey',
-    );
+    return self.combineByKey<K, V, U>(engineFn('zeroThen', { f: seq, zero }, 'aggregateByKey'), seq, comb, partitioning(numPartitions, 'aggregateByKey'), true, 'aggregateByKey');
   }
 
   groupByKey<K = any, V = any>(this: RDD<readonly [K, V]>, numPartitions?: number | Partitioner | PartitionOptions): RDD<[K, V[]]> {
     // Map-side combine would not shrink the data for groupByKey, so Spark (and Rivulet) skip it.
-    return pairs<K, V>(this).combineByKey<K, V, V[]>(
-      GROUP.create,
-      GROUP.mergeValue,
-      GROUP.mergeCombiners,
-      partitioning(numPartitions, 'groupByKey'),
-      false,
-      'groupByKey',
-    );
+    return pairs<K, V>(this).combineByKey<K, V, V[]>(GROUP.create, GROUP.mergeValue, GROUP.mergeCombiners, partitioning(numPartitions, 'groupByKey'), false, 'groupByKey');
   }
 
   /** Sorted by key; `ascending` and `numPartitions` positional, or `{ ascending, numPartitions }`. */
@@ -401,20 +383,25 @@ export abstract class RDD<out T> {
   }
 
   private async sampleKeys(this: RDD<[any, any]>, perPartition: number): Promise<unknown[]> {
-    const parts = await this.context.runJob(this, (iterate) => {
-      const keys: unknown[] = [];
-      let seen = 0;
-      const rand = mulberry32(17);
-      iterate((kv) => {
-        seen++;
-        if (keys.length < perPartition) keys.push(kv[0]);
-        else {
-          const j = Math.floor(rand() * seen);
-          if (j < perPartition) keys[j] = kv[0];
-        }
-      });
-      return keys;
-    }, undefined, () => ({ kind: 'sampleKeys', perPartition }));
+    const parts = await this.context.runJob(
+      this,
+      (iterate) => {
+        const keys: unknown[] = [];
+        let seen = 0;
+        const rand = mulberry32(17);
+        iterate((kv) => {
+          seen++;
+          if (keys.length < perPartition) keys.push(kv[0]);
+          else {
+            const j = Math.floor(rand() * seen);
+            if (j < perPartition) keys[j] = kv[0];
+          }
+        });
+        return keys;
+      },
+      undefined,
+      () => ({ kind: 'sampleKeys', perPartition }),
+    );
     return parts.flat();
   }
 
@@ -440,7 +427,12 @@ export abstract class RDD<out T> {
    * Group this RDD and the others by key: `[k, [vs, ws, ...]]` (Spark's cogroup). After the
    * others: `numPartitions`, a Partitioner, or `{ numPartitions }` / `{ partitioner }`.
    */
-  cogroup<K = any, V = any, W1 = any, W2 = any>(this: RDD<readonly [K, V]>, other1: RDD<readonly [K, W1]>, other2: RDD<readonly [K, W2]>, numPartitions?: number | Partitioner | PartitionOptions): RDD<[K, [V[], W1[], W2[]]]>;
+  cogroup<K = any, V = any, W1 = any, W2 = any>(
+    this: RDD<readonly [K, V]>,
+    other1: RDD<readonly [K, W1]>,
+    other2: RDD<readonly [K, W2]>,
+    numPartitions?: number | Partitioner | PartitionOptions,
+  ): RDD<[K, [V[], W1[], W2[]]]>;
   cogroup<K = any, V = any, W = any>(this: RDD<readonly [K, V]>, other: RDD<readonly [K, W]>, numPartitions?: number | Partitioner | PartitionOptions): RDD<[K, [V[], W[]]]>;
   cogroup(this: RDD<readonly [any, any]>, ...args: any[]): RDD<any> {
     const others = args.filter((a): a is RDD<[any, any]> => a instanceof RDD);
@@ -481,20 +473,30 @@ export abstract class RDD<out T> {
   // ---- actions ---------------------------------------------------------------------------------
 
   async collect(): Promise<T[]> {
-    const parts = await this.context.runJob(this, (iterate) => {
-      const out: T[] = [];
-      iterate((x) => out.push(x));
-      return out;
-    }, undefined, () => ({ kind: 'collect' }));
+    const parts = await this.context.runJob(
+      this,
+      (iterate) => {
+        const out: T[] = [];
+        iterate((x) => out.push(x));
+        return out;
+      },
+      undefined,
+      () => ({ kind: 'collect' }),
+    );
     return parts.flat() as T[];
   }
 
   async count(): Promise<number> {
-    const counts = await this.context.runJob(this, (iterate) => {
-      let n = 0;
-      iterate(() => n++);
-      return n;
-    }, undefined, () => ({ kind: 'count' }));
+    const counts = await this.context.runJob(
+      this,
+      (iterate) => {
+        let n = 0;
+        iterate(() => n++);
+        return n;
+      },
+      undefined,
+      () => ({ kind: 'count' }),
+    );
     return counts.reduce((a, b) => a + b, 0);
   }
 
@@ -503,16 +505,24 @@ export abstract class RDD<out T> {
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`take: n must be a non-negative integer, got ${n}.`);
     const out: T[] = [];
     for (let p = 0; p < this.numPartitions && out.length < n; p++) {
-      const [part] = await this.context.runJob(this, (iterate) => {
-        const got: T[] = [];
-        const want = n - out.length;
-        try {
-          iterate((x) => { got.push(x); if (got.length >= want) throw STOP; });
-        } catch (e) {
-          if (e !== STOP) throw e;
-        }
-        return got;
-      }, [p], () => ({ kind: 'take', limit: n - out.length }));
+      const [part] = await this.context.runJob(
+        this,
+        (iterate) => {
+          const got: T[] = [];
+          const want = n - out.length;
+          try {
+            iterate((x) => {
+              got.push(x);
+              if (got.length >= want) throw STOP;
+            });
+          } catch (e) {
+            if (e !== STOP) throw e;
+          }
+          return got;
+        },
+        [p],
+        () => ({ kind: 'take', limit: n - out.length }),
+      );
       for (const x of part!) out.push(x);
     }
     return out;
@@ -532,12 +542,20 @@ export abstract class RDD<out T> {
   async reduce<U>(this: RDD<U>, f: UserFn<(a: U, b: U) => U>): Promise<U> {
     const shipped = this.fn(f, 'reduce');
     const g = shipped.call;
-    const parts = await this.context.runJob(this, (iterate) => {
-      let acc: U | undefined;
-      let any = false;
-      iterate((x) => { acc = any ? g(acc as U, x) : x; any = true; });
-      return any ? [acc as U] : [];
-    }, undefined, () => withFunction(shipped, this.context.pipelineInWorkers, (f) => ({ kind: 'reduce', f })));
+    const parts = await this.context.runJob(
+      this,
+      (iterate) => {
+        let acc: U | undefined;
+        let any = false;
+        iterate((x) => {
+          acc = any ? g(acc as U, x) : x;
+          any = true;
+        });
+        return any ? [acc as U] : [];
+      },
+      undefined,
+      () => withFunction(shipped, this.context.pipelineInWorkers, (f) => ({ kind: 'reduce', f })),
+    );
     const results = parts.flat() as U[];
     if (results.length === 0) throw new UnsupportedOperationError(`reduce: ${this} is empty; use fold() to give a zero value.`);
     return callingUser(() => results.reduce((a, b) => g(a, b)));
@@ -546,11 +564,18 @@ export abstract class RDD<out T> {
   async fold<U>(this: RDD<U>, zeroValue: U, f: UserFn<(a: U, b: U) => U>): Promise<U> {
     const shipped = this.fn(f, 'fold');
     const g = shipped.call;
-    const parts = await this.context.runJob(this, (iterate) => {
-      let acc = structuredClone(zeroValue);
-      iterate((x) => { acc = g(acc, x); });
-      return acc;
-    }, undefined, () => withFunction(shipped, this.context.pipelineInWorkers, (f) => ({ kind: 'fold', zero: structuredClone(zeroValue), f })));
+    const parts = await this.context.runJob(
+      this,
+      (iterate) => {
+        let acc = structuredClone(zeroValue);
+        iterate((x) => {
+          acc = g(acc, x);
+        });
+        return acc;
+      },
+      undefined,
+      () => withFunction(shipped, this.context.pipelineInWorkers, (f) => ({ kind: 'fold', zero: structuredClone(zeroValue), f })),
+    );
     return callingUser(() => parts.reduce((a, b) => g(a, b), structuredClone(zeroValue)));
   }
 
@@ -558,11 +583,18 @@ export abstract class RDD<out T> {
     const seqShipped = this.fn(seqOp, 'aggregate');
     const seq = seqShipped.call;
     const comb = this.fn(combOp, 'aggregate').call;
-    const parts = await this.context.runJob(this, (iterate) => {
-      let acc = structuredClone(zeroValue);
-      iterate((x) => { acc = seq(acc, x); });
-      return acc;
-    }, undefined, () => withFunction(seqShipped, this.context.pipelineInWorkers, (f) => ({ kind: 'fold', zero: structuredClone(zeroValue), f })));
+    const parts = await this.context.runJob(
+      this,
+      (iterate) => {
+        let acc = structuredClone(zeroValue);
+        iterate((x) => {
+          acc = seq(acc, x);
+        });
+        return acc;
+      },
+      undefined,
+      () => withFunction(seqShipped, this.context.pipelineInWorkers, (f) => ({ kind: 'fold', zero: structuredClone(zeroValue), f })),
+    );
     return callingUser(() => parts.reduce((a, b) => comb(a, b), structuredClone(zeroValue)));
   }
 
@@ -575,7 +607,10 @@ export abstract class RDD<out T> {
   }
 
   async countByKey<K = any, V = any>(this: RDD<readonly [K, V]>): Promise<Map<K, number>> {
-    const counts = await pairs<K, V>(this).mapValues(() => 1).reduceByKey((a, b) => a + b).collect();
+    const counts = await pairs<K, V>(this)
+      .mapValues(() => 1)
+      .reduceByKey((a, b) => a + b)
+      .collect();
     return new Map(counts);
   }
 
@@ -593,14 +628,19 @@ export abstract class RDD<out T> {
   async foreach(f: UserFn<(x: T) => unknown>): Promise<void> {
     const shipped = this.fn(f, 'foreach');
     const g = shipped.call;
-    const pending = await this.context.runJob(this, (iterate) => {
-      const promises: Promise<void>[] = [];
-      iterate((x) => {
-        const r = g(x);
-        if (r && typeof (r as Promise<void>).then === 'function') promises.push(r as Promise<void>);
-      });
-      return promises;
-    }, undefined, () => withFunction(shipped, this.context.pipelineInWorkers, (f) => ({ kind: 'foreach', f })));
+    const pending = await this.context.runJob(
+      this,
+      (iterate) => {
+        const promises: Promise<void>[] = [];
+        iterate((x) => {
+          const r = g(x);
+          if (r && typeof (r as Promise<void>).then === 'function') promises.push(r as Promise<void>);
+        });
+        return promises;
+      },
+      undefined,
+      () => withFunction(shipped, this.context.pipelineInWorkers, (f) => ({ kind: 'foreach', f })),
+    );
     await settleUserPromises(pending.flat());
   }
 
@@ -608,11 +648,16 @@ export abstract class RDD<out T> {
   async foreachPartition(f: UserFn<(records: T[]) => unknown>): Promise<void> {
     const shipped = this.fn(f, 'foreachPartition');
     const g = shipped.call;
-    const pending = await this.context.runJob(this, (iterate) => {
-      const records: T[] = [];
-      iterate((x) => records.push(x));
-      return g(records);
-    }, undefined, () => withFunction(shipped, this.context.pipelineInWorkers, (f) => ({ kind: 'foreachPartition', f })));
+    const pending = await this.context.runJob(
+      this,
+      (iterate) => {
+        const records: T[] = [];
+        iterate((x) => records.push(x));
+        return g(records);
+      },
+      undefined,
+      () => withFunction(shipped, this.context.pipelineInWorkers, (f) => ({ kind: 'foreachPartition', f })),
+    );
     await settleUserPromises(pending);
   }
 
@@ -724,11 +769,15 @@ export interface CombineOptions extends PartitionOptions {
 }
 
 function preserves(arg: boolean | PreservesPartitioning, operation: string): boolean {
-  return typeof arg === 'boolean' ? arg : readOptions<PreservesPartitioning>(arg, operation, ['preservesPartitioning']).preservesPartitioning ?? false;
+  return typeof arg === 'boolean' ? arg : (readOptions<PreservesPartitioning>(arg, operation, ['preservesPartitioning']).preservesPartitioning ?? false);
 }
 
 /** combineByKey's arguments after the functions, positional (Spark's) or an options object. */
-export function combineOptions(arg: Partitioner | number | CombineOptions | undefined, mapSideCombine: boolean, operation: string): { partitioning: Partitioner | number | undefined; mapSideCombine: boolean } {
+export function combineOptions(
+  arg: Partitioner | number | CombineOptions | undefined,
+  mapSideCombine: boolean,
+  operation: string,
+): { partitioning: Partitioner | number | undefined; mapSideCombine: boolean } {
   if (arg === undefined || typeof arg === 'number' || isPartitioner(arg)) return { partitioning: arg, mapSideCombine };
   const o = readOptions<CombineOptions>(arg, operation, ['numPartitions', 'partitioner', 'mapSideCombine']);
   return { partitioning: partitioning({ numPartitions: o.numPartitions, partitioner: o.partitioner }, operation), mapSideCombine: o.mapSideCombine ?? mapSideCombine };
@@ -747,14 +796,10 @@ async function settleUserPromises(values: unknown[]): Promise<void> {
   if (failed) throw attributeUserError(failed.reason);
 }
 
-
 /** Records of a pair operation must be [key, value] arrays; say so where the mistake is. */
 export function checkPair(kv: unknown, operation: string): void {
   if (!Array.isArray(kv) || kv.length !== 2) {
-    throw new TypeError(
-      `${operation} needs records that are [key, value] pairs, got ${preview(kv)}. ` +
-        `Make pairs first, e.g. .map(x => [key(x), x]) or .keyBy(key).`,
-    );
+    throw new TypeError(`${operation} needs records that are [key, value] pairs, got ${preview(kv)}. ` + `Make pairs first, e.g. .map(x => [key(x), x]) or .keyBy(key).`);
   }
 }
 
@@ -796,10 +841,7 @@ function debugLines(rdd: RDD<any>): string[] {
   const partitionStr = `(${rdd.numPartitions})`;
   const leftOffset = Math.floor((partitionStr.length - 1) / 2);
   const nextPrefix = ' '.repeat(leftOffset) + '|' + ' '.repeat(partitionStr.length - leftOffset);
-  return [
-    ...debugSelf(rdd).map((d, i) => (i === 0 ? `${partitionStr} ${d}` : `${nextPrefix} ${d}`)),
-    ...debugChildren(rdd, nextPrefix),
-  ];
+  return [...debugSelf(rdd).map((d, i) => (i === 0 ? `${partitionStr} ${d}` : `${nextPrefix} ${d}`)), ...debugChildren(rdd, nextPrefix)];
 }
 
 function debugChildren(rdd: RDD<any>, prefix: string): string[] {
@@ -813,9 +855,5 @@ function debugString(rdd: RDD<any>, prefix: string, isShuffle: boolean, isLastCh
   const leftOffset = Math.floor((partitionStr.length - 1) / 2);
   const thisPrefix = prefix.replace(/\|\s+$/, '');
   const nextPrefix = thisPrefix + (isLastChild ? '  ' : '| ') + ' '.repeat(leftOffset) + '|' + ' '.repeat(partitionStr.length - leftOffset);
-  return [
-    ...debugSelf(rdd).map((d, i) => (i === 0 ? `${thisPrefix}+-${partitionStr} ${d}` : nextPrefix + d)),
-    ...debugChildren(rdd, nextPrefix),
-  ];
+  return [...debugSelf(rdd).map((d, i) => (i === 0 ? `${thisPrefix}+-${partitionStr} ${d}` : nextPrefix + d)), ...debugChildren(rdd, nextPrefix)];
 }
-

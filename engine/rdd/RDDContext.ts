@@ -110,19 +110,28 @@ export class RDDContext {
     const n = options.defaultParallelism ?? 2;
     if (!Number.isInteger(n) || n < 1) throw new OutOfRangeError(`defaultParallelism must be a positive integer, got ${n}.`);
     this.defaultParallelism = n;
-    const workers = options.workers === 'auto' ? defaultWorkerCount() : options.workers ?? 0;
+    const workers = options.workers === 'auto' ? defaultWorkerCount() : (options.workers ?? 0);
     if (!Number.isInteger(workers) || workers < 0) throw new OutOfRangeError(`workers must be a non-negative integer or 'auto', got ${options.workers}.`);
     checkTaskTimeout(options.taskTimeout, 'taskTimeout');
     if (options.maxTaskAttempts !== undefined && (!Number.isInteger(options.maxTaskAttempts) || options.maxTaskAttempts < 1)) {
       throw new OutOfRangeError(`maxTaskAttempts must be a positive integer, got ${String(options.maxTaskAttempts)}.`);
     }
-    if (options.createWorker !== undefined && typeof options.createWorker !== 'function') throw new InvalidArgumentError(`createWorker must be a function that returns a new Worker, got ${typeof options.createWorker}.`);
+    if (options.createWorker !== undefined && typeof options.createWorker !== 'function')
+      throw new InvalidArgumentError(`createWorker must be a function that returns a new Worker, got ${typeof options.createWorker}.`);
     // An executor's copy of the pipeline only records its definitions: it never starts workers of its own.
-    const pipeline = isExecutor() || workers === 0 || options.pipelineModule === false ? undefined : options.pipelineModule ?? defaultPipelineModule();
+    const pipeline = isExecutor() || workers === 0 || options.pipelineModule === false ? undefined : (options.pipelineModule ?? defaultPipelineModule());
     this.executor =
       options.executor ??
       (workers > 0 && !isExecutor()
-        ? new WorkerPool({ workers, taskTimeout: options.taskTimeout, maxTaskAttempts: options.maxTaskAttempts, pipelineModule: pipeline, createWorker: options.createWorker, definitions: () => this.closedDefinitions(), logger: this.logger })
+        ? new WorkerPool({
+            workers,
+            taskTimeout: options.taskTimeout,
+            maxTaskAttempts: options.maxTaskAttempts,
+            pipelineModule: pipeline,
+            createWorker: options.createWorker,
+            definitions: () => this.closedDefinitions(),
+            logger: this.logger,
+          })
         : undefined);
     const placement = options.placement ?? 'auto';
     // A StagePlacement instance has the same fields (checked when it was made).
@@ -201,7 +210,9 @@ export class RDDContext {
 export function checkTaskTimeout(ms: number | undefined, what: string): void {
   if (ms === undefined) return;
   if (typeof ms !== 'number' || !(ms > 0) || ms > MAX_TIMER_MS) {
-    throw new OutOfRangeError(`${what} must be a positive number of milliseconds up to ${MAX_TIMER_MS} (about 24.8 days), got ${String(ms)}. It is how long a task may run on a worker before the worker is taken as hung; default 60 s.`);
+    throw new OutOfRangeError(
+      `${what} must be a positive number of milliseconds up to ${MAX_TIMER_MS} (about 24.8 days), got ${String(ms)}. It is how long a task may run on a worker before the worker is taken as hung; default 60 s.`,
+    );
   }
 }
 

@@ -88,11 +88,13 @@ export class RemoteStages {
         return this.s.runLocalMapTasks(dep, missing, stageId);
       }
       const share = this.fairShare(missing.length);
-      await this.settleTasks(missing.map(async (p) => {
-        const out = await this.runRemote(dep.rdd, remote.rdd, stageId, p, remote.result, share);
-        if (!Array.isArray(out.value) && out.executor !== undefined) this.s.mapOutputs.register(dep, p, { executor: out.executor, sizes: (out.value as MapStatus).sizes, epoch: this.s.epoch });
-        else this.s.mapOutputs.register(dep, p, { executor: undefined, buckets: out.value as unknown[][] });
-      }));
+      await this.settleTasks(
+        missing.map(async (p) => {
+          const out = await this.runRemote(dep.rdd, remote.rdd, stageId, p, remote.result, share);
+          if (!Array.isArray(out.value) && out.executor !== undefined) this.s.mapOutputs.register(dep, p, { executor: out.executor, sizes: (out.value as MapStatus).sizes, epoch: this.s.epoch });
+          else this.s.mapOutputs.register(dep, p, { executor: undefined, buckets: out.value as unknown[][] });
+        }),
+      );
     });
     placed?.done();
   }
@@ -192,7 +194,14 @@ export class RemoteStages {
     return { limit: Math.ceil(tasks / Math.max(1, this.s.executor?.size ?? 1)), counts: new Map() };
   }
 
-  private async runRemote(rdd: RDD<any>, descriptor: RDDDescriptor, stageId: number, partition: number, result: ResultKind, share?: { readonly limit: number; readonly counts: Map<number, number> }): Promise<TaskOutput> {
+  private async runRemote(
+    rdd: RDD<any>,
+    descriptor: RDDDescriptor,
+    stageId: number,
+    partition: number,
+    result: ResultKind,
+    share?: { readonly limit: number; readonly counts: Map<number, number> },
+  ): Promise<TaskOutput> {
     const inputs: InputBlock[] = [];
     const shuffleInputs: ShuffleInput[] = [];
     const cachedInputs: CachedInput[] = [];
@@ -263,8 +272,7 @@ export class RemoteStages {
       const bad = this.uncloneableRecord(records);
       if (bad) {
         throw new InvalidArgumentError(
-          `The records of ${rdd.creationSite} cannot be sent to a worker: ${bad}. ` +
-            `Records that cross threads must be plain data (objects, arrays, Map, Set, Date, typed arrays).`,
+          `The records of ${rdd.creationSite} cannot be sent to a worker: ${bad}. ` + `Records that cross threads must be plain data (objects, arrays, Map, Set, Date, typed arrays).`,
         );
       }
       into.inputs.push({ rddId: rdd.id, partition: p, records });
@@ -316,10 +324,15 @@ export class RemoteStages {
         const e = this.s.blockManagerMaster.location(rdd, p);
         if (e !== undefined) byExecutor.set(e, [...(byExecutor.get(e) ?? []), p]);
       }
-      await Promise.all([...byExecutor].map(async ([e, located]) => {
-        const blocks = await executor.fetchBlocks!(e, located.map((p) => rddBlockId(rdd.id, p))).catch(this.noteFetchFailure);
-        located.forEach((p, i) => rdd.putCachedPartition(p, blocks[i]!));
-      }));
+      await Promise.all(
+        [...byExecutor].map(async ([e, located]) => {
+          const blocks = await executor.fetchBlocks!(
+            e,
+            located.map((p) => rddBlockId(rdd.id, p)),
+          ).catch(this.noteFetchFailure);
+          located.forEach((p, i) => rdd.putCachedPartition(p, blocks[i]!));
+        }),
+      );
       const fetched = new Set(rdd.cachedPartitions().map(([q]) => q));
       missing = missing.filter((p) => !fetched.has(p));
     }
@@ -330,14 +343,19 @@ export class RemoteStages {
         continue;
       }
       const outputs = this.s.mapOutputs.get(dep);
-      await Promise.all(outputs.map(async (o, mapId) => {
-        if (o.executor === undefined) return;
-        const nonEmpty = o.sizes.flatMap((n, r) => (n > 0 ? [r] : []));
-        const fetched = await executor.fetchBlocks!(o.executor, nonEmpty.map((r) => shuffleBlockId(dep.shuffleId, mapId, r))).catch(this.noteFetchFailure);
-        const buckets: unknown[][] = o.sizes.map(() => []);
-        nonEmpty.forEach((r, i) => (buckets[r] = fetched[i]!));
-        this.s.mapOutputs.register(dep, mapId, { executor: undefined, buckets });
-      }));
+      await Promise.all(
+        outputs.map(async (o, mapId) => {
+          if (o.executor === undefined) return;
+          const nonEmpty = o.sizes.flatMap((n, r) => (n > 0 ? [r] : []));
+          const fetched = await executor.fetchBlocks!(
+            o.executor,
+            nonEmpty.map((r) => shuffleBlockId(dep.shuffleId, mapId, r)),
+          ).catch(this.noteFetchFailure);
+          const buckets: unknown[][] = o.sizes.map(() => []);
+          nonEmpty.forEach((r, i) => (buckets[r] = fetched[i]!));
+          this.s.mapOutputs.register(dep, mapId, { executor: undefined, buckets });
+        }),
+      );
     }
   }
 
@@ -366,4 +384,3 @@ function keptInWorkers(rdd: RDD<any>): string | undefined {
   for (const r of stageRDDs(rdd).values()) if (r.keptInWorkers !== undefined) return r.keptInWorkers;
   return undefined;
 }
-

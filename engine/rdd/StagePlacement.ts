@@ -270,8 +270,7 @@ export class StagePlacement {
  * batch's stage a new one (never measured twice, and as many entries as batches).
  */
 export function stageKey(d: RDDDescriptor, result: ResultKind): string {
-  const walk = (x: RDDDescriptor, root: boolean): string =>
-    `${x.kind}:${x.operation}@${x.callSite}(${!root && x.persist ? 'persisted' : x.parents.map((p) => walk(p, false)).join(',')})`;
+  const walk = (x: RDDDescriptor, root: boolean): string => `${x.kind}:${x.operation}@${x.callSite}(${!root && x.persist ? 'persisted' : x.parents.map((p) => walk(p, false)).join(',')})`;
   return `${result.kind}${result.kind === 'shuffleMap' ? `:${result.operation}` : ''}|${walk(d, true)}`;
 }
 

@@ -24,7 +24,13 @@ export class UnionRDD<T> extends RDD<T> {
   readonly partitionerAware: boolean;
 
   /** `aware` (set when a worker rebuilds this RDD) overrides the check that parents share a partitioner. */
-  constructor(context: RDDContext, readonly rdds: readonly RDD<T>[], operation = 'union', callSite?: string, aware?: boolean) {
+  constructor(
+    context: RDDContext,
+    readonly rdds: readonly RDD<T>[],
+    operation = 'union',
+    callSite?: string,
+    aware?: boolean,
+  ) {
     super(context, operation, callSite);
     const p = rdds[0]?.partitioner;
     aware ??= rdds.length > 0 && p !== undefined && rdds.every((r) => p.equals(r.partitioner));

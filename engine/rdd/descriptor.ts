@@ -167,7 +167,11 @@ export function reviveParams(params: Readonly<Record<string, unknown>>, revive: 
 export function describeAggregator(agg: { shipped?: ShippedAggregator }, withDefinitions: boolean): Record<'createCombiner' | 'mergeValue' | 'mergeCombiners', FunctionDescriptor> | string {
   const s = agg.shipped;
   if (!s) return 'a shuffle with an aggregator built on the driver';
-  const out = { createCombiner: describeFunction(s.createCombiner, withDefinitions), mergeValue: describeFunction(s.mergeValue, withDefinitions), mergeCombiners: describeFunction(s.mergeCombiners, withDefinitions) };
+  const out = {
+    createCombiner: describeFunction(s.createCombiner, withDefinitions),
+    mergeValue: describeFunction(s.mergeValue, withDefinitions),
+    mergeCombiners: describeFunction(s.mergeCombiners, withDefinitions),
+  };
   for (const d of Object.values(out)) if (typeof d === 'string') return d;
   return out as Record<'createCombiner' | 'mergeValue' | 'mergeCombiners', FunctionDescriptor>;
 }

@@ -71,7 +71,9 @@ export const narrowOps = {
     });
   },
   /** x → [x, value] (distinct, countByValue). */
-  pairWith: ({ value }: { value: unknown }): Pipe<any, any> => (emit) => ({ next: (x) => emit([x, value]) }),
+  pairWith:
+    ({ value }: { value: unknown }): Pipe<any, any> =>
+    (emit) => ({ next: (x) => emit([x, value]) }),
   /** [k, v] → k, for pairs the engine made itself (no check). */
   pairKey: (): Pipe<any, any> => (emit) => ({ next: (kv) => emit(kv[0]) }),
   /** [k, v] → v, for pairs the engine made itself (no check). */
@@ -81,16 +83,34 @@ export const narrowOps = {
     const g = f.call;
     return (emit) => ({ next: (x) => emit([g(x), x]) });
   },
-  sample: ({ withReplacement, fraction, seed }: { withReplacement: boolean; fraction: number; seed: number }): Pipe<any, any> => (emit, index) => {
-    const rand = mulberry32(seed * 7919 + index);
-    if (!withReplacement) return { next: (x) => { if (rand() < fraction) emit(x); } };
-    return { next: (x) => { for (let k = poisson(fraction, rand); k > 0; k--) emit(x); } };
-  },
+  sample:
+    ({ withReplacement, fraction, seed }: { withReplacement: boolean; fraction: number; seed: number }): Pipe<any, any> =>
+    (emit, index) => {
+      const rand = mulberry32(seed * 7919 + index);
+      if (!withReplacement)
+        return {
+          next: (x) => {
+            if (rand() < fraction) emit(x);
+          },
+        };
+      return {
+        next: (x) => {
+          for (let k = poisson(fraction, rand); k > 0; k--) emit(x);
+        },
+      };
+    },
   /** Round-robin target partitions for repartition's shuffle, starting where Spark starts. */
-  spread: ({ numPartitions }: { numPartitions: number }): Pipe<any, any> => (emit, index) => {
-    let position = index % numPartitions;
-    return { next: (x) => { position = (position + 1) % numPartitions; emit([position, x]); } };
-  },
+  spread:
+    ({ numPartitions }: { numPartitions: number }): Pipe<any, any> =>
+    (emit, index) => {
+      let position = index % numPartitions;
+      return {
+        next: (x) => {
+          position = (position + 1) % numPartitions;
+          emit([position, x]);
+        },
+      };
+    },
   /** combineByKey on an RDD already partitioned by key: combine within each partition. */
   combineInPartition: ({ createCombiner, mergeValue, operation }: { createCombiner: Fn; mergeValue: Fn; operation: string }): Pipe<any, any> => {
     const create = createCombiner.call;
@@ -106,25 +126,29 @@ export const narrowOps = {
             throw e instanceof KeyError ? e.withOperation(operation) : e;
           }
         },
-        done: () => { for (const e of m.values()) emit(e); },
+        done: () => {
+          for (const e of m.values()) emit(e);
+        },
       };
     };
   },
   /** Sort one partition by key (the reduce side of sortByKey). */
-  sortPartition: ({ ascending }: { ascending: boolean }): Pipe<any, any> => (emit) => {
-    const all: [unknown, unknown][] = [];
-    return {
-      next: (kv) => all.push(kv),
-      done: () => {
-        try {
-          all.sort(ascending ? (a, b) => compareKeys(a[0], b[0]) : (a, b) => compareKeys(b[0], a[0]));
-        } catch (e) {
-          throw e instanceof KeyError ? e.withOperation('sortByKey') : e;
-        }
-        for (const kv of all) emit(kv);
-      },
-    };
-  },
+  sortPartition:
+    ({ ascending }: { ascending: boolean }): Pipe<any, any> =>
+    (emit) => {
+      const all: [unknown, unknown][] = [];
+      return {
+        next: (kv) => all.push(kv),
+        done: () => {
+          try {
+            all.sort(ascending ? (a, b) => compareKeys(a[0], b[0]) : (a, b) => compareKeys(b[0], a[0]));
+          } catch (e) {
+            throw e instanceof KeyError ? e.withOperation('sortByKey') : e;
+          }
+          for (const kv of all) emit(kv);
+        },
+      };
+    },
   mapValues: ({ f }: { f: Fn }): Pipe<any, any> => {
     const g = f.call;
     return (emit) => ({
@@ -158,7 +182,9 @@ export const narrowOps = {
     },
   }),
   join: (): Pipe<any, any> => (emit) => ({
-    next: ([k, [vs, ws]]) => { for (const v of vs) for (const w of ws) emit([k, [v, w]]); },
+    next: ([k, [vs, ws]]) => {
+      for (const v of vs) for (const w of ws) emit([k, [v, w]]);
+    },
   }),
   leftOuterJoin: (): Pipe<any, any> => (emit) => ({
     next: ([k, [vs, ws]]) => {
@@ -180,7 +206,9 @@ export const narrowOps = {
     },
   }),
   subtractByKey: (): Pipe<any, any> => (emit) => ({
-    next: ([k, [vs, ws]]) => { if (ws.length === 0) for (const v of vs) emit([k, v]); },
+    next: ([k, [vs, ws]]) => {
+      if (ws.length === 0) for (const v of vs) emit([k, v]);
+    },
   }),
 } satisfies Record<string, NarrowOp>;
 

@@ -48,7 +48,10 @@ export class BlockGenerator<T> {
   allocate(batchTime: number): T[][] {
     let n = 0;
     while (n < this.blocks.length && this.blocks[n]!.start < batchTime) n++;
-    return this.blocks.splice(0, n).map((b) => b.records).filter((r) => r.length > 0);
+    return this.blocks
+      .splice(0, n)
+      .map((b) => b.records)
+      .filter((r) => r.length > 0);
   }
 
   /** Records received and not yet allocated to a batch. */

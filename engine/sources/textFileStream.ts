@@ -125,7 +125,10 @@ export class FileInputDStream extends InputDStream<string> {
     } else {
       files = this.findNewFiles(validTime);
     }
-    this.batchTimeToSelectedFiles.set(validTime, files.map((f) => f.path));
+    this.batchTimeToSelectedFiles.set(
+      validTime,
+      files.map((f) => f.path),
+    );
     for (const f of files) {
       this.recentlySelectedFiles.add(f.path);
       // A batch made again from the log took these: they are not new to the batches after it.
@@ -250,6 +253,7 @@ function isHidden(name: string): boolean {
 export function textFileStream(ssc: StreamingContext, directory: string, options: TextFileStreamOptions = {}): InputDStream<string> {
   platform.requireSupport('textFileStream');
   if (typeof directory !== 'string' || directory.length === 0) throw new InvalidArgumentError(`textFileStream: directory must be a non-empty path, got ${JSON.stringify(directory)}.`);
-  if (options.filter !== undefined && typeof options.filter !== 'function') throw new InvalidArgumentError(`textFileStream: filter must be a function (path) => boolean, got ${typeof options.filter}.`);
+  if (options.filter !== undefined && typeof options.filter !== 'function')
+    throw new InvalidArgumentError(`textFileStream: filter must be a function (path) => boolean, got ${typeof options.filter}.`);
   return new FileInputDStream(ssc, directory, options, userCallSite());
 }

@@ -162,7 +162,9 @@ export class Checkpointer {
         const what = [
           newer.length ? `checkpoints at ${newer.sort((a, b) => a - b).join(', ')} ms` : '',
           newerLog.length ? `write-ahead log records of ${newerLog.length} batches up to ${Math.max(...newerLog)} ms` : '',
-        ].filter(Boolean).join(' and ');
+        ]
+          .filter(Boolean)
+          .join(' and ');
         throw new IllegalStateError(
           `${store.location} holds ${what}, at or after this run's zero time (${zeroTime} ms): they are another run's, and a recovery of this run would resume from them. ` +
             'To resume that run, create the context with StreamingContext.getOrCreate; to start afresh, use an empty location or delete them.',
@@ -189,10 +191,12 @@ export class Checkpointer {
     const record: Checkpoint = { time, metadata: { zeroTime: this.o.zeroTime, batchInterval: this.o.batchInterval }, data };
     const { log } = this.o;
     const initial = this.initialWrite;
-    const write = this.logChain.catch(() => {}).then(async () => {
-      await initial;
-      await log.write(record);
-    });
+    const write = this.logChain
+      .catch(() => {})
+      .then(async () => {
+        await initial;
+        await log.write(record);
+      });
     this.logChain = write;
     return write;
   }

@@ -70,13 +70,23 @@ export class JobGenerator {
         preparing = Promise.reject(e);
       }
       if (preparing === undefined) return this.generate(time, undefined);
-      this.follow(preparing.then(() => undefined, (e: unknown) => ({ error: e })).then((failed) => this.generate(time, failed)));
+      this.follow(
+        preparing
+          .then(
+            () => undefined,
+            (e: unknown) => ({ error: e }),
+          )
+          .then((failed) => this.generate(time, failed)),
+      );
       return;
     }
     this.follow(
       this.pending
         .then(() => this.prepare(time))
-        .then(() => undefined, (e: unknown) => ({ error: e }))
+        .then(
+          () => undefined,
+          (e: unknown) => ({ error: e }),
+        )
         .then((failed) => this.generate(time, failed)),
     );
   }

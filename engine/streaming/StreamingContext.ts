@@ -296,7 +296,8 @@ export class StreamingContext {
     this.skipFailedBatches = options.skipFailedBatches ?? false;
     this.gracefulStopTimeout = checkDuration(options.gracefulStopTimeout ?? 10 * this.batchInterval, 'StreamingContext: gracefulStopTimeout');
     const stateInWorkers = options.stateInWorkers ?? 'auto';
-    if (stateInWorkers !== true && stateInWorkers !== false && stateInWorkers !== 'auto') throw new InvalidArgumentError(`StreamingContext: stateInWorkers must be true, false or 'auto', got ${String(stateInWorkers)}.`);
+    if (stateInWorkers !== true && stateInWorkers !== false && stateInWorkers !== 'auto')
+      throw new InvalidArgumentError(`StreamingContext: stateInWorkers must be true, false or 'auto', got ${String(stateInWorkers)}.`);
     this.stateInWorkers = stateInWorkers;
     checkTaskTimeout(options.taskTimeout, 'StreamingContext: taskTimeout');
     if (options.appName !== undefined && (typeof options.appName !== 'string' || options.appName === '')) {
@@ -434,11 +435,7 @@ export class StreamingContext {
    * Rejects when no checkpoint can be read, or when the pipeline does not match
    * (CheckpointMismatchError, naming each operator) — never resuming from a wrong state.
    */
-  static async getOrCreate(
-    storeOrDirectory: string | CheckpointStore,
-    createContext: () => StreamingContext,
-    options: GetOrCreateOptions = {},
-  ): Promise<StreamingContext> {
+  static async getOrCreate(storeOrDirectory: string | CheckpointStore, createContext: () => StreamingContext, options: GetOrCreateOptions = {}): Promise<StreamingContext> {
     if (typeof createContext !== 'function') throw new InvalidArgumentError(`getOrCreate: createContext must be a function that returns a new StreamingContext, got ${typeof createContext}.`);
     // An executor only needs the pipeline's definitions: the driver reads the checkpoint.
     if (isExecutor()) return createContext();
@@ -651,7 +648,7 @@ export class StreamingContext {
       this.checkpointer.writeInitial(locked);
       // Refused: stop before any batch runs, with the error that says who holds the location.
       locked.catch((e: unknown) => {
-        if (!this.terminationAwaited) this.logger.error('StreamingContext: could not take the checkpoint location\'s lock; stopping:', e);
+        if (!this.terminationAwaited) this.logger.error("StreamingContext: could not take the checkpoint location's lock; stopping:", e);
         this.stopping ??= this.doStop(false, e);
       });
     }
@@ -668,7 +665,7 @@ export class StreamingContext {
    */
   stop(options: StopOptions | boolean = {}): Promise<void> {
     if (isExecutor()) return Promise.resolve();
-    const graceful = typeof options === 'boolean' ? options : options.stopGracefully ?? false;
+    const graceful = typeof options === 'boolean' ? options : (options.stopGracefully ?? false);
     const timeout = typeof options === 'boolean' || options.timeout === undefined ? undefined : checkDuration(options.timeout, 'stop: timeout');
     if (this.currentState === 'initialized') {
       this.currentState = 'stopped';

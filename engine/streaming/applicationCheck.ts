@@ -12,13 +12,7 @@ import { ApplicationMismatchError, describeApplication } from './ApplicationMism
  * tell them apart, and the checkpoint is accepted. A checkpoint without an identity (an older
  * Rivulet's) is accepted with a warning.
  */
-export function checkApplication(
-  saved: unknown,
-  current: ApplicationIdentity,
-  description: string,
-  allowOther: boolean,
-  warn: (message: string) => void,
-): void {
+export function checkApplication(saved: unknown, current: ApplicationIdentity, description: string, allowOther: boolean, warn: (message: string) => void): void {
   if (saved === undefined) {
     warn(
       `The checkpoint ${description} does not say which application wrote it (an older Rivulet wrote it): it is restored without that check. ` +

@@ -84,7 +84,7 @@ export async function prepareRecovery(
   if (meta.batchInterval !== batchInterval) {
     throw new RecoveryError(
       `The checkpoint ${description} was taken with a batch interval of ${meta.batchInterval} ms; this context's is ${batchInterval} ms. ` +
-        'Batches resume on the checkpoint\'s grid, so the interval cannot change: create the context with the same one, or start over with an empty checkpoint location.',
+        "Batches resume on the checkpoint's grid, so the interval cannot change: create the context with the same one, or start over with an empty checkpoint location.",
     );
   }
 
@@ -98,7 +98,10 @@ export async function prepareRecovery(
       record = await log.read(time);
     } catch (e) {
       if (!(e instanceof CorruptCheckpointError) || time > checkpoint.time) {
-        throw new RecoveryError(`Cannot recover from the checkpoint ${description}: the write-ahead log record of the batch at ${time} ms cannot be read (${(e as Error).message}); that batch cannot be made again as it was.`, { cause: e });
+        throw new RecoveryError(
+          `Cannot recover from the checkpoint ${description}: the write-ahead log record of the batch at ${time} ms cannot be read (${(e as Error).message}); that batch cannot be made again as it was.`,
+          { cause: e },
+        );
       }
       warn(`Skipping the write-ahead log record of the batch at ${time} ms (before the checkpoint at ${checkpoint.time} ms): ${(e as Error).message}`);
       continue;
@@ -113,7 +116,9 @@ export async function prepareRecovery(
   const replayed = records.filter((r) => r.time > checkpoint.time).map((r) => r.time);
   for (let i = 0; i < replayed.length; i++) {
     if (replayed[i] !== checkpoint.time + (i + 1) * meta.batchInterval) {
-      throw new RecoveryError(`Cannot recover from the checkpoint ${description}: the write-ahead log has no record of the batch at ${checkpoint.time + (i + 1) * meta.batchInterval} ms but has later ones; it was damaged.`);
+      throw new RecoveryError(
+        `Cannot recover from the checkpoint ${description}: the write-ahead log has no record of the batch at ${checkpoint.time + (i + 1) * meta.batchInterval} ms but has later ones; it was damaged.`,
+      );
     }
   }
 
@@ -126,7 +131,8 @@ export async function prepareRecovery(
       const time = checkpoint.time - ((checkpoint.time - meta.zeroTime) % op.slideDuration);
       if (time > meta.zeroTime) op.restoreState(time, undefined, description);
     } else if (saved.time !== null) {
-      const missing = (key: string, time: number) => new RecoveryError(`The checkpoint ${description} lists the state of ${JSON.stringify(id)} at ${time} ms but does not hold it (no ${JSON.stringify(key)}).`);
+      const missing = (key: string, time: number) =>
+        new RecoveryError(`The checkpoint ${description} lists the state of ${JSON.stringify(id)} at ${time} ms but does not hold it (no ${JSON.stringify(key)}).`);
       if (!Object.hasOwn(checkpoint.data, id)) throw missing(id, saved.time);
       op.restoreState(saved.time, checkpoint.data[id], description);
       for (const t of saved.earlier ?? []) {
@@ -166,7 +172,11 @@ function checkMatches(ids: StableIds, meta: CheckpointMetadata, description: str
   const byId = new Map<string, DStream<unknown> & StatefulDStream>();
   for (const [op, id] of ids.operators) byId.set(id, op);
   const family = (id: string) => /^(.*\/[^/]+)#\d+$/.exec(id)?.[1];
-  const checkpointedFamilies = new Set(Object.keys(meta.operators).map(family).filter((f) => f !== undefined));
+  const checkpointedFamilies = new Set(
+    Object.keys(meta.operators)
+      .map(family)
+      .filter((f) => f !== undefined),
+  );
 
   for (const [id, saved] of Object.entries(meta.operators)) {
     const op = byId.get(id);

@@ -70,7 +70,10 @@ export function stableIds(graph: DStreamGraph): StableIds {
   for (const input of graph.inputStreams) inputs.set(input, input.userName ?? `${input.operation}#${next(`input ${input.operation}`)}`);
   requireUnique(inputs, 'input streams');
 
-  const stateful = graph.reachableStreams().filter(isStateful).sort((a, b) => a.id - b.id);
+  const stateful = graph
+    .reachableStreams()
+    .filter(isStateful)
+    .sort((a, b) => a.id - b.id);
   const operators = new Map<DStream<unknown> & StatefulDStream, string>();
   const upstreamOf = new Map<DStream<unknown>, string[]>();
   // The ids of the nearest inputs and stateful operators `s` reads from (each stateful ancestor
@@ -108,7 +111,7 @@ function requireUnique(ids: ReadonlyMap<DStream<unknown>, string>, what: string)
     if (streams.length > 1) {
       throw new IllegalStateError(
         `Two ${what} have the same checkpoint id ${JSON.stringify(id)}: ${streams.map((s) => s.creationSite).join(' and ')}. ` +
-          'Checkpoints tell them apart by id: give each its own name with .name(\'...\').',
+          "Checkpoints tell them apart by id: give each its own name with .name('...').",
       );
     }
   }

@@ -47,10 +47,7 @@ export interface StoppingContext {
   finish(error: unknown): void;
 }
 
-export async function stopContext(
-  ctx: StoppingContext,
-  { graceful, limit, deadline, error }: { graceful: boolean; limit: number; deadline: Deadline; error: unknown },
-): Promise<void> {
+export async function stopContext(ctx: StoppingContext, { graceful, limit, deadline, error }: { graceful: boolean; limit: number; deadline: Deadline; error: unknown }): Promise<void> {
   const { inputs, jobGenerator, jobScheduler } = ctx;
   // Each input is stopped once; `stopped` says which have.
   const stopped = new Set<InputDStream<unknown>>();
@@ -109,7 +106,13 @@ export async function stopContext(
     for (const input of inputs) {
       if (graceful && input instanceof ReceiverInputDStream && input.pendingRecords > 0) {
         const n = input.pendingRecords;
-        abandoned.push({ kind: 'records', streamId: input.inputId, name: input.creationSite, numRecords: n, message: `${n} record${n === 1 ? '' : 's'} that ${input.creationSite} received and no batch took` });
+        abandoned.push({
+          kind: 'records',
+          streamId: input.inputId,
+          name: input.creationSite,
+          numRecords: n,
+          message: `${n} record${n === 1 ? '' : 's'} that ${input.creationSite} received and no batch took`,
+        });
       }
       if (stopped.has(input)) continue;
       const what = input instanceof ReceiverInputDStream ? "whose receiver's onStop() had not returned" : 'whose stop() had not returned';

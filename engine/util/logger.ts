@@ -55,7 +55,9 @@ export function checkLogger(logger: unknown, where: string): Logger {
   if (logger === undefined) return consoleLogger;
   const missing = LEVELS.filter((level) => typeof (logger as Partial<Logger> | null)?.[level] !== 'function');
   if (missing.length > 0) {
-    throw new InvalidArgumentError(`${where}: logger must have the methods debug, info, warn and error (console has them); ${logger === null || typeof logger !== 'object' ? `got ${logger === null ? 'null' : typeof logger}` : `it lacks ${missing.join(', ')}`}.`);
+    throw new InvalidArgumentError(
+      `${where}: logger must have the methods debug, info, warn and error (console has them); ${logger === null || typeof logger !== 'object' ? `got ${logger === null ? 'null' : typeof logger}` : `it lacks ${missing.join(', ')}`}.`,
+    );
   }
   return logger as Logger;
 }

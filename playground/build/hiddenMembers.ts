@@ -9,8 +9,20 @@ import ts from 'typescript';
  */
 export const HIDDEN_MEMBERS: Record<string, readonly string[]> = {
   DStream: [
-    'generatedRDDs', 'zeroTime', 'rememberDuration', 'checkpointDuration', 'persisted', 'mustMaterialize',
-    'initialize', 'remember', 'isTimeValid', 'getOrCompute', 'materialize', 'replaceRDD', 'onBatchFailed', 'clearMetadata',
+    'generatedRDDs',
+    'zeroTime',
+    'rememberDuration',
+    'checkpointDuration',
+    'persisted',
+    'mustMaterialize',
+    'initialize',
+    'remember',
+    'isTimeValid',
+    'getOrCompute',
+    'materialize',
+    'replaceRDD',
+    'onBatchFailed',
+    'clearMetadata',
   ],
   StreamingContext: ['listenerBus', 'inputInfoTracker', 'graph', 'sparkContext'],
   RDD: ['isMaterialized'],
@@ -51,6 +63,8 @@ export function hideEngineMembers(found: Set<string>): ts.TransformerFactory<ts.
 
 /** Throws unless every hidden member was found (and removed). */
 export function checkHiddenMembers(found: ReadonlySet<string>): void {
-  const missing = Object.entries(HIDDEN_MEMBERS).flatMap(([cls, names]) => names.map((n) => `${cls}.${n}`)).filter((n) => !found.has(n));
+  const missing = Object.entries(HIDDEN_MEMBERS)
+    .flatMap(([cls, names]) => names.map((n) => `${cls}.${n}`))
+    .filter((n) => !found.has(n));
   if (missing.length > 0) throw new Error(`playground/build/hiddenMembers.ts lists members the engine's declarations no longer have: ${missing.join(', ')}. Update the list.`);
 }

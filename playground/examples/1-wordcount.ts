@@ -6,12 +6,7 @@ import { StreamingContext, Seconds } from 'rivulet';
 const ssc = new StreamingContext({ batchInterval: Seconds(1) });
 const stopWords = new Set(['to', 'be', 'or', 'the', 'is', 'a', 'of']);
 
-const lines = ssc.queueStream([
-  ['to be or not to be', 'that is the question'],
-  ['the rest is silence'],
-  ['brevity is the soul of wit', 'to thine own self be true'],
-  ['all the world is a stage'],
-]);
+const lines = ssc.queueStream([['to be or not to be', 'that is the question'], ['the rest is silence'], ['brevity is the soul of wit', 'to thine own self be true'], ['all the world is a stage']]);
 
 const counts = lines
   .flatMap((line) => line.split(' '))

@@ -11,8 +11,7 @@ interface Session {
 }
 
 const ssc = new StreamingContext({ batchInterval: Seconds(1) });
-const byUser = clickStream(ssc, { perSecond: 6, users: 6, idleRate: 0.6 })
-  .map((click) => [click.user, click]);
+const byUser = clickStream(ssc, { perSecond: 6, users: 6, idleRate: 0.6 }).map((click) => [click.user, click]);
 
 const spec = StateSpec.function((user: string, click: Click | undefined, state: State<Session>) => {
   if (state.isTimingOut()) {
@@ -26,5 +25,8 @@ const spec = StateSpec.function((user: string, click: Click | undefined, state: 
 
 const events = byUser.mapWithState(spec);
 events.print();
-events.stateSnapshots().map(([user, s]) => `${user}: ${s.clicks} clicks`).print();
+events
+  .stateSnapshots()
+  .map(([user, s]) => `${user}: ${s.clicks} clicks`)
+  .print();
 ssc.start();

@@ -6,9 +6,7 @@ import { clickStream } from 'rivulet/playground';
 const ssc = new StreamingContext({ batchInterval: Seconds(1), defaultParallelism: 3 });
 const clicks = clickStream(ssc, { perSecond: 40 });
 
-const pageViews = clicks
-  .map((c) => [c.page, 1])
-  .reduceByKeyAndWindow((a, b) => a + b, Seconds(5), Seconds(1));
+const pageViews = clicks.map((c) => [c.page, 1]).reduceByKeyAndWindow((a, b) => a + b, Seconds(5), Seconds(1));
 pageViews.print();
 
 const busiest = clicks

@@ -34,14 +34,19 @@ export function checkKafkaParams(params: KafkaParams, where: string): string[] {
   const unknown = Object.keys(params).filter((k) => !KNOWN.has(k));
   if (unknown.length > 0) throw new InvalidArgumentError(`${where}: unknown kafkaParams ${unknown.map((k) => JSON.stringify(k)).join(', ')}; known: ${[...KNOWN].join(', ')}.`);
   const servers = params['bootstrap.servers'];
-  if (typeof servers !== 'string' || servers.trim() === '') throw new InvalidArgumentError(`${where}: kafkaParams['bootstrap.servers'] must be 'host:port[,host:port…]', got ${JSON.stringify(servers)}.`);
+  if (typeof servers !== 'string' || servers.trim() === '')
+    throw new InvalidArgumentError(`${where}: kafkaParams['bootstrap.servers'] must be 'host:port[,host:port…]', got ${JSON.stringify(servers)}.`);
   const reset = params['auto.offset.reset'];
-  if (reset !== undefined && reset !== 'earliest' && reset !== 'latest') throw new InvalidArgumentError(`${where}: kafkaParams['auto.offset.reset'] must be 'earliest' or 'latest', got ${JSON.stringify(reset)}.`);
+  if (reset !== undefined && reset !== 'earliest' && reset !== 'latest')
+    throw new InvalidArgumentError(`${where}: kafkaParams['auto.offset.reset'] must be 'earliest' or 'latest', got ${JSON.stringify(reset)}.`);
   const isolation = params['isolation.level'];
   if (isolation !== undefined && isolation !== 'read_committed' && isolation !== 'read_uncommitted') {
     throw new InvalidArgumentError(`${where}: kafkaParams['isolation.level'] must be 'read_committed' or 'read_uncommitted', got ${JSON.stringify(isolation)}.`);
   }
-  return servers.split(',').map((s) => s.trim()).filter(Boolean);
+  return servers
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** Kafka's name for a topic's partition, `topic-partition`, as the stream's partition name. */

@@ -71,7 +71,8 @@ export function saveToKafka<T extends ProducerRecord>(stream: DStream<T>, option
   const where = 'saveToKafka';
   const brokers = checkKafkaParams({ 'bootstrap.servers': options.kafkaParams?.['bootstrap.servers'], 'client.id': options.kafkaParams?.['client.id'] } as KafkaParams, where);
   const transactionalId = options.kafkaParams['transactional.id'];
-  if (typeof transactionalId !== 'string' || transactionalId === '') throw new InvalidArgumentError(`${where}: kafkaParams['transactional.id'] must be a non-empty string that stays the same across restarts.`);
+  if (typeof transactionalId !== 'string' || transactionalId === '')
+    throw new InvalidArgumentError(`${where}: kafkaParams['transactional.id'] must be a non-empty string that stays the same across restarts.`);
   if (typeof options.topic !== 'string' || options.topic === '') throw new InvalidArgumentError(`${where}: topic must be a topic name, got ${JSON.stringify(options.topic)}.`);
   const sink = new KafkaTransactionalSink(brokers, options.topic, transactionalId, options.kafkaParams['client.id'] ?? 'rivulet');
   stream.foreachRDD(async (rdd, time) => {
@@ -111,7 +112,8 @@ export class KafkaTransactionalSink {
     const admin = new Admin({ clientId: this.clientId, bootstrapBrokers: this.brokers });
     try {
       const existing = await admin.listTopics();
-      if (!existing.includes(this.topic)) throw new OutputWriteError(`saveToKafka: the topic "${this.topic}" does not exist in Kafka at ${this.brokers.join(',')}; create it (with the partitions you want) before the pipeline starts.`);
+      if (!existing.includes(this.topic))
+        throw new OutputWriteError(`saveToKafka: the topic "${this.topic}" does not exist in Kafka at ${this.brokers.join(',')}; create it (with the partitions you want) before the pipeline starts.`);
       if (!existing.includes(this.markerTopic)) {
         await admin.createTopics({ topics: [this.markerTopic], partitions: 1, replicas: 1 }).catch((e: Error) => {
           if (!/already exists/i.test(e.message) && !/TOPIC_ALREADY_EXISTS/i.test(JSON.stringify(e))) throw e;
@@ -140,7 +142,11 @@ export class KafkaTransactionalSink {
   /** The batch times of the committed markers (read_committed). */
   private async committedMarkers(): Promise<Set<number>> {
     const { Consumer } = await kafkaClient();
-    const consumer: Consumer<Buffer, Buffer, Buffer, Buffer> = new Consumer<Buffer, Buffer, Buffer, Buffer>({ clientId: this.clientId, bootstrapBrokers: this.brokers, groupId: `rivulet-sink-${this.transactionalId}` });
+    const consumer: Consumer<Buffer, Buffer, Buffer, Buffer> = new Consumer<Buffer, Buffer, Buffer, Buffer>({
+      clientId: this.clientId,
+      bootstrapBrokers: this.brokers,
+      groupId: `rivulet-sink-${this.transactionalId}`,
+    });
     try {
       // A topic just created takes a moment to appear in the brokers' metadata.
       for (let attempt = 0; ; attempt++) {

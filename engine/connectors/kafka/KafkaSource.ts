@@ -49,7 +49,8 @@ export class KafkaSource implements ReplayableSource<ConsumerRecord> {
     const where = 'Kafka direct stream';
     this.brokers = checkKafkaParams(subscription.kafkaParams, where);
     const { topics, subscribePattern } = subscription;
-    if ((topics === undefined) === (subscribePattern === undefined)) throw new InvalidArgumentError(`${where}: give either topics (an array of names) or subscribePattern (a RegExp), not ${topics ? 'both' : 'neither'}.`);
+    if ((topics === undefined) === (subscribePattern === undefined))
+      throw new InvalidArgumentError(`${where}: give either topics (an array of names) or subscribePattern (a RegExp), not ${topics ? 'both' : 'neither'}.`);
     if (topics !== undefined && (!Array.isArray(topics) || topics.length === 0 || !topics.every((t) => typeof t === 'string' && t !== ''))) {
       throw new InvalidArgumentError(`${where}: topics must be a non-empty array of topic names, got ${JSON.stringify(topics)}.`);
     }

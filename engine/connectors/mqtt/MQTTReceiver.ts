@@ -26,7 +26,9 @@ export class MQTTReceiver<T> extends Receiver<T> {
   constructor(
     readonly brokerUrl: string,
     readonly topics: readonly string[],
-    private readonly options: Required<Pick<MQTTStreamOptions<T>, 'qos' | 'cleanSession' | 'clientId' | 'receiveMaximum' | 'sessionExpiryInterval' | 'connectionTimeout' | 'keepAliveInterval' | 'restartDelayMs'>> &
+    private readonly options: Required<
+      Pick<MQTTStreamOptions<T>, 'qos' | 'cleanSession' | 'clientId' | 'receiveMaximum' | 'sessionExpiryInterval' | 'connectionTimeout' | 'keepAliveInterval' | 'restartDelayMs'>
+    > &
       Pick<MQTTStreamOptions<T>, 'username' | 'password'>,
     private readonly toRecord: (topic: string, payload: Uint8Array) => T,
     private readonly operation: string,

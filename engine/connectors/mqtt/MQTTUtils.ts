@@ -28,7 +28,14 @@ function checkedInteger(value: number, name: string, operation: string, min: num
   return value;
 }
 
-function receiver<T, R>(ssc: StreamingContext, brokerUrl: string, topics: string | readonly string[], options: MQTTStreamOptions<T>, operation: string, toRecord: (decoded: T, topic: string) => R): ReceiverInputDStream<R> {
+function receiver<T, R>(
+  ssc: StreamingContext,
+  brokerUrl: string,
+  topics: string | readonly string[],
+  options: MQTTStreamOptions<T>,
+  operation: string,
+  toRecord: (decoded: T, topic: string) => R,
+): ReceiverInputDStream<R> {
   checkUrl(brokerUrl, operation);
   const list = topicList(topics, operation);
   if (options.decode !== undefined && typeof options.decode !== 'function') {

@@ -33,7 +33,8 @@ const encodeDefault = (record: unknown): string => (typeof record === 'string' ?
  */
 export function saveToMQTT<T>(stream: DStream<T>, brokerUrl: string, topic: string | ((record: T) => string), options: MQTTSinkOptions<T> = {}): void {
   if (typeof topic !== 'string' && typeof topic !== 'function') throw new InvalidArgumentError(`MQTTUtils.saveToMQTT: topic must be a topic name or a function record => topic, got ${typeof topic}.`);
-  if (typeof topic === 'string' && (topic.length === 0 || /[+#]/.test(topic))) throw new InvalidArgumentError(`MQTTUtils.saveToMQTT: topic must be a topic name without wildcards, got ${JSON.stringify(topic)}.`);
+  if (typeof topic === 'string' && (topic.length === 0 || /[+#]/.test(topic)))
+    throw new InvalidArgumentError(`MQTTUtils.saveToMQTT: topic must be a topic name without wildcards, got ${JSON.stringify(topic)}.`);
   const encode = options.encode ?? encodeDefault;
   const qos = options.qos ?? 1;
   let client: MqttClient | undefined;

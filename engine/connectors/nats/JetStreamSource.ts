@@ -34,7 +34,8 @@ export function jetStreamSource<T = string>(options: JetStreamSourceOptions<T>, 
   const starting = options.startingOffsets ?? 'earliest';
   if (typeof starting === 'object') {
     for (const s of streams) {
-      if (!Number.isInteger(starting[s]) || starting[s]! < 1) throw new InvalidArgumentError(`${operation}: startingOffsets must give a stream sequence (1 or more) for stream ${s}, got ${JSON.stringify(starting[s])}.`);
+      if (!Number.isInteger(starting[s]) || starting[s]! < 1)
+        throw new InvalidArgumentError(`${operation}: startingOffsets must give a stream sequence (1 or more) for stream ${s}, got ${JSON.stringify(starting[s])}.`);
     }
   } else if (starting !== 'earliest' && starting !== 'latest') {
     throw new InvalidArgumentError(`${operation}: startingOffsets must be 'earliest', 'latest' or a sequence per stream; got ${JSON.stringify(starting)}.`);
@@ -42,8 +43,7 @@ export function jetStreamSource<T = string>(options: JetStreamSourceOptions<T>, 
   const decode = options.decode ?? ((data: Uint8Array) => utf8.decode(data) as T);
 
   let connection: Promise<{ nc: NatsConnection; jsm: JetStreamManager }> | undefined;
-  const connected = () =>
-    (connection ??= connectNats(servers, operation).then(async (nc) => ({ nc, jsm: await jetstreamManager(nc) })));
+  const connected = () => (connection ??= connectNats(servers, operation).then(async (nc) => ({ nc, jsm: await jetstreamManager(nc) })));
 
   /** Each stream's next sequence (last + 1) and first sequence. */
   async function bounds(): Promise<{ next: Record<string, number>; first: Record<string, number> }> {

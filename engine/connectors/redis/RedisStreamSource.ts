@@ -30,7 +30,8 @@ function fieldsOf(flat: string[]): Record<string, string> {
  * entries for the read that follows; a range read again on recovery comes from XRANGE.
  */
 export function redisStreamSource<T = Record<string, string>>(options: RedisStreamSourceOptions<T>, operation = 'RedisStreamUtils.createDirectStream'): ReplayableSource<T, string> {
-  if (typeof options.url !== 'string' || !/^rediss?:\/\//i.test(options.url)) throw new InvalidArgumentError(`${operation}: url must be a redis:// or rediss:// URL, got ${JSON.stringify(options.url)}.`);
+  if (typeof options.url !== 'string' || !/^rediss?:\/\//i.test(options.url))
+    throw new InvalidArgumentError(`${operation}: url must be a redis:// or rediss:// URL, got ${JSON.stringify(options.url)}.`);
   const streams = typeof options.streams === 'string' ? [options.streams] : [...(options.streams ?? [])];
   if (streams.length === 0 || !streams.every((s) => typeof s === 'string' && s.length > 0)) {
     throw new InvalidArgumentError(`${operation}: streams must be a stream key or a non-empty array of them; got ${JSON.stringify(options.streams)}.`);
@@ -39,7 +40,9 @@ export function redisStreamSource<T = Record<string, string>>(options: RedisStre
   const group = options.consumerGroup;
   if (starting === 'group' && group === undefined) throw new InvalidArgumentError(`${operation}: startingOffsets 'group' needs a consumerGroup.`);
   if (typeof starting === 'object') {
-    for (const s of streams) if (!/^\d+-\d+$/.test(starting[s] ?? '')) throw new InvalidArgumentError(`${operation}: startingOffsets must give an entry id (like 1700000000000-0) for stream ${s}, got ${JSON.stringify(starting[s])}.`);
+    for (const s of streams)
+      if (!/^\d+-\d+$/.test(starting[s] ?? ''))
+        throw new InvalidArgumentError(`${operation}: startingOffsets must give an entry id (like 1700000000000-0) for stream ${s}, got ${JSON.stringify(starting[s])}.`);
   }
   const decode = options.decode ?? ((_id: string, fields: Record<string, string>) => fields as T);
   let client: Redis | undefined;

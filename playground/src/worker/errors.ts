@@ -30,7 +30,7 @@ export function locate(e: unknown): { line: number; column: number } | undefined
   if (e instanceof CompileError) return { line: e.line, column: e.column };
   const errors = chain(e).reverse(); // the innermost cause is where it was thrown
   for (const err of errors) {
-    const stack = err instanceof Error ? err.stack ?? '' : '';
+    const stack = err instanceof Error ? (err.stack ?? '') : '';
     const shipped = SHIPPED_FRAME.exec(stack);
     const direct = USER_FRAME.exec(stack);
     if (shipped && (!direct || shipped.index < direct.index)) {

@@ -20,9 +20,21 @@ function literal(x: unknown, depth: number): string {
   if (typeof x === 'function') return `[function ${x.name || 'anonymous'}]`;
   if (typeof x !== 'object' || x === null) return String(x);
   if (depth > 4) return Array.isArray(x) ? '[…]' : '{…}';
-  if (Array.isArray(x)) return `[${x.slice(0, 50).map((v) => literal(v, depth + 1)).join(', ')}${x.length > 50 ? ', …' : ''}]`;
-  if (x instanceof Map) return `Map(${x.size}) {${[...x].slice(0, 20).map(([k, v]) => `${literal(k, depth + 1)} => ${literal(v, depth + 1)}`).join(', ')}}`;
-  if (x instanceof Set) return `Set(${x.size}) {${[...x].slice(0, 20).map((v) => literal(v, depth + 1)).join(', ')}}`;
+  if (Array.isArray(x))
+    return `[${x
+      .slice(0, 50)
+      .map((v) => literal(v, depth + 1))
+      .join(', ')}${x.length > 50 ? ', …' : ''}]`;
+  if (x instanceof Map)
+    return `Map(${x.size}) {${[...x]
+      .slice(0, 20)
+      .map(([k, v]) => `${literal(k, depth + 1)} => ${literal(v, depth + 1)}`)
+      .join(', ')}}`;
+  if (x instanceof Set)
+    return `Set(${x.size}) {${[...x]
+      .slice(0, 20)
+      .map((v) => literal(v, depth + 1))
+      .join(', ')}}`;
   if (x instanceof Date) return x.toISOString();
   if (x instanceof Error) return `${x.name}: ${x.message}`;
   const entries = Object.entries(x).slice(0, 30);

@@ -59,8 +59,6 @@ const WORDS = 'the quick brown fox jumps over the lazy dog a stream is a sequenc
 /** Random lines of words, for word counts that never end. */
 export function sentenceStream(ssc: StreamingContext, options: SentenceStreamOptions = {}): DStream<string> {
   const rand = seeded(options.seed ?? 11);
-  const lines = interval(1000 / (options.perSecond ?? 5), ssc.scheduler).pipe(
-    map(() => Array.from({ length: 3 + Math.floor(rand() * 6) }, () => WORDS[Math.floor(rand() * WORDS.length)]).join(' ')),
-  );
+  const lines = interval(1000 / (options.perSecond ?? 5), ssc.scheduler).pipe(map(() => Array.from({ length: 3 + Math.floor(rand() * 6) }, () => WORDS[Math.floor(rand() * WORDS.length)]).join(' ')));
   return ssc.fromObservable(lines);
 }

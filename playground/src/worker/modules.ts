@@ -18,7 +18,12 @@ export function moduleResolver(rivulet: object): RequireModule {
   };
   return (name) => {
     const m = modules[name];
-    if (!m) throw new Error(`Cannot import '${name}' in the playground: only ${Object.keys(modules).map((k) => `'${k}'`).join(', ')} are available.`);
+    if (!m)
+      throw new Error(
+        `Cannot import '${name}' in the playground: only ${Object.keys(modules)
+          .map((k) => `'${k}'`)
+          .join(', ')} are available.`,
+      );
     return m;
   };
 }
