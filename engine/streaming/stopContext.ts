@@ -56,7 +56,7 @@ export async function stopContext(ctx: StoppingContext, { graceful, limit, deadl
   const stopInput = (input: InputDStream<unknown>): Promise<void> => {
     let stopping = stops.get(input);
     if (!stopping) {
-      let result: void | Promise<void> = undefined;
+      let result: void | Promise<void>;
       try {
         result = input.stop();
       } catch (e) {
