@@ -50,7 +50,7 @@ export class ReceiverBuffer<T> {
   /** The sequence number of the next record to enter, and of the oldest one not yet in a batch. */
   private nextSeq = 0;
   private headSeq = 0;
-  /** Since the last batch was cut: records that entered, records dropped, ms stores waited. */
+  /** Since the last batch was cut: records stored, records dropped, ms stores waited. */
   private received = 0;
   private dropped = 0;
   private blockedTime = 0;
@@ -93,7 +93,12 @@ export class ReceiverBuffer<T> {
   offer(records: readonly T[], now: number, ticket?: Ticket): Promise<void> | undefined {
     if (ticket) this.tickets.push(ticket);
     const n = records.length;
-    if (this.failure || this.closed) {
+    if (this.closed) {
+      if (ticket) this.rejectTicket(ticket, new IllegalStateError(`${this.name}: the context stopped; the records were not stored.`));
+      return undefined;
+    }
+    this.received += n;
+    if (this.failure) {
       this.drop(n, ticket, this.failure);
       return undefined;
     }
@@ -247,7 +252,6 @@ export class ReceiverBuffer<T> {
   private enter(records: readonly T[], from: number, to: number, now: number, ticket: Ticket | undefined): void {
     if (to <= from) return;
     this.blocks.addAll(records, now, from, to);
-    this.received += to - from;
     if (ticket) ticket.start ??= this.nextSeq;
     this.nextSeq += to - from;
     if (ticket) ticket.end = this.nextSeq;

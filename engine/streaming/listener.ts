@@ -65,7 +65,7 @@ export interface StreamInputInfo {
  * ```
  */
 export interface ReceiverInputInfo {
-  /** Records that went into the buffer during the interval (not those dropped). */
+  /** Records the receiver stored during the interval, whatever became of them (dropped, waiting for room, or in the buffer). */
   numReceived: number;
   /** Records dropped by the overflow policy during the interval (or after the stream failed). */
   numDropped: number;
