@@ -50,7 +50,7 @@ export class ReceiverBuffer<T> {
   /** The sequence number of the next record to enter, and of the oldest one not yet in a batch. */
   private nextSeq = 0;
   private headSeq = 0;
-  /** Since the last batch was cut: records stored, records dropped, ms stores waited. */
+  /** Since the last batch was cut: records stored, records dropped, ms the buffer was full under 'block'. */
   private received = 0;
   private dropped = 0;
   private blockedTime = 0;
@@ -109,6 +109,7 @@ export class ReceiverBuffer<T> {
     }
     if (i === n) {
       if (ticket) this.closeTicket(ticket);
+      this.updateBlocked(now);
       return undefined;
     }
     const over = n - i;
@@ -130,7 +131,6 @@ export class ReceiverBuffer<T> {
         this.drop(over, ticket, this.failure);
         return undefined;
       case 'block': {
-        this.blockedSince ??= now;
         this.waitingCount += over;
         if (this.waitingCount > this.settings.bufferSize) {
           // The receiver stores on without waiting for room: it cannot pause its source.
@@ -146,7 +146,9 @@ export class ReceiverBuffer<T> {
           this.drop(over, ticket, error);
           return undefined;
         }
-        return new Promise<void>((resolve) => this.waiting.push({ records, next: i, resolve, ticket }));
+        const stored = new Promise<void>((resolve) => this.waiting.push({ records, next: i, resolve, ticket }));
+        this.updateBlocked(now);
+        return stored;
       }
     }
   }
@@ -199,7 +201,7 @@ export class ReceiverBuffer<T> {
     let blockedTime = this.blockedTime;
     if (this.blockedSince !== undefined) {
       blockedTime += Math.max(0, now - this.blockedSince);
-      this.blockedSince = now;
+      this.blockedSince = this.isBlocked() ? now : undefined;
     }
     const info: ReceiverInputInfo = {
       numReceived: this.received,
@@ -292,11 +294,18 @@ export class ReceiverBuffer<T> {
       if (w.ticket) this.closeTicket(w.ticket);
       w.resolve();
     }
-    if (this.waiting.length === 0 && this.blockedSince !== undefined) {
+    this.updateBlocked(now);
+    if (this.hasRoom()) for (const resolve of this.roomWaiters.splice(0)) resolve();
+  }
+
+  /** Under 'block', the time the buffer is full counts as blocked: stores wait, or the receiver holds its source back (isBlocked()). */
+  private updateBlocked(now: number): void {
+    if (this.isBlocked()) {
+      this.blockedSince ??= now;
+    } else if (this.blockedSince !== undefined) {
       this.blockedTime += Math.max(0, now - this.blockedSince);
       this.blockedSince = undefined;
     }
-    if (this.hasRoom()) for (const resolve of this.roomWaiters.splice(0)) resolve();
   }
 
   private settleTickets(batchTime: number, batch: { start: number; end: number }, failureReason: string | undefined): void {

@@ -56,7 +56,7 @@ export async function stopContext(ctx: StoppingContext, { graceful, limit, deadl
   const stopInput = (input: InputDStream<unknown>): Promise<void> => {
     let stopping = stops.get(input);
     if (!stopping) {
-      let result: void | Promise<void>;
+      let result: void | Promise<void> = undefined;
       try {
         result = input.stop();
       } catch (e) {
