@@ -55,6 +55,8 @@ export class ReceiverBuffer<T> {
   private dropped = 0;
   private blockedTime = 0;
   private blockedSince: number | undefined;
+  /** isBlocked() said yes, and there has been no room since. */
+  private toldBlocked = false;
   /** Records the rate limit still allows (a fraction carries over to the next batch). */
   private allowance = 0;
   private failure: ReceiverBufferFullError | undefined;
@@ -158,13 +160,22 @@ export class ReceiverBuffer<T> {
    * 'block' and the buffer is full or stores wait. A receiver that pulls from its source (a
    * pull subscription, a queue) awaits it before pulling more.
    */
-  whenRoom(): Promise<void> {
-    if (this.settings.overflow !== 'block' || this.hasRoom()) return ROOM;
-    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  whenRoom(now: number): Promise<void> {
+    if (!this.isFull()) return ROOM;
+    const room = new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+    this.updateBlocked(now);
+    return room;
   }
 
-  /** Whether stores wait for room now (overflow 'block'). */
-  isBlocked(): boolean {
+  /** Whether stores wait for room now (overflow 'block'); a receiver told so holds its source back until there is room. */
+  isBlocked(now: number): boolean {
+    if (!this.isFull()) return false;
+    this.toldBlocked = true;
+    this.updateBlocked(now);
+    return true;
+  }
+
+  private isFull(): boolean {
     return this.settings.overflow === 'block' && !this.hasRoom();
   }
 
@@ -201,7 +212,8 @@ export class ReceiverBuffer<T> {
     let blockedTime = this.blockedTime;
     if (this.blockedSince !== undefined) {
       blockedTime += Math.max(0, now - this.blockedSince);
-      this.blockedSince = this.isBlocked() ? now : undefined;
+      this.blockedSince = undefined;
+      this.updateBlocked(now); // still blocked: counted from now on, for the next batch
     }
     const info: ReceiverInputInfo = {
       numReceived: this.received,
@@ -294,13 +306,17 @@ export class ReceiverBuffer<T> {
       if (w.ticket) this.closeTicket(w.ticket);
       w.resolve();
     }
-    this.updateBlocked(now);
     if (this.hasRoom()) for (const resolve of this.roomWaiters.splice(0)) resolve();
+    this.updateBlocked(now);
   }
 
-  /** Under 'block', the time the buffer is full counts as blocked: stores wait, or the receiver holds its source back (isBlocked()). */
+  /**
+   * The producer is blocked while stores wait for room, a whenRoom() waits, or the receiver was
+   * told isBlocked() and there is no room yet: that time is blockedTime.
+   */
   private updateBlocked(now: number): void {
-    if (this.isBlocked()) {
+    if (!this.isFull()) this.toldBlocked = false;
+    if (this.waiting.length > 0 || this.roomWaiters.length > 0 || this.toldBlocked) {
       this.blockedSince ??= now;
     } else if (this.blockedSince !== undefined) {
       this.blockedTime += Math.max(0, now - this.blockedSince);
@@ -350,6 +366,7 @@ export class ReceiverBuffer<T> {
     }
     this.waitingCount = 0;
     for (const resolve of this.roomWaiters.splice(0)) resolve();
+    this.toldBlocked = false;
     this.onFail(error);
   }
 

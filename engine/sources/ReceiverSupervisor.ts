@@ -87,11 +87,11 @@ export class ReceiverSupervisor<T> {
   }
 
   whenRoom(): Promise<void> {
-    return this.buffer?.whenRoom() ?? ROOM;
+    return this.buffer?.whenRoom(this.ssc.now()) ?? ROOM;
   }
 
   isBlocked(): boolean {
-    return this.buffer?.isBlocked() ?? false;
+    return this.buffer?.isBlocked(this.ssc.now()) ?? false;
   }
 
   private batchEvents: { unsubscribe(): void } | undefined;

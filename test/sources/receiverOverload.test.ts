@@ -240,12 +240,12 @@ describe(`a receiver three times faster than the pipeline, for ${SECONDS} s`, ()
   }, 600_000);
 
   test('control: with a buffer too large to fill, the same overload grows the delay and the heap without bound', async () => {
-    const seconds = Math.ceil(SECONDS / 2);
+    const seconds = Math.max(20, Math.ceil(SECONDS / 2));
     const o = await overload('drop-newest', seconds, 100_000_000);
     report('control (unbounded)', o);
-    const [, middle, last] = thirds(o.samples);
-    const lag = (xs: Sample[]) => max(xs.map((s) => s.lag));
-    expect(lag(last)).toBeGreaterThan(lag(middle) + 10 * INTERVAL);
+    // Its batches are few and huge (one may run for seconds, blocking the thread), so the lag is a
+    // sawtooth: compared with what a full buffer allows (BUFFER × COST_MS = 1 s), it is far later.
+    expect(max(o.samples.map((s) => s.lag))).toBeGreaterThan(5 * BUFFER * COST_MS);
     const [h1, , h3] = thirds(o.heapMB);
     expect(max(h3!)).toBeGreaterThan(max(h1!) + HEAP_SLACK_MB);
     expect(max(o.samples.map((s) => s.buffered))).toBeGreaterThan(10 * BUFFER);
