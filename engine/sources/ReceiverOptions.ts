@@ -11,6 +11,15 @@ import { InvalidArgumentError, OutOfRangeError } from '../util/errors.ts';
  * - `'drop-newest'`: the new record is dropped.
  * - `'fail'`: the stream fails with a {@link ReceiverBufferFullError} naming the receiver and the
  *   limit: the batches holding what it had received run, the next batch fails.
+ *
+ * Spark has no counterpart: its receivers only block, in their rate limiter.
+ *
+ * @example
+ * ```ts
+ * import type { OverflowPolicy } from 'rivulet';
+ * const overflow: OverflowPolicy = 'drop-oldest'; // a dashboard wants the freshest values
+ * const clicks = ssc.fromObservable(clicks$, { bufferSize: 1_000, overflow });
+ * ```
  */
 export type OverflowPolicy = 'block' | 'drop-oldest' | 'drop-newest' | 'fail';
 
@@ -20,6 +29,9 @@ export type OverflowPolicy = 'block' | 'drop-oldest' | 'drop-newest' | 'fail';
  * `webSocketStream`, `MQTTUtils.createStream`). The buffer holds the records a receiver stored and
  * whose batch has not completed yet — those not yet in a batch and those in batches waiting or
  * running — so it bounds both the memory and the work waiting, hence the scheduling delay.
+ *
+ * Spark: `spark.streaming.receiver.maxRate` and `spark.streaming.backpressure.*` (application-wide
+ * settings there, per stream here); Spark's receivers have no bound on what they hold.
  *
  * @example
  * ```ts
@@ -59,7 +71,16 @@ export interface ReceiverOptions {
   minRate?: number;
 }
 
-/** The default {@link ReceiverOptions.bufferSize}: records a receiver holds before its overflow policy applies. */
+/**
+ * The default {@link ReceiverOptions.bufferSize}: records a receiver holds before its overflow
+ * policy applies. Spark has no counterpart (its receivers hold without bound).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_RECEIVER_BUFFER_SIZE } from 'rivulet';
+ * const lines = ssc.socketTextStream('localhost', 9999, { bufferSize: 4 * DEFAULT_RECEIVER_BUFFER_SIZE });
+ * ```
+ */
 export const DEFAULT_RECEIVER_BUFFER_SIZE = 100_000;
 
 const POLICIES: readonly OverflowPolicy[] = ['block', 'drop-oldest', 'drop-newest', 'fail'];

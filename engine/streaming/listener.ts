@@ -69,7 +69,7 @@ export interface ReceiverInputInfo {
   numReceived: number;
   /** Records dropped by the overflow policy during the interval (or after the stream failed). */
   numDropped: number;
-  /** Milliseconds of the interval during which the buffer was full under overflow 'block': the receiver's source was held back (stores waited, or the receiver paused it). */
+  /** Milliseconds of the interval during which the producer was held back under overflow 'block': a store waited for room, or the receiver paused its source (whenRoom(), isBlocked()). */
   blockedTime: number;
   /** Records held once this batch was cut: waiting for a later batch, or in batches not completed (this one included). At most bufferSize. */
   numBuffered: number;
