@@ -6,7 +6,8 @@ import type { StreamingContext } from '../streaming/StreamingContext.ts';
 import type { Receiver } from '../sources/Receiver.ts';
 import { ReceiverSupervisor } from '../sources/ReceiverSupervisor.ts';
 import { receiverSettings, type ReceiverOptions, type ReceiverSettings } from '../sources/ReceiverOptions.ts';
-import { RateController } from '../streaming/RateController.ts';
+import type { RateController } from '../streaming/RateController.ts';
+import type { BatchInfo, StreamingListener } from '../streaming/listener.ts';
 
 /**
  * An input stream fed by a Receiver. At each batch time the blocks received since the previous
@@ -35,7 +36,7 @@ export class ReceiverInputDStream<T> extends InputDStream<T> {
   readonly supervisor: ReceiverSupervisor<T>;
   /** The buffer's size and policy and the rate limits, as checked from the options. */
   readonly settings: ReceiverSettings;
-  private readonly rateController: RateController | undefined;
+  private rateController: RateController | undefined;
   private readonly allocated = new Map<number, T[][]>();
   /** Blocks allocated and not yet logged, while checkpointing. */
   private readonly unlogged = new Map<number, T[][]>();
@@ -47,8 +48,23 @@ export class ReceiverInputDStream<T> extends InputDStream<T> {
     }
     const cannotPause = receiver.cannotPause;
     this.settings = receiverSettings(options, operation, cannotPause === undefined, cannotPause);
-    if (this.settings.backpressure) this.rateController = new RateController(ssc, this.inputId, this.settings.initialRate, this.settings.minRate);
+    if (this.settings.backpressure) this.loadRateController();
     this.supervisor = new ReceiverSupervisor(receiver, this.inputId, ssc, this.creationSite, this.settings);
+  }
+
+  /**
+   * The rate controller is loaded on first use (a page without backpressure does not carry the
+   * estimator); batches that complete meanwhile are kept and given to it once it is there.
+   */
+  private loadRateController(): void {
+    const completed: BatchInfo[] = [];
+    const early: StreamingListener = { onBatchCompleted: ({ batchInfo }) => void completed.push(batchInfo) };
+    this.ssc.addStreamingListener(early);
+    void import('../streaming/RateController.ts').then(({ RateController }) => {
+      this.ssc.removeStreamingListener(early);
+      const { initialRate, minRate } = this.settings;
+      this.rateController = new RateController(this.ssc, this.inputId, initialRate, minRate, completed);
+    });
   }
 
   /**
@@ -57,7 +73,7 @@ export class ReceiverInputDStream<T> extends InputDStream<T> {
    */
   get rateLimit(): number | undefined {
     const max = this.settings.receiverMaxRate;
-    const estimated = this.rateController?.latestRate;
+    const estimated = this.rateController ? this.rateController.latestRate : this.settings.backpressure ? this.settings.initialRate : undefined;
     if (estimated === undefined) return max;
     return max === undefined ? estimated : Math.min(max, estimated);
   }

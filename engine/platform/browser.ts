@@ -5,7 +5,7 @@ import { PlatformUnsupportedError } from '../util/errors.ts';
  * reaches it. Node-only operations throw a NodeOnlyError saying what to use instead.
  */
 import { NodeOnlyError, type Connection, type ConnectionHandlers, type Platform } from './Platform.ts';
-import { attachWebSocket, type WhatwgWebSocket } from './webSocket.ts';
+import type { WhatwgWebSocket } from './webSocket.ts';
 
 export const platform: Platform = {
   name: 'browser',
@@ -23,7 +23,19 @@ export const platform: Platform = {
     if (typeof WebSocketClass !== 'function') {
       throw new PlatformUnsupportedError('webSocketStream: this environment has no WebSocket (globalThis.WebSocket is undefined); run it in a browser, a Web Worker or Node.');
     }
-    return attachWebSocket(new WebSocketClass(url, protocols), url, handlers);
+    // The adapter is loaded on first use (a page without WebSockets does not carry it); the socket
+    // opens once it has, as in Node where `ws` is loaded first.
+    let socket: Connection | undefined;
+    let closed = false;
+    void import('./webSocket.ts').then(({ attachWebSocket }) => {
+      if (!closed) socket = attachWebSocket(new WebSocketClass(url, protocols), url, handlers);
+    });
+    return {
+      close() {
+        closed = true;
+        socket?.close();
+      },
+    };
   },
 
   listFiles() {

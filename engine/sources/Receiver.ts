@@ -1,8 +1,7 @@
 import { IllegalStateError } from '../util/errors.ts';
 import type { ReceiverSupervisor } from './ReceiverSupervisor.ts';
 import type { ReceiverBufferFullError } from './ReceiverBufferFullError.ts';
-
-const STORED: Promise<void> = Promise.resolve();
+import { STORED } from './ReceiverBuffer.ts';
 
 /**
  * A custom source (Spark's Receiver). Implement onStart() to begin receiving — open a socket,

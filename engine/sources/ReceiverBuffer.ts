@@ -2,7 +2,10 @@ import { IllegalStateError } from '../util/errors.ts';
 import type { ReceiverInputInfo } from '../streaming/listener.ts';
 import { BlockGenerator } from './BlockGenerator.ts';
 import { ReceiverBufferFullError } from './ReceiverBufferFullError.ts';
-import type { ReceiverSettings } from './ReceiverOptions.ts';
+import type { OverflowPolicy, ReceiverSettings } from './ReceiverOptions.ts';
+
+// The helpers are functions of the module rather than methods: this code is in every page that
+// imports the engine (StreamingContext makes receiver streams), and a minifier shortens their names.
 
 /** A store() that found the buffer full under 'block': its records wait, in order, for room. */
 interface Waiting<T> {
@@ -18,7 +21,7 @@ interface Waiting<T> {
  * enter the buffer in order, so a call's records are the sequence numbers [start, end).
  */
 interface Ticket {
-  start: number | undefined;
+  start?: number;
   end: number;
   /** Some of its records still wait to enter. */
   open: boolean;
@@ -26,53 +29,55 @@ interface Ticket {
   reject: (e: Error) => void;
 }
 
-const ROOM: Promise<void> = Promise.resolve();
+/** The promise of a store that needed no waiting. */
+export const STORED: Promise<void> = Promise.resolve();
 
 /**
  * A receiver's bounded buffer (see ReceiverOptions): the records it stored whose batch has not
  * completed — not yet in a batch (in the BlockGenerator) or in batches waiting or running — are at
  * most `bufferSize`; a record arriving when it is full is handled by the overflow policy. Counts
- * what it received, dropped and how long stores waited, per batch interval, for BatchInfo.
+ * what it received, dropped and how long its producer was held back, per batch interval, for
+ * BatchInfo.
  *
  * Spark's receivers bound nothing but their rate (BlockGenerator's RateLimiter blocks the
  * receiver's thread); here the rate limit decides how many records a batch takes and the bound
  * decides what happens to the rest.
  */
 export class ReceiverBuffer<T> {
-  private readonly blocks: BlockGenerator<T>;
-  /** Records of each batch not completed yet, with their sequence numbers [start, end). */
-  private readonly inBatches = new Map<number, { count: number; start: number; end: number }>();
-  private inBatchCount = 0;
-  private readonly waiting: Waiting<T>[] = [];
-  private waitingCount = 0;
-  private roomWaiters: (() => void)[] = [];
-  private tickets: Ticket[] = [];
+  readonly blocks: BlockGenerator<T>;
+  /** Records of each batch not completed yet, as sequence numbers [start, end). */
+  readonly inBatches = new Map<number, { start: number; end: number }>();
+  inBatchCount = 0;
+  readonly waiting: Waiting<T>[] = [];
+  waitingCount = 0;
+  roomWaiters: (() => void)[] = [];
+  tickets: Ticket[] = [];
   /** The sequence number of the next record to enter, and of the oldest one not yet in a batch. */
-  private nextSeq = 0;
-  private headSeq = 0;
-  /** Since the last batch was cut: records stored, records dropped, ms the buffer was full under 'block'. */
-  private received = 0;
-  private dropped = 0;
-  private blockedTime = 0;
-  private blockedSince: number | undefined;
+  nextSeq = 0;
+  headSeq = 0;
+  /** Since the last batch was cut: records stored, records dropped, ms the producer was held back. */
+  received = 0;
+  dropped = 0;
+  blockedTime = 0;
+  blockedSince: number | undefined;
   /** isBlocked() said yes, and there has been no room since. */
-  private toldBlocked = false;
+  toldBlocked = false;
   /** Records the rate limit still allows (a fraction carries over to the next batch). */
-  private allowance = 0;
-  private failure: ReceiverBufferFullError | undefined;
-  private failureRaised = false;
-  private closed = false;
+  allowance = 0;
+  failure: ReceiverBufferFullError | undefined;
+  failureRaised = false;
+  closed = false;
 
   constructor(
     zeroTime: number,
     blockInterval: number,
-    private readonly batchInterval: number,
+    readonly batchInterval: number,
     readonly settings: ReceiverSettings,
     /** For errors: the stream's id and its operation and call site. */
-    private readonly streamId: number,
-    private readonly name: string,
+    readonly streamId: number,
+    readonly name: string,
     /** Called once, when the buffer fails (overflow 'fail', or 'block' with a receiver that does not wait). */
-    private readonly onFail: (error: ReceiverBufferFullError) => void,
+    readonly onFail: (error: ReceiverBufferFullError) => void,
   ) {
     this.blocks = new BlockGenerator<T>(zeroTime, blockInterval, batchInterval);
   }
@@ -95,64 +100,40 @@ export class ReceiverBuffer<T> {
   offer(records: readonly T[], now: number, ticket?: Ticket): Promise<void> | undefined {
     if (ticket) this.tickets.push(ticket);
     const n = records.length;
-    if (this.closed) {
-      if (ticket) this.rejectTicket(ticket, new IllegalStateError(`${this.name}: the context stopped; the records were not stored.`));
-      return undefined;
-    }
+    if (this.closed) return void (ticket && rejectTicket(this, ticket, new IllegalStateError(`${this.name}: the context stopped; the records were not stored.`)));
     this.received += n;
-    if (this.failure) {
-      this.drop(n, ticket, this.failure);
-      return undefined;
-    }
-    let i = 0;
-    if (this.waiting.length === 0) {
-      i = Math.min(n, Math.max(0, this.settings.bufferSize - this.held));
-      this.enter(records, 0, i, now, ticket);
-    }
-    if (i === n) {
-      if (ticket) this.closeTicket(ticket);
-      this.updateBlocked(now);
-      return undefined;
-    }
+    if (this.failure) return drop(this, n, ticket, this.failure);
+    const { bufferSize, overflow } = this.settings;
+    const i = this.waiting.length > 0 ? 0 : Math.min(n, Math.max(0, bufferSize - this.held));
+    enter(this, records, 0, i, now, ticket);
     const over = n - i;
-    switch (this.settings.overflow) {
-      case 'drop-newest':
-        this.drop(over, ticket, this.fullError('drop-newest'));
-        return undefined;
-      case 'drop-oldest': {
-        // Records in a batch are never dropped: only those still waiting for one are older.
-        const freed = this.dropPending(over);
-        const droppedNew = over - freed;
-        if (droppedNew > 0) this.drop(droppedNew, ticket, this.fullError('drop-oldest'));
-        this.enter(records, i + droppedNew, n, now, ticket);
-        if (ticket) this.closeTicket(ticket);
-        return undefined;
+    if (over > 0 && overflow === 'block') {
+      // One store may wait whatever its size (a socket's chunk); stores made while others wait
+      // are a receiver not waiting for room, tolerated up to bufferSize records.
+      if (this.waiting.length > 0 && this.waitingCount + over > bufferSize) {
+        const error = fullError(
+          this,
+          'block',
+          `${this.waitingCount + over} more were stored without waiting for room: the receiver does not pause its source. Await store() (or whenRoom()) before taking more, or choose another overflow.`,
+        );
+        fail(this, error);
+        return drop(this, over, ticket, error);
       }
-      case 'fail':
-        this.fail(this.fullError('fail'));
-        this.drop(over, ticket, this.failure);
-        return undefined;
-      case 'block': {
-        this.waitingCount += over;
-        if (this.waitingCount > this.settings.bufferSize) {
-          // The receiver stores on without waiting for room: it cannot pause its source.
-          const error = new ReceiverBufferFullError(
-            this.streamId,
-            this.name,
-            this.settings.bufferSize,
-            'block',
-            `${this.name}: overflow 'block', and ${this.waitingCount} more records were stored while its buffer of ${this.settings.bufferSize} was full without waiting for room: this receiver does not pause its source. Await store() (or whenRoom()) before taking more from the source, or choose overflow 'drop-oldest', 'drop-newest' or 'fail'.`,
-          );
-          this.waitingCount -= over;
-          this.fail(error);
-          this.drop(over, ticket, error);
-          return undefined;
-        }
-        const stored = new Promise<void>((resolve) => this.waiting.push({ records, next: i, resolve, ticket }));
-        this.updateBlocked(now);
-        return stored;
-      }
+      this.waitingCount += over;
+      const stored = new Promise<void>((resolve) => this.waiting.push({ records, next: i, resolve, ticket }));
+      updateBlocked(this, now);
+      return stored;
     }
+    if (over > 0 && overflow === 'fail') fail(this, fullError(this, 'fail'));
+    if (over > 0 && overflow !== 'drop-oldest') return drop(this, over, ticket, this.failure ?? fullError(this, overflow));
+    if (over > 0) {
+      // Records in a batch are never dropped: only those still waiting for one are older.
+      const freed = dropPending(this, over);
+      drop(this, over - freed, ticket, fullError(this, overflow));
+      enter(this, records, n - freed, n, now, ticket);
+    }
+    if (ticket) ticket.open = false;
+    updateBlocked(this, now);
   }
 
   /**
@@ -161,26 +142,18 @@ export class ReceiverBuffer<T> {
    * pull subscription, a queue) awaits it before pulling more.
    */
   whenRoom(now: number): Promise<void> {
-    if (!this.isFull()) return ROOM;
+    if (!isFull(this)) return STORED;
     const room = new Promise<void>((resolve) => this.roomWaiters.push(resolve));
-    this.updateBlocked(now);
+    updateBlocked(this, now);
     return room;
   }
 
   /** Whether stores wait for room now (overflow 'block'); a receiver told so holds its source back until there is room. */
   isBlocked(now: number): boolean {
-    if (!this.isFull()) return false;
+    if (!isFull(this)) return false;
     this.toldBlocked = true;
-    this.updateBlocked(now);
+    updateBlocked(this, now);
     return true;
-  }
-
-  private isFull(): boolean {
-    return this.settings.overflow === 'block' && !this.hasRoom();
-  }
-
-  private hasRoom(): boolean {
-    return this.closed || this.failure !== undefined || (this.waiting.length === 0 && this.held < this.settings.bufferSize);
   }
 
   /**
@@ -196,7 +169,7 @@ export class ReceiverBuffer<T> {
     let max = Number.POSITIVE_INFINITY;
     if (rate !== undefined) {
       const perBatch = (rate * this.batchInterval) / 1000;
-      // At least one record per batch; no more than one batch's worth saved up.
+      // A fraction carries over, up to one batch's worth (at least one record) saved up.
       this.allowance = Math.min(this.allowance + perBatch, Math.max(1, perBatch));
       max = Math.floor(this.allowance);
     }
@@ -205,29 +178,26 @@ export class ReceiverBuffer<T> {
     for (const b of blocks) count += b.length;
     if (rate !== undefined) this.allowance -= count;
     if (count > 0) {
-      this.inBatches.set(batchTime, { count, start: this.headSeq, end: this.headSeq + count });
+      this.inBatches.set(batchTime, { start: this.headSeq, end: (this.headSeq += count) });
       this.inBatchCount += count;
-      this.headSeq += count;
     }
-    let blockedTime = this.blockedTime;
     if (this.blockedSince !== undefined) {
-      blockedTime += Math.max(0, now - this.blockedSince);
+      this.blockedTime += Math.max(0, now - this.blockedSince);
       this.blockedSince = undefined;
-      this.updateBlocked(now); // still blocked: counted from now on, for the next batch
+      updateBlocked(this, now); // still blocked: counted from now on, for the next batch
     }
+    const { bufferSize, overflow } = this.settings;
     const info: ReceiverInputInfo = {
       numReceived: this.received,
       numDropped: this.dropped,
-      blockedTime,
+      blockedTime: this.blockedTime,
       numBuffered: this.held,
       numWaiting: this.waitingCount,
-      bufferSize: this.settings.bufferSize,
-      overflow: this.settings.overflow,
-      ...(rate === undefined ? {} : { rateLimit: rate }),
+      bufferSize,
+      overflow,
     };
-    this.received = 0;
-    this.dropped = 0;
-    this.blockedTime = 0;
+    if (rate !== undefined) info.rateLimit = rate;
+    this.received = this.dropped = this.blockedTime = 0;
     return { blocks, info };
   }
 
@@ -236,10 +206,30 @@ export class ReceiverBuffer<T> {
     const batch = this.inBatches.get(batchTime);
     if (batch) {
       this.inBatches.delete(batchTime);
-      this.inBatchCount -= batch.count;
-      this.settleTickets(batchTime, batch, failureReason);
+      this.inBatchCount -= batch.end - batch.start;
+      // storeReliably() calls whose last record was in this batch are safe; any with a record in it failed.
+      this.tickets = this.tickets.filter((t) => {
+        if (t.start === undefined || t.start >= batch.end) return true;
+        if (failureReason !== undefined && t.end > batch.start) t.reject(new IllegalStateError(`${this.name}: the batch at ${batchTime} ms did not complete (${failureReason})`));
+        else if (!t.open && t.end <= batch.end) t.resolve();
+        else return true;
+        return false;
+      });
     }
-    this.admitWaiting(now);
+    // Stores waiting for room go in, in order, as far as there is room.
+    while (this.waiting.length > 0) {
+      const w = this.waiting[0]!;
+      const k = Math.min(this.settings.bufferSize - this.held, w.records.length - w.next);
+      if (k <= 0) break;
+      enter(this, w.records, w.next, (w.next += k), now, w.ticket);
+      this.waitingCount -= k;
+      if (w.next < w.records.length) break;
+      this.waiting.shift();
+      if (w.ticket) w.ticket.open = false;
+      w.resolve();
+    }
+    if (hasRoom(this)) letGo(this);
+    updateBlocked(this, now);
   }
 
   /**
@@ -248,14 +238,7 @@ export class ReceiverBuffer<T> {
    */
   close(): void {
     this.closed = true;
-    for (const w of this.waiting.splice(0)) w.resolve();
-    this.waitingCount = 0;
-    for (const resolve of this.roomWaiters.splice(0)) resolve();
-  }
-
-  /** All of a storeReliably() call's records were handled (entered, or dropped). */
-  private closeTicket(ticket: Ticket): void {
-    ticket.open = false;
+    letGo(this);
   }
 
   /** Reject every storeReliably() call not settled yet. */
@@ -263,115 +246,94 @@ export class ReceiverBuffer<T> {
     for (const t of this.tickets.splice(0)) t.reject(error);
   }
 
-  private enter(records: readonly T[], from: number, to: number, now: number, ticket: Ticket | undefined): void {
-    if (to <= from) return;
-    this.blocks.addAll(records, now, from, to);
-    if (ticket) ticket.start ??= this.nextSeq;
-    this.nextSeq += to - from;
-    if (ticket) ticket.end = this.nextSeq;
-  }
-
-  /** Records dropped before they entered (the policy, or after a failure). */
-  private drop(n: number, ticket: Ticket | undefined, reason: Error | undefined): void {
-    this.dropped += n;
-    if (ticket && n > 0) this.rejectTicket(ticket, reason ?? new IllegalStateError(`${this.name}: the context stopped; the records were not stored.`));
-  }
-
-  /** Drop up to `n` of the oldest records not yet in a batch; returns how many. */
-  private dropPending(n: number): number {
-    const dropped = this.blocks.dropOldest(n);
-    if (dropped === 0) return 0;
-    const from = this.headSeq;
-    this.headSeq += dropped;
-    this.dropped += dropped;
-    const error = this.fullError('drop-oldest');
-    for (const t of [...this.tickets]) {
-      if (t.start === undefined || t.start >= this.headSeq) break;
-      if (t.end > from) this.rejectTicket(t, error);
-    }
-    return dropped;
-  }
-
-  private admitWaiting(now: number): void {
-    while (this.waiting.length > 0) {
-      const room = this.settings.bufferSize - this.held;
-      if (room <= 0) break;
-      const w = this.waiting[0]!;
-      const k = Math.min(room, w.records.length - w.next);
-      this.enter(w.records, w.next, w.next + k, now, w.ticket);
-      w.next += k;
-      this.waitingCount -= k;
-      if (w.next < w.records.length) break;
-      this.waiting.shift();
-      if (w.ticket) this.closeTicket(w.ticket);
-      w.resolve();
-    }
-    if (this.hasRoom()) for (const resolve of this.roomWaiters.splice(0)) resolve();
-    this.updateBlocked(now);
-  }
-
-  /**
-   * The producer is blocked while stores wait for room, a whenRoom() waits, or the receiver was
-   * told isBlocked() and there is no room yet: that time is blockedTime.
-   */
-  private updateBlocked(now: number): void {
-    if (!this.isFull()) this.toldBlocked = false;
-    if (this.waiting.length > 0 || this.roomWaiters.length > 0 || this.toldBlocked) {
-      this.blockedSince ??= now;
-    } else if (this.blockedSince !== undefined) {
-      this.blockedTime += Math.max(0, now - this.blockedSince);
-      this.blockedSince = undefined;
-    }
-  }
-
-  private settleTickets(batchTime: number, batch: { start: number; end: number }, failureReason: string | undefined): void {
-    const kept: Ticket[] = [];
-    for (const t of this.tickets) {
-      if (t.start === undefined || t.start >= batch.end) {
-        kept.push(t);
-      } else if (failureReason !== undefined && t.end > batch.start) {
-        t.reject(new IllegalStateError(`${this.name}: the batch at ${batchTime} ms did not complete (${failureReason})`));
-      } else if (!t.open && t.end <= batch.end) {
-        t.resolve();
-      } else {
-        kept.push(t);
-      }
-    }
-    this.tickets = kept;
-  }
-
-  private rejectTicket(ticket: Ticket, error: Error): void {
-    const i = this.tickets.indexOf(ticket);
-    if (i < 0) return;
-    this.tickets.splice(i, 1);
-    ticket.reject(error);
-  }
-
-  private fullError(overflow: 'drop-oldest' | 'drop-newest' | 'fail'): ReceiverBufferFullError {
-    const { bufferSize } = this.settings;
-    const what =
-      overflow === 'fail'
-        ? `the stream fails (overflow 'fail'). Processing is slower than the data arrives: make it faster, lengthen the batch interval, raise bufferSize, or choose overflow 'block', 'drop-oldest' or 'drop-newest'.`
-        : `overflow '${overflow}' dropped records.`;
-    return new ReceiverBufferFullError(this.streamId, this.name, bufferSize, overflow, `${this.name}: its buffer of ${bufferSize} records (stored, and not yet processed) was full; ${what}`);
-  }
-
-  private fail(error: ReceiverBufferFullError): void {
-    if (this.failure) return;
-    this.failure = error;
-    // Stores waiting for room are let go; their records are dropped.
-    for (const w of this.waiting.splice(0)) {
-      this.drop(w.records.length - w.next, w.ticket, error);
-      w.resolve();
-    }
-    this.waitingCount = 0;
-    for (const resolve of this.roomWaiters.splice(0)) resolve();
-    this.toldBlocked = false;
-    this.onFail(error);
-  }
-
-  /** @internal For tests: a ticket as storeReliably() makes one. */
+  /** @internal A ticket as storeReliably() makes one. */
   static ticket(resolve: () => void, reject: (e: Error) => void): Ticket {
-    return { start: undefined, end: 0, open: true, resolve, reject };
+    return { end: 0, open: true, resolve, reject };
   }
+}
+
+type Buffer = ReceiverBuffer<any>;
+
+function hasRoom(b: Buffer): boolean {
+  return b.closed || b.failure !== undefined || (b.waiting.length === 0 && b.held < b.settings.bufferSize);
+}
+
+function isFull(b: Buffer): boolean {
+  return b.settings.overflow === 'block' && !hasRoom(b);
+}
+
+/** Resolve every store and whenRoom() that waits; what the stores held is dropped. */
+function letGo(b: Buffer): void {
+  for (const w of b.waiting.splice(0)) {
+    b.dropped += w.records.length - w.next;
+    w.resolve();
+  }
+  b.waitingCount = 0;
+  for (const resolve of b.roomWaiters.splice(0)) resolve();
+}
+
+function enter<T>(b: ReceiverBuffer<T>, records: readonly T[], from: number, to: number, now: number, ticket: Ticket | undefined): void {
+  if (to <= from) return;
+  b.blocks.addAll(records, now, from, to);
+  if (ticket) ticket.start ??= b.nextSeq;
+  b.nextSeq += to - from;
+  if (ticket) ticket.end = b.nextSeq;
+}
+
+/** `n` records dropped before they entered; the storeReliably() call they belong to rejects with `reason`. */
+function drop(b: Buffer, n: number, ticket: Ticket | undefined, reason: Error): undefined {
+  b.dropped += n;
+  if (ticket && n > 0) rejectTicket(b, ticket, reason);
+  return undefined;
+}
+
+/** Drop up to `n` of the oldest records not yet in a batch; returns how many. */
+function dropPending(b: Buffer, n: number): number {
+  const dropped = b.blocks.dropOldest(n);
+  const from = b.headSeq;
+  b.headSeq += dropped;
+  b.dropped += dropped;
+  for (const t of [...b.tickets]) {
+    if (t.start === undefined || t.start >= b.headSeq) break;
+    if (t.end > from) rejectTicket(b, t, fullError(b, 'drop-oldest'));
+  }
+  return dropped;
+}
+
+/**
+ * The producer is held back while stores wait for room, a whenRoom() waits, or the receiver was
+ * told isBlocked() and there is no room yet: that time is blockedTime.
+ */
+function updateBlocked(b: Buffer, now: number): void {
+  if (!isFull(b)) b.toldBlocked = false;
+  if (b.waiting.length > 0 || b.roomWaiters.length > 0 || b.toldBlocked) {
+    b.blockedSince ??= now;
+  } else if (b.blockedSince !== undefined) {
+    b.blockedTime += Math.max(0, now - b.blockedSince);
+    b.blockedSince = undefined;
+  }
+}
+
+function rejectTicket(b: Buffer, ticket: Ticket, error: Error): void {
+  const i = b.tickets.indexOf(ticket);
+  if (i < 0) return;
+  b.tickets.splice(i, 1);
+  ticket.reject(error);
+}
+
+function fullError(b: Buffer, overflow: OverflowPolicy, what = overflow === 'fail' ? FAIL_ADVICE : `overflow '${overflow}' dropped records.`): ReceiverBufferFullError {
+  const { bufferSize } = b.settings;
+  return new ReceiverBufferFullError(b.streamId, b.name, bufferSize, overflow, `${b.name}: its buffer of ${bufferSize} records (stored, not yet processed) was full; ${what}`);
+}
+
+const FAIL_ADVICE = "the stream fails (overflow 'fail'). Processing is slower than the data arrives: make it faster, lengthen the batch interval, raise bufferSize, or choose another overflow.";
+
+/** The buffer fails: stores waiting for room are let go (their records dropped), nothing more is taken, and the supervisor is told. */
+function fail(b: Buffer, error: ReceiverBufferFullError): void {
+  if (b.failure) return;
+  b.failure = error;
+  for (const w of b.waiting) if (w.ticket) rejectTicket(b, w.ticket, error);
+  letGo(b);
+  b.toldBlocked = false;
+  b.onFail(error);
 }

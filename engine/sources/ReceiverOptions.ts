@@ -102,7 +102,6 @@ export interface ReceiverSettings {
  */
 export function receiverSettings(options: ReceiverOptions | undefined, operation: string, canBlock: boolean, cannotBlockBecause = ''): ReceiverSettings {
   const o = options ?? {};
-  if (typeof o !== 'object') throw new InvalidArgumentError(`${operation}: options must be an object ({ bufferSize, overflow, receiverMaxRate, backpressure }), got ${typeof o}.`);
   const bufferSize = o.bufferSize ?? DEFAULT_RECEIVER_BUFFER_SIZE;
   if (!Number.isInteger(bufferSize) || bufferSize < 1) throw new OutOfRangeError(`${operation}: bufferSize must be a positive whole number of records, got ${String(bufferSize)}.`);
   const overflow = o.overflow ?? (canBlock ? 'block' : 'fail');
@@ -120,6 +119,5 @@ export function receiverSettings(options: ReceiverOptions | undefined, operation
     if (v !== undefined && !(typeof v === 'number' && v > 0 && Number.isFinite(v)))
       throw new OutOfRangeError(`${operation}: ${name} must be a positive number of records per second, got ${String(v)}.`);
   }
-  if (o.backpressure !== undefined && typeof o.backpressure !== 'boolean') throw new InvalidArgumentError(`${operation}: backpressure must be true or false, got ${JSON.stringify(o.backpressure)}.`);
-  return { bufferSize, overflow, receiverMaxRate: o.receiverMaxRate, backpressure: o.backpressure ?? false, initialRate: o.initialRate, minRate: o.minRate ?? 100 };
+  return { bufferSize, overflow, receiverMaxRate: o.receiverMaxRate, backpressure: o.backpressure === true, initialRate: o.initialRate, minRate: o.minRate ?? 100 };
 }

@@ -1,11 +1,9 @@
 import { IllegalStateError } from '../util/errors.ts';
 import type { Receiver } from './Receiver.ts';
-import { ReceiverBuffer } from './ReceiverBuffer.ts';
+import { ReceiverBuffer, STORED as ROOM } from './ReceiverBuffer.ts';
 import type { ReceiverSettings } from './ReceiverOptions.ts';
 import type { StreamingContext } from '../streaming/StreamingContext.ts';
 import type { ReceiverInputInfo, StreamingListenerEvent } from '../streaming/listener.ts';
-
-const ROOM: Promise<void> = Promise.resolve();
 
 export type ReceiverState = 'initialized' | 'started' | 'stopped';
 

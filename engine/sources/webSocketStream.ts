@@ -1,5 +1,4 @@
 import { InvalidArgumentError } from '../util/errors.ts';
-import { platform } from '#platform';
 import type { Connection } from '../platform/Platform.ts';
 import { Receiver } from './Receiver.ts';
 import { checkDelay } from './socketTextStream.ts';
@@ -43,14 +42,16 @@ export interface WebSocketStreamOptions<T> extends ReceiverOptions {
  * connects again after `restartDelayMs` when the connection fails or the server closes it.
  */
 export class WebSocketReceiver<T> extends Receiver<T> {
-  private connection: Connection | undefined;
-  private readonly utf8 = new TextDecoder();
+  /** @internal The open connection, if any. */
+  connection: Connection | undefined;
+  /** Counts starts: a connection whose code loads after a stop (or a restart) is not opened. */
+  private session = 0;
 
   constructor(
     readonly url: string,
-    private readonly decode: ((text: string) => T) | undefined,
-    private readonly protocols: string | string[] | undefined,
-    private readonly restartDelayMs: number,
+    readonly decode: ((text: string) => T) | undefined,
+    readonly protocols: string | string[] | undefined,
+    readonly restartDelayMs: number,
   ) {
     super();
   }
@@ -60,43 +61,24 @@ export class WebSocketReceiver<T> extends Receiver<T> {
   }
 
   onStart(): void {
-    const connection = platform.openWebSocket(this.url, this.protocols, {
-      onOpen: () => {},
-      onData: (data) => this.onMessage(data),
-      onEnd: ({ opened, error, detail }) => {
-        if (this.connection !== connection) return;
-        this.connection = undefined;
-        const reason = detail ? ` (${detail})` : '';
-        if (!opened) this.restart(`Error connecting to ${this.url}${reason}`, error, this.restartDelayMs);
-        else if (error) this.restart(`Error receiving data from ${this.url}${reason}`, error, this.restartDelayMs);
-        else this.restart(`WebSocket closed by the server${reason}: no more data`, undefined, this.restartDelayMs);
-      },
+    // The connection's code is loaded on first use (a page without a WebSocket input does not
+    // carry it); opening a WebSocket is asynchronous anyway.
+    const session = ++this.session;
+    void import('./webSocketConnection.ts').then(({ connect }) => {
+      if (session !== this.session || !this.isStarted()) return;
+      try {
+        this.connection = connect(this);
+      } catch (e) {
+        this.restart('onStart() threw', e, 2000);
+      }
     });
-    this.connection = connection;
   }
 
   onStop(): void {
+    this.session++;
     const connection = this.connection;
     this.connection = undefined;
     connection?.close();
-  }
-
-  private onMessage(data: string | ArrayBuffer): void {
-    const text = typeof data === 'string' ? data : this.utf8.decode(data);
-    if (!this.decode) {
-      void this.store(text as T);
-      return;
-    }
-    const decode = this.decode;
-    let record: T;
-    try {
-      record = decode(text);
-    } catch (e) {
-      const shown = text.length > 80 ? `${text.slice(0, 80)}…` : text;
-      this.reportError(`webSocketStream: decode threw on a message from ${this.url}; the message is skipped: ${JSON.stringify(shown)}`, e);
-      return;
-    }
-    void this.store(record);
   }
 }
 

@@ -12,17 +12,9 @@ export class InputInfoTracker {
     else infos[inputId] = { inputStreamId: inputId, numRecords, ...(receiver ? { receiver } : {}) };
   }
 
-  /** Records per input stream id. */
-  getInfo(time: number): Record<number, number> {
-    const out: Record<number, number> = {};
-    for (const [id, info] of Object.entries(this.byTime.get(time) ?? {})) out[Number(id)] = info.numRecords;
-    return out;
-  }
-
+  /** Each input stream's info, by id. */
   getInputInfos(time: number): Record<number, StreamInputInfo> {
-    const out: Record<number, StreamInputInfo> = {};
-    for (const [id, info] of Object.entries(this.byTime.get(time) ?? {})) out[Number(id)] = { ...info };
-    return out;
+    return { ...this.byTime.get(time) };
   }
 
   cleanup(upTo: number): void {

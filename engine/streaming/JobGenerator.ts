@@ -146,14 +146,16 @@ export class JobGenerator {
     }
     // A batch dropped by stop() never awaits it; its failure must not be an unhandled rejection.
     beforeRun?.catch(() => {});
-    const streamIdToNumRecords = this.inputInfo.getInfo(time);
-    const numRecords = Object.values(streamIdToNumRecords).reduce((a, b) => a + b, 0);
+    const streamIdToInputInfo = this.inputInfo.getInputInfos(time);
+    const streamIdToNumRecords: Record<number, number> = {};
+    let numRecords = 0;
+    for (const info of Object.values(streamIdToInputInfo)) numRecords += streamIdToNumRecords[info.inputStreamId] = info.numRecords;
     this.jobScheduler.submit({
       time,
       ...generated,
       generationError,
       beforeRun,
-      batchInfo: { batchTime: time, streamIdToNumRecords, streamIdToInputInfo: this.inputInfo.getInputInfos(time), numRecords, submissionTime: this.now(), outputOperationInfos: [] },
+      batchInfo: { batchTime: time, streamIdToNumRecords, streamIdToInputInfo, numRecords, submissionTime: this.now(), outputOperationInfos: [] },
     });
     const ready = this.generatedWaiters.filter((w) => w.time <= time);
     this.generatedWaiters = this.generatedWaiters.filter((w) => w.time > time);

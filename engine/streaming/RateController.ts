@@ -1,5 +1,6 @@
 import { PIDRateEstimator } from './PIDRateEstimator.ts';
 import type { StreamingContext } from './StreamingContext.ts';
+import type { BatchInfo } from './listener.ts';
 
 /**
  * Backpressure for one input stream (Spark's RateController): after every completed batch, the
@@ -13,16 +14,17 @@ export class RateController {
   private readonly estimator: PIDRateEstimator;
   private rate: number | undefined;
 
-  constructor(ssc: StreamingContext, inputId: number, initialRate: number | undefined, minRate = 100) {
+  /** `completed`: batches that completed before this controller existed, oldest first. */
+  constructor(ssc: StreamingContext, inputId: number, initialRate: number | undefined, minRate = 100, completed: readonly BatchInfo[] = []) {
     this.estimator = new PIDRateEstimator(ssc.batchInterval, 1.0, 0.2, 0.0, minRate);
     this.rate = initialRate;
-    ssc.addStreamingListener({
-      onBatchCompleted: ({ batchInfo: b }) => {
-        if (b.failureReason !== undefined || b.processingDelay === undefined || b.schedulingDelay === undefined) return;
-        const rate = this.estimator.compute(b.batchTime, b.streamIdToNumRecords[inputId] ?? 0, b.processingDelay, b.schedulingDelay);
-        if (rate !== undefined) this.rate = rate;
-      },
-    });
+    const update = (b: BatchInfo) => {
+      if (b.failureReason !== undefined || b.processingDelay === undefined || b.schedulingDelay === undefined) return;
+      const rate = this.estimator.compute(b.batchTime, b.streamIdToNumRecords[inputId] ?? 0, b.processingDelay, b.schedulingDelay);
+      if (rate !== undefined) this.rate = rate;
+    };
+    for (const b of completed) update(b);
+    ssc.addStreamingListener({ onBatchCompleted: ({ batchInfo }) => update(batchInfo) });
   }
 
   /** Records per second the next batches may take; undefined before the estimator has learnt a rate (and without an initial one). */
