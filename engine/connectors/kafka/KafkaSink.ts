@@ -4,6 +4,7 @@ import type { DStream } from '../../dstream/DStream.ts';
 import { checkKafkaParams, type KafkaParams } from './KafkaParams.ts';
 import { fetchRange } from './readRange.ts';
 import { InvalidArgumentError, OutputWriteError } from '../../util/errors.ts';
+import { protocolErrorId, retryDelay } from './retryDelay.ts';
 
 /**
  * A record to write to Kafka: a value, optionally a key (records with the same key go to the same
@@ -97,6 +98,8 @@ export class KafkaTransactionalSink {
   readonly markerTopic: string;
   /** Batches not written because a run before this one had committed them (for tests and logs). */
   readonly skipped: number[] = [];
+  /** The producer's latest retries (at most 100): the request, why (Kafka's error) and the wait before it, for tests and logs. */
+  readonly retries: { operation: string; attempt: number; reason: string; delay: number }[] = [];
 
   constructor(
     private readonly brokers: string[],
@@ -135,6 +138,12 @@ export class KafkaTransactionalSink {
       producerEpoch: -1,
       acks: -1,
       retries: 5,
+      retryDelay: (_client: unknown, operation: string, attempt: number, _retries: number, error: unknown) => {
+        const reason = protocolErrorId(error);
+        const delay = retryDelay(attempt, reason);
+        if (this.retries.push({ operation, attempt, reason: reason ?? (error as Error)?.message ?? String(error), delay }) > 100) this.retries.shift();
+        return delay;
+      },
     });
     this.written = await this.committedMarkers();
   }
