@@ -4,7 +4,7 @@ import type { DStream } from '../../dstream/DStream.ts';
 import { checkKafkaParams, type KafkaParams } from './KafkaParams.ts';
 import { fetchRange } from './readRange.ts';
 import { InvalidArgumentError, OutputWriteError } from '../../util/errors.ts';
-import { protocolErrorId, retryDelay } from './retryDelay.ts';
+import { protocolErrorId, retryDelay, retryOptions } from './retryDelay.ts';
 
 /**
  * A record to write to Kafka: a value, optionally a key (records with the same key go to the same
@@ -112,7 +112,7 @@ export class KafkaTransactionalSink {
 
   private async start(): Promise<void> {
     const { Admin, Producer, stringSerializers } = await kafkaClient();
-    const admin = new Admin({ clientId: this.clientId, bootstrapBrokers: this.brokers });
+    const admin = new Admin({ clientId: this.clientId, bootstrapBrokers: this.brokers, ...retryOptions });
     try {
       const existing = await admin.listTopics();
       if (!existing.includes(this.topic))
@@ -137,7 +137,8 @@ export class KafkaTransactionalSink {
       producerId: -1n,
       producerEpoch: -1,
       acks: -1,
-      retries: 5,
+      // About 7 s of retrying other errors (as 5 retries of the client's 1 s did), 2 s of CONCURRENT_TRANSACTIONS.
+      retries: retryOptions.retries,
       retryDelay: (_client: unknown, operation: string, attempt: number, _retries: number, error: unknown) => {
         const reason = protocolErrorId(error);
         const delay = retryDelay(attempt, reason);
@@ -155,6 +156,7 @@ export class KafkaTransactionalSink {
       clientId: this.clientId,
       bootstrapBrokers: this.brokers,
       groupId: `rivulet-sink-${this.transactionalId}`,
+      ...retryOptions,
     });
     try {
       // A topic just created takes a moment to appear in the brokers' metadata.
