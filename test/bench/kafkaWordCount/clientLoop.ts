@@ -10,11 +10,16 @@
  * - at-least-once: an idempotent producer writes the counts (acks=all), then the consumer commits
  *   the chunk's offsets; a crash between the two writes the chunk again.
  *
+ * Its clients retry as Rivulet's do (engine/connectors/kafka/retryDelay.ts): with the client's
+ * default (1 s after any error) each transaction begun right after another waits a second
+ * (CONCURRENT_TRANSACTIONS), and the loop stalls as saveToKafka did.
+ *
  * The chunk's time is the timer tick that closes it; its latency runs to the write's
  * acknowledgement (the transaction's commit; the send's ack at least once). Chunks are written one
  * at a time, in order, while the next chunk is being counted.
  */
 import { Consumer, Producer, stringDeserializers, stringSerializers, type Message } from '@platformatic/kafka';
+import { retryOptions } from '../../../engine/connectors/kafka/retryDelay.ts';
 import { wordsOf } from './input.ts';
 import type { SideOptions, SideResult } from './side.ts';
 
@@ -24,7 +29,7 @@ export function clientLoop(guarantee: 'exactly-once' | 'at-least-once') {
   return async (o: SideOptions): Promise<SideResult> => {
     const startedAt = Date.now();
     const transactional = guarantee === 'exactly-once';
-    const consumer = new Consumer<string, string, string, string>({ clientId: 'bench-loop', groupId: o.id, bootstrapBrokers: [o.bootstrap], deserializers: stringDeserializers });
+    const consumer = new Consumer<string, string, string, string>({ clientId: 'bench-loop', groupId: o.id, bootstrapBrokers: [o.bootstrap], deserializers: stringDeserializers, ...retryOptions });
     const producer = new Producer<string, string, string, string>({
       clientId: 'bench-loop',
       bootstrapBrokers: [o.bootstrap],
@@ -33,6 +38,7 @@ export function clientLoop(guarantee: 'exactly-once' | 'at-least-once') {
       producerId: -1n,
       producerEpoch: -1,
       acks: -1,
+      ...retryOptions,
       ...(transactional ? { transactionalId: o.id } : {}),
     });
     const latencies: number[] = [];

@@ -4,7 +4,7 @@
  * input's. Every variant's output is checked this way after every run: a record lost or counted
  * twice shows as a word whose summed counts differ.
  */
-import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
+import { Admin, Consumer, Producer, stringSerializers } from '@platformatic/kafka';
 import { KafkaSource } from '../../../engine/connectors/kafka/KafkaSource.ts';
 import { rng } from '../stats.ts';
 
@@ -62,10 +62,33 @@ export async function produce(bootstrap: string, topic: string, seed: number, fr
 }
 
 /**
- * Each word's summed counts in a sink topic (records key = word, value = count), read committed,
- * and how many records it holds.
+ * Resolves once no transaction is open or completing in `topic`: its last stable offset (read
+ * committed) is its high watermark in every partition. A transaction's commit is acknowledged
+ * before Kafka has written its commit markers to the partitions, so a read right after the last
+ * acknowledgement may otherwise stop short of that transaction.
+ */
+async function settled(bootstrap: string, topic: string): Promise<void> {
+  const consumer = new Consumer({ clientId: 'bench-check', groupId: 'bench-check', bootstrapBrokers: [bootstrap] });
+  try {
+    for (let attempt = 0; ; attempt++) {
+      const [stable, high] = await Promise.all([0, 1].map((isolationLevel) => consumer.listOffsets({ topics: [topic], timestamp: -1n, isolationLevel: 1 - isolationLevel })));
+      const s = stable!.get(topic)!;
+      const h = high!.get(topic)!;
+      if (s.every((o, p) => o === h[p])) return;
+      if (attempt > 200) throw new Error(`${topic} still has an open transaction after 200 checks (stable offsets ${s}, high watermarks ${h})`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } finally {
+    await consumer.close(true);
+  }
+}
+
+/**
+ * Each word's summed counts in a sink topic (records key = word, value = count), read committed
+ * once no transaction is completing, and how many records it holds.
  */
 export async function sinkCounts(bootstrap: string, topic: string): Promise<{ counts: Map<string, number>; records: number }> {
+  await settled(bootstrap, topic);
   const source = new KafkaSource({ topics: [topic], kafkaParams: { 'bootstrap.servers': bootstrap, 'auto.offset.reset': 'earliest' } });
   try {
     const ranges = await source.planBatch(await source.initialOffsets(), {});
