@@ -42,6 +42,7 @@ export function clientLoop(guarantee: 'exactly-once' | 'at-least-once') {
       ...(transactional ? { transactionalId: o.id } : {}),
     });
     const latencies: number[] = [];
+    const waits: number[] = [];
     let counts = new Map<string, number>();
     /** The last record of each partition in the current chunk: its offset is what the chunk commits. */
     let last = new Map<number, Record>();
@@ -55,6 +56,7 @@ export function clientLoop(guarantee: 'exactly-once' | 'at-least-once') {
 
     const stream = await consumer.consume({ topics: [o.input], mode: 'earliest', autocommit: false, maxWaitTime: 100, isolationLevel: 1 });
     const write = async (time: number, chunk: Map<string, number>, offsets: Record[], records: number) => {
+      waits.push(Date.now() - time);
       const messages = [...chunk].map(([word, n]) => ({ topic: o.sink, key: word, value: String(n) }));
       if (transactional) {
         const tx = await producer.beginTransaction();
@@ -74,7 +76,7 @@ export function clientLoop(guarantee: 'exactly-once' | 'at-least-once') {
         await Promise.all(offsets.map((m) => m.commit()));
       }
       written += records;
-      if (written >= o.records) finish({ startedAt, finishedAt: Date.now(), latencies });
+      if (written >= o.records) finish({ startedAt, finishedAt: Date.now(), latencies, waits });
     };
     let chunkRecords = 0;
     const timer = setInterval(() => {

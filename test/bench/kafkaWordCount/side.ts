@@ -22,6 +22,8 @@ export interface SideResult {
   finishedAt: number;
   /** Per batch (chunk) with records: ms from the batch's time (the end of its interval) to its sink write's acknowledgement. */
   latencies: number[];
+  /** Per batch with records: ms from the batch's time to the start of its processing (Rivulet) or of its write (the loop). */
+  waits: number[];
 }
 
 export type Side = (options: SideOptions) => Promise<SideResult>;
