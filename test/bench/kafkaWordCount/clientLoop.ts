@@ -95,15 +95,17 @@ export function clientLoop(guarantee: 'exactly-once' | 'at-least-once') {
     });
     stream.on('error', fail);
     o.onReady?.();
+    let result: SideResult;
     try {
-      return await finished;
+      result = await finished;
     } finally {
       clearInterval(timer);
       await writes;
       await stream.close();
       await consumer.close(true);
       await producer.close();
-      if (consumed !== o.records) throw new Error(`the client loop consumed ${consumed} records, the input holds ${o.records}`);
     }
+    if (consumed !== o.records) throw new Error(`the client loop consumed ${consumed} records, the input holds ${o.records}`);
+    return result;
   };
 }

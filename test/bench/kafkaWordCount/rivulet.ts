@@ -48,10 +48,12 @@ export const rivulet = (guarantee: 'exactly-once' | 'at-least-once') => async (o
     });
   });
   ssc.start();
+  let result: SideResult;
   try {
-    return await finished;
+    result = await finished;
   } finally {
     await ssc.stop();
-    if (counted !== o.records) throw new Error(`Rivulet's batches held ${counted} records, the input ${o.records}`);
   }
+  if (counted !== o.records) throw new Error(`Rivulet's batches held ${counted} records, the input ${o.records}`);
+  return result;
 };
