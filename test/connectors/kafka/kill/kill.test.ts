@@ -22,6 +22,8 @@ const TOTAL = 2400;
 
 class Child {
   readonly process: ChildProcess;
+  readonly startedAt = Date.now();
+  endedAt: number | undefined;
   readonly lines: string[] = [];
   stderr = '';
   readonly exited: Promise<number | null>;
@@ -39,6 +41,7 @@ class Child {
     });
     this.process.stderr!.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
     this.exited = new Promise((resolve) => this.process.on('close', (code) => {
+      this.endedAt = Date.now();
       for (const w of this.waiters) w.resolve();
       resolve(code);
     }));
@@ -113,7 +116,8 @@ describe.skipIf(skipWithoutKafka() || KNOWN_DEFECT)('Kafka in, state, Kafka out,
 
     const source = new KafkaSource({ topics: ['kill-out'], kafkaParams: { 'bootstrap.servers': broker.bootstrap, 'auto.offset.reset': 'earliest' } });
     const [range] = await source.planBatch(await source.initialOffsets(), {});
-    const output = (await source.readRange(range!)).map((r) => r.value!);
+    const records = await source.readRange(range!);
+    const output = records.map((r) => r.value!);
     await source.close();
 
     // Every input record's output, exactly once.
@@ -121,7 +125,18 @@ describe.skipIf(skipWithoutKafka() || KNOWN_DEFECT)('Kafka in, state, Kafka out,
     if (new Set(ids).size !== TOTAL || ids.length !== TOTAL) {
       const seen = new Set(ids);
       const missing = input.map((r) => r.split(' ')[0]!).filter((id) => !seen.has(id)).map((id) => `${id}@kill-in-${Number(id.slice(1)) % PARTITIONS}:${Math.floor(Number(id.slice(1)) / PARTITIONS)}`);
-      console.error(`missing ${missing.length}: ${missing.slice(0, 60).join(' ')}\n` + runs.map((r, i) => `--- run ${i}\n${r.lines.join('\n')}\n${r.stderr}`).join('\n'));
+      // Each id written more than once: its output offsets and when each was produced, to tell which runs wrote it.
+      const at = new Map<string, string[]>();
+      for (const r of records) {
+        const id = r.value!.split(' ')[0]!;
+        at.set(id, [...(at.get(id) ?? []), `offset ${r.offset} at ${r.timestamp}`]);
+      }
+      const twice = [...at].filter(([, w]) => w.length > 1);
+      console.error(
+        `missing ${missing.length}: ${missing.slice(0, 60).join(' ')}\n` +
+          `written more than once ${twice.length}: ${twice.slice(0, 10).map(([id, w]) => `${id} (${w.join(', ')})`).join('; ')}\n` +
+          runs.map((r, i) => `--- run ${i} (${r.startedAt} to ${r.endedAt})\n${r.lines.join('\n')}\n${r.stderr}`).join('\n'),
+      );
     }
     expect(ids.length).toBe(TOTAL);
     expect(new Set(ids).size).toBe(TOTAL);
