@@ -190,6 +190,7 @@ describe('the tarball', () => {
     };
     visit(path.join(esm, 'index.js'));
     visit(path.join(esm, 'executor/worker.js'));
+    visit(path.join(esm, 'playground/index.js'));
     expect(reached.size).toBeGreaterThan(50); // one module per source module
     expect(reached).not.toContain(path.join(esm, 'platform/node.js'));
     for (const file of reached) {
@@ -299,6 +300,23 @@ describe('a Node service in plain JavaScript (test/package/fixtures/node-service
       expect(resolved).toBe(pathToFileURL(path.join(realpathSync(dir), `node_modules/rivulet/dist/esm/connectors/${name}/index.js`)).href);
       expect(manifest.peerDependenciesMeta?.[name === 'nats' ? '@nats-io/jetstream' : name === 'redis' ? 'ioredis' : 'mqtt']).toEqual({ optional: true });
     }
+  });
+
+  it("resolves rivulet/playground to the playground's seeded sources and clock, an entry of its own outside rivulet", () => {
+    const resolved = run(dir, 'node', ['--input-type=module', '-e', "console.log(import.meta.resolve('rivulet/playground'))"]).trim();
+    expect(resolved).toBe(pathToFileURL(path.join(realpathSync(dir), 'node_modules/rivulet/dist/esm/playground/index.js')).href);
+    const exported = run(dir, 'node', ['--input-type=module', '-e', "console.log(Object.keys(await import('rivulet/playground')).sort().join(' '))"]).trim();
+    expect(exported).toBe('clickStream playClock sentenceStream');
+    // Not reached from the main entry: an app that does not import it does not load it.
+    const esm = path.join(unpacked, 'dist/esm');
+    const reached = new Set<string>();
+    const visit = (file: string) => {
+      if (reached.has(file)) return;
+      reached.add(file);
+      for (const specifier of moduleImports(readFileSync(file, 'utf8'))) if (specifier.startsWith('.')) visit(path.resolve(path.dirname(file), specifier));
+    };
+    visit(path.join(esm, 'index.js'));
+    expect([...reached].filter((f) => f.startsWith(path.join(esm, 'playground')))).toEqual([]);
   });
 
   it('resolves rivulet/worker to the executor entry', () => {
