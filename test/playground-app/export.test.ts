@@ -150,7 +150,7 @@ describe('exportProject', () => {
   it('a Vite app: index.html, src/main.ts showing what it prints, src/pipeline.ts, `npm start` running vite', () => {
     const p = exportProject(WORDS, { mode: 'virtual', speed: 'max' }, 'vite');
     expect(p.name).toBe('rivulet-pipeline-vite');
-    expect(Object.keys(p.files).sort()).toEqual(['README.md', 'index.html', 'package.json', 'src/main.ts', 'src/pipeline.ts', 'tsconfig.json']);
+    expect(Object.keys(p.files).sort()).toEqual(['README.md', 'index.html', 'package.json', 'src/main.ts', 'src/pipeline.ts', 'src/showConsole.ts', 'tsconfig.json']);
     const pkg = JSON.parse(p.files['package.json']!);
     expect(pkg.scripts).toMatchObject({ start: 'vite', build: 'vite build' });
     expect(Object.keys(pkg.dependencies)).toEqual(['rivulet', 'rxjs']);

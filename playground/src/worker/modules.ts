@@ -13,7 +13,7 @@ export type RequireModule = (name: string) => unknown;
  * larger than the engine), which a pipeline without it should not wait for.
  */
 const ON_DEMAND: Record<string, () => Promise<unknown>> = {
-  'rivulet/mqtt': () => import('rivulet/mqtt'),
+  'rivulet/mqtt': () => import('./connectors/mqtt.ts'),
 };
 
 /** The modules a compiled pipeline imports (compile.ts writes each import as `__require("name")`). */

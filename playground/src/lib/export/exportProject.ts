@@ -104,6 +104,7 @@ export function exportProject(code: string, settings: ExportSettings, target: Ex
     }),
     'index.html': indexHtml(title),
     'src/main.ts': MAIN_TS,
+    'src/showConsole.ts': SHOW_CONSOLE_TS,
     'src/pipeline.ts': adapted.code,
     'README.md': readme(title, name, target, notes),
   };
@@ -138,24 +139,11 @@ function indexHtml(title: string): string {
 `;
 }
 
-const MAIN_TS = `// The page: runs the pipeline (src/pipeline.ts) and shows what it prints. print() and
-// console.log write to the browser's console; each line also goes to the page, as the
-// playground's Console shows it (the last 2000 lines).
-const output = document.querySelector<HTMLPreElement>('#output')!;
-const status = document.querySelector<HTMLParagraphElement>('#status')!;
-const MAX_LINES = 2000;
-const lines: string[] = [];
+const MAIN_TS = `// The page: shows what the pipeline (src/pipeline.ts) prints, then runs it.
+import { showConsole } from './showConsole.ts';
 
-const text = (x: unknown) => (typeof x === 'string' ? x : x instanceof Error ? (x.stack ?? x.message) : (JSON.stringify(x) ?? String(x)));
-for (const level of ['log', 'info', 'warn', 'error'] as const) {
-  const write = console[level].bind(console);
-  console[level] = (...args: unknown[]) => {
-    write(...args);
-    lines.push(...args.map(text).join(' ').split('\\n'));
-    if (lines.length > MAX_LINES) lines.splice(0, lines.length - MAX_LINES);
-    output.textContent = lines.join('\\n');
-  };
-}
+const status = document.querySelector<HTMLParagraphElement>('#status')!;
+showConsole(document.querySelector<HTMLPreElement>('#output')!);
 
 status.textContent = 'running';
 // Loaded once the console shows on the page. Its promise settles when the module's code has run
@@ -167,6 +155,25 @@ import('./pipeline.ts').then(
     console.error(e);
   },
 );
+`;
+
+const SHOW_CONSOLE_TS = `/**
+ * print() and console.log write to the browser's console; from now on each line also goes to
+ * \`output\`, as the playground's Console shows it (the last \`maxLines\` lines).
+ */
+export function showConsole(output: HTMLElement, maxLines = 2000): void {
+  const lines: string[] = [];
+  const text = (x: unknown) => (typeof x === 'string' ? x : x instanceof Error ? (x.stack ?? x.message) : (JSON.stringify(x) ?? String(x)));
+  for (const level of ['log', 'info', 'warn', 'error'] as const) {
+    const write = console[level].bind(console);
+    console[level] = (...args: unknown[]) => {
+      write(...args);
+      lines.push(...args.map(text).join(' ').split('\\n'));
+      if (lines.length > maxLines) lines.splice(0, lines.length - maxLines);
+      output.textContent = lines.join('\\n');
+    };
+  }
+}
 `;
 
 const WORKER_TS = `// The executors' worker entry: a StreamingContext with \`workers\` starts them from here
