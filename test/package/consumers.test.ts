@@ -144,7 +144,7 @@ describe('the tarball', () => {
     // attw's esm-only profile (exits non-zero on a problem): both entry points resolve, with their
     // types, from ES modules under node16/nodenext and under bundler resolution. It leaves out
     // node10 and CommonJS resolution (require() of an ES module: Node 20.19+, tested below).
-    const report = JSON.parse(run(work, bin('attw'), [tarball, '--profile', 'esm-only', '--format', 'json', '--entrypoints', '.', './worker'])) as {
+    const report = JSON.parse(run(work, bin('attw'), [tarball, '--profile', 'esm-only', '--format', 'json', '--entrypoints', '.', './worker', './playground'])) as {
       analysis: { problems: { kind: string; entrypoint: string; resolutionKind: string }[] };
     };
     expect(report.analysis.problems.filter((p) => p.resolutionKind !== 'node10' && p.resolutionKind !== 'node16-cjs')).toEqual([]);
