@@ -78,6 +78,18 @@ test('the gallery lists every example with its one-line description; choosing on
   expect(await page.locator('[data-testid=examples] option[value=wordcount]').getAttribute('title')).toBe(files[0]!.description);
 });
 
+test("the editor types what the examples import besides rivulet: rivulet/mqtt and rivulet/playground's declarations", async () => {
+  await page.selectOption('[data-testid=examples]', 'mqtt');
+  const code = (await getCode()).replace('createPairedStream(', 'createPairedStreamX(');
+  await page.evaluate((c) => (window as any).rivuletPlayground.setCode(c), `${code}\nimport { playClock } from 'rivulet/playground';\nplayClock(1);\n`);
+  const messages = () => page.evaluate(() => ((window as any).rivuletPlayground.markers() as { owner: string; message: string }[]).filter((m) => m.owner === 'typescript').map((m) => m.message));
+  // Errors that only the real declarations give (an unresolved module would be "Cannot find module").
+  await expect.poll(async () => (await messages()).some((m) => m.includes("Did you mean 'createPairedStream'?")), { interval: 250 }).toBe(true);
+  await expect.poll(async () => (await messages()).some((m) => m.includes("Argument of type 'number' is not assignable to parameter of type 'ManualClock'.")), { interval: 250 }).toBe(true);
+  expect((await messages()).filter((m) => m.includes('Cannot find module'))).toEqual([]);
+  await page.selectOption('[data-testid=examples]', 'wordcount');
+});
+
 describeWithBrokers('mosquitto')('the MQTT example against a real broker', () => {
   let broker: MosquittoBroker;
   beforeAll(async () => {
