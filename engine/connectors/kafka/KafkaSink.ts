@@ -137,7 +137,7 @@ export class KafkaTransactionalSink {
       producerId: -1n,
       producerEpoch: -1,
       acks: -1,
-      // About 7 s of retrying other errors (as 5 retries of the client's 1 s did), 2 s of CONCURRENT_TRANSACTIONS.
+      // About 7.5 s of retrying other errors and 5.3 s of CONCURRENT_TRANSACTIONS (5 retries of the client's 1 s did 5 s).
       retries: retryOptions.retries,
       retryDelay: (_client: unknown, operation: string, attempt: number, _retries: number, error: unknown) => {
         const reason = protocolErrorId(error);
@@ -146,6 +146,13 @@ export class KafkaTransactionalSink {
         return delay;
       },
     });
+    // Fence the run that died before reading its markers: InitProducerId (sent when the first
+    // transaction begins) waits until that run's last transaction is complete — committed if its
+    // commit had reached the coordinator, else aborted — so the markers read next are final. Read
+    // first, a marker whose commit was still being completed would be missed and its batch
+    // written a second time.
+    const fence = await this.producer.beginTransaction();
+    await fence.cancel();
     this.written = await this.committedMarkers();
   }
 
