@@ -5,6 +5,7 @@ import { checkKafkaParams, type KafkaParams } from './KafkaParams.ts';
 import { fetchRange } from './readRange.ts';
 import { InvalidArgumentError, OutputWriteError } from '../../util/errors.ts';
 import { protocolErrorId, retryDelay, retryOptions } from './retryDelay.ts';
+import { consoleLogger, type Logger } from '../../util/logger.ts';
 
 /**
  * A record to write to Kafka: a value, optionally a key (records with the same key go to the same
@@ -75,7 +76,7 @@ export function saveToKafka<T extends ProducerRecord>(stream: DStream<T>, option
   if (typeof transactionalId !== 'string' || transactionalId === '')
     throw new InvalidArgumentError(`${where}: kafkaParams['transactional.id'] must be a non-empty string that stays the same across restarts.`);
   if (typeof options.topic !== 'string' || options.topic === '') throw new InvalidArgumentError(`${where}: topic must be a topic name, got ${JSON.stringify(options.topic)}.`);
-  const sink = new KafkaTransactionalSink(brokers, options.topic, transactionalId, options.kafkaParams['client.id'] ?? 'rivulet');
+  const sink = new KafkaTransactionalSink(brokers, options.topic, transactionalId, options.kafkaParams['client.id'] ?? 'rivulet', stream.context.logger);
   stream.foreachRDD(async (rdd, time) => {
     const records = await rdd.collect();
     await sink.write(time, records);
@@ -106,6 +107,7 @@ export class KafkaTransactionalSink {
     readonly topic: string,
     readonly transactionalId: string,
     private readonly clientId: string,
+    private readonly logger: Logger = consoleLogger,
   ) {
     this.markerTopic = `${topic}.rivulet-batches.${transactionalId.replace(/[^a-zA-Z0-9._-]/g, '_')}`;
   }
@@ -183,11 +185,13 @@ export class KafkaTransactionalSink {
       const until = Number(end.get(this.markerTopic)?.[0] ?? 0n);
       const from = Number(start.get(this.markerTopic)?.[0] ?? 0n);
       const written = new Set<number>();
-      if (until <= from) return written;
-      for (const m of await fetchRange(consumer, this.markerTopic, 0, from, until, true)) {
-        const t = Number(m.value);
-        if (Number.isFinite(t)) written.add(t);
+      if (until > from) {
+        for (const m of await fetchRange(consumer, this.markerTopic, 0, from, until, true)) {
+          const t = Number(m.value);
+          if (Number.isFinite(t)) written.add(t);
+        }
       }
+      this.logger.debug(`saveToKafka: "${this.markerTopic}" [${from}, ${until}) holds the markers of ${written.size} committed batches: ${[...written].join(', ')}.`);
       return written;
     } finally {
       await consumer.close(true);
@@ -199,6 +203,7 @@ export class KafkaTransactionalSink {
     await this.starting;
     if (this.written.has(batchTime)) {
       this.skipped.push(batchTime);
+      this.logger.info(`saveToKafka: the batch at ${batchTime} ms is in "${this.topic}" already (an earlier run committed it); not written again.`);
       return;
     }
     if (this.failed) {

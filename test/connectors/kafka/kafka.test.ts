@@ -205,6 +205,40 @@ describe.skipIf(skipWithoutKafka())('Kafka', () => {
     expect([...values].sort()).toEqual([...expected].sort());
   });
 
+  test('runs that die in turn, each after writing, skipping or leaving a transaction open: every batch once', async () => {
+    // A table of runs over one transactional.id, as the kill test's runs go: each run starts a
+    // sink (which fences the one before), writes the batches it is given (skipping those already
+    // in the topic), and may die leaving one more batch open in a transaction.
+    const out = await topic('runs-out', 1);
+    const runs: { write: number[]; diesWithOpen?: number }[] = [
+      { write: [1000] },
+      { write: [1000], diesWithOpen: 2000 },
+      { write: [1000, 2000, 3000], diesWithOpen: 4000 },
+      { write: [1000, 2000, 3000] },
+      { write: [1000, 2000, 3000], diesWithOpen: 4000 },
+      { write: [1000, 2000, 3000, 4000, 5000] },
+      { write: [4000, 5000, 6000] },
+    ];
+    const skipped: number[][] = [];
+    for (const [i, run] of runs.entries()) {
+      const sink = new KafkaTransactionalSink([broker.bootstrap], out, 'runs-sink', `run-${i}`);
+      for (const t of run.write) await sink.write(t, [{ value: `batch ${t}` }]);
+      skipped.push(sink.skipped);
+      await sink.close();
+      if (run.diesWithOpen !== undefined) {
+        const dead = new Producer({ clientId: `run-${i}`, bootstrapBrokers: [broker.bootstrap], serializers: stringSerializers, transactionalId: 'runs-sink', idempotent: true, producerId: -1n, producerEpoch: -1 });
+        const open = await dead.beginTransaction();
+        await open.send({ messages: [{ topic: out, value: `batch ${run.diesWithOpen} (dead run ${i})` }, { topic: sink.markerTopic, key: 'batch', value: String(run.diesWithOpen) }] });
+        await dead.close().catch(() => {});
+      }
+    }
+    expect(skipped).toEqual([[], [1000], [1000], [1000, 2000, 3000], [1000, 2000, 3000], [1000, 2000, 3000], [4000, 5000]]);
+    const source = new KafkaSource({ topics: [out], kafkaParams: { ...params(), 'auto.offset.reset': 'earliest' } });
+    const [range] = await source.planBatch(await source.initialOffsets(), {});
+    expect((await source.readRange(range!)).map((r) => r.value)).toEqual(['batch 1000', 'batch 2000', 'batch 3000', 'batch 4000', 'batch 5000', 'batch 6000']);
+    await source.close();
+  });
+
   test('after a failed write the sink refuses later batches, so a restart writes the failed one (none is committed ahead of it)', async () => {
     const out = await topic('failed-out', 1);
     const sink = new KafkaTransactionalSink([broker.bootstrap], out, 'failed-sink', 'test');
