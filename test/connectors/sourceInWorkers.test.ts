@@ -3,6 +3,8 @@ import { ManualClock, SourceRDD, StreamingContext, type TaskFailureInfo } from '
 import type { WorkerPool } from '../../engine/executor/index.ts';
 import type { ReadByThread } from './memoryLog.ts';
 import { define, filledLog, showRange, type Outputs } from './fixtures/wordsPipeline.ts';
+import { MemoryLog } from './memoryLog.ts';
+import { expectSameOutputs, removeTempDirectories, runUninterrupted, runWithCrash, tempDirectory } from '../streaming/recoveryHarness.ts';
 
 // Issue 12, item 1: a direct stream's batch has one partition per source partition, read where its
 // task runs — in a worker, by the source object that worker's copy of the pipeline made (Spark's
@@ -207,4 +209,55 @@ describe('a direct stream with workers reads its ranges in the workers', () => {
     expect((error?.cause as { code?: string }).code).toBe('RIVULET_INPUT_READ_FAILED');
     p.log.close();
   });
+
+  test('recovery from a checkpoint with workers: the logged ranges are read again exactly, in the workers, and the state is exact', async () => {
+    const { build, feed, share } = await import('./fixtures/recoveryPipeline.ts');
+    const emptyLog = (name?: string) => {
+      const log = new MemoryLog<string>(name);
+      log.append('p0');
+      log.append('p1');
+      return log;
+    };
+    const referenceLog = emptyLog();
+    const reference = await runUninterrupted((ssc, sink) => {
+      build(referenceLog)(ssc, sink);
+      feed(referenceLog, ssc.scheduler as ManualClock);
+    }, 8000);
+
+    const log = emptyLog(share);
+    let first: StreamingContext | undefined;
+    try {
+      const { sink } = await runWithCrash({
+        store: tempDirectory(),
+        first: build(log),
+        crashAt: 5000,
+        resumeAt: 5000,
+        until: 8000,
+        context: { workers: 2, placement: 'workers', pipelineModule: new URL('./fixtures/recoveryPipeline.ts', import.meta.url) },
+        beforeFirstStart: (ssc, clock) => {
+          first = ssc;
+          feed(log, clock);
+        },
+        beforeSecondStart: (_ssc, clock) => feed(log, clock),
+      });
+      expectSameOutputs(sink, reference);
+      // Batches 4 and 5 ran again from the checkpoint at 3 s.
+      expect(sink.rewritten()).toEqual({ counts: [4000, 5000], words: [4000, 5000] });
+      //            1000     2000     3000     4000     5000     6000     7000     8000
+      const p0 = ['[0, 2)', '[2, 2)', '[2, 4)', '[4, 5)', '[5, 5)', '[5, 5)', '[5, 6)', '[6, 7)'];
+      const p1 = ['[0, 1)', '[1, 2)', '[2, 2)', '[2, 4)', '[4, 4)', '[4, 5)', '[5, 5)', '[5, 6)'];
+      const once = [...p0.map((r) => `p0 ${r}`), ...p1.map((r) => `p1 ${r}`)];
+      const again = [`p0 ${p0[3]}`, `p0 ${p0[4]}`, `p1 ${p1[3]}`, `p1 ${p1[4]}`];
+      await expect.poll(() => log.readsByThread.length).toBeGreaterThanOrEqual(once.length + again.length);
+      expect(log.readsByThread.map(show).sort()).toEqual([...once, ...again].sort());
+      expect(log.readsByThread.every((r) => r.thread !== 0)).toBe(true);
+      expect(log.reads).toEqual([]);
+    } finally {
+      // The crashed run is abandoned, never stopped: its workers are stopped here.
+      await first?.sparkContext.close();
+      log.close();
+    }
+  });
 });
+
+afterAll(() => removeTempDirectories());
