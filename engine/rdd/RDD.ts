@@ -152,13 +152,6 @@ export abstract class RDD<out T> {
     return out;
   }
 
-  /**
-   * @internal Present on an RDD whose partitions are read from outside, asynchronously (a direct
-   * stream's offset ranges): read `parts` into its cache, before a stage computes them in this
-   * thread (compute() is synchronous).
-   */
-  readForDriver?(parts: readonly number[]): Promise<void>;
-
   /** @internal Keep a partition computed elsewhere (a worker), unless one is already kept. */
   putCachedPartition(split: number, records: T[]): void {
     if (this.storage && !this.storage[split]) this.storage[split] = records;
@@ -723,6 +716,13 @@ export abstract class RDD<out T> {
   toDebugString(): string {
     return debugLines(this).join('\n');
   }
+
+  /**
+   * @internal Present on an RDD whose partitions are read from outside, asynchronously (a direct
+   * stream's offset ranges): read `parts` into its cache, before a stage computes them in this
+   * thread (compute() is synchronous).
+   */
+  readForDriver?(parts: readonly number[]): Promise<void>;
 }
 
 // ---- helpers ------------------------------------------------------------------------------------
