@@ -212,9 +212,7 @@ export class DirectInputDStream<R, O extends Offset = number> extends InputDStre
   async readChecked(range: OffsetRange<O>, time: number): Promise<readonly R[]> {
     const where = `${this.creationSite}: `;
     // In a worker, the source object is the one that worker's copy of the pipeline made.
-    const inWorker = isExecutor()
-      ? " (read in a worker, by the source object the worker's copy of the pipeline made; a source whose records only the driver has says readsIn: 'driver')"
-      : '';
+    const inWorker = isExecutor() ? " (read in a worker, by the source object the worker's copy of the pipeline made; a source whose records only the driver has says readsIn: 'driver')" : '';
     let records: readonly R[];
     try {
       records = await this.source.readRange(range);

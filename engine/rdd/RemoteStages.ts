@@ -306,7 +306,9 @@ export class RemoteStages {
     const records = toWire(held) as unknown[];
     const bad = this.uncloneableRecord(records);
     if (bad) {
-      throw new InvalidArgumentError(`The records of ${rdd.creationSite} cannot be sent to a worker: ${bad}. ` + `Records that cross threads must be plain data (objects, arrays, Map, Set, Date, typed arrays).`);
+      throw new InvalidArgumentError(
+        `The records of ${rdd.creationSite} cannot be sent to a worker: ${bad}. ` + `Records that cross threads must be plain data (objects, arrays, Map, Set, Date, typed arrays).`,
+      );
     }
     return records;
   }

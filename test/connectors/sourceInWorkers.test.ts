@@ -206,7 +206,7 @@ describe('a direct stream with workers reads its ranges in the workers', () => {
     expect(error?.message).toMatch(
       /^Batch 1000 ms failed in foreachRDD at wordsPipeline\.ts:\d+:\d+: directStream at wordsPipeline\.ts:\d+:\d+: readRange\(p\d \[0, (\d)\)\) for the batch at 1000 ms gave 0 records, the range holds \1 \(read in a worker, by the source object the worker's copy of the pipeline made; a source whose records only the driver has says readsIn: 'driver'\)/,
     );
-    expect((error?.cause as { code?: string }).code).toBe('RIVULET_INPUT_READ_FAILED');
+    expect(((error as Error).cause as { code?: string }).code).toBe('RIVULET_INPUT_READ_FAILED');
     p.log.close();
   });
 
