@@ -136,6 +136,13 @@ export class KafkaTransactionalSink {
       acks: -1,
       retries: 5,
     });
+    // Fence the run that died before reading its markers: InitProducerId (sent when the first
+    // transaction begins) waits until that run's last transaction is complete — committed if its
+    // commit had reached the coordinator, else aborted — so the markers read next are final. Read
+    // first, a marker whose commit was still being completed would be missed and its batch
+    // written a second time.
+    const fence = await this.producer.beginTransaction();
+    await fence.cancel();
     this.written = await this.committedMarkers();
   }
 

@@ -201,6 +201,43 @@ describe.skipIf(skipWithoutKafka())('Kafka', () => {
     await source.close();
   });
 
+  test('a run that died while its commit was completing: its batch is in the topic once, whichever way the commit went', async () => {
+    // The dead run's EndTxn reaches the coordinator at a different moment of the next run's
+    // start in each round (0 to 57 ms after it begins): before the next run fences it (the
+    // commit completes, the next run must see its marker and skip the batch) or after (it is
+    // fenced and aborted, the next run writes the batch).
+    const out = await topic('committing-out', 1);
+    const rounds = 20;
+    for (let i = 0; i < rounds; i++) {
+      const id = `committing-sink-${i}`;
+      const first = new KafkaTransactionalSink([broker.bootstrap], out, id, 'test');
+      await first.write(1000, [{ value: `${i}: batch-1` }]);
+      await first.close();
+      const dead = new Producer({ clientId: 'dead', bootstrapBrokers: [broker.bootstrap], serializers: stringSerializers, transactionalId: id, idempotent: true, producerId: -1n, producerEpoch: -1 });
+      const open = await dead.beginTransaction();
+      await open.send({ messages: [{ topic: out, value: `${i}: batch-2` }, { topic: first.markerTopic, key: 'batch', value: '2000' }] });
+      const next = new KafkaTransactionalSink([broker.bootstrap], out, id, 'test');
+      const writing = (async () => {
+        await next.write(1000, [{ value: `${i}: batch-1` }]);
+        await next.write(2000, [{ value: `${i}: batch-2` }]);
+      })();
+      await new Promise((resolve) => setTimeout(resolve, i * 3));
+      const committing = open.commit().then(
+        () => 'committed',
+        () => 'fenced',
+      );
+      await writing;
+      await committing;
+      await Promise.all([next.close(), dead.close().catch(() => {})]);
+    }
+    const source = new KafkaSource({ topics: [out], kafkaParams: { ...params(), 'auto.offset.reset': 'earliest' } });
+    const [range] = await source.planBatch(await source.initialOffsets(), {});
+    const values = (await source.readRange(range!)).map((r) => r.value!);
+    await source.close();
+    const expected = Array.from({ length: rounds }, (_, i) => [`${i}: batch-1`, `${i}: batch-2`]).flat();
+    expect([...values].sort()).toEqual([...expected].sort());
+  });
+
   test('after a failed write the sink refuses later batches, so a restart writes the failed one (none is committed ahead of it)', async () => {
     const out = await topic('failed-out', 1);
     const sink = new KafkaTransactionalSink([broker.bootstrap], out, 'failed-sink', 'test');
