@@ -716,6 +716,13 @@ export abstract class RDD<out T> {
   toDebugString(): string {
     return debugLines(this).join('\n');
   }
+
+  /**
+   * @internal Present on an RDD whose partitions are read from outside, asynchronously (a direct
+   * stream's offset ranges): read `parts` into its cache, before a stage computes them in this
+   * thread (compute() is synchronous).
+   */
+  readForDriver?(parts: readonly number[]): Promise<void>;
 }
 
 // ---- helpers ------------------------------------------------------------------------------------

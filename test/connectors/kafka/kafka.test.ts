@@ -87,6 +87,39 @@ describe.skipIf(skipWithoutKafka())('Kafka', () => {
     expect(committed).toEqual({ 'words-0': 2, 'words-1': 1, 'words-2': 2 });
   });
 
+  test('with workers: 2, each range is read in a worker, by the KafkaSource its copy of the pipeline made; none on the driver', async () => {
+    const t = await topic('in-workers', 3);
+    await send(t, [[0, 'a'], [1, 'bb'], [2, 'ccc'], [0, 'dddd']]);
+    process.env.RIVULET_TEST_KAFKA_BOOTSTRAP = broker.bootstrap;
+    process.env.RIVULET_TEST_KAFKA_TOPIC = t;
+    const p = await import('./fixtures/inWorkers.ts');
+    try {
+      await p.clock.advance(1000);
+      await send(t, [[1, 'eeeee']]);
+      await p.clock.advance(2000);
+      expect(p.output.partitions).toEqual([
+        [1000, [['a', 'dddd'], ['bb'], ['ccc']]],
+        [2000, [[], ['eeeee'], []]],
+        [3000, [[], [], []]],
+      ]);
+      // The window reads the previous batch where a worker kept it.
+      expect(p.output.windows).toEqual([
+        [1000, [1, 2, 3, 4]],
+        [2000, [1, 2, 3, 4, 5]],
+        [3000, [5]],
+      ]);
+      const { rangesReadInWorkers, rangesReadOnDriver } = p.ssc.sparkContext.scheduler.metrics;
+      expect([rangesReadInWorkers, rangesReadOnDriver]).toEqual([3 * 3, 0]);
+      expect(p.infos.map((b) => [b.batchTime, b.numRecords, b.executedOn])).toEqual([
+        [1000, 4, 'workers'],
+        [2000, 1, 'workers'],
+        [3000, 0, 'workers'],
+      ]);
+    } finally {
+      await p.ssc.stop();
+    }
+  });
+
   test('starting offsets: given ones, else the group\'s committed ones, else auto.offset.reset', async () => {
     const t = await topic('starts', 2);
     await send(t, [[0, 'a0'], [0, 'a1'], [0, 'a2'], [1, 'b0'], [1, 'b1']]);
