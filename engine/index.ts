@@ -13,8 +13,21 @@ export type { ApplicationIdentity } from './streaming/application.ts';
 export { CHECKPOINTS_KEPT, defaultCheckpointInterval, type CheckpointMetadata } from './streaming/Checkpointer.ts';
 export { stableIds, type StableIds } from './streaming/stableIds.ts';
 export { ManualClock } from './streaming/ManualClock.ts';
-export type { AbandonedWork, BatchInfo, OutputOperationInfo, StageResubmittedInfo, StreamingListener, StreamingListenerEvent, StreamingStoppedInfo, TaskFailureInfo } from './streaming/listener.ts';
+export type {
+  AbandonedWork,
+  BatchInfo,
+  OutputOperationInfo,
+  ReceiverInputInfo,
+  StageResubmittedInfo,
+  StreamInputInfo,
+  StreamingListener,
+  StreamingListenerEvent,
+  StreamingStoppedInfo,
+  TaskFailureInfo,
+} from './streaming/listener.ts';
 export { Receiver } from './sources/Receiver.ts';
+export { DEFAULT_RECEIVER_BUFFER_SIZE, type OverflowPolicy, type ReceiverOptions } from './sources/ReceiverOptions.ts';
+export { ReceiverBufferFullError } from './sources/ReceiverBufferFullError.ts';
 export * from './connectors/index.ts';
 export { createKafkaDirectStream, saveToKafka } from '#kafka';
 export type { ConsumerRecord, KafkaDirectStreamOptions, KafkaParams, KafkaSinkOptions, KafkaSubscription, ProducerRecord } from './connectors/kafka/index.ts';

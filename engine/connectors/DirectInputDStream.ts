@@ -2,7 +2,7 @@ import { InputDStream } from '../dstream/InputDStream.ts';
 import type { RDD } from '../rdd/index.ts';
 import type { StreamingContext } from '../streaming/StreamingContext.ts';
 import type { InputRecovery } from '../dstream/checkpointing.ts';
-import { PIDRateEstimator } from '../streaming/PIDRateEstimator.ts';
+import { RateController } from '../streaming/RateController.ts';
 import { userCallSite } from '../util/callSite.ts';
 import { SourceRDD } from './SourceRDD.ts';
 import type { Offset, OffsetRange, ReadLimit, ReplayableSource } from './Source.ts';
@@ -79,8 +79,7 @@ export class DirectInputDStream<R, O extends Offset = number> extends InputDStre
   /** Where the next batch starts after each generated batch, for checkpoints. */
   private readonly positions = new Map<number, Record<string, O>>();
   private restoredPosition: Record<string, O> | undefined;
-  private readonly estimator: PIDRateEstimator | undefined;
-  private estimatedRate: number | undefined;
+  private readonly rateController: RateController | undefined;
   private commits: Promise<void> = Promise.resolve();
   private warnedCommit = false;
   /**
@@ -109,22 +108,12 @@ export class DirectInputDStream<R, O extends Offset = number> extends InputDStre
     }
     this.mustMaterialize = true;
     this.readerAt = ssc.definitions.addReader((range: OffsetRange<O>, batchTime: number) => this.readChecked(range, batchTime), operation, this.creationSite.slice(operation.length + ' at '.length));
-    if (options.backpressure) {
-      this.estimator = new PIDRateEstimator(this.slideDuration, 1.0, 0.2, 0.0, minRate ?? 100);
-      this.estimatedRate = initialRate;
-      ssc.addStreamingListener({
-        onBatchCompleted: ({ batchInfo: b }) => {
-          if (b.failureReason !== undefined || b.processingDelay === undefined || b.schedulingDelay === undefined) return;
-          const rate = this.estimator!.compute(b.batchTime, b.streamIdToNumRecords[this.inputId] ?? 0, b.processingDelay, b.schedulingDelay);
-          if (rate !== undefined) this.estimatedRate = rate;
-        },
-      });
-    }
+    if (options.backpressure) this.rateController = new RateController(ssc, this.inputId, initialRate, minRate);
   }
 
   /** The rate (records per second) backpressure allows now; undefined without backpressure or before it learnt one. */
   get rateLimit(): number | undefined {
-    return this.estimatedRate;
+    return this.rateController?.latestRate;
   }
 
   /** What the next batch may take. */
@@ -133,7 +122,8 @@ export class DirectInputDStream<R, O extends Offset = number> extends InputDStre
     const limit: { maxRecordsPerPartition?: number; maxRecords?: number } = {};
     // At least one record per partition and batch, as Spark's minRatePerPartition of 1.
     if (this.options.maxRatePerPartition !== undefined) limit.maxRecordsPerPartition = Math.max(1, Math.floor(this.options.maxRatePerPartition * seconds));
-    if (this.estimatedRate !== undefined) limit.maxRecords = Math.max(1, Math.floor(this.estimatedRate * seconds));
+    const rate = this.rateLimit;
+    if (rate !== undefined) limit.maxRecords = Math.max(1, Math.floor(rate * seconds));
     return limit;
   }
 

@@ -66,6 +66,12 @@ export interface ConnectionEnd {
 export interface Connection {
   /** Close it; no handler is called afterwards. */
   close(): void;
+  /**
+   * Stop reading until resume(): no onData meanwhile, and the peer is slowed by the transport's
+   * flow control (TCP's window). Absent where the transport cannot (a WHATWG WebSocket).
+   */
+  pause?(): void;
+  resume?(): void;
 }
 
 export interface FileStatus {

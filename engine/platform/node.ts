@@ -47,6 +47,12 @@ export const platform: Platform = {
         done = true;
         socket.destroy();
       },
+      pause() {
+        socket.pause();
+      },
+      resume() {
+        if (!done) socket.resume();
+      },
     };
   },
 

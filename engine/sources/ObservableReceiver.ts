@@ -9,9 +9,13 @@ export class ObservableReceiver<T> extends Receiver<T> {
     super();
   }
 
+  override get cannotPause(): string {
+    return 'an Observable pushes its values and cannot be paused';
+  }
+
   onStart(): void {
     this.subscription = this.source.subscribe({
-      next: (x) => this.store(x),
+      next: (x) => void this.store(x),
       error: (e) => this.stop('the observable errored', e),
       complete: () => this.stop('the observable completed'),
     });

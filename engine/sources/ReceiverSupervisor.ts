@@ -1,19 +1,23 @@
 import { IllegalStateError } from '../util/errors.ts';
 import type { Receiver } from './Receiver.ts';
-import { BlockGenerator } from './BlockGenerator.ts';
+import { ReceiverBuffer } from './ReceiverBuffer.ts';
+import type { ReceiverSettings } from './ReceiverOptions.ts';
 import type { StreamingContext } from '../streaming/StreamingContext.ts';
-import type { StreamingListenerEvent } from '../streaming/listener.ts';
+import type { ReceiverInputInfo, StreamingListenerEvent } from '../streaming/listener.ts';
+
+const ROOM: Promise<void> = Promise.resolve();
 
 export type ReceiverState = 'initialized' | 'started' | 'stopped';
 
 /**
  * Runs one receiver for its input stream: starts and stops it with the context, restarts it on
- * request, stamps every stored record with the scheduler's time and hands it to the block
- * generator, and reports errors to the listener bus.
+ * request, stamps every stored record with the scheduler's time and hands it to its bounded
+ * buffer (which cuts blocks and applies the overflow policy), lets the buffer know when batches
+ * complete, and reports errors to the listener bus.
  */
 export class ReceiverSupervisor<T> {
   state: ReceiverState = 'initialized';
-  private blocks: BlockGenerator<T> | undefined;
+  private buffer: ReceiverBuffer<T> | undefined;
   private restartTimer: { unsubscribe(): void } | undefined;
   /** stop() was called (by the receiver or the context): nothing may start it again (Spark shuts the supervisor down). */
   private stoppedForGood = false;
@@ -36,13 +40,18 @@ export class ReceiverSupervisor<T> {
     readonly streamId: number,
     private readonly ssc: StreamingContext,
     readonly name: string,
+    readonly settings: ReceiverSettings,
   ) {
     if (receiver.supervisor) throw new IllegalStateError(`${name}: this receiver already feeds another stream; create one receiver per stream.`);
     receiver.supervisor = this;
   }
 
   async start(zeroTime: number): Promise<void> {
-    this.blocks = new BlockGenerator<T>(zeroTime, this.ssc.blockInterval, this.ssc.batchInterval);
+    this.buffer = new ReceiverBuffer<T>(zeroTime, this.ssc.blockInterval, this.ssc.batchInterval, this.settings, this.streamId, this.name, (error) => {
+      // Not from inside the receiver's own store() call: it may be in its client's data handler.
+      queueMicrotask(() => void this.stopReceiver(error.message, error));
+    });
+    this.batchEvents = this.ssc.events$.subscribe((e) => this.onEvent(e));
     await this.startReceiver();
   }
 
@@ -58,61 +67,60 @@ export class ReceiverSupervisor<T> {
     }
   }
 
-  push(record: T): void {
-    if (!this.accepting || !this.blocks) return;
-    this.restartToldOnConsole = false;
-    this.blocks.add(record, this.ssc.now());
-  }
-
-  pushAll(records: readonly T[]): void {
-    if (!this.accepting || !this.blocks) return;
+  /** store(): undefined when taken (or dropped) at once; a promise when it waits for room (overflow 'block'). */
+  push(records: readonly T[]): Promise<void> | undefined {
+    if (!this.accepting || !this.buffer) return undefined;
     if (records.length > 0) this.restartToldOnConsole = false;
-    this.blocks.addAll(records, this.ssc.now());
+    return this.buffer.offer(records, this.ssc.now());
   }
-
-  /** Batch time → the storeReliably() calls waiting for that batch to complete. */
-  private readonly awaitingBatch = new Map<number, { resolve(): void; reject(e: Error): void }[]>();
-  private batchEvents: { unsubscribe(): void } | undefined;
 
   pushReliably(records: readonly T[]): Promise<void> {
-    if (!this.accepting || !this.blocks) {
+    if (!this.accepting || !this.buffer) {
       return Promise.reject(new IllegalStateError(`${this.name}: storeReliably() after the receiver stopped; the records were not stored.`));
     }
-    const now = this.ssc.now();
-    this.blocks.addAll(records, now);
-    const batchTime = this.blocks.batchTimeOf(now);
-    this.batchEvents ??= this.ssc.events$.subscribe((e) => this.onEvent(e));
+    if (records.length === 0) return ROOM;
+    this.restartToldOnConsole = false;
+    const buffer = this.buffer;
     return new Promise((resolve, reject) => {
-      const waiting = this.awaitingBatch.get(batchTime);
-      if (waiting) waiting.push({ resolve, reject });
-      else this.awaitingBatch.set(batchTime, [{ resolve, reject }]);
+      void buffer.offer(records, this.ssc.now(), ReceiverBuffer.ticket(resolve, reject));
     });
   }
 
+  whenRoom(): Promise<void> {
+    return this.buffer?.whenRoom(this.ssc.now()) ?? ROOM;
+  }
+
+  isBlocked(): boolean {
+    return this.buffer?.isBlocked(this.ssc.now()) ?? false;
+  }
+
+  private batchEvents: { unsubscribe(): void } | undefined;
+
   private onEvent(e: StreamingListenerEvent): void {
     if (e.type === 'batchCompleted') {
-      const { batchTime, failureReason } = e.batchInfo;
-      const waiting = this.awaitingBatch.get(batchTime);
-      this.awaitingBatch.delete(batchTime);
-      for (const w of waiting ?? []) {
-        if (failureReason === undefined) w.resolve();
-        else w.reject(new IllegalStateError(`${this.name}: the batch at ${batchTime} ms did not complete (${failureReason})`));
-      }
+      this.buffer?.batchCompleted(e.batchInfo.batchTime, e.batchInfo.failureReason, this.ssc.now());
     } else if (e.type === 'streamingStopped') {
-      const error = new IllegalStateError(`${this.name}: the context stopped before the batch holding these records completed.`);
-      for (const waiting of this.awaitingBatch.values()) for (const w of waiting) w.reject(error);
-      this.awaitingBatch.clear();
+      this.buffer?.close();
+      this.buffer?.rejectAll(new IllegalStateError(`${this.name}: the context stopped before the batch holding these records completed.`));
       this.batchEvents?.unsubscribe();
       this.batchEvents = undefined;
     }
   }
 
-  allocate(batchTime: number): T[][] {
-    return this.blocks ? this.blocks.allocate(batchTime) : [];
+  /** Cut the batch at `batchTime` from the buffer, at most `rate` records per second (undefined: no limit); throws when the buffer failed. */
+  allocate(batchTime: number, rate: number | undefined): { blocks: T[][]; info: ReceiverInputInfo | undefined } {
+    if (!this.buffer) return { blocks: [], info: undefined };
+    return this.buffer.allocate(batchTime, this.ssc.now(), rate);
   }
 
+  /** Records received and not yet in a batch (those waiting for room included). */
   get pending(): number {
-    return this.blocks?.pending ?? 0;
+    return this.buffer?.pending ?? 0;
+  }
+
+  /** Records held: not yet in a batch, or in batches not completed. */
+  get buffered(): number {
+    return this.buffer?.held ?? 0;
   }
 
   reportError(message: string, error?: unknown): void {

@@ -7,19 +7,22 @@ import { ReceiverInputDStream } from '../dstream/ReceiverInputDStream.ts';
 import type { StreamingContext } from '../streaming/StreamingContext.ts';
 import { userCallSite } from '../util/callSite.ts';
 import { describeConnectionError } from './connectionError.ts';
+import type { ReceiverOptions } from './ReceiverOptions.ts';
 
 /**
  * Options of `ssc.socketTextStream(host, port, options)` (Spark's socketTextStream, whose storage
- * level has no counterpart here). Node only: in a browser the call throws {@link NodeOnlyError}.
+ * level has no counterpart here), and the receiver's buffer ({@link ReceiverOptions}; overflow
+ * 'block' by default: the socket is paused while the buffer is full, and TCP's flow control slows
+ * the server). Node only: in a browser the call throws {@link NodeOnlyError}.
  *
  * @example
  * ```ts
  * import type { SocketTextStreamOptions } from 'rivulet';
- * const options: SocketTextStreamOptions = { restartDelayMs: 5000, encoding: 'latin1' };
+ * const options: SocketTextStreamOptions = { restartDelayMs: 5000, encoding: 'latin1', bufferSize: 50_000 };
  * const lines = ssc.socketTextStream('localhost', 9999, options);
  * ```
  */
-export interface SocketTextStreamOptions {
+export interface SocketTextStreamOptions extends ReceiverOptions {
   /**
    * Wait this long before reconnecting after the connection failed or the server closed it.
    * Default 2000 ms (Spark's spark.streaming.receiverRestartDelay).
@@ -53,11 +56,20 @@ export class SocketReceiver extends Receiver<string> {
   onStart(): void {
     const decoder = new LineDecoder(this.encoding);
     const store = (lines: string[]) => {
-      if (lines.length > 0) this.storeAll(lines);
+      if (lines.length > 0) void this.storeAll(lines);
     };
     const connection = platform.connectTcp(this.host, this.port, {
       onOpen: () => {},
-      onData: (chunk) => store(decoder.write(chunk)),
+      onData: (chunk) => {
+        store(decoder.write(chunk));
+        if (!this.isBlocked()) return;
+        // The buffer is full (overflow 'block'): read nothing more until there is room; TCP's
+        // flow control then slows the server.
+        connection.pause?.();
+        void this.whenRoom().then(() => {
+          if (this.connection === connection) connection.resume?.();
+        });
+      },
       onEnd: ({ opened, error }) => {
         if (this.connection !== connection) return;
         this.connection = undefined;
@@ -93,7 +105,7 @@ export function socketTextStream(ssc: StreamingContext, host: string, port: numb
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new OutOfRangeError(`socketTextStream: port must be an integer from 1 to 65535, got ${String(port)}.`);
   const encoding = checkEncoding(options.encoding, 'socketTextStream');
   const restartDelayMs = checkDelay(options.restartDelayMs ?? 2000, 'socketTextStream');
-  return new ReceiverInputDStream(ssc, new SocketReceiver(host, port, encoding, restartDelayMs), 'socketTextStream', userCallSite());
+  return new ReceiverInputDStream(ssc, new SocketReceiver(host, port, encoding, restartDelayMs), 'socketTextStream', userCallSite(), options);
 }
 
 /** @internal */

@@ -6,19 +6,22 @@ import { checkDelay } from './socketTextStream.ts';
 import { ReceiverInputDStream } from '../dstream/ReceiverInputDStream.ts';
 import type { StreamingContext } from '../streaming/StreamingContext.ts';
 import { userCallSite } from '../util/callSite.ts';
+import type { ReceiverOptions } from './ReceiverOptions.ts';
 
 /**
  * Options of `ssc.webSocketStream(url, options)`: a receiver of WebSocket messages, one record per
- * message. Spark has no built-in counterpart; it plays the part of a custom Receiver.
+ * message, and its buffer ({@link ReceiverOptions}). Spark has no built-in counterpart; it plays
+ * the part of a custom Receiver. A WebSocket cannot be paused (the WHATWG API has no flow
+ * control), so overflow is 'fail' by default and 'block' is refused.
  *
  * @example
  * ```ts
  * import type { WebSocketStreamOptions } from 'rivulet';
- * const options: WebSocketStreamOptions<{ user: string }> = { decode: JSON.parse, restartDelayMs: 1000 };
+ * const options: WebSocketStreamOptions<{ user: string }> = { decode: JSON.parse, restartDelayMs: 1000, overflow: 'drop-oldest' };
  * const events = ssc.webSocketStream('wss://example.com/events', options);
  * ```
  */
-export interface WebSocketStreamOptions<T> {
+export interface WebSocketStreamOptions<T> extends ReceiverOptions {
   /**
    * Turn a message's text into a record, e.g. `JSON.parse`. Default: the text itself. Binary
    * messages are decoded as UTF-8 first. A message `decode` throws on is skipped and reported to
@@ -52,6 +55,10 @@ export class WebSocketReceiver<T> extends Receiver<T> {
     super();
   }
 
+  override get cannotPause(): string {
+    return 'a WebSocket cannot be paused (the WHATWG WebSocket API has no flow control)';
+  }
+
   onStart(): void {
     const connection = platform.openWebSocket(this.url, this.protocols, {
       onOpen: () => {},
@@ -77,7 +84,7 @@ export class WebSocketReceiver<T> extends Receiver<T> {
   private onMessage(data: string | ArrayBuffer): void {
     const text = typeof data === 'string' ? data : this.utf8.decode(data);
     if (!this.decode) {
-      this.store(text as T);
+      void this.store(text as T);
       return;
     }
     const decode = this.decode;
@@ -89,7 +96,7 @@ export class WebSocketReceiver<T> extends Receiver<T> {
       this.reportError(`webSocketStream: decode threw on a message from ${this.url}; the message is skipped: ${JSON.stringify(shown)}`, e);
       return;
     }
-    this.store(record);
+    void this.store(record);
   }
 }
 
@@ -103,5 +110,5 @@ export function webSocketStream<T = string>(ssc: StreamingContext, url: string, 
   }
   const restartDelayMs = checkDelay(options.restartDelayMs ?? 2000, 'webSocketStream');
   const receiver = new WebSocketReceiver<T>(url, options.decode, options.protocols, restartDelayMs);
-  return new ReceiverInputDStream<T>(ssc, receiver, 'webSocketStream', userCallSite());
+  return new ReceiverInputDStream<T>(ssc, receiver, 'webSocketStream', userCallSite(), options);
 }

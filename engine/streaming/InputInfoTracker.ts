@@ -1,15 +1,28 @@
-/** Records received per input stream per batch, for BatchInfo.numRecords. */
-export class InputInfoTracker {
-  private readonly byTime = new Map<number, Record<number, number>>();
+import type { ReceiverInputInfo, StreamInputInfo } from './listener.ts';
 
-  report(time: number, inputId: number, numRecords: number): void {
-    const info = this.byTime.get(time) ?? {};
-    info[inputId] = (info[inputId] ?? 0) + numRecords;
-    this.byTime.set(time, info);
+/** What each input stream took for each batch (Spark's InputInfoTracker), for BatchInfo. */
+export class InputInfoTracker {
+  private readonly byTime = new Map<number, Record<number, StreamInputInfo>>();
+
+  report(time: number, inputId: number, numRecords: number, receiver?: ReceiverInputInfo): void {
+    let infos = this.byTime.get(time);
+    if (!infos) this.byTime.set(time, (infos = {}));
+    const info = infos[inputId];
+    if (info) info.numRecords += numRecords;
+    else infos[inputId] = { inputStreamId: inputId, numRecords, ...(receiver ? { receiver } : {}) };
   }
 
+  /** Records per input stream id. */
   getInfo(time: number): Record<number, number> {
-    return { ...(this.byTime.get(time) ?? {}) };
+    const out: Record<number, number> = {};
+    for (const [id, info] of Object.entries(this.byTime.get(time) ?? {})) out[Number(id)] = info.numRecords;
+    return out;
+  }
+
+  getInputInfos(time: number): Record<number, StreamInputInfo> {
+    const out: Record<number, StreamInputInfo> = {};
+    for (const [id, info] of Object.entries(this.byTime.get(time) ?? {})) out[Number(id)] = { ...info };
+    return out;
   }
 
   cleanup(upTo: number): void {

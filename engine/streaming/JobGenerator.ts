@@ -120,10 +120,18 @@ export class JobGenerator {
   private generate(time: number, failedPreparation: { error: unknown } | undefined): void {
     if (this.discarded) return;
     this.lastGeneratedTime = time;
-    for (const input of this.graph.inputStreams) if (input instanceof ReceiverInputDStream) input.allocateBlocks(time);
-    let generated: ReturnType<DStreamGraph['generateJobs']> = { materialize: [], jobs: [] };
     let generationError: unknown = failedPreparation?.error;
-    if (failedPreparation === undefined) {
+    for (const input of this.graph.inputStreams) {
+      if (!(input instanceof ReceiverInputDStream)) continue;
+      try {
+        input.allocateBlocks(time);
+      } catch (e) {
+        // A receiver whose buffer failed (overflow 'fail'): this batch fails with its error.
+        generationError ??= e;
+      }
+    }
+    let generated: ReturnType<DStreamGraph['generateJobs']> = { materialize: [], jobs: [] };
+    if (generationError === undefined) {
       try {
         generated = this.graph.generateJobs(time);
       } catch (e) {
@@ -145,7 +153,7 @@ export class JobGenerator {
       ...generated,
       generationError,
       beforeRun,
-      batchInfo: { batchTime: time, streamIdToNumRecords, numRecords, submissionTime: this.now(), outputOperationInfos: [] },
+      batchInfo: { batchTime: time, streamIdToNumRecords, streamIdToInputInfo: this.inputInfo.getInputInfos(time), numRecords, submissionTime: this.now(), outputOperationInfos: [] },
     });
     const ready = this.generatedWaiters.filter((w) => w.time <= time);
     this.generatedWaiters = this.generatedWaiters.filter((w) => w.time > time);

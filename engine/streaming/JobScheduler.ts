@@ -266,7 +266,12 @@ const MAX_STAGE_DECISIONS = 64;
 
 /** An event's copy of the batch's progress: later progress must not change an event already posted. */
 function snapshot(info: BatchInfo): BatchInfo {
-  const copy = { ...info, streamIdToNumRecords: { ...info.streamIdToNumRecords }, outputOperationInfos: info.outputOperationInfos.map((o) => ({ ...o })) };
+  const copy = {
+    ...info,
+    streamIdToNumRecords: { ...info.streamIdToNumRecords },
+    streamIdToInputInfo: { ...info.streamIdToInputInfo },
+    outputOperationInfos: info.outputOperationInfos.map((o) => ({ ...o })),
+  };
   if (info.stageDecisions) copy.stageDecisions = [...info.stageDecisions];
   return copy;
 }

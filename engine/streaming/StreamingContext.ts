@@ -10,6 +10,7 @@ import { InputDStream } from '../dstream/InputDStream.ts';
 import type { Receiver } from '../sources/Receiver.ts';
 import { ObservableReceiver } from '../sources/ObservableReceiver.ts';
 import type { SocketTextStreamOptions } from '../sources/socketTextStream.ts';
+import type { ReceiverOptions } from '../sources/ReceiverOptions.ts';
 import type { TextFileStreamOptions } from '../sources/textFileStream.ts';
 import { socketTextStream, textFileStream } from '#node-sources';
 import { webSocketStream, type WebSocketStreamOptions } from '../sources/webSocketStream.ts';
@@ -493,21 +494,27 @@ export class StreamingContext {
     return new QueueInputDStream<T>(this, queue, options);
   }
 
-  /** A stream fed by a custom Receiver. */
-  receiverStream<T>(receiver: Receiver<T>): ReceiverInputDStream<T> {
-    return new ReceiverInputDStream<T>(this, receiver, 'receiverStream', userCallSite());
+  /**
+   * A stream fed by a custom Receiver. `options`: its buffer (bufferSize, default 100,000 records;
+   * overflow, default 'block': a receiver that awaits store() waits while the buffer is full) and
+   * rate limits (receiverMaxRate, backpressure); see ReceiverOptions.
+   */
+  receiverStream<T>(receiver: Receiver<T>, options?: ReceiverOptions): ReceiverInputDStream<T> {
+    return new ReceiverInputDStream<T>(this, receiver, 'receiverStream', userCallSite(), options);
   }
 
   /**
    * Anything RxJS: the values emitted during a batch interval form that batch. The observable is
    * subscribed at start() and unsubscribed at stop(); its error is reported to listeners
-   * (onReceiverError) and ends the input, as does its completion.
+   * (onReceiverError) and ends the input, as does its completion. An Observable cannot be paused:
+   * when more values wait than `options.bufferSize` (default 100,000), the stream fails (overflow
+   * 'fail', the default) or drops ('drop-oldest', 'drop-newest'); see ReceiverOptions.
    */
-  fromObservable<T>(source: Observable<T>): ReceiverInputDStream<T> {
+  fromObservable<T>(source: Observable<T>, options?: ReceiverOptions): ReceiverInputDStream<T> {
     if (!source || typeof (source as Observable<T>).subscribe !== 'function') {
       throw new InvalidArgumentError(`fromObservable expects an RxJS Observable, got ${source === null ? 'null' : typeof source}.`);
     }
-    return new ReceiverInputDStream<T>(this, new ObservableReceiver(source), 'fromObservable', userCallSite());
+    return new ReceiverInputDStream<T>(this, new ObservableReceiver(source), 'fromObservable', userCallSite(), options);
   }
 
   /** Lines of text from a TCP server (Node only; in a browser use webSocketStream). */

@@ -1,6 +1,7 @@
 import { consoleLogger, type Logger } from '../util/logger.ts';
 import { Subject, type Observable } from 'rxjs';
 import type { StageDecision } from '../rdd/StagePlacement.ts';
+import type { OverflowPolicy } from '../sources/ReceiverOptions.ts';
 
 /**
  * One output operation's run within a batch (Spark's OutputOperationInfo).
@@ -26,6 +27,61 @@ export interface OutputOperationInfo {
 }
 
 /**
+ * One input stream's part of a batch (Spark's StreamInputInfo): its records and, for a receiver,
+ * what its buffer did during the batch's interval.
+ *
+ * Spark: `org.apache.spark.streaming.scheduler.StreamInputInfo`.
+ *
+ * @example
+ * ```ts
+ * ssc.addStreamingListener({
+ *   onBatchCompleted: ({ batchInfo: b }) => {
+ *     for (const i of Object.values(b.streamIdToInputInfo)) if (i.receiver?.numDropped) console.warn(`stream ${i.inputStreamId} dropped ${i.receiver.numDropped}`);
+ *   },
+ * });
+ * ```
+ */
+export interface StreamInputInfo {
+  inputStreamId: number;
+  /** Records of this stream in the batch. */
+  numRecords: number;
+  /** Receivers only. */
+  receiver?: ReceiverInputInfo;
+}
+
+/**
+ * A receiver's buffer over one batch interval (see ReceiverOptions): what came in, what its
+ * overflow policy dropped, how long its producer was blocked, and what it holds now. Spark shows
+ * only the records per batch; the rest is Rivulet's.
+ *
+ * @example
+ * ```ts
+ * ssc.addStreamingListener({
+ *   onBatchCompleted: ({ batchInfo: b }) => {
+ *     const r = b.streamIdToInputInfo[0]?.receiver;
+ *     if (r) console.log(`received ${r.numReceived}, dropped ${r.numDropped}, blocked ${r.blockedTime} ms, buffered ${r.numBuffered}/${r.bufferSize}`);
+ *   },
+ * });
+ * ```
+ */
+export interface ReceiverInputInfo {
+  /** Records the receiver stored during the interval, whatever became of them (dropped, waiting for room, or in the buffer). */
+  numReceived: number;
+  /** Records dropped by the overflow policy during the interval (or after the stream failed). */
+  numDropped: number;
+  /** Milliseconds of the interval during which the producer was held back under overflow 'block': a store waited for room, or the receiver paused its source (whenRoom(), isBlocked()). */
+  blockedTime: number;
+  /** Records held once this batch was cut: waiting for a later batch, or in batches not completed (this one included). At most bufferSize. */
+  numBuffered: number;
+  /** Records of stores waiting for room (overflow 'block'), not yet in the buffer. */
+  numWaiting: number;
+  bufferSize: number;
+  overflow: OverflowPolicy;
+  /** The rate limit this batch was cut with (receiverMaxRate, or backpressure's estimate), records per second; absent without one. */
+  rateLimit?: number;
+}
+
+/**
  * A batch's progress and delays (Spark's BatchInfo). All times come from the context's scheduler.
  *
  * Spark: `org.apache.spark.streaming.scheduler.BatchInfo`.
@@ -41,6 +97,8 @@ export interface BatchInfo {
   batchTime: number;
   /** Records per input stream id. */
   streamIdToNumRecords: Record<number, number>;
+  /** Per input stream id: its records in this batch and, for a receiver, its buffer's counters over the interval. */
+  streamIdToInputInfo: Record<number, StreamInputInfo>;
   numRecords: number;
   submissionTime: number;
   processingStartTime?: number;

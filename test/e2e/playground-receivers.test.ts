@@ -7,7 +7,8 @@ import { ensurePlaygroundBuilt, serveStatic, type StaticServer } from './support
 /**
  * Failures are not silent (issue 16, item 3), in the built playground in Chromium: the WebSocket
  * example with nothing listening shows its receiver restarting with the error, and says so once
- * in the Console (not at every retry).
+ * in the Console (not at every retry). A receiver's buffer counters (issue 12, item 4) show in the
+ * same table.
  */
 let browser: Browser;
 let server: StaticServer;
@@ -54,5 +55,16 @@ test('the WebSocket example with no server: its receiver shows restarting with t
   const consoleText = (await page.locator('[data-testid=console]').textContent())!;
   expect(consoleText.split(`Error connecting to ws://127.0.0.1:${port}`).length - 1).toBe(1);
   expect(consoleText).toContain('Retrying every 200 ms');
+  await page.click('[data-testid=stop]');
+});
+
+test("a receiver's buffer in the table: records in, held / bufferSize and the overflow policy, from each batch's BatchInfo", async () => {
+  await page.selectOption('[data-testid=examples]', 'click-stream');
+  await page.click('[data-testid=run]');
+  const buffer = page.locator('[data-testid=receivers] [data-testid=receiver] [data-testid=receiver-buffer]');
+  await buffer.waitFor();
+  // clickStream is an Observable (it cannot be paused): overflow 'fail' by default, 100,000 records.
+  await expect.poll(async () => Number(/^(\d+) in/.exec(((await buffer.textContent()) ?? '').trim())?.[1] ?? 0)).toBeGreaterThan(40);
+  expect(((await buffer.textContent()) ?? '').trim()).toMatch(/^\d+ in · \d+\/100000 fail$/);
   await page.click('[data-testid=stop]');
 });

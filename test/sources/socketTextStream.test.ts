@@ -202,6 +202,41 @@ describe('socketTextStream', () => {
     expect(union(batches)).toEqual(['naïve', 'café']);
   });
 
+  test("overflow 'block' (the default): a server faster than slow batches is held back by pausing the socket; every line arrives, in order", async () => {
+    // 5,000 lines of 1,000 characters, a buffer of 1,000 records. A receiver that did not pause
+    // would store on while 1,000 records wait, and the stream would fail saying so.
+    const { port } = await startServer((socket) => {
+      let n = 0;
+      const write = () => {
+        while (n < 5000) if (!socket.write(`${n++} `.padEnd(1000, 'x') + '\n')) return void socket.once('drain', write);
+      };
+      write();
+    });
+    ssc = new StreamingContext({ batchInterval: 100 });
+    const lines = ssc.socketTextStream('127.0.0.1', port, { bufferSize: 1000 });
+    expect(lines.settings.overflow).toBe('block');
+    const numbers: number[] = [];
+    lines.foreachRDD(async (rdd) => {
+      for (const line of await rdd.collect()) numbers.push(Number(line.slice(0, line.indexOf(' '))));
+      await sleep(50); // slower than the server
+    });
+    const receiver: { buffered: number; waiting: number; blocked: number }[] = [];
+    ssc.addStreamingListener({
+      onBatchSubmitted: ({ batchInfo }) => {
+        const r = batchInfo.streamIdToInputInfo[lines.inputId]!.receiver!;
+        receiver.push({ buffered: r.numBuffered, waiting: r.numWaiting, blocked: r.blockedTime });
+      },
+    });
+    let failure: unknown;
+    ssc.awaitTermination().catch((e: unknown) => (failure = e));
+    ssc.start();
+    await until(() => numbers.length >= 5000 || failure !== undefined, '5,000 lines');
+    expect(failure).toBeUndefined();
+    expect(numbers).toEqual(Array.from({ length: 5000 }, (_, i) => i));
+    expect(Math.max(...receiver.map((r) => r.buffered))).toBeLessThanOrEqual(1000);
+    expect(receiver.some((r) => r.blocked > 0)).toBe(true);
+  });
+
   test('checks its arguments when defined', () => {
     ssc = new StreamingContext({ batchInterval: 100 });
     expect(() => ssc!.socketTextStream('', 9999)).toThrow(/host must be a non-empty string/);

@@ -120,6 +120,15 @@ describe('webSocketStream', () => {
     await until(() => closed, 'the server to see the socket closed');
   });
 
+  test("a WebSocket cannot be paused: overflow defaults to 'fail', and 'block' is refused", () => {
+    ssc = new StreamingContext({ batchInterval: 100 });
+    expect(ssc.webSocketStream('ws://127.0.0.1:1').settings).toMatchObject({ overflow: 'fail', bufferSize: 100_000 });
+    expect(ssc.webSocketStream('ws://127.0.0.1:1', { overflow: 'drop-oldest', bufferSize: 10 }).settings).toMatchObject({ overflow: 'drop-oldest', bufferSize: 10 });
+    expect(() => ssc!.webSocketStream('ws://127.0.0.1:1', { overflow: 'block' })).toThrow(
+      "webSocketStream: overflow 'block' needs a receiver that can pause its source, and a WebSocket cannot be paused (the WHATWG WebSocket API has no flow control); choose 'drop-oldest', 'drop-newest' or 'fail'.",
+    );
+  });
+
   test('checks its arguments when defined', () => {
     ssc = new StreamingContext({ batchInterval: 100 });
     expect(() => ssc!.webSocketStream('localhost:8080')).toThrow(/url must be a ws:\/\/ or wss:\/\/ URL, got "localhost:8080"/);

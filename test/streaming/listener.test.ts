@@ -174,7 +174,7 @@ describe('listener events', () => {
     await ssc.stop();
     const before = [...events];
     stream.supervisor.reportError('a callback of the closed connection');
-    ssc.listenerBus.post({ type: 'batchCompleted', batchInfo: { batchTime: 9000, streamIdToNumRecords: {}, numRecords: 0, submissionTime: 9000, outputOperationInfos: [] } });
+    ssc.listenerBus.post({ type: 'batchCompleted', batchInfo: { batchTime: 9000, streamIdToNumRecords: {}, streamIdToInputInfo: {}, numRecords: 0, submissionTime: 9000, outputOperationInfos: [] } });
     expect(before).toEqual(['completed 1000']);
     expect(events).toEqual(before);
   });

@@ -1,5 +1,6 @@
 import mqtt, { type IClientOptions, type MqttClient, type Packet } from 'mqtt';
 import { Receiver } from '../../sources/Receiver.ts';
+import { ReceiverBufferFullError } from '../../sources/ReceiverBufferFullError.ts';
 import type { MQTTStreamOptions } from './options.ts';
 
 type SendPacket = (packet: Packet, cb?: (error?: Error) => void, ...rest: unknown[]) => void;
@@ -14,9 +15,16 @@ type SendPacket = (packet: Packet, cb?: (error?: Error) => void, ...rest: unknow
  * again after a crash or a lost connection: at-least-once, and a record may be processed twice.
  * With QoS 0, or a clean session, what the process held when it died is lost: at-most-once.
  *
- * The broker sends at most `receiveMaximum` messages before their PUBACKs: the bound on records
- * held here, and the backpressure — a slow pipeline slows the broker's delivery, and what waits
- * stays in the broker's queue for this session.
+ * The broker sends at most `receiveMaximum` messages before their PUBACKs: with QoS 1 a bound on
+ * records held here, and the backpressure — a slow pipeline slows the broker's delivery, and what
+ * waits stays in the broker's queue for this session. The stream's buffer (ReceiverOptions) bounds
+ * both QoS: under overflow 'block' (the default) a message that finds it full is let in once there
+ * is room, and until then mqtt.js reads nothing more from the connection (its handleMessage
+ * backpressure), so TCP's flow control holds the broker back. Blocked longer than 1.5 ×
+ * keepAliveInterval, the keep-alive fails and mqtt.js reconnects (a persistent session loses
+ * nothing). Under 'drop-oldest' or 'drop-newest' a dropped QoS 1 message is acknowledged all the
+ * same (you chose to drop it; unacknowledged, it would hold one of the broker's receiveMaximum
+ * slots until a reconnect).
  */
 export class MQTTReceiver<T> extends Receiver<T> {
   private client: MqttClient | undefined;
@@ -55,10 +63,13 @@ export class MQTTReceiver<T> extends Receiver<T> {
     const client = mqtt.connect(this.brokerUrl, clientOptions);
     this.client = client;
     this.holdPubacks(client);
-    // QoS 0 messages skip customHandleAcks and come as 'message' events (nothing to acknowledge).
-    client.on('message', (topic, payload, packet) => {
-      if (packet.qos === 0) this.onMessage(topic, payload, undefined, 0, () => {});
-    });
+    // QoS 0 messages skip customHandleAcks: they are stored here, where mqtt.js waits for the
+    // callback before it reads the next packet (nothing to acknowledge).
+    client.handleMessage = (packet, callback) => {
+      if (packet.qos !== 0) return callback();
+      const payload = typeof packet.payload === 'string' ? new TextEncoder().encode(packet.payload) : packet.payload;
+      this.onMessage(packet.topic, payload, undefined, 0, () => callback());
+    };
     client.on('connect', (connack) => {
       if (connack.sessionPresent) return;
       client.subscribe([...this.topics], { qos: o.qos }, (error, granted) => {
@@ -89,13 +100,19 @@ export class MQTTReceiver<T> extends Receiver<T> {
       return accept();
     }
     if (qos === 0 || messageId === undefined) {
-      this.store(record);
-      return accept();
+      void this.store(record);
+    } else {
+      const safe = this.storeReliably([record]).catch((e: unknown) => {
+        // Dropped by the overflow policy the user chose: acknowledged, as a message processed.
+        if (e instanceof ReceiverBufferFullError && (e.overflow === 'drop-oldest' || e.overflow === 'drop-newest')) return;
+        throw e; // not acknowledged: the broker sends it again
+      });
+      safe.catch(() => {});
+      this.held.set(messageId, safe);
     }
-    const safe = this.storeReliably([record]);
-    safe.catch(() => {}); // not acknowledged: the broker sends it again
-    this.held.set(messageId, safe);
-    accept();
+    // Under overflow 'block' with the buffer full, mqtt.js reads the next packet only once there is room.
+    if (this.isBlocked()) void this.whenRoom().then(accept);
+    else accept();
   }
 
   /**

@@ -62,7 +62,7 @@ function receiver<T, R>(
     (topic, payload) => toRecord(decode(payload, topic), topic),
     operation,
   );
-  return new ReceiverInputDStream<R>(ssc, r, operation, userCallSite());
+  return new ReceiverInputDStream<R>(ssc, r, operation, userCallSite(), options);
 }
 
 /**

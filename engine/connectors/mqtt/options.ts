@@ -1,7 +1,10 @@
+import type { ReceiverOptions } from '../../sources/ReceiverOptions.ts';
+
 /**
  * Options of `MQTTUtils.createStream(ssc, brokerUrl, topics, options)`: Bahir's MQTTUtils
  * parameters (clientId, username, password, cleanSession, qos, connectionTimeout,
- * keepAliveInterval), plus MQTT 5's session expiry and receive maximum.
+ * keepAliveInterval), plus MQTT 5's session expiry and receive maximum, and the receiver's buffer
+ * ({@link ReceiverOptions}; overflow 'block' by default: mqtt.js stops reading while it is full).
  *
  * @example
  * ```ts
@@ -12,7 +15,7 @@
  * };
  * ```
  */
-export interface MQTTStreamOptions<T> {
+export interface MQTTStreamOptions<T> extends ReceiverOptions {
   /**
    * The MQTT client id. With one, the session is persistent by default (cleanSession false): the
    * broker keeps this client's subscriptions and the QoS 1 messages it has not acknowledged while

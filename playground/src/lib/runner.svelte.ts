@@ -31,7 +31,7 @@ export interface ConsoleLine {
 
 export type RunnerState = RunState | 'idle';
 
-/** A receiver as the Spark UI's receivers table shows it. */
+/** A receiver as the Spark UI's receivers table shows it, with its buffer's counters (summed over the batches reported). */
 export interface ReceiverRow {
   streamId: number;
   name: string;
@@ -39,6 +39,8 @@ export interface ReceiverRow {
   errors: number;
   lastError?: string;
   lastErrorTime?: number;
+  /** Set once a batch has reported on this receiver's buffer. */
+  buffer?: { received: number; dropped: number; blockedMs: number; buffered: number; bufferSize: number; overflow: string };
 }
 
 export class Runner {
@@ -275,6 +277,7 @@ export class Runner {
       failed: r.info.failureReason !== undefined,
       kept: true,
     }));
+    if (this.receivers.length > 0) this.receivers = updateReceiverBuffers(this.receivers, reports);
     const batches = this.batches.concat(rows);
     this.batches = batches.length > MAX_BATCHES ? batches.slice(-MAX_BATCHES) : batches;
     // Details (records) are kept for MAX_DETAILS batches; within one frame only the newest of
@@ -330,6 +333,31 @@ export function keepDetails(details: Map<number, BatchReport>, max: number, pinn
   }
   for (const t of dropped) details.delete(t);
   return dropped;
+}
+
+/** The receivers table with the buffer counters of newly reported batches added. */
+export function updateReceiverBuffers(rows: ReceiverRow[], reports: readonly BatchReport[]): ReceiverRow[] {
+  let changed = false;
+  const next = rows.map((row) => {
+    let buffer = row.buffer;
+    for (const report of reports) {
+      const r = report.info.streamIdToInputInfo?.[row.streamId]?.receiver;
+      if (!r) continue;
+      const before = buffer ?? { received: 0, dropped: 0, blockedMs: 0 };
+      buffer = {
+        received: before.received + r.numReceived,
+        dropped: before.dropped + r.numDropped,
+        blockedMs: before.blockedMs + r.blockedTime,
+        buffered: r.numBuffered,
+        bufferSize: r.bufferSize,
+        overflow: r.overflow,
+      };
+    }
+    if (buffer === row.buffer) return row;
+    changed = true;
+    return { ...row, buffer };
+  });
+  return changed ? next : rows;
 }
 
 /** The receivers table after one of their events. */

@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
 import { StreamingContext } from '../../../engine/index.ts';
-import { MQTTUtils } from '../../../engine/connectors/mqtt/index.ts';
+import { MQTTUtils, type MQTTStreamOptions } from '../../../engine/connectors/mqtt/index.ts';
 import { describeWithBrokers } from '../../support/brokers/binaries.ts';
 import { startMosquitto, type MosquittoBroker } from '../../support/brokers/mosquitto.ts';
 import { collectBatches, union } from '../../sources/helpers.ts';
@@ -135,6 +135,92 @@ describeMqtt('MQTTUtils.createStream', () => {
     expect(received.flat().length - probes).toBe(2);
     release();
     await expect.poll(() => received.flat().filter((r) => !r.startsWith('probe')).sort()).toEqual(['1', '2', '3', '4', '5']);
+  });
+});
+
+/** Whether `condition` comes true within a couple of seconds (a retry's cadence, not an assertion). */
+async function arrives(condition: () => boolean): Promise<boolean> {
+  for (let i = 0; i < 100; i++) {
+    if (condition()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return condition();
+}
+
+describeMqtt('MQTTUtils.createStream: the receiver buffer', () => {
+  /** A stream whose first batch holding a message (other than the probe) waits until release(). */
+  function gated(topic: string, options: MQTTStreamOptions<string>) {
+    const ssc = context();
+    const received: string[] = [];
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const stream = MQTTUtils.createStream(ssc, broker.url, topic, options);
+    stream.foreachRDD(async (rdd) => {
+      const records = await rdd.collect();
+      received.push(...records);
+      if (records.some((r) => !r.startsWith('probe'))) await released;
+    });
+    const counters = { dropped: 0, maxBuffered: 0, blockedTime: 0 };
+    // From each batch as it is submitted (cut from the buffer): those behind the held batch complete only after it.
+    ssc.addStreamingListener({
+      onBatchSubmitted: ({ batchInfo }) => {
+        const r = batchInfo.streamIdToInputInfo[stream.inputId]?.receiver;
+        if (!r) return;
+        counters.dropped += r.numDropped;
+        counters.blockedTime += r.blockedTime;
+        counters.maxBuffered = Math.max(counters.maxBuffered, r.numBuffered);
+      },
+    });
+    /**
+     * Once subscribed, every probe has come through (or was dropped) and the buffer is empty again:
+     * a last probe, sent again under a new name until one arrives (a full buffer may drop it),
+     * comes after all those published before it.
+     */
+    const ready = async () => {
+      await subscribed(() => received, topic);
+      for (let i = 0; ; i++) {
+        const probe = `probe-last-${i}`;
+        await publish(topic, probe);
+        if (await arrives(() => received.includes(probe))) break;
+      }
+      await expect.poll(() => stream.bufferedRecords).toBe(0);
+    };
+    return { ssc, received, release, counters, ready, messages: () => received.filter((r) => !r.startsWith('probe')) };
+  }
+
+  test.each([0, 1] as const)("overflow 'block', QoS %i: while the buffer is full mqtt.js reads nothing more, and nothing is lost", async (qos) => {
+    const g = gated(`blocked/${qos}`, { qos, bufferSize: 2, overflow: 'block' });
+    g.ssc.start();
+    await g.ready();
+    await publish(`blocked/${qos}`, '1', '2', '3', '4', '5');
+    await expect.poll(() => g.messages()).toEqual(['1', '2']);
+    // While that batch waits, the third message waits for room and the connection is not read: no batch gets more.
+    let batches = 0;
+    await new Promise<void>((resolve) => {
+      const s = g.ssc.events$.subscribe((e) => {
+        if (e.type === 'batchSubmitted' && ++batches === 5) (s.unsubscribe(), resolve());
+      });
+    });
+    expect(g.messages()).toEqual(['1', '2']);
+    g.release();
+    await expect.poll(() => g.messages()).toEqual(['1', '2', '3', '4', '5']);
+    expect(g.counters.dropped).toBe(0);
+    expect(g.counters.maxBuffered).toBeLessThanOrEqual(2);
+    expect(g.counters.blockedTime).toBeGreaterThan(0);
+  });
+
+  test("overflow 'drop-newest', QoS 1: a dropped message is acknowledged, so it does not hold one of the broker's receiveMaximum places", async () => {
+    // receiveMaximum 2: were the dropped messages left unacknowledged, the broker would stop after the second.
+    const g = gated('dropped/t', { qos: 1, clientId: 'rivulet-dropped', receiveMaximum: 2, bufferSize: 1, overflow: 'drop-newest' });
+    g.ssc.start();
+    await g.ready();
+    const droppedBefore = g.counters.dropped; // probes a full buffer dropped
+    await publish('dropped/t', '1', '2', '3', '4');
+    await expect.poll(() => g.counters.dropped - droppedBefore, { interval: 100 }).toBe(3);
+    expect(g.messages()).toEqual(['1']);
+    g.release();
+    await publish('dropped/t', '5');
+    await expect.poll(() => g.messages()).toEqual(['1', '5']);
   });
 });
 
