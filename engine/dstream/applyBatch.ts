@@ -1,6 +1,8 @@
 import { State } from './State.ts';
 import type { StateMap } from './StateMap.ts';
 import type { MappingFunction } from './StateSpec.ts';
+import type { ShippedFunction } from '../closure/ship.ts';
+import { thrownBy } from '../closure/attribution.ts';
 
 /**
  * Applies one batch's records of a partition to its state map: the mapping function for each
@@ -14,10 +16,12 @@ export function applyBatch<K, V, S, M>(
   records: readonly [K, V][],
   mks: readonly unknown[],
   slots: readonly number[],
-  f: MappingFunction<K, V, S, M>,
+  shipped: ShippedFunction<MappingFunction<K, V, S, M>>,
   time: number,
   timeout: number | undefined,
 ): M[] {
+  // Called unwrapped (ShippedFunction.raw), a throw attributed here.
+  const f = shipped.raw;
   const states = map.states;
   const mapped: M[] = [];
   const state = new State<S>();
@@ -33,7 +37,12 @@ export function applyBatch<K, V, S, M>(
     if (slot >= 0 ? states.keyAt(slot) !== mk : states.modCount !== probedAt) slot = states.find(mk);
     const existed = slot >= 0;
     const old = existed ? states.valueAt(slot) : undefined;
-    const out = f(key, kv[1], state.wrap(existed, old));
+    let out: M;
+    try {
+      out = f(key, kv[1], state.wrap(existed, old));
+    } catch (e) {
+      throw thrownBy(e, shipped);
+    }
     if (out !== undefined) mapped.push(out);
     if (state.isRemoved) {
       if (existed) map.removeAt(slot, key, mk, old as S);
@@ -46,7 +55,12 @@ export function applyBatch<K, V, S, M>(
       if (updatedAt >= threshold) break;
       const key = map.keyOf(mk);
       const old = states.get(mk) as S;
-      const out = f(key, undefined, state.wrap(true, old, true));
+      let out: M;
+      try {
+        out = f(key, undefined, state.wrap(true, old, true));
+      } catch (e) {
+        throw thrownBy(e, shipped);
+      }
       if (out !== undefined) mapped.push(out);
       map.removeAt(states.find(mk), key, mk, old);
     }

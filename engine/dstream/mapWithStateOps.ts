@@ -157,7 +157,7 @@ const step =
         if (base === undefined) throw new InternalError(`internal: mapWithState's state for partition ${partition} before ${batchTime} ms is missing`);
         let mapped: unknown[];
         try {
-          mapped = applyBatch(base.map, records, mks, slots, f.call, batchTime, timeout);
+          mapped = applyBatch(base.map, records, mks, slots, f, batchTime, timeout);
         } catch (e) {
           base.failed();
           throw e;

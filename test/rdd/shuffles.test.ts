@@ -151,7 +151,7 @@ describe('reduceByKey in one thread: the map partitions combine into one map', (
   test('the map side runs once per record, and a second job reads the same outputs', async () => {
     const sc = newContext();
     let merges = 0;
-    const reduced = sc.fromPartitions(sales).reduceByKey((x: number, y: number) => (merges++, x + y));
+    const reduced = sc.fromPartitions(sales as [string, number][][]).reduceByKey((x: number, y: number) => (merges++, x + y));
     expect(sorted(await reduced.collect())).toEqual([['a', 4], ['b', 7], ['c', 4]]);
     expect(merges).toBe(2);
     expect(await reduced.count()).toBe(3);
