@@ -7,7 +7,7 @@ import type { Duration } from '../util/duration.ts';
 import { MaterializedRDD } from './MaterializedRDD.ts';
 import { beforeCheckpointError, distribute, tuplesOf, type StatefulDStream } from './checkpointing.ts';
 import { StateInWorkers } from './StateInWorkers.ts';
-import { InPlaceStateRDD, previousParent, statePairs, type PreviousState, type StateRecord } from './InPlaceStateRDD.ts';
+import { InPlaceStateRDD, StatePairsRDD, previousParent, type PreviousState, type StateRecord } from './InPlaceStateRDD.ts';
 import { UpdateStateRDD } from './UpdateStateRDD.ts';
 
 type UpdateFunc<V, S> = (values: V[], state: S | undefined) => S | undefined;
@@ -109,15 +109,9 @@ export class StateDStream<K, V, S> extends DStream<[K, S]> implements StatefulDS
   }
 
   private pairsOf(records: RDD<StateRecord<K, S>>): RDD<[K, S]> {
-    return records.pipe<[K, S]>(
-      'updateStateByKey',
-      (emit) => ({
-        next: (record) => statePairs(record, 'updateStateByKey', emit),
-      }),
-      true,
-      this.creationSite.replace(/^\S+ at /, ''),
-    );
+    return new StatePairsRDD(records, 'updateStateByKey', this.creationSite.replace(/^\S+ at /, ''));
   }
+
 
   override clearMetadata(time: number): void {
     super.clearMetadata(time);

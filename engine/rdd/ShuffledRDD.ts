@@ -63,8 +63,11 @@ export class ShuffledRDD<K, V, C> extends RDD<[K, C]> {
         only = block;
       }
       if (filled === 1) {
-        // New pairs: the map output is kept for the next job that reads this shuffle.
-        for (let i = 0; i < only!.length; i++) emit([only![i]![0], only![i]![1]]);
+        // New pairs: the map output is kept for the next job that reads this shuffle. Persisted,
+        // the pairs themselves: every later job reads the kept partition (whose records are shared
+        // by whoever reads them), and a copy would hold every pair twice.
+        if (this.isPersisted) for (let i = 0; i < only!.length; i++) emit(only![i] as [K, C]);
+        else for (let i = 0; i < only!.length; i++) emit([only![i]![0], only![i]![1]]);
         return;
       }
     }
