@@ -85,7 +85,7 @@ export class StateDStream<K, V, S> extends DStream<[K, S]> implements StatefulDS
       const prev: PreviousState<K, S> = records !== undefined ? { records } : { pairs: prevState };
       const data = batch && this.partitioner.equals(batch.partitioner) ? batch : batch?.partitionBy(this.partitioner);
       if (InPlaceStateRDD.fits(this.partitioner, [...previousParent(prev), ...(data ? [data] : [])] as RDD<unknown>[])) {
-        const step = new UpdateStateRDD<K, V, S>(prev, data, this.updateFunc.call, validTime, this.partitioner, this.creationSite.replace(/^\S+ at /, ''));
+        const step = new UpdateStateRDD<K, V, S>(prev, data, this.updateFunc, validTime, this.partitioner, this.creationSite.replace(/^\S+ at /, ''));
         this.records.set(validTime, step);
         this.uncommitted.set(validTime, step);
         return this.pairsOf(step);
