@@ -62,19 +62,16 @@ class MapWithStateRDD<K, V, S, M> extends RDD<MapWithStateRecord<K, S, M>> {
       // The batch's keys are probed first, as the records arrive, with nothing else in between: on
       // a table bigger than the CPU caches their cache misses then overlap, where between calls of
       // the function they would come one after another.
-      const records: [K, V][] = [];
-      const mks: unknown[] = [];
-      const slots: number[] = [];
       this.partitionedData.iterator(split, ctx, (kv) => {
         const mk = mapKey(kv[0]);
-        records.push(kv);
-        mks.push(mk);
-        slots.push(states.find(mk));
+        map.addToBatch(kv, mk, states.find(mk));
       });
-      mapped = applyBatch(map, records, mks, slots, this.mappingFunction, this.batchTime, this.timeout);
+      mapped = applyBatch(map, this.mappingFunction, this.batchTime, this.timeout);
     } catch (e) {
       map.rollback(mark);
       throw e;
+    } finally {
+      map.clearBatch();
     }
     const time = this.batchTime;
     map.supersededBy = undefined;

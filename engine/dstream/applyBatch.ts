@@ -5,28 +5,23 @@ import type { ShippedFunction } from '../closure/ship.ts';
 import { thrownBy } from '../closure/attribution.ts';
 
 /**
- * Applies one batch's records of a partition to its state map: the mapping function for each
- * record in order, then (with a timeout) for each key idle since before `time - timeout`, least
- * recently updated first. Returns what the function returned. `mks[i]` is mapKey(records[i][0])
- * and `slots[i]` what `map.states.find` gave for it (probed as the records arrived). Changes are
- * logged in the map; on a throw the caller rolls back.
+ * Applies the batch in `map.batch` (one partition's records, their map keys and the slots
+ * `map.states.find` gave for them, probed as the records arrived: StateMap.addToBatch) to the
+ * state map: the mapping function for each record in order, then (with a timeout) for each key
+ * idle since before `time - timeout`, least recently updated first. Returns what the function
+ * returned. Changes are logged in the map; on a throw the caller rolls back. The caller clears the
+ * batch (StateMap.clearBatch) either way.
  */
-export function applyBatch<K, V, S, M>(
-  map: StateMap<K, S>,
-  records: readonly [K, V][],
-  mks: readonly unknown[],
-  slots: readonly number[],
-  shipped: ShippedFunction<MappingFunction<K, V, S, M>>,
-  time: number,
-  timeout: number | undefined,
-): M[] {
+export function applyBatch<K, V, S, M>(map: StateMap<K, S>, shipped: ShippedFunction<MappingFunction<K, V, S, M>>, time: number, timeout: number | undefined): M[] {
   // Called unwrapped (ShippedFunction.raw), a throw attributed here.
   const f = shipped.raw;
+  const { records, mks, slots, length: n } = map.batch as { records: [K, V][]; mks: unknown[]; slots: number[]; length: number };
   const states = map.states;
-  const mapped: M[] = [];
+  // Sized for one result per record (grown past that by timeouts, cut to what was returned).
+  const mapped: M[] = new Array(n);
+  let m = 0;
   const state = new State<S>();
   const timed = map.updatedAt !== undefined;
-  const n = records.length;
   const probedAt = states.modCount;
   for (let i = 0; i < n; i++) {
     const kv = records[i]!;
@@ -43,7 +38,7 @@ export function applyBatch<K, V, S, M>(
     } catch (e) {
       throw thrownBy(e, shipped);
     }
-    if (out !== undefined) mapped.push(out);
+    if (out !== undefined) mapped[m++] = out;
     if (state.isRemoved) {
       if (existed) map.removeAt(slot, key, mk, old as S);
     } else if (state.isUpdated) map.put(slot, key, mk, state.get(), old, time);
@@ -61,9 +56,10 @@ export function applyBatch<K, V, S, M>(
       } catch (e) {
         throw thrownBy(e, shipped);
       }
-      if (out !== undefined) mapped.push(out);
+      if (out !== undefined) mapped[m++] = out;
       map.removeAt(states.find(mk), key, mk, old);
     }
   }
+  mapped.length = m;
   return mapped;
 }
