@@ -91,7 +91,6 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> implements Sta
     return new StatePairsRDD(records, 'reduceByKeyAndWindow', this.creationSite.replace(/^\S+ at /, ''));
   }
 
-
   override clearMetadata(time: number): void {
     super.clearMetadata(time);
     for (const [t, step] of this.uncommitted) {

@@ -112,7 +112,6 @@ export class StateDStream<K, V, S> extends DStream<[K, S]> implements StatefulDS
     return new StatePairsRDD(records, 'updateStateByKey', this.creationSite.replace(/^\S+ at /, ''));
   }
 
-
   override clearMetadata(time: number): void {
     super.clearMetadata(time);
     for (const [t, step] of this.uncommitted) {
