@@ -19,6 +19,7 @@ import { narrowOpNamed } from '../rdd/narrowOps.ts';
 import '../dstream/mapWithStateOps.ts';
 import { isFunctionDescriptor, type FunctionDescriptor, type PartitionerDescriptor, type RDDDescriptor } from '../rdd/descriptor.ts';
 import { writeShuffleMapOutput } from '../rdd/shuffle.ts';
+import { aggregatorOf } from '../rdd/Dependency.ts';
 import { engineFunction, type ShippedFunction } from '../closure/ship.ts';
 import { attributed, attributeUserError } from '../closure/attribution.ts';
 import { compileSource } from '../closure/compile.ts';
@@ -128,10 +129,10 @@ export class TaskRunner {
       case 'defined': {
         const raw = this.definitions?.functionAt(how.index);
         if (!raw) throw new InternalError(`internal: this worker has no function defined at place ${how.index} (${d.operation} at ${d.callSite}); it was not loaded with the pipeline`);
-        return shipped(attributed(raw, d.operation, d.callSite), d);
+        return shipped(raw, d);
       }
       case 'source':
-        return shipped(attributed(compileSource(how.source, d.operation, d.callSite), d.operation, d.callSite), d);
+        return shipped(compileSource(how.source, d.operation, d.callSite), d);
       case 'engine': {
         const factory = engineFactory(how.name);
         if (!factory) throw new InternalError(`internal: no engine function named ${how.name} on this worker`);
@@ -281,7 +282,7 @@ export class TaskRunner {
       }
       case 'shuffleMap': {
         const a = r.aggregator;
-        const aggregator = a && { createCombiner: this.fn(a.createCombiner).call, mergeValue: this.fn(a.mergeValue).call, mergeCombiners: this.fn(a.mergeCombiners).call };
+        const aggregator = a && aggregatorOf({ createCombiner: this.fn(a.createCombiner), mergeValue: this.fn(a.mergeValue), mergeCombiners: this.fn(a.mergeCombiners) });
         const dep = new ShuffleDependency(rdd as RDD<[unknown, unknown]>, revivePartitioner(r.partitioner, new Map())!, aggregator, r.mapSideCombine, r.operation);
         const buckets = writeShuffleMapOutput(dep, p, ctx);
         for (const b of buckets) checked(b, `${r.operation} (the map side of its shuffle, reading ${where})`);
@@ -395,7 +396,7 @@ export class TaskRunner {
       }
       case 'shuffled': {
         const a = d.params.aggregator as Record<'createCombiner' | 'mergeValue' | 'mergeCombiners', WireFunction> | undefined;
-        const aggregator = a && { createCombiner: this.fn(a.createCombiner).call, mergeValue: this.fn(a.mergeValue).call, mergeCombiners: this.fn(a.mergeCombiners).call };
+        const aggregator = a && aggregatorOf({ createCombiner: this.fn(a.createCombiner), mergeValue: this.fn(a.mergeValue), mergeCombiners: this.fn(a.mergeCombiners) });
         const placeholder = new ParallelCollectionRDD<[unknown, unknown]>(sc, [], 'shuffle map side');
         const shuffled = new ShuffledRDD(placeholder, partitioner ?? new HashPartitioner(Math.max(1, d.numPartitions)), aggregator, d.params.mapSideCombine as boolean, d.operation, d.callSite);
         depIds.set(shuffled.dep, d.params.shuffleId as number);
@@ -458,8 +459,9 @@ function quietFor(state: NonNullable<ReturnType<typeof executorState>>, ms: numb
 }
 
 /** A revived function as the narrow operations take it. */
-function shipped(call: (...args: any[]) => any, d: FunctionDescriptor): ShippedFunction<any> {
-  return { kind: 'shipped', call, operation: d.operation, callSite: d.callSite, definedAt: undefined, source: () => ({ why: 'revived in a worker' }) };
+function shipped(raw: (...args: any[]) => any, d: FunctionDescriptor): ShippedFunction<any> {
+  const call = attributed(raw, d.operation, d.callSite);
+  return { kind: 'shipped', call, raw, operation: d.operation, callSite: d.callSite, definedAt: undefined, source: () => ({ why: 'revived in a worker' }) };
 }
 
 /** A cached partition whose worker was lost: computed from lineage when the task has it. */

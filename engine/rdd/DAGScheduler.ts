@@ -3,7 +3,7 @@ import { consoleLogger, type Logger } from '../util/logger.ts';
 import type { RDD } from './RDD.ts';
 import type { ShuffleDependency } from './Dependency.ts';
 import type { Emit, TaskContext } from './TaskContext.ts';
-import { writeShuffleMapOutput } from './shuffle.ts';
+import { combinesAcrossPartitions, writeShuffleMapOutputs } from './shuffle.ts';
 import { attributeUserError } from '../closure/attribution.ts';
 import { FetchFailedError, type Executor } from '../executor/Executor.ts';
 import type { ResultKind } from '../executor/protocol.ts';
@@ -224,12 +224,16 @@ export class DAGScheduler {
 
   /** @internal */ runLocalMapTasks(dep: ShuffleDependency<any, any, any>, partitions: readonly number[], stageId: number): void {
     this.metrics.localTasks += partitions.length;
-    for (const p of partitions) {
+    // reduceByKey: the partitions combine into one map (shuffle.ts), all of them or none.
+    const together = partitions.length > 1 && combinesAcrossPartitions(dep);
+    for (const group of together ? [partitions] : partitions.map((p) => [p])) {
+      let outputs: unknown[][][];
       try {
-        this.mapOutputs.register(dep, p, { executor: undefined, buckets: writeShuffleMapOutput(dep, p, this.taskContext(stageId, p)) });
+        outputs = writeShuffleMapOutputs(dep, group, (p) => this.taskContext(stageId, p));
       } catch (e) {
         throw attributeUserError(e, siteOf(dep.rdd));
       }
+      group.forEach((p, i) => this.mapOutputs.register(dep, p, { executor: undefined, buckets: outputs[i]! }));
     }
   }
 
