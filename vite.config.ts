@@ -26,6 +26,8 @@ export default defineConfig({
       'rivulet/mqtt': fileURLToPath(new URL('./engine/connectors/mqtt/index.ts', import.meta.url)),
       'rivulet/nats': fileURLToPath(new URL('./engine/connectors/nats/index.ts', import.meta.url)),
       'rivulet/redis': fileURLToPath(new URL('./engine/connectors/redis/index.ts', import.meta.url)),
+      // The playground's seeded sources and its clock, for running its examples anywhere.
+      'rivulet/playground': fileURLToPath(new URL('./engine/playground/index.ts', import.meta.url)),
       rivulet: engineEntry,
       // Monaco's own files (its package exports map every path to `.js`, which hides its CSS).
       'monaco-esm': fileURLToPath(new URL('./node_modules/monaco-editor/esm/vs', import.meta.url)),

@@ -48,6 +48,8 @@ const entries = [
   path.join(engine, 'executor/worker.ts'),
   // The connectors whose clients are optional peer dependencies: rivulet/mqtt, rivulet/nats, rivulet/redis.
   ...['mqtt', 'nats', 'redis'].map((name) => path.join(engine, `connectors/${name}/index.ts`)),
+  // rivulet/playground: the playground's seeded sources and its clock, outside the main entry.
+  path.join(engine, 'playground/index.ts'),
 ];
 
 /**

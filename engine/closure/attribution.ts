@@ -44,6 +44,17 @@ export function attributed<F extends (...args: any[]) => any>(fn: F, operation: 
   } as F;
 }
 
+/**
+ * A throw from a user function the engine called unwrapped (ShippedFunction.raw), as its wrapper
+ * (`call`) would have thrown it. The record-by-record paths call `raw` inside a try/catch of their
+ * own: every wrapper is the same closure code, so its call to the user function sees every user
+ * function of the process and V8 inlines none of them there; `raw` called where an operation calls
+ * it sees that operation's functions only.
+ */
+export function thrownBy(e: unknown, f: { readonly operation: string; readonly callSite: string }): unknown {
+  return asUserError(e, f.operation, f.callSite);
+}
+
 /** `e` as thrown from a user function: control flow (symbols) and errors already attributed pass through. */
 function asUserError(e: unknown, operation: string, callSite: string): unknown {
   if (e instanceof UserFunctionError || typeof e === 'symbol') return e;

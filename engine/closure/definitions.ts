@@ -38,6 +38,17 @@ export class Definitions implements DefinedContext {
     return this.functions.push(fn) - 1;
   }
 
+  /**
+   * The read of an input stream whose partitions a task reads from outside (a direct stream's
+   * offset ranges, read with the source object each thread's copy of the pipeline made): its
+   * place, or undefined once definitions are closed. A task names it by place, as a function.
+   */
+  addReader(read: (...args: any[]) => Promise<unknown>, operation: string, callSite: string): number | undefined {
+    if (this.isClosed) return undefined;
+    this.entries.push({ what: `reader ${operation}`, callSite });
+    return this.functions.push(read) - 1;
+  }
+
   /** A stream or setting that shapes the graph: compared between threads, not needed to run tasks. */
   note(what: string, callSite: string): void {
     if (!this.isClosed) this.entries.push({ what, callSite });

@@ -26,6 +26,11 @@ export interface ShippedFunction<F extends (...args: any[]) => any> {
   readonly callSite: string;
   /** The function, wrapped so that a throw becomes a UserFunctionError naming the operation. */
   readonly call: NoInfer<F>;
+  /**
+   * The function as given, not wrapped: called once per record, with a throw passed through
+   * `thrownBy(e, f)` (closure/attribution.ts), which makes of it what `call` would have thrown.
+   */
+  readonly raw: NoInfer<F>;
   /** Its place among the pipeline's definitions (see Definitions), when it was defined with the pipeline. */
   readonly definedAt: number | undefined;
   /** An engine function: its name in engineFunctions and its arguments (functions among them shipped). */
@@ -82,6 +87,9 @@ class UserFunction<F extends (...args: any[]) => any> implements ShippedFunction
 class EngineFunction<F extends (...args: any[]) => any> implements ShippedFunction<F> {
   readonly kind = 'shipped';
   readonly definedAt = undefined;
+  get raw(): F {
+    return this.call;
+  }
   constructor(
     readonly call: F,
     readonly operation: string,

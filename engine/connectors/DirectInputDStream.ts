@@ -8,6 +8,7 @@ import { SourceRDD } from './SourceRDD.ts';
 import type { Offset, OffsetRange, ReadLimit, ReplayableSource } from './Source.ts';
 import { InputReadError, InternalError, InvalidArgumentError, OutOfRangeError } from '../util/errors.ts';
 import { RecoveryError } from '../checkpoint/RecoveryError.ts';
+import { isExecutor } from '../platform/executorMode.ts';
 
 /**
  * Options of a direct stream (`createDirectStream(ssc, source, options)`), with the names of
@@ -55,9 +56,11 @@ interface DirectStreamPosition<O extends Offset> {
  * `DirectKafkaInputDStream`, for any log). At each batch time the driver asks the source for each
  * partition's range (planBatch, limited by maxRatePerPartition and backpressure); the ranges are
  * logged before the batch runs; the batch's RDD (a SourceRDD, HasOffsetRanges) has one partition
- * per range, read when the batch starts; after the batch's outputs complete the ranges are
- * committed to the source. Recovery re-reads the logged ranges exactly and goes on from the last
- * one's ends; the source's committed offsets are never read back.
+ * per range, read where its task runs — in a worker, by that worker's copy of the source, when the
+ * workers load the pipeline (unless the source `readsIn: 'driver'`), else on the driver when the
+ * batch starts; after the batch's outputs complete the ranges are committed to the source.
+ * Recovery re-reads the logged ranges exactly and goes on from the last one's ends; the source's
+ * committed offsets are never read back.
  *
  * @example
  * ```ts
@@ -79,6 +82,12 @@ export class DirectInputDStream<R, O extends Offset = number> extends InputDStre
   private readonly rateController: RateController | undefined;
   private commits: Promise<void> = Promise.resolve();
   private warnedCommit = false;
+  /**
+   * The place of this stream's read (readChecked) among the pipeline's definitions: every worker's
+   * copy of the pipeline puts its own there, reading with its own source object, so a task names
+   * the read by place and the range as data. Undefined when defined after the definitions closed.
+   */
+  private readonly readerAt: number | undefined;
 
   constructor(
     ssc: StreamingContext,
@@ -98,6 +107,7 @@ export class DirectInputDStream<R, O extends Offset = number> extends InputDStre
       if (v !== undefined && !(typeof v === 'number' && v > 0)) throw new OutOfRangeError(`${operation}: ${name} must be a positive number of records per second, got ${String(v)}.`);
     }
     this.mustMaterialize = true;
+    this.readerAt = ssc.definitions.addReader((range: OffsetRange<O>, batchTime: number) => this.readChecked(range, batchTime), operation, this.creationSite.slice(operation.length + ' at '.length));
     if (options.backpressure) this.rateController = new RateController(ssc, this.inputId, initialRate, minRate);
   }
 
@@ -156,7 +166,12 @@ export class DirectInputDStream<R, O extends Offset = number> extends InputDStre
       validTime,
       ranges.reduce((n, r) => n + countOf(r), 0),
     );
-    return new SourceRDD<R, O>(this.ssc.sparkContext, ranges, validTime, this.operation);
+    const sc = this.ssc.sparkContext;
+    // Read in the workers when they load the pipeline (so each has this stream's read, with its own
+    // source), keep blocks (so a range read there stays there), and the source's client works there.
+    const inWorkers = this.readerAt !== undefined && this.source.readsIn !== 'driver' && sc.pipelineInWorkers && sc.executor?.fetchBlocks !== undefined;
+    const reader = { definedAt: inWorkers ? this.readerAt : undefined, read: (range: OffsetRange<O>) => this.readChecked(range, validTime) };
+    return new SourceRDD<R, O>(sc, ranges, validTime, this.operation, reader);
   }
 
   private advance(time: number, ranges: readonly OffsetRange<O>[]): void {
@@ -166,38 +181,46 @@ export class DirectInputDStream<R, O extends Offset = number> extends InputDStre
     this.positions.set(time, next);
   }
 
-  /** Read every range of the batch, in parallel, when the batch starts. */
+  /**
+   * A source that reads on the driver: every range of the batch, in parallel, when the batch
+   * starts. Read in the workers, the batch is read by its tasks (see SourceRDD), and nothing here.
+   */
   override async materialize(time: number, rdd: RDD<R>): Promise<RDD<R>> {
     // Also batches before it that a window reads and that were made again after a recovery.
-    const unread = [...this.generatedRDDs].filter(([t, r]) => t < time && r instanceof SourceRDD && !r.isMaterialized());
-    for (const [t, r] of unread) await this.read(t, r as SourceRDD<R, O>);
-    if (rdd instanceof SourceRDD && !rdd.isMaterialized()) await this.read(time, rdd as SourceRDD<R, O>);
+    const unread = [...this.generatedRDDs].filter(([t, r]) => t < time && r instanceof SourceRDD && !r.readsInWorkers && !r.isMaterialized());
+    for (const [, r] of unread) await readAll(r as SourceRDD<R, O>);
+    if (rdd instanceof SourceRDD && !rdd.readsInWorkers && !rdd.isMaterialized()) await readAll(rdd as SourceRDD<R, O>);
     return rdd;
   }
 
-  private async read(time: number, source: SourceRDD<R, O>): Promise<void> {
-    await Promise.all(
-      source.offsetRanges.map(async (range, i) => {
-        let records: readonly R[];
-        try {
-          records = await this.source.readRange(range);
-        } catch (e) {
-          throw new InputReadError(
-            `${this.creationSite}: could not read ${range.partition} [${String(range.fromOffset)}, ${String(range.untilOffset)}) for the batch at ${time} ms: ${(e as Error)?.message ?? String(e)}`,
-            { cause: e },
-          );
-        }
-        if (!Array.isArray(records)) throw new InvalidArgumentError(`${this.creationSite}: readRange(${range.partition}) for the batch at ${time} ms gave ${typeof records}, not an array of records.`);
-        const expected = range.count ?? (typeof range.fromOffset === 'number' && !this.source.gaps ? (range.untilOffset as number) - range.fromOffset : undefined);
-        if (expected !== undefined && records.length !== expected) {
-          throw new InputReadError(
-            `${this.creationSite}: readRange(${range.partition} [${String(range.fromOffset)}, ${String(range.untilOffset)})) for the batch at ${time} ms gave ${records.length} records, the range holds ${expected}. ` +
-              'A replayable source must give exactly the records of the range (were they deleted from the log by its retention?).',
-          );
-        }
-        source.setPartition(i, records);
-      }),
-    );
+  /**
+   * @internal The records of one range of the batch at `time`, checked against the range: an
+   * InputReadError naming the range and the batch when the source fails or gives another number of
+   * records than the range holds. Called on the driver, and in a worker by that worker's copy of
+   * this stream (its place among the pipeline's definitions), with that worker's source.
+   */
+  async readChecked(range: OffsetRange<O>, time: number): Promise<readonly R[]> {
+    const where = `${this.creationSite}: `;
+    // In a worker, the source object is the one that worker's copy of the pipeline made.
+    const inWorker = isExecutor() ? " (read in a worker, by the source object the worker's copy of the pipeline made; a source whose records only the driver has says readsIn: 'driver')" : '';
+    let records: readonly R[];
+    try {
+      records = await this.source.readRange(range);
+    } catch (e) {
+      throw new InputReadError(
+        `${where}could not read ${range.partition} [${String(range.fromOffset)}, ${String(range.untilOffset)}) for the batch at ${time} ms${inWorker}: ${(e as Error)?.message ?? String(e)}`,
+        { cause: e },
+      );
+    }
+    if (!Array.isArray(records)) throw new InvalidArgumentError(`${where}readRange(${range.partition}) for the batch at ${time} ms gave ${typeof records}, not an array of records.`);
+    const expected = range.count ?? (typeof range.fromOffset === 'number' && !this.source.gaps ? (range.untilOffset as number) - range.fromOffset : undefined);
+    if (expected !== undefined && records.length !== expected) {
+      throw new InputReadError(
+        `${where}readRange(${range.partition} [${String(range.fromOffset)}, ${String(range.untilOffset)})) for the batch at ${time} ms gave ${records.length} records, the range holds ${expected}${inWorker}. ` +
+          'A replayable source must give exactly the records of the range (were they deleted from the log by its retention?).',
+      );
+    }
+    return records;
   }
 
   override batchSucceeded(time: number): void {
@@ -265,6 +288,10 @@ export class DirectInputDStream<R, O extends Offset = number> extends InputDStre
   }
 }
 
+function readAll(rdd: SourceRDD<unknown, Offset>): Promise<void> {
+  return rdd.readForDriver(rdd.offsetRanges.map((_, i) => i));
+}
+
 function countOf(r: OffsetRange<Offset>): number {
   if (r.count !== undefined) return r.count;
   return typeof r.fromOffset === 'number' ? (r.untilOffset as number) - r.fromOffset : 0;
@@ -276,6 +303,9 @@ function checkSource(source: ReplayableSource<unknown, Offset>, operation: strin
   if (typeof source.kind !== 'string' || source.kind === '') missing.unshift('kind' as never);
   if (missing.length > 0)
     throw new InvalidArgumentError(`${operation}: the source lacks ${missing.join(', ')} (a ReplayableSource has kind, initialOffsets(), planBatch(), readRange() and optionally commit(), close()).`);
+  const readsIn = (source as { readsIn?: unknown }).readsIn;
+  if (readsIn !== undefined && readsIn !== 'driver' && readsIn !== 'anywhere')
+    throw new InvalidArgumentError(`${operation}: the source's readsIn must be 'driver' or 'anywhere' (the default), got ${JSON.stringify(readsIn)}.`);
 }
 
 function isOffset(o: unknown): o is Offset {

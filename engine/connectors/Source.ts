@@ -8,7 +8,9 @@
  * 1. on the driver, before the batch is generated: `planBatch(from, limit)` gives each
  *    partition's range [fromOffset, untilOffset) for t; the ranges go into the write-ahead log
  *    before the batch runs, and into checkpoints as the stream's position;
- * 2. when the batch runs: `readRange(range)` once per range, one RDD partition per range;
+ * 2. where the batch's tasks run: `readRange(range)` once per range, one RDD partition per range —
+ *    in a worker when the workers load the pipeline (each worker's copy of the pipeline made its
+ *    own source object, as each Spark executor opens its own Kafka consumer), else on the driver;
  * 3. after the batch's outputs all completed: `commit(ranges)`, so the log's own tools see
  *    progress. Recovery never reads committed offsets back: a recovered stream re-reads exactly
  *    the logged ranges, then goes on from the last one's ends.
@@ -82,8 +84,10 @@ export interface ReadLimit {
  * Spark: what `DirectKafkaInputDStream` asks of Kafka (latest offsets, `KafkaRDD` reads,
  * `commitAsync`), and DataSource V2's `MicroBatchStream` with `SupportsAdmissionControl`.
  *
- * `planBatch`, `initialOffsets` and `commit` run on the driver. `readRange` runs when the batch
- * runs; the records it returns must be structured-cloneable when the pipeline runs on workers.
+ * `planBatch`, `initialOffsets` and `commit` run on the driver. `readRange` runs where the batch's
+ * tasks run: with workers that load the pipeline, in a worker, on that worker's copy of the source
+ * (the pipeline module made it there too), unless `readsIn` is `'driver'`. The records it returns
+ * must be structured-cloneable when the pipeline runs on workers.
  *
  * @example
  * ```ts
@@ -126,8 +130,25 @@ export interface ReplayableSource<R, O extends Offset = number> {
    * position. A range of a known partition must start exactly at `from[partition]`.
    */
   planBatch(from: Readonly<Record<string, O>>, limit: ReadLimit): Promise<readonly OffsetRange<O>[]>;
-  /** Where the batch runs: the records of one range, in offset order. Called again with the same range on recovery: it must give the same records. */
+  /**
+   * Where the batch's tasks run (see `readsIn`): the records of one range, in offset order. Called
+   * again with the same range on recovery, and when the worker that held them was lost: it must
+   * give the same records.
+   */
   readRange(range: OffsetRange<O>): Promise<readonly R[]>;
+  /**
+   * Where `readRange` may run. `'anywhere'` (the default): in the worker that runs the range's
+   * task, when the workers load the pipeline (its module made this source object in every worker
+   * too, and its client works there: Kafka, NATS JetStream and Redis Streams clients in Node);
+   * the records are then kept in that worker for the batch's other jobs and the windows over it,
+   * and read again from the log if that worker is lost. `'driver'`: only on the driver, when the
+   * batch starts, and sent to the workers with the tasks — for a source whose records only the
+   * driver has (appended by the main thread, a browser-only API, a client the module creates only
+   * `if (isDriver())`).
+   *
+   * Spark: where a `KafkaRDD` partition is computed (on the executor, which opens its own consumer).
+   */
+  readonly readsIn?: 'driver' | 'anywhere';
   /**
    * Driver, after a batch's outputs all completed, in batch order: tell the log how far the
    * pipeline got (Kafka: the consumer group's committed offsets), for monitoring. Optional;

@@ -126,14 +126,56 @@ export function previousParent<K, S>(previous: PreviousState<K, S>): RDD<unknown
   return rdd ? [rdd] : [];
 }
 
-/** The `[key, state]` pairs of a record's partition. */
-export function statePairs<K, S>(record: StateRecord<K, S>, operation: string, emit: (kv: [K, S]) => void): void {
+/**
+ * The `[key, state]` pairs of a state kept in place, from its records (one per partition). Its
+ * count() adds the maps' sizes up rather than make every pair (a window is counted every batch).
+ */
+export class StatePairsRDD<K, S> extends RDD<[K, S]> {
+  readonly numPartitions: number;
+  readonly dependencies: readonly NarrowDependency[];
+
+  constructor(
+    readonly records: RDD<StateRecord<K, S>>,
+    operation: string,
+    callSite: string,
+  ) {
+    super(records.context, operation, callSite);
+    this.partitioner = records.partitioner;
+    this.numPartitions = records.numPartitions;
+    this.dependencies = [NarrowDependency.oneToOne(records)];
+  }
+
+  protected compute(split: number, ctx: TaskContext, emit: Emit<[K, S]>): void {
+    this.records.iterator(split, ctx, (record) => statePairs(record, this.operation, emit));
+  }
+
+  override async count(): Promise<number> {
+    if (this.isMaterialized()) return super.count();
+    const operation = this.operation;
+    const sizes = await this.context.runJob(this.records, (iterate) => {
+      let n = 0;
+      iterate((record) => {
+        n += mapOf(record, operation).size;
+      });
+      return n;
+    });
+    return sizes.reduce((a, b) => a + b, 0);
+  }
+}
+
+function mapOf<K, S>(record: StateRecord<K, S>, operation: string): StateMap<K, S> {
   const map = record.map;
   if (map === undefined) {
     throw new IllegalStateError(
       `${operation}: this state was taken over by batch ${record.supersededBy} ms; only the latest state is kept (a stream that reads earlier ones keeps copies: window() over it, or remember()).`,
     );
   }
+  return map;
+}
+
+/** The `[key, state]` pairs of a record's partition. */
+export function statePairs<K, S>(record: StateRecord<K, S>, operation: string, emit: (kv: [K, S]) => void): void {
+  const map = mapOf(record, operation);
   if (map.objectKeys.size === 0) map.states.forEach((k, s) => emit([k as K, s]));
   else map.states.forEach((mk, s) => emit([map.keyOf(mk), s]));
 }

@@ -1,7 +1,7 @@
 import { RecoveryError } from '../checkpoint/RecoveryError.ts';
 import { InternalError } from '../util/errors.ts';
 import { DStream } from './DStream.ts';
-import { define } from '../closure/ship.ts';
+import { define, type ShippedFunction } from '../closure/ship.ts';
 import { HashPartitioner, NarrowDependency, RDD, UnionRDD, type Emit, type Partitioner, type TaskContext } from '../rdd/index.ts';
 import { StateMap, mapKey } from './StateMap.ts';
 import type { StateSpec, MappingFunction } from './StateSpec.ts';
@@ -37,7 +37,7 @@ class MapWithStateRDD<K, V, S, M> extends RDD<MapWithStateRecord<K, S, M>> {
   constructor(
     private readonly prevStateRDD: RDD<MapWithStateRecord<K, S, M>>,
     private readonly partitionedData: RDD<[K, V]>,
-    private readonly mappingFunction: MappingFunction<K, V, S, M>,
+    private readonly mappingFunction: ShippedFunction<MappingFunction<K, V, S, M>>,
     private readonly batchTime: number,
     private readonly timeout: Duration | undefined,
     partitioner: Partitioner,
@@ -62,19 +62,16 @@ class MapWithStateRDD<K, V, S, M> extends RDD<MapWithStateRecord<K, S, M>> {
       // The batch's keys are probed first, as the records arrive, with nothing else in between: on
       // a table bigger than the CPU caches their cache misses then overlap, where between calls of
       // the function they would come one after another.
-      const records: [K, V][] = [];
-      const mks: unknown[] = [];
-      const slots: number[] = [];
       this.partitionedData.iterator(split, ctx, (kv) => {
         const mk = mapKey(kv[0]);
-        records.push(kv);
-        mks.push(mk);
-        slots.push(states.find(mk));
+        map.addToBatch(kv, mk, states.find(mk));
       });
-      mapped = applyBatch(map, records, mks, slots, this.mappingFunction, this.batchTime, this.timeout);
+      mapped = applyBatch(map, this.mappingFunction, this.batchTime, this.timeout);
     } catch (e) {
       map.rollback(mark);
       throw e;
+    } finally {
+      map.clearBatch();
     }
     const time = this.batchTime;
     map.supersededBy = undefined;
@@ -186,7 +183,7 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
       const params = { f: this.spec.mappingFunction, batchTime: validTime, timeout: this.spec.timeoutDuration, fromInitial: earlier === undefined };
       return stateStepRDD(union, params) as unknown as RDD<MapWithStateRecord<K, S, M>>;
     }
-    const rdd = new MapWithStateRDD(prev, data, this.spec.mappingFunction.call, validTime, this.spec.timeoutDuration, this.partitioner);
+    const rdd = new MapWithStateRDD(prev, data, this.spec.mappingFunction, validTime, this.spec.timeoutDuration, this.partitioner);
     this.uncommitted.set(validTime, rdd);
     return rdd;
   }

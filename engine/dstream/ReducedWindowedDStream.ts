@@ -8,7 +8,7 @@ import { MaterializedRDD } from './MaterializedRDD.ts';
 import { beforeCheckpointError, distribute, malformedState, tuplesOf, type StatefulDStream } from './checkpointing.ts';
 import { StateInWorkers } from './StateInWorkers.ts';
 import { WindowStateRDD } from './WindowStateRDD.ts';
-import { InPlaceStateRDD, previousParent, statePairs, type StateRecord } from './InPlaceStateRDD.ts';
+import { InPlaceStateRDD, StatePairsRDD, previousParent, type StateRecord } from './InPlaceStateRDD.ts';
 
 /** What a checkpoint keeps of a window with an inverse function (see saveState). */
 export interface ReducedWindowState<K, V> {
@@ -88,14 +88,7 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> implements Sta
   }
 
   private pairsOf(records: RDD<StateRecord<K, V>>): RDD<[K, V]> {
-    return records.pipe<[K, V]>(
-      'reduceByKeyAndWindow',
-      (emit) => ({
-        next: (record) => statePairs(record, 'reduceByKeyAndWindow', emit),
-      }),
-      true,
-      this.creationSite.replace(/^\S+ at /, ''),
-    );
+    return new StatePairsRDD(records, 'reduceByKeyAndWindow', this.creationSite.replace(/^\S+ at /, ''));
   }
 
   override clearMetadata(time: number): void {
@@ -142,12 +135,11 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> implements Sta
       const records = previous === undefined ? undefined : this.records.get(previousEnd);
       const prev = previous === undefined ? undefined : records !== undefined ? { records } : { pairs: previous };
       if (InPlaceStateRDD.fits(this.partitioner, [...previousParent(prev), ...oldRDDs, ...newRDDs] as RDD<unknown>[])) {
-        const f = this.reduceFunc.call;
         const step = new WindowStateRDD<K, V>(
           prev,
           oldRDDs,
           newRDDs,
-          { add: f, subtract: this.invReduceFunc.call, keep: this.filterFunc?.call },
+          { add: this.reduceFunc, subtract: this.invReduceFunc, keep: this.filterFunc },
           validTime,
           this.partitioner,
           this.creationSite.replace(/^\S+ at /, ''),

@@ -7,7 +7,7 @@ import type { Duration } from '../util/duration.ts';
 import { MaterializedRDD } from './MaterializedRDD.ts';
 import { beforeCheckpointError, distribute, tuplesOf, type StatefulDStream } from './checkpointing.ts';
 import { StateInWorkers } from './StateInWorkers.ts';
-import { InPlaceStateRDD, previousParent, statePairs, type PreviousState, type StateRecord } from './InPlaceStateRDD.ts';
+import { InPlaceStateRDD, StatePairsRDD, previousParent, type PreviousState, type StateRecord } from './InPlaceStateRDD.ts';
 import { UpdateStateRDD } from './UpdateStateRDD.ts';
 
 type UpdateFunc<V, S> = (values: V[], state: S | undefined) => S | undefined;
@@ -85,7 +85,7 @@ export class StateDStream<K, V, S> extends DStream<[K, S]> implements StatefulDS
       const prev: PreviousState<K, S> = records !== undefined ? { records } : { pairs: prevState };
       const data = batch && this.partitioner.equals(batch.partitioner) ? batch : batch?.partitionBy(this.partitioner);
       if (InPlaceStateRDD.fits(this.partitioner, [...previousParent(prev), ...(data ? [data] : [])] as RDD<unknown>[])) {
-        const step = new UpdateStateRDD<K, V, S>(prev, data, this.updateFunc.call, validTime, this.partitioner, this.creationSite.replace(/^\S+ at /, ''));
+        const step = new UpdateStateRDD<K, V, S>(prev, data, this.updateFunc, validTime, this.partitioner, this.creationSite.replace(/^\S+ at /, ''));
         this.records.set(validTime, step);
         this.uncommitted.set(validTime, step);
         return this.pairsOf(step);
@@ -109,14 +109,7 @@ export class StateDStream<K, V, S> extends DStream<[K, S]> implements StatefulDS
   }
 
   private pairsOf(records: RDD<StateRecord<K, S>>): RDD<[K, S]> {
-    return records.pipe<[K, S]>(
-      'updateStateByKey',
-      (emit) => ({
-        next: (record) => statePairs(record, 'updateStateByKey', emit),
-      }),
-      true,
-      this.creationSite.replace(/^\S+ at /, ''),
-    );
+    return new StatePairsRDD(records, 'updateStateByKey', this.creationSite.replace(/^\S+ at /, ''));
   }
 
   override clearMetadata(time: number): void {

@@ -38,10 +38,23 @@ export class StateMap<K, S> {
   /** Set when the state itself is gone (restored from a checkpoint that kept only what was mapped): why. */
   unavailable: string | undefined;
 
-  /** The undo log, one slot per change, oldest first: the key, its state before and (with a timeout) its update time before. */
-  private readonly undoKeys: K[] = [];
-  private readonly undoStates: (S | typeof ABSENT)[] = [];
+  /**
+   * The undo log, one slot per change, oldest first: the key, its state before and (with a timeout)
+   * its update time before; `logged` slots are in use. The arrays are kept from batch to batch (a
+   * commit empties the slots used, not the arrays), so logging a batch allocates nothing once they
+   * have grown to a batch's size.
+   */
+  private readonly undoKeys: (K | undefined)[] = [];
+  private readonly undoStates: (S | typeof ABSENT | undefined)[] = [];
   private readonly undoTimes: (number | undefined)[] = [];
+  private logged = 0;
+
+  /**
+   * The batch being applied, kept from batch to batch for the same reason: its records, their map
+   * keys and the slots they were found at (see applyBatch). Emptied (`clearBatch`) once applied, so
+   * that a batch's records are not held after it.
+   */
+  readonly batch: { records: unknown[]; mks: unknown[]; slots: number[]; length: number } = { records: [], mks: [], slots: [], length: 0 };
 
   constructor(tracksUpdateTimes: boolean) {
     this.updatedAt = tracksUpdateTimes ? new Map() : undefined;
@@ -98,24 +111,48 @@ export class StateMap<K, S> {
 
   /** Where the undo log ends now: {@link rollback} to it undoes only what is logged after. */
   get logLength(): number {
-    return this.undoKeys.length;
+    return this.logged;
   }
 
   /** Every change logged so far is final (its batch completed): forget how to undo it. */
   commit(): void {
-    this.undoKeys.length = 0;
-    this.undoStates.length = 0;
-    this.undoTimes.length = 0;
+    this.truncateLog(0);
+  }
+
+  /** Add a record of the batch being applied (see `batch`). */
+  addToBatch(record: unknown, mk: unknown, slot: number): void {
+    const b = this.batch;
+    const i = b.length++;
+    b.records[i] = record;
+    b.mks[i] = mk;
+    b.slots[i] = slot;
+  }
+
+  /** The batch was applied: drop its records (the arrays stay). */
+  clearBatch(): void {
+    const b = this.batch;
+    b.records.fill(undefined, 0, b.length);
+    b.mks.fill(undefined, 0, b.length);
+    b.length = 0;
+  }
+
+  /** Drop the log's slots from `mark` on (their references released; the arrays stay). */
+  private truncateLog(mark: number): void {
+    if (this.logged <= mark) return;
+    this.undoKeys.fill(undefined, mark, this.logged);
+    this.undoStates.fill(undefined, mark, this.logged);
+    if (this.updatedAt !== undefined) this.undoTimes.fill(undefined, mark, this.logged);
+    this.logged = mark;
   }
 
   /** Undo every change logged after `mark` (a {@link logLength}): the map is as it was then. */
   rollback(mark = 0): void {
-    const restored = this.undoKeys.length - mark;
+    const restored = this.logged - mark;
     // Newest first, so a key changed twice ends with what it had before the first change.
-    for (let i = this.undoKeys.length - 1; i >= mark; i--) {
-      const key = this.undoKeys[i]!;
+    for (let i = this.logged - 1; i >= mark; i--) {
+      const key = this.undoKeys[i] as K;
       const mk = mapKey(key);
-      const old = this.undoStates[i]!;
+      const old = this.undoStates[i] as S | typeof ABSENT;
       if (old === ABSENT) {
         this.states.delete(mk);
         if (isObject(key)) this.objectKeys.delete(mk);
@@ -132,9 +169,7 @@ export class StateMap<K, S> {
       this.updatedAt.clear();
       for (const [mk, t] of sorted) this.updatedAt.set(mk, t);
     }
-    this.undoKeys.length = mark;
-    this.undoStates.length = mark;
-    if (this.updatedAt !== undefined) this.undoTimes.length = mark;
+    this.truncateLog(mark);
   }
 
   /** `[key, state]` for every key. */
@@ -166,9 +201,9 @@ export class StateMap<K, S> {
     const byKey = new Map<unknown, [K, S, number]>();
     for (const triple of this.withUpdateTimes(time)) byKey.set(mapKey(triple[0]), triple);
     // Newest first, so a key changed twice ends with what it had before the first change.
-    for (let i = this.undoKeys.length - 1; i >= 0; i--) {
-      const key = this.undoKeys[i]!;
-      const old = this.undoStates[i]!;
+    for (let i = this.logged - 1; i >= 0; i--) {
+      const key = this.undoKeys[i] as K;
+      const old = this.undoStates[i] as S | typeof ABSENT;
       if (old === ABSENT) byKey.delete(mapKey(key));
       else byKey.set(mapKey(key), [key, old, this.updatedAt === undefined ? time : this.undoTimes[i]!]);
     }
@@ -183,8 +218,9 @@ export class StateMap<K, S> {
   }
 
   private log(key: K, old: S | typeof ABSENT, mk: unknown): void {
-    this.undoKeys.push(key);
-    this.undoStates.push(old);
-    if (this.updatedAt !== undefined) this.undoTimes.push(this.updatedAt.get(mk));
+    const i = this.logged++;
+    this.undoKeys[i] = key;
+    this.undoStates[i] = old;
+    if (this.updatedAt !== undefined) this.undoTimes[i] = this.updatedAt.get(mk);
   }
 }

@@ -1,6 +1,8 @@
 import type { RDD, Partitioner, TaskContext } from '../rdd/index.ts';
 import { mapKey, type StateMap } from './StateMap.ts';
 import { InPlaceStateRDD, type PreviousState } from './InPlaceStateRDD.ts';
+import type { ShippedFunction } from '../closure/ship.ts';
+import { thrownBy } from '../closure/attribution.ts';
 
 /**
  * updateStateByKey's state at one time from the state before it, partition by partition (local
@@ -14,7 +16,7 @@ export class UpdateStateRDD<K, V, S> extends InPlaceStateRDD<K, S> {
   constructor(
     previous: PreviousState<K, S>,
     private data: RDD<[K, V]> | undefined,
-    private readonly update: (values: V[], state: S | undefined) => S | undefined,
+    private readonly updateFunc: ShippedFunction<(values: V[], state: S | undefined) => S | undefined>,
     time: number,
     partitioner: Partitioner,
     callSite: string,
@@ -23,7 +25,16 @@ export class UpdateStateRDD<K, V, S> extends InPlaceStateRDD<K, S> {
   }
 
   protected apply(map: StateMap<K, S>, split: number, ctx: TaskContext): void {
-    const update = this.update;
+    // Called unwrapped (ShippedFunction.raw), a throw attributed here.
+    const shipped = this.updateFunc;
+    const raw = shipped.raw;
+    const update = (values: V[], state: S | undefined): S | undefined => {
+      try {
+        return raw(values, state);
+      } catch (e) {
+        throw thrownBy(e, shipped);
+      }
+    };
     const time = this.time;
     const states = map.states;
     // The batch's values by key (the key as given first, for keys new to the state).

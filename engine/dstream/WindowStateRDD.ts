@@ -1,11 +1,14 @@
 import type { RDD, Partitioner, TaskContext } from '../rdd/index.ts';
 import { mapKey, type StateMap } from './StateMap.ts';
 import { InPlaceStateRDD, type PreviousState } from './InPlaceStateRDD.ts';
+import type { ShippedFunction } from '../closure/ship.ts';
+import { thrownBy } from '../closure/attribution.ts';
 
+/** The window's functions, called unwrapped (ShippedFunction.raw), a throw attributed where each is called. */
 export interface WindowStep<V> {
-  add: (a: V, b: V) => V;
-  subtract: (a: V, b: V) => V;
-  keep: ((kv: [any, V]) => boolean) | undefined;
+  add: ShippedFunction<(a: V, b: V) => V>;
+  subtract: ShippedFunction<(a: V, b: V) => V>;
+  keep: ShippedFunction<(kv: [any, V]) => boolean> | undefined;
 }
 
 /**
@@ -31,7 +34,33 @@ export class WindowStateRDD<K, V> extends InPlaceStateRDD<K, V> {
   }
 
   protected apply(map: StateMap<K, V>, split: number, ctx: TaskContext): void {
-    const { add, subtract, keep } = this.step;
+    const { add: addF, subtract: subtractF, keep: keepF } = this.step;
+    const rawAdd = addF.raw;
+    const rawSubtract = subtractF.raw;
+    const rawKeep = keepF?.raw;
+    const add = (a: V, b: V): V => {
+      try {
+        return rawAdd(a, b);
+      } catch (e) {
+        throw thrownBy(e, addF);
+      }
+    };
+    const subtract = (a: V, b: V): V => {
+      try {
+        return rawSubtract(a, b);
+      } catch (e) {
+        throw thrownBy(e, subtractF);
+      }
+    };
+    const keep =
+      rawKeep &&
+      ((kv: [K, V]): boolean => {
+        try {
+          return rawKeep(kv);
+        } catch (e) {
+          throw thrownBy(e, keepF!);
+        }
+      });
     const states = map.states;
     const time = this.time;
     const touched: unknown[] | undefined = keep === undefined ? undefined : [];

@@ -1,28 +1,27 @@
 import { State } from './State.ts';
 import type { StateMap } from './StateMap.ts';
 import type { MappingFunction } from './StateSpec.ts';
+import type { ShippedFunction } from '../closure/ship.ts';
+import { thrownBy } from '../closure/attribution.ts';
 
 /**
- * Applies one batch's records of a partition to its state map: the mapping function for each
- * record in order, then (with a timeout) for each key idle since before `time - timeout`, least
- * recently updated first. Returns what the function returned. `mks[i]` is mapKey(records[i][0])
- * and `slots[i]` what `map.states.find` gave for it (probed as the records arrived). Changes are
- * logged in the map; on a throw the caller rolls back.
+ * Applies the batch in `map.batch` (one partition's records, their map keys and the slots
+ * `map.states.find` gave for them, probed as the records arrived: StateMap.addToBatch) to the
+ * state map: the mapping function for each record in order, then (with a timeout) for each key
+ * idle since before `time - timeout`, least recently updated first. Returns what the function
+ * returned. Changes are logged in the map; on a throw the caller rolls back. The caller clears the
+ * batch (StateMap.clearBatch) either way.
  */
-export function applyBatch<K, V, S, M>(
-  map: StateMap<K, S>,
-  records: readonly [K, V][],
-  mks: readonly unknown[],
-  slots: readonly number[],
-  f: MappingFunction<K, V, S, M>,
-  time: number,
-  timeout: number | undefined,
-): M[] {
+export function applyBatch<K, V, S, M>(map: StateMap<K, S>, shipped: ShippedFunction<MappingFunction<K, V, S, M>>, time: number, timeout: number | undefined): M[] {
+  // Called unwrapped (ShippedFunction.raw), a throw attributed here.
+  const f = shipped.raw;
+  const { records, mks, slots, length: n } = map.batch as { records: [K, V][]; mks: unknown[]; slots: number[]; length: number };
   const states = map.states;
-  const mapped: M[] = [];
+  // Sized for one result per record (grown past that by timeouts, cut to what was returned).
+  const mapped: M[] = new Array(n);
+  let m = 0;
   const state = new State<S>();
   const timed = map.updatedAt !== undefined;
-  const n = records.length;
   const probedAt = states.modCount;
   for (let i = 0; i < n; i++) {
     const kv = records[i]!;
@@ -33,8 +32,13 @@ export function applyBatch<K, V, S, M>(
     if (slot >= 0 ? states.keyAt(slot) !== mk : states.modCount !== probedAt) slot = states.find(mk);
     const existed = slot >= 0;
     const old = existed ? states.valueAt(slot) : undefined;
-    const out = f(key, kv[1], state.wrap(existed, old));
-    if (out !== undefined) mapped.push(out);
+    let out: M;
+    try {
+      out = f(key, kv[1], state.wrap(existed, old));
+    } catch (e) {
+      throw thrownBy(e, shipped);
+    }
+    if (out !== undefined) mapped[m++] = out;
     if (state.isRemoved) {
       if (existed) map.removeAt(slot, key, mk, old as S);
     } else if (state.isUpdated) map.put(slot, key, mk, state.get(), old, time);
@@ -46,10 +50,16 @@ export function applyBatch<K, V, S, M>(
       if (updatedAt >= threshold) break;
       const key = map.keyOf(mk);
       const old = states.get(mk) as S;
-      const out = f(key, undefined, state.wrap(true, old, true));
-      if (out !== undefined) mapped.push(out);
+      let out: M;
+      try {
+        out = f(key, undefined, state.wrap(true, old, true));
+      } catch (e) {
+        throw thrownBy(e, shipped);
+      }
+      if (out !== undefined) mapped[m++] = out;
       map.removeAt(states.find(mk), key, mk, old);
     }
   }
+  mapped.length = m;
   return mapped;
 }

@@ -134,9 +134,6 @@ const step =
   ({ f, batchTime, timeout, fromInitial }: StepParams): Pipe<unknown, PlainStateRecord<any, any, any>> =>
   (emit, partition) => {
     let base: ReturnType<typeof takeOver<unknown, unknown, unknown>> | undefined;
-    const records: [unknown, unknown][] = [];
-    const mks: unknown[] = [];
-    const slots: number[] = [];
     return {
       next: (x) => {
         if (base === undefined) {
@@ -145,22 +142,24 @@ const step =
             for (const [key, s] of x as [unknown, unknown][]) map.load(key, s, batchTime);
             base = { map, done: () => {}, failed: () => {} };
           } else base = takeOver(x as PlainStateRecord<unknown, unknown, unknown>, batchTime, timeout !== undefined, partition);
+          // A step whose records stopped coming (its task failed upstream) left its batch behind.
+          base.map.clearBatch();
           return;
         }
         const kv = x as [unknown, unknown];
         const mk = mapKey(kv[0]);
-        records.push(kv);
-        mks.push(mk);
-        slots.push(base.map.states.find(mk));
+        base.map.addToBatch(kv, mk, base.map.states.find(mk));
       },
       done: () => {
         if (base === undefined) throw new InternalError(`internal: mapWithState's state for partition ${partition} before ${batchTime} ms is missing`);
         let mapped: unknown[];
         try {
-          mapped = applyBatch(base.map, records, mks, slots, f.call, batchTime, timeout);
+          mapped = applyBatch(base.map, f, batchTime, timeout);
         } catch (e) {
           base.failed();
           throw e;
+        } finally {
+          base.map.clearBatch();
         }
         const next = live(base.map, batchTime, mapped);
         base.done(next);

@@ -106,6 +106,17 @@ export interface CachedInput {
   readonly executor: number;
 }
 
+/**
+ * A partition of a direct stream's batch (a `sourceRange` descriptor: its offset ranges and the
+ * place of the stream's read among the pipeline's definitions) that no worker holds: the task reads
+ * its range from the source, with this worker's copy of it, before computing, and keeps the records
+ * in its block store (Spark computes a KafkaRDD partition on the executor).
+ */
+export interface SourceRead {
+  readonly rddId: number;
+  readonly partition: number;
+}
+
 /** A partition of a persisted RDD that a task computed and kept in its worker's block store. */
 export interface StoredBlock {
   readonly rddId: number;
@@ -133,6 +144,8 @@ export interface RunTask {
   readonly shuffleInputs: readonly ShuffleInput[];
   /** Partitions of persisted RDDs that some worker holds; the rest are computed (and kept). */
   readonly cachedInputs: readonly CachedInput[];
+  /** Partitions of direct streams' batches this task reads from their sources, here. */
+  readonly sourceReads: readonly SourceRead[];
   readonly result: ResultKind;
 }
 

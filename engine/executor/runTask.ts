@@ -10,7 +10,7 @@ import {
   ShuffledRDD,
   UnionRDD,
   type Partitioner,
-  type RDD,
+  RDD,
   type TaskContext,
 } from '../rdd/index.ts';
 import { STOP, mulberry32 } from '../rdd/RDD.ts';
@@ -19,6 +19,7 @@ import { narrowOpNamed } from '../rdd/narrowOps.ts';
 import '../dstream/mapWithStateOps.ts';
 import { isFunctionDescriptor, type FunctionDescriptor, type PartitionerDescriptor, type RDDDescriptor } from '../rdd/descriptor.ts';
 import { writeShuffleMapOutput } from '../rdd/shuffle.ts';
+import { aggregatorOf } from '../rdd/Dependency.ts';
 import { engineFunction, type ShippedFunction } from '../closure/ship.ts';
 import { attributed, attributeUserError } from '../closure/attribution.ts';
 import { compileSource } from '../closure/compile.ts';
@@ -128,10 +129,10 @@ export class TaskRunner {
       case 'defined': {
         const raw = this.definitions?.functionAt(how.index);
         if (!raw) throw new InternalError(`internal: this worker has no function defined at place ${how.index} (${d.operation} at ${d.callSite}); it was not loaded with the pipeline`);
-        return shipped(attributed(raw, d.operation, d.callSite), d);
+        return shipped(raw, d);
       }
       case 'source':
-        return shipped(attributed(compileSource(how.source, d.operation, d.callSite), d.operation, d.callSite), d);
+        return shipped(compileSource(how.source, d.operation, d.callSite), d);
       case 'engine': {
         const factory = engineFactory(how.name);
         if (!factory) throw new InternalError(`internal: no engine function named ${how.name} on this worker`);
@@ -187,8 +188,11 @@ export class TaskRunner {
     for (const s of task.shuffleInputs) shuffles.set(`${s.shuffleId}:${s.partition ?? task.partition}`, await this.shuffleBlocks(s.blocks));
     const cached = await this.cachedPartitions(task);
     for (const block of cached.values()) read.add(block);
+    // Sent by the driver (a direct stream's range it read): not read here, so not kept here.
+    for (const b of task.inputs) read.add(b.records);
+    const sourced = await this.readSources(task);
     const depIds = new WeakMap<ShuffleDependency<any, any, any>, number>();
-    const rdd = this.rebuild(task.rdd, task, depIds, new Map(), persisted, cached);
+    const rdd = this.rebuild(task.rdd, task, depIds, new Map(), persisted, cached, sourced);
     const ctx: TaskContext = {
       stageId: task.stageId,
       partitionId: task.partition,
@@ -278,7 +282,7 @@ export class TaskRunner {
       }
       case 'shuffleMap': {
         const a = r.aggregator;
-        const aggregator = a && { createCombiner: this.fn(a.createCombiner).call, mergeValue: this.fn(a.mergeValue).call, mergeCombiners: this.fn(a.mergeCombiners).call };
+        const aggregator = a && aggregatorOf({ createCombiner: this.fn(a.createCombiner), mergeValue: this.fn(a.mergeValue), mergeCombiners: this.fn(a.mergeCombiners) });
         const dep = new ShuffleDependency(rdd as RDD<[unknown, unknown]>, revivePartitioner(r.partitioner, new Map())!, aggregator, r.mapSideCombine, r.operation);
         const buckets = writeShuffleMapOutput(dep, p, ctx);
         for (const b of buckets) checked(b, `${r.operation} (the map side of its shuffle, reading ${where})`);
@@ -326,6 +330,33 @@ export class TaskRunner {
     return out;
   }
 
+  /**
+   * The ranges of direct streams' batches this task reads from their sources (`sourceReads`), by
+   * block id, read in parallel with this worker's copies of the sources: each stream's read is at
+   * its place among the pipeline's definitions (DirectInputDStream.readChecked, which checks the
+   * records against the range and fails with an InputReadError naming the range and batch).
+   */
+  private async readSources(task: RunTask): Promise<Map<string, readonly unknown[]>> {
+    const out = new Map<string, readonly unknown[]>();
+    if (task.sourceReads.length === 0) return out;
+    const batches = new Map<number, RDDDescriptor>();
+    const visit = (d: RDDDescriptor): void => {
+      if (d.kind === 'sourceRange') batches.set(d.id, d);
+      d.parents.forEach(visit);
+    };
+    visit(task.rdd);
+    await Promise.all(
+      task.sourceReads.map(async (s) => {
+        const d = batches.get(s.rddId);
+        if (!d) throw new InternalError(`internal: a task was told to read partition ${s.partition} of RDD ${s.rddId}, which is no direct stream's batch in its lineage`);
+        const read = this.definitions?.functionAt(d.params.reader as number);
+        if (!read) throw new InternalError(`internal: this worker has no read defined at place ${String(d.params.reader)} (${d.operation} at ${d.callSite}); it was not loaded with the pipeline`);
+        out.set(rddBlockId(s.rddId, s.partition), (await read((d.params.ranges as unknown[])[s.partition], d.params.batchTime)) as readonly unknown[]);
+      }),
+    );
+    return out;
+  }
+
   /** The RDD a descriptor describes, built with the driver's own classes. */
   private rebuild(
     d: RDDDescriptor,
@@ -334,10 +365,11 @@ export class TaskRunner {
     ranges: Map<number, RangePartitioner>,
     persisted: [number, RDD<unknown>][],
     cached: Map<string, readonly unknown[]>,
+    sourced: ReadonlyMap<string, readonly unknown[]>,
   ): RDD<any> {
     const sc = this.context;
     const partitioner = revivePartitioner(d.partitioner, ranges);
-    const parents = () => d.parents.map((p) => this.rebuild(p, task, depIds, ranges, persisted, cached));
+    const parents = () => d.parents.map((p) => this.rebuild(p, task, depIds, ranges, persisted, cached, sourced));
     let rdd: RDD<any>;
     switch (d.kind) {
       case 'input':
@@ -364,7 +396,7 @@ export class TaskRunner {
       }
       case 'shuffled': {
         const a = d.params.aggregator as Record<'createCombiner' | 'mergeValue' | 'mergeCombiners', WireFunction> | undefined;
-        const aggregator = a && { createCombiner: this.fn(a.createCombiner).call, mergeValue: this.fn(a.mergeValue).call, mergeCombiners: this.fn(a.mergeCombiners).call };
+        const aggregator = a && aggregatorOf({ createCombiner: this.fn(a.createCombiner), mergeValue: this.fn(a.mergeValue), mergeCombiners: this.fn(a.mergeCombiners) });
         const placeholder = new ParallelCollectionRDD<[unknown, unknown]>(sc, [], 'shuffle map side');
         const shuffled = new ShuffledRDD(placeholder, partitioner ?? new HashPartitioner(Math.max(1, d.numPartitions)), aggregator, d.params.mapSideCombine as boolean, d.operation, d.callSite);
         depIds.set(shuffled.dep, d.params.shuffleId as number);
@@ -382,6 +414,16 @@ export class TaskRunner {
       case 'union':
         rdd = new UnionRDD(sc, parents(), d.operation, d.callSite, d.params.aware as boolean);
         break;
+      case 'sourceRange': {
+        // Persisted (below): what was read here is kept in this worker's store; what the driver sent, or a store held, is not.
+        rdd = new TaskSourceRDD(sc, d, cached).persist();
+        for (const b of task.inputs) if (b.rddId === d.id) rdd.putCachedPartition(b.partition, b.records as unknown[]);
+        for (let q = 0; q < d.numPartitions; q++) {
+          const records = sourced.get(rddBlockId(d.id, q));
+          if (records) rdd.putCachedPartition(q, records as unknown[]);
+        }
+        break;
+      }
       case 'coalesce':
         rdd = new CoalescedRDD(parents()[0]!, d.params.maxPartitions as number, d.callSite);
         break;
@@ -417,8 +459,9 @@ function quietFor(state: NonNullable<ReturnType<typeof executorState>>, ms: numb
 }
 
 /** A revived function as the narrow operations take it. */
-function shipped(call: (...args: any[]) => any, d: FunctionDescriptor): ShippedFunction<any> {
-  return { kind: 'shipped', call, operation: d.operation, callSite: d.callSite, definedAt: undefined, source: () => ({ why: 'revived in a worker' }) };
+function shipped(raw: (...args: any[]) => any, d: FunctionDescriptor): ShippedFunction<any> {
+  const call = attributed(raw, d.operation, d.callSite);
+  return { kind: 'shipped', call, raw, operation: d.operation, callSite: d.callSite, definedAt: undefined, source: () => ({ why: 'revived in a worker' }) };
 }
 
 /** A cached partition whose worker was lost: computed from lineage when the task has it. */
@@ -452,6 +495,30 @@ class TaskInputRDD<T> extends ParallelCollectionRDD<T> {
       throw new InternalError(`internal: a task was not sent partition ${split} of ${this.d.operation} at ${this.d.callSite}`);
     }
     super.compute(split, ctx, emit);
+  }
+}
+
+/**
+ * A direct stream's batch on a worker: the partitions this task read from the source, was sent, or
+ * found in a store. Another partition is one the task was not told to read: if a store that held
+ * it was lost meanwhile, the task fails as FetchFailed and the driver has the range read again.
+ */
+class TaskSourceRDD extends RDD<unknown> {
+  readonly dependencies = [] as const;
+  readonly numPartitions: number;
+
+  constructor(
+    sc: RDDContext,
+    private readonly d: RDDDescriptor,
+    private readonly cached: ReadonlyMap<string, unknown>,
+  ) {
+    super(sc, d.operation, d.callSite);
+    this.numPartitions = d.numPartitions;
+  }
+
+  protected compute(split: number): void {
+    throwIfLostBlock(this.cached);
+    throw new InternalError(`internal: a task was not told to read partition ${split} of ${this.d.operation} at ${this.d.callSite} (the batch at ${String(this.d.params.batchTime)} ms)`);
   }
 }
 

@@ -3,7 +3,7 @@ import { consoleLogger, type Logger } from '../util/logger.ts';
 import type { RDD } from './RDD.ts';
 import type { ShuffleDependency } from './Dependency.ts';
 import type { Emit, TaskContext } from './TaskContext.ts';
-import { writeShuffleMapOutput } from './shuffle.ts';
+import { combinesAcrossPartitions, writeShuffleMapOutputs } from './shuffle.ts';
 import { attributeUserError } from '../closure/attribution.ts';
 import { FetchFailedError, type Executor } from '../executor/Executor.ts';
 import type { ResultKind } from '../executor/protocol.ts';
@@ -94,10 +94,21 @@ export class DAGScheduler {
   /**
    * Tasks run on the executor vs in this thread (with an executor, a stage runs here when it cannot
    * be described, or, counted in `localTasksByCost` too, when running it here was estimated
-   * cheaper); fetch failures and stages run again because of them; `stages`: each stage's latest
-   * placement decision and its estimates.
+   * cheaper); fetch failures and stages run again because of them; the offset ranges of direct
+   * streams read by tasks on the executor (`rangesReadInWorkers`, by each worker's copy of the
+   * source) and here (`rangesReadOnDriver`: local mode, a source that reads on the driver only, a
+   * stage placed here); `stages`: each stage's latest placement decision and its estimates.
    */
-  readonly metrics: { remoteTasks: number; localTasks: number; localTasksByCost: number; fetchFailures: number; resubmittedStages: number; readonly stages: StageEstimate[] };
+  readonly metrics: {
+    remoteTasks: number;
+    localTasks: number;
+    localTasksByCost: number;
+    fetchFailures: number;
+    resubmittedStages: number;
+    rangesReadInWorkers: number;
+    rangesReadOnDriver: number;
+    readonly stages: StageEstimate[];
+  };
   /** @internal */ readonly stageListeners: ((decision: StageDecision) => void)[] = [];
   /** See ShuffleTransfer. 'auto' whenever the executor has block stores, else 'relay'. */
   shuffleTransfer: ShuffleTransfer;
@@ -137,6 +148,8 @@ export class DAGScheduler {
       localTasksByCost: 0,
       fetchFailures: 0,
       resubmittedStages: 0,
+      rangesReadInWorkers: 0,
+      rangesReadOnDriver: 0,
       get stages() {
         return self.placement?.estimates() ?? [];
       },
@@ -211,12 +224,16 @@ export class DAGScheduler {
 
   /** @internal */ runLocalMapTasks(dep: ShuffleDependency<any, any, any>, partitions: readonly number[], stageId: number): void {
     this.metrics.localTasks += partitions.length;
-    for (const p of partitions) {
+    // reduceByKey: the partitions combine into one map (shuffle.ts), all of them or none.
+    const together = partitions.length > 1 && combinesAcrossPartitions(dep);
+    for (const group of together ? [partitions] : partitions.map((p) => [p])) {
+      let outputs: unknown[][][];
       try {
-        this.mapOutputs.register(dep, p, { executor: undefined, buckets: writeShuffleMapOutput(dep, p, this.taskContext(stageId, p)) });
+        outputs = writeShuffleMapOutputs(dep, group, (p) => this.taskContext(stageId, p));
       } catch (e) {
         throw attributeUserError(e, siteOf(dep.rdd));
       }
+      group.forEach((p, i) => this.mapOutputs.register(dep, p, { executor: undefined, buckets: outputs[i]! }));
     }
   }
 

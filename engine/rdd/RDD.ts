@@ -3,7 +3,7 @@ import { InvalidArgumentError as TypeError, OutOfRangeError as RangeError, Unsup
 import { ship, type ShippedFunction, type UserFn } from '../closure/ship.ts';
 import { engineFn } from '../closure/engineFunctions.ts';
 import { callSiteFromStack } from '../util/callSite.ts';
-import type { Dependency, Aggregator } from './Dependency.ts';
+import { aggregatorOf, type Dependency } from './Dependency.ts';
 import type { Emit, TaskContext } from './TaskContext.ts';
 import { HashPartitioner, RangePartitioner, type Partitioner } from './Partitioner.ts';
 import { KeyedMap } from './keys.ts';
@@ -318,12 +318,7 @@ export abstract class RDD<out T> {
       mergeValue: self.fn(mergeValue, operation),
       mergeCombiners: self.fn(mergeCombiners, operation),
     };
-    const aggregator: Aggregator<V, C> = {
-      createCombiner: shipped.createCombiner.call,
-      mergeValue: shipped.mergeValue.call,
-      mergeCombiners: shipped.mergeCombiners.call,
-      shipped,
-    };
+    const aggregator = aggregatorOf<V, C>(shipped);
     const given = options.partitioning;
     const p = typeof given === 'number' || given === undefined ? self.defaultPartitioner(given) : given;
     if (p.equals(self.partitioner)) {
@@ -483,7 +478,11 @@ export abstract class RDD<out T> {
       undefined,
       () => ({ kind: 'collect' }),
     );
-    return parts.flat() as T[];
+    // Not parts.flat(): the generic flattening costs about as much as the reduce side of a word count.
+    if (parts.length === 1) return parts[0]!;
+    const all: T[] = [];
+    for (const part of parts) for (let i = 0; i < part.length; i++) all.push(part[i]!);
+    return all;
   }
 
   async count(): Promise<number> {
@@ -716,6 +715,13 @@ export abstract class RDD<out T> {
   toDebugString(): string {
     return debugLines(this).join('\n');
   }
+
+  /**
+   * @internal Present on an RDD whose partitions are read from outside, asynchronously (a direct
+   * stream's offset ranges): read `parts` into its cache, before a stage computes them in this
+   * thread (compute() is synchronous).
+   */
+  readForDriver?(parts: readonly number[]): Promise<void>;
 }
 
 // ---- helpers ------------------------------------------------------------------------------------

@@ -166,7 +166,8 @@ export class RDDContext {
 
   /** An RDD over `data`, cut into `numSlices` contiguous partitions. */
   parallelize<T>(data: Iterable<T>, numSlices: number = this.defaultParallelism): RDD<T> {
-    return new ParallelCollectionRDD(this, ParallelCollectionRDD.slice([...data], numSlices), 'parallelize');
+    // An array is sliced as it is (slicing copies it); another iterable is read into one first.
+    return new ParallelCollectionRDD(this, ParallelCollectionRDD.slice(Array.isArray(data) ? data : [...data], numSlices), 'parallelize');
   }
 
   /** An RDD with the given partitions, as they are. */

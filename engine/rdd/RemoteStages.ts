@@ -3,7 +3,7 @@ import type { RDD } from './RDD.ts';
 import type { ShuffleDependency } from './Dependency.ts';
 import { describeAggregator, type RDDDescriptor } from './descriptor.ts';
 import { FetchFailedError, TaskFailedError, type TaskOutput, type TaskSpec } from '../executor/Executor.ts';
-import type { BlockLocation, CachedInput, InputBlock, MapStatus, ResultKind, ShuffleInput } from '../executor/protocol.ts';
+import type { BlockLocation, CachedInput, InputBlock, MapStatus, ResultKind, ShuffleInput, SourceRead } from '../executor/protocol.ts';
 import { rddBlockId, shuffleBlockId } from '../executor/blockIds.ts';
 import type { StagePlacement, StageDecision } from './StagePlacement.ts';
 import type { TaskContext } from './TaskContext.ts';
@@ -205,8 +205,9 @@ export class RemoteStages {
     const inputs: InputBlock[] = [];
     const shuffleInputs: ShuffleInput[] = [];
     const cachedInputs: CachedInput[] = [];
+    const sourceReads: SourceRead[] = [];
     const weights = new Map<number, number>();
-    this.gatherInputs(rdd, descriptor, partition, this.s.taskContext(stageId, partition), { inputs, shuffleInputs, cachedInputs, weights });
+    this.gatherInputs(rdd, descriptor, partition, this.s.taskContext(stageId, partition), { inputs, shuffleInputs, cachedInputs, sourceReads, weights });
     let preferred: number | undefined;
     for (const [e, w] of weights) if (preferred === undefined || w > weights.get(preferred)!) preferred = e;
     if (preferred !== undefined && share) {
@@ -224,11 +225,13 @@ export class RemoteStages {
       inputs,
       shuffleInputs,
       cachedInputs,
+      sourceReads,
       result,
       preferredExecutors: preferred === undefined ? [] : [preferred],
     };
     this.s.metrics.remoteTasks++;
     const out = await this.s.executor!.runTask(task);
+    this.s.metrics.rangesReadInWorkers += sourceReads.length;
     if (out.stored.length > 0 && out.executor !== undefined) {
       const byId = stageRDDs(rdd);
       for (const b of out.stored) {
@@ -241,7 +244,8 @@ export class RemoteStages {
 
   /**
    * What partition `p` of a described stage reads: the driver-held partitions, the shuffle blocks
-   * (or where they are), and the cached partitions workers hold (below which nothing is read).
+   * (or where they are), the cached partitions workers hold (below which nothing is read), and the
+   * ranges of direct streams' batches that it reads from their sources (none holds them yet).
    * `weights` counts, per executor, the records the task would read there (for locality).
    */
   private gatherInputs(
@@ -249,8 +253,9 @@ export class RemoteStages {
     d: RDDDescriptor,
     p: number,
     ctx: TaskContext,
-    into: { inputs: InputBlock[]; shuffleInputs: ShuffleInput[]; cachedInputs: CachedInput[]; weights: Map<number, number> },
+    into: { inputs: InputBlock[]; shuffleInputs: ShuffleInput[]; cachedInputs: CachedInput[]; sourceReads: SourceRead[]; weights: Map<number, number> },
   ): void {
+    if (d.kind === 'sourceRange') return this.gatherSourceRange(rdd, p, into);
     if (d.kind === 'input') {
       if (into.inputs.some((b) => b.rddId === rdd.id && b.partition === p)) return;
       // Held in a worker too (this RDD's own partition, or the RDD this one is the driver's copy of): read there, not sent.
@@ -268,14 +273,7 @@ export class RemoteStages {
       } catch (e) {
         throw attributeUserError(e, siteOf(rdd));
       }
-      const records = toWire(computed) as unknown[];
-      const bad = this.uncloneableRecord(records);
-      if (bad) {
-        throw new InvalidArgumentError(
-          `The records of ${rdd.creationSite} cannot be sent to a worker: ${bad}. ` + `Records that cross threads must be plain data (objects, arrays, Map, Set, Date, typed arrays).`,
-        );
-      }
-      into.inputs.push({ rddId: rdd.id, partition: p, records });
+      into.inputs.push({ rddId: rdd.id, partition: p, records: this.crossing(rdd, computed) });
       return;
     }
     if (rdd.isPersisted) {
@@ -303,10 +301,43 @@ export class RemoteStages {
     });
   }
 
+  /** Records of `rdd` the driver holds, as they cross to a worker; refused when a clone would break them. */
+  private crossing(rdd: RDD<any>, held: readonly unknown[]): unknown[] {
+    const records = toWire(held) as unknown[];
+    const bad = this.uncloneableRecord(records);
+    if (bad) {
+      throw new InvalidArgumentError(
+        `The records of ${rdd.creationSite} cannot be sent to a worker: ${bad}. ` + `Records that cross threads must be plain data (objects, arrays, Map, Set, Date, typed arrays).`,
+      );
+    }
+    return records;
+  }
+
+  /**
+   * A direct stream's batch partition: sent when the driver read it (a stage ran here), read where
+   * a worker holds it, else read from the source by the task, with its worker's copy of the source.
+   */
+  private gatherSourceRange(rdd: RDD<any>, p: number, into: { inputs: InputBlock[]; cachedInputs: CachedInput[]; sourceReads: SourceRead[]; weights: Map<number, number> }): void {
+    if (into.sourceReads.some((s) => s.rddId === rdd.id && s.partition === p) || into.inputs.some((b) => b.rddId === rdd.id && b.partition === p)) return;
+    const here = rdd.cachedPartitions().find(([q]) => q === p);
+    if (here) {
+      into.inputs.push({ rddId: rdd.id, partition: p, records: this.crossing(rdd, here[1]) });
+      return;
+    }
+    const at = this.s.blockManagerMaster.location(rdd, p);
+    if (at !== undefined) {
+      if (!into.cachedInputs.some((c) => c.rddId === rdd.id && c.partition === p)) into.cachedInputs.push({ rddId: rdd.id, partition: p, executor: at });
+      into.weights.set(at, (into.weights.get(at) ?? 0) + 1e6);
+      return;
+    }
+    into.sourceReads.push({ rddId: rdd.id, partition: p });
+  }
+
   /**
    * Before a stage runs here: bring to the driver the blocks it reads that are in workers — the
    * map outputs of the shuffles below it, and the persisted partitions workers hold (rather than
-   * computing them again). Only below the partitions `parts` it computes: a partition a worker
+   * computing them again), and the direct streams' ranges no worker holds, read here. Only below
+   * the partitions `parts` it computes: a partition a worker
    * holds is fetched and nothing under it is read (fetching the previous batch's state would take
    * it back from the batch that took it over in place: mapWithStateOps.ts). Rejects with
    * FetchFailedError when a worker holding one was lost.
@@ -337,6 +368,8 @@ export class RemoteStages {
       missing = missing.filter((p) => !fetched.has(p));
     }
     if (missing.length === 0) return;
+    // Partitions read from outside (a direct stream's ranges no worker holds): read them here.
+    if (rdd.readForDriver) return rdd.readForDriver(missing);
     for (const dep of rdd.dependencies) {
       if (dep.kind === 'narrow') {
         await this.fetchToDriver(dep.rdd, [...new Set(missing.flatMap((p) => dep.parents(p)))], visited);

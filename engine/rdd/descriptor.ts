@@ -21,7 +21,11 @@ import { stableStringify, stringHash } from './keys.ts';
  * ```
  */
 export interface RDDDescriptor {
-  /** The RDD class to rebuild: 'input' | 'mapPartitions' | 'shuffled' | 'cogroup' | 'union' | 'coalesce'. */
+  /**
+   * The RDD class to rebuild: 'input' | 'mapPartitions' | 'shuffled' | 'cogroup' | 'union' |
+   * 'coalesce' | 'sourceRange' (a direct stream's batch, read on the worker: params `reader`, the
+   * place of the stream's read among the pipeline's definitions, `ranges` and `batchTime`).
+   */
   readonly kind: string;
   /** The driver's RDD id (input blocks and errors refer to it). */
   readonly id: number;

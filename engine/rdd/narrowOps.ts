@@ -1,5 +1,6 @@
 import type { ShippedFunction } from '../closure/ship.ts';
 import { UserFunctionError as UserError, InvalidArgumentError, InternalError } from '../util/errors.ts';
+import { thrownBy } from '../closure/attribution.ts';
 import type { Pipe } from './MapPartitionsRDD.ts';
 import type { Emit } from './TaskContext.ts';
 import { KeyError, KeyedMap, compareKeys } from './keys.ts';
@@ -18,30 +19,45 @@ type Fn = ShippedFunction<(...a: any[]) => any>;
 
 export const narrowOps = {
   map: ({ f }: { f: Fn }): Pipe<any, any> => {
-    const g = f.call;
+    const g = f.raw;
     return (emit) => ({
       next: (x) => {
-        const y = g(x);
+        let y;
+        try {
+          y = g(x);
+        } catch (e) {
+          throw thrownBy(e, f);
+        }
         if (y instanceof Promise) throw asyncResult(f);
         emit(y);
       },
     });
   },
   flatMap: ({ f }: { f: Fn }): Pipe<any, any> => {
-    const g = f.call;
+    const g = f.raw;
     return (emit) => ({
       next: (x) => {
-        const ys = g(x);
+        let ys;
+        try {
+          ys = g(x);
+        } catch (e) {
+          throw thrownBy(e, f);
+        }
         if (Array.isArray(ys)) for (let i = 0; i < ys.length; i++) emit(ys[i]);
         else drain(ys, emit, f.operation, f.callSite);
       },
     });
   },
   filter: ({ f }: { f: Fn }): Pipe<any, any> => {
-    const g = f.call;
+    const g = f.raw;
     return (emit) => ({
       next: (x) => {
-        const keep = g(x);
+        let keep;
+        try {
+          keep = g(x);
+        } catch (e) {
+          throw thrownBy(e, f);
+        }
         // A Promise is truthy: an async predicate would keep every record.
         if (keep instanceof Promise) throw asyncResult(f);
         if (keep) emit(x);
@@ -61,10 +77,15 @@ export const narrowOps = {
     return { next: (x) => all.push(x), done: () => emit(all) };
   },
   keyBy: ({ f }: { f: Fn }): Pipe<any, any> => {
-    const g = f.call;
+    const g = f.raw;
     return (emit) => ({
       next: (x) => {
-        const k = g(x);
+        let k;
+        try {
+          k = g(x);
+        } catch (e) {
+          throw thrownBy(e, f);
+        }
         if (k instanceof Promise) throw asyncResult(f);
         emit([k, x]);
       },
@@ -150,11 +171,16 @@ export const narrowOps = {
       };
     },
   mapValues: ({ f }: { f: Fn }): Pipe<any, any> => {
-    const g = f.call;
+    const g = f.raw;
     return (emit) => ({
       next: (kv) => {
         if (!Array.isArray(kv) || kv.length !== 2) checkPair(kv, 'mapValues');
-        const w = g(kv[1]);
+        let w;
+        try {
+          w = g(kv[1]);
+        } catch (e) {
+          throw thrownBy(e, f);
+        }
         if (w instanceof Promise) throw asyncResult(f);
         emit([kv[0], w]);
       },

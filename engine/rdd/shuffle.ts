@@ -2,6 +2,7 @@ import type { ShuffleDependency } from './Dependency.ts';
 import type { TaskContext } from './TaskContext.ts';
 import { KeyError, canonicalKey } from './keys.ts';
 import { checkPair } from './RDD.ts';
+import { combineCalls } from './Dependency.ts';
 
 /**
  * The map side of a shuffle: compute one partition of the dependency's parent and split its
@@ -9,15 +10,40 @@ import { checkPair } from './RDD.ts';
  * combined per key, so the partitioner hashes each distinct key once.
  */
 export function writeShuffleMapOutput(dep: ShuffleDependency<any, any, any>, split: number, ctx: TaskContext): unknown[][] {
+  return writeShuffleMapOutputs(dep, [split], () => ctx)[0]!;
+}
+
+/**
+ * True for reduceByKey's aggregator (the identity as createCombiner, one function merging values
+ * and combiners): combining two map partitions' values into one map gives each key the value the
+ * reduce side would give it, f(f(a1, a2), f(b1, b2)) = f(f(f(a1, a2), b1), b2), f being associative
+ * as reduceByKey requires, and the keys come out in the same order.
+ */
+export function combinesAcrossPartitions(dep: ShuffleDependency<any, any, any>): boolean {
+  const s = dep.mapSideCombine ? dep.aggregator?.shipped : undefined;
+  return s !== undefined && s.createCombiner.engine?.name === 'identity' && s.mergeValue === s.mergeCombiners;
+}
+
+/**
+ * The map outputs of `splits`, computed in this thread. When the shuffle combinesAcrossPartitions,
+ * every split combines into the same map and its buckets are the first split's output (the others
+ * are empty): a reduce partition then has one block, and nothing to merge. Otherwise each split
+ * has its own output, as on a worker.
+ */
+export function writeShuffleMapOutputs(dep: ShuffleDependency<any, any, any>, splits: readonly number[], ctxOf: (split: number) => TaskContext): unknown[][][] {
   try {
-    return splitByKey(dep, split, ctx);
+    if (splits.length > 1 && combinesAcrossPartitions(dep)) {
+      const empty = () => Array.from({ length: dep.partitioner.numPartitions }, () => []);
+      return [splitByKey(dep, splits, ctxOf), ...splits.slice(1).map(empty)];
+    }
+    return splits.map((split) => splitByKey(dep, [split], ctxOf));
   } catch (e) {
     // A key that cannot be hashed (a circular object) is met here first: name the operation.
     throw e instanceof KeyError ? e.withOperation(dep.operation) : e;
   }
 }
 
-function splitByKey(dep: ShuffleDependency<any, any, any>, split: number, ctx: TaskContext): unknown[][] {
+function splitByKey(dep: ShuffleDependency<any, any, any>, splits: readonly number[], ctxOf: (split: number) => TaskContext): unknown[][] {
   const partitioner = dep.partitioner;
   const buckets: unknown[][] = Array.from({ length: partitioner.numPartitions }, () => []);
   const operation = dep.operation;
@@ -26,22 +52,36 @@ function splitByKey(dep: ShuffleDependency<any, any, any>, split: number, ctx: T
     // Inlined rather than KeyedMap.combine: this runs once per record, and in a CPU profile of
     // word count the method call (two callbacks, not inlined by V8) was a frame of its own.
     const combined = new Map<unknown, [unknown, unknown]>();
-    const create = agg.createCombiner;
-    const merge = agg.mergeValue;
-    dep.rdd.iterator(split, ctx, (kv: [unknown, unknown]) => {
+    const { create, mergeValue: merge, threw } = combineCalls(agg);
+    const sink = (kv: [unknown, unknown]) => {
       if (!Array.isArray(kv) || kv.length !== 2) checkPair(kv, operation);
       const key = kv[0];
       const mk = typeof key === 'object' && key !== null ? canonicalKey(key) : key;
       const e = combined.get(mk);
-      if (e === undefined) combined.set(mk, [key, create(kv[1])]);
-      else e[1] = merge(e[1], kv[1]);
-    });
+      if (e === undefined) {
+        let c: unknown;
+        try {
+          c = create(kv[1]);
+        } catch (err) {
+          throw threw(err, 'createCombiner');
+        }
+        combined.set(mk, [key, c]);
+      } else {
+        try {
+          e[1] = merge(e[1], kv[1]);
+        } catch (err) {
+          throw threw(err, 'mergeValue');
+        }
+      }
+    };
+    for (const split of splits) dep.rdd.iterator(split, ctxOf(split), sink);
     for (const e of combined.values()) buckets[partitioner.getPartition(e[0])]!.push(e);
   } else {
-    dep.rdd.iterator(split, ctx, (kv: [unknown, unknown]) => {
+    const sink = (kv: [unknown, unknown]) => {
       if (!Array.isArray(kv) || kv.length !== 2) checkPair(kv, operation);
       buckets[partitioner.getPartition(kv[0])]!.push(kv);
-    });
+    };
+    for (const split of splits) dep.rdd.iterator(split, ctxOf(split), sink);
   }
   return buckets;
 }

@@ -46,8 +46,9 @@ export function emitEngineTypes(repoRoot: string): Record<string, string> {
     outDir: '/out',
   };
   const files: Record<string, string> = {};
-  const library = path.join(repoRoot, 'playground/src/worker/library.ts');
-  const program = ts.createProgram([entry, library], { ...options, paths: { rivulet: [entry] } });
+  // The subpath entries a pipeline in the playground can import (package.json "exports").
+  const subpaths = { playground: 'engine/playground/index.ts', mqtt: 'engine/connectors/mqtt/index.ts' };
+  const program = ts.createProgram([entry, ...Object.values(subpaths).map((f) => path.join(repoRoot, f))], { ...options, paths: { rivulet: [entry] } });
   const hidden = new Set<string>();
   program.emit(
     undefined,
@@ -67,7 +68,7 @@ export function emitEngineTypes(repoRoot: string): Record<string, string> {
     types: './engine/index.d.ts',
     exports: {
       '.': { types: './engine/index.d.ts' },
-      './playground': { types: './playground/src/worker/library.d.ts' },
+      ...Object.fromEntries(Object.entries(subpaths).map(([name, file]) => [`./${name}`, { types: `./${file.replace(/\.ts$/, '.d.ts')}` }])),
     },
   });
   // The declarations of packages the engine's public types mention (rxjs's Observable, SchedulerLike…).

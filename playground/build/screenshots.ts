@@ -112,6 +112,23 @@ ssc.start();
   await page.mouse.move(box.x + Math.min(120, box.width / 2), box.y + box.height / 2);
   await page.waitForTimeout(800);
   await page.screenshot({ path: path.join(OUT, 'playground-error.png'), clip: { x: 0, y: 0, width: 880, height: 900 } });
+  await page.mouse.move(0, 0);
+
+  // 5. The gallery: every example with its one-line description.
+  await page.click('[data-testid=open-gallery]');
+  await page.locator('[data-testid=gallery]').waitFor();
+  await page.waitForTimeout(300);
+  await page.locator('[data-testid=gallery]').screenshot({ path: path.join(OUT, 'playground-gallery.png') });
+  await page.keyboard.press('Escape');
+
+  // 6. Export: the sessions example as a Node script, in virtual time at 10×.
+  await page.selectOption('[data-testid=examples]', 'sessions');
+  await page.selectOption('[data-testid=speed]', '10');
+  await page.click('[data-testid=export]');
+  await page.locator('[data-testid=export-content]').waitFor();
+  await page.waitForTimeout(300);
+  await page.locator('[data-testid=export-dialog]').screenshot({ path: path.join(OUT, 'playground-export.png') });
+  await page.keyboard.press('Escape');
   console.log(`screenshots written to ${path.relative(REPO, OUT)}/`);
 } finally {
   await browser.close();

@@ -1,6 +1,6 @@
-// Word count: the "hello world" of stream processing.
-// Each queue entry is one batch of lines; every batch is split into words and counted,
-// leaving out a few stop words (a function may use any value defined around it).
+// Word count: each batch of lines split into words and counted, leaving out stop words.
+// The "hello world" of stream processing. Each queue entry is one batch of lines; a function
+// may use any value defined around it (the stop words).
 import { StreamingContext, Seconds } from 'rivulet';
 
 const ssc = new StreamingContext({ batchInterval: Seconds(1) });

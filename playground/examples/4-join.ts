@@ -1,4 +1,4 @@
-// A join of two streams: ad impressions and ad clicks, both keyed by ad id.
+// A join of two streams: ad impressions and ad clicks, paired by ad id in each batch.
 // join pairs the records with the same key in the same batch; leftOuterJoin keeps impressions
 // nobody clicked. Both sides are shuffled by key into the same partitions.
 import { StreamingContext, Seconds } from 'rivulet';

@@ -1,5 +1,5 @@
-// A click-stream from the built-in generator: page views per page over a sliding window, and
-// the busiest users in each batch.
+// A click-stream: page views over a sliding window, and the busiest users of each batch.
+// The clicks come from clickStream (rivulet/playground), a seeded generator on the context's clock.
 import { StreamingContext, Seconds } from 'rivulet';
 import { clickStream } from 'rivulet/playground';
 

@@ -1,7 +1,7 @@
 // @playground mode=realtime
-// A WebSocket source: every message is a record. Type the URL of a server that sends text
-// (one word, a sentence or a JSON document per message), then Run. Without a server the
-// receiver reports the failed connection and retries every 2 seconds.
+// A WebSocket source: every message a server sends is a record; type its URL, then Run.
+// The server sends text: one word, a sentence or a JSON document per message. Without a server
+// the receiver reports the failed connection and retries every 2 seconds.
 import { StreamingContext, Seconds } from 'rivulet';
 
 const url = 'ws://localhost:8080';

@@ -14,6 +14,7 @@ import { runShuffleTransfer } from './shuffleTransfer.ts';
 import { measureOverhead, measureOverheadInChromium, measureWritesInNode, nodeRunner, type OverheadRow } from './checkpointOverhead.ts';
 import { runBudgets } from './budgets.ts';
 import { runHandLoops } from './handLoops.ts';
+import { runKafkaWordCount } from './kafkaWordCount.ts';
 
 const quick = process.argv.includes('--quick');
 let commit = 'unknown';
@@ -104,6 +105,9 @@ runTransferBench(quick);
 await runWorkersComparison(quick);
 await runWorkerStartup(quick);
 await runShuffleTransfer(quick);
+
+// ---- Kafka → word count → Kafka against the client's own loop (issue 12); skips without Java or Kafka's jars ----
+await runKafkaWordCount(quick);
 
 // ---- package budgets (issue 6) ----
 await runBudgets(quick);

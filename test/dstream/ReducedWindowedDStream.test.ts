@@ -67,6 +67,26 @@ describe('reduceByKeyAndWindow with inverse', () => {
     ]);
   });
 
+  test('count() is the number of pairs each window has (counted from its maps), with and without filterFunc', async () => {
+    const counted = (filter?: (kv: KV) => boolean) => {
+      const counts: [count: number, pairs: number][] = [];
+      return {
+        counts,
+        operation: (s: any) => {
+          const w = s.reduceByKeyAndWindow((a: number, b: number) => a + b, (a: number, b: number) => a - b, 2000, 1000, undefined, filter);
+          w.foreachRDD(async (rdd: any) => void counts.push([await rdd.count(), (await rdd.collect()).length]));
+          return w;
+        },
+      };
+    };
+    const all = counted();
+    await runStreams({ input, operation: all.operation });
+    expect(all.counts).toEqual([[1, 1], [2, 2], [2, 2], [2, 2], [2, 2], [2, 2]]);
+    const nonZero = counted(([, v]) => v !== 0);
+    await runStreams({ input, operation: nonZero.operation });
+    expect(nonZero.counts).toEqual([[1, 1], [2, 2], [2, 2], [1, 1], [0, 0], [1, 1]]);
+  });
+
   test('window 3, slide 2 (two batches leave and two enter per window)', async () => {
     const { output, times } = await runStreams({
       input,

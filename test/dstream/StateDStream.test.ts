@@ -22,6 +22,19 @@ describe('updateStateByKey', () => {
     ]);
   });
 
+  test('count() is the number of keys with state each batch (counted from the maps), removals included', async () => {
+    const counts: [count: number, pairs: number][] = [];
+    await runStreams({
+      input: [['a'], ['a', 'b'], ['-a', 'c'], ['-b', '-c'], []],
+      operation: (s) => {
+        const state = s.map((w: string) => [w.replace('-', ''), w.startsWith('-') ? -1 : 1] as KV).updateStateByKey<string, number, number>((values, n) => (values.includes(-1) ? undefined : values.length + (n ?? 0)));
+        state.foreachRDD(async (rdd) => void counts.push([await rdd.count(), (await rdd.collect()).length]));
+        return state;
+      },
+    });
+    expect(counts).toEqual([[1, 1], [2, 2], [2, 2], [0, 0], [0, 0]]);
+  });
+
   test('called for every key every batch, with [] when a key has no new data (seen in the output)', async () => {
     // The state records every call's values, so the output shows each call the engine made.
     const { output } = await runStreams({

@@ -65,6 +65,24 @@ describe('StateMap', () => {
     expect([...map.snapshot()]).toEqual([['a', 1]]);
   });
 
+  test('the log and the batch buffer are reused from batch to batch: a longer log after a shorter one, a rollback after a commit, nothing left behind', () => {
+    const map = new StateMap<Key, number>(false);
+    for (const k of ['a', 'b', 'c', 'd']) put(map, k, 1, 1000);
+    map.commit();
+    put(map, 'a', 2, 2000); // a shorter batch: the slots past it held the last batch's changes
+    map.rollback();
+    expect(new Map(map.snapshot())).toEqual(new Map([['a', 1], ['b', 1], ['c', 1], ['d', 1]]));
+    for (const k of ['a', 'b', 'c', 'd', 'e']) put(map, k, 3, 3000); // a longer one
+    map.rollback();
+    expect(new Map(map.snapshot())).toEqual(new Map([['a', 1], ['b', 1], ['c', 1], ['d', 1]]));
+    map.addToBatch(['a', 9], 'a', map.states.find('a'));
+    map.addToBatch(['z', 9], 'z', map.states.find('z'));
+    expect(map.batch.length).toBe(2);
+    map.clearBatch();
+    expect(map.batch.length).toBe(0);
+    expect(map.batch.records.filter((r) => r !== undefined)).toEqual([]); // the batch's records are not held
+  });
+
   test('without a timeout no update times are kept: saved with the time asked for', () => {
     const map = new StateMap<Key, number>(false);
     put(map, 'a', 1, 1000);

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { entriesOf, entriesOrThrow } from '../../engine/dstream/mapWithStateOps.ts';
 import type { PlainStateRecord } from '../../engine/dstream/mapWithStateRDDs.ts';
 import { narrowOpNamed } from '../../engine/rdd/narrowOps.ts';
+import { ship } from '../../engine/closure/ship.ts';
 import { toWire } from '../../engine/rdd/wireForm.ts';
 import { uncloneableRecord } from '../../engine/executor/cloneable.ts';
 import type { State } from '../../engine/index.ts';
@@ -29,7 +30,7 @@ const stepOp = narrowOpNamed('mapWithStateStep')!;
 
 /** One batch of the step on one partition: the previous record (or initial pairs), then the batch's words. */
 function step(prev: Rec | [string, number][], batchTime: number, words: string[]): Rec {
-  const pipe = stepOp({ f: { call: count }, batchTime, timeout: undefined, fromInitial: Array.isArray(prev) });
+  const pipe = stepOp({ f: ship(count, 'mapWithState'), batchTime, timeout: undefined, fromInitial: Array.isArray(prev) });
   const out: Rec[] = [];
   const sink = pipe((r: Rec) => out.push(r), 0);
   sink.next(prev);

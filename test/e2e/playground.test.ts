@@ -68,7 +68,7 @@ test('loads with an example in the editor and the engine types in Monaco', async
   const code = await page.evaluate(() => (window as any).rivuletPlayground.getCode() as string);
   expect(code).toContain("from 'rivulet'");
   const examples = await page.locator('[data-testid=examples] option').allTextContents();
-  expect(examples).toEqual(['Word count', 'Windowed top-K', 'Sessions with mapWithState', 'A join of two streams', 'A click-stream from the built-in generator', 'A WebSocket source']);
+  expect(examples).toEqual(['Word count', 'Windowed top-K', 'Sessions with mapWithState', 'A join of two streams', 'A click-stream', 'A WebSocket source', 'MQTT over WebSocket']);
   // A type error in the pipeline is underlined by Monaco's TypeScript service, which knows the engine's API.
   await typeCode(page, `import { StreamingContext, Seconds } from 'rivulet';\nconst ssc = new StreamingContext({ batchInterval: Seconds(1) });\nconst n: number = ssc.queueStream([['a']]);\n`);
   await page.waitForFunction(() => (window as any).rivuletPlayground.markers().some((m: { owner: string; line: number }) => m.owner === 'typescript' && m.line === 3));

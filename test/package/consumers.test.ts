@@ -23,9 +23,8 @@
  * Rivulet's own) come from the npm registry through `npm install`, as a user's would.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -33,20 +32,11 @@ import { compressToBase64 } from 'lz-string';
 import ts from 'typescript';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../e2e/support/chromium.ts';
+import { packRepository, root, run, type Packed } from './support/pack.ts';
 import { serveDirectory, type StaticServer } from '../e2e/support/page.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const fixtures = fileURLToPath(new URL('./fixtures', import.meta.url));
 const work = mkdtempSync(path.join(tmpdir(), 'rivulet-package-'));
-
-/** Run a command in `cwd`; its output, or an error with everything it printed. */
-function run(cwd: string, command: string, args: string[]): string {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 240_000 });
-  if (result.status !== 0) {
-    throw new Error(`\`${command} ${args.join(' ')}\` in ${cwd} failed (${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`);
-  }
-  return result.stdout;
-}
 
 /** Copy a fixture next to the tarball (its package.json depends on `file:../rivulet.tgz`) and install it. */
 function install(fixture: string): string {
@@ -76,30 +66,14 @@ function nodeImports(code: string): string[] {
   return specifiers.filter((s) => builtins.test(s));
 }
 
-let packed: { files: { path: string }[] };
+let packed: Packed;
 let manifest: { exports: Record<string, Record<string, string>>; imports: Record<string, Record<string, string>>; peerDependenciesMeta?: Record<string, { optional?: boolean }> };
 /** The tarball unpacked (its files under package/, as npm extracts it). */
 const unpacked = path.join(work, 'package');
 
-/**
- * A copy of what `npm pack` reads (package.json, the sources it builds from, the files it ships),
- * with the repository's node_modules: its prepack (engine/build/library.ts) builds dist/ there and
- * puts the published package.json in place for the seconds npm takes to pack, so that the
- * repository's own package.json, which the other test files' processes read to resolve `#platform`…
- * meanwhile, never changes.
- */
-const checkout = path.join(work, 'checkout');
-
 beforeAll(() => {
-  mkdirSync(checkout);
-  for (const file of ['package.json', 'tsconfig.json', 'engine', 'README.md', 'LICENSE', 'CHANGELOG.md']) cpSync(path.join(root, file), path.join(checkout, file), { recursive: true });
-  symlinkSync(path.join(root, 'node_modules'), path.join(checkout, 'node_modules'), 'dir');
   // `npm pack` runs the prepack script, which builds the library into dist/.
-  const out = run(checkout, 'npm', ['pack', '--json', '--pack-destination', work, '--loglevel=error']);
-  packed = JSON.parse(out)[0];
-  renameSync(path.join(work, (packed as unknown as { filename: string }).filename), path.join(work, 'rivulet.tgz'));
-  // After packing, the copy's package.json is the repository's again (postpack).
-  expect(readFileSync(path.join(checkout, 'package.json'), 'utf8')).toBe(readFileSync(path.join(root, 'package.json'), 'utf8'));
+  packed = packRepository(work);
   manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
   run(work, 'tar', ['-xzf', 'rivulet.tgz']);
 }, 240_000);
@@ -170,7 +144,7 @@ describe('the tarball', () => {
     // attw's esm-only profile (exits non-zero on a problem): both entry points resolve, with their
     // types, from ES modules under node16/nodenext and under bundler resolution. It leaves out
     // node10 and CommonJS resolution (require() of an ES module: Node 20.19+, tested below).
-    const report = JSON.parse(run(work, bin('attw'), [tarball, '--profile', 'esm-only', '--format', 'json', '--entrypoints', '.', './worker'])) as {
+    const report = JSON.parse(run(work, bin('attw'), [tarball, '--profile', 'esm-only', '--format', 'json', '--entrypoints', '.', './worker', './playground'])) as {
       analysis: { problems: { kind: string; entrypoint: string; resolutionKind: string }[] };
     };
     expect(report.analysis.problems.filter((p) => p.resolutionKind !== 'node10' && p.resolutionKind !== 'node16-cjs')).toEqual([]);
@@ -190,6 +164,7 @@ describe('the tarball', () => {
     };
     visit(path.join(esm, 'index.js'));
     visit(path.join(esm, 'executor/worker.js'));
+    visit(path.join(esm, 'playground/index.js'));
     expect(reached.size).toBeGreaterThan(50); // one module per source module
     expect(reached).not.toContain(path.join(esm, 'platform/node.js'));
     for (const file of reached) {
@@ -299,6 +274,23 @@ describe('a Node service in plain JavaScript (test/package/fixtures/node-service
       expect(resolved).toBe(pathToFileURL(path.join(realpathSync(dir), `node_modules/rivulet/dist/esm/connectors/${name}/index.js`)).href);
       expect(manifest.peerDependenciesMeta?.[name === 'nats' ? '@nats-io/jetstream' : name === 'redis' ? 'ioredis' : 'mqtt']).toEqual({ optional: true });
     }
+  });
+
+  it("resolves rivulet/playground to the playground's seeded sources and clock, an entry of its own outside rivulet", () => {
+    const resolved = run(dir, 'node', ['--input-type=module', '-e', "console.log(import.meta.resolve('rivulet/playground'))"]).trim();
+    expect(resolved).toBe(pathToFileURL(path.join(realpathSync(dir), 'node_modules/rivulet/dist/esm/playground/index.js')).href);
+    const exported = run(dir, 'node', ['--input-type=module', '-e', "console.log(Object.keys(await import('rivulet/playground')).sort().join(' '))"]).trim();
+    expect(exported).toBe('clickStream playClock sentenceStream');
+    // Not reached from the main entry: an app that does not import it does not load it.
+    const esm = path.join(unpacked, 'dist/esm');
+    const reached = new Set<string>();
+    const visit = (file: string) => {
+      if (reached.has(file)) return;
+      reached.add(file);
+      for (const specifier of moduleImports(readFileSync(file, 'utf8'))) if (specifier.startsWith('.')) visit(path.resolve(path.dirname(file), specifier));
+    };
+    visit(path.join(esm, 'index.js'));
+    expect([...reached].filter((f) => f.startsWith(path.join(esm, 'playground')))).toEqual([]);
   });
 
   it('resolves rivulet/worker to the executor entry', () => {

@@ -25,6 +25,9 @@ const throwing: ThrowingCase[] = [
   ['foldByKey', () => { const r = [here(), pairs().foldByKey(0, (): number => { throw new Error('boom'); })] as const; return [r[0], () => r[1].collect()]; }],
   ['aggregateByKey', () => { const r = [here(), pairs().aggregateByKey(0, (): number => { throw new Error('boom'); }, (a: number) => a)] as const; return [r[0], () => r[1].collect()]; }],
   ['combineByKey', () => { const r = [here(), pairs().combineByKey((): number => { throw new Error('boom'); }, (a: number) => a, (a: number) => a)] as const; return [r[0], () => r[1].collect()]; }],
+  // mergeCombiners on the reduce side ('a' is in both partitions), mergeValue there without map-side combine.
+  ['combineByKey', () => { const r = [here(), pairs().combineByKey((v: number) => v, (a: number) => a, (): number => { throw new Error('boom'); })] as const; return [r[0], () => r[1].collect()]; }],
+  ['combineByKey', () => { const r = [here(), pairs().combineByKey((v: number) => v, (): number => { throw new Error('boom'); }, (a: number) => a, { mapSideCombine: false })] as const; return [r[0], () => r[1].collect()]; }],
   ['reduce', () => [here(), () => numbers().reduce((): number => { throw new Error('boom'); })]],
   ['fold', () => [here(), () => numbers().fold(0, (): number => { throw new Error('boom'); })]],
   ['aggregate', () => [here(), () => numbers().aggregate(0, (): number => { throw new Error('boom'); }, (a: number) => a)]],

@@ -126,6 +126,39 @@ describe('aggregations by key', () => {
   });
 });
 
+describe('reduceByKey in one thread: the map partitions combine into one map', () => {
+  // Locally every map partition of a reduceByKey merges into the same map (rdd/shuffle.ts). With an
+  // associative function that is the value the reduce side gives, keys in the same order: the same
+  // as combineByKey with the same functions, whose map partitions keep outputs of their own.
+  // Concatenation is associative and not commutative, so the order of merging shows too.
+  const words = (seed: number, n: number): [string, string][] => {
+    let x = seed;
+    return Array.from({ length: n }, (_, i) => {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      return [`k${x % 17}`, `${i},`];
+    });
+  };
+  const concat = (a: string, b: string) => a + b;
+  test.each([1, 2, 3, 5])('%i partitions: the pairs and their order are combineByKey\'s', async (n) => {
+    const sc = newContext();
+    const input = sc.parallelize(words(n, 200), n);
+    const reduced = await input.reduceByKey(concat, 3).collect();
+    const combined = await input.combineByKey((v: string) => v, concat, concat, 3).collect();
+    expect(reduced).toEqual(combined);
+    expect(reduced.length).toBe(17);
+  });
+
+  test('the map side runs once per record, and a second job reads the same outputs', async () => {
+    const sc = newContext();
+    let merges = 0;
+    const reduced = sc.fromPartitions(sales as [string, number][][]).reduceByKey((x: number, y: number) => (merges++, x + y));
+    expect(sorted(await reduced.collect())).toEqual([['a', 4], ['b', 7], ['c', 4]]);
+    expect(merges).toBe(2);
+    expect(await reduced.count()).toBe(3);
+    expect(merges).toBe(2);
+  });
+});
+
 describe('distinct', () => {
   test.each([
     ['numbers', [[1, 2, 1], [2, 3]], [1, 2, 3]],

@@ -149,6 +149,19 @@ describe('a user function that throws fails the batch', () => {
     expect(ssc.state).toBe('stopped');
   });
 
+  // The window's functions run in its in-place step (WindowStateRDD), mapWithState's in applyBatch.
+  test.each([
+    ['the inverse function', 'reduceByKeyAndWindow (inverse)', (s: DStream<KV>) => s.reduceByKeyAndWindow((a, b) => a + b, (): number => { throw new Error('boom'); }, 1000, 1000)],
+    ['the function, on a key already in the window', 'reduceByKeyAndWindow', (s: DStream<KV>) => s.reduceByKeyAndWindow((a, b) => { if (b < 0) throw new Error('boom'); return a + b; }, (a, b) => a - b, 2000, 1000)],
+    ['filterFunc', 'reduceByKeyAndWindow (filter)', (s: DStream<KV>) => s.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 2000, 1000, undefined, ([, v]) => { if (v === 0) throw new Error('boom'); return true; })],
+    ['the mapping function', 'mapWithState', (s: DStream<KV>) => s.mapWithState(StateSpec.function((_k: string, v: number | undefined) => { if (v! < 0) throw new Error('boom'); return v; }))],
+  ] as [string, string, (s: DStream<KV>) => DStream<unknown>][])('%s that throws fails the batch, naming %s', async (_what, operation, build) => {
+    const { error } = await quietly(() => runStreams({ inputs: [[[['a', 1]], [['a', -1]]]], operation: build }));
+    expect(error).toBeInstanceOf(BatchFailedError);
+    const stream = operation.replace(/ \(.*\)$/, '');
+    expect((error as Error).message).toMatch(new RegExp(`^Batch 2000 ms failed in ${stream} at errors\\.test\\.ts:\\d+:\\d+: ${operation.replace(/[()]/g, '\\$&')} at errors\\.test\\.ts:\\d+:\\d+ threw Error: boom$`));
+  });
+
   test('an update function that throws fails the batch, naming updateStateByKey', async () => {
     const { error } = await quietly(() =>
       runStreams({

@@ -12,7 +12,7 @@ import { expect } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FileSystemCheckpointStore, ManualClock, StreamingContext, type CheckpointStore, type DStream } from '../../engine/index.ts';
+import { FileSystemCheckpointStore, ManualClock, StreamingContext, type CheckpointStore, type DStream, type StreamingContextOptions } from '../../engine/index.ts';
 import { sortCanonically } from '../support/TestSuiteBase.ts';
 
 export interface Write {
@@ -59,6 +59,8 @@ export interface RunOptions {
   /** The clock's start; default 0. */
   clockStart?: number;
   defaultParallelism?: number;
+  /** More options of every context the run makes (workers, pipelineModule…). */
+  context?: Omit<StreamingContextOptions, 'batchInterval' | 'scheduler'>;
 }
 
 const directories: string[] = [];
@@ -72,7 +74,7 @@ export function removeTempDirectories(): void {
 }
 
 function context(clock: ManualClock, options: RunOptions): StreamingContext {
-  return new StreamingContext({ batchInterval: options.batchInterval ?? 1000, scheduler: clock, defaultParallelism: options.defaultParallelism ?? 2 });
+  return new StreamingContext({ ...options.context, batchInterval: options.batchInterval ?? 1000, scheduler: clock, defaultParallelism: options.defaultParallelism ?? 2 });
 }
 
 /** Every batch up to `until` (clock time), without checkpoints. */

@@ -4,6 +4,8 @@ import type { DStream } from '../../dstream/DStream.ts';
 import { checkKafkaParams, type KafkaParams } from './KafkaParams.ts';
 import { fetchRange } from './readRange.ts';
 import { InvalidArgumentError, OutputWriteError } from '../../util/errors.ts';
+import { protocolErrorId, retryDelay, retryOptions } from './retryDelay.ts';
+import { consoleLogger, type Logger } from '../../util/logger.ts';
 
 /**
  * A record to write to Kafka: a value, optionally a key (records with the same key go to the same
@@ -74,7 +76,7 @@ export function saveToKafka<T extends ProducerRecord>(stream: DStream<T>, option
   if (typeof transactionalId !== 'string' || transactionalId === '')
     throw new InvalidArgumentError(`${where}: kafkaParams['transactional.id'] must be a non-empty string that stays the same across restarts.`);
   if (typeof options.topic !== 'string' || options.topic === '') throw new InvalidArgumentError(`${where}: topic must be a topic name, got ${JSON.stringify(options.topic)}.`);
-  const sink = new KafkaTransactionalSink(brokers, options.topic, transactionalId, options.kafkaParams['client.id'] ?? 'rivulet');
+  const sink = new KafkaTransactionalSink(brokers, options.topic, transactionalId, options.kafkaParams['client.id'] ?? 'rivulet', stream.context.logger);
   stream.foreachRDD(async (rdd, time) => {
     const records = await rdd.collect();
     await sink.write(time, records);
@@ -97,19 +99,22 @@ export class KafkaTransactionalSink {
   readonly markerTopic: string;
   /** Batches not written because a run before this one had committed them (for tests and logs). */
   readonly skipped: number[] = [];
+  /** The producer's latest retries (at most 100): the request, why (Kafka's error) and the wait before it, for tests and logs. */
+  readonly retries: { operation: string; attempt: number; reason: string; delay: number }[] = [];
 
   constructor(
     private readonly brokers: string[],
     readonly topic: string,
     readonly transactionalId: string,
     private readonly clientId: string,
+    private readonly logger: Logger = consoleLogger,
   ) {
     this.markerTopic = `${topic}.rivulet-batches.${transactionalId.replace(/[^a-zA-Z0-9._-]/g, '_')}`;
   }
 
   private async start(): Promise<void> {
     const { Admin, Producer, stringSerializers } = await kafkaClient();
-    const admin = new Admin({ clientId: this.clientId, bootstrapBrokers: this.brokers });
+    const admin = new Admin({ clientId: this.clientId, bootstrapBrokers: this.brokers, ...retryOptions });
     try {
       const existing = await admin.listTopics();
       if (!existing.includes(this.topic))
@@ -134,8 +139,22 @@ export class KafkaTransactionalSink {
       producerId: -1n,
       producerEpoch: -1,
       acks: -1,
-      retries: 5,
+      // About 7.5 s of retrying other errors and 5.3 s of CONCURRENT_TRANSACTIONS (5 retries of the client's 1 s did 5 s).
+      retries: retryOptions.retries,
+      retryDelay: (_client: unknown, operation: string, attempt: number, _retries: number, error: unknown) => {
+        const reason = protocolErrorId(error);
+        const delay = retryDelay(attempt, reason);
+        if (this.retries.push({ operation, attempt, reason: reason ?? (error as Error)?.message ?? String(error), delay }) > 100) this.retries.shift();
+        return delay;
+      },
     });
+    // Fence the run that died before reading its markers: InitProducerId (sent when the first
+    // transaction begins) waits until that run's last transaction is complete — committed if its
+    // commit had reached the coordinator, else aborted — so the markers read next are final. Read
+    // first, a marker whose commit was still being completed would be missed and its batch
+    // written a second time.
+    const fence = await this.producer.beginTransaction();
+    await fence.cancel();
     this.written = await this.committedMarkers();
   }
 
@@ -146,6 +165,7 @@ export class KafkaTransactionalSink {
       clientId: this.clientId,
       bootstrapBrokers: this.brokers,
       groupId: `rivulet-sink-${this.transactionalId}`,
+      ...retryOptions,
     });
     try {
       // A topic just created takes a moment to appear in the brokers' metadata.
@@ -165,11 +185,13 @@ export class KafkaTransactionalSink {
       const until = Number(end.get(this.markerTopic)?.[0] ?? 0n);
       const from = Number(start.get(this.markerTopic)?.[0] ?? 0n);
       const written = new Set<number>();
-      if (until <= from) return written;
-      for (const m of await fetchRange(consumer, this.markerTopic, 0, from, until, true)) {
-        const t = Number(m.value);
-        if (Number.isFinite(t)) written.add(t);
+      if (until > from) {
+        for (const m of await fetchRange(consumer, this.markerTopic, 0, from, until, true)) {
+          const t = Number(m.value);
+          if (Number.isFinite(t)) written.add(t);
+        }
       }
+      this.logger.debug(`saveToKafka: "${this.markerTopic}" [${from}, ${until}) holds the markers of ${written.size} committed batches: ${[...written].join(', ')}.`);
       return written;
     } finally {
       await consumer.close(true);
@@ -181,6 +203,7 @@ export class KafkaTransactionalSink {
     await this.starting;
     if (this.written.has(batchTime)) {
       this.skipped.push(batchTime);
+      this.logger.info(`saveToKafka: the batch at ${batchTime} ms is in "${this.topic}" already (an earlier run committed it); not written again.`);
       return;
     }
     if (this.failed) {

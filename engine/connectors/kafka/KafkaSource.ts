@@ -5,6 +5,7 @@ import { checkKafkaParams, parseTopicPartition, topicPartition, type KafkaParams
 import { fetchRange } from './readRange.ts';
 import type { ConsumerRecord } from './ConsumerRecord.ts';
 import { InvalidArgumentError } from '../../util/errors.ts';
+import { retryOptions } from './retryDelay.ts';
 
 /**
  * What a Kafka direct stream reads: topics by name or by pattern (Spark's
@@ -71,14 +72,14 @@ export class KafkaSource implements ReplayableSource<ConsumerRecord> {
       bootstrapBrokers: this.brokers,
       // Never joins it: the driver decides the ranges; the group only receives commits.
       groupId: this.subscription.kafkaParams['group.id'] ?? 'rivulet-direct-stream',
-      retries: 5,
+      ...retryOptions,
     });
     return this.consumerClient;
   }
 
   private async admin(): Promise<Admin> {
     const { Admin } = await kafkaClient();
-    this.adminClient ??= new Admin({ clientId: this.subscription.kafkaParams['client.id'] ?? 'rivulet', bootstrapBrokers: this.brokers, retries: 5 });
+    this.adminClient ??= new Admin({ clientId: this.subscription.kafkaParams['client.id'] ?? 'rivulet', bootstrapBrokers: this.brokers, ...retryOptions });
     return this.adminClient;
   }
 

@@ -5,6 +5,9 @@ import { InvalidArgumentError } from '../../util/errors.ts';
 
 type Entry = [id: string, fields: string[]];
 
+/** Batches whose planned entries are kept for a read on the driver, at most (the others are read with XRANGE). */
+const MAX_PLANNED_BATCHES = 32;
+
 /** Entry ids compared as Redis does: milliseconds, then sequence. */
 export function compareIds(a: string, b: string): number {
   const [am, as = '0'] = a.split('-');
@@ -26,8 +29,11 @@ function fieldsOf(flat: string[]): Record<string, string> {
  * A range's `fromOffset` is the id the previous batch ended on (excluded; `0-0` before the first
  * entry) and its `untilOffset` the last id it holds (included), so consecutive ranges chain as
  * the Source API wants, an empty range has from = until, and `count` says how many entries it
- * holds. planBatch reads the ids with XRANGE (at most what the limit allows) and keeps the
- * entries for the read that follows; a range read again on recovery comes from XRANGE.
+ * holds. planBatch reads the ids with XRANGE (at most what the limit allows; Redis has no way
+ * to read ids without their entries) and keeps the entries for a read of the range on the driver;
+ * a range read in a worker (by the worker's copy of this source), or again on recovery, comes from
+ * XRANGE. The kept entries are dropped when their batch is committed, and past MAX_PLANNED_BATCHES
+ * batches (a range read elsewhere is never read here).
  */
 export function redisStreamSource<T = Record<string, string>>(options: RedisStreamSourceOptions<T>, operation = 'RedisStreamUtils.createDirectStream'): ReplayableSource<T, string> {
   if (typeof options.url !== 'string' || !/^rediss?:\/\//i.test(options.url))
@@ -47,7 +53,7 @@ export function redisStreamSource<T = Record<string, string>>(options: RedisStre
   const decode = options.decode ?? ((_id: string, fields: Record<string, string>) => fields as T);
   let client: Redis | undefined;
   const redis = () => (client ??= new Redis(options.url, { lazyConnect: false, maxRetriesPerRequest: 3 }));
-  /** Entries planBatch read, for the readRange of the same range. */
+  /** Entries planBatch read, for a readRange of the same range in this thread. */
   const planned = new Map<string, Entry[]>();
   const keyOf = (r: OffsetRange<string>) => `${r.partition}\u0000${r.fromOffset}\u0000${r.untilOffset}`;
 
@@ -88,6 +94,11 @@ export function redisStreamSource<T = Record<string, string>>(options: RedisStre
         if (entries.length > 0) planned.set(keyOf(range), entries);
         ranges.push(range);
       }
+      // The oldest first (a Map keeps insertion order).
+      for (const key of planned.keys()) {
+        if (planned.size <= MAX_PLANNED_BATCHES * streams.length) break;
+        planned.delete(key);
+      }
       return ranges;
     },
     async readRange(range: OffsetRange<string>) {
@@ -98,6 +109,8 @@ export function redisStreamSource<T = Record<string, string>>(options: RedisStre
       return entries.map(([id, flat]) => decode(id, fieldsOf(flat), range.partition));
     },
     async commit(ranges) {
+      // Read by now, here or in a worker.
+      for (const r of ranges) planned.delete(keyOf(r));
       if (group === undefined) return;
       for (const r of ranges) {
         if (r.fromOffset === r.untilOffset) continue;

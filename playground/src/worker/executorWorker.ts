@@ -54,7 +54,8 @@ class StreamingContext extends rivulet.StreamingContext {
 }
 
 loadPipeline(async () => {
-  const script = evaluatePipeline(await code)(moduleResolver({ ...rivulet, StreamingContext }));
+  const compiled = await code;
+  const script = evaluatePipeline(compiled)(await moduleResolver({ ...rivulet, StreamingContext }, compiled));
   try {
     // As the pipeline worker does: a context with outputs that the code did not start is started
     // once the script has run (or is awaiting something). Here start() only closes its definitions.

@@ -4,26 +4,39 @@
  */
 import * as rxjs from 'rxjs';
 import * as rxjsOperators from 'rxjs/operators';
-import * as library from './library.ts';
+import * as library from 'rivulet/playground';
 
 export type RequireModule = (name: string) => unknown;
 
-/** `import … from 'rivulet'` gives `rivulet` (the engine as this worker wraps it); also `rivulet/playground` and RxJS. */
-export function moduleResolver(rivulet: object): RequireModule {
+/**
+ * Entries loaded only for a pipeline that imports them: a connector brings its client (MQTT.js is
+ * larger than the engine), which a pipeline without it should not wait for.
+ */
+const ON_DEMAND: Record<string, () => Promise<unknown>> = {
+  'rivulet/mqtt': () => import('./connectors/mqtt.ts'),
+};
+
+/** The modules a compiled pipeline imports (compile.ts writes each import as `__require("name")`). */
+function importsOf(compiled: string): string[] {
+  return [...compiled.matchAll(/__require\("((?:[^"\\]|\\.)*)"\)/g)].map((m) => JSON.parse(`"${m[1]}"`) as string);
+}
+
+/**
+ * `import … from 'rivulet'` gives `rivulet` (the engine as this worker wraps it); also
+ * `rivulet/playground`, RxJS, and the connectors of ON_DEMAND, loaded first when `compiled` imports them.
+ */
+export async function moduleResolver(rivulet: object, compiled: string): Promise<RequireModule> {
   const modules: Record<string, unknown> = {
     rivulet,
     'rivulet/playground': library,
     rxjs,
     'rxjs/operators': rxjsOperators,
   };
+  for (const name of new Set(importsOf(compiled))) if (ON_DEMAND[name]) modules[name] = await ON_DEMAND[name]();
+  const available = [...Object.keys(modules), ...Object.keys(ON_DEMAND).filter((k) => !(k in modules))];
   return (name) => {
     const m = modules[name];
-    if (!m)
-      throw new Error(
-        `Cannot import '${name}' in the playground: only ${Object.keys(modules)
-          .map((k) => `'${k}'`)
-          .join(', ')} are available.`,
-      );
+    if (!m) throw new Error(`Cannot import '${name}' in the playground: only ${available.map((k) => `'${k}'`).join(', ')} are available.`);
     return m;
   };
 }

@@ -301,8 +301,6 @@ async function withCheckpoints(ssc: StreamingContext, name: string, resume: bool
   post({ type: 'checkpoint', message: `Checkpoints go to IndexedDB "${name}".` });
 }
 
-const requireModule = moduleResolver({ ...rivulet, StreamingContext });
-
 async function run(code: string, options: RunOptions): Promise<void> {
   session.options = options;
   session.paused = options.paused;
@@ -313,6 +311,14 @@ async function run(code: string, options: RunOptions): Promise<void> {
     pipeline = evaluatePipeline(session.compiled);
   } catch (e) {
     session.error(e, 'compile');
+    session.state('failed');
+    return;
+  }
+  let requireModule: RequireModule;
+  try {
+    requireModule = await moduleResolver({ ...rivulet, StreamingContext }, session.compiled);
+  } catch (e) {
+    session.error(e, 'define');
     session.state('failed');
     return;
   }

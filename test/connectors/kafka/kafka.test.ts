@@ -87,6 +87,39 @@ describe.skipIf(skipWithoutKafka())('Kafka', () => {
     expect(committed).toEqual({ 'words-0': 2, 'words-1': 1, 'words-2': 2 });
   });
 
+  test('with workers: 2, each range is read in a worker, by the KafkaSource its copy of the pipeline made; none on the driver', async () => {
+    const t = await topic('in-workers', 3);
+    await send(t, [[0, 'a'], [1, 'bb'], [2, 'ccc'], [0, 'dddd']]);
+    process.env.RIVULET_TEST_KAFKA_BOOTSTRAP = broker.bootstrap;
+    process.env.RIVULET_TEST_KAFKA_TOPIC = t;
+    const p = await import('./fixtures/inWorkers.ts');
+    try {
+      await p.clock.advance(1000);
+      await send(t, [[1, 'eeeee']]);
+      await p.clock.advance(2000);
+      expect(p.output.partitions).toEqual([
+        [1000, [['a', 'dddd'], ['bb'], ['ccc']]],
+        [2000, [[], ['eeeee'], []]],
+        [3000, [[], [], []]],
+      ]);
+      // The window reads the previous batch where a worker kept it.
+      expect(p.output.windows).toEqual([
+        [1000, [1, 2, 3, 4]],
+        [2000, [1, 2, 3, 4, 5]],
+        [3000, [5]],
+      ]);
+      const { rangesReadInWorkers, rangesReadOnDriver } = p.ssc.sparkContext.scheduler.metrics;
+      expect([rangesReadInWorkers, rangesReadOnDriver]).toEqual([3 * 3, 0]);
+      expect(p.infos.map((b) => [b.batchTime, b.numRecords, b.executedOn])).toEqual([
+        [1000, 4, 'workers'],
+        [2000, 1, 'workers'],
+        [3000, 0, 'workers'],
+      ]);
+    } finally {
+      await p.ssc.stop();
+    }
+  });
+
   test('starting offsets: given ones, else the group\'s committed ones, else auto.offset.reset', async () => {
     const t = await topic('starts', 2);
     await send(t, [[0, 'a0'], [0, 'a1'], [0, 'a2'], [1, 'b0'], [1, 'b1']]);
@@ -168,6 +201,77 @@ describe.skipIf(skipWithoutKafka())('Kafka', () => {
     await source.close();
   });
 
+  test('a run that died while its commit was completing: its batch is in the topic once, whichever way the commit went', async () => {
+    // The dead run's EndTxn reaches the coordinator at a different moment of the next run's
+    // start in each round (0 to 57 ms after it begins): before the next run fences it (the
+    // commit completes, the next run must see its marker and skip the batch) or after (it is
+    // fenced and aborted, the next run writes the batch).
+    const out = await topic('committing-out', 1);
+    const rounds = 20;
+    for (let i = 0; i < rounds; i++) {
+      const id = `committing-sink-${i}`;
+      const first = new KafkaTransactionalSink([broker.bootstrap], out, id, 'test');
+      await first.write(1000, [{ value: `${i}: batch-1` }]);
+      await first.close();
+      const dead = new Producer({ clientId: 'dead', bootstrapBrokers: [broker.bootstrap], serializers: stringSerializers, transactionalId: id, idempotent: true, producerId: -1n, producerEpoch: -1 });
+      const open = await dead.beginTransaction();
+      await open.send({ messages: [{ topic: out, value: `${i}: batch-2` }, { topic: first.markerTopic, key: 'batch', value: '2000' }] });
+      const next = new KafkaTransactionalSink([broker.bootstrap], out, id, 'test');
+      const writing = (async () => {
+        await next.write(1000, [{ value: `${i}: batch-1` }]);
+        await next.write(2000, [{ value: `${i}: batch-2` }]);
+      })();
+      await new Promise((resolve) => setTimeout(resolve, i * 3));
+      const committing = open.commit().then(
+        () => 'committed',
+        () => 'fenced',
+      );
+      await writing;
+      await committing;
+      await Promise.all([next.close(), dead.close().catch(() => {})]);
+    }
+    const source = new KafkaSource({ topics: [out], kafkaParams: { ...params(), 'auto.offset.reset': 'earliest' } });
+    const [range] = await source.planBatch(await source.initialOffsets(), {});
+    const values = (await source.readRange(range!)).map((r) => r.value!);
+    await source.close();
+    const expected = Array.from({ length: rounds }, (_, i) => [`${i}: batch-1`, `${i}: batch-2`]).flat();
+    expect([...values].sort()).toEqual([...expected].sort());
+  });
+
+  test('runs that die in turn, each after writing, skipping or leaving a transaction open: every batch once', async () => {
+    // A table of runs over one transactional.id, as the kill test's runs go: each run starts a
+    // sink (which fences the one before), writes the batches it is given (skipping those already
+    // in the topic), and may die leaving one more batch open in a transaction.
+    const out = await topic('runs-out', 1);
+    const runs: { write: number[]; diesWithOpen?: number }[] = [
+      { write: [1000] },
+      { write: [1000], diesWithOpen: 2000 },
+      { write: [1000, 2000, 3000], diesWithOpen: 4000 },
+      { write: [1000, 2000, 3000] },
+      { write: [1000, 2000, 3000], diesWithOpen: 4000 },
+      { write: [1000, 2000, 3000, 4000, 5000] },
+      { write: [4000, 5000, 6000] },
+    ];
+    const skipped: number[][] = [];
+    for (const [i, run] of runs.entries()) {
+      const sink = new KafkaTransactionalSink([broker.bootstrap], out, 'runs-sink', `run-${i}`);
+      for (const t of run.write) await sink.write(t, [{ value: `batch ${t}` }]);
+      skipped.push(sink.skipped);
+      await sink.close();
+      if (run.diesWithOpen !== undefined) {
+        const dead = new Producer({ clientId: `run-${i}`, bootstrapBrokers: [broker.bootstrap], serializers: stringSerializers, transactionalId: 'runs-sink', idempotent: true, producerId: -1n, producerEpoch: -1 });
+        const open = await dead.beginTransaction();
+        await open.send({ messages: [{ topic: out, value: `batch ${run.diesWithOpen} (dead run ${i})` }, { topic: sink.markerTopic, key: 'batch', value: String(run.diesWithOpen) }] });
+        await dead.close().catch(() => {});
+      }
+    }
+    expect(skipped).toEqual([[], [1000], [1000], [1000, 2000, 3000], [1000, 2000, 3000], [1000, 2000, 3000], [4000, 5000]]);
+    const source = new KafkaSource({ topics: [out], kafkaParams: { ...params(), 'auto.offset.reset': 'earliest' } });
+    const [range] = await source.planBatch(await source.initialOffsets(), {});
+    expect((await source.readRange(range!)).map((r) => r.value)).toEqual(['batch 1000', 'batch 2000', 'batch 3000', 'batch 4000', 'batch 5000', 'batch 6000']);
+    await source.close();
+  });
+
   test('after a failed write the sink refuses later batches, so a restart writes the failed one (none is committed ahead of it)', async () => {
     const out = await topic('failed-out', 1);
     const sink = new KafkaTransactionalSink([broker.bootstrap], out, 'failed-sink', 'test');
@@ -182,6 +286,26 @@ describe.skipIf(skipWithoutKafka())('Kafka', () => {
     const source = new KafkaSource({ topics: [out], kafkaParams: { ...params(), 'auto.offset.reset': 'earliest' } });
     const [range] = await source.planBatch(await source.initialOffsets(), {});
     expect((await source.readRange(range!)).map((r) => r.value)).toEqual(['batch-1', 'batch-2', 'batch-3']);
+    await source.close();
+  });
+
+  test('batches written back to back (a late pipeline catching up): a transaction begun while Kafka still completes the previous one waits a short backoff, not the client\'s 1 s retry delay', async () => {
+    // Kafka answers CONCURRENT_TRANSACTIONS to a transaction's first write while it is still
+    // writing the previous transaction's commit markers. With the client's default retry delay
+    // (1 s) every batch written right after another cost a second: a pipeline with a 100 ms
+    // interval that fell behind once never caught up (the word-count bench's latency grew to 25 s).
+    const out = await topic('catch-up-out', 3);
+    const sink = new KafkaTransactionalSink([broker.bootstrap], out, 'catch-up-sink', 'test');
+    for (let t = 1; t <= 20; t++) await sink.write(t * 100, [{ key: 'a', value: String(t) }, { key: 'b', value: String(t) }, { key: 'c', value: String(t) }]);
+    await sink.close();
+    const concurrent = sink.retries.filter((r) => r.reason === 'CONCURRENT_TRANSACTIONS');
+    // The case happened: some write began while the previous transaction was being completed.
+    expect(concurrent.filter((r) => r.attempt === 1).length).toBeGreaterThan(0);
+    // Each wait for it starts at 20 ms (Java's producer's backoff for it), not the client's 1 s.
+    expect(concurrent.filter((r) => r.attempt === 1).map((r) => r.delay)).toEqual(concurrent.filter((r) => r.attempt === 1).map(() => 20));
+    const source = new KafkaSource({ topics: [out], kafkaParams: { ...params(), 'auto.offset.reset': 'earliest' } });
+    const read = (await Promise.all((await source.planBatch(await source.initialOffsets(), {})).map((r) => source.readRange(r)))).flat();
+    expect(read.map((r) => `${r.key}=${r.value}`).sort()).toEqual(['a', 'b', 'c'].flatMap((k) => Array.from({ length: 20 }, (_, i) => `${k}=${i + 1}`)).sort());
     await source.close();
   });
 

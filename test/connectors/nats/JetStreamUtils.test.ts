@@ -63,6 +63,28 @@ describeNats('JetStreamUtils.createDirectStream', () => {
     ]);
   });
 
+  test('with workers: 2, each range is read in a worker, with the connection its copy of the pipeline opened; none on the driver', async () => {
+    await streamWith('WORKERS_A', 'a', 'b', 'c');
+    await streamWith('WORKERS_B', 'x');
+    process.env.RIVULET_TEST_NATS_URL = broker.url;
+    process.env.RIVULET_TEST_NATS_STREAMS = 'WORKERS_A,WORKERS_B';
+    const p = await import('./fixtures/inWorkers.ts');
+    try {
+      await p.clock.advance(2000);
+      await jsm.jetstream().publish('WORKERS_B.in', 'y');
+      await p.clock.advance(1000);
+      expect(p.output).toEqual([
+        [1000, [['a', 'b'], ['x']]],
+        [2000, [['c'], []]],
+        [3000, [[], ['y']]],
+      ]);
+      const { rangesReadInWorkers, rangesReadOnDriver } = p.ssc.sparkContext.scheduler.metrics;
+      expect([rangesReadInWorkers, rangesReadOnDriver]).toEqual([3 * 2, 0]);
+    } finally {
+      await p.ssc.stop();
+    }
+  });
+
   test("startingOffsets 'latest' reads only what is published after the start; two streams are two partitions; decode sees subject and sequence", async () => {
     await streamWith('OLD', 'old');
     await streamWith('NEW');

@@ -57,6 +57,28 @@ describeRedis('RedisStreamUtils.createDirectStream', () => {
     ]);
   });
 
+  test('with workers: 2, each range is read in a worker, with the connection its copy of the pipeline opened; none on the driver', async () => {
+    await fill('workers-a', 'a', 'b', 'c');
+    await fill('workers-b', 'x');
+    process.env.RIVULET_TEST_REDIS_URL = broker.url;
+    process.env.RIVULET_TEST_REDIS_STREAMS = 'workers-a,workers-b';
+    const p = await import('./fixtures/inWorkers.ts');
+    try {
+      await p.clock.advance(2000);
+      await fill('workers-b', 'y');
+      await p.clock.advance(1000);
+      expect(p.output).toEqual([
+        [1000, [['a', 'b'], ['x']]],
+        [2000, [['c'], []]],
+        [3000, [[], ['y']]],
+      ]);
+      const { rangesReadInWorkers, rangesReadOnDriver } = p.ssc.sparkContext.scheduler.metrics;
+      expect([rangesReadInWorkers, rangesReadOnDriver]).toEqual([3 * 2, 0]);
+    } finally {
+      await p.ssc.stop();
+    }
+  });
+
   test("the default record is the entry's fields; 'latest' skips what is there; two streams are two partitions", async () => {
     await fill('left', 'old');
     const { ssc, clock } = createTestContext();

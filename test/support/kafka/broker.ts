@@ -90,7 +90,8 @@ export async function startKafka(): Promise<KafkaBroker> {
   const classpath = `${lib}/*`;
   const jvm = ['-Xms128m', '-Xmx512m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', `-Dlog4j2.configurationFile=${path.join(here, 'log4j2.properties')}`, '-cp', classpath];
   const clusterId = randomBytes(16).toString('base64url');
-  const format = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties], { encoding: 'utf8' });
+  // `--cluster-id=<id>`, not `-t <id>`: one id in 32 starts with '-' and would be read as an option.
+  const format = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', properties], { encoding: 'utf8' });
   if (format.status !== 0) throw new Error(`kafka-storage format failed (exit ${format.status}): ${format.stdout}${format.stderr}`);
   const child = spawn('java', [...jvm, 'kafka.Kafka', properties], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

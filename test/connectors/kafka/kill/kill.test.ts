@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
+import { Admin, Consumer, Producer, stringSerializers } from '@platformatic/kafka';
 import { KafkaSource } from '../../../../engine/connectors/kafka/KafkaSource.ts';
 import { seededRandom } from '../../../support/TestSuiteBase.ts';
 import { skipWithoutKafka, startKafka, type KafkaBroker } from '../../../support/kafka/broker.ts';
@@ -22,6 +22,8 @@ const TOTAL = 2400;
 
 class Child {
   readonly process: ChildProcess;
+  readonly startedAt = Date.now();
+  endedAt: number | undefined;
   readonly lines: string[] = [];
   stderr = '';
   readonly exited: Promise<number | null>;
@@ -39,6 +41,7 @@ class Child {
     });
     this.process.stderr!.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
     this.exited = new Promise((resolve) => this.process.on('close', (code) => {
+      this.endedAt = Date.now();
       for (const w of this.waiters) w.resolve();
       resolve(code);
     }));
@@ -50,14 +53,15 @@ class Child {
   }
 }
 
-// KNOWN DEFECT (issue 12, open): killed after a random number of its batches (below), this
-// pipeline ends with records missing (2310 and 2355 of 2400 in two runs) or written twice (2490)
-// about one run in two; the earlier wall-clock kill moments hit the window less often. Until the
-// cause is found (the sink's committed markers read before the previous run's transaction is
-// complete, or recovery skipping a batch whose output committed), the test runs only when asked:
-// RIVULET_KAFKA_KILL=1 npx vitest run test/connectors/kafka/kill
+// KNOWN DEFECT (issue 12, open): with the sink fencing the dead run before reading its markers
+// (which fixed the duplicates the sink tests reproduce), about one run of this test in 40 still
+// ends with two batches written twice (seeds 12 and 43 of 85 runs at load 10-20): a restarted run
+// did not find the markers of batches that the run before it had found, and wrote them again. On
+// failure the test prints both topics as Kafka holds them (batches, producer epochs, markers,
+// aborted transactions) to find why. Until then it runs only when asked, so that the suite does
+// not fail at random: RIVULET_KAFKA_KILL=1 [RIVULET_KAFKA_KILL_SEED=n] npx vitest run test/connectors/kafka/kill
 const KNOWN_DEFECT = process.env.RIVULET_KAFKA_KILL !== '1';
-if (KNOWN_DEFECT) console.log('Kafka kill test skipped: a known exactly-once defect under kills (issue 12); run it with RIVULET_KAFKA_KILL=1.');
+if (KNOWN_DEFECT && !skipWithoutKafka()) console.log('Kafka kill test skipped: a known exactly-once defect in about one run in 40 (issue 12); run it with RIVULET_KAFKA_KILL=1.');
 
 describe.skipIf(skipWithoutKafka() || KNOWN_DEFECT)('Kafka in, state, Kafka out, SIGKILLed', () => {
   let broker: KafkaBroker;
@@ -77,7 +81,7 @@ describe.skipIf(skipWithoutKafka() || KNOWN_DEFECT)('Kafka in, state, Kafka out,
     await admin.createTopics({ topics: ['kill-out'], partitions: 1, replicas: 1 });
     await expect.poll(async () => (await admin.metadata({ topics: ['kill-in', 'kill-out'], forceUpdate: true }).catch(() => undefined))?.topics.size).toBe(2);
     await admin.close();
-    const random = seededRandom(12);
+    const random = seededRandom(Number(process.env.RIVULET_KAFKA_KILL_SEED ?? 12));
     const input = Array.from({ length: TOTAL }, (_, i) => `r${i} ${WORDS[Math.floor(random() * WORDS.length)]}`);
     const producer = new Producer({ clientId: 'kill-test', bootstrapBrokers: [broker.bootstrap], serializers: stringSerializers, idempotent: true, producerId: -1n, producerEpoch: -1 });
     for (let i = 0; i < TOTAL; i += 400) await producer.send({ messages: input.slice(i, i + 400).map((value, j) => ({ topic: 'kill-in', value, partition: (i + j) % PARTITIONS })) });
@@ -111,9 +115,16 @@ describe.skipIf(skipWithoutKafka() || KNOWN_DEFECT)('Kafka in, state, Kafka out,
     await last.line((l) => l === 'finished');
     expect(await last.exited, last.stderr).toBe(0);
 
+    // A commit is acknowledged before Kafka writes its markers: read once the last one is written
+    // (the last stable offset is the high watermark), or the read could stop short of it.
+    const offsets = new Consumer({ clientId: 'kill-test', groupId: 'kill-test-check', bootstrapBrokers: [broker.bootstrap] });
+    const end = async (isolationLevel: number) => (await offsets.listOffsets({ topics: ['kill-out'], timestamp: -1n, isolationLevel })).get('kill-out')![0];
+    await expect.poll(async () => (await end(1)) === (await end(0))).toBe(true);
+    await offsets.close(true);
     const source = new KafkaSource({ topics: ['kill-out'], kafkaParams: { 'bootstrap.servers': broker.bootstrap, 'auto.offset.reset': 'earliest' } });
     const [range] = await source.planBatch(await source.initialOffsets(), {});
-    const output = (await source.readRange(range!)).map((r) => r.value!);
+    const records = await source.readRange(range!);
+    const output = records.map((r) => r.value!);
     await source.close();
 
     // Every input record's output, exactly once.
@@ -121,7 +132,20 @@ describe.skipIf(skipWithoutKafka() || KNOWN_DEFECT)('Kafka in, state, Kafka out,
     if (new Set(ids).size !== TOTAL || ids.length !== TOTAL) {
       const seen = new Set(ids);
       const missing = input.map((r) => r.split(' ')[0]!).filter((id) => !seen.has(id)).map((id) => `${id}@kill-in-${Number(id.slice(1)) % PARTITIONS}:${Math.floor(Number(id.slice(1)) / PARTITIONS)}`);
-      console.error(`missing ${missing.length}: ${missing.slice(0, 60).join(' ')}\n` + runs.map((r, i) => `--- run ${i}\n${r.lines.join('\n')}\n${r.stderr}`).join('\n'));
+      console.error(`the marker topic as Kafka holds it:\n${await dumpPartition(broker.bootstrap, 'kill-out.rivulet-batches.kill-test-sink').catch((e) => String(e))}`);
+      console.error(`the output topic as Kafka holds it:\n${await dumpPartition(broker.bootstrap, 'kill-out').catch((e) => String(e))}`);
+      // Each id written more than once: its output offsets and when each was produced, to tell which runs wrote it.
+      const at = new Map<string, string[]>();
+      for (const r of records) {
+        const id = r.value!.split(' ')[0]!;
+        at.set(id, [...(at.get(id) ?? []), `offset ${r.offset} at ${r.timestamp}`]);
+      }
+      const twice = [...at].filter(([, w]) => w.length > 1);
+      console.error(
+        `missing ${missing.length}: ${missing.slice(0, 60).join(' ')}\n` +
+          `written more than once ${twice.length}: ${twice.slice(0, 10).map(([id, w]) => `${id} (${w.join(', ')})`).join('; ')}\n` +
+          runs.map((r, i) => `--- run ${i} (${r.startedAt} to ${r.endedAt})\n${r.lines.join('\n')}\n${r.stderr}`).join('\n'),
+      );
     }
     expect(ids.length).toBe(TOTAL);
     expect(new Set(ids).size).toBe(TOTAL);
@@ -137,3 +161,42 @@ describe.skipIf(skipWithoutKafka() || KNOWN_DEFECT)('Kafka in, state, Kafka out,
     for (const o of output) expect(o.split(' ')[1]).toBe(wordOf.get(o.split(' ')[0]!));
   }, 600_000);
 });
+
+/** Partition 0 of `topic` as Kafka holds it, a line per record batch (read uncommitted), and the aborted transactions a read-committed fetch lists. */
+async function dumpPartition(bootstrap: string, topic: string): Promise<string> {
+  const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({ clientId: 'kill-dump', groupId: 'kill-dump', bootstrapBrokers: [bootstrap] });
+  try {
+    const metadata = await consumer.metadata({ topics: [topic] });
+    const t = metadata.topics.get(topic)!;
+    const lines: string[] = [];
+    for (const isolationLevel of [0, 1]) {
+      let offset = 0n;
+      for (let round = 0; round < 50; round++) {
+        const response = await consumer.fetch({
+          node: t.partitions[0]!.leader,
+          maxWaitTime: 100,
+          minBytes: 1,
+          maxBytes: 8 * 1024 * 1024,
+          isolationLevel,
+          topics: [{ topicId: t.id, partitions: [{ partition: 0, fetchOffset: offset, partitionMaxBytes: 8 * 1024 * 1024, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }] }],
+        });
+        const answer = response.responses[0]!.partitions[0]!;
+        if (isolationLevel === 1) {
+          lines.push(`read committed from ${offset}: high watermark ${answer.highWatermark}, last stable ${answer.lastStableOffset}, aborted ${JSON.stringify((answer.abortedTransactions ?? []).map((a) => `${a.producerId}@${a.firstOffset}`))}`);
+          break;
+        }
+        const batches = answer.records ?? [];
+        if (batches.length === 0) break;
+        for (const b of batches) {
+          const control = (b.attributes & 0x20) !== 0;
+          const what = control ? (b.records[0]?.key?.readInt16BE(2) === 0 ? 'ABORT' : 'COMMIT') : b.records.map((r) => (r.value ? r.value.toString().split(' ').slice(0, topic === 'kill-out' ? 1 : 2).join(' ') : '')).join(',').slice(0, 60);
+          lines.push(`${b.firstOffset}..${b.firstOffset + BigInt(b.lastOffsetDelta)} pid ${b.producerId} epoch ${b.producerEpoch}${(b.attributes & 0x10) !== 0 ? ' txn' : ''} ${what}`);
+          offset = b.firstOffset + BigInt(b.lastOffsetDelta) + 1n;
+        }
+      }
+    }
+    return lines.join('\n');
+  } finally {
+    await consumer.close(true);
+  }
+}

@@ -32,7 +32,9 @@ const say = (line: string) => process.stdout.write(line + '\n');
 
 const recovering = existsSync(checkpoint);
 const createContext = () => {
-  const ssc = new StreamingContext({ batchInterval: interval, appName: 'kafka-kill' });
+  // The sink's debug lines (written or skipped, per batch) go to stdout, for the test's report.
+  const logger = { ...console, debug: (m: string) => say(`debug ${m}`) };
+  const ssc = new StreamingContext({ batchInterval: interval, appName: 'kafka-kill', logger });
   ssc.checkpoint(checkpoint);
   const records = createKafkaDirectStream(ssc, { topics: [need('in')], kafkaParams: { 'bootstrap.servers': bootstrap, 'group.id': 'kill-test', 'auto.offset.reset': 'earliest' }, maxRatePerPartition: rate });
   const counted = records

@@ -1,12 +1,10 @@
-/**
- * `rivulet/playground`: built-in sources for trying pipelines without a server. They run on the
- * context's clock, so they fast-forward with virtual time and are reproducible (seeded).
- */
 import { interval, map } from 'rxjs';
-import type { DStream, StreamingContext } from 'rivulet';
-// The engine's seeded generator, so every run of an example shows the same data.
-import { mulberry32 as seeded } from '../../../engine/rdd/RDD.ts';
+import type { DStream } from '../dstream/DStream.ts';
+import type { StreamingContext } from '../streaming/StreamingContext.ts';
+// The engine's seeded generator, so every run shows the same data.
+import { mulberry32 as seeded } from '../rdd/RDD.ts';
 
+/** One page view of {@link clickStream}. */
 export interface Click {
   user: string;
   page: string;
@@ -27,7 +25,23 @@ export interface ClickStreamOptions {
 
 const PAGES = ['/home', '/search', '/product/1', '/product/2', '/product/3', '/cart', '/checkout', '/help'];
 
-/** Page clicks by a few users, some of whom go quiet for a while (so sessions time out). */
+/**
+ * Page clicks by a few users, some of whom go quiet for a while (so sessions time out): a seeded
+ * source on the context's clock, the same records on every run, in virtual time as in real time.
+ *
+ * @example
+ * ```ts
+ * import { ManualClock, Seconds, StreamingContext } from 'rivulet';
+ * import { clickStream } from 'rivulet/playground';
+ *
+ * const clock = new ManualClock();
+ * const ssc = new StreamingContext({ batchInterval: Seconds(1), scheduler: clock });
+ * clickStream(ssc, { perSecond: 5 }).map((c) => c.page).countByValue().print();
+ * ssc.start();
+ * await clock.advance(Seconds(3));
+ * await ssc.stop();
+ * ```
+ */
 export function clickStream(ssc: StreamingContext, options: ClickStreamOptions = {}): DStream<Click> {
   const perSecond = options.perSecond ?? 20;
   const users = Array.from({ length: options.users ?? 8 }, (_, i) => `user${i + 1}`);
@@ -46,19 +60,4 @@ export function clickStream(ssc: StreamingContext, options: ClickStreamOptions =
     }),
   );
   return ssc.fromObservable(clicks);
-}
-
-export interface SentenceStreamOptions {
-  /** Lines per second (default 5). */
-  perSecond?: number;
-  seed?: number;
-}
-
-const WORDS = 'the quick brown fox jumps over the lazy dog a stream is a sequence of batches spark rivulet data flows'.split(' ');
-
-/** Random lines of words, for word counts that never end. */
-export function sentenceStream(ssc: StreamingContext, options: SentenceStreamOptions = {}): DStream<string> {
-  const rand = seeded(options.seed ?? 11);
-  const lines = interval(1000 / (options.perSecond ?? 5), ssc.scheduler).pipe(map(() => Array.from({ length: 3 + Math.floor(rand() * 6) }, () => WORDS[Math.floor(rand() * WORDS.length)]).join(' ')));
-  return ssc.fromObservable(lines);
 }
