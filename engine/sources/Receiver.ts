@@ -1,7 +1,8 @@
 import { IllegalStateError } from '../util/errors.ts';
 import type { ReceiverSupervisor } from './ReceiverSupervisor.ts';
 import type { ReceiverBufferFullError } from './ReceiverBufferFullError.ts';
-import { STORED } from './ReceiverBuffer.ts';
+
+const STORED: Promise<void> = Promise.resolve();
 
 /**
  * A custom source (Spark's Receiver). Implement onStart() to begin receiving — open a socket,

@@ -1,5 +1,4 @@
-import { platform } from '#platform';
-import type { Connection } from '../platform/Platform.ts';
+import type { Connection, Platform } from '../platform/Platform.ts';
 import type { WebSocketReceiver } from './webSocketStream.ts';
 
 const utf8 = new TextDecoder();
@@ -7,9 +6,10 @@ const utf8 = new TextDecoder();
 /**
  * Open a WebSocketReceiver's connection: each message a record (decoded as its `decode` says),
  * and a restart after `restartDelayMs` when the connection fails or the server closes it.
- * Loaded when a webSocketStream starts.
+ * Loaded when a webSocketStream starts; it imports nothing but types (the platform is given), so
+ * a bundler need not move any module the page shares with it into a chunk of its own.
  */
-export function connect<T>(receiver: WebSocketReceiver<T>): Connection {
+export function connect<T>(receiver: WebSocketReceiver<T>, platform: Platform): Connection {
   const { url, restartDelayMs } = receiver;
   const connection = platform.openWebSocket(url, receiver.protocols, {
     onOpen: () => {},

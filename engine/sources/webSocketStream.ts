@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../util/errors.ts';
+import { platform } from '#platform';
 import type { Connection } from '../platform/Platform.ts';
 import { Receiver } from './Receiver.ts';
 import { checkDelay } from './socketTextStream.ts';
@@ -67,7 +68,7 @@ export class WebSocketReceiver<T> extends Receiver<T> {
     void import('./webSocketConnection.ts').then(({ connect }) => {
       if (session !== this.session || !this.isStarted()) return;
       try {
-        this.connection = connect(this);
+        this.connection = connect(this, platform);
       } catch (e) {
         this.restart('onStart() threw', e, 2000);
       }
