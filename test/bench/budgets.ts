@@ -38,6 +38,8 @@ const builtNode = path.join(root, 'dist/esm/index.js');
 const gz = (code: string | Uint8Array) => gzipSync(code, { level: 9 }).length;
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
+const MODULE_SEPARATOR = '\n/* rivulet-budget: next module */\n';
+
 /** The app: `from` is the engine's sources or the built package's browser entry. */
 const entrySource = (from: string) => `import { Seconds, StreamingContext } from ${JSON.stringify(from)};
 const ssc = new StreamingContext({ batchInterval: Seconds(1) });
@@ -112,7 +114,8 @@ async function bundle(dir: string, stubs: Record<string, string[]> = {}): Promis
       figures.pageGzip += gz(o.code);
       for (const [id, m] of Object.entries(o.modules)) {
         const p = packageOf(id);
-        figures.byPackage.set(p, (figures.byPackage.get(p) ?? '') + (m.code ?? '') + '\n');
+        // A separator between modules: each is minified on its own (two modules may declare the same top-level name).
+        figures.byPackage.set(p, (figures.byPackage.get(p) ?? '') + (m.code ?? '') + MODULE_SEPARATOR);
       }
     } else if (/worker/.test(o.fileName) && o.fileName.endsWith('.js')) {
       figures.worker += o.source.length;
@@ -132,10 +135,11 @@ function timeNode(args: string[]): number {
 
 /** The budget of the minimal app's page at start, gzipped (test/package/budget.test.ts fails at or above it). */
 /**
- * 48 KB since the merges of 2026-12-07 (was 40 KB, issue 6): see docs/performance.md, "The budget
- * raised to 48 KB", for what grew and what would bring it back.
+ * 52 KB since the second merges of 2026-12-07 (was 40 KB, issue 6, then 48 KB): see
+ * docs/performance.md, "The budget raised to 48 KB" and "… and to 52 KB", for what grew and what
+ * would bring it back.
  */
-export const PAGE_BUDGET_GZIP = 48 * 1024;
+export const PAGE_BUDGET_GZIP = 52 * 1024;
 
 /**
  * The minimal app (entrySource) bundled from the built package: builds the library's browser
@@ -179,10 +183,11 @@ export async function runBudgets(quick = false): Promise<void> {
     console.log(table(['chunk', 'minified', 'gzipped'], [...full.lazy].map(([name, [min, gzip]]) => [name, kb(min), kb(gzip)])));
     const rows: (string | number)[][] = [];
     for (const [pkg, code] of [...full.byPackage].sort((a, b) => b[1].length - a[1].length)) {
-      const min = (await transform(code, { minify: true, loader: 'js' })).code;
+      let min = '';
+      for (const module of code.split(MODULE_SEPARATOR)) if (module.trim()) min += (await transform(module, { minify: true, loader: 'js' })).code;
       rows.push([pkg, kb(min.length), kb(gz(min))]);
     }
-    console.log('The page at start by package, the built package (each minified and gzipped on its own: estimates):');
+    console.log('The page at start by package, the built package (each module minified on its own, each package gzipped on its own: estimates):');
     console.log(table(['package', 'minified', 'gzipped'], rows));
 
     // ---- import time ----

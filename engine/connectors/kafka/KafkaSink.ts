@@ -191,7 +191,8 @@ export class KafkaTransactionalSink {
           if (Number.isFinite(t)) written.add(t);
         }
       }
-      this.logger.debug(`saveToKafka: "${this.markerTopic}" [${from}, ${until}) holds the markers of ${written.size} committed batches: ${[...written].join(', ')}.`);
+      const latest = [...written].slice(-10);
+      this.logger.debug(`saveToKafka: "${this.markerTopic}" [${from}, ${until}) holds the markers of ${written.size} committed batches${latest.length ? `, the latest ${latest.join(', ')}` : ''}.`);
       return written;
     } finally {
       await consumer.close(true);
