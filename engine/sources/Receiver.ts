@@ -45,8 +45,8 @@ export abstract class Receiver<T> {
    * Store one record into the current block. The promise resolves at once, unless the stream's
    * buffer is full under overflow 'block': then it resolves once the record is in, and the
    * receiver should take nothing more from its source until then (that is how a receiver blocks
-   * its producer; one that goes on storing regardless fails the stream once as many records wait
-   * as the buffer holds). It never rejects. Under the other policies a full buffer drops a record
+   * its producer; one that goes on storing while its stores wait fails the stream once more
+   * records wait than the buffer holds). It never rejects. Under the other policies a full buffer drops a record
    * or fails the stream, and the promise resolves at once.
    */
   store(record: T): Promise<void> {
