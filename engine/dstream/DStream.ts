@@ -119,9 +119,16 @@ export abstract class DStream<out T> {
     for (const d of this.dependencies) d.initialize(zeroTime);
   }
 
+  /**
+   * @internal Every RDD of this stream is materialized without its lineage (mustMaterialize, and
+   * materialize() keeps partitions only): its parents' RDDs are read once, in the batch that makes
+   * them, whatever this stream remembers.
+   */
+  keepsNoLineage = false;
+
   /** How long the parents must keep their RDDs for this stream (windows need more). */
   protected get parentRememberDuration(): Duration {
-    return this.rememberDuration!;
+    return this.keepsNoLineage ? this.slideDuration : this.rememberDuration!;
   }
 
   remember(duration: Duration): void {

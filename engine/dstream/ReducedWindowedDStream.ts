@@ -66,6 +66,9 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> implements Sta
     super(parent.ssc, 'reduceByKeyAndWindow');
     checkWindow(parent, windowDuration, slideDuration, 'reduceByKeyAndWindow');
     this.reducedStream = (parent as DStream<[K, any]>).reduceByKey(reduceFunc, partitioner).persist();
+    // Locally each reduced batch is kept as its pairs alone (a MaterializedRDD): kept with its
+    // lineage, every batch's input would stay alive as long as the window holds the batch.
+    if (parent.ssc.sparkContext.executor === undefined) this.reducedStream.mustMaterialize = this.reducedStream.keepsNoLineage = true;
     this.dependencies = [this.reducedStream];
     this.mustMaterialize = true;
   }
