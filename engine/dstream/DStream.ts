@@ -120,6 +120,15 @@ export abstract class DStream<out T> {
   }
 
   /**
+   * @internal Code this stream runs at batch time that is loaded on first use (a dynamic import, so
+   * that a page whose streams never need it does not load it): started when the context starts; the
+   * first batch waits for it (DStreamGraph.start, JobGenerator).
+   */
+  loadBatchCode(): Promise<void> | undefined {
+    return undefined;
+  }
+
+  /**
    * @internal Every RDD of this stream is materialized without its lineage (mustMaterialize, and
    * materialize() keeps partitions only): its parents' RDDs are read once, in the batch that makes
    * them, whatever this stream remembers.
