@@ -119,9 +119,25 @@ export abstract class DStream<out T> {
     for (const d of this.dependencies) d.initialize(zeroTime);
   }
 
+  /**
+   * @internal Code this stream runs at batch time that is loaded on first use (a dynamic import, so
+   * that a page whose streams never need it does not load it): started when the context starts; the
+   * first batch waits for it (DStreamGraph.start, JobGenerator).
+   */
+  loadBatchCode(): Promise<void> | undefined {
+    return undefined;
+  }
+
+  /**
+   * @internal Every RDD of this stream is materialized without its lineage (mustMaterialize, and
+   * materialize() keeps partitions only): its parents' RDDs are read once, in the batch that makes
+   * them, whatever this stream remembers.
+   */
+  keepsNoLineage = false;
+
   /** How long the parents must keep their RDDs for this stream (windows need more). */
   protected get parentRememberDuration(): Duration {
-    return this.rememberDuration!;
+    return this.keepsNoLineage ? this.slideDuration : this.rememberDuration!;
   }
 
   remember(duration: Duration): void {

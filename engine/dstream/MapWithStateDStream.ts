@@ -1,13 +1,13 @@
 import { RecoveryError } from '../checkpoint/RecoveryError.ts';
 import { InternalError } from '../util/errors.ts';
 import { DStream } from './DStream.ts';
-import { define, type ShippedFunction } from '../closure/ship.ts';
-import { HashPartitioner, NarrowDependency, RDD, UnionRDD, type Emit, type Partitioner, type TaskContext } from '../rdd/index.ts';
-import { StateMap, mapKey } from './StateMap.ts';
-import type { StateSpec, MappingFunction } from './StateSpec.ts';
+import { define } from '../closure/ship.ts';
+import { HashPartitioner, RDD, UnionRDD, type Partitioner } from '../rdd/index.ts';
+import { StateMap } from './StateMap.ts';
+import type { StateSpec } from './StateSpec.ts';
 import type { Duration } from '../util/duration.ts';
 import { MaterializedRDD } from './MaterializedRDD.ts';
-import { applyBatch } from './applyBatch.ts';
+import type { MapWithStateRDD } from './mapWithStateLocal.ts';
 import { loadMapWithStateOps, mappedRDD, snapshotRDD, stateStepRDD, type PlainStateRecord } from './mapWithStateRDDs.ts';
 import { StateInWorkers } from './StateInWorkers.ts';
 import { beforeCheckpointError, distribute, tuplesOf, type StatefulDStream } from './checkpointing.ts';
@@ -19,85 +19,6 @@ export const DEFAULT_CHECKPOINT_DURATION_MULTIPLIER = 10;
 export interface MapWithStateRecord<K, S, M> {
   stateMap: StateMap<K, S>;
   mapped: M[];
-}
-
-/**
- * Applies a batch's data to the previous batch's state maps, partition by partition. The map is
- * taken over rather than copied, which keeps the cost per batch proportional to the keys
- * touched; the map logs what each change replaced, so a failed batch changes nothing. The log is
- * kept until the batch completes, as a failure after this RDD was computed (another partition,
- * an output) must also leave the state as it was.
- */
-class MapWithStateRDD<K, V, S, M> extends RDD<MapWithStateRecord<K, S, M>> {
-  readonly numPartitions: number;
-  readonly dependencies: readonly NarrowDependency[];
-  /** Per computed partition: the map taken over, its previous owner and where its undo log stood before this batch. */
-  private readonly applied = new Map<number, { map: StateMap<K, S>; prev: MapWithStateRecord<K, S, M> | undefined; mark: number }>();
-
-  constructor(
-    private readonly prevStateRDD: RDD<MapWithStateRecord<K, S, M>>,
-    private readonly partitionedData: RDD<[K, V]>,
-    private readonly mappingFunction: ShippedFunction<MappingFunction<K, V, S, M>>,
-    private readonly batchTime: number,
-    private readonly timeout: Duration | undefined,
-    partitioner: Partitioner,
-  ) {
-    super(prevStateRDD.context, 'mapWithState');
-    this.partitioner = partitioner;
-    this.numPartitions = partitioner.numPartitions;
-    this.dependencies = [NarrowDependency.oneToOne(prevStateRDD), NarrowDependency.oneToOne(partitionedData)];
-  }
-
-  protected compute(split: number, ctx: TaskContext, emit: Emit<MapWithStateRecord<K, S, M>>): void {
-    let prev: MapWithStateRecord<K, S, M> | undefined;
-    this.prevStateRDD.iterator(split, ctx, (r) => {
-      prev = r;
-    });
-    const map = prev?.stateMap ?? new StateMap<K, S>(this.timeout !== undefined);
-    if (map.supersededBy !== undefined) throw new InternalError(`internal: mapWithState state for partition ${split} already advanced to ${map.supersededBy} ms`);
-    const mark = map.logLength;
-    const states = map.states;
-    let mapped: M[];
-    try {
-      // The batch's keys are probed first, as the records arrive, with nothing else in between: on
-      // a table bigger than the CPU caches their cache misses then overlap, where between calls of
-      // the function they would come one after another.
-      this.partitionedData.iterator(split, ctx, (kv) => {
-        const mk = mapKey(kv[0]);
-        map.addToBatch(kv, mk, states.find(mk));
-      });
-      mapped = applyBatch(map, this.mappingFunction, this.batchTime, this.timeout);
-    } catch (e) {
-      map.rollback(mark);
-      throw e;
-    } finally {
-      map.clearBatch();
-    }
-    const time = this.batchTime;
-    map.supersededBy = undefined;
-    const next: MapWithStateRecord<K, S, M> = { stateMap: map, mapped };
-    if (prev) {
-      // The previous record gives its map away; a later reader of it gets a clear error.
-      prev.stateMap = Object.assign(new StateMap<K, S>(false), { supersededBy: time });
-    }
-    this.applied.set(split, { map, prev, mark });
-    emit(next);
-  }
-
-  /** The batch failed: give every computed partition's map back to the previous batch, as it was. */
-  undo(): void {
-    for (const { map, prev, mark } of this.applied.values()) {
-      map.rollback(mark);
-      if (prev) prev.stateMap = map;
-    }
-    this.applied.clear();
-  }
-
-  /** The batch completed: its changes are final. */
-  commit(): void {
-    for (const { map } of this.applied.values()) map.commit();
-    this.applied.clear();
-  }
 }
 
 /**
@@ -117,6 +38,8 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
   private readonly held = new StateInWorkers<any>(this);
   private workersMode: boolean | undefined;
   private opsLoaded: Promise<unknown> | undefined;
+  /** The state step on the driver (mapWithStateLocal.ts), loaded when the context starts. */
+  private localCode: typeof import('./mapWithStateLocal.ts') | undefined;
 
   constructor(
     readonly parent: DStream<[K, V]>,
@@ -128,6 +51,11 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
     this.slideDuration = parent.slideDuration;
     this.partitioner = spec.partitionerValue ?? new HashPartitioner(spec.partitionCount ?? parent.ssc.sparkContext.defaultParallelism);
     this.mustMaterialize = true;
+  }
+
+  override loadBatchCode(): Promise<void> | undefined {
+    if (this.localCode) return undefined;
+    return import('./mapWithStateLocal.ts').then((m) => void (this.localCode = m));
   }
 
   /** Without .checkpoint(interval): every 10 batches of its slide (Spark's mapWithState default, not the 10 s rule). */
@@ -183,7 +111,9 @@ export class InternalMapWithStateDStream<K, V, S, M> extends DStream<MapWithStat
       const params = { f: this.spec.mappingFunction, batchTime: validTime, timeout: this.spec.timeoutDuration, fromInitial: earlier === undefined };
       return stateStepRDD(union, params) as unknown as RDD<MapWithStateRecord<K, S, M>>;
     }
-    const rdd = new MapWithStateRDD(prev, data, this.spec.mappingFunction, validTime, this.spec.timeoutDuration, this.partitioner);
+    // The first batch waits for this code (DStream.loadBatchCode): nothing computes a state before.
+    if (!this.localCode) throw new InternalError(`internal: ${this.creationSite}: its state at ${validTime} ms was asked for before its code loaded`);
+    const rdd = new this.localCode.MapWithStateRDD(prev, data, this.spec.mappingFunction, validTime, this.spec.timeoutDuration, this.partitioner);
     this.uncommitted.set(validTime, rdd);
     return rdd;
   }

@@ -7,8 +7,8 @@ import type { Duration } from '../util/duration.ts';
 import { MaterializedRDD } from './MaterializedRDD.ts';
 import { beforeCheckpointError, distribute, malformedState, tuplesOf, type StatefulDStream } from './checkpointing.ts';
 import { StateInWorkers } from './StateInWorkers.ts';
-import { WindowStateRDD } from './WindowStateRDD.ts';
-import { InPlaceStateRDD, StatePairsRDD, previousParent, type StateRecord } from './InPlaceStateRDD.ts';
+import type { WindowStateRDD } from './WindowStateRDD.ts';
+import type { StateRecord } from './InPlaceStateRDD.ts';
 
 /** What a checkpoint keeps of a window with an inverse function (see saveState). */
 export interface ReducedWindowState<K, V> {
@@ -49,6 +49,8 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> implements Sta
    * mode, when nothing reads a window after the next one is made. Decided at the first window.
    */
   private inPlace: boolean | undefined;
+  /** The in-place step's code (inPlaceSteps.ts), loaded when the context starts in local mode. */
+  private inPlaceCode: typeof import('./inPlaceSteps.ts') | undefined;
   /** In place: each window's records (one per partition: its map), by time, while remembered. */
   private readonly records = new Map<number, RDD<StateRecord<K, V>>>();
   /** In place: windows of batches not completed yet, whose changes a failed batch undoes. */
@@ -66,8 +68,16 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> implements Sta
     super(parent.ssc, 'reduceByKeyAndWindow');
     checkWindow(parent, windowDuration, slideDuration, 'reduceByKeyAndWindow');
     this.reducedStream = (parent as DStream<[K, any]>).reduceByKey(reduceFunc, partitioner).persist();
+    // Locally each reduced batch is kept as its pairs alone (a MaterializedRDD): kept with its
+    // lineage, every batch's input would stay alive as long as the window holds the batch.
+    if (parent.ssc.sparkContext.executor === undefined) this.reducedStream.mustMaterialize = this.reducedStream.keepsNoLineage = true;
     this.dependencies = [this.reducedStream];
     this.mustMaterialize = true;
+  }
+
+  override loadBatchCode(): Promise<void> | undefined {
+    if (this.ssc.sparkContext.executor !== undefined || this.inPlaceCode) return undefined;
+    return import('./inPlaceSteps.ts').then((m) => void (this.inPlaceCode = m));
   }
 
   protected override get parentRememberDuration(): Duration {
@@ -88,7 +98,7 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> implements Sta
   }
 
   private pairsOf(records: RDD<StateRecord<K, V>>): RDD<[K, V]> {
-    return new StatePairsRDD(records, 'reduceByKeyAndWindow', this.creationSite.replace(/^\S+ at /, ''));
+    return new this.inPlaceCode!.StatePairsRDD(records, 'reduceByKeyAndWindow', this.creationSite.replace(/^\S+ at /, ''));
   }
 
   override clearMetadata(time: number): void {
@@ -129,13 +139,15 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> implements Sta
     // them belong to neither.
     const oldRDDs = this.reducedStream.slice(previousBegin, Math.min(previousEnd, currentBegin - parentSlide));
     const newRDDs = this.reducedStream.slice(Math.max(previousEnd + parentSlide, currentBegin), validTime);
-    this.inPlace ??= this.ssc.sparkContext.executor === undefined && this.rememberDuration! <= this.slideDuration;
+    // (Before its code is loaded, which the first batch waits for, a window is made with lineage.)
+    const code = this.inPlaceCode;
+    if (code) this.inPlace ??= this.ssc.sparkContext.executor === undefined && this.rememberDuration! <= this.slideDuration;
     const previous = this.getOrCompute(previousEnd);
-    if (this.inPlace) {
+    if (code && this.inPlace) {
       const records = previous === undefined ? undefined : this.records.get(previousEnd);
       const prev = previous === undefined ? undefined : records !== undefined ? { records } : { pairs: previous };
-      if (InPlaceStateRDD.fits(this.partitioner, [...previousParent(prev), ...oldRDDs, ...newRDDs] as RDD<unknown>[])) {
-        const step = new WindowStateRDD<K, V>(
+      if (code.InPlaceStateRDD.fits(this.partitioner, [...code.previousParent(prev), ...oldRDDs, ...newRDDs] as RDD<unknown>[])) {
+        const step = new code.WindowStateRDD<K, V>(
           prev,
           oldRDDs,
           newRDDs,

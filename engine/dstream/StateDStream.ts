@@ -7,8 +7,8 @@ import type { Duration } from '../util/duration.ts';
 import { MaterializedRDD } from './MaterializedRDD.ts';
 import { beforeCheckpointError, distribute, tuplesOf, type StatefulDStream } from './checkpointing.ts';
 import { StateInWorkers } from './StateInWorkers.ts';
-import { InPlaceStateRDD, StatePairsRDD, previousParent, type PreviousState, type StateRecord } from './InPlaceStateRDD.ts';
-import { UpdateStateRDD } from './UpdateStateRDD.ts';
+import type { PreviousState, StateRecord } from './InPlaceStateRDD.ts';
+import type { UpdateStateRDD } from './UpdateStateRDD.ts';
 
 type UpdateFunc<V, S> = (values: V[], state: S | undefined) => S | undefined;
 
@@ -45,6 +45,13 @@ export class StateDStream<K, V, S> extends DStream<[K, S]> implements StatefulDS
   private readonly records = new Map<number, RDD<StateRecord<K, S>>>();
   /** In place: states of batches not completed yet, whose changes a failed batch undoes. */
   private readonly uncommitted = new Map<number, UpdateStateRDD<K, V, S>>();
+  /** The in-place step's code (inPlaceSteps.ts), loaded when the context starts in local mode. */
+  private inPlaceCode: typeof import('./inPlaceSteps.ts') | undefined;
+
+  override loadBatchCode(): Promise<void> | undefined {
+    if (this.ssc.sparkContext.executor !== undefined || this.inPlaceCode) return undefined;
+    return import('./inPlaceSteps.ts').then((m) => void (this.inPlaceCode = m));
+  }
 
   constructor(
     readonly parent: DStream<[K, V]>,
@@ -79,13 +86,15 @@ export class StateDStream<K, V, S> extends DStream<[K, S]> implements StatefulDS
     if (this.restoredAt !== undefined && validTime <= this.restoredAt) throw beforeCheckpointError(this, validTime, this.restoredAt);
     const prevState = this.previousState(validTime);
     const batch = this.parent.getOrCompute(validTime);
-    this.inPlace ??= this.ssc.sparkContext.executor === undefined && this.rememberDuration! <= this.slideDuration;
-    if (this.inPlace) {
+    // (Before its code is loaded, which the first batch waits for, a state is made with lineage.)
+    const code = this.inPlaceCode;
+    if (code) this.inPlace ??= this.ssc.sparkContext.executor === undefined && this.rememberDuration! <= this.slideDuration;
+    if (code && this.inPlace) {
       const records = this.records.get(validTime - this.slideDuration);
       const prev: PreviousState<K, S> = records !== undefined ? { records } : { pairs: prevState };
       const data = batch && this.partitioner.equals(batch.partitioner) ? batch : batch?.partitionBy(this.partitioner);
-      if (InPlaceStateRDD.fits(this.partitioner, [...previousParent(prev), ...(data ? [data] : [])] as RDD<unknown>[])) {
-        const step = new UpdateStateRDD<K, V, S>(prev, data, this.updateFunc, validTime, this.partitioner, this.creationSite.replace(/^\S+ at /, ''));
+      if (code.InPlaceStateRDD.fits(this.partitioner, [...code.previousParent(prev), ...(data ? [data] : [])] as RDD<unknown>[])) {
+        const step = new code.UpdateStateRDD<K, V, S>(prev, data, this.updateFunc, validTime, this.partitioner, this.creationSite.replace(/^\S+ at /, ''));
         this.records.set(validTime, step);
         this.uncommitted.set(validTime, step);
         return this.pairsOf(step);
@@ -109,7 +118,7 @@ export class StateDStream<K, V, S> extends DStream<[K, S]> implements StatefulDS
   }
 
   private pairsOf(records: RDD<StateRecord<K, S>>): RDD<[K, S]> {
-    return new StatePairsRDD(records, 'updateStateByKey', this.creationSite.replace(/^\S+ at /, ''));
+    return new this.inPlaceCode!.StatePairsRDD(records, 'updateStateByKey', this.creationSite.replace(/^\S+ at /, ''));
   }
 
   override clearMetadata(time: number): void {

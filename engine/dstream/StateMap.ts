@@ -5,6 +5,9 @@ import { OpenHashMap } from '../util/OpenHashMap.ts';
 /** The undo log's mark for "the key had no state". */
 const ABSENT: unique symbol = Symbol('no state');
 
+/** The most slots a buffer kept from batch to batch may have (StateMap.batch, the undo log). */
+const KEPT_BUFFER = 1 << 16;
+
 /** The value a key is stored under: the key itself when primitive, else its canonical string (rdd/keys.ts). */
 export function mapKey(key: unknown): unknown {
   return isObject(key) ? canonicalKey(key) : key;
@@ -44,15 +47,16 @@ export class StateMap<K, S> {
    * commit empties the slots used, not the arrays), so logging a batch allocates nothing once they
    * have grown to a batch's size.
    */
-  private readonly undoKeys: (K | undefined)[] = [];
-  private readonly undoStates: (S | typeof ABSENT | undefined)[] = [];
-  private readonly undoTimes: (number | undefined)[] = [];
+  private undoKeys: (K | undefined)[] = [];
+  private undoStates: (S | typeof ABSENT | undefined)[] = [];
+  private undoTimes: (number | undefined)[] = [];
   private logged = 0;
 
   /**
    * The batch being applied, kept from batch to batch for the same reason: its records, their map
    * keys and the slots they were found at (see applyBatch). Emptied (`clearBatch`) once applied, so
-   * that a batch's records are not held after it.
+   * that a batch's records are not held after it. Arrays that grew past KEPT_BUFFER slots (a
+   * batch far larger than usual, an initial load) are let go rather than kept.
    */
   readonly batch: { records: unknown[]; mks: unknown[]; slots: number[]; length: number } = { records: [], mks: [], slots: [], length: 0 };
 
@@ -131,14 +135,27 @@ export class StateMap<K, S> {
   /** The batch was applied: drop its records (the arrays stay). */
   clearBatch(): void {
     const b = this.batch;
-    b.records.fill(undefined, 0, b.length);
-    b.mks.fill(undefined, 0, b.length);
+    if (b.records.length > KEPT_BUFFER) {
+      b.records = [];
+      b.mks = [];
+      b.slots = [];
+    } else {
+      b.records.fill(undefined, 0, b.length);
+      b.mks.fill(undefined, 0, b.length);
+    }
     b.length = 0;
   }
 
   /** Drop the log's slots from `mark` on (their references released; the arrays stay). */
   private truncateLog(mark: number): void {
     if (this.logged <= mark) return;
+    if (mark === 0 && this.undoKeys.length > KEPT_BUFFER) {
+      this.undoKeys = [];
+      this.undoStates = [];
+      this.undoTimes = [];
+      this.logged = 0;
+      return;
+    }
     this.undoKeys.fill(undefined, mark, this.logged);
     this.undoStates.fill(undefined, mark, this.logged);
     if (this.updatedAt !== undefined) this.undoTimes.fill(undefined, mark, this.logged);

@@ -1,7 +1,6 @@
 import type { RDD } from './RDD.ts';
 import type { Partitioner } from './Partitioner.ts';
 import type { ShippedAggregator } from './descriptor.ts';
-import { thrownBy } from '../closure/attribution.ts';
 
 /**
  * How a shuffle combines values per key (Spark's Aggregator). Spark: `org.apache.spark.Aggregator`.
@@ -27,21 +26,6 @@ export interface Aggregator<V, C> {
 /** The aggregator of three shipped functions: their wrapped calls, and the functions themselves in `shipped`. */
 export function aggregatorOf<V, C>(shipped: ShippedAggregator): Aggregator<V, C> {
   return { createCombiner: shipped.createCombiner.call, mergeValue: shipped.mergeValue.call, mergeCombiners: shipped.mergeCombiners.call, shipped };
-}
-
-/**
- * An aggregator's functions as the per-record paths call them: unwrapped when they were shipped
- * (see ShippedFunction.raw), so a throw must go through `threw`, which attributes it as the
- * wrapped call would have; as they are otherwise.
- */
-export function combineCalls<V, C>(agg: Aggregator<V, C>) {
-  const s = agg.shipped;
-  return {
-    create: (s ? s.createCombiner.raw : agg.createCombiner) as (v: V) => C,
-    mergeValue: (s ? s.mergeValue.raw : agg.mergeValue) as (c: C, v: V) => C,
-    mergeCombiners: (s ? s.mergeCombiners.raw : agg.mergeCombiners) as (a: C, b: C) => C,
-    threw: (e: unknown, which: keyof ShippedAggregator): unknown => (s ? thrownBy(e, s[which]) : e),
-  };
 }
 
 /**

@@ -64,38 +64,45 @@ export abstract class RDD<out T> {
    * error compares this and stops, rather than walking through the RDD's other members.
    */
   declare readonly recordType?: [T];
-  readonly id: number;
-  readonly operation: string;
-  private site: string | Error;
-  name: string | undefined;
-  partitioner: Partitioner | undefined = undefined;
+  // The fields are declared, and set in the constructor, not initialized as class fields: the
+  // base class's field initializer runs on the objects of every RDD class, and its definitions,
+  // seeing as many shapes, went the slow way (a tenth of a batch of small windows went there).
+  declare readonly context: RDDContext;
+  declare readonly id: number;
+  declare readonly operation: string;
+  declare private site: string | Error;
+  declare name: string | undefined;
+  declare partitioner: Partitioner | undefined;
   /**
    * @internal Set when this RDD's persisted partitions are state kept in the workers that a thread
    * boundary would copy whole (mapWithState with `stateInWorkers: true`): every stage reading it
    * runs on the workers, whatever the cost model says. The text is the reason reported.
    */
-  keptInWorkers: string | undefined = undefined;
+  declare keptInWorkers: string | undefined;
   /**
    * @internal A persisted RDD with the same partitions that workers hold (this RDD being the
    * driver's copy of it, StateInWorkers): a task on a worker reads a partition there rather than
    * be sent this one.
    */
-  heldInWorkersAs: RDD<T> | undefined = undefined;
-  private storage: (T[] | undefined)[] | undefined;
+  declare heldInWorkersAs: RDD<T> | undefined;
+  declare private storage: (T[] | undefined)[] | undefined;
 
   abstract readonly numPartitions: number;
   abstract readonly dependencies: readonly Dependency[];
 
-  constructor(
-    readonly context: RDDContext,
-    operation: string,
-    callSite?: string,
-  ) {
+  constructor(context: RDDContext, operation: string, callSite?: string) {
+    this.context = context;
     this.id = context.newRddId();
     this.operation = operation;
     // Inside a DStream's compute the stream's own site applies (as in Spark); otherwise the stack
     // is captured now and only formatted if someone asks.
     this.site = callSite ?? context.callSite ?? new Error();
+    this.name = undefined;
+    this.partitioner = undefined;
+    this.keptInWorkers = undefined;
+    this.heldInWorkersAs = undefined;
+    this.storage = undefined;
+    this.notDescribable = undefined;
   }
 
   /** Spark's creation site: `map at wordcount.ts:12:8`. */
@@ -685,7 +692,7 @@ export abstract class RDD<out T> {
   }
 
   /** @internal Set by describeLineage() when one of this RDD's functions cannot reach a worker. */
-  protected notDescribable: string | undefined;
+  declare protected notDescribable: string | undefined;
 
   /** @internal Each RDD kind describes itself; the default is "cannot be described". */
   protected describeLineage(): RDDDescriptor | undefined {

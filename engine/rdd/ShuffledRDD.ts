@@ -1,8 +1,8 @@
 import { RDD } from './RDD.ts';
-import { ShuffleDependency, combineCalls, type Aggregator } from './Dependency.ts';
+import { ShuffleDependency, type Aggregator } from './Dependency.ts';
 import type { Partitioner } from './Partitioner.ts';
 import type { Emit, TaskContext } from './TaskContext.ts';
-import { canonicalKey } from './keys.ts';
+import { KeyedMap } from './keys.ts';
 import { describeAggregator, type RDDDescriptor } from './descriptor.ts';
 
 /**
@@ -52,69 +52,42 @@ export class ShuffledRDD<K, V, C> extends RDD<[K, C]> {
       for (const block of blocks) for (let i = 0; i < block.length; i++) emit(block[i] as [K, C]);
       return;
     }
-    const { create, mergeValue, mergeCombiners, threw } = combineCalls(agg);
     if (this.mapSideCombine) {
       // A map output holds each of its keys once: when only one has records, nothing is merged.
-      let only: readonly [K, any][] | undefined;
-      let filled = 0;
-      for (const block of blocks) {
-        if (block.length === 0) continue;
-        filled++;
-        only = block;
-      }
-      if (filled === 1) {
+      const filled = blocks.filter((b) => b.length > 0);
+      if (filled.length === 1) {
+        const only = filled[0]!;
         // New pairs: the map output is kept for the next job that reads this shuffle. Persisted,
         // the pairs themselves: every later job reads the kept partition (whose records are shared
         // by whoever reads them), and a copy would hold every pair twice.
-        if (this.isPersisted) for (let i = 0; i < only!.length; i++) emit(only![i] as [K, C]);
-        else for (let i = 0; i < only!.length; i++) emit([only![i]![0], only![i]![1]]);
+        if (this.isPersisted) for (let i = 0; i < only.length; i++) emit(only[i] as [K, C]);
+        else for (let i = 0; i < only.length; i++) emit([only[i]![0], only[i]![1]]);
         return;
       }
     }
-    const mapSideCombined = this.mapSideCombine;
-    const combined = new Map<unknown, [K, C]>();
+    const combined = new KeyedMap<K, C>();
     // Spark lets mergeValue / mergeCombiners modify and return their first argument. A combiner
     // taken as is from a map output (which the scheduler keeps for the next job that reads this
     // shuffle) is borrowed: it is copied before the first merge into it, as a worker's would be.
-    let borrowed: WeakSet<object> | undefined;
-    const borrow = (c: unknown): void => {
-      if (typeof c === 'object' && c !== null) (borrowed ??= new WeakSet()).add(c);
+    const borrowed = new WeakSet<object>();
+    const borrow = (c: C): C => {
+      if (typeof c === 'object' && c !== null) borrowed.add(c);
+      return c;
     };
-    const own = (c: C): C => (borrowed !== undefined && typeof c === 'object' && c !== null && borrowed.has(c) ? structuredClone(c) : c);
-    for (const block of blocks) {
-      for (let i = 0; i < block.length; i++) {
-        const key = block[i]![0];
-        const value = block[i]![1];
-        const mk = typeof key === 'object' && key !== null ? canonicalKey(key) : key;
-        const e = combined.get(mk);
-        if (e === undefined) {
-          let c: C;
-          if (mapSideCombined) c = value as C;
-          else {
-            try {
-              c = create(value);
-            } catch (err) {
-              throw threw(err, 'createCombiner');
-            }
-            if (c !== value) {
-              combined.set(mk, [key, c]);
-              continue;
-            }
-          }
-          borrow(c);
-          combined.set(mk, [key, c]);
-        } else {
-          const a = own(e[1]);
-          try {
-            if (mapSideCombined) {
-              borrow(value);
-              e[1] = mergeCombiners(a, value as C);
-            } else e[1] = mergeValue(a, value);
-          } catch (err) {
-            throw threw(err, mapSideCombined ? 'mergeCombiners' : 'mergeValue');
-          }
-        }
-      }
+    const own = (c: C): C => (typeof c === 'object' && c !== null && borrowed.has(c) ? structuredClone(c) : c);
+    if (this.mapSideCombine) {
+      const mergeCombiners = agg.mergeCombiners;
+      const merge = (a: C, b: C) => mergeCombiners(own(a), borrow(b));
+      for (const block of blocks) for (let i = 0; i < block.length; i++) combined.combine(block[i]![0], block[i]![1] as C, borrow, merge);
+    } else {
+      const createCombiner = agg.createCombiner;
+      const mergeValue = agg.mergeValue;
+      const create = (v: V) => {
+        const c = createCombiner(v);
+        return c === (v as unknown) ? borrow(c) : c;
+      };
+      const merge = (c: C, v: V) => mergeValue(own(c), v);
+      for (const block of blocks) for (let i = 0; i < block.length; i++) combined.combine(block[i]![0], block[i]![1] as V, create, merge);
     }
     for (const e of combined.values()) emit(e);
   }

@@ -2,7 +2,7 @@ import type { ShuffleDependency } from './Dependency.ts';
 import type { TaskContext } from './TaskContext.ts';
 import { KeyError, canonicalKey } from './keys.ts';
 import { checkPair } from './RDD.ts';
-import { combineCalls } from './Dependency.ts';
+import { thrownBy } from '../closure/attribution.ts';
 
 /**
  * The map side of a shuffle: compute one partition of the dependency's parent and split its
@@ -52,7 +52,10 @@ function splitByKey(dep: ShuffleDependency<any, any, any>, splits: readonly numb
     // Inlined rather than KeyedMap.combine: this runs once per record, and in a CPU profile of
     // word count the method call (two callbacks, not inlined by V8) was a frame of its own.
     const combined = new Map<unknown, [unknown, unknown]>();
-    const { create, mergeValue: merge, threw } = combineCalls(agg);
+    // Shipped functions are called unwrapped (ShippedFunction.raw), each throw attributed here.
+    const s = agg.shipped;
+    const create = s ? s.createCombiner.raw : agg.createCombiner;
+    const merge = s ? s.mergeValue.raw : agg.mergeValue;
     const sink = (kv: [unknown, unknown]) => {
       if (!Array.isArray(kv) || kv.length !== 2) checkPair(kv, operation);
       const key = kv[0];
@@ -63,14 +66,14 @@ function splitByKey(dep: ShuffleDependency<any, any, any>, splits: readonly numb
         try {
           c = create(kv[1]);
         } catch (err) {
-          throw threw(err, 'createCombiner');
+          throw s ? thrownBy(err, s.createCombiner) : err;
         }
         combined.set(mk, [key, c]);
       } else {
         try {
           e[1] = merge(e[1], kv[1]);
         } catch (err) {
-          throw threw(err, 'mergeValue');
+          throw s ? thrownBy(err, s.mergeValue) : err;
         }
       }
     };

@@ -25,12 +25,22 @@ export class DStreamGraph {
     return this.outputStreams.length - 1;
   }
 
+  /** The streams' batch-time code still loading (DStream.loadBatchCode): the next batch waits for it. */
+  loading: Promise<unknown> | undefined;
+
   start(zeroTime: number): void {
     this.zeroTime = zeroTime;
     for (const o of this.outputStreams) o.initialize(zeroTime);
     for (const o of this.outputStreams) o.remember(Math.max(this.rememberDuration ?? 0, o.rememberDuration ?? 0));
     // Inputs not read by any output still need a zero time, so their data can be allocated and dropped.
     for (const i of this.inputStreams) i.initialize(zeroTime);
+    const loads = this.reachableStreams().map((s) => s.loadBatchCode());
+    if (loads.some((l) => l !== undefined)) {
+      const loading: Promise<unknown> = Promise.all(loads).then(() => {
+        if (this.loading === loading) this.loading = undefined;
+      });
+      this.loading = loading;
+    }
   }
 
   /** Every stream an output depends on, parents before children. */

@@ -92,7 +92,8 @@ export class JobGenerator {
   }
 
   private prepare(time: number): Promise<unknown> | undefined {
-    const preparing: Promise<void>[] = [];
+    const preparing: Promise<unknown>[] = [];
+    if (this.graph.loading) preparing.push(this.graph.loading);
     for (const input of this.graph.inputStreams) {
       const p = input.prepareBatch(time);
       if (p) preparing.push(p);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { runStreams, expectBatches, createTestContext, seededRandom, sortCanonically } from '../support/TestSuiteBase.ts';
+import { runStreams, expectBatches, createTestContext, collectBatches, seededRandom, sortCanonically } from '../support/TestSuiteBase.ts';
 
 // reduceByKeyAndWindow, both forms (Spark's WindowOperationsSuite). Batch interval 1000 ms.
 
@@ -138,6 +138,27 @@ describe('reduceByKeyAndWindow with inverse', () => {
     });
     const expected = batches.map((_, i) => [['x', [i, i - 1, i - 2].filter((j) => j >= 0).reduce((a, b) => a + b, 0)]] as KV[]);
     expectBatches(output, expected);
+  });
+});
+
+describe('what an inverse window holds (local mode)', () => {
+  test('each batch reduced is kept as its pairs alone; the input keeps its batches as any stream does (this one and the one before), not for the window', async () => {
+    const { ssc, clock } = createTestContext({ defaultParallelism: 2 });
+    const queue: KV[][] = Array.from({ length: 8 }, (_, i) => [['x', i], ['y', 1]]);
+    const input = ssc.queueStream(queue);
+    const windowed = input.reduceByKeyAndWindow((a, b) => a + b, (a, b) => a - b, 4000, 1000);
+    const held: [input: number, reduced: string[]][] = [];
+    const reduced = windowed.dependencies[0]!;
+    windowed.foreachRDD(() => void held.push([input.generatedRDDs.size, [...reduced.generatedRDDs.values()].map((r) => r.constructor.name)]));
+    const out = collectBatches(windowed);
+    ssc.start();
+    await clock.advance(8000);
+    await ssc.stop();
+    expect(held.map(([n]) => n)).toEqual([1, 2, 2, 2, 2, 2, 2, 2]);
+    // The window's batches (and those it subtracts next), each without lineage.
+    expect(held.at(-1)![1].length).toBeGreaterThanOrEqual(4);
+    expect(new Set(held.at(-1)![1])).toEqual(new Set(['MaterializedRDD']));
+    expectBatches(out.output, [0, 1, 2, 3, 4, 5, 6, 7].map((t) => [['x', [t, t - 1, t - 2, t - 3].filter((j) => j >= 0).reduce((a, b) => a + b, 0)], ['y', Math.min(t + 1, 4)]] as KV[]));
   });
 });
 

@@ -81,6 +81,11 @@ describe('StateMap', () => {
     map.clearBatch();
     expect(map.batch.length).toBe(0);
     expect(map.batch.records.filter((r) => r !== undefined)).toEqual([]); // the batch's records are not held
+    expect(map.batch.records.length).toBe(2); // kept for the next batch
+    // A batch far larger than usual (an initial load) does not leave its buffers behind.
+    for (let i = 0; i < 70_000; i++) map.addToBatch([`k${i}`, 1], `k${i}`, -1);
+    map.clearBatch();
+    expect(map.batch.records.length).toBe(0);
   });
 
   test('without a timeout no update times are kept: saved with the time asked for', () => {
