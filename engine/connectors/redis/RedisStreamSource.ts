@@ -5,8 +5,22 @@ import { InvalidArgumentError } from '../../util/errors.ts';
 
 type Entry = [id: string, fields: string[]];
 
-/** Batches whose planned entries are kept for a read on the driver, at most (the others are read with XRANGE). */
-const MAX_PLANNED_BATCHES = 32;
+/**
+ * Run in Redis (EVAL): the count and last id of the entries after ARGV[1] (excluded), at most
+ * ARGV[2] of them (-1: all), read with XRANGE in chunks of 1,000 so no reply holds them all.
+ */
+const RANGE_END = `
+local key, from, limit = KEYS[1], '(' .. ARGV[1], tonumber(ARGV[2])
+local n, last = 0, ARGV[1]
+while limit < 0 or n < limit do
+  local want = 1000
+  if limit >= 0 and limit - n < want then want = limit - n end
+  local e = redis.call('XRANGE', key, from, '+', 'COUNT', want)
+  n = n + #e
+  if #e > 0 then last = e[#e][1]; from = '(' .. last end
+  if #e < want then break end
+end
+return {n, last}`;
 
 /** Entry ids compared as Redis does: milliseconds, then sequence. */
 export function compareIds(a: string, b: string): number {
@@ -29,11 +43,10 @@ function fieldsOf(flat: string[]): Record<string, string> {
  * A range's `fromOffset` is the id the previous batch ended on (excluded; `0-0` before the first
  * entry) and its `untilOffset` the last id it holds (included), so consecutive ranges chain as
  * the Source API wants, an empty range has from = until, and `count` says how many entries it
- * holds. planBatch reads the ids with XRANGE (at most what the limit allows; Redis has no way
- * to read ids without their entries) and keeps the entries for a read of the range on the driver;
- * a range read in a worker (by the worker's copy of this source), or again on recovery, comes from
- * XRANGE. The kept entries are dropped when their batch is committed, and past MAX_PLANNED_BATCHES
- * batches (a range read elsewhere is never read here).
+ * holds. planBatch learns each range's last id and count with a script run in Redis (RANGE_END:
+ * XRANGE there, in chunks, and only the last id and the count sent back; Redis has no command that
+ * lists ids without their entries), so the entries cross the network once, to whoever reads the
+ * range: the driver, a worker's copy of this source, or recovery.
  */
 export function redisStreamSource<T = Record<string, string>>(options: RedisStreamSourceOptions<T>, operation = 'RedisStreamUtils.createDirectStream'): ReplayableSource<T, string> {
   if (typeof options.url !== 'string' || !/^rediss?:\/\//i.test(options.url))
@@ -53,9 +66,6 @@ export function redisStreamSource<T = Record<string, string>>(options: RedisStre
   const decode = options.decode ?? ((_id: string, fields: Record<string, string>) => fields as T);
   let client: Redis | undefined;
   const redis = () => (client ??= new Redis(options.url, { lazyConnect: false, maxRetriesPerRequest: 3 }));
-  /** Entries planBatch read, for a readRange of the same range in this thread. */
-  const planned = new Map<string, Entry[]>();
-  const keyOf = (r: OffsetRange<string>) => `${r.partition}\u0000${r.fromOffset}\u0000${r.untilOffset}`;
 
   async function ensureGroup(stream: string): Promise<void> {
     try {
@@ -89,28 +99,17 @@ export function redisStreamSource<T = Record<string, string>>(options: RedisStre
       const ranges: OffsetRange<string>[] = [];
       for (const s of streams) {
         const start = from[s] ?? '0-0';
-        const entries: Entry[] = Number.isFinite(perStream) ? await redis().xrange(s, `(${start}`, '+', 'COUNT', perStream) : await redis().xrange(s, `(${start}`, '+');
-        const range = { partition: s, fromOffset: start, untilOffset: entries.length > 0 ? entries[entries.length - 1]![0] : start, count: entries.length };
-        if (entries.length > 0) planned.set(keyOf(range), entries);
-        ranges.push(range);
-      }
-      // The oldest first (a Map keeps insertion order).
-      for (const key of planned.keys()) {
-        if (planned.size <= MAX_PLANNED_BATCHES * streams.length) break;
-        planned.delete(key);
+        const [count, until] = (await redis().eval(RANGE_END, 1, s, start, Number.isFinite(perStream) ? perStream : -1)) as [number, string];
+        ranges.push({ partition: s, fromOffset: start, untilOffset: until, count });
       }
       return ranges;
     },
     async readRange(range: OffsetRange<string>) {
       if (range.fromOffset === range.untilOffset) return [];
-      const key = keyOf(range);
-      const entries = planned.get(key) ?? ((await redis().xrange(range.partition, `(${range.fromOffset}`, range.untilOffset)) as Entry[]);
-      planned.delete(key);
+      const entries = (await redis().xrange(range.partition, `(${range.fromOffset}`, range.untilOffset)) as Entry[];
       return entries.map(([id, flat]) => decode(id, fieldsOf(flat), range.partition));
     },
     async commit(ranges) {
-      // Read by now, here or in a worker.
-      for (const r of ranges) planned.delete(keyOf(r));
       if (group === undefined) return;
       for (const r of ranges) {
         if (r.fromOffset === r.untilOffset) continue;
@@ -121,7 +120,6 @@ export function redisStreamSource<T = Record<string, string>>(options: RedisStre
     async close() {
       const c = client;
       client = undefined;
-      planned.clear();
       if (c) await c.quit().catch(() => c.disconnect());
     },
   };

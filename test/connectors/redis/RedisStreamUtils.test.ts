@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { Redis } from 'ioredis';
 import { hasOffsetRanges, type OffsetRange } from '../../../engine/index.ts';
 import { RedisStreamUtils } from '../../../engine/connectors/redis/index.ts';
+import { redisStreamSource } from '../../../engine/connectors/redis/RedisStreamSource.ts';
 import { collectBatches, createTestContext, expectBatches } from '../../support/TestSuiteBase.ts';
 import { expectSameOutputs, record, removeTempDirectories, runUninterrupted, runWithCrash, tempDirectory, type Build } from '../../streaming/recoveryHarness.ts';
 import { describeWithBrokers } from '../../support/brokers/binaries.ts';
@@ -26,6 +27,11 @@ afterAll(async () => {
   await broker?.stop();
 });
 afterEach(() => removeTempDirectories());
+
+/** Bytes the server has sent to its clients so far (INFO stats' total_net_output_bytes). */
+async function bytesSent(): Promise<number> {
+  return Number(/total_net_output_bytes:(\d+)/.exec(await redis.info('stats'))![1]);
+}
 
 /** Add entries `{ word }` with explicit ids `<ms>-0`, ms = 1, 2, …: ids the test can name. */
 async function fill(key: string, ...words: string[]): Promise<void> {
@@ -55,6 +61,41 @@ describeRedis('RedisStreamUtils.createDirectStream', () => {
       [{ partition: 'read', fromOffset: '3-0', untilOffset: '4-0', count: 1 }],
       [{ partition: 'read', fromOffset: '4-0', untilOffset: '4-0', count: 0 }],
     ]);
+  });
+
+  test('planning sends back only where each range ends: ranges across the script\'s 1,000-entry chunks, and the entries cross the network once, to the read', async () => {
+    const key = 'plan-chunks';
+    const ids = Array.from({ length: 2500 }, (_, i) => `${i + 1}-0`);
+    for (let i = 0; i < ids.length; i += 500) {
+      const pipeline = redis.pipeline();
+      for (const id of ids.slice(i, i + 500)) pipeline.xadd(key, id, 'n', id);
+      await pipeline.exec();
+    }
+    // Planned by the driver's source, read by another (a worker's copy of the pipeline makes its own).
+    const source = redisStreamSource<string>({ url: broker.url, streams: key, decode: (id) => id });
+    const reader = redisStreamSource<string>({ url: broker.url, streams: key, decode: (id) => id });
+    // [limit per stream, the range planned from where the last one ended]
+    const table: [number | undefined, Omit<OffsetRange<string>, 'partition'>][] = [
+      [1200, { fromOffset: '0-0', untilOffset: '1200-0', count: 1200 }],
+      [1000, { fromOffset: '1200-0', untilOffset: '2200-0', count: 1000 }],
+      [undefined, { fromOffset: '2200-0', untilOffset: '2500-0', count: 300 }],
+      [undefined, { fromOffset: '2500-0', untilOffset: '2500-0', count: 0 }],
+    ];
+    const before = await bytesSent();
+    let from: Record<string, string> = { [key]: '0-0' };
+    const read: string[] = [];
+    for (const [limit, want] of table) {
+      const [range] = await source.planBatch(from, limit === undefined ? {} : { maxRecordsPerPartition: limit });
+      expect(range).toEqual({ partition: key, ...want });
+      read.push(...(await reader.readRange!(range!)));
+      from = { [key]: range!.untilOffset };
+    }
+    const sent = (await bytesSent()) - before;
+    await Promise.all([source.close?.(), reader.close?.()]);
+    expect(read).toEqual(ids);
+    // Each entry is about 40 bytes in an XRANGE reply (RESP: its id, the field and its value): read once, not twice (planned by reading them too, it was 202,526 bytes).
+    expect(sent).toBeGreaterThan(2500 * 30);
+    expect(sent).toBeLessThan(2500 * 60);
   });
 
   test('with workers: 2, each range is read in a worker, with the connection its copy of the pipeline opened; none on the driver', async () => {
