@@ -3,6 +3,8 @@ import type { TaskContext } from './TaskContext.ts';
 import { KeyError, canonicalKey } from './keys.ts';
 import { checkPair, type RDD } from './RDD.ts';
 import type { MapPartitionsRDD } from './MapPartitionsRDD.ts';
+import { asyncResult } from './narrowOps.ts';
+import type { ShippedFunction } from '../closure/ship.ts';
 import { thrownBy } from '../closure/attribution.ts';
 
 /**
@@ -77,7 +79,27 @@ function splitByKey(dep: ShuffleDependency<any, any, any>, splits: readonly numb
       }
     };
     const paired = pairedWith(dep.rdd);
-    if (paired) {
+    const mapped = paired ? undefined : mappedBy(dep.rdd);
+    if (mapped) {
+      // A map making the pairs (word count's map((w) => [w, 1])): its function is called here,
+      // in the loop that combines, rather than through the map's own pipe, one call less per record.
+      const f = mapped.f;
+      const g = f.raw;
+      const sink = (x: unknown) => {
+        let kv: [unknown, unknown];
+        try {
+          kv = g(x);
+        } catch (e) {
+          throw thrownBy(e, f);
+        }
+        if (!Array.isArray(kv) || kv.length !== 2) {
+          if ((kv as unknown) instanceof Promise) throw asyncResult(f);
+          checkPair(kv, operation);
+        }
+        add(kv[0], kv[1]);
+      };
+      for (const split of splits) mapped.parent.iterator(split, ctxOf(split), sink);
+    } else if (paired) {
       // Records paired with one value (countByValue, distinct): combined as they are, no pair made for each.
       const value = paired.value;
       const sink = (x: unknown) => add(x, value);
@@ -98,6 +120,13 @@ function splitByKey(dep: ShuffleDependency<any, any, any>, splits: readonly numb
     for (const split of splits) dep.rdd.iterator(split, ctxOf(split), sink);
   }
   return buckets;
+}
+
+/** When `rdd` is a map (the narrow op) that keeps nothing itself: its parent and function. */
+function mappedBy(rdd: RDD<unknown>): { parent: RDD<unknown>; f: ShippedFunction<(x: unknown) => [unknown, unknown]> } | undefined {
+  const m = rdd as unknown as Partial<Pick<MapPartitionsRDD<unknown, unknown>, 'op' | 'prev'>>;
+  if (m.op?.name !== 'map' || rdd.isPersisted || m.prev === undefined) return undefined;
+  return { parent: m.prev, f: m.op.params.f as ShippedFunction<(x: unknown) => [unknown, unknown]> };
 }
 
 /**
