@@ -102,8 +102,26 @@ function splitByKey(dep: ShuffleDependency<any, any, any>, splits: readonly numb
     } else if (paired) {
       // Records paired with one value (countByValue, distinct): combined as they are, no pair made for each.
       const value = paired.value;
-      const sink = (x: unknown) => add(x, value);
-      for (const split of splits) paired.parent.iterator(split, ctxOf(split), sink);
+      const keyed = mappedBy(paired.parent);
+      if (keyed) {
+        // …and mapped just before (map((e) => e.user).countByValue()): that function is called here too.
+        const f = keyed.f;
+        const g = f.raw;
+        const sink = (x: unknown) => {
+          let k: unknown;
+          try {
+            k = g(x);
+          } catch (e) {
+            throw thrownBy(e, f);
+          }
+          if (k instanceof Promise) throw asyncResult(f);
+          add(k, value);
+        };
+        for (const split of splits) keyed.parent.iterator(split, ctxOf(split), sink);
+      } else {
+        const sink = (x: unknown) => add(x, value);
+        for (const split of splits) paired.parent.iterator(split, ctxOf(split), sink);
+      }
     } else {
       const sink = (kv: [unknown, unknown]) => {
         if (!Array.isArray(kv) || kv.length !== 2) checkPair(kv, operation);
@@ -123,10 +141,10 @@ function splitByKey(dep: ShuffleDependency<any, any, any>, splits: readonly numb
 }
 
 /** When `rdd` is a map (the narrow op) that keeps nothing itself: its parent and function. */
-function mappedBy(rdd: RDD<unknown>): { parent: RDD<unknown>; f: ShippedFunction<(x: unknown) => [unknown, unknown]> } | undefined {
+function mappedBy(rdd: RDD<unknown>): { parent: RDD<unknown>; f: ShippedFunction<(x: unknown) => any> } | undefined {
   const m = rdd as unknown as Partial<Pick<MapPartitionsRDD<unknown, unknown>, 'op' | 'prev'>>;
   if (m.op?.name !== 'map' || rdd.isPersisted || m.prev === undefined) return undefined;
-  return { parent: m.prev, f: m.op.params.f as ShippedFunction<(x: unknown) => [unknown, unknown]> };
+  return { parent: m.prev, f: m.op.params.f as ShippedFunction<(x: unknown) => any> };
 }
 
 /**
