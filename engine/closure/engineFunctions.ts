@@ -25,6 +25,11 @@ export const engineFunctions = {
     const g = f.call;
     return (v: unknown) => g(structuredClone(zero), v);
   },
+  /**
+   * countByValueAndWindow's filterFunc: a value whose count fell to 0 leaves the window. The
+   * in-place window step knows it by name and checks the count itself (WindowStateRDD).
+   */
+  nonZeroCount: () => (kv: [unknown, number]) => kv[1] !== 0,
   /** count(): each partition's size. */
   countPartition: () => (records: unknown[]) => [records.length],
   /** count(): the sizes summed. */

@@ -328,7 +328,7 @@ export abstract class DStream<out T> {
 
   /** `[value, count]` for every distinct value in the batch. */
   countByValue(numPartitions?: number | PartitionOptions): DStream<[T, number]> {
-    return this.map((x): [T, number] => [x, 1]).reduceByKey((a, b) => a + b, this.partitionerFor(numPartitions, 'countByValue'));
+    return this.pairedWithOne('countByValue').reduceByKey((a, b) => a + b, this.partitionerFor(numPartitions, 'countByValue'));
   }
 
   /** Any RDD-to-RDD function, run on the driver at each batch (Spark's transform). */
@@ -388,14 +388,22 @@ export abstract class DStream<out T> {
   /** `[value, count]` per window; values whose count fell to 0 are dropped. */
   countByValueAndWindow(windowDuration: Duration, slideDuration?: Duration | WindowOptions, numPartitions?: number | Partitioner): DStream<[T, number]> {
     const o = windowOptions(slideDuration, numPartitions, 'countByValueAndWindow', []);
-    return this.map((x): [T, number] => [x, 1]).reduceByKeyAndWindow(
+    return this.pairedWithOne('countByValueAndWindow').reduceByKeyAndWindow(
       (a, b) => a + b,
       (a, b) => a - b,
       windowDuration,
       o.slideDuration ?? this.slideDuration,
       this.partitionerFor(o.partitioning, 'countByValueAndWindow'),
-      (kv) => kv[1] !== 0,
+      engineFn<(kv: [T, number]) => boolean>('nonZeroCount', {}, 'countByValueAndWindow'),
     );
+  }
+
+  /**
+   * `[x, 1]` for every record x, as the engine's narrow op pairWith: a shuffle reading it combines
+   * the records themselves, with no pair made for each (shuffle.ts).
+   */
+  private pairedWithOne(operation: string): DStream<[T, number]> {
+    return this.derive(operation, (rdd) => rdd.narrow<[T, number]>(operation, 'pairWith', { value: 1 }));
   }
 
   // ---- pair operations (records are [K, V] tuples) ----------------------------------------

@@ -63,6 +63,9 @@ export class WindowStateRDD<K, V> extends InPlaceStateRDD<K, V> {
       });
     const states = map.states;
     const time = this.time;
+    // countByValueAndWindow's filter (a count of 0 leaves): counts entering are at least 1, so
+    // only a subtraction can make a count 0, and only those keys are looked at again.
+    const zeroLeaves = keepF?.engine?.name === 'nonZeroCount';
     const touched: unknown[] | undefined = keep === undefined ? undefined : [];
     // What left: one batch is subtracted as it is read; several are first reduced per key, in order.
     let left: Map<unknown, [K, V]> | undefined;
@@ -81,8 +84,9 @@ export class WindowStateRDD<K, V> extends InPlaceStateRDD<K, V> {
       const slot = states.find(mk);
       if (slot < 0) return; // not in the previous window (dropped by the filter): nothing to subtract from
       const old = states.valueAt(slot);
-      map.put(slot, key, mk, subtract(old, v), old, time);
-      touched?.push(mk);
+      const value = subtract(old, v);
+      map.put(slot, key, mk, value, old, time);
+      if (!zeroLeaves || (value as unknown) === 0) touched?.push(mk);
     };
     if (left) for (const [mk, [key, v]] of left) leave(key, mk, v);
     else if (this.oldRDDs.length === 1) this.oldRDDs[0]!.iterator(split, ctx, (kv) => leave(kv[0], mapKey(kv[0]), kv[1]));
@@ -94,15 +98,19 @@ export class WindowStateRDD<K, V> extends InPlaceStateRDD<K, V> {
           const old = states.valueAt(slot);
           map.put(slot, kv[0], mk, add(old, kv[1]), old, time);
         } else map.put(slot, kv[0], mk, kv[1], undefined, time);
-        touched?.push(mk);
+        if (!zeroLeaves) touched?.push(mk);
       });
     }
     if (keep !== undefined) {
       for (const mk of touched!) {
         const slot = states.find(mk);
         if (slot < 0) continue; // already dropped (a key changed twice)
-        const key = map.keyOf(mk);
         const value = states.valueAt(slot);
+        if (zeroLeaves) {
+          if ((value as unknown) === 0) map.removeAt(slot, map.keyOf(mk), mk, value);
+          continue;
+        }
+        const key = map.keyOf(mk);
         if (!keep([key, value])) map.removeAt(slot, key, mk, value);
       }
     }

@@ -216,6 +216,28 @@ describe('groupByKeyAndWindow / countByValueAndWindow', () => {
     ]);
   });
 
+  test('countByValueAndWindow: a value whose count falls to 0 as it enters again stays', async () => {
+    const { output } = await runStreams({
+      input: [['a'], ['b'], ['a'], ['a', 'b'], []],
+      operation: (s) => s.countByValueAndWindow(2000, 1000),
+    });
+    expectBatches(output, [
+      [['a', 1]],
+      [['a', 1], ['b', 1]],
+      [['a', 1], ['b', 1]],
+      [['a', 2], ['b', 1]],
+      [['a', 1], ['b', 1]],
+    ]);
+  });
+
+  test('countByValueAndWindow counts objects by value', async () => {
+    const { output } = await runStreams({
+      input: [[{ id: 1 }], [{ id: 1 }, { id: 2 }], [], []],
+      operation: (s) => s.countByValueAndWindow(2000, 1000),
+    });
+    expectBatches(output, [[[{ id: 1 }, 1]], [[{ id: 1 }, 2], [{ id: 2 }, 1]], [[{ id: 1 }, 1], [{ id: 2 }, 1]], []]);
+  });
+
   test('countByValueAndWindow with slide 2', async () => {
     const { output, times } = await runStreams({
       input: [['a'], ['a', 'b'], ['b'], [], ['c'], []],

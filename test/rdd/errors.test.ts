@@ -13,6 +13,10 @@ type ThrowingCase = [operation: string, define: () => [site: string, run: () => 
 
 const throwing: ThrowingCase[] = [
   ['map', () => { const r = [here(), numbers().map((x: number) => { if (x === 2) throw new Error('boom'); return x; })] as const; return [r[0], () => r[1].collect()]; }],
+  // A map making a shuffle's pairs: called by the shuffle's map side itself (shuffle.ts).
+  ['map', () => { const r = [here(), numbers().map((x: number): [number, number] => { if (x === 2) throw new Error('boom'); return [x, 1]; })] as const; return [r[0], () => r[1].reduceByKey((a: number, b: number) => a + b).collect()]; }],
+  // …and a map whose records countByValue pairs with 1: called there too.
+  ['map', () => { const r = [here(), numbers().map((x: number) => { if (x === 2) throw new Error('boom'); return x; })] as const; return [r[0], () => r[1].countByValue()]; }],
   ['flatMap', () => { const r = [here(), numbers().flatMap((): number[] => { throw new Error('boom'); })] as const; return [r[0], () => r[1].collect()]; }],
   ['filter', () => { const r = [here(), numbers().filter(() => { throw new Error('boom'); })] as const; return [r[0], () => r[1].collect()]; }],
   ['mapPartitions', () => { const r = [here(), numbers().mapPartitions((): number[] => { throw new Error('boom'); })] as const; return [r[0], () => r[1].collect()]; }],
@@ -82,6 +86,7 @@ describe('a throwing user function', () => {
 describe('pair operations on records that are not [key, value] pairs', () => {
   const bad: [string, (r: RDD<any>) => Promise<unknown>][] = [
     ['reduceByKey', (r) => r.reduceByKey((a: number) => a).collect()],
+    ['reduceByKey', (r) => r.map((x: unknown) => x as [string, number]).reduceByKey((a: number) => a).collect()],
     ['groupByKey', (r) => r.groupByKey().collect()],
     ['combineByKey', (r) => r.combineByKey((v: number) => v, (a: number) => a, (a: number) => a).collect()],
     ['aggregateByKey', (r) => r.aggregateByKey(0, (a: number) => a, (a: number) => a).collect()],

@@ -36,6 +36,17 @@ describe('cache / persist / unpersist', () => {
     expect(log).toEqual([1, 2, 3, 4]);
   });
 
+  test('a cached map that makes the pairs of a reduceByKey is read from memory (the map side does not call its function itself then)', async () => {
+    const log = seen();
+    const pairs = newContext()
+      .parallelize([1, 2, 3, 4], 2)
+      .map((x: number): [number, number] => { globalThis.rivuletTestSeen!.push(x); return [x % 2, x]; })
+      .cache();
+    expect((await pairs.reduceByKey((a: number, b: number) => a + b).collect()).sort()).toEqual([[0, 6], [1, 4]]);
+    expect((await pairs.reduceByKey((a: number, b: number) => a * b).collect()).sort()).toEqual([[0, 8], [1, 3]]);
+    expect(log).toEqual([1, 2, 3, 4]);
+  });
+
   test('isMaterialized once every partition was computed; take fills only what it computed', async () => {
     const { rdd, log } = tracked();
     rdd.cache();

@@ -432,6 +432,10 @@ describe('errors at definition', () => {
   test('an async function given to map, filter, flatMap, mapValues, keyBy: a TypeError naming the operation, the same in local mode and on workers', async () => {
     const operations: [string, (s: DStream<number>) => DStream<any>][] = [
       ['map', (s) => s.map(async (x) => x * 2)],
+      // The map that makes a shuffle's pairs is called by the shuffle's map side itself (shuffle.ts).
+      ['map', (s) => s.map((async (x: number) => [x, 1]) as unknown as (x: number) => [number, number]).reduceByKey((a, b) => a + b)],
+      // …and the map before countByValue, whose records are the keys.
+      ['map', (s) => s.map(async (x) => x).countByValue()],
       ['filter', (s) => s.filter(async (x) => x > 1)],
       ['flatMap', (s) => s.flatMap((async (x: number) => [x]) as never)],
       ['mapValues', (s) => s.map((x) => [x, x] as [number, number]).mapValues(async (x) => x)],
