@@ -93,7 +93,7 @@ export class QueueInputDStream<T> extends InputDStream<T> {
       if (!Array.isArray(entry)) {
         throw new InvalidArgumentError(`queueStream: queue entry ${i} at batch ${validTime} ms is ${typeof entry}; entries must be arrays or RDDs.`);
       }
-      return this.ssc.sparkContext.parallelize(entry);
+      return this.ssc.sparkContext.parallelize(entry, this.ssc.queueSlices(entry.length));
     });
     this.reportRecords(
       validTime,

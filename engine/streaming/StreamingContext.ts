@@ -36,6 +36,14 @@ import { isExecutor } from '../platform/executorMode.ts';
 import type { Definitions } from '../closure/definitions.ts';
 
 /**
+ * The fewest records in each extra slice of a queue batch cut finer than defaultParallelism for
+ * the workers (StreamingContext.queueSlices): below about a hundred records a slice costs more to
+ * send to a worker, as its own task, than it saves (transfer.ts's MIN_COLUMNAR_RECORDS is the same
+ * order for the same reason).
+ */
+const MIN_SLICE_RECORDS = 100;
+
+/**
  * How a {@link StreamingContext} runs: the batch interval, the clock, parallelism, workers. Spark
  * passes these as a SparkConf plus the batchDuration constructor argument.
  *
@@ -47,7 +55,11 @@ import type { Definitions } from '../closure/definitions.ts';
 export interface StreamingContextOptions {
   /** Length of each batch, in ms (use Seconds(1) etc.). */
   batchInterval: Duration;
-  /** Partitions for shuffles without an explicit count, and for queue batches. Default 2. */
+  /**
+   * Partitions for shuffles without an explicit count, and for queue batches. Default 2 — except
+   * that with workers and no defaultParallelism given, a queue batch of a few hundred records or
+   * more is cut into up to twice as many slices as there are workers (StreamingContext.queueSlices).
+   */
   defaultParallelism?: number;
   /** The clock: any RxJS scheduler. Default asyncScheduler (wall time); a ManualClock for virtual time. */
   scheduler?: SchedulerLike;
@@ -259,6 +271,8 @@ export class StreamingContext {
   readonly gracefulStopTimeout: Duration;
   /** See StreamingContextOptions.appName. */
   readonly appName: string | undefined;
+  /** With workers and no defaultParallelism given: queue batches may be cut into up to this many slices (see queueSlices). */
+  private readonly maxQueueSlices: number;
   private readonly jobScheduler: JobScheduler;
   private readonly jobGenerator: JobGenerator;
   private currentState: StreamingContextState = 'initialized';
@@ -315,6 +329,8 @@ export class StreamingContext {
       createWorker: options.createWorker,
       logger: this.logger,
     });
+    const workers = this.sparkContext.executor?.size ?? 0;
+    this.maxQueueSlices = options.defaultParallelism === undefined ? 2 * workers : 0;
     this.jobScheduler = new JobScheduler({
       now: () => this.now(),
       listenerBus: this.listenerBus,
@@ -488,6 +504,21 @@ export class StreamingContext {
   }
 
   // ---- inputs ---------------------------------------------------------------------------------
+
+  /**
+   * @internal How many slices `queueStream` cuts an array batch of `records` into:
+   * `defaultParallelism`, except with workers when no defaultParallelism was given, where a batch
+   * large enough is cut into up to twice as many slices as workers, each of at least
+   * MIN_SLICE_RECORDS records: a worker that finishes its slice early takes another instead of
+   * idling while the other finishes (Spark's advice: 2–3 tasks per core). A small batch keeps
+   * `defaultParallelism` slices, as in local mode (a slice of a few records costs more to send than
+   * to compute). Shuffles keep `defaultParallelism` partitions, so keyed results come out in local
+   * mode's order: slices are contiguous, and a reduce task reads the map outputs in slice order.
+   */
+  queueSlices(records: number): number {
+    const slices = this.sparkContext.defaultParallelism;
+    return Math.max(slices, Math.min(this.maxQueueSlices, Math.floor(records / MIN_SLICE_RECORDS)));
+  }
 
   /** Batches from a queue you fill: each entry (an array or an RDD) is one batch, or all at once. */
   queueStream<T>(queue: (readonly T[] | RDD<T>)[], options: QueueStreamOptions<T> = {}): InputDStream<T> {
