@@ -7,8 +7,8 @@ import type { Duration } from '../util/duration.ts';
 import { MaterializedRDD } from './MaterializedRDD.ts';
 import { beforeCheckpointError, distribute, malformedState, tuplesOf, type StatefulDStream } from './checkpointing.ts';
 import { StateInWorkers } from './StateInWorkers.ts';
+import { InPlaceStates } from './InPlaceStates.ts';
 import type { WindowStateRDD } from './WindowStateRDD.ts';
-import type { StateRecord } from './InPlaceStateRDD.ts';
 
 /** What a checkpoint keeps of a window with an inverse function (see saveState). */
 export interface ReducedWindowState<K, V> {
@@ -49,12 +49,8 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> implements Sta
    * mode, when nothing reads a window after the next one is made. Decided at the first window.
    */
   private inPlace: boolean | undefined;
-  /** The in-place step's code (inPlaceSteps.ts), loaded when the context starts in local mode. */
-  private inPlaceCode: typeof import('./inPlaceSteps.ts') | undefined;
-  /** In place: each window's records (one per partition: its map), by time, while remembered. */
-  private readonly records = new Map<number, RDD<StateRecord<K, V>>>();
-  /** In place: windows of batches not completed yet, whose changes a failed batch undoes. */
-  private readonly uncommitted = new Map<number, WindowStateRDD<K, V>>();
+  /** In place: each window's records and the steps a failed batch undoes. */
+  private readonly states = new InPlaceStates<K, V, WindowStateRDD<K, V>>(this, this.inWorkers);
 
   constructor(
     readonly parent: DStream<[K, V]>,
@@ -76,39 +72,20 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> implements Sta
   }
 
   override loadBatchCode(): Promise<void> | undefined {
-    if (this.ssc.sparkContext.executor !== undefined || this.inPlaceCode) return undefined;
-    return import('./inPlaceSteps.ts').then((m) => void (this.inPlaceCode = m));
+    return this.states.load();
   }
 
   protected override get parentRememberDuration(): Duration {
     return this.rememberDuration! + this.windowDuration;
   }
 
-  /**
-   * In place: the window's maps are brought up to date (no copy of the window: the records hold
-   * the maps). With workers, each window stays in them between checkpoint intervals (see StateInWorkers).
-   */
-  override async materialize(time: number, rdd: RDD<[K, V]>): Promise<RDD<[K, V]>> {
-    const step = this.uncommitted.get(time);
-    if (step === undefined || this.records.get(time) !== step) return this.inWorkers.materialize(time, rdd);
-    const kept = await MaterializedRDD.of(step); // one record per partition: cuts the lineage
-    step.forgetParents();
-    this.records.set(time, kept);
-    return this.pairsOf(kept);
-  }
-
-  private pairsOf(records: RDD<StateRecord<K, V>>): RDD<[K, V]> {
-    return new this.inPlaceCode!.StatePairsRDD(records, 'reduceByKeyAndWindow', this.creationSite.replace(/^\S+ at /, ''));
+  override materialize(time: number, rdd: RDD<[K, V]>): Promise<RDD<[K, V]>> {
+    return this.states.materialize(time, rdd);
   }
 
   override clearMetadata(time: number): void {
     super.clearMetadata(time);
-    for (const [t, step] of this.uncommitted) {
-      if (t > time) continue;
-      step.commit();
-      this.uncommitted.delete(t);
-    }
-    for (const t of [...this.records.keys()]) if (!this.generatedRDDs.has(t)) this.records.delete(t);
+    this.states.clearMetadata(time);
   }
 
   /**
@@ -117,13 +94,13 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> implements Sta
    * read. (A window with lineage is simply computed again when next read.)
    */
   override onBatchFailed(time: number): void {
-    for (const [t, step] of [...this.uncommitted].sort((a, b) => b[0] - a[0])) {
-      if (t > time || this.records.get(t) !== step) continue; // kept: its batch failed in an output, after the window was made
+    for (const [t, step] of [...this.states.uncommitted].sort((a, b) => b[0] - a[0])) {
+      if (t > time || this.states.records.get(t) !== step) continue; // kept: its batch failed in an output, after the window was made
       step.undo();
       const again = step.again();
-      this.uncommitted.set(t, again);
-      this.records.set(t, again);
-      this.generatedRDDs.set(t, this.pairsOf(again));
+      this.states.uncommitted.set(t, again);
+      this.states.records.set(t, again);
+      this.generatedRDDs.set(t, this.states.pairsOf(again));
     }
   }
 
@@ -140,11 +117,11 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> implements Sta
     const oldRDDs = this.reducedStream.slice(previousBegin, Math.min(previousEnd, currentBegin - parentSlide));
     const newRDDs = this.reducedStream.slice(Math.max(previousEnd + parentSlide, currentBegin), validTime);
     // (Before its code is loaded, which the first batch waits for, a window is made with lineage.)
-    const code = this.inPlaceCode;
+    const code = this.states.code;
     if (code) this.inPlace ??= this.ssc.sparkContext.executor === undefined && this.rememberDuration! <= this.slideDuration;
     const previous = this.getOrCompute(previousEnd);
     if (code && this.inPlace) {
-      const records = previous === undefined ? undefined : this.records.get(previousEnd);
+      const records = previous === undefined ? undefined : this.states.records.get(previousEnd);
       const prev = previous === undefined ? undefined : records !== undefined ? { records } : { pairs: previous };
       if (code.InPlaceStateRDD.fits(this.partitioner, [...code.previousParent(prev), ...oldRDDs, ...newRDDs] as RDD<unknown>[])) {
         const step = new code.WindowStateRDD<K, V>(
@@ -156,9 +133,7 @@ export class ReducedWindowedDStream<K, V> extends DStream<[K, V]> implements Sta
           this.partitioner,
           this.creationSite.replace(/^\S+ at /, ''),
         );
-        this.records.set(validTime, step);
-        this.uncommitted.set(validTime, step);
-        return this.pairsOf(step);
+        return this.states.made(validTime, step);
       }
     }
     const previousWindow = previous ?? this.ssc.sparkContext.emptyRDD<[K, V]>();

@@ -7,7 +7,8 @@ import type { Duration } from '../util/duration.ts';
 import { MaterializedRDD } from './MaterializedRDD.ts';
 import { beforeCheckpointError, distribute, tuplesOf, type StatefulDStream } from './checkpointing.ts';
 import { StateInWorkers } from './StateInWorkers.ts';
-import type { PreviousState, StateRecord } from './InPlaceStateRDD.ts';
+import { InPlaceStates } from './InPlaceStates.ts';
+import type { PreviousState } from './InPlaceStateRDD.ts';
 import type { UpdateStateRDD } from './UpdateStateRDD.ts';
 
 type UpdateFunc<V, S> = (values: V[], state: S | undefined) => S | undefined;
@@ -41,16 +42,11 @@ export class StateDStream<K, V, S> extends DStream<[K, S]> implements StatefulDS
    * when nothing reads a state after the next one is made. Decided at the first batch.
    */
   private inPlace: boolean | undefined;
-  /** In place: each state's records (one per partition: its map), by time, while remembered. */
-  private readonly records = new Map<number, RDD<StateRecord<K, S>>>();
-  /** In place: states of batches not completed yet, whose changes a failed batch undoes. */
-  private readonly uncommitted = new Map<number, UpdateStateRDD<K, V, S>>();
-  /** The in-place step's code (inPlaceSteps.ts), loaded when the context starts in local mode. */
-  private inPlaceCode: typeof import('./inPlaceSteps.ts') | undefined;
+  /** In place: each state's records and the steps a failed batch undoes. */
+  private readonly states = new InPlaceStates<K, S, UpdateStateRDD<K, V, S>>(this, this.inWorkers);
 
   override loadBatchCode(): Promise<void> | undefined {
-    if (this.ssc.sparkContext.executor !== undefined || this.inPlaceCode) return undefined;
-    return import('./inPlaceSteps.ts').then((m) => void (this.inPlaceCode = m));
+    return this.states.load();
   }
 
   constructor(
@@ -87,48 +83,28 @@ export class StateDStream<K, V, S> extends DStream<[K, S]> implements StatefulDS
     const prevState = this.previousState(validTime);
     const batch = this.parent.getOrCompute(validTime);
     // (Before its code is loaded, which the first batch waits for, a state is made with lineage.)
-    const code = this.inPlaceCode;
+    const code = this.states.code;
     if (code) this.inPlace ??= this.ssc.sparkContext.executor === undefined && this.rememberDuration! <= this.slideDuration;
     if (code && this.inPlace) {
-      const records = this.records.get(validTime - this.slideDuration);
+      const records = this.states.records.get(validTime - this.slideDuration);
       const prev: PreviousState<K, S> = records !== undefined ? { records } : { pairs: prevState };
       const data = batch && this.partitioner.equals(batch.partitioner) ? batch : batch?.partitionBy(this.partitioner);
       if (code.InPlaceStateRDD.fits(this.partitioner, [...code.previousParent(prev), ...(data ? [data] : [])] as RDD<unknown>[])) {
         const step = new code.UpdateStateRDD<K, V, S>(prev, data, this.updateFunc, validTime, this.partitioner, this.creationSite.replace(/^\S+ at /, ''));
-        this.records.set(validTime, step);
-        this.uncommitted.set(validTime, step);
-        return this.pairsOf(step);
+        return this.states.made(validTime, step);
       }
     }
     const data = batch ?? this.ssc.sparkContext.emptyRDD<[K, V]>();
     return data.cogroup(prevState, this.partitioner).mapPartitions(this.step, true);
   }
 
-  /**
-   * In place: the state's maps are brought up to date (no copy of the state: the records hold the
-   * maps). With workers, the state stays in them between checkpoint intervals (see StateInWorkers).
-   */
-  override async materialize(time: number, rdd: RDD<[K, S]>): Promise<RDD<[K, S]>> {
-    const step = this.uncommitted.get(time);
-    if (step === undefined || this.records.get(time) !== step) return this.inWorkers.materialize(time, rdd);
-    const kept = await MaterializedRDD.of(step); // one record per partition: cuts the lineage
-    step.forgetParents();
-    this.records.set(time, kept);
-    return this.pairsOf(kept);
-  }
-
-  private pairsOf(records: RDD<StateRecord<K, S>>): RDD<[K, S]> {
-    return new this.inPlaceCode!.StatePairsRDD(records, 'updateStateByKey', this.creationSite.replace(/^\S+ at /, ''));
+  override materialize(time: number, rdd: RDD<[K, S]>): Promise<RDD<[K, S]>> {
+    return this.states.materialize(time, rdd);
   }
 
   override clearMetadata(time: number): void {
     super.clearMetadata(time);
-    for (const [t, step] of this.uncommitted) {
-      if (t > time) continue;
-      step.commit();
-      this.uncommitted.delete(t);
-    }
-    for (const t of [...this.records.keys()]) if (!this.generatedRDDs.has(t)) this.records.delete(t);
+    this.states.clearMetadata(time);
   }
 
   /**
@@ -140,18 +116,18 @@ export class StateDStream<K, V, S> extends DStream<[K, S]> implements StatefulDS
   override onBatchFailed(time: number): void {
     // In place: the failed batch's changes are undone (newest first, should it have made an earlier state too).
     const undone: number[] = [];
-    for (const [t, step] of [...this.uncommitted].sort((a, b) => b[0] - a[0])) {
+    for (const [t, step] of [...this.states.uncommitted].sort((a, b) => b[0] - a[0])) {
       if (t > time) continue;
       step.undo();
-      this.uncommitted.delete(t);
-      this.records.delete(t);
+      this.states.uncommitted.delete(t);
+      this.states.records.delete(t);
       undone.unshift(t);
     }
     if (this.isTimeValid(time) && !undone.includes(time)) undone.push(time);
     for (const t of undone) {
       this.replaceRDD(t, this.previousState(t));
-      const before = this.records.get(t - this.slideDuration);
-      if (before !== undefined) this.records.set(t, before);
+      const before = this.states.records.get(t - this.slideDuration);
+      if (before !== undefined) this.states.records.set(t, before);
     }
   }
 
